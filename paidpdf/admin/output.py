@@ -1,0 +1,72 @@
+"""Output for people (Rich tables, progress bars) and for scripts (plain JSON), plus confirmations."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+
+from paidpdf.errors import InvalidInput
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def err_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def emit_json(value: Any) -> None:
+    """Plain JSON on stdout and nothing else: what `--json` promises to scripts."""
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.flush()
+
+
+def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    out = Table(title=title, header_style="bold", show_lines=False)
+    for column in columns:
+        out.add_column(column, overflow="fold")
+    for row in rows:
+        out.add_row(*["" if cell is None else str(cell) for cell in row])
+    console().print(out)
+
+
+def details(title: str, pairs: Iterable[tuple[str, Any]]) -> None:
+    """A two-column key/value table for `show` commands."""
+    out = Table(title=title, show_header=False, header_style="bold")
+    out.add_column("field", style="bold")
+    out.add_column("value", overflow="fold")
+    for key, value in pairs:
+        out.add_row(key, "" if value is None else str(value))
+    console().print(out)
+
+
+def byte_progress(description: str, total: int) -> Progress:
+    """A progress bar for copying or hashing a file; silent when stderr is not a terminal."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err_console(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+
+
+def confirm(yes: bool, question: str) -> None:
+    """Go on only with `--yes` or a "y" typed at a terminal; scripts must say `--yes` explicitly."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"{question.rstrip('?')}: refusing without --yes when not on a terminal")
+    if not typer.confirm(question, default=False):
+        raise typer.Exit(1)

@@ -1,0 +1,103 @@
+"""One `Settings` object, built from the environment (`PAIDPDF_*`, `STRIPE_*`).
+
+Secrets only ever come from the environment (or, for the web secret on loopback, a key generated once
+into the data folder by the web adapter) and are wrapped in `Secret` so that printing or logging the
+settings never shows them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from paidpdf.errors import ConfigError
+from paidpdf.money import check_currency
+
+
+class Secret:
+    """A string that does not show itself in repr/str, logs or `--json` output."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
+    value = environ.get(name, "").strip()
+    return Secret(value) if value else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with the embedded defaults the demo and tests use."""
+
+    data_dir: Path = Path("data")
+    currency: str = "usd"
+    base_url: str = "http://127.0.0.1:8080"
+    secret_key: Secret | None = None
+    smtp_url: Secret | None = None
+    mail_from: str = "paidpdf <shop@localhost>"
+    stripe_secret_key: Secret | None = None
+    stripe_webhook_secret: Secret | None = None
+    stripe_api_base: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read `PAIDPDF_*` and `STRIPE_*`; keyword overrides (e.g. `--data`) win over the environment."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {
+            "data_dir": Path(env.get("PAIDPDF_DATA", "") or "data"),
+            "currency": check_currency(env.get("PAIDPDF_CURRENCY", "") or "usd"),
+            "base_url": (env.get("PAIDPDF_BASE_URL", "") or "http://127.0.0.1:8080").rstrip("/"),
+            "secret_key": _secret(env, "PAIDPDF_SECRET_KEY"),
+            "smtp_url": _secret(env, "PAIDPDF_SMTP_URL"),
+            "mail_from": env.get("PAIDPDF_MAIL_FROM", "") or "paidpdf <shop@localhost>",
+            "stripe_secret_key": _secret(env, "STRIPE_SECRET_KEY"),
+            "stripe_webhook_secret": _secret(env, "STRIPE_WEBHOOK_SECRET"),
+            "stripe_api_base": (env.get("STRIPE_API_BASE", "") or None),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if not str(values["base_url"]).startswith(("http://", "https://")):
+            raise ConfigError(f"PAIDPDF_BASE_URL must start with http:// or https://, got {values['base_url']!r}")
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def redacted(self) -> dict[str, str | None]:
+        """The settings as shown to people: every secret replaced by a marker that only says it is set."""
+        shown: dict[str, str | None] = {}
+        for f in dataclasses.fields(self):
+            if f.name == "extra":
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, Secret):
+                shown[f.name] = "(set, redacted)"
+            elif value is None:
+                shown[f.name] = None
+            else:
+                shown[f.name] = str(value)
+        return shown

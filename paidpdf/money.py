@@ -1,0 +1,104 @@
+"""Money as integer minor units, end to end.
+
+Admins type prices as decimal text ("19.99"); this module is the only place that turns text into an
+amount, and it does so with `Decimal`, never with floats, so "19.99" is exactly 1999 cents.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from paidpdf.errors import InvalidInput
+
+#: Currencies without a minor unit (Stripe's list): 1 JPY is sent as 1, not 100.
+ZERO_DECIMAL = frozenset(
+    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
+)
+
+#: Stripe accepts at most 8 digits for an amount (99999999 = $999,999.99).
+MAX_AMOUNT = 99_999_999
+
+#: Stripe's minimum charge for USD (and roughly its equivalent elsewhere), in minor units.
+MIN_CHARGE = {"usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "chf": 50, "jpy": 50}
+DEFAULT_MIN_CHARGE = 50
+
+SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "CA$", "aud": "A$", "chf": "CHF "}
+
+_PRICE_RE = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
+_CURRENCY_RE = re.compile(r"^[a-z]{3}$")
+
+
+def check_currency(currency: str) -> str:
+    """Return the lower-case ISO code Stripe expects, or raise for anything that is not one."""
+    code = currency.strip().lower()
+    if not _CURRENCY_RE.match(code):
+        raise InvalidInput(f"invalid currency {currency!r}: use a three-letter ISO code such as usd")
+    return code
+
+
+def decimals(currency: str) -> int:
+    """How many minor-unit digits the currency has (0 for JPY and the other zero-decimal ones)."""
+    return 0 if currency.lower() in ZERO_DECIMAL else 2
+
+
+def parse_price(text: str, currency: str = "usd") -> int:
+    """Parse an admin-typed price into minor units.
+
+    "0" (or "free") means a free item. Anything else must be a plain decimal number with no more
+    decimals than the currency has, at least Stripe's minimum charge and at most 8 digits. Exponents,
+    signs, "nan", thousands separators and floats are refused, so no typo turns into a real price.
+    """
+    raw = text.strip()
+    if raw.lower() == "free":
+        return 0
+    if not _PRICE_RE.match(raw):
+        raise InvalidInput(f"invalid price {text!r}: write a plain amount such as 19.99 (or 0 for free)")
+    places = decimals(currency)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:  # pragma: no cover - the regex already rules this out
+        raise InvalidInput(f"invalid price {text!r}") from None
+    minor = value.scaleb(places)
+    if minor != minor.to_integral_value():
+        unit = "whole units" if places == 0 else f"at most {places} decimals"
+        raise InvalidInput(f"invalid price {text!r}: {currency.upper()} prices take {unit}")
+    amount = int(minor)
+    if amount == 0:
+        return 0
+    minimum = MIN_CHARGE.get(currency.lower(), DEFAULT_MIN_CHARGE)
+    if amount < minimum:
+        raise InvalidInput(
+            f"price {text} is below Stripe's minimum charge of {format_amount(minimum, currency)}"
+            " (use 0 for a free item)"
+        )
+    if amount > MAX_AMOUNT:
+        raise InvalidInput(
+            f"price {text} is too large: Stripe takes at most {format_amount(MAX_AMOUNT, currency)}"
+        )
+    return amount
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """Show minor units to people: 1999 usd -> "$19.99", 500 jpy -> "¥500", 0 -> "Free"."""
+    if amount == 0:
+        return "Free"
+    code = currency.lower()
+    places = decimals(code)
+    sign = "-" if amount < 0 else ""
+    whole, frac = divmod(abs(amount), 10**places) if places else (abs(amount), 0)
+    number = f"{whole:,}" + (f".{frac:0{places}d}" if places else "")
+    symbol = SYMBOLS.get(code)
+    if symbol:
+        return f"{sign}{symbol}{number}"
+    return f"{sign}{number} {code.upper()}"
+
+
+def to_decimal_text(amount: int, currency: str) -> str:
+    """Minor units back to the plain text an admin would type ("19.99"), e.g. for CSV exports."""
+    places = decimals(currency)
+    if places == 0:
+        return str(amount)
+    sign = "-" if amount < 0 else ""
+    whole, frac = divmod(abs(amount), 10**places)
+    return f"{sign}{whole}.{frac:0{places}d}"

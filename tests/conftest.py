@@ -1,0 +1,44 @@
+"""Shared fixtures: a real data folder in tmp_path, settings pointing at it, the store and the CLI.
+
+Areas keep their own fixtures in `tests/<area>/conftest.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from paidpdf.admin import build_app
+from paidpdf.config import Settings
+from paidpdf.store import Store
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return Settings.from_env({}, data_dir=data_dir)
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Store:
+    return Store(data_dir)
+
+
+@pytest.fixture
+def cli(data_dir: Path) -> Callable[..., Result]:
+    """Run `paidpdf --data <tmp> ARGS...` in-process; `result.stdout` / `result.stderr` are separate."""
+
+    def run(*args: str, input: str | None = None) -> Result:
+        runner = CliRunner()
+        return runner.invoke(build_app(), ["--data", str(data_dir), *args], input=input, env={})
+
+    return run
