@@ -5,6 +5,7 @@ Areas keep their own fixtures in `tests/<area>/conftest.py`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from typer.testing import CliRunner, Result
 from paidpdf.admin import build_app
 from paidpdf.config import Settings
 from paidpdf.store import Store
+
+# Cheap argon2id parameters for every test (and the servers tests start); one accounts test asserts the
+# memory-hard production parameters that apply when this variable is unset.
+os.environ.setdefault("PAIDPDF_ARGON2_PROFILE", "test")
 
 
 @pytest.fixture

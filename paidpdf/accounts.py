@@ -1,0 +1,387 @@
+"""Reader accounts: sign-up, login with throttling, server-side sessions and password resets.
+
+Everything lives in `accounts.json` (tables `users`, `sessions`, `resets`, `throttle`) so that each
+change that must be atomic (a reset that sets the password, burns the token and ends every session)
+is one unit on one file.
+
+- Passwords: argon2id (`paidpdf.passwords`); a hash made with older parameters is upgraded on login.
+  Slow hashing always happens *outside* the file lock, so one login never stalls other writers.
+- Sessions and reset links: a random token goes to the browser or the mail; only its SHA-256 is stored,
+  as the document id, so a leaked `accounts.json` opens no session and `session_user` is one
+  dictionary lookup on a lock-free view. Sessions last `SESSION_LIFETIME` and are never written on
+  ordinary requests; expired sessions, resets and throttle rows are pruned whenever the file is written.
+- Throttling: see `paidpdf.throttle` (5 failures per account, 20 per address, in 15 minutes).
+
+Functions that depend on the time accept a keyword-only `now` so tests can move the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from paidpdf import clock, passwords, throttle
+from paidpdf.clock import iso
+from paidpdf.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from paidpdf.mail import Mailer, MailError
+from paidpdf.store import Doc, Store, Unit
+
+ACCOUNTS = "accounts"
+USERS = "users"
+SESSIONS = "sessions"
+RESETS = "resets"
+
+SESSION_LIFETIME = timedelta(days=14)
+RESET_LIFETIME = timedelta(hours=1)
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+#: Unused reset links a user may have at once; further requests within the hour send no more mail.
+MAX_OPEN_RESETS = 3
+
+WRONG_LOGIN = "wrong email or password"
+BAD_RESET = "this reset link is invalid or has expired"
+
+_EMAIL = re.compile(
+    r"""^[^\s@<>()\[\],;:\\"]{1,64}@(?=.{1,253}$)[^\s@<>()\[\],;:\\"./]+(\.[^\s@<>()\[\],;:\\"./]+)+$"""
+)
+
+log = logging.getLogger("paidpdf.accounts")
+
+
+# -- rules ---------------------------------------------------------------------------------------
+def normalize_email(email: str) -> str:
+    """Strip and lower-case; `InvalidInput` unless it looks like `name@domain.tld`."""
+    text = (email or "").strip().lower()
+    if not _EMAIL.match(text) or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise InvalidInput(f"not a valid email address: {email.strip()[:100]!r}")
+    return text
+
+
+def _lenient_email(email: str) -> str:
+    """Lookups never fail on a malformed address: they just find nobody."""
+    return (email or "").strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(f"the password is too long: use at most {MAX_PASSWORD_LENGTH} characters")
+
+
+def token_digest(token: str) -> str:
+    """The stored form of a session or reset token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else clock.now()
+
+
+# -- users ---------------------------------------------------------------------------------------
+def sign_up(store: Store, email: str, password: str, *, now: datetime | None = None) -> Doc:
+    """Create an account. `Conflict` if the address (in any letter case) is taken."""
+    address = check_email_available(store, email)  # cheap early answer before the slow hash
+    check_password_rules(password)
+    password_hash = passwords.hash_password(password)
+    moment = _now(now)
+    with store.unit(ACCOUNTS) as unit:
+        if unit.find(USERS, "email", address):
+            raise Conflict("an account with this email already exists")
+        user: Doc = {
+            "id": clock.new_id("usr"),
+            "email": address,
+            "password_hash": password_hash,
+            "disabled": False,
+            "created_at": iso(moment),
+            "updated_at": iso(moment),
+        }
+        unit.insert(USERS, user)
+        _prune(unit, moment)
+    return user
+
+
+def check_email_available(store: Store, email: str) -> str:
+    """The normalised address, or `InvalidInput` / `Conflict` if it cannot be used for a new account."""
+    address = normalize_email(email)
+    if find_user(store, address) is not None:
+        raise Conflict("an account with this email already exists")
+    return address
+
+
+def add_user(store: Store, email: str, password: str) -> Doc:
+    """The admin's `users add`: the same rules as a reader signing up."""
+    return sign_up(store, email, password)
+
+
+def get_user(store: Store, user_id: str) -> Doc | None:
+    return store.view(ACCOUNTS).get(USERS, user_id)
+
+
+def find_user(store: Store, email: str) -> Doc | None:
+    found = store.view(ACCOUNTS).find(USERS, "email", _lenient_email(email))
+    return found[0] if found else None
+
+
+def require_user(store: Store, email: str) -> Doc:
+    user = find_user(store, email)
+    if user is None:
+        raise NotFound(f"no user '{(email or '').strip()}'")
+    return user
+
+
+def list_users(store: Store) -> list[Doc]:
+    return sorted(store.view(ACCOUNTS).all(USERS), key=lambda u: (u.get("created_at") or "", u["email"]))
+
+
+def public(user: Doc) -> Doc:
+    """The user without the password hash: what may be shown or logged."""
+    return {k: v for k, v in user.items() if k != "password_hash"}
+
+
+def set_disabled(store: Store, email: str, disabled: bool) -> Doc:
+    """Disable or enable an account; disabling ends all its sessions at once."""
+    target = require_user(store, email)
+    with store.unit(ACCOUNTS) as unit:
+        current = unit.get(USERS, target["id"])
+        if current is None:
+            raise NotFound(f"no user '{(email or '').strip()}'")
+        if bool(current.get("disabled")) != disabled:
+            current = unit.put(USERS, {**current, "disabled": disabled, "updated_at": clock.now_iso()})
+        if disabled:
+            _end_sessions(unit, current["id"])
+    return current
+
+
+# -- login -------------------------------------------------------------------------------------------
+def authenticate(
+    store: Store, email: str, password: str, remote_addr: str, *, now: datetime | None = None
+) -> Doc:
+    """The user whose email and password these are.
+
+    Wrong email and wrong password give the same `InvalidInput` after the same amount of hashing; a
+    disabled account is `AccessDenied` (only once the password was right); too many recent failures
+    for this account or address is `TooManyAttempts` (a `throttle.LoginThrottled` with `retry_after`).
+    """
+    moment = _now(now)
+    address = _lenient_email(email)
+    account_key = throttle.account_key(address)
+    address_key = throttle.address_key(remote_addr)
+    with store.unit(ACCOUNTS) as unit:
+        limits = [(account_key, throttle.ACCOUNT_LIMIT), (address_key, throttle.ADDRESS_LIMIT)]
+        throttle.check(unit, limits, moment)
+        nonce = throttle.record(unit, [account_key, address_key], moment)
+        _prune(unit, moment)
+        found = unit.find(USERS, "email", address)
+    user = found[0] if found else None
+    stored = user.get("password_hash") if user else None
+    if len(password) > MAX_PASSWORD_LENGTH:  # no account has one; don't hash megabytes for nothing
+        raise InvalidInput(WRONG_LOGIN)
+    if user is None or not passwords.verify_password(stored, password):
+        raise InvalidInput(WRONG_LOGIN)
+    upgraded = passwords.hash_password(password) if passwords.needs_rehash(str(stored)) else None
+    with store.unit(ACCOUNTS) as unit:
+        throttle.clear(unit, account_key)
+        throttle.take_back(unit, address_key, nonce)
+        current = unit.get(USERS, user["id"]) or user
+        if upgraded and current.get("password_hash") == stored:
+            current = unit.put(USERS, {**current, "password_hash": upgraded, "updated_at": iso(moment)})
+    if current.get("disabled"):
+        raise AccessDenied("this account is disabled")
+    return current
+
+
+def change_password(
+    store: Store,
+    user_id: str,
+    old: str,
+    new: str,
+    keep_token: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Set a new password after checking the current one; every other session of the user ends.
+
+    A wrong current password counts as a failed login for the account (same throttle), so a stolen
+    session cannot be used to guess the password.
+    """
+    moment = _now(now)
+    user = get_user(store, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id!r}")
+    check_password_rules(new)
+    key = throttle.account_key(user["email"])
+    with store.unit(ACCOUNTS) as unit:
+        throttle.check(unit, [(key, throttle.ACCOUNT_LIMIT)], moment)
+        throttle.record(unit, [key], moment)
+    if not passwords.verify_password(user.get("password_hash"), old):
+        raise InvalidInput("the current password is wrong")
+    new_hash = passwords.hash_password(new)
+    keep = token_digest(keep_token) if keep_token else None
+    with store.unit(ACCOUNTS) as unit:
+        throttle.clear(unit, key)
+        current = unit.get(USERS, user_id)
+        if current is None:
+            raise NotFound(f"no user {user_id!r}")
+        unit.put(USERS, {**current, "password_hash": new_hash, "updated_at": iso(moment)})
+        _end_sessions(unit, user_id, keep=keep)
+        _prune(unit, moment)
+
+
+# -- sessions ------------------------------------------------------------------------------------
+def open_session(store: Store, user_id: str, *, now: datetime | None = None) -> str:
+    """Start a session; returns the raw token for the cookie (only its SHA-256 is stored)."""
+    moment = _now(now)
+    token = secrets.token_urlsafe(32)
+    with store.unit(ACCOUNTS) as unit:
+        if unit.get(USERS, user_id) is None:
+            raise NotFound(f"no user {user_id!r}")
+        unit.insert(
+            SESSIONS,
+            {
+                "id": token_digest(token),
+                "user_id": user_id,
+                "created_at": iso(moment),
+                "expires_at": iso(moment + SESSION_LIFETIME),
+            },
+        )
+        _prune(unit, moment)
+    return token
+
+
+def session_user(store: Store, token: str | None, *, now: datetime | None = None) -> Doc | None:
+    """The user behind a session cookie, or None (missing, unknown, expired, user gone or disabled).
+
+    Read-only and lock-free: one view, two lookups by id. Called on every request.
+    """
+    if not token or len(token) > 256:
+        return None
+    view = store.view(ACCOUNTS)
+    session = view.get(SESSIONS, token_digest(token))
+    if session is None or session["expires_at"] <= iso(_now(now)):
+        return None
+    user = view.get(USERS, session["user_id"])
+    if user is None or user.get("disabled"):
+        return None
+    return user
+
+
+def close_session(store: Store, token: str) -> None:
+    """Log out: the token stops working at once. Unknown tokens are ignored."""
+    if not token or len(token) > 256:
+        return
+    digest = token_digest(token)
+    if store.view(ACCOUNTS).get(SESSIONS, digest) is None:
+        return
+    with store.unit(ACCOUNTS) as unit:
+        unit.delete(SESSIONS, digest)
+        _prune(unit, clock.now())
+
+
+def active_sessions(store: Store, user_id: str, *, now: datetime | None = None) -> int:
+    cutoff = iso(_now(now))
+    return sum(1 for s in store.view(ACCOUNTS).find(SESSIONS, "user_id", user_id) if s["expires_at"] > cutoff)
+
+
+def _end_sessions(unit: Unit, user_id: str, keep: str | None = None) -> int:
+    ended = 0
+    for session in unit.find(SESSIONS, "user_id", user_id):
+        if session["id"] != keep:
+            unit.delete(SESSIONS, session["id"])
+            ended += 1
+    return ended
+
+
+# -- password reset ------------------------------------------------------------------------------
+def request_password_reset(
+    store: Store, mailer: Mailer, email: str, base_url: str, *, now: datetime | None = None
+) -> None:
+    """Mail a single-use reset link valid for `RESET_LIFETIME`.
+
+    Unknown or disabled addresses get nothing and the caller cannot tell (no user enumeration); the
+    same goes for a mail server failure, which is logged for the operator instead of shown.
+    """
+    moment = _now(now)
+    user = find_user(store, email)
+    if user is None or user.get("disabled"):
+        return
+    token = secrets.token_urlsafe(32)
+    with store.unit(ACCOUNTS) as unit:
+        _prune(unit, moment)
+        if len(unit.find(RESETS, "user_id", user["id"])) >= MAX_OPEN_RESETS:  # expired ones just pruned
+            log.warning("reset mail for %s not sent: %d links already open", user["email"], MAX_OPEN_RESETS)
+            return
+        unit.insert(
+            RESETS,
+            {
+                "id": token_digest(token),
+                "user_id": user["id"],
+                "created_at": iso(moment),
+                "expires_at": iso(moment + RESET_LIFETIME),
+            },
+        )
+    link = f"{base_url.rstrip('/')}/reset/{token}"
+    minutes = int(RESET_LIFETIME.total_seconds() // 60)
+    body = (
+        f"Someone (hopefully you) asked to reset the password of the account {user['email']}.\n\n"
+        f"To choose a new password, open this link within {minutes} minutes:\n\n{link}\n\n"
+        "The link works once. If you did not ask for this, ignore this mail: your password stays as it is.\n"
+    )
+    try:
+        mailer.send(user["email"], "Reset your password", body)
+    except MailError as exc:
+        log.error("password reset mail to %s failed: %s", user["email"], exc.message)
+
+
+def _valid_reset(store: Store, token: str, now: datetime) -> Doc | None:
+    if not token or len(token) > 256:
+        return None
+    view = store.view(ACCOUNTS)
+    reset = view.get(RESETS, token_digest(token))
+    if reset is None or reset["expires_at"] <= iso(now):
+        return None
+    user = view.get(USERS, reset["user_id"])
+    if user is None or user.get("disabled"):
+        return None
+    return reset
+
+
+def reset_token_valid(store: Store, token: str, *, now: datetime | None = None) -> bool:
+    return _valid_reset(store, token, _now(now)) is not None
+
+
+def reset_password(store: Store, token: str, new_password: str, *, now: datetime | None = None) -> Doc:
+    """Use a reset link: set the password, burn the link (and the user's other links), end ALL sessions."""
+    moment = _now(now)
+    if _valid_reset(store, token, moment) is None:  # cheap refusal before the slow hash
+        raise InvalidInput(BAD_RESET)
+    check_password_rules(new_password)
+    new_hash = passwords.hash_password(new_password)
+    digest = token_digest(token)
+    with store.unit(ACCOUNTS) as unit:
+        reset = unit.get(RESETS, digest)
+        if reset is None or reset["expires_at"] <= iso(moment):
+            raise InvalidInput(BAD_RESET)
+        current = unit.get(USERS, reset["user_id"])
+        if current is None or current.get("disabled"):
+            raise InvalidInput(BAD_RESET)
+        current = unit.put(USERS, {**current, "password_hash": new_hash, "updated_at": iso(moment)})
+        for other in unit.find(RESETS, "user_id", current["id"]):
+            unit.delete(RESETS, other["id"])
+        _end_sessions(unit, current["id"])
+        throttle.clear(unit, throttle.account_key(current["email"]))
+        _prune(unit, moment)
+    return current
+
+
+# -- housekeeping --------------------------------------------------------------------------------
+def _prune(unit: Unit, now: datetime) -> None:
+    """Drop expired sessions and reset links and stale throttle rows; rides along with other writes."""
+    cutoff = iso(now)
+    for table in (SESSIONS, RESETS):
+        for doc in unit.where(table, lambda d: d.get("expires_at", "") <= cutoff):
+            unit.delete(table, doc["id"])
+    throttle.prune(unit, now)

@@ -1,0 +1,177 @@
+"""`paidpdf users ...`: reader accounts for admins, on top of `paidpdf.accounts` and `paidpdf.ownership`.
+
+Password hashes are never printed, not even with `--json`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from paidpdf import accounts, library, ownership
+from paidpdf.admin.context import state
+from paidpdf.admin.output import console, details, emit_json, table
+from paidpdf.store import Doc
+
+app = typer.Typer(
+    help="Reader accounts: list, inspect, add, gift or revoke items, disable.", no_args_is_help=True
+)
+
+
+def _status(user: Doc) -> str:
+    return "disabled" if user.get("disabled") else "active"
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+) -> None:
+    """List reader accounts, oldest first, with how many items each owns.
+
+    Example: paidpdf users list --json
+    """
+    store = state(ctx).store
+    sales = store.view(library.SALES)
+    rows = [
+        {**accounts.public(user), "items": len(library.for_user(sales, user["id"]))}
+        for user in accounts.list_users(store)
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    table(
+        f"{len(rows)} users",
+        ["id", "email", "status", "items", "created"],
+        [[r["id"], r["email"], _status(r), r["items"], r["created_at"]] for r in rows],
+    )
+
+
+@app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The user's email (any letter case)."),
+    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+) -> None:
+    """Show one user, what they own and why (bought with which order, or granted).
+
+    Example: paidpdf users show reader@example.com --json
+    """
+    store = state(ctx).store
+    user = accounts.require_user(store, email)
+    owned = ownership.holdings(store, user["id"])
+    sessions = accounts.active_sessions(store, user["id"])
+    if as_json:
+        emit_json({"user": accounts.public(user), "active_sessions": sessions, "library": owned})
+        return
+    details(
+        user["email"],
+        [
+            ("id", user["id"]),
+            ("status", _status(user)),
+            ("active sessions", sessions),
+            ("created", user.get("created_at")),
+            ("updated", user.get("updated_at")),
+        ],
+    )
+    if not owned:
+        console().print("Owns nothing yet.")
+        return
+    table(
+        "Library",
+        ["item", "title", "source", "order", "acquired", "state"],
+        [
+            [
+                r["content_id"],
+                r["title"] or "(not in catalog)",
+                r["source"],
+                r["order_id"] or "",
+                r["acquired_at"],
+                f"revoked {r['revoked_at']} ({r['revoked_reason']})" if r["revoked"] else "owned",
+            ]
+            for r in owned
+        ],
+    )
+
+
+@app.command("add")
+def add_cmd(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="Email of the new account."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from stdin (one line) instead of a prompt."
+    ),
+) -> None:
+    """Create a reader account; the password comes from a hidden prompt or stdin.
+
+    Example: paidpdf users add reader@example.com
+
+    In scripts: printf '%s\\n' "$PW" | paidpdf users add reader@example.com --password-stdin
+    """
+    store = state(ctx).store
+    address = accounts.check_email_available(store, email)  # refuse before asking for a password
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = accounts.add_user(store, address, password)
+    console().print(f"Added {user['email']} ({user['id']}).")
+
+
+@app.command("grant")
+def grant_cmd(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The user's email."),
+    content_id: str = typer.Argument(..., metavar="ID", help="The catalog item's id."),
+) -> None:
+    """Give an item to a user as a gift (recorded as granted, not bought).
+
+    Example: paidpdf users grant reader@example.com field-guide
+    """
+    entry, created = ownership.grant(state(ctx).store, email, content_id)
+    who, item = email.strip().lower(), entry["content_id"]
+    if created:
+        console().print(f"Granted {item} to {who}.")
+    else:
+        console().print(f"{who} already owns {item} ({entry.get('source')}); nothing changed.")
+
+
+@app.command("revoke")
+def revoke_cmd(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The user's email."),
+    content_id: str = typer.Argument(..., metavar="ID", help="The catalog item's id."),
+) -> None:
+    """Take an item away from a user (the entry stays in their history as revoked).
+
+    Example: paidpdf users revoke reader@example.com field-guide
+    """
+    entry = ownership.revoke(state(ctx).store, email, content_id)
+    console().print(f"Revoked {entry['content_id']} ({entry.get('source')}) from {email.strip().lower()}.")
+
+
+@app.command("disable")
+def disable_cmd(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The user's email."),
+) -> None:
+    """Disable an account: it cannot log in and all its sessions end now.
+
+    Example: paidpdf users disable reader@example.com
+    """
+    user = accounts.set_disabled(state(ctx).store, email, True)
+    console().print(f"Disabled {user['email']}; their sessions were ended.")
+
+
+@app.command("enable")
+def enable_cmd(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The user's email."),
+) -> None:
+    """Enable a disabled account again.
+
+    Example: paidpdf users enable reader@example.com
+    """
+    user = accounts.set_disabled(state(ctx).store, email, False)
+    console().print(f"Enabled {user['email']}.")

@@ -1,0 +1,180 @@
+"""Outgoing mail: SMTP when `PAIDPDF_SMTP_URL` is set, otherwise `.eml` files in `<data>/outbox/`.
+
+The outbox makes the password-reset flow work on a fresh install with no mail server: the message is
+written as a standard `.eml` file (open it in any mail program, or read the link in a text editor) and
+its path is logged on the `paidpdf.mail` logger.
+
+`PAIDPDF_SMTP_URL` forms:
+
+- `smtp://host:25` plain SMTP (local relay)
+- `smtp://user:pass@host:587?starttls=1` STARTTLS upgrade, then login (user and password %-encoded)
+- `smtps://user:pass@host:465` TLS from the first byte
+- `?timeout=20` seconds for connecting and each command (default 10)
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from paidpdf.config import Settings
+from paidpdf.errors import ConfigError, PaidPdfError
+from paidpdf.store.files import atomic_write
+
+OUTBOX_DIR = "outbox"
+DEFAULT_TIMEOUT = 10.0
+
+log = logging.getLogger("paidpdf.mail")
+
+
+class MailError(PaidPdfError):
+    """The mail server could not be reached or refused the message."""
+
+    exit_code = 9
+    http_status = 502
+
+
+class Mailer(Protocol):
+    def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+def build_message(sender: str, to: str, subject: str, body: str, *, readable: bool = False) -> EmailMessage:
+    """A plain-text UTF-8 message. Header values with line breaks are refused (header injection).
+
+    `readable` keeps the body as plain 8-bit text (no quoted-printable line folding), so that a link
+    in an outbox file can be copied straight from a text editor.
+    """
+    for value in (sender, to, subject):
+        if "\r" in value or "\n" in value:
+            raise MailError("mail headers must not contain line breaks")
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(domain=domain)
+    if readable:
+        message.set_content(body, cte="8bit")
+    else:
+        message.set_content(body)
+    return message
+
+
+class SmtpMailer:
+    """Sends through an SMTP server with smtplib: plain, STARTTLS or implicit TLS, with a timeout."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        sender: str,
+        username: str | None = None,
+        password: str | None = None,
+        security: str = "none",
+        timeout: float = DEFAULT_TIMEOUT,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
+        if security not in ("none", "starttls", "tls"):
+            raise ConfigError(f"unknown SMTP security {security!r}")
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.username = username
+        self._password = password
+        self.security = security
+        self.timeout = timeout
+        self._tls = tls_context
+
+    def __repr__(self) -> str:
+        return f"SmtpMailer({self.host}:{self.port}, security={self.security}, user={self.username!r})"
+
+    @classmethod
+    def from_url(cls, url: str, *, sender: str) -> SmtpMailer:
+        """Parse `smtp[s]://[user[:pass]@]host[:port][?starttls=1&timeout=N]`; `ConfigError` if malformed."""
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("smtp", "smtps"):
+            raise ConfigError("PAIDPDF_SMTP_URL must start with smtp:// or smtps://")
+        try:
+            port_given = parts.port
+        except ValueError:
+            raise ConfigError("PAIDPDF_SMTP_URL has an invalid port") from None
+        if not parts.hostname:
+            raise ConfigError("PAIDPDF_SMTP_URL has no host name")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        unknown = set(query) - {"starttls", "timeout"}
+        if unknown:
+            raise ConfigError(f"PAIDPDF_SMTP_URL has unknown options: {', '.join(sorted(unknown))}")
+        starttls = query.get("starttls", "0").lower() in ("1", "true", "yes", "on")
+        if parts.scheme == "smtps" and starttls:
+            raise ConfigError("PAIDPDF_SMTP_URL: use either smtps:// or ?starttls=1, not both")
+        try:
+            timeout = float(query.get("timeout", DEFAULT_TIMEOUT))
+        except ValueError:
+            raise ConfigError("PAIDPDF_SMTP_URL: timeout must be a number of seconds") from None
+        if not 0 < timeout <= 600:
+            raise ConfigError("PAIDPDF_SMTP_URL: timeout must be between 0 and 600 seconds")
+        security = "tls" if parts.scheme == "smtps" else ("starttls" if starttls else "none")
+        port = port_given or {"tls": 465, "starttls": 587, "none": 25}[security]
+        return cls(
+            parts.hostname,
+            port,
+            sender=sender,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            security=security,
+            timeout=timeout,
+        )
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        message = build_message(self.sender, to, subject, body)
+        context = self._tls or ssl.create_default_context()
+        try:
+            smtp: smtplib.SMTP
+            if self.security == "tls":
+                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            with smtp:
+                if self.security == "starttls":
+                    smtp.starttls(context=context)
+                if self.username:
+                    smtp.login(self.username, self._password or "")
+                smtp.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise MailError(f"cannot send mail to {to} via {self.host}:{self.port}: {exc}") from None
+
+
+class OutboxMailer:
+    """Writes each message as an `.eml` file into a folder, for setups without a mail server."""
+
+    def __init__(self, folder: Path, *, sender: str) -> None:
+        self.folder = Path(folder)
+        self.sender = sender
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        message = build_message(self.sender, to, subject, body, readable=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            local = "".join(c if c.isalnum() else "_" for c in to.partition("@")[0])[:40]
+            path = self.folder / f"{stamp}-{local}.eml"
+            atomic_write(path, message.as_bytes(), mode=0o600)
+        except OSError as exc:
+            raise MailError(f"cannot write mail to {to} into {self.folder}: {exc.strerror}") from None
+        log.warning("mail to %s written to %s", to, path)
+
+
+def make_mailer(settings: Settings) -> Mailer:
+    """SMTP when `PAIDPDF_SMTP_URL` is set, else the outbox in the data folder."""
+    if settings.smtp_url:
+        return SmtpMailer.from_url(settings.smtp_url.reveal(), sender=settings.mail_from)
+    return OutboxMailer(settings.data_dir / OUTBOX_DIR, sender=settings.mail_from)

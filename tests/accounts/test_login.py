@@ -1,0 +1,166 @@
+"""Login: right and wrong passwords, disabled accounts, and throttling per account and per address."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from paidpdf import accounts, clock, throttle
+from paidpdf.clock import iso
+from paidpdf.errors import AccessDenied, InvalidInput, TooManyAttempts
+from paidpdf.store import Doc, Store
+
+from .conftest import PASSWORD
+
+EMAIL = "reader@example.com"
+
+
+def _fail(store: Store, email: str = EMAIL, addr: str = "203.0.113.5", **kw: object) -> None:
+    with pytest.raises(InvalidInput, match=r"^wrong email or password$"):
+        accounts.authenticate(store, email, "not the password", addr, **kw)  # type: ignore[arg-type]
+
+
+def test_right_password_logs_in_whatever_the_case(store: Store, reader: Doc) -> None:
+    user = accounts.authenticate(store, " READER@example.com ", PASSWORD, "203.0.113.5")
+    assert user["id"] == reader["id"]
+
+
+def test_wrong_password_and_unknown_email_look_the_same(store: Store, reader: Doc) -> None:
+    with pytest.raises(InvalidInput) as wrong:
+        accounts.authenticate(store, EMAIL, "nope nope nope", "203.0.113.5")
+    with pytest.raises(InvalidInput) as unknown:
+        accounts.authenticate(store, "ghost@example.com", PASSWORD, "203.0.113.5")
+    assert str(wrong.value) == str(unknown.value) == "wrong email or password"
+    assert wrong.value.http_status == unknown.value.http_status == 400
+
+
+def test_disabled_account_is_refused_only_with_the_right_password(store: Store, reader: Doc) -> None:
+    accounts.set_disabled(store, EMAIL, True)
+    with pytest.raises(AccessDenied, match="this account is disabled"):
+        accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")
+    _fail(store)  # a wrong password does not reveal that the account is disabled
+    accounts.set_disabled(store, EMAIL, False)
+    assert accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")["id"] == reader["id"]
+
+
+def test_five_failures_lock_the_account_from_every_address(store: Store, reader: Doc) -> None:
+    for i in range(throttle.ACCOUNT_LIMIT):
+        _fail(store, addr=f"198.51.100.{i}")
+    with pytest.raises(TooManyAttempts, match=r"too many failed logins; try again in 15 minutes") as caught:
+        accounts.authenticate(store, EMAIL, PASSWORD, "192.0.2.99")  # even the right password, elsewhere
+    assert caught.value.http_status == 429
+    assert isinstance(caught.value, throttle.LoginThrottled)
+    assert 14 * 60 < caught.value.retry_after <= 15 * 60
+    other = accounts.sign_up(store, "other@example.com", PASSWORD)
+    assert accounts.authenticate(store, "other@example.com", PASSWORD, "198.51.100.1")["id"] == other["id"]
+
+
+def test_the_account_lock_ends_when_the_window_has_passed(store: Store, reader: Doc) -> None:
+    start = clock.now()
+    for i in range(throttle.ACCOUNT_LIMIT):
+        _fail(store, now=start + timedelta(minutes=i))
+    with pytest.raises(TooManyAttempts, match="try again in 10 minutes"):
+        accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5", now=start + timedelta(minutes=5))
+    still = start + throttle.WINDOW - timedelta(seconds=1)
+    with pytest.raises(TooManyAttempts, match=r"try again in 1 minute$"):
+        accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5", now=still)
+    later = start + throttle.WINDOW + timedelta(seconds=1)  # the oldest failure has left the window
+    assert accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5", now=later)["id"] == reader["id"]
+
+
+def test_old_failures_written_into_the_file_do_not_count(store: Store, reader: Doc) -> None:
+    old = iso(clock.now() - throttle.WINDOW - timedelta(minutes=1))
+    key = throttle.account_key(EMAIL)
+    with store.unit("accounts") as unit:
+        unit.put("throttle", {"id": key, "attempts": [[old, f"n{i}"] for i in range(50)], "updated_at": old})
+    assert accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")["id"] == reader["id"]
+    rows = orjson.loads((store.root / "accounts.json").read_bytes()).get("throttle", {})
+    assert key not in rows  # stale rows are pruned on the next write
+
+
+def test_a_success_clears_the_account_counter(store: Store, reader: Doc) -> None:
+    for _ in range(throttle.ACCOUNT_LIMIT - 1):
+        _fail(store)
+    accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")
+    for _ in range(throttle.ACCOUNT_LIMIT - 1):
+        _fail(store)
+    assert accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")["id"] == reader["id"]
+
+
+def test_twenty_failures_from_one_address_lock_that_address_only(store: Store, reader: Doc) -> None:
+    for i in range(throttle.ADDRESS_LIMIT):  # spread over many accounts: no account hits its limit
+        _fail(store, email=f"guess{i}@example.com", addr="203.0.113.7")
+    with pytest.raises(TooManyAttempts):
+        accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.7")
+    assert accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.8")["id"] == reader["id"]
+
+
+def test_ipv6_addresses_are_throttled_per_64_network(store: Store, reader: Doc) -> None:
+    for i in range(throttle.ADDRESS_LIMIT):
+        _fail(store, email=f"guess{i}@example.com", addr=f"2001:db8:1:2::{i + 1:x}")
+    with pytest.raises(TooManyAttempts):
+        accounts.authenticate(store, EMAIL, PASSWORD, "2001:db8:1:2:ffff::1")
+    assert accounts.authenticate(store, EMAIL, PASSWORD, "2001:db8:1:3::1")["id"] == reader["id"]
+    assert throttle.address_key("::ffff:192.0.2.1") == throttle.address_key("192.0.2.1")
+
+
+def test_parallel_guesses_cannot_slip_past_the_limit(store: Store, reader: Doc) -> None:
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def guess() -> None:
+        try:
+            accounts.authenticate(store, EMAIL, "not the password", "203.0.113.5")
+        except TooManyAttempts:
+            result = "throttled"
+        except InvalidInput:
+            result = "checked"
+        else:  # pragma: no cover - would be a real bug
+            result = "logged in"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=guess) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("checked") == throttle.ACCOUNT_LIMIT
+    assert outcomes.count("throttled") == 16 - throttle.ACCOUNT_LIMIT
+
+
+def test_throttled_attempts_write_nothing(store: Store, reader: Doc) -> None:
+    for _ in range(throttle.ACCOUNT_LIMIT):
+        _fail(store)
+    before = (store.root / "accounts.json").read_bytes()
+    for _ in range(3):
+        with pytest.raises(TooManyAttempts):
+            accounts.authenticate(store, EMAIL, "not the password", "203.0.113.5")
+    assert (store.root / "accounts.json").read_bytes() == before
+
+
+def test_failures_counted_in_another_process_throttle_this_one(store: Store, reader: Doc) -> None:
+    script = (
+        "import sys\n"
+        "from paidpdf import accounts\n"
+        "from paidpdf.errors import InvalidInput\n"
+        "from paidpdf.store import Store\n"
+        "store = Store(sys.argv[1])\n"
+        "for _ in range(5):\n"
+        "    try:\n"
+        "        accounts.authenticate(store, 'reader@example.com', 'not the password', '198.51.100.9')\n"
+        "    except InvalidInput:\n"
+        "        pass\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-c", script, str(store.root)], check=True, env=env, cwd=root, timeout=60)
+    with pytest.raises(TooManyAttempts):
+        accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")

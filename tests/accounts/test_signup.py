@@ -1,0 +1,99 @@
+"""Sign-up: address normalisation, case-insensitive uniqueness, password rules, nothing half-written."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paidpdf import accounts
+from paidpdf.errors import Conflict, InvalidInput, NotFound
+from paidpdf.store import Store
+
+from .conftest import PASSWORD
+
+
+def test_sign_up_normalises_and_stores_an_argon2id_hash(store: Store) -> None:
+    user = accounts.sign_up(store, "  Ada.Lovelace@Example.COM ", PASSWORD)
+    assert user["email"] == "ada.lovelace@example.com"
+    assert user["id"].startswith("usr_")
+    assert user["disabled"] is False
+    stored = store.view("accounts").get("users", user["id"])
+    assert stored is not None
+    assert stored["password_hash"].startswith("$argon2id$")
+    assert PASSWORD not in (store.root / "accounts.json").read_text()
+
+
+def test_emails_are_unique_whatever_their_case(store: Store) -> None:
+    accounts.sign_up(store, "reader@example.com", PASSWORD)
+    before = (store.root / "accounts.json").read_bytes()
+    with pytest.raises(Conflict, match="an account with this email already exists"):
+        accounts.sign_up(store, "READER@example.com", "another password")
+    with pytest.raises(Conflict):
+        accounts.add_user(store, " Reader@Example.com", "another password")
+    assert (store.root / "accounts.json").read_bytes() == before
+    assert len(accounts.list_users(store)) == 1
+
+
+def test_lookups_ignore_case_and_spaces(store: Store) -> None:
+    user = accounts.sign_up(store, "reader@example.com", PASSWORD)
+    found = accounts.find_user(store, "  READER@EXAMPLE.com")
+    assert found is not None and found["id"] == user["id"]
+    assert accounts.require_user(store, "Reader@example.com")["id"] == user["id"]
+    assert accounts.get_user(store, user["id"]) == found
+    assert accounts.find_user(store, "nobody@example.com") is None
+    with pytest.raises(NotFound, match=r"no user 'nobody@example\.com'"):
+        accounts.require_user(store, "nobody@example.com")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "   ", "reader", "reader@", "@example.com", "reader@example", "a b@example.com",
+     "reader@@example.com", "reader@example..com", "<x>@example.com", "x@example.com\nBcc: y@evil.com",
+     "reader@.example.com", "x" * 65 + "@example.com"],
+)
+def test_implausible_addresses_are_refused_and_nothing_is_written(store: Store, bad: str) -> None:
+    with pytest.raises(InvalidInput, match="not a valid email address"):
+        accounts.sign_up(store, bad, PASSWORD)
+    assert not (store.root / "accounts.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [("short", "too short"), ("1234567", "too short"), ("x" * 1025, "too long")],
+)
+def test_password_rules(store: Store, password: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        accounts.sign_up(store, "reader@example.com", password)
+    assert accounts.find_user(store, "reader@example.com") is None
+    accounts.check_password_rules("x" * accounts.MIN_PASSWORD_LENGTH)
+    accounts.check_password_rules("x" * 1024)
+
+
+def test_list_users_is_oldest_first_and_public_drops_the_hash(store: Store) -> None:
+    for name in ("c", "a", "b"):
+        accounts.sign_up(store, f"{name}@example.com", PASSWORD)
+    users = accounts.list_users(store)
+    keys = [(u["created_at"], u["email"]) for u in users]
+    assert keys == sorted(keys)
+    assert {u["email"] for u in users} == {"a@example.com", "b@example.com", "c@example.com"}
+    assert all("password_hash" not in accounts.public(u) for u in users)
+    assert all("password_hash" in u for u in users)
+
+
+@given(st.text(max_size=80))
+def test_normalize_email_either_refuses_or_gives_a_canonical_address(text: str) -> None:
+    try:
+        address = accounts.normalize_email(text)
+    except InvalidInput:
+        return
+    assert address == text.strip().lower()
+    assert accounts.normalize_email(address) == address
+    assert address.count("@") == 1
+    assert not any(c.isspace() for c in address)
+    assert "." in address.split("@")[1]
+
+
+@given(st.from_regex(r"[a-z0-9._%+-]{1,20}@[a-z0-9-]{1,20}(\.[a-z]{2,6}){1,2}", fullmatch=True))
+def test_normalize_email_accepts_ordinary_addresses(text: str) -> None:
+    assert accounts.normalize_email(text.upper()) == text
