@@ -1,0 +1,91 @@
+"""`paidpdf stripe-local`: run the local Stripe stand-in in the foreground (for the demo and by hand).
+
+The webhook secret comes from STRIPE_WEBHOOK_SECRET like the shop's; when it is unset a fresh `whsec_...`
+is generated and printed once, with the line to export so the shop verifies the same signatures.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from paidpdf.admin.output import console, err_console
+from paidpdf.admin.subapps import TopCommand
+from paidpdf.errors import InvalidInput
+
+
+def stripe_local_cmd(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (keep loopback)."),
+    port: int = typer.Option(12111, "--port", min=0, max=65535, help="Port (0 = any free port)."),
+    webhook_url: str | None = typer.Option(
+        None,
+        "--webhook-url",
+        metavar="URL",
+        help="Where to POST signed webhooks (the shop's /stripe/webhook).",
+    ),
+    public_url: str | None = typer.Option(
+        None,
+        "--public-url",
+        metavar="URL",
+        help="Base URL of the checkout pages (default: the bound address).",
+    ),
+    state_file: Path | None = typer.Option(
+        None, "--state", metavar="FILE", help="Keep sessions, payments and events in this JSON file."
+    ),
+    retry_base: float = typer.Option(1.0, "--retry-base", min=0.0, help="First webhook retry delay (s)."),
+    max_attempts: int = typer.Option(8, "--max-attempts", min=1, help="Webhook delivery attempts per event."),
+    async_delay: float = typer.Option(
+        2.0, "--async-delay", min=0.0, help="Seconds before a delayed payment succeeds or fails."
+    ),
+) -> None:
+    """Run a local Stripe stand-in (API, test checkout page, signed webhooks) for the demo and tests.
+
+    Example: paidpdf stripe-local --port 12111 --webhook-url http://127.0.0.1:8080/stripe/webhook
+    """
+    from paidpdf.stripe_local import Config, StripeLocal, new_webhook_secret
+
+    for name, value in (("--webhook-url", webhook_url), ("--public-url", public_url)):
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise InvalidInput(f"{name} must start with http:// or https://, got {value!r}")
+    secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip()
+    generated = not secret
+    if generated:
+        secret = new_webhook_secret()
+    config = Config(
+        webhook_url=webhook_url,
+        webhook_secret=secret,
+        public_url=(public_url or "").rstrip("/"),
+        retry_base=retry_base,
+        max_attempts=max_attempts,
+        async_delay=async_delay,
+        state_path=state_file,
+    )
+    try:
+        server = StripeLocal(config, host, port)
+    except OSError as exc:
+        raise InvalidInput(f"cannot start on {host}:{port}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    out = console()
+    out.print(f"[bold]Local Stripe stand-in[/] listening on {server.url}")
+    out.print(f"  API base:  STRIPE_API_BASE={server.url}   (any sk_test_... key works)")
+    out.print(f"  Webhooks:  {webhook_url or '(none: events are only stored; see GET /v1/events)'}")
+    out.print(f"  Controls:  {server.url}/_local")
+    if generated:
+        err_console().print(
+            "STRIPE_WEBHOOK_SECRET is not set; generated one for this run. Give the shop the same secret:\n"
+            f"  export STRIPE_WEBHOOK_SECRET={secret}"
+        )
+    out.print("Press Ctrl+C to stop.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        out.print("Stopped.")
+    finally:
+        server.stop()
+
+
+def command() -> TopCommand:
+    return TopCommand(stripe_local_cmd, {"name": "stripe-local"})

@@ -1,0 +1,66 @@
+"""`paidpdf stripe-local`: help with an example, clean errors, and a real foreground server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import Result
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_help_has_one_line_and_an_example(cli: Callable[..., Result]) -> None:
+    result = cli("stripe-local", "--help")
+    assert result.exit_code == 0
+    assert "Example: paidpdf stripe-local" in result.stdout
+    assert "stripe-local" in cli("--help").stdout
+
+
+def test_bad_url_is_a_one_line_error(cli: Callable[..., Result]) -> None:
+    result = cli("stripe-local", "--webhook-url", "ftp://shop")
+    assert result.exit_code == 2
+    assert (
+        result.stderr.strip() == "Error: --webhook-url must start with http:// or https://, got 'ftp://shop'"
+    )
+
+
+def test_corrupt_state_file_is_a_one_line_error(cli: Callable[..., Result], tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text("{not json")
+    result = cli("stripe-local", "--port", "0", "--state", str(state))
+    assert result.exit_code == 2
+    assert "is not a stripe-local state file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_runs_in_the_foreground_and_prints_a_secret_when_unset() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "STRIPE_WEBHOOK_SECRET"}
+    env["COLUMNS"] = "200"
+    process = subprocess.Popen(
+        [sys.executable, "cli.py", "stripe-local", "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert "listening on http://127.0.0.1:" in first
+        url = first.rsplit(" ", 1)[1].strip()
+        request = urllib.request.Request(f"{url}/v1/events", headers={"Authorization": "Bearer sk_test_cli"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert json.loads(response.read())["object"] == "list"
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "export STRIPE_WEBHOOK_SECRET=whsec_" in err
