@@ -1,19 +1,22 @@
 """Money as integer minor units, end to end.
 
 Admins type prices as decimal text ("19.99"); this module is the only place that turns text into an
-amount, and it does so with `Decimal`, never with floats, so "19.99" is exactly 1999 cents.
+amount, and it does so exactly, on the decimal digits as integers, never with floats (nor with a
+rounding `Decimal` context), so "19.99" is exactly 1999 cents.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from paidpdf.errors import InvalidInput
 
 #: Currencies without a minor unit (Stripe's list): 1 JPY is sent as 1, not 100.
 ZERO_DECIMAL = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
+    {
+        "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga",
+        "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
+    }
 )
 
 #: Stripe accepts at most 8 digits for an amount (99999999 = $999,999.99).
@@ -42,6 +45,27 @@ def decimals(currency: str) -> int:
     return 0 if currency.lower() in ZERO_DECIMAL else 2
 
 
+def parse_amount(text: str, currency: str = "usd") -> int:
+    """Decimal text to minor units, exactly ("0.29" -> 29, "19.99" -> 1999), without price policy.
+
+    Only plain digits with an optional decimal part are accepted, with no more significant decimals
+    than the currency has. The digits are combined as integers: no float, and no `Decimal` context
+    that could round a 30-digit typo such as "1.00000000000000000000000000001" to 1.00.
+    """
+    raw = text.strip()
+    if not _PRICE_RE.match(raw):
+        raise InvalidInput(
+            f"invalid price {_shown(text)}: write a plain amount such as 19.99 (or 0 for free)"
+        )
+    places = decimals(currency)
+    whole, _, frac = raw.partition(".")
+    significant = frac.rstrip("0")
+    if len(significant) > places:
+        unit = "whole units" if places == 0 else f"at most {places} decimals"
+        raise InvalidInput(f"invalid price {_shown(text)}: {currency.upper()} prices take {unit}")
+    return int(whole) * 10**places + (int(significant.ljust(places, "0")) if places else 0)
+
+
 def parse_price(text: str, currency: str = "usd") -> int:
     """Parse an admin-typed price into minor units.
 
@@ -49,34 +73,34 @@ def parse_price(text: str, currency: str = "usd") -> int:
     decimals than the currency has, at least Stripe's minimum charge and at most 8 digits. Exponents,
     signs, "nan", thousands separators and floats are refused, so no typo turns into a real price.
     """
-    raw = text.strip()
-    if raw.lower() == "free":
+    if text.strip().lower() == "free":
         return 0
-    if not _PRICE_RE.match(raw):
-        raise InvalidInput(f"invalid price {text!r}: write a plain amount such as 19.99 (or 0 for free)")
-    places = decimals(currency)
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:  # pragma: no cover - the regex already rules this out
-        raise InvalidInput(f"invalid price {text!r}") from None
-    minor = value.scaleb(places)
-    if minor != minor.to_integral_value():
-        unit = "whole units" if places == 0 else f"at most {places} decimals"
-        raise InvalidInput(f"invalid price {text!r}: {currency.upper()} prices take {unit}")
-    amount = int(minor)
+    whole = text.strip().partition(".")[0]
+    if len(whole) > 12 and _PRICE_RE.match(text.strip()):
+        # Refused before any arithmetic: a pasted 5000-digit number is a typo, not a price.
+        raise InvalidInput(
+            f"price {_shown(text)} is too large: Stripe takes at most {format_amount(MAX_AMOUNT, currency)}"
+        )
+    amount = parse_amount(text, currency)
     if amount == 0:
         return 0
     minimum = MIN_CHARGE.get(currency.lower(), DEFAULT_MIN_CHARGE)
     if amount < minimum:
         raise InvalidInput(
-            f"price {text} is below Stripe's minimum charge of {format_amount(minimum, currency)}"
+            f"price {_shown(text)} is below Stripe's minimum charge of {format_amount(minimum, currency)}"
             " (use 0 for a free item)"
         )
     if amount > MAX_AMOUNT:
         raise InvalidInput(
-            f"price {text} is too large: Stripe takes at most {format_amount(MAX_AMOUNT, currency)}"
+            f"price {_shown(text)} is too large: Stripe takes at most {format_amount(MAX_AMOUNT, currency)}"
         )
     return amount
+
+
+def _shown(text: str) -> str:
+    """The typed text as quoted in an error message, cut short so the message stays one line."""
+    quoted = repr(" ".join(text.split()))  # repr also neutralises terminal escape sequences
+    return quoted if len(quoted) <= 34 else quoted[:30] + "...'"
 
 
 def format_amount(amount: int, currency: str) -> str:

@@ -1,0 +1,251 @@
+"""`paidpdf content ...`: add, list, show, price, edit, retire and restore items (via `paidpdf.catalog`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from paidpdf import catalog
+from paidpdf.admin.context import state
+from paidpdf.admin.output import byte_progress, console, details, emit_json, table
+from paidpdf.errors import InvalidInput
+from paidpdf.money import format_amount
+from paidpdf.store import Doc
+
+app = typer.Typer(
+    help="Content: the PDFs you sell (add, list, show, price, edit, retire, restore).", no_args_is_help=True
+)
+
+_JSON = typer.Option(False, "--json", help="Plain JSON on stdout.")
+
+
+@contextmanager
+def _copy_progress(pdf: Path | None) -> Iterator[catalog.Progress | None]:
+    """A byte progress bar while the PDF is copied and hashed (silent when stderr is not a terminal)."""
+    if pdf is None:
+        yield None
+        return
+    try:
+        total = pdf.stat().st_size
+    except OSError:
+        total = 0
+    with byte_progress(f"Storing {pdf.name}", total) as bar:
+        task = bar.add_task(f"Storing {pdf.name}", total=total or None)
+
+        def update(done: int) -> None:
+            bar.update(task, completed=done)
+
+        yield update
+
+
+def _description(text: str | None, file: Path | None) -> str | None:
+    if text is not None and file is not None:
+        raise InvalidInput("give either --description or --description-file, not both")
+    if file is not None:
+        return catalog.read_description_file(file)
+    return text
+
+
+def _price(item: Doc) -> str:
+    return format_amount(int(item["price"]), item["currency"])
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # pragma: no cover
+
+
+def _show(item: Doc, title: str) -> None:
+    details(
+        title,
+        [
+            ("id", item["id"]),
+            ("title", item["title"]),
+            ("price", f"{_price(item)} ({item['price']} {item['currency']})"),
+            ("status", item["status"]),
+            ("file", f"{item['filename']} ({_size(int(item['size']))}, {item['pages']} pages)"),
+            ("version", item["version"]),
+            ("sha256", item["sha256"]),
+            ("cover", item.get("cover")),
+            ("created", item["created_at"]),
+            ("updated", item["updated_at"]),
+            ("description", item.get("description") or ""),
+        ],
+    )
+
+
+def show_catalog(items: list[Doc], title: str) -> None:
+    """The catalog as a Rich table (also used by `paidpdf demo`)."""
+    table(
+        title,
+        ("id", "title", "price", "pages", "size", "version", "status"),
+        (
+            (i["id"], i["title"], _price(i), i["pages"], _size(int(i["size"])), i["version"], i["status"])
+            for i in items
+        ),
+    )
+
+
+@app.command("add")
+def add_cmd(
+    ctx: typer.Context,
+    pdf: Path = typer.Argument(..., metavar="PDF", help="The PDF to sell."),
+    title: str = typer.Option(
+        ..., "--title", metavar="TITLE", help="Title shown in the shop; the id is made from it."
+    ),
+    price: str = typer.Option(
+        ..., "--price", metavar="PRICE", help="Price such as 19.99, or 0 for a free item."
+    ),
+    description: str | None = typer.Option(None, "--description", metavar="TEXT", help="Description text."),
+    description_file: Path | None = typer.Option(
+        None, "--description-file", metavar="FILE", help="Read the description from a UTF-8 text file."
+    ),
+    cover: Path | None = typer.Option(
+        None, "--cover", metavar="IMG", help="Cover image (PNG, JPEG or WebP); default: page 1 of the PDF."
+    ),
+    item_id: str | None = typer.Option(
+        None, "--id", metavar="SLUG", help="Choose the id (default: made from the title)."
+    ),
+) -> None:
+    """Add a PDF to the catalog with its title and price.
+
+    Example: paidpdf content add guide.pdf --title "The Sourdough Guide" --price 9.99 --cover cover.png
+    """
+    cli = state(ctx)
+    text = _description(description, description_file) or ""
+    with _copy_progress(pdf) as progress:
+        item = catalog.add_item(
+            cli.store,
+            cli.settings.data_dir,
+            pdf,
+            title=title,
+            price_text=price,
+            currency=cli.settings.currency,
+            description=text,
+            cover=cover,
+            item_id=item_id,
+            progress=progress,
+        )
+    _show(item, f"Added {item['id']}")
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    include_all: bool = typer.Option(False, "--all", help="Include retired items."),
+    as_json: bool = _JSON,
+) -> None:
+    """List the items in the catalog (retired ones only with --all).
+
+    Example: paidpdf content list --all --json
+    """
+    items = catalog.list_items(state(ctx).store, include_retired=include_all)
+    if as_json:
+        emit_json([catalog.public(i) for i in items])
+        return
+    show_catalog(items, f"{len(items)} item(s)" + ("" if include_all else " in the catalog"))
+
+
+@app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="Item id."),
+    as_json: bool = _JSON,
+) -> None:
+    """Show one item, retired or not.
+
+    Example: paidpdf content show the-sourdough-guide --json
+    """
+    item = catalog.get_item(state(ctx).store, item_id)
+    if as_json:
+        emit_json(catalog.public(item))
+        return
+    _show(item, f"Item {item['id']}")
+
+
+# Unknown "options" are taken as arguments so that `content price ID -1` reaches the price check and
+# gets its one-line error, instead of Click's usage box about an option "-1".
+@app.command("price", context_settings={"ignore_unknown_options": True})
+def price_cmd(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="Item id."),
+    price: str = typer.Argument(..., metavar="PRICE", help="New price such as 19.99, or 0 for free."),
+) -> None:
+    """Set an item's price (0 makes it free).
+
+    Example: paidpdf content price the-sourdough-guide 12.50
+    """
+    cli = state(ctx)
+    item = catalog.set_price(cli.store, item_id, price, cli.settings.currency)
+    console().print(f"{item['id']} now costs {_price(item)} ({item['price']} {item['currency']}).")
+
+
+@app.command("edit")
+def edit_cmd(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="Item id."),
+    title: str | None = typer.Option(
+        None, "--title", metavar="TITLE", help="New title (the id stays the same)."
+    ),
+    description: str | None = typer.Option(
+        None, "--description", metavar="TEXT", help="New description text."
+    ),
+    description_file: Path | None = typer.Option(
+        None, "--description-file", metavar="FILE", help="Read the new description from a UTF-8 text file."
+    ),
+    cover: Path | None = typer.Option(None, "--cover", metavar="IMG", help="New cover (PNG, JPEG or WebP)."),
+    pdf: Path | None = typer.Option(
+        None, "--file", metavar="PDF", help="Replace the PDF (bumps the version)."
+    ),
+) -> None:
+    """Change an item's title, description, cover or file.
+
+    Example: paidpdf content edit the-sourdough-guide --file guide-v2.pdf
+    """
+    cli = state(ctx)
+    text = _description(description, description_file)
+    with _copy_progress(pdf) as progress:
+        item = catalog.edit_item(
+            cli.store,
+            cli.settings.data_dir,
+            item_id,
+            title=title,
+            description=text,
+            cover=cover,
+            pdf=pdf,
+            progress=progress,
+        )
+    _show(item, f"Updated {item['id']}")
+
+
+@app.command("retire")
+def retire_cmd(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="Item id."),
+) -> None:
+    """Take an item out of the catalog; its owners keep it in their library.
+
+    Example: paidpdf content retire the-sourdough-guide
+    """
+    item = catalog.retire(state(ctx).store, item_id)
+    console().print(f"{item['id']} is retired: it left the catalog; owners can still download it.")
+
+
+@app.command("restore")
+def restore_cmd(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="Item id."),
+) -> None:
+    """Put a retired item back in the catalog.
+
+    Example: paidpdf content restore the-sourdough-guide
+    """
+    item = catalog.restore(state(ctx).store, item_id)
+    console().print(f"{item['id']} is back in the catalog.")

@@ -1,0 +1,281 @@
+"""Content items: add, edit, price, retire and restore the PDFs the shop sells.
+
+Every change is checked completely before anything is written: the title, price, id and description,
+then the PDF and the cover by what they really are (`media`). Only then are the files stored (content
+addressed, `blobs`), and last the catalog record is written in one unit of `catalog.json`. A failure
+at any step before the unit leaves the catalog as it was; at worst an unreferenced content file stays
+behind, which is harmless (its name is its hash) and which `db check` can report.
+
+Ids are URL slugs made from the title ("Sourdough at Home" → `sourdough-at-home`, see `item_text`),
+lower-case so they are unique case-insensitively; they never change: a new title keeps the old URL.
+A cover rendered from page 1 is named after the PDF's hash (`<sha256-of-pdf>.png`), which is how an
+edit recognises it and renders a new one when the file is replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from paidpdf import blobs, media
+from paidpdf.clock import now_iso
+from paidpdf.errors import Conflict, InvalidInput, NotFound
+from paidpdf.item_text import (
+    MAX_ID,
+    MAX_TITLE,
+    check_description,
+    check_id,
+    check_title,
+    download_name,
+    read_description_file,
+    slugify,
+)
+from paidpdf.money import check_currency, parse_price
+from paidpdf.store import Doc, Store, Unit, View
+
+CATALOG = "catalog"
+CONTENT = "content"
+
+ACTIVE = "active"
+RETIRED = "retired"
+
+#: The fields of an item, in the order `--json` shows them (the data contract other areas rely on).
+FIELDS = (
+    "id",
+    "title",
+    "description",
+    "price",
+    "currency",
+    "filename",
+    "sha256",
+    "size",
+    "pages",
+    "cover",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+Progress = Callable[[int], None]
+
+__all__ = [
+    "FIELDS",
+    "MAX_TITLE",
+    "add_item",
+    "check_id",
+    "download_name",
+    "edit_item",
+    "get_item",
+    "list_items",
+    "public",
+    "read_description_file",
+    "restore",
+    "retire",
+    "set_price",
+    "slugify",
+]
+
+
+# -- reading ---------------------------------------------------------------------------------------
+def list_items(store: Store, include_retired: bool = False) -> list[Doc]:
+    """The catalog, oldest first (ties in the same second keep the order they were stored in);
+    retired items only with `include_retired`."""
+    rows = store.view(CATALOG).all(CONTENT)
+    if not include_retired:
+        rows = [r for r in rows if r.get("status") == ACTIVE]
+    return sorted(rows, key=lambda r: r.get("created_at") or "")
+
+
+def get_item(store: Store, item_id: str) -> Doc:
+    """One item by id, whatever its status; ids match case-insensitively."""
+    return _require(store.view(CATALOG), item_id)
+
+
+def public(item: Doc) -> dict[str, Any]:
+    """The item as `--json` and other areas see it: exactly the contract fields, in a stable order."""
+    return {name: item.get(name) for name in FIELDS}
+
+
+def _require(view: View, item_id: str) -> Doc:
+    key = item_id.strip().lower()
+    found = view.get(CONTENT, key) if key else None
+    if found is None:
+        raise NotFound(f"no item {item_id!r} (see `paidpdf content list --all`)")
+    return found
+
+
+# -- checks ----------------------------------------------------------------------------------------
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def _check_title_free(view: View, title: str, except_id: str | None = None) -> None:
+    key = _title_key(title)
+    for other in view.all(CONTENT):
+        if other["id"] != except_id and _title_key(other.get("title", "")) == key:
+            raise Conflict(f"an item titled {title!r} already exists: {other['id']}")
+
+
+def _choose_id(view: View, title: str, wanted: str | None) -> str:
+    if wanted is not None:
+        key = check_id(wanted)
+        if view.get(CONTENT, key) is not None:
+            raise Conflict(f"an item with id {key!r} already exists")
+        return key
+    base = slugify(title)
+    if not base:
+        raise InvalidInput(f"cannot make an id from the title {title!r}; choose one with --id")
+    key, n = base, 2
+    while view.get(CONTENT, key) is not None:
+        suffix = f"-{n}"
+        key = base[: MAX_ID - len(suffix)].rstrip("-") + suffix
+        n += 1
+    return key
+
+
+def _rendered_cover_name(sha256: str) -> str:
+    return f"{sha256}.png"
+
+
+# -- writing ---------------------------------------------------------------------------------------
+def add_item(
+    store: Store,
+    data_dir: Path,
+    pdf: Path,
+    *,
+    title: str,
+    price_text: str,
+    currency: str,
+    description: str = "",
+    cover: Path | None = None,
+    item_id: str | None = None,
+    progress: Progress | None = None,
+) -> Doc:
+    """Add a PDF to the catalog. Everything is checked before the first byte is written."""
+    pdf = Path(pdf)
+    code = check_currency(currency)
+    clean_title = check_title(title)
+    price = parse_price(price_text, code)
+    body = check_description(description)
+    view = store.view(CATALOG)
+    _check_title_free(view, clean_title)
+    key = _choose_id(view, clean_title, item_id)
+    info = media.inspect_pdf(pdf)
+    given = media.check_cover(Path(cover)) if cover is not None else None
+    rendered = media.render_cover(pdf) if given is None else None
+
+    sha256, size = blobs.store_file(data_dir, pdf, progress)
+    if given is not None:
+        cover_name = blobs.store_cover(data_dir, given.data, given.ext)
+    else:
+        assert rendered is not None
+        cover_name = blobs.store_cover(data_dir, rendered.data, "png", name=_rendered_cover_name(sha256))
+
+    stamp = now_iso()
+    doc: Doc = {
+        "id": key,
+        "title": clean_title,
+        "description": body,
+        "price": price,
+        "currency": code,
+        "filename": download_name(pdf.name, key),
+        "sha256": sha256,
+        "size": size,
+        "pages": info.pages,
+        "cover": cover_name,
+        "status": ACTIVE,
+        "version": 1,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    with store.unit(CATALOG) as unit:
+        # Checked again under the lock: another process may have added the same title meanwhile.
+        _check_title_free(unit, clean_title)
+        if unit.get(CONTENT, key) is not None:
+            raise Conflict(f"an item with id {key!r} already exists")
+        unit.insert(CONTENT, doc)
+    return doc
+
+
+def edit_item(
+    store: Store,
+    data_dir: Path,
+    item_id: str,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    cover: Path | None = None,
+    pdf: Path | None = None,
+    progress: Progress | None = None,
+) -> Doc:
+    """Change an item's title, description, cover and/or file. A new file bumps `version`.
+
+    When the file is replaced and the cover was rendered from the old file, a new cover is rendered.
+    """
+    if title is None and description is None and cover is None and pdf is None:
+        raise InvalidInput("nothing to change: give --title, --description, --cover or --file")
+    current = get_item(store, item_id)
+    key = current["id"]
+    changes: dict[str, Any] = {}
+    if title is not None:
+        changes["title"] = check_title(title)
+        _check_title_free(store.view(CATALOG), changes["title"], except_id=key)
+    if description is not None:
+        changes["description"] = check_description(description)
+    info = media.inspect_pdf(Path(pdf)) if pdf is not None else None
+    given = media.check_cover(Path(cover)) if cover is not None else None
+    cover_was_rendered = current.get("cover") == _rendered_cover_name(current.get("sha256") or "")
+    rerender = pdf is not None and given is None and cover_was_rendered
+    rendered = media.render_cover(Path(pdf)) if pdf is not None and rerender else None
+
+    if info is not None:
+        sha256, size = blobs.store_file(data_dir, info.path, progress)
+        filename = download_name(info.path.name, key)
+        changes.update(sha256=sha256, size=size, pages=info.pages, filename=filename)
+        if rendered is not None:
+            name = _rendered_cover_name(sha256)
+            changes["cover"] = blobs.store_cover(data_dir, rendered.data, "png", name=name)
+    if given is not None:
+        changes["cover"] = blobs.store_cover(data_dir, given.data, given.ext)
+
+    with store.unit(CATALOG) as unit:
+        latest = _require(unit, key)
+        if "title" in changes:
+            _check_title_free(unit, changes["title"], except_id=key)
+        if "sha256" in changes and changes["sha256"] != latest.get("sha256"):
+            changes["version"] = int(latest.get("version") or 0) + 1
+        return _put(unit, latest, changes)
+
+
+def set_price(store: Store, item_id: str, price_text: str, currency: str) -> Doc:
+    """Set an item's price (typed text such as "19.99", or "0" for free) in the store's currency."""
+    code = check_currency(currency)
+    price = parse_price(price_text, code)
+    with store.unit(CATALOG) as unit:
+        return _put(unit, _require(unit, item_id), {"price": price, "currency": code})
+
+
+def retire(store: Store, item_id: str) -> Doc:
+    """Take an item out of the catalog. Owners keep it in their library; retiring twice changes nothing."""
+    return _set_status(store, item_id, RETIRED)
+
+
+def restore(store: Store, item_id: str) -> Doc:
+    """Put a retired item back in the catalog; restoring an active item changes nothing."""
+    return _set_status(store, item_id, ACTIVE)
+
+
+def _set_status(store: Store, item_id: str, status: str) -> Doc:
+    with store.unit(CATALOG) as unit:
+        current = _require(unit, item_id)
+        if current.get("status") == status:
+            return current
+        return _put(unit, current, {"status": status})
+
+
+def _put(unit: Unit, current: Doc, changes: dict[str, Any]) -> Doc:
+    doc = {**current, **changes, "updated_at": now_iso()}
+    unit.put(CONTENT, doc)
+    return doc

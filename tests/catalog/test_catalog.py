@@ -1,0 +1,222 @@
+"""The catalog domain: ids, add/edit/price/retire/restore, and 'check everything before writing'."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from paidpdf import blobs, catalog
+from paidpdf.errors import Conflict, InvalidInput, NotFound
+from paidpdf.store import Doc, Store
+from tests.catalog.files import tree, write_image, write_pdf
+
+ID_RE = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Sourdough at Home", "sourdough-at-home"),
+        ("  The   Guide  ", "the-guide"),
+        ("Café Crème: L'été à Paris", "cafe-creme-l-ete-a-paris"),
+        ("Straße & Co.", "strasse-and-co"),
+        ("Ærø Øst Łódź", "aero-ost-lodz"),
+        ("C++ in 21 Days!!", "c-in-21-days"),
+        ("ﬁne ＷＩＤＥ", "fine-wide"),
+        ("日本語の本", ""),
+        ("Kyoto 京都 Guide", "kyoto-guide"),
+        ("---", ""),
+    ],
+)
+def test_slugs(title: str, slug: str) -> None:
+    assert catalog.slugify(title) == slug
+
+
+def test_long_titles_are_cut_at_a_word() -> None:
+    slug = catalog.slugify("A Very Long Title " * 10)
+    assert len(slug) <= 64 and ID_RE.match(slug)
+    full = "-".join(["a-very-long-title"] * 10)
+    assert full.startswith(slug + "-")  # whole words only
+    assert len(slug) > 50
+
+
+@given(st.text(max_size=300))
+def test_any_title_gives_a_url_safe_slug_or_none(title: str) -> None:
+    slug = catalog.slugify(title)
+    assert slug == "" or ID_RE.match(slug)
+    assert catalog.slugify(slug) == slug
+
+
+@pytest.mark.parametrize("bad", ["../etc", "a b", "-x", "x-", "a" * 65, "", "über", "a_b", "a.pdf", "a/b"])
+def test_bad_ids_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidInput, match="invalid id"):
+        catalog.check_id(bad)
+
+
+def test_add_stores_the_file_the_cover_and_the_record(store: Store, data_dir: Path, item: Doc) -> None:
+    assert item["id"] == "the-guide"
+    assert item["price"] == 999 and item["currency"] == "usd"
+    assert item["pages"] == 3 and item["version"] == 1 and item["status"] == "active"
+    assert item["filename"] == "guide.pdf"
+    assert blobs.hash_file(blobs.content_path(data_dir, item["sha256"])) == item["sha256"]
+    assert blobs.content_path(data_dir, item["sha256"]).stat().st_size == item["size"]
+    cover = Image.open(blobs.cover_path(data_dir, item["cover"]))
+    assert cover.format == "PNG" and cover.width == 600
+    assert catalog.get_item(store, "the-guide") == item
+    assert list(catalog.public(item)) == list(catalog.FIELDS)
+
+
+def test_lookup_is_case_insensitive(store: Store, item: Doc) -> None:
+    assert catalog.get_item(store, "THE-Guide")["id"] == "the-guide"
+    assert catalog.get_item(store, " the-guide ")["id"] == "the-guide"
+    with pytest.raises(NotFound, match="no item 'nope'"):
+        catalog.get_item(store, "nope")
+
+
+def test_duplicates_conflict(store: Store, data_dir: Path, item: Doc, sample_pdf: Path) -> None:
+    before = tree(data_dir)
+    with pytest.raises(Conflict, match="titled"):
+        catalog.add_item(store, data_dir, sample_pdf, title="the  GUIDE", price_text="1", currency="usd")
+    with pytest.raises(Conflict, match="id 'the-guide'"):
+        catalog.add_item(
+            store, data_dir, sample_pdf, title="Other", price_text="1", currency="usd", item_id="The-Guide"
+        )
+    assert tree(data_dir) == before
+
+
+def test_same_slug_different_title_gets_a_suffix(store: Store, data_dir: Path, sample_pdf: Path) -> None:
+    first = catalog.add_item(store, data_dir, sample_pdf, title="C++ Guide", price_text="1", currency="usd")
+    second = catalog.add_item(store, data_dir, sample_pdf, title="C Guide", price_text="1", currency="usd")
+    assert (first["id"], second["id"]) == ("c-guide", "c-guide-2")
+    assert first["sha256"] == second["sha256"]  # one stored copy serves both
+
+
+def test_a_title_without_latin_letters_needs_an_id(store: Store, data_dir: Path, sample_pdf: Path) -> None:
+    with pytest.raises(InvalidInput, match="choose one with --id"):
+        catalog.add_item(store, data_dir, sample_pdf, title="日本語の本", price_text="0", currency="jpy")
+    done = catalog.add_item(
+        store, data_dir, sample_pdf, title="日本語の本", price_text="500", currency="jpy", item_id="nihongo"
+    )
+    assert done["price"] == 500 and done["currency"] == "jpy"
+
+
+def test_a_given_cover_is_stored_by_its_hash(
+    store: Store, data_dir: Path, sample_pdf: Path, files: Path
+) -> None:
+    cover = write_image(files / "c.jpg", fmt="JPEG")
+    done = catalog.add_item(
+        store, data_dir, sample_pdf, title="Covered", price_text="5", currency="usd", cover=cover
+    )
+    assert done["cover"].endswith(".jpg") and done["cover"] != f"{done['sha256']}.jpg"
+    stored = blobs.cover_path(data_dir, done["cover"]).read_bytes()
+    assert Image.open(io.BytesIO(stored)).format == "JPEG"
+
+
+def test_replacing_the_file_bumps_the_version_and_rerenders_the_cover(
+    store: Store, data_dir: Path, item: Doc, files: Path
+) -> None:
+    new_pdf = write_pdf(files / "guide-v2.pdf", pages=5, title="The Guide v2", colour=(20, 20, 200))
+    edited = catalog.edit_item(store, data_dir, "the-guide", pdf=new_pdf)
+    assert edited["version"] == 2
+    assert edited["pages"] == 5 and edited["filename"] == "guide-v2.pdf"
+    assert edited["sha256"] != item["sha256"] and edited["size"] == new_pdf.stat().st_size
+    assert edited["cover"] == f"{edited['sha256']}.png"
+    pixel = Image.open(blobs.cover_path(data_dir, edited["cover"])).convert("RGB").getpixel((300, 600))
+    assert pixel[2] > 150 and pixel[0] < 80  # blue: page 1 of the new file
+    assert edited["created_at"] == item["created_at"]
+    assert catalog.get_item(store, "the-guide") == edited
+    # The same file again is not a new version.
+    again = catalog.edit_item(store, data_dir, "the-guide", pdf=new_pdf)
+    assert again["version"] == 2
+
+
+def test_a_given_cover_survives_a_file_replacement(
+    store: Store, data_dir: Path, sample_pdf: Path, files: Path
+) -> None:
+    cover = write_image(files / "c.png")
+    done = catalog.add_item(
+        store, data_dir, sample_pdf, title="Kept", price_text="5", currency="usd", cover=cover
+    )
+    edited = catalog.edit_item(store, data_dir, "kept", pdf=write_pdf(files / "v2.pdf", pages=4))
+    assert edited["cover"] == done["cover"] and edited["version"] == 2
+
+
+def test_edit_title_and_description_keep_the_id(store: Store, data_dir: Path, item: Doc) -> None:
+    edited = catalog.edit_item(
+        store, data_dir, "THE-GUIDE", title="A Better Title", description=" New\r\ntext "
+    )
+    assert edited["id"] == "the-guide"
+    assert edited["title"] == "A Better Title" and edited["description"] == "New\ntext"
+    assert edited["version"] == 1
+
+
+def test_edit_needs_something_to_change(store: Store, data_dir: Path, item: Doc) -> None:
+    with pytest.raises(InvalidInput, match="nothing to change"):
+        catalog.edit_item(store, data_dir, "the-guide")
+
+
+def test_price_retire_restore(store: Store, item: Doc) -> None:
+    assert catalog.set_price(store, "the-guide", "12.50", "usd")["price"] == 1250
+    assert catalog.set_price(store, "the-guide", "free", "usd")["price"] == 0
+    retired = catalog.retire(store, "the-guide")
+    assert retired["status"] == "retired"
+    assert catalog.list_items(store) == []
+    assert [i["id"] for i in catalog.list_items(store, include_retired=True)] == ["the-guide"]
+    assert catalog.get_item(store, "the-guide")["status"] == "retired"
+    assert catalog.retire(store, "the-guide") == retired  # twice changes nothing
+    assert catalog.restore(store, "the-guide")["status"] == "active"
+    assert [i["id"] for i in catalog.list_items(store)] == ["the-guide"]
+
+
+def test_description_files_must_be_utf8(files: Path) -> None:
+    good = files / "d.txt"
+    good.write_bytes("\ufeffCafé — naïve\n".encode())
+    assert catalog.read_description_file(good) == "Café — naïve"
+    bad = files / "latin1.txt"
+    bad.write_bytes("Café".encode("latin-1"))
+    with pytest.raises(InvalidInput, match="not UTF-8"):
+        catalog.read_description_file(bad)
+    binary = files / "bin.txt"
+    binary.write_bytes(b"abc\x00def")
+    with pytest.raises(InvalidInput, match="control characters"):
+        catalog.read_description_file(binary)
+
+
+def test_titles_are_checked(store: Store, data_dir: Path, sample_pdf: Path) -> None:
+    for title, message in (("   ", "empty"), ("x" * 201, "too long"), ("a\x1b[31mred", "control")):
+        with pytest.raises(InvalidInput, match=message):
+            catalog.add_item(store, data_dir, sample_pdf, title=title, price_text="1", currency="usd")
+    assert not (data_dir / "content").exists() and not (data_dir / "catalog.json").exists()
+
+
+def test_download_names_cannot_break_a_header() -> None:
+    assert catalog.download_name("My Book (2nd ed).pdf", "x") == "My Book (2nd ed).pdf"
+    assert catalog.download_name("evil\r\nSet-Cookie: a=b.pdf", "x") == "evil Set-Cookie: a=b.pdf"
+    assert catalog.download_name("\x00\x1b", "my-book") == "my-book.pdf"
+    long = catalog.download_name("a" * 500 + ".pdf", "x")
+    assert len(long) == catalog.MAX_TITLE and long.endswith(".pdf")
+
+
+def test_racing_adds_of_one_title_keep_exactly_one(store: Store, data_dir: Path, files: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pdfs = [write_pdf(files / f"race{n}.pdf", pages=2, title=f"Race {n}") for n in range(4)]
+
+    def add(pdf: Path) -> str:
+        try:
+            return catalog.add_item(store, data_dir, pdf, title="Same Title", price_text="1", currency="usd")[
+                "id"
+            ]
+        except Conflict:
+            return "conflict"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(add, pdfs))
+    assert outcomes.count("conflict") == 3
+    assert [i["title"] for i in catalog.list_items(store)] == ["Same Title"]

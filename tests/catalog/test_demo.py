@@ -1,0 +1,62 @@
+"""The demo: real sample booklets, a seeded catalog, and a folder it may wipe only if it made it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pypdf import PdfReader
+from typer.testing import CliRunner, Result
+
+from paidpdf import catalog, demo, media
+from paidpdf.admin import build_app
+from paidpdf.store import Store
+
+
+def run_demo(*args: str) -> Result:
+    return CliRunner().invoke(build_app(), ["demo", *args], env={})
+
+
+def test_sample_pdfs_are_real_booklets(tmp_path: Path) -> None:
+    paths = demo.make_sample_pdfs(tmp_path / "samples")
+    assert len(paths) == len(demo.BOOKLETS) >= 3
+    for path, booklet in zip(paths, demo.BOOKLETS, strict=True):
+        assert media.inspect_pdf(path).pages >= 4
+        text = PdfReader(path).pages[1].extract_text()
+        assert booklet.chapters[0][0] in text
+
+
+def test_demo_seeds_a_fresh_shop_and_reseeds_it(tmp_path: Path) -> None:
+    folder = tmp_path / "demo-data"
+    result = run_demo("--folder", str(folder), "--seed-only")
+    assert result.exit_code == 0, result.stderr
+    assert "Sourdough" in result.stdout and "Free" in result.stdout and "$19.99" in result.stdout
+    items = catalog.list_items(Store(folder))
+    assert sorted(i["price"] for i in items) == [0, 499, 999, 1999]
+    assert all(i["pages"] >= 4 and i["cover"] for i in items)
+    assert (folder / demo.MARKER).is_file()
+    # A second run starts again from scratch (no duplicate-title conflict, no leftovers).
+    (folder / "content" / "stray").write_bytes(b"x")
+    again = run_demo("--folder", str(folder), "--seed-only")
+    assert again.exit_code == 0, again.stderr
+    assert len(catalog.list_items(Store(folder))) == 4
+    assert not (folder / "content" / "stray").exists()
+
+
+def test_demo_never_wipes_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    precious = tmp_path / "real-data"
+    precious.mkdir()
+    (precious / "catalog.json").write_text("{}")
+    result = run_demo("--folder", str(precious), "--seed-only")
+    assert result.exit_code != 0
+    assert "refusing to wipe" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert [p.name for p in precious.iterdir()] == ["catalog.json"]
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    result = run_demo("--folder", str(a_file), "--seed-only")
+    assert result.exit_code != 0 and "is a file" in result.stderr
+    assert a_file.read_text() == "x"
+
+
+def test_demo_help_has_an_example() -> None:
+    result = CliRunner().invoke(build_app(), ["demo", "--help"], env={})
+    assert "Example: paidpdf demo" in result.stdout
