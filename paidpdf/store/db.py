@@ -1,29 +1,37 @@
 """TinyDB made safe for many threads, several processes and `kill -9`.
 
-Stock TinyDB rewrites its file in place and has no locks (see the README's storage section). Here:
+Stock TinyDB rewrites its file in place and has no locks (see docs/storage.md). Here:
 
 - Each kind of record lives in its own file (`catalog.json`, `accounts.json`, `sales.json`), so reading
   the catalog never parses the order history.
 - Writes happen in *units*: `with store.unit("sales") as u:` takes a per-file lock (a thread lock plus
   an `flock` on `.locks/sales.lock`, so threads and processes queue), reads the current file, lets the
   caller change a private working copy through TinyDB, and writes the whole result once, atomically
-  (`files.atomic_write`). An exception inside the unit writes nothing.
+  (`files.atomic_write`). An exception inside the unit writes nothing. A unit on the same file inside
+  another (same thread) is refused; when one thread needs several files it takes them in `FILES` order.
 - Reads (`store.view("catalog")`) need no lock: files are only ever replaced whole, so a reader sees
   the old or the new version. Parsed files are cached by file identity (device, inode, size, mtime);
   the cache keeps the file open so its inode cannot be recycled for a newer file, so a change made by
   another process is always noticed on the next read.
 - Documents are never mutated in place (no `Table.update`): a change replaces the document, so cached
-  snapshots shared between threads stay exactly as they were read.
+  snapshots shared between threads stay exactly as they were read. Documents cross the store boundary
+  as private deep copies (in through `insert`/`put`, out through every read), so a caller that changes
+  a nested list it got from a view can neither alter the cache other threads read nor sneak a change
+  past a unit that raised.
+- A unit copies a table once, on its first change (copy-on-write), instead of TinyDB's copy of the
+  whole table on every insert or remove: the per-unit cost is one table copy plus one serialisation.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from filelock import FileLock, Timeout
@@ -41,6 +49,9 @@ Tables = dict[str, dict[str, Doc]]
 FILES = ("catalog", "accounts", "sales")
 
 BACKUPS_DIR = "backups"
+#: A backup folder counts as complete (and `latest_backup` offers it) only once this file is in it.
+BACKUP_MANIFEST = "manifest.json"
+LOCKS_DIR = ".locks"
 
 
 class _StrTable(Table):
@@ -50,6 +61,13 @@ class _StrTable(Table):
 
     def _get_next_id(self) -> int:  # pragma: no cover - every insert names its id
         raise TypeError("paidpdf documents always carry their own id")
+
+    def _update_table(self, updater: Callable[[dict[Any, Any]], None]) -> None:
+        """Change the unit's private copy of this table in place (TinyDB copies it on every call)."""
+        storage = cast(_WorkingCopyStorage, self._storage)
+        updater(storage.writable_table(self.name))
+        storage.touched()
+        self.clear_cache()
 
 
 class _DB(TinyDB):
@@ -66,17 +84,40 @@ class _WorkingCopyStorage(Storage):
         return self._holder.data
 
     def write(self, data: Tables) -> None:
-        if self._holder.read_only:
-            raise StorageError("internal error: write attempted through a read-only view")
+        self._holder.check_writable()
         self._holder.data = data
+        self._holder.owned &= set(data)
+        self._holder.dirty = True
+
+    def writable_table(self, name: str) -> dict[str, Doc]:
+        return self._holder.writable_table(name)
+
+    def touched(self) -> None:
         self._holder.dirty = True
 
 
 class _Working:
+    """A unit's (or view's) own top-level dict; tables are shared with the snapshot until first changed."""
+
     def __init__(self, data: Tables, read_only: bool) -> None:
         self.data = data
         self.dirty = False
         self.read_only = read_only
+        self.closed = False
+        self.owned: set[str] = set()
+
+    def check_writable(self) -> None:
+        if self.read_only:
+            raise StorageError("internal error: write attempted through a read-only view")
+        if self.closed:
+            raise StorageError("internal error: a unit was used after its `with` block ended")
+
+    def writable_table(self, name: str) -> dict[str, Doc]:
+        self.check_writable()
+        if name not in self.owned:
+            self.data[name] = dict(self.data.get(name, {}))
+            self.owned.add(name)
+        return self.data[name]
 
 
 class Snapshot:
@@ -104,9 +145,14 @@ class Snapshot:
             return found
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        # A Store that is dropped (one per CLI command, many in tests) must not leak its descriptors.
+        with contextlib.suppress(OSError):
+            self.close()
 
 
 class View:
@@ -121,9 +167,12 @@ class View:
     def _table(self, table: str) -> Table:
         return self._db.table(table, cache_size=0)
 
+    def _rows(self, table: str) -> dict[str, Doc]:
+        return self._working.data.get(table, {})
+
     def get(self, table: str, doc_id: str) -> Doc | None:
-        found = self._table(table).get(doc_id=doc_id)
-        return dict(found) if isinstance(found, Document) else None
+        found = self._rows(table).get(doc_id)
+        return None if found is None else _detach(found)
 
     def require(self, table: str, doc_id: str, what: str) -> Doc:
         """Like `get`, but a missing document is a `NotFound` that names it (`what` e.g. "item")."""
@@ -133,21 +182,26 @@ class View:
         return found
 
     def all(self, table: str) -> list[Doc]:
-        return [dict(doc) for doc in self._table(table).all()]
+        return _detach_all(list(self._rows(table).values()))
 
     def count(self, table: str) -> int:
-        return len(self._working.data.get(table, {}))
+        return len(self._rows(table))
+
+    def tables(self) -> list[str]:
+        """Names of the tables this file holds (for `db info`)."""
+        return sorted(self._working.data)
 
     def find(self, table: str, field: str, value: Any) -> list[Doc]:
         """Documents whose `field` equals `value`; indexed, so cheap on large tables."""
-        if self._working.dirty:
-            return [dict(d) for d in self._working.data.get(table, {}).values() if d.get(field) == value]
+        if table in self._working.owned or table not in self._working.data:
+            return _detach_all([d for d in self._rows(table).values() if d.get(field) == value])
         ids = self._snapshot.index(table, field).get(value, [])
         rows = self._snapshot.data.get(table, {})
-        return [dict(rows[i]) for i in ids]
+        return _detach_all([rows[i] for i in ids])
 
     def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]:
-        return [dict(d) for d in self._working.data.get(table, {}).values() if predicate(d)]
+        """Documents for which `predicate` is true. The predicate must only read what it is given."""
+        return _detach_all([d for d in self._rows(table).values() if predicate(d)])
 
 
 class Unit(View):
@@ -163,24 +217,33 @@ class Unit(View):
     def insert(self, table: str, doc: Doc) -> Doc:
         """Add a document under `doc["id"]`; an existing id is a `Conflict`."""
         doc_id = _doc_id(doc)
-        if self.get(table, doc_id) is not None:
+        self._working.check_writable()
+        if doc_id in self._rows(table):
             raise Conflict(f"{table} {doc_id!r} already exists")
-        self._table(table).insert(Document(doc, doc_id=doc_id))  # type: ignore[arg-type]
+        self._table(table).insert(Document(_detach(doc), doc_id=doc_id))  # type: ignore[arg-type]
         return doc
 
     def put(self, table: str, doc: Doc) -> Doc:
         """Insert or wholly replace the document with id `doc["id"]`."""
         doc_id = _doc_id(doc)
+        stored = _detach(doc)
         target = self._table(table)
         target.remove(doc_ids=[doc_id])  # type: ignore[list-item]
-        target.insert(Document(doc, doc_id=doc_id))  # type: ignore[arg-type]
+        target.insert(Document(stored, doc_id=doc_id))  # type: ignore[arg-type]
         return doc
 
     def delete(self, table: str, doc_id: str) -> bool:
+        self._working.check_writable()
+        if doc_id not in self._rows(table):
+            return False
         return bool(self._table(table).remove(doc_ids=[doc_id]))  # type: ignore[list-item]
 
     def drop(self, table: str) -> None:
+        self._working.check_writable()
         self._db.drop_table(table)
+
+    def close(self) -> None:
+        self._working.closed = True
 
     def payload(self) -> bytes:
         return orjson.dumps(self._working.data)
@@ -188,6 +251,19 @@ class Unit(View):
     @property
     def data(self) -> Tables:
         return self._working.data
+
+
+def _detach(doc: Doc) -> Doc:
+    """A private deep copy in exactly the form the file holds (what `orjson` writes is what is cached)."""
+    copied = orjson.loads(orjson.dumps(doc))
+    if not isinstance(copied, dict):  # pragma: no cover - `doc` is typed as a dict
+        raise StorageError("internal error: a stored document must be a JSON object")
+    return copied
+
+
+def _detach_all(docs: list[Doc]) -> list[Doc]:
+    """Deep copies of many documents in one C-speed round trip (reads of large tables)."""
+    return cast(list[Doc], orjson.loads(orjson.dumps(docs))) if docs else []
 
 
 def _doc_id(doc: Doc) -> str:
@@ -200,6 +276,10 @@ def _doc_id(doc: Doc) -> str:
 class Store:
     """The data folder: TinyDB files plus the locks and caches that make them safe to share."""
 
+    #: Seconds between two tries for a lock another process holds (threads of one process queue on
+    #: a thread lock instead and never poll).
+    POLL_INTERVAL = 0.002
+
     def __init__(self, root: Path, *, lock_timeout: float = 60.0) -> None:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
@@ -208,9 +288,10 @@ class Store:
         self._cache_lock = threading.Lock()
         self._thread_locks = {name: threading.RLock() for name in FILES}
         self._file_locks = {
-            name: FileLock(self.root / ".locks" / f"{name}.lock", thread_local=False) for name in FILES
+            name: FileLock(self.root / LOCKS_DIR / f"{name}.lock", thread_local=False) for name in FILES
         }
         self._swept: set[str] = set()
+        self._local = threading.local()
 
     # -- paths -----------------------------------------------------------------------------------
     def path(self, name: str) -> Path:
@@ -219,10 +300,15 @@ class Store:
         return self.root / f"{name}.json"
 
     def latest_backup(self) -> Path | None:
+        """The newest complete backup under `<data>/backups/` (one with its manifest), if any."""
         folder = self.root / BACKUPS_DIR
-        if not folder.is_dir():
+        try:
+            found = sorted(
+                p for p in folder.iterdir()
+                if not p.name.startswith(".") and (p / BACKUP_MANIFEST).is_file()
+            )
+        except OSError:
             return None
-        found = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
         return found[-1] if found else None
 
     # -- reading ---------------------------------------------------------------------------------
@@ -236,18 +322,21 @@ class Store:
         except FileNotFoundError:
             return Snapshot({}, None, None)
         except OSError as exc:
-            raise StorageError(f"cannot read {path}: {exc.strerror}") from None
-        st = os.fstat(fd)
-        identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-        with self._cache_lock:
-            cached = self._cache.get(name)
-            if cached is not None and cached.identity == identity:
-                os.close(fd)
-                return cached
+            raise StorageError(f"cannot read {path}: {exc.strerror}{_hint(self.latest_backup())}") from None
         try:
+            st = os.fstat(fd)
+            identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            with self._cache_lock:
+                cached = self._cache.get(name)
+                if cached is not None and cached.identity == identity:
+                    os.close(fd)
+                    return cached
             with os.fdopen(os.dup(fd), "rb") as handle:
                 raw = handle.read()
             data = _parse(raw, path, self.latest_backup())
+        except OSError as exc:
+            os.close(fd)
+            raise StorageError(f"cannot read {path}: {exc.strerror}{_hint(self.latest_backup())}") from None
         except BaseException:
             os.close(fd)
             raise
@@ -265,15 +354,17 @@ class Store:
     # -- writing ---------------------------------------------------------------------------------
     @contextmanager
     def lock(self, name: str) -> Iterator[None]:
-        """Hold the writer lock of one data file (threads and processes queue for it)."""
-        with self._thread_locks[name]:
+        """Hold the writer lock of one data file (threads and processes queue for it). Re-entrant."""
+        busy = f"{self.path(name)} is locked by another writer for over {self.lock_timeout:.0f}s"
+        thread_lock = self._thread_locks[name]
+        if not thread_lock.acquire(timeout=self.lock_timeout):
+            raise StorageError(busy)
+        try:
             file_lock = self._file_locks[name]
             try:
-                file_lock.acquire(timeout=self.lock_timeout)
+                file_lock.acquire(timeout=self.lock_timeout, poll_interval=self.POLL_INTERVAL)
             except Timeout:
-                raise StorageError(
-                    f"{self.path(name)} is locked by another writer for over {self.lock_timeout:.0f}s"
-                ) from None
+                raise StorageError(busy) from None
             except OSError as exc:
                 raise StorageError(f"cannot lock {file_lock.lock_file}: {exc.strerror}") from None
             try:
@@ -283,6 +374,8 @@ class Store:
                 yield
             finally:
                 file_lock.release()
+        finally:
+            thread_lock.release()
 
     @contextmanager
     def lock_all(self) -> Iterator[None]:
@@ -294,26 +387,37 @@ class Store:
 
     @contextmanager
     def unit(self, name: str) -> Iterator[Unit]:
-        """One atomic read-modify-write of a data file. Nothing is written if the block raises."""
+        """One atomic read-modify-write of a data file. Nothing is written if the block raises.
+
+        A second unit on the same file inside the first (same thread) is refused: it would commit on
+        its own and then be overwritten by the outer unit, silently losing its changes.
+        """
+        active: set[str] = self._local.__dict__.setdefault("units", set())
+        if name in active:
+            raise StorageError(f"internal error: nested unit on {name}; pass the open unit down instead")
         with self.lock(name):
+            active.add(name)
             unit = Unit(name, self._snapshot(name))
-            yield unit
-            if unit.dirty:
-                self._commit(name, unit.data, unit.payload())
+            try:
+                yield unit
+                if unit.dirty:
+                    self._commit(name, unit.data, unit.payload())
+            finally:
+                unit.close()
+                active.discard(name)
 
     def _commit(self, name: str, data: Tables, payload: bytes) -> None:
         path = self.path(name)
         try:
             atomic_write(path, payload)
+            fd = os.open(path, os.O_RDONLY)
         except OSError as exc:
             raise StorageError(f"cannot write {path}: {exc.strerror}") from None
-        fd = os.open(path, os.O_RDONLY)
         st = os.fstat(fd)
         self._remember(name, Snapshot(data, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), fd))
 
     def replace_file(self, name: str, payload: bytes) -> None:
-        """Write raw, already validated bytes as a data file (restore). Caller holds the lock."""
-        _parse(payload, self.path(name), None)
+        """Write raw bytes as a data file (restore). They must parse; the caller holds the lock."""
         self._commit(name, _parse(payload, self.path(name), None), payload)
 
     def forget(self) -> None:
@@ -325,12 +429,27 @@ class Store:
             snapshot.close()
 
 
-def _parse(raw: bytes, path: Path, backup: Path | None) -> Tables:
-    hint = f"; restore the latest backup with `paidpdf db restore {backup}`" if backup else "; no backup found"
+def _hint(backup: Path | None) -> str:
+    if backup is None:
+        return "; no backup found"
+    return f"; latest backup: {backup} (restore it with `paidpdf db restore {backup}`)"
+
+
+def parse_data_file(raw: bytes, path: Path, backup: Path | None = None) -> Tables:
+    """Parse the bytes of a data file; anything but a TinyDB-shaped JSON object is `StorageCorrupt`.
+
+    An empty file counts as corrupt: our writer never produces one (an empty database is `{}`), so an
+    empty file means something else truncated it, and treating it as empty would overwrite the evidence.
+    """
+    hint = _hint(backup)
+    if not raw.strip():
+        raise StorageCorrupt(f"{path} is corrupt (empty file); it was left untouched{hint}")
     try:
-        data = orjson.loads(raw) if raw.strip() else {}
+        data = _loads_without_gc(raw)
     except orjson.JSONDecodeError as exc:
-        raise StorageCorrupt(f"{path} is corrupt (not valid JSON: {exc}); it was left untouched{hint}") from None
+        raise StorageCorrupt(
+            f"{path} is corrupt (not valid JSON: {exc}); it was left untouched{hint}"
+        ) from None
     if not isinstance(data, dict) or not all(
         isinstance(t, dict) and all(isinstance(d, dict) for d in t.values()) for t in data.values()
     ):
@@ -338,11 +457,27 @@ def _parse(raw: bytes, path: Path, backup: Path | None) -> Tables:
     return data
 
 
+_parse = parse_data_file
+
+
+def _loads_without_gc(raw: bytes) -> Any:
+    """`orjson.loads` with the cyclic GC paused: parsing a large file allocates hundreds of thousands
+    of dicts, each allocation burst triggers full collections that find nothing (the new objects hold
+    no cycles), and that costs a third of the parse time. Re-enabled only if it was on before."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return orjson.loads(raw)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _prepare_folder(root: Path) -> None:
     if root.exists() and not root.is_dir():
         raise StorageError(f"data folder {root} is not a folder")
     try:
-        (root / ".locks").mkdir(parents=True, exist_ok=True)
+        (root / LOCKS_DIR).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"cannot create data folder {root}: {exc.strerror}") from None
     if not os.access(root, os.W_OK | os.X_OK):

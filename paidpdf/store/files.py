@@ -44,7 +44,7 @@ def atomic_write(path: Path, payload: bytes, mode: int = 0o644) -> None:
         raise
     os.close(fd)
     try:
-        os.replace(tmp, path)
+        tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

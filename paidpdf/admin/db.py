@@ -1,0 +1,133 @@
+"""`paidpdf db ...`: backup, restore, check, flush and info, on top of `paidpdf.backups`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from paidpdf import backups
+from paidpdf.admin.context import state
+from paidpdf.admin.output import byte_progress, confirm, console, details, emit_json, err_console, table
+
+app = typer.Typer(help="The database: backup, restore, check, flush, info.", no_args_is_help=True)
+
+
+@contextmanager
+def _progress(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A byte progress bar on stderr (silent when stderr is not a terminal)."""
+    with byte_progress(description, total) as bar:
+        task = bar.add_task(description, total=total or None)
+        yield lambda done: bar.update(task, completed=done)
+
+
+@app.command("backup")
+def backup_cmd(
+    ctx: typer.Context,
+    path: Path | None = typer.Argument(
+        None, help="Empty or new folder for the backup (default: <data>/backups/<UTC timestamp>/)."
+    ),
+) -> None:
+    """Back up the data files and content files into a folder with a manifest; prints its path.
+
+    Example: paidpdf db backup /mnt/usb/paidpdf-2026-11-27
+    """
+    store = state(ctx).store
+    with _progress("Backing up", backups.blob_bytes(store)) as report:
+        result = backups.backup(store, path, report)
+    for warning in result.warnings:
+        err_console().print(f"warning: {warning.where}: {warning.problem}", markup=False)
+    typer.echo(str(result.path))
+
+
+@app.command("restore")
+def restore_cmd(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="A backup folder made by `paidpdf db backup`."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask; required when not on a terminal."),
+) -> None:
+    """Replace the data with a backup, after verifying every file and hash in it.
+
+    Example: paidpdf db restore data/backups/20261127T193005Z --yes
+    """
+    store = state(ctx).store
+    backups.read_manifest(path)
+    confirm(yes, f"Replace the data in {store.root} with the backup {path}?")
+    with _progress("Verifying", backups.backup_size(path)) as report:
+        manifest = backups.restore(store, path, report)
+    files, blob_count = len(manifest["files"]), len(manifest["blobs"])
+    typer.echo(f"restored {path} ({files} data files, {blob_count} content/cover files)")
+
+
+@app.command("check")
+def check_cmd(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+) -> None:
+    """Check the data: JSON files valid, every content file and cover present, sizes and hashes right.
+
+    Exits with status 1 when there are problems.
+    Example: paidpdf db check --json
+    """
+    store = state(ctx).store
+    with _progress("Hashing", backups.content_bytes(store)) as report:
+        result = backups.check(store, report)
+    rows = [{"where": p.where, "problem": p.problem} for p in result.problems]
+    if as_json:
+        emit_json({"ok": not rows, "problems": rows, "data_files_readable": result.files,
+                   "items": result.items, "bytes_hashed": result.bytes_hashed})
+    elif rows:
+        table(f"{len(rows)} problem(s) in {store.root}", ["where", "problem"],
+              [(r["where"], r["problem"]) for r in rows])
+    else:
+        summary = f"{result.files} data files, {result.items} items, {result.bytes_hashed} bytes hashed"
+        console().print(f"OK: {summary}", markup=False)
+    if rows:
+        raise typer.Exit(1)
+
+
+@app.command("flush")
+def flush_cmd(
+    ctx: typer.Context,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask; required when not on a terminal."),
+) -> None:
+    """Delete all data and content files, after taking and verifying a backup (its path is printed).
+
+    Example: paidpdf db flush --yes
+    """
+    store = state(ctx).store
+    confirm(yes, f"Delete every record and content file in {store.root} (a backup is taken first)?")
+    with _progress("Backing up", backups.blob_bytes(store)) as report:
+        result = backups.flush(store, report)
+    typer.echo(f"backup: {result.backup}")
+    typer.echo(f"flushed {result.removed_files} data files and {result.removed_blobs} content/cover files")
+
+
+@app.command("info")
+def info_cmd(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+) -> None:
+    """Show the data folder: paths, sizes, record counts, latest backup, settings (secrets redacted).
+
+    Example: paidpdf db info --json
+    """
+    cli = state(ctx)
+    found: dict[str, Any] = backups.info(cli.store)
+    found["settings"] = cli.settings.redacted()
+    if as_json:
+        emit_json(found)
+        return
+    pairs: list[tuple[str, Any]] = [("data folder", found["data_dir"])]
+    for name, entry in found["files"].items():
+        counts = ", ".join(f"{t}: {n}" for t, n in entry.get("tables", {}).items()) or "empty"
+        status = entry.get("error") or (counts if entry["exists"] else "not created yet")
+        pairs.append((f"{name}.json", f"{entry['size']} bytes; {status}"))
+    for name, entry in found["blobs"].items():
+        pairs.append((f"{name}/", f"{entry['files']} files, {entry['bytes']} bytes"))
+    pairs.append(("latest backup", found["latest_backup"] or "none"))
+    pairs.extend((f"setting {k}", v) for k, v in found["settings"].items())
+    details("paidpdf data", pairs)

@@ -1,0 +1,272 @@
+"""`paidpdf db backup / restore / check / flush / info` through the real CLI on a real data folder."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import Result
+
+from paidpdf import backups, blobs
+from paidpdf.clock import new_id
+from paidpdf.store import Store
+from tests.store.conftest import Child, snapshot_files
+
+CLI = Callable[..., Result]
+
+
+def _items(store: Store) -> list[dict]:
+    return store.view("catalog").all("content")
+
+
+def test_backup_copies_json_links_blobs_and_writes_a_manifest(shop: Store, data_dir: Path, cli: CLI) -> None:
+    result = cli("db", "backup")
+    assert result.exit_code == 0, result.stderr
+    path = Path(result.stdout.strip())
+    assert path.parent == data_dir / "backups"
+    manifest = orjson.loads((path / "manifest.json").read_bytes())
+    assert set(manifest["files"]) == {"catalog", "accounts", "sales"}
+    for name, meta in manifest["files"].items():
+        raw = (path / f"{name}.json").read_bytes()
+        assert raw == (data_dir / f"{name}.json").read_bytes()
+        assert meta["sha256"] == hashlib.sha256(raw).hexdigest() and meta["size"] == len(raw)
+    for item in _items(shop):
+        copy = path / "content" / item["sha256"]
+        live = blobs.content_path(data_dir, item["sha256"])
+        assert copy.read_bytes() == live.read_bytes()
+        assert os.stat(copy).st_ino == os.stat(live).st_ino, "immutable blobs are hard-linked"
+        assert (path / "covers" / item["cover"]).read_bytes() == blobs.cover_path(
+            data_dir, item["cover"]
+        ).read_bytes()
+    assert len(manifest["blobs"]) == 4
+    assert backups.verify_backup(path) == []
+    assert shop.latest_backup() == path
+    assert not list((data_dir / "backups").glob(".*")), "no partial folder left behind"
+
+
+def test_backup_to_another_file_system_copies(shop: Store, cli: CLI) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(shop.root).st_dev:
+        pytest.skip("needs /dev/shm on another file system")
+    target = shm / f"paidpdf-test-{os.getpid()}-{os.urandom(4).hex()}"
+    try:
+        result = cli("db", "backup", str(target))
+        assert result.exit_code == 0, result.stderr
+        assert Path(result.stdout.strip()) == target
+        item = _items(shop)[0]
+        assert (
+            os.stat(target / "content" / item["sha256"]).st_ino
+            != os.stat(blobs.content_path(shop.root, item["sha256"])).st_ino
+        )
+        assert backups.verify_backup(target) == []
+    finally:
+        import shutil
+
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def test_backup_refuses_a_non_empty_target(shop: Store, tmp_path: Path, cli: CLI) -> None:
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    result = cli("db", "backup", str(target))
+    assert result.exit_code == 2
+    assert "not empty" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert [p.name for p in target.iterdir()] == ["keep.txt"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli("db", "backup", str(empty)).exit_code == 0
+    assert (empty / "manifest.json").is_file()
+
+
+def test_restore_brings_back_the_backup_and_other_stores_see_it(
+    shop: Store, data_dir: Path, cli: CLI
+) -> None:
+    path = Path(cli("db", "backup").stdout.strip())
+    before = {n: (data_dir / f"{n}.json").read_bytes() for n in ("catalog", "accounts", "sales")}
+    web = Store(data_dir)  # a long-lived store (the web server) with warm caches
+    assert web.view("sales").count("orders") == 1
+    lost = blobs.content_path(data_dir, _items(web)[0]["sha256"])
+    with shop.unit("sales") as unit:
+        unit.insert("orders", {"id": "ord_2", "status": "pending"})
+    with shop.unit("catalog") as unit:
+        unit.delete("content", "beta-book")
+    lost.unlink()
+    (data_dir / "accounts.json").unlink()
+    assert web.view("sales").count("orders") == 2
+
+    result = cli("db", "restore", str(path), "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "restored" in result.stdout
+    for name, raw in before.items():
+        assert (data_dir / f"{name}.json").read_bytes() == raw
+    assert lost.is_file()
+    assert web.view("sales").count("orders") == 1
+    assert len(web.view("catalog").all("content")) == 2
+    assert cli("db", "check").exit_code == 0
+
+
+def test_restore_refuses_without_yes_off_a_terminal(shop: Store, data_dir: Path, cli: CLI) -> None:
+    path = Path(cli("db", "backup").stdout.strip())
+    with shop.unit("sales") as unit:
+        unit.insert("orders", {"id": "ord_2"})
+    before = snapshot_files(data_dir)
+    result = cli("db", "restore", str(path))
+    assert result.exit_code == 2
+    assert "refusing without --yes" in result.stderr
+    assert snapshot_files(data_dir) == before
+
+
+@pytest.mark.parametrize("damage", ["json", "blob", "manifest", "missing blob"])
+def test_restore_verifies_everything_before_touching_anything(
+    damage: str, shop: Store, data_dir: Path, cli: CLI
+) -> None:
+    path = Path(cli("db", "backup", str(data_dir.parent / "bk")).stdout.strip())
+    item = _items(shop)[0]
+    if damage == "json":
+        raw = bytearray((path / "sales.json").read_bytes())
+        raw[5] ^= 1
+        (path / "sales.json").write_bytes(bytes(raw))
+    elif damage == "blob":
+        blob = path / "content" / item["sha256"]
+        data = bytearray(blob.read_bytes())
+        blob.unlink()  # break the hard link: the live file stays intact
+        data[-3] ^= 1
+        blob.write_bytes(bytes(data))
+    elif damage == "manifest":
+        (path / "manifest.json").write_bytes(b"{not json")
+    else:
+        (path / "covers" / item["cover"]).unlink()
+    with shop.unit("sales") as unit:
+        unit.insert("orders", {"id": "ord_after"})
+    before = snapshot_files(data_dir)
+    result = cli("db", "restore", str(path), "--yes")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert snapshot_files(data_dir) == before
+
+
+def test_restore_of_a_folder_that_is_not_a_backup(tmp_path: Path, cli: CLI) -> None:
+    result = cli("db", "restore", str(tmp_path), "--yes")
+    assert result.exit_code == 2
+    assert "not a backup" in result.stderr
+
+
+def test_check_reports_missing_and_damaged_files(shop: Store, data_dir: Path, cli: CLI) -> None:
+    ok = cli("db", "check")
+    assert ok.exit_code == 0 and ok.stdout.startswith("OK"), ok.stdout
+    alpha, beta = sorted(_items(shop), key=lambda i: i["id"])
+    path = blobs.content_path(data_dir, alpha["sha256"])
+    data = bytearray(path.read_bytes())
+    data[10] ^= 1
+    path.write_bytes(bytes(data))  # same size, different bytes
+    blobs.content_path(data_dir, beta["sha256"]).unlink()
+    blobs.cover_path(data_dir, alpha["cover"]).unlink()
+    result = cli("db", "check", "--json")
+    assert result.exit_code == 1
+    report = orjson.loads(result.stdout)
+    problems = {(p["where"], p["problem"].split(" ")[0]) for p in report["problems"]}
+    assert (alpha["id"], "sha256") in problems
+    assert (alpha["id"], "cover") in problems
+    assert (beta["id"], "content") in problems
+    assert report["ok"] is False
+    people = cli("db", "check")
+    assert people.exit_code == 1
+    assert "3 problem(s)" in people.stdout and alpha["id"] in people.stdout
+
+
+def test_flush_refuses_without_yes_and_changes_nothing(shop: Store, data_dir: Path, cli: CLI) -> None:
+    before = snapshot_files(data_dir)
+    result = cli("db", "flush")
+    assert result.exit_code == 2
+    assert "refusing without --yes" in result.stderr and result.stdout == ""
+    assert snapshot_files(data_dir) == before
+    assert not (data_dir / "backups").exists()
+
+
+def test_flush_backs_up_first_then_deletes_and_the_backup_restores(
+    shop: Store, data_dir: Path, cli: CLI
+) -> None:
+    before = snapshot_files(data_dir)
+    web = Store(data_dir)
+    assert web.view("catalog").count("content") == 2
+    result = cli("db", "flush", "--yes")
+    assert result.exit_code == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("backup: ")
+    path = Path(first.removeprefix("backup: "))
+    assert backups.verify_backup(path) == []
+    assert not any((data_dir / f"{n}.json").exists() for n in ("catalog", "accounts", "sales"))
+    assert list((data_dir / "content").iterdir()) == [] and list((data_dir / "covers").iterdir()) == []
+    assert web.view("catalog").count("content") == 0
+    assert cli("db", "restore", str(path), "--yes").exit_code == 0
+    after = {k: v for k, v in snapshot_files(data_dir).items() if not k.startswith("backups")}
+    assert after == before
+
+
+def test_info_json(shop: Store, data_dir: Path, cli: CLI) -> None:
+    result = cli("db", "info", "--json")
+    assert result.exit_code == 0, result.stderr
+    found = orjson.loads(result.stdout)
+    assert found["files"]["catalog"]["tables"] == {"content": 2}
+    assert found["files"]["sales"]["tables"] == {"orders": 1}
+    assert found["blobs"]["content"]["files"] == 2
+    assert found["settings"]["data_dir"] == str(data_dir)
+    assert found["latest_backup"] is None
+    assert "paidpdf data" in cli("db", "info").stdout
+
+
+def test_every_db_command_has_help_with_an_example(cli: CLI) -> None:
+    for command in ("backup", "restore", "check", "flush", "info"):
+        result = cli("db", command, "--help")
+        assert result.exit_code == 0
+        assert "Example: paidpdf db " + command in result.stdout
+
+
+def test_a_restore_killed_at_any_moment_is_reported_and_finished_by_running_it_again(
+    shop: Store, data_dir: Path, children: list[Child]
+) -> None:
+    with shop.unit("sales") as unit:  # enough data that a restore takes a few milliseconds
+        for i in range(3000):
+            unit.insert("orders", {"id": f"ord_pad{i}", "status": "paid", "history": [{"event": "x" * 50}]})
+    path = backups.backup(shop, data_dir.parent / "bk").path
+    wanted = {k: v for k, v in snapshot_files(path).items() if k.endswith(".json") and k != "manifest.json"}
+    rng = random.Random(7)
+    outcomes: list[str] = []
+    while len(outcomes) < 40 and (len(outcomes) < 10 or outcomes.count("interrupted") < 2):
+        with shop.unit("sales") as unit:  # diverge from the backup
+            unit.insert("orders", {"id": new_id("ord")})
+        shop.path("catalog").write_bytes(b'{"content": {}}')
+
+        def run(out: int, _in: int) -> None:
+            os.write(out, b"start\n")
+            backups.restore(Store(data_dir), path)
+            os.write(out, b"done\n")
+
+        child = Child(run)
+        children.append(child)
+        assert child.readline() == "start"
+        time.sleep(rng.uniform(0.002, 0.02))
+        child.kill()
+        child.wait()
+        problems = backups.check(Store(data_dir)).problems
+        marker = data_dir / backups.PENDING
+        if marker.exists():
+            outcomes.append("interrupted")
+            assert any("interrupted restore" in p.problem and str(path) in p.problem for p in problems)
+        else:
+            outcomes.append("before or after")
+        for json_file in data_dir.glob("*.json"):
+            orjson.loads(json_file.read_bytes())  # every file parses, whatever the moment
+        backups.restore(Store(data_dir), path)
+        assert not marker.exists()
+        live = {f"{n}.json": (data_dir / f"{n}.json").read_bytes() for n in ("catalog", "accounts", "sales")}
+        assert live == wanted
+        assert backups.check(Store(data_dir)).problems == []
+    assert "interrupted" in outcomes, "no kill landed inside the restore: the test proved nothing"

@@ -1,0 +1,124 @@
+"""Reads: the catalog never touches sales.json; views are private copies; units are not nestable."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from paidpdf.errors import StorageCorrupt, StorageError
+from paidpdf.store import Store
+
+_opened: list[str] | None = None
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _opened is not None and event == "open" and args and isinstance(args[0], (str, bytes, Path)):
+        _opened.append(str(args[0]))
+
+
+sys.addaudithook(_audit)  # audit hooks cannot be removed; this one records only inside `_recording`
+
+
+class _recording:
+    def __enter__(self) -> list[str]:
+        global _opened
+        _opened = []
+        return _opened
+
+    def __exit__(self, *exc: object) -> None:
+        global _opened
+        _opened = None
+
+
+def test_catalog_reads_never_open_sales_json(data_dir: Path, store: Store) -> None:
+    with store.unit("catalog") as unit:
+        unit.put("content", {"id": "book", "title": "Book", "status": "active"})
+    # A huge and corrupt order history: parsing it would take long and fail loudly.
+    (data_dir / "sales.json").write_bytes(b'{"orders": {' + b'"x": {"id": "x"},' * 300_000 + b" <truncated")
+    (data_dir / "accounts.json").write_bytes(b"\x00\x00garbage")
+    fresh = Store(data_dir)
+    with _recording() as opened:
+        assert fresh.view("catalog").all("content") == [{"id": "book", "title": "Book", "status": "active"}]
+        assert fresh.view("catalog").get("content", "book") is not None
+        with fresh.unit("catalog") as unit:
+            unit.put("content", {"id": "other", "title": "Other", "status": "active"})
+    assert any(p.endswith("catalog.json") for p in opened), opened  # the hook does see our opens
+    assert not [p for p in opened if p.endswith(("sales.json", "accounts.json"))], opened
+    with pytest.raises(StorageCorrupt):
+        fresh.view("sales")
+
+
+def test_documents_read_are_private_copies(store: Store) -> None:
+    with store.unit("sales") as unit:
+        unit.put("orders", {"id": "o", "history": [{"event": "created"}]})
+    got = store.view("sales").get("orders", "o")
+    assert got is not None
+    got["history"].append({"event": "tampered"})
+    store.view("sales").all("orders")[0]["history"].clear()
+    store.view("sales").find("orders", "id", "o")[0]["history"].clear()
+    assert store.view("sales").get("orders", "o") == {"id": "o", "history": [{"event": "created"}]}
+
+
+def test_a_failed_unit_cannot_leak_nested_changes_into_the_cache(store: Store, data_dir: Path) -> None:
+    with store.unit("sales") as unit:
+        unit.put("orders", {"id": "o", "history": []})
+    with pytest.raises(RuntimeError), store.unit("sales") as unit:
+        order = unit.require("orders", "o", "order")
+        order["history"].append("half done")  # a bug: mutating what was read
+        raise RuntimeError("boom")
+    with store.unit("sales") as unit:  # the next unit starts from the cache: it must be the file's state
+        unit.put("orders", {"id": "p"})
+    assert Store(data_dir).view("sales").get("orders", "o") == {"id": "o", "history": []}
+    doc = {"id": "q", "tags": ["a"]}
+    with store.unit("sales") as unit:
+        unit.put("orders", doc)
+    doc["tags"].append("changed after the put")
+    assert store.view("sales").get("orders", "q") == {"id": "q", "tags": ["a"]}
+
+
+def test_nested_unit_on_the_same_file_is_refused(store: Store) -> None:
+    with store.unit("sales") as outer:
+        outer.put("orders", {"id": "a"})
+        with pytest.raises(StorageError, match="nested unit"), store.unit("sales"):
+            pass
+        with store.unit("catalog") as other:  # another file is fine
+            other.put("content", {"id": "c"})
+    assert store.view("sales").count("orders") == 1
+    assert store.view("catalog").count("content") == 1
+
+
+def test_a_unit_cannot_be_used_after_its_block(store: Store) -> None:
+    with store.unit("sales") as unit:
+        unit.put("orders", {"id": "a"})
+    with pytest.raises(StorageError, match="after its `with` block"):
+        unit.put("orders", {"id": "b"})
+    assert store.view("sales").count("orders") == 1
+
+
+def test_unit_operations(store: Store, data_dir: Path) -> None:
+    from paidpdf.errors import Conflict
+
+    with store.unit("sales") as unit:
+        unit.insert("orders", {"id": "a", "n": 1})
+        with pytest.raises(Conflict):
+            unit.insert("orders", {"id": "a"})
+        unit.put("orders", {"id": "b", "user": "u1"})
+        assert unit.find("orders", "user", "u1") == [{"id": "b", "user": "u1"}]
+        assert unit.delete("orders", "missing") is False
+        assert unit.delete("orders", "a") is True
+        unit.put("events", {"id": "e"})
+        unit.drop("events")
+    view = Store(data_dir).view("sales")
+    assert view.all("orders") == [{"id": "b", "user": "u1"}]
+    assert view.find("orders", "user", "u1") == [{"id": "b", "user": "u1"}]
+    assert view.tables() == ["orders"]
+    with pytest.raises(StorageError), store.unit("sales") as unit:
+        unit.put("orders", {"title": "no id"})
+    # The file is plain TinyDB JSON: stock TinyDB's storage reads it (ids are strings, not counters).
+    from tinydb import TinyDB
+
+    with TinyDB(data_dir / "sales.json") as stock:
+        assert stock.storage.read() == {"orders": {"b": {"id": "b", "user": "u1"}}}
