@@ -81,7 +81,8 @@ class Settings:
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not str(values["base_url"]).startswith(("http://", "https://")):
-            raise ConfigError(f"PAIDPDF_BASE_URL must start with http:// or https://, got {values['base_url']!r}")
+            shown = values["base_url"]
+            raise ConfigError(f"PAIDPDF_BASE_URL must start with http:// or https://, got {shown!r}")
         return cls(**values)
 
     def replace(self, **changes: Any) -> Settings:

@@ -57,7 +57,9 @@ def build_app() -> typer.Typer:
         data: Path | None = typer.Option(
             None, "--data", metavar="DIR", help="Data folder (default: $PAIDPDF_DATA or ./data)."
         ),
-        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ) -> None:
         """Sell PDFs from your own server: manage content, users, orders and the database."""
         try:
