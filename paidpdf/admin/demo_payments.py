@@ -1,0 +1,53 @@
+"""Payments for `paidpdf demo`: the local Stripe stand-in on loopback, wired to the demo shop.
+
+Why: the demo is the whole product, so a newcomer must be able to buy without any account anywhere.
+The stand-in gets a throwaway test key and webhook secret made for this run; the shop's settings point
+at it through the same three switches a real deployment uses (`STRIPE_SECRET_KEY`,
+`STRIPE_WEBHOOK_SECRET`, `STRIPE_API_BASE`), and its webhooks go to the shop once the shop's port is
+known. A demo reader account is created so the buyer can log in at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from paidpdf import accounts
+from paidpdf.config import Secret, Settings
+from paidpdf.store import Store
+from paidpdf.stripe_local import StripeLocal, new_webhook_secret, start_in_thread
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "paidpdf-demo"  # noqa: S105 - the demo login, printed on purpose (loopback only)
+
+
+@dataclass
+class DemoPayments:
+    settings: Settings
+    stand_in: StripeLocal
+    email: str = DEMO_EMAIL
+    password: str = DEMO_PASSWORD
+
+    def connect(self, shop_url: str) -> None:
+        """Send the stand-in's webhooks to the shop (called once the shop's socket is bound)."""
+        self.stand_in.set_webhook(shop_url.rstrip("/") + "/stripe/webhook", self.stand_in.webhook_secret)
+
+
+@contextmanager
+def demo_payments(settings: Settings, store: Store) -> Iterator[DemoPayments]:
+    """Start the stand-in on 127.0.0.1 (a free port) and yield the shop settings that use it."""
+    secret = new_webhook_secret()
+    stand_in = start_in_thread(host="127.0.0.1", port=0, webhook_secret=secret, async_delay=5.0)
+    try:
+        wired = settings.replace(
+            stripe_secret_key=Secret("sk_test_demo_" + secrets.token_hex(12)),
+            stripe_webhook_secret=Secret(secret),
+            stripe_api_base=stand_in.url,
+        )
+        if accounts.find_user(store, DEMO_EMAIL) is None:
+            accounts.sign_up(store, DEMO_EMAIL, DEMO_PASSWORD)
+        yield DemoPayments(wired, stand_in)
+    finally:
+        stand_in.stop()

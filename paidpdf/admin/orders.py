@@ -1,0 +1,268 @@
+"""`paidpdf orders ...`: list, show, refund, reconcile and stats, on top of `paidpdf.orders`/`payments`."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import UTC, datetime, timedelta
+
+import typer
+from rich.bar import Bar
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from paidpdf import accounts, orders, payments, sales_stats
+from paidpdf.admin.context import state
+from paidpdf.admin.output import confirm, console, details, emit_json, err_console, table
+from paidpdf.clock import iso
+from paidpdf.errors import InvalidInput
+from paidpdf.money import format_amount, to_decimal_text
+
+app = typer.Typer(
+    help="Orders: list, inspect, refund, reconcile with Stripe, sales stats.", no_args_is_help=True
+)
+
+CSV_COLUMNS = (
+    "id",
+    "status",
+    "content_id",
+    "buyer",
+    "amount",
+    "amount_decimal",
+    "currency",
+    "refunded_amount",
+    "stripe_session_id",
+    "stripe_payment_intent",
+    "created_at",
+    "paid_at",
+)
+
+
+def _parse_since(text: str | None) -> datetime | None:
+    """`2026-11-01` or `2026-11-01T12:00:00Z` (UTC)."""
+    if text is None:
+        return None
+    raw = text.strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(raw, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise InvalidInput(f"invalid date {text!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    status: str | None = typer.Option(
+        None, "--status", help="Only orders in this status (paid, pending, ...)."
+    ),
+    user: str | None = typer.Option(None, "--user", metavar="EMAIL", help="Only this buyer's orders."),
+    content: str | None = typer.Option(None, "--content", metavar="ID", help="Only orders for this item."),
+    since: str | None = typer.Option(
+        None, "--since", metavar="DATE", help="Only orders created on/after DATE."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+    as_csv: bool = typer.Option(
+        False, "--csv", help="CSV on stdout (amounts as integers plus decimal text)."
+    ),
+) -> None:
+    """List orders, newest last.
+
+    Example: paidpdf orders list --status paid --since 2026-11-01 --csv
+    """
+    if as_json and as_csv:
+        raise InvalidInput("choose one of --json and --csv")
+    store = state(ctx).store
+    moment = _parse_since(since)
+    rows = orders.list_orders(
+        store.view(orders.SALES),
+        status=status,
+        content_id=content,
+        since=iso(moment) if moment else None,
+    )
+    if user is not None:
+        found = accounts.find_user(store, user)
+        email = user.strip().lower()
+        user_id = found["id"] if found is not None else None
+        rows = [r for r in rows if r["user_id"] == user_id or r.get("buyer") == email]
+    if as_json:
+        emit_json([orders.public(r) for r in rows])
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for r in rows:
+            shown = orders.public(r)
+            shown["amount_decimal"] = to_decimal_text(r["amount"], r["currency"])
+            writer.writerow(["" if shown.get(c) is None else shown.get(c) for c in CSV_COLUMNS])
+        return
+    table(
+        f"{len(rows)} order(s)",
+        ("id", "status", "item", "buyer", "amount", "created (UTC)", "paid (UTC)"),
+        (
+            (
+                r["id"],
+                r["status"],
+                r["content_id"],
+                r["buyer"],
+                format_amount(r["amount"], r["currency"]),
+                _short(r["created_at"]),
+                _short(r.get("paid_at")),
+            )
+            for r in rows
+        ),
+    )
+
+
+def _short(stamp: str | None) -> str:
+    """`2026-11-27T20:04:35Z` as `2026-11-27 20:04` for tables (JSON and CSV keep the full stamp)."""
+    return stamp[:16].replace("T", " ") if stamp else ""
+
+
+def _refunded(order: dict[str, object]) -> str:
+    amount = int(str(order.get("refunded_amount") or 0))
+    return format_amount(amount, str(order["currency"])) if amount else "nothing"
+
+
+@app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    order_id: str = typer.Argument(..., metavar="ORDER", help="Order id (ord_...)."),
+    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+) -> None:
+    """Show one order with its Stripe ids and event history.
+
+    Example: paidpdf orders show ord_5f2c9a0e1b7d4c3a --json
+    """
+    order = orders.get(state(ctx).store.view(orders.SALES), order_id)
+    if as_json:
+        emit_json(orders.public(order))
+        return
+    details(
+        f"Order {order['id']}",
+        [
+            ("status", order["status"]),
+            ("item", order["content_id"]),
+            ("buyer", f"{order['buyer']} ({order['user_id']})"),
+            (
+                "amount",
+                f"{format_amount(order['amount'], order['currency'])}"
+                f" ({order['amount']} {order['currency']})",
+            ),
+            ("refunded", _refunded(order)),
+            ("created", order["created_at"]),
+            ("paid", order.get("paid_at")),
+            ("stripe session", order.get("stripe_session_id")),
+            ("stripe payment intent", order.get("stripe_payment_intent")),
+            ("livemode", order.get("livemode")),
+            ("flag reason", order.get("flag_reason")),
+        ],
+    )
+    table(
+        "History",
+        ("at", "event", "detail", "source"),
+        ((h["at"], h["event"], h["detail"], h["source"]) for h in order.get("history", [])),
+    )
+
+
+@app.command("refund")
+def refund_cmd(
+    ctx: typer.Context,
+    order_id: str = typer.Argument(..., metavar="ORDER", help="Order id (ord_...)."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Refund a paid order in full at Stripe and revoke the buyer's access to that purchase.
+
+    Example: paidpdf orders refund ord_5f2c9a0e1b7d4c3a --yes
+    """
+    cli = state(ctx)
+    order = orders.refundable(cli.store.view(orders.SALES), order_id)
+    amount = format_amount(order["amount"], order["currency"])
+    confirm(yes, f"Refund {amount} to {order['buyer']} for {order['content_id']}?")
+    client = payments.make_client(cli.settings)
+    done = payments.refund(cli.store, client, order_id)
+    console().print(f"Refunded {amount} for order {done['id']}: status {done['status']}.")
+
+
+@app.command("reconcile")
+def reconcile_cmd(
+    ctx: typer.Context,
+    since: str | None = typer.Option(
+        None, "--since", metavar="DATE", help="Look at sessions created on/after DATE (default: 30 days ago)."
+    ),
+) -> None:
+    """Ask Stripe for recent checkouts: fulfil paid ones the webhooks missed, close expired ones.
+
+    Example: paidpdf orders reconcile --since 2026-11-01
+    """
+    cli = state(ctx)
+    moment = _parse_since(since) or datetime.now(UTC) - timedelta(days=30)
+    client = payments.make_client(cli.settings)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("Reconciling", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        summary = payments.reconcile(cli.store, client, moment, settings=cli.settings, progress=progress)
+    table(
+        f"Reconciled {summary.sessions} Stripe session(s) since {iso(moment)}",
+        ("result", "count"),
+        [
+            ("fulfilled (missed before)", summary.fulfilled),
+            ("expired (closed)", summary.expired),
+            ("already up to date", summary.already),
+            ("still processing", summary.processing),
+            ("flagged (mismatch)", summary.flagged),
+            ("not from this shop", summary.foreign),
+            (f"refund/dispute events applied (of {summary.events})", summary.events_applied),
+        ],
+    )
+
+
+@app.command("stats")
+def stats_cmd(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+) -> None:
+    """Revenue and sales per item and per day, with a chart of daily revenue.
+
+    Example: paidpdf orders stats
+    """
+    stats = sales_stats.compute(state(ctx).store.view(orders.SALES))
+    if as_json:
+        emit_json(stats.as_json())
+        return
+    out = console()
+    table(
+        "Revenue",
+        ("currency", "sales", "revenue"),
+        ((c.upper(), b.sales, format_amount(b.revenue, c)) for c, b in sorted(stats.totals.items())),
+    )
+    table(
+        "Per item",
+        ("item", "sales", "revenue"),
+        ((k, b.sales, format_amount(b.revenue, c)) for (k, c), b in sorted(stats.per_item.items())),
+    )
+    chart = Table(title="Per day", header_style="bold")
+    for column in ("day", "sales", "revenue", ""):
+        chart.add_column(column)
+    top = max((b.revenue for b in stats.per_day.values()), default=0)
+    for (day, currency), bucket in sorted(stats.per_day.items()):
+        chart.add_row(
+            day,
+            str(bucket.sales),
+            format_amount(bucket.revenue, currency),
+            Bar(size=max(top, 1), begin=0, end=bucket.revenue, width=40, color="green"),
+        )
+    out.print(chart)
+    out.print("Orders by status: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.statuses.items())))

@@ -1,0 +1,73 @@
+"""Revenue and sales per item and per day, computed from the orders (for `paidpdf orders stats`).
+
+A sale is an order that is paid now; its revenue is what was charged minus what was refunded (a
+partial refund keeps the sale, a full refund or an open dispute removes it). Amounts stay integer
+minor units, grouped per currency so different currencies are never added together.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from paidpdf import orders
+from paidpdf.store import View
+
+
+@dataclass
+class Bucket:
+    sales: int = 0
+    revenue: int = 0
+
+
+@dataclass
+class SalesStats:
+    per_item: dict[tuple[str, str], Bucket] = field(default_factory=dict)  # (content_id, currency)
+    per_day: dict[tuple[str, str], Bucket] = field(default_factory=dict)  # (YYYY-MM-DD, currency)
+    totals: dict[str, Bucket] = field(default_factory=dict)  # currency
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "totals": [
+                {"currency": c, "sales": b.sales, "revenue": b.revenue}
+                for c, b in sorted(self.totals.items())
+            ],
+            "per_item": [
+                {"content_id": k, "currency": c, "sales": b.sales, "revenue": b.revenue}
+                for (k, c), b in sorted(self.per_item.items())
+            ],
+            "per_day": [
+                {"day": d, "currency": c, "sales": b.sales, "revenue": b.revenue}
+                for (d, c), b in sorted(self.per_day.items())
+            ],
+            "statuses": dict(sorted(self.statuses.items())),
+        }
+
+
+def compute(view: View) -> SalesStats:
+    stats = SalesStats()
+    per_item: dict[tuple[str, str], Bucket] = defaultdict(Bucket)
+    per_day: dict[tuple[str, str], Bucket] = defaultdict(Bucket)
+    totals: dict[str, Bucket] = defaultdict(Bucket)
+    statuses: dict[str, int] = defaultdict(int)
+    for order in view.all(orders.ORDERS):
+        statuses[order["status"]] += 1
+        if order["status"] != "paid":
+            continue
+        net = int(order["amount"]) - int(order.get("refunded_amount") or 0)
+        day = str(order.get("paid_at") or order["created_at"])[:10]
+        for bucket in (
+            per_item[(order["content_id"], order["currency"])],
+            per_day[(day, order["currency"])],
+            totals[order["currency"]],
+        ):
+            bucket.sales += 1
+            bucket.revenue += net
+    stats.per_item, stats.per_day, stats.totals, stats.statuses = (
+        dict(per_item),
+        dict(per_day),
+        dict(totals),
+        dict(statuses),
+    )
+    return stats

@@ -1,0 +1,69 @@
+"""The demo's payment wiring: a stand-in on loopback, shop settings pointing at it, a demo login, and
+webhooks reaching the real shop server, so a newcomer can buy without any account anywhere."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import requests
+
+from paidpdf.admin.demo_payments import DEMO_EMAIL, DEMO_PASSWORD, demo_payments
+from paidpdf.admin.serve import build_server, server_url
+from paidpdf.config import Settings
+from paidpdf.store import Store
+from tests.payments.conftest import PAID, wait_until
+
+TOKEN = re.compile(r'name="(?:csrf_token|token)" value="([^"]+)"')
+
+
+def test_demo_buyer_can_buy_and_download(seeded: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    shutil.copytree(seeded, folder, copy_function=os.link)
+    settings = Settings.from_env({}, data_dir=folder)
+    store = Store(folder)
+    with demo_payments(settings, store) as pay:
+        assert pay.settings.stripe_api_base == pay.stand_in.url
+        assert pay.stand_in.url.startswith("http://127.0.0.1:")
+        server = build_server(pay.settings, host="127.0.0.1", port=0, store=store)
+        threading.Thread(target=server.run, daemon=True).start()
+        try:
+            url = server_url(server)
+            pay.connect(url)
+            browser = requests.Session()
+            login = browser.get(f"{url}/login")
+            browser.post(
+                f"{url}/login",
+                data={
+                    "csrf_token": TOKEN.search(login.text).group(1),
+                    "email": DEMO_EMAIL,
+                    "password": DEMO_PASSWORD,
+                },
+            )
+            item = browser.get(f"{url}/content/{PAID}")
+            buy = browser.post(
+                f"{url}/checkout/{PAID}",
+                data={"csrf_token": TOKEN.search(item.text).group(1)},
+                allow_redirects=False,
+            )
+            assert buy.status_code == 303 and buy.headers["Location"].startswith(pay.stand_in.url + "/pay/")
+            page = browser.get(buy.headers["Location"])
+            action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
+            paid = browser.post(
+                requests.compat.urljoin(page.url, action),
+                data={"token": TOKEN.search(page.text).group(1), "action": "pay"},
+            )
+            assert paid.url.startswith(f"{url}/checkout/success")
+            wait_until(lambda: "Sourdough at Home" in browser.get(f"{url}/library").text, what="library")
+            download = browser.get(f"{url}/content/{PAID}/download")
+            assert download.status_code == 200 and download.content.startswith(b"%PDF")
+            orders = store.view("sales").all("orders")
+            assert [o["status"] for o in orders] == ["paid"]
+            wait_until(lambda: pay.stand_in.state.wait_idle(1), what="webhooks delivered")
+            delivered = pay.stand_in.deliveries(type="checkout.session.completed")
+            assert [d["status"] for d in delivered] == ["delivered"]
+        finally:
+            server.close()

@@ -1,0 +1,183 @@
+"""The shop killed (`kill -9`) during a burst of 200 paid checkouts' webhooks while the CLI writes the
+same files from another process. Afterwards (shop restarted, stand-in retries, `orders reconcile`):
+every paid order fulfilled exactly once, every CLI write kept, every data file valid."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import orjson
+import pytest
+
+from paidpdf import accounts, catalog, payments
+from tests.payments.conftest import API_KEY, FREE, SHOP_SECRET, WEBHOOK_SECRET, Shop, wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+ITEMS = ("sourdough-at-home", "watercolour-in-ten-lessons")
+ORDERS = 200
+
+WRITER = r"""
+import sys
+from pathlib import Path
+from paidpdf.admin import build_app
+data, stop, log, emails = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4].split(",")
+i = 0
+with log.open("a") as out:
+    while not stop.exists():
+        email = emails[i % len(emails)]
+        price = f"{5 + i % 50}.00"
+        for args in (["users", "grant", email, "FREE_ITEM"], ["content", "price", "PRICED_ITEM", price]):
+            try:
+                build_app()(["--data", data, *args], prog_name="paidpdf", standalone_mode=False)
+            except SystemExit as exc:
+                if exc.code:
+                    raise
+            out.write(" ".join(args) + "\n")
+            out.flush()
+        i += 1
+""".replace("FREE_ITEM", FREE).replace("PRICED_ITEM", "git-for-writers")
+
+
+def start_shop(shop: Shop, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "cli.py", "--data", str(shop.data_dir), "serve", "--port", "0", "--threads", "8"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+    assert match, f"serve did not announce its URL: {line!r}"
+    shop.sl.set_webhook(match.group(1) + "/stripe/webhook", WEBHOOK_SECRET)
+    return process, match.group(1)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.slow
+def test_kill9_during_webhook_burst_with_cli_writing(shop: Shop, tmp_path: Path) -> None:
+    users = [
+        accounts.sign_up(shop.store, f"burst{i}@example.com", "correct horse 1") for i in range(ORDERS // 2)
+    ]
+    pairs = [(u, item) for u in users for item in ITEMS]
+    client = shop.client
+    started = [
+        payments.start_checkout(shop.store, client, shop.settings, user=u, content_id=item)
+        for u, item in pairs
+    ]
+    assert len({s.order["id"] for s in started if s.order}) == ORDERS
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "PAIDPDF_ARGON2_PROFILE": "test",
+        "PAIDPDF_SECRET_KEY": SHOP_SECRET,
+        "STRIPE_SECRET_KEY": API_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": shop.sl.url,
+    }
+    env.pop("PAIDPDF_BASE_URL", None)
+    shop_process, _ = start_shop(shop, env)
+    stop_file, log = tmp_path / "stop", tmp_path / "writes.log"
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            WRITER,
+            str(shop.data_dir),
+            str(stop_file),
+            str(log),
+            ",".join(u["email"] for u in users),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    restarted: subprocess.Popen[str] | None = None
+    try:
+
+        def pay_all() -> None:
+            for s in started:
+                assert s.order is not None
+                shop.sl.pay(s.order["stripe_session_id"])
+
+        payer = threading.Thread(target=pay_all)
+        payer.start()
+
+        def paid_count() -> int:
+            return len(shop.store.view("sales").find("orders", "status", "paid"))
+
+        wait_until(lambda: paid_count() >= 30, timeout=30, what="first fulfilments")
+        os.kill(shop_process.pid, signal.SIGKILL)
+        shop_process.wait()
+        killed_at = paid_count()
+        for name in ("sales", "catalog", "accounts"):  # valid right after the kill
+            orjson.loads((shop.data_dir / f"{name}.json").read_bytes())
+        restarted, _ = start_shop(shop, env)
+        payer.join()
+        assert shop.sl.state.wait_idle(60)
+        stop_file.touch()
+        assert writer.wait(timeout=60) == 0, writer.stderr.read() if writer.stderr else ""
+        reconcile = subprocess.run(
+            [
+                sys.executable,
+                "cli.py",
+                "--data",
+                str(shop.data_dir),
+                "orders",
+                "reconcile",
+                "--since",
+                "2000-01-01",
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert reconcile.returncode == 0, reconcile.stderr
+    finally:
+        stop_file.touch()
+        stop(shop_process)
+        if restarted is not None:
+            stop(restarted)
+        stop(writer)
+
+    assert killed_at < ORDERS  # the kill really landed during the burst
+    sales = orjson.loads((shop.data_dir / "sales.json").read_bytes())
+    orjson.loads((shop.data_dir / "accounts.json").read_bytes())
+    orders_by_id = sales["orders"]
+    for s in started:
+        assert s.order is not None
+        order = orders_by_id[s.order["id"]]
+        assert order["status"] == "paid", order
+        assert [h["event"] for h in order["history"]].count("paid") == 1
+        entry = sales["library"][f"{order['user_id']}:{order['content_id']}"]
+        assert entry["order_id"] == order["id"] and entry["revoked_at"] is None
+    # every CLI write that reported success is still there (no lost update)
+    writes = log.read_text().splitlines()
+    assert writes, "the CLI wrote nothing"
+    granted = {line.split()[2] for line in writes if line.startswith("users grant")}
+    for email in granted:
+        user = accounts.require_user(shop.store, email)
+        assert sales["library"][f"{user['id']}:{FREE}"]["source"] == "granted"
+    last_price = next(line.split()[3] for line in reversed(writes) if line.startswith("content price"))
+    assert catalog.get_item(shop.store, "git-for-writers")["price"] == int(last_price.replace(".", ""))
