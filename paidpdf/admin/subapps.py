@@ -20,10 +20,17 @@ def all_subapps() -> list[tuple[str, typer.Typer]]:
     found: list[tuple[str, typer.Typer]] = []
     # Each area registers its noun group here, e.g.:
     #   from paidpdf.admin import content; found.append(("content", content.app))
+    from paidpdf.admin import orders; found.append(("orders", orders.app))  # noqa: E702, I001
+    from paidpdf.admin import users; found.append(("users", users.app))  # noqa: E702, I001
+    from paidpdf.admin import content; found.append(("content", content.app))  # noqa: E702, I001
+    from paidpdf.admin import db; found.append(("db", db.app))  # noqa: E702, I001
     return found
 
 
 def all_commands() -> list[TopCommand]:
     """Top-level verbs that are not nouns (`serve`, `demo`, `stripe-local`)."""
     found: list[TopCommand] = []
+    from paidpdf.admin import demo; found.append(demo.command())  # noqa: E702, I001
+    from paidpdf.admin import stripe_local; found.append(stripe_local.command())  # noqa: E702, I001
+    from paidpdf.admin import serve; found.append(serve.command())  # noqa: E702, I001
     return found

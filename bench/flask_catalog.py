@@ -1,0 +1,62 @@
+"""The baseline for bench/web.py: a minimal Flask app rendering the same catalog page.
+
+Same Jinja2 template (`paidpdf/web/templates/catalog.html`, autoescaped, same globals and filters),
+same data (`catalog.list_items` on the same data folder, read on each request as a plain app would),
+served by waitress with the same number of threads. Run by the bench, not by hand:
+`python3 bench/flask_catalog.py DATA_DIR THREADS` prints the URL it listens on.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import jinja2
+from flask import Flask
+from waitress.server import create_server
+
+from paidpdf import catalog
+from paidpdf.money import format_amount
+from paidpdf.store import Store
+from paidpdf.web.context import TEMPLATES_DIR, human_size, static_version
+
+
+def build(data_dir: Path) -> Flask:
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
+    app.jinja_options = {"undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True}
+    app.jinja_env.globals["format_amount"] = format_amount
+    app.jinja_env.filters["human_size"] = human_size
+    store = Store(data_dir)
+    version = static_version()
+
+    @app.get("/")
+    def catalog_page() -> str:
+        from flask import render_template
+
+        items = catalog.list_items(store)
+        return render_template(
+            "catalog.html",
+            items=items,
+            owned_ids=frozenset(),
+            user=None,
+            csrf_token=lambda: "",
+            flash=None,
+            static_version=version,
+            path="/",
+            error=None,
+        )
+
+    return app
+
+
+def main() -> None:
+    data_dir, threads = Path(sys.argv[1]), int(sys.argv[2])
+    server = create_server(build(data_dir), host="127.0.0.1", port=0, threads=threads)
+    print(f"http://127.0.0.1:{server.effective_port}", flush=True)
+    server.run()
+
+
+if __name__ == "__main__":
+    main()

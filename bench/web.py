@@ -1,0 +1,338 @@
+"""Reader-site speed and memory, each against a baseline measured in the same run.
+
+Not a test: run `python3 bench/web.py` from the repo root (needs wrk, nginx and curl:
+`scripts/install-system-deps`). Options: `--items 1000 --connections 32 --duration 8 --threads 8
+--size-mb 512`.
+
+1. Catalog page with N items at C concurrent keep-alive connections (wrk): `paidpdf serve` vs a
+   minimal Flask app (bench/flask_catalog.py) rendering the same template from the same data on the
+   same server (waitress, same threads). Anonymous, and (ours only has sessions) logged in.
+2. A 512 MB download alone and 8 at once (curl to /dev/null): `paidpdf serve` (logged in, the owner-
+   checked route) vs Debian's nginx serving the same file from a temp config on a random port.
+3. Peak memory of our server while the 8 downloads run: VmHWM from /proc/<pid>/status (peak reset via
+   /proc/<pid>/clear_refs first), against its VmRSS just before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from paidpdf import accounts, catalog, demo, library  # noqa: E402
+from paidpdf.clock import now_iso  # noqa: E402
+from paidpdf.config import Settings  # noqa: E402
+from paidpdf.store import Store  # noqa: E402
+
+BIG_ID = "bench-big-file"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def seed(data: Path, items: int, size_mb: int) -> tuple[str, Path]:
+    """N catalog items (one real upload, cloned) plus one large free item; returns a session token."""
+    settings = Settings.from_env({}, data_dir=data)
+    store = Store(data)
+    with tempfile.TemporaryDirectory() as scratch:
+        pdf = demo.make_sample_pdfs(Path(scratch))[0]
+        first = catalog.add_item(
+            store,
+            data,
+            pdf,
+            title="Bench item 0",
+            price_text="4.99",
+            currency="usd",
+            description="A catalog item for the benchmark.",
+        )
+    with store.unit("catalog") as unit:
+        for n in range(1, items):
+            unit.insert(
+                "content",
+                {
+                    **first,
+                    "id": f"bench-item-{n}",
+                    "title": f"Bench item {n}",
+                    "price": 0 if n % 5 == 0 else 499 + n,
+                    "created_at": now_iso(),
+                },
+            )
+    # the large file: written straight into the content store (hashing 512 MB through the PDF checks
+    # is the upload path's job, not what this bench measures)
+    content = data / "content"
+    content.mkdir(exist_ok=True)
+    tmp = content / ".bench.tmp"
+    digest = hashlib.sha256()
+    block = os.urandom(1024 * 1024)
+    with tmp.open("wb") as handle:
+        handle.write(b"%PDF-1.4\n")
+        digest.update(b"%PDF-1.4\n")
+        for _ in range(size_mb):
+            handle.write(block)
+            digest.update(block)
+    big = content / digest.hexdigest()
+    tmp.rename(big)
+    with store.unit("catalog") as unit:
+        unit.insert(
+            "content",
+            {
+                **first,
+                "id": BIG_ID,
+                "title": "Bench big file",
+                "price": 0,
+                "sha256": digest.hexdigest(),
+                "size": big.stat().st_size,
+                "status": "retired",
+            },
+        )
+    user = accounts.sign_up(store, "bench@example.com", "bench password")
+    library.grant(store, user["id"], BIG_ID)  # retired and owned: the owner-only path
+    token = accounts.open_session(store, user["id"])
+    assert settings
+    return token, big
+
+
+def start(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:\d+", line)
+    if not match:
+        process.kill()
+        raise SystemExit(f"server did not start: {line!r}")
+    return process, match.group(0)
+
+
+def wrk(url: str, connections: int, duration: int, cookie: str | None = None) -> float:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if cookie:
+        cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"wrk saw errors from {url}:\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert match, out
+    return float(match.group(1))
+
+
+def curl(urls: list[str], cookie: str | None) -> tuple[float, int]:
+    """Download every URL at once; returns (seconds, total bytes)."""
+    cmd_base = ["curl", "-s", "-o", "/dev/null", "-w", "%{size_download}"]
+    if cookie:
+        cmd_base += ["-H", f"Cookie: {cookie}"]
+    started = time.monotonic()
+    procs = [subprocess.Popen([*cmd_base, url], stdout=subprocess.PIPE, text=True) for url in urls]
+    sizes = [int(p.communicate()[0] or 0) for p in procs]
+    return time.monotonic() - started, sum(sizes)
+
+
+def status_kb(pid: int, field: str) -> int:
+    text = Path(f"/proc/{pid}/status").read_text()
+    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.M)
+    return int(match.group(1)) if match else 0
+
+
+def nginx(root: Path, file: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    prefix = root / "nginx"
+    (prefix / "logs").mkdir(parents=True)
+    conf = prefix / "nginx.conf"
+    conf.write_text(f"""
+user root;
+worker_processes auto;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location = /big.pdf {{ alias {file}; default_type application/pdf; }}
+    }}
+}}
+""")
+    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"])
+    url = f"http://127.0.0.1:{port}/big.pdf"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=1).close()
+            return process, url
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("nginx did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--size-mb", type=int, default=512)
+    options = parser.parse_args()
+    for tool in ("wrk", "nginx", "curl"):
+        if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
+            raise SystemExit(f"{tool} is missing: run scripts/install-system-deps")
+
+    root = Path(tempfile.mkdtemp(prefix="paidpdf-bench-web-"))
+    data = root / "data"
+    data.mkdir()
+    env = {**os.environ, "PAIDPDF_ARGON2_PROFILE": "test", "PYTHONUNBUFFERED": "1"}
+    for name in ("PAIDPDF_BASE_URL", "PAIDPDF_SECRET_KEY", "PAIDPDF_SMTP_URL"):
+        env.pop(name, None)
+    os.environ["PAIDPDF_ARGON2_PROFILE"] = "test"
+    processes: list[subprocess.Popen[Any]] = []
+    rows: list[tuple[str, str, str, str]] = []
+    try:
+        print(f"seeding {options.items} items and a {options.size_mb} MB file in {data} ...", flush=True)
+        token, big = seed(data, options.items, options.size_mb)
+        cookie = f"paidpdf_session={token}"
+        ours, ours_url = start(
+            [
+                sys.executable,
+                "cli.py",
+                "--data",
+                str(data),
+                "serve",
+                "--port",
+                "0",
+                "--threads",
+                str(options.threads),
+            ],
+            env,
+        )
+        processes.append(ours)
+        flask, flask_url = start(
+            [sys.executable, "bench/flask_catalog.py", str(data), str(options.threads)], env
+        )
+        processes.append(flask)
+        ours_page = urllib.request.urlopen(ours_url + "/").read()
+        flask_page = urllib.request.urlopen(flask_url + "/").read()
+        cards = (ours_page.count(b'class="card"'), flask_page.count(b'class="card"'))
+        assert cards == (options.items, options.items), cards  # the big file is retired: not listed
+        print(f"catalog page: ours {len(ours_page)} bytes, flask {len(flask_page)} bytes, {cards[0]} cards")
+
+        # 1. catalog throughput (warm up, then alternate so both see the same machine state)
+        for url in (ours_url, flask_url):
+            wrk(url + "/", options.connections, 2)
+        ours_rps = max(wrk(ours_url + "/", options.connections, options.duration) for _ in range(1))
+        flask_rps = max(wrk(flask_url + "/", options.connections, options.duration) for _ in range(1))
+        ours_user_rps = wrk(ours_url + "/", options.connections, options.duration, cookie)
+        rows.append(
+            (
+                f"catalog, {options.items} items, {options.connections} conns (req/s)",
+                f"{ours_rps:,.0f}",
+                f"Flask {flask_rps:,.0f}",
+                f"{ours_rps / flask_rps:.2f}x",
+            )
+        )
+        rows.append(
+            (
+                "  same, logged in (ours) vs Flask anonymous",
+                f"{ours_user_rps:,.0f}",
+                f"Flask {flask_rps:,.0f}",
+                f"{ours_user_rps / flask_rps:.2f}x",
+            )
+        )
+        flask.terminate()
+
+        # 2. downloads
+        web, nginx_url = nginx(root, big)
+        processes.append(web)
+        ours_dl = f"{ours_url}/content/{BIG_ID}/download"
+        curl([nginx_url], None)  # warm the page cache for both
+        n_secs, n_bytes = curl([nginx_url], None)
+        o_secs, o_bytes = curl([ours_dl], cookie)
+        assert n_bytes == o_bytes == big.stat().st_size, (n_bytes, o_bytes)
+        mb = big.stat().st_size / 2**20
+        rows.append(
+            (
+                "one 512 MB download (MB/s)",
+                f"{mb / o_secs:,.0f}",
+                f"nginx {mb / n_secs:,.0f}",
+                f"{(mb / o_secs) / (mb / n_secs):.0%}",
+            )
+        )
+
+        before = status_kb(ours.pid, "VmRSS")
+        Path(f"/proc/{ours.pid}/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+        peak = [before]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], status_kb(ours.pid, "VmRSS"))
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        o8_secs, o8_bytes = curl([ours_dl] * 8, cookie)
+        done.set()
+        sampler.join()
+        hwm = max(status_kb(ours.pid, "VmHWM"), peak[0])
+        n8_secs, n8_bytes = curl([nginx_url] * 8, None)
+        assert o8_bytes == n8_bytes == 8 * big.stat().st_size
+        rows.append(
+            (
+                "8 downloads at once (MB/s, total)",
+                f"{8 * mb / o8_secs:,.0f}",
+                f"nginx {8 * mb / n8_secs:,.0f}",
+                f"{(8 * mb / o8_secs) / (8 * mb / n8_secs):.0%}",
+            )
+        )
+        rows.append(
+            (
+                "server RSS before -> peak during 8 downloads",
+                f"{before / 1024:.1f} -> {hwm / 1024:.1f} MB",
+                "",
+                f"+{(hwm - before) / 1024:.1f} MB",
+            )
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+    width = max(len(r[0]) for r in rows)
+    print()
+    print(f"{'measure'.ljust(width)}  {'paidpdf':>22}  {'baseline':>16}  {'ratio':>10}")
+    for name, ours_value, base, ratio in rows:
+        print(f"{name.ljust(width)}  {ours_value:>22}  {base:>16}  {ratio:>10}")
+    print("\ntargets: catalog >= 1.50x Flask; one download >= 50% of nginx; memory growth < 50 MB")
+
+
+if __name__ == "__main__":
+    main()

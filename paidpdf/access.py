@@ -1,0 +1,107 @@
+"""Who may see and download what: the one place the shop decides access to an item.
+
+The web adapter asks these functions and never decides on its own:
+
+- the catalog shows active items; an item page also opens for a retired item the reader owns;
+- free items download for any logged-in, enabled reader; paid items only for owners (bought or
+  granted, `paidpdf.library`); retired items stay downloadable for their owners only;
+- anonymous readers get `AuthRequired` (the site sends them to log in), everyone else who may not
+  have the file gets `AccessDenied`, and an id that names nothing visible is `NotFound` — the same
+  answer for "never existed" and "retired and not yours", so retired ids are not revealed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from paidpdf import catalog, library
+from paidpdf.errors import AccessDenied, AuthRequired, NotFound, PaidPdfError
+from paidpdf.store import Doc, Store
+
+#: What an item id (slug) may look like; anything else is refused before any lookup.
+ITEM_ID = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
+#: Cover file names: `<sha256>.<image extension>` (content-addressed, see `paidpdf.blobs`).
+COVER_NAME = re.compile(r"\A[0-9a-f]{64}\.(?:png|jpg|webp)\Z")
+
+
+@dataclass(frozen=True)
+class ShelfItem:
+    """An item as one reader sees it."""
+
+    item: Doc
+    owned: bool
+    can_download: bool
+
+
+def valid_item_id(content_id: str) -> bool:
+    return isinstance(content_id, str) and bool(ITEM_ID.match(content_id))
+
+
+def valid_cover_name(name: str) -> bool:
+    return isinstance(name, str) and bool(COVER_NAME.match(name))
+
+
+def owned_ids(store: Store, user: Doc | None) -> frozenset[str]:
+    """Ids of the items the user currently owns (empty for anonymous readers)."""
+    if user is None:
+        return frozenset()
+    return frozenset(e["content_id"] for e in library.for_user(store.view(library.SALES), user["id"]))
+
+
+def _lookup(store: Store, content_id: str) -> Doc | None:
+    if not valid_item_id(content_id):
+        return None
+    try:
+        return catalog.get_item(store, content_id)
+    except NotFound:
+        return None
+
+
+def _may_download(item: Doc, user: Doc | None, owned: bool) -> bool:
+    if user is None or user.get("disabled"):
+        return False
+    if item.get("status") == "retired":
+        return owned
+    return owned or int(item.get("price") or 0) == 0
+
+
+def shelf_item(store: Store, user: Doc | None, content_id: str) -> ShelfItem:
+    """The item page's view of an item; `NotFound` for unknown ids and retired items not owned."""
+    item = _lookup(store, content_id)
+    if item is None:
+        raise NotFound("no such item")
+    owned = user is not None and library.owns(store.view(library.SALES), user["id"], item["id"])
+    if item.get("status") == "retired" and not owned:
+        raise NotFound("no such item")
+    return ShelfItem(item, owned, _may_download(item, user, owned))
+
+
+def downloadable_item(store: Store, user: Doc | None, content_id: str) -> Doc:
+    """The item `user` may download now, or the reason why not (see the module docstring)."""
+    if not valid_item_id(content_id):
+        raise NotFound("no such item")
+    item = _lookup(store, content_id)
+    if user is None:
+        if item is None:
+            raise NotFound("no such item")
+        raise AuthRequired("log in to download")
+    if user.get("disabled"):
+        raise AccessDenied("this account is disabled")
+    try:
+        shelf = shelf_item(store, user, content_id)
+    except PaidPdfError:
+        raise NotFound("no such item") from None
+    if not shelf.can_download:
+        raise AccessDenied("only readers who own this item can download it")
+    return shelf.item
+
+
+def library_items(store: Store, user: Doc) -> list[ShelfItem]:
+    """Everything the reader owns, retired items included, in the order they got them."""
+    rows: list[ShelfItem] = []
+    for entry in library.for_user(store.view(library.SALES), user["id"]):
+        item = _lookup(store, entry["content_id"])
+        if item is not None:
+            rows.append(ShelfItem(item, True, _may_download(item, user, True)))
+    return rows

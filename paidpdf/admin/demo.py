@@ -1,0 +1,70 @@
+"""`paidpdf demo`: a fresh demo shop with sample booklets, shown as a catalog table.
+
+The command is built in two steps, `seed` and `serve`. Serving (the reader site and the local Stripe
+stand-in) is added by the web and payments areas at the marked place; `--seed-only` stops after seeding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from paidpdf import demo
+from paidpdf.admin.content import show_catalog
+from paidpdf.admin.context import state
+from paidpdf.admin.output import console
+from paidpdf.admin.subapps import TopCommand
+from paidpdf.config import Settings
+from paidpdf.store import Store
+
+
+def demo_cmd(
+    ctx: typer.Context,
+    folder: Path = typer.Option(
+        Path("demo-data"), "--folder", metavar="DIR", help="The demo's own data folder (wiped on each run)."
+    ),
+    seed_only: bool = typer.Option(False, "--seed-only", help="Create and seed the demo shop, then stop."),
+) -> None:
+    """Create a demo shop with sample booklets (one free) in its own data folder.
+
+    Example: paidpdf demo --folder demo-data --seed-only
+    """
+    settings = state(ctx).settings.replace(data_dir=demo.prepare_folder(folder))
+    store = Store(settings.data_dir)
+    items = demo.seed_demo(store, settings)
+    show_catalog(items, f"Demo shop in {settings.data_dir}: {len(items)} item(s)")
+    if seed_only:
+        return
+    # -- serving starts here ------------------------------------------------------------------------
+    # The reader site and the local Stripe stand-in are started by `serve(settings, store)` below.
+    serve(settings, store)
+
+
+def serve(settings: Settings, store: Store) -> None:
+    """Start the demo's reader site on loopback (port 8080, or a free one if it is taken)."""
+    from paidpdf.admin.demo_payments import demo_payments
+    from paidpdf.admin.serve import run_site
+
+    with demo_payments(settings, store) as pay:  # the local Stripe stand-in, wired to the shop
+
+        def announce(url: str) -> None:
+            pay.connect(url)
+            console().print(
+                f"\n[bold]The demo shop is open at {url}[/]\n"
+                f"  Log in as [bold]{pay.email}[/] with password [bold]{pay.password}[/]"
+                f" (or sign up at {url}/signup).\n"
+                "  1. Open the free booklet in the catalog and download it.\n"
+                "  2. Buy a paid booklet: you land on the test checkout page of the local Stripe stand-in\n"
+                f"     ({pay.stand_in.url}); press Pay (no real money), then find it in your library.\n"
+                f"  Password-reset mails land in {settings.data_dir / 'outbox'}. Ctrl-C stops the shop."
+            )
+
+        try:
+            run_site(pay.settings, host="127.0.0.1", port=8080, store=store, announce=announce)
+        except OSError:  # 8080 is taken: any free port will do for a demo
+            run_site(pay.settings, host="127.0.0.1", port=0, store=store, announce=announce)
+
+
+def command() -> TopCommand:
+    return TopCommand(demo_cmd, {"name": "demo"})

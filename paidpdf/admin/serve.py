@@ -1,0 +1,153 @@
+"""`paidpdf serve`: the reader site on waitress (threads, streams files from its I/O loop).
+
+Never wsgiref: it is single-threaded and one slow download would block every other reader.
+`run_site` is shared with `paidpdf demo`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
+
+from paidpdf.admin.context import state
+from paidpdf.admin.subapps import TopCommand
+from paidpdf.config import Settings
+from paidpdf.store import Store
+from paidpdf.web import create_app, security
+from paidpdf.web.app import MAX_BODY
+
+DEFAULT_THREADS = 8
+#: Bytes waitress reads from a file per send() (see `_BoundedSendChannel`).
+SEND_CHUNK = 256 * 1024
+DEFAULT_BASE_URL = Settings().base_url
+
+
+def build_server(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    threads: int = DEFAULT_THREADS,
+    store: Store | None = None,
+    trusted_proxy: str | None = None,
+) -> Any:
+    """A bound, not yet running waitress server for the site (`port=0` picks a free port).
+
+    Without PAIDPDF_BASE_URL (the default `http://127.0.0.1:8080`) on a loopback address, the public
+    URL used in mails is the address actually bound, so `--port 9000` sends working reset links.
+    """
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "threads": threads,
+        "ident": "paidpdf",
+        "max_request_body_size": MAX_BODY,
+        "expose_tracebacks": False,
+        "clear_untrusted_proxy_headers": True,
+    }
+    if trusted_proxy:
+        options["trusted_proxy"] = trusted_proxy
+        options["trusted_proxy_headers"] = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
+    security.load_secret_key(settings, host)  # refuse before binding when the key is missing
+    site = _Deferred()
+    server = create_server(site, **options)
+    for listener in [server, *getattr(server, "map", {}).values()]:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = _BoundedSendChannel
+    try:
+        if settings.base_url == DEFAULT_BASE_URL and security.is_loopback(host):
+            settings = settings.replace(base_url=server_url(server))
+        site.app = create_app(settings, store=store, bind_host=host)
+    except BaseException:
+        server.close()
+        raise
+    return server
+
+
+class _BoundedSendChannel(HTTPChannel):  # type: ignore[misc]
+    """waitress reads `SO_SNDBUF` bytes of a file per send(); with kernel autotuning that is 4 MB per
+    connection, so 8 parallel downloads cost 60+ MB of RSS. Reading at most 256 KiB keeps memory flat
+    (measured in bench/web.py) and leaves the kernel's buffer autotuning, and so WAN speed, alone."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current: int = getattr(self, "sendbuf_len", SEND_CHUNK)
+        self.sendbuf_len = min(current, SEND_CHUNK)
+
+
+class _Deferred:
+    """The WSGI app, set once the socket is bound (its URL may depend on the port). Passes the app
+    iterable through untouched, so waitress still recognises its own file wrapper."""
+
+    app: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return self.app(environ, start_response)
+
+
+def server_url(server: Any) -> str:
+    if hasattr(server, "effective_listen"):  # several sockets (e.g. "localhost" on IPv4 and IPv6)
+        host, port = server.effective_listen[0][:2]
+    else:
+        host, port = server.effective_host, server.effective_port
+    shown = f"[{host}]" if ":" in str(host) else str(host)
+    return f"http://{shown}:{port}"
+
+
+def run_site(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    threads: int = DEFAULT_THREADS,
+    store: Store | None = None,
+    trusted_proxy: str | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until Ctrl-C. `announce(url)` is called once the socket is bound."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    server = build_server(
+        settings, host=host, port=port, threads=threads, store=store, trusted_proxy=trusted_proxy
+    )
+    url = server_url(server)
+    if announce is not None:
+        announce(url)
+    else:
+        typer.echo(f"Serving the reader site on {url} (data: {settings.data_dir}); Ctrl-C stops it.")
+    sys.stdout.flush()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+def serve_cmd(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8080, "--port", min=0, max=65535, help="TCP port (0 picks a free one)."),
+    threads: int = typer.Option(DEFAULT_THREADS, "--threads", min=1, max=256, help="Worker threads."),
+    trusted_proxy: str | None = typer.Option(
+        None, "--trusted-proxy", metavar="IP", help="Your reverse proxy's address; its X-Forwarded-* count."
+    ),
+) -> None:
+    """Run the reader site on waitress (needs PAIDPDF_SECRET_KEY unless on loopback).
+
+    Example: paidpdf serve --host 127.0.0.1 --port 8080 --threads 8
+    """
+    cli = state(ctx)
+    run_site(
+        cli.settings, host=host, port=port, threads=threads, store=cli.store, trusted_proxy=trusted_proxy
+    )
+
+
+def command() -> TopCommand:
+    return TopCommand(serve_cmd, {"name": "serve"})

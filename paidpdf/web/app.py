@@ -1,0 +1,83 @@
+"""`create_app(settings)`: the reader site as a Bottle app, built without import-time side effects.
+
+The app is a small `Bottle` subclass whose `wsgi` adds the security headers to every response (pages,
+files, redirects, error pages and Bottle's own 404/405 alike) and refuses oversized request bodies
+before any route reads them. The app iterable is passed through untouched, so waitress still sees
+its own file wrapper and streams downloads from its I/O loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import bottle
+
+from paidpdf.config import Settings
+from paidpdf.mail import Mailer, make_mailer
+from paidpdf.store import Store
+from paidpdf.web import account, checkout, downloads, errors, pages, security, webhook
+from paidpdf.web.context import WebContext, make_templates, static_version
+
+#: Forms are tiny; the largest body the site accepts is a Stripe webhook event.
+MAX_BODY = 1024 * 1024
+
+StartResponse = Callable[..., Any]
+
+
+class ReaderApp(bottle.Bottle):
+    """Bottle with security headers on every response and a request body limit."""
+
+    web: WebContext
+    too_large_page: bytes = b"413 Request body too large\n"
+
+    def wsgi(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in headers}
+            headers = list(headers) + [h for h in security.SECURITY_HEADERS if h[0].lower() not in present]
+            if exc_info is not None:
+                return start_response(status, headers, exc_info)
+            return start_response(status, headers)
+
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = MAX_BODY + 1
+        if length > MAX_BODY:
+            body = self.too_large_page
+            start(
+                "413 Request Entity Too Large",
+                [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+            )
+            return [self.too_large_page]
+        result: Iterable[bytes] = super().wsgi(environ, start)
+        return result
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    mailer: Mailer | None = None,
+    stripe_client: Any = None,
+    bind_host: str | None = None,
+) -> bottle.Bottle:
+    """Build the site. `bind_host` (from `paidpdf serve`) tightens the secret-key rule; see `security`."""
+    key = security.load_secret_key(settings, bind_host)
+    web = WebContext(
+        settings=settings,
+        store=store if store is not None else Store(settings.data_dir),
+        mailer=mailer if mailer is not None else make_mailer(settings),
+        templates=make_templates(),
+        secret_key=key,
+        stripe_client=stripe_client,
+        static_version=static_version(),
+    )
+    app = ReaderApp()
+    app.config["catchall"] = True  # exceptions become the 500 page, never a traceback
+    app.config["json.disable"] = True
+    app.web = web
+    errors.install(app, web)
+    for area in (pages, account, downloads, checkout, webhook):
+        area.install(app, web)
+    return app

@@ -1,0 +1,79 @@
+"""The rendered catalog grid, cached per version of `catalog.json`.
+
+The catalog page is the busiest page and the catalog changes rarely, so each item's card is rendered
+once per catalog file version (device, inode, size, mtime — the identity the store itself uses), in
+both its "owned" and "not owned" form. A request then only joins the prepared strings for the reader's
+owned set. The file is stat-ed *before* it is read, so a concurrent change can at worst store newer
+cards under an older key, which the next request replaces; a stale page is never kept under a new key.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import jinja2
+from markupsafe import Markup
+
+from paidpdf import catalog
+from paidpdf.store import Doc, Store
+
+Identity = tuple[int, int, int, int] | None
+
+
+@dataclass(frozen=True)
+class Cards:
+    identity: Identity
+    items: tuple[Doc, ...]
+    plain: tuple[str, ...]
+    owned: tuple[str, ...]
+    anonymous: Markup
+
+
+class CatalogCache:
+    def __init__(self, store: Store, templates: jinja2.Environment, card: str = "_card.html") -> None:
+        self._store = store
+        self._templates = templates
+        self._card = card
+        self._lock = threading.Lock()
+        self._cards: Cards | None = None
+
+    def _identity(self) -> Identity:
+        try:
+            st = self._store.path(catalog.CATALOG).stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def cards(self) -> Cards:
+        identity = self._identity()
+        current = self._cards
+        if current is not None and current.identity == identity and identity is not None:
+            return current
+        with self._lock:
+            current = self._cards
+            if current is not None and current.identity == identity and identity is not None:
+                return current
+            items = tuple(catalog.list_items(self._store))
+            card = self._templates.get_template(self._card)
+            plain = tuple(card.render(item=item, owned=False) for item in items)
+            owned = tuple(card.render(item=item, owned=True) for item in items)
+            current = Cards(identity, items, plain, owned, _trusted("".join(plain)))
+            self._cards = current
+            return current
+
+    def grid(self, owned_ids: frozenset[str]) -> tuple[Markup, int]:
+        """The cards for a reader who owns `owned_ids`, and how many items there are."""
+        cards = self.cards()
+        if not owned_ids:
+            return cards.anonymous, len(cards.items)
+        parts = [
+            cards.owned[i] if item["id"] in owned_ids else cards.plain[i]
+            for i, item in enumerate(cards.items)
+        ]
+        return _trusted("".join(parts)), len(cards.items)
+
+
+def _trusted(html: str) -> Markup:
+    """Cards come out of an autoescaping template: every user-supplied value in them is escaped."""
+    return Markup(html)  # noqa: S704 - output of the autoescaping card template, not raw input

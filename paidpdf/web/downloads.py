@@ -1,0 +1,145 @@
+"""Downloads and covers: owner-only files, streamed with flat memory, resumable.
+
+`GET/HEAD /content/<id>/download` asks `paidpdf.access` who may have the file; the path on disk comes
+only from the catalog's sha256 (`blobs.content_path`), never from the request. Serving is hand-written
+(see `ranges` for why not `bottle.static_file`):
+
+- whole files are handed to the server's `wsgi.file_wrapper`, so waitress sends them from its I/O
+  loop and a slow reader holds no worker thread and no memory beyond a socket buffer;
+- a single range is also handed to waitress's file wrapper (it honours Content-Length, so it sends
+  exactly the range); on other servers a range is a generator of 256 KiB chunks;
+- strong ETag per file version, If-None-Match → 304, If-Range, 416 with `bytes */size`,
+  `Content-Disposition: attachment` with an RFC 6266 `filename*`, `Cache-Control: private`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from email.utils import formatdate
+from pathlib import Path
+from typing import IO, Any
+
+import bottle
+from bottle import request, response
+
+from paidpdf import access, blobs
+from paidpdf.errors import NotFound
+from paidpdf.web import ranges
+from paidpdf.web.context import WebContext
+
+CHUNK = 256 * 1024
+DOWNLOAD_CACHE = "private, max-age=0, must-revalidate"
+COVER_CACHE = "public, max-age=31536000, immutable"
+_COVER_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+
+log = logging.getLogger("paidpdf.web")
+
+
+def _chunks(handle: IO[bytes], remaining: int) -> Iterator[bytes]:
+    try:
+        while remaining > 0:
+            block = handle.read(min(CHUNK, remaining))
+            if not block:
+                break
+            remaining -= len(block)
+            yield block
+    finally:
+        handle.close()
+
+
+def _server_bounds_file_wrapper() -> bool:
+    """True when `wsgi.file_wrapper` sends no more than Content-Length bytes (waitress does)."""
+    wrapper = request.environ.get("wsgi.file_wrapper")
+    return str(getattr(wrapper, "__module__", "")).startswith("waitress.")
+
+
+def send_file(
+    path: Path,
+    *,
+    content_type: str,
+    etag: str,
+    cache_control: str,
+    disposition: str | None = None,
+    what: str = "file",
+) -> Any:
+    """Answer GET/HEAD for one file with validators, ranges and flat memory."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        log.error("%s missing or unreadable at %s: %s", what, path, exc.strerror)
+        raise NotFound(f"this {what} is not available right now") from None
+    try:
+        st = os.fstat(handle.fileno())
+        size = st.st_size
+        last_modified = formatdate(st.st_mtime, usegmt=True)
+        response.set_header("ETag", etag)
+        response.set_header("Last-Modified", last_modified)
+        response.set_header("Cache-Control", cache_control)
+        response.set_header("Accept-Ranges", "bytes")
+        response.content_type = content_type
+        if disposition:
+            response.set_header("Content-Disposition", disposition)
+        if ranges.none_match(request.get_header("If-None-Match"), etag):
+            handle.close()
+            response.status = 304
+            return b""
+        wanted: ranges.ByteRange | None = None
+        if ranges.if_range_allows(request.get_header("If-Range"), etag, last_modified):
+            try:
+                wanted = ranges.parse_range(request.get_header("Range"), size)
+            except ranges.Unsatisfiable:
+                handle.close()
+                response.status = 416
+                response.set_header("Content-Range", f"bytes */{size}")
+                response.content_type = "text/plain; charset=utf-8"
+                return b""
+        if wanted is None:
+            response.status = 200
+            response.set_header("Content-Length", str(size))
+            length, start = size, 0
+        else:
+            response.status = 206
+            response.set_header("Content-Range", wanted.content_range(size))
+            response.set_header("Content-Length", str(wanted.length))
+            length, start = wanted.length, wanted.start
+        if request.method == "HEAD" or length == 0:
+            handle.close()
+            return b""
+        if start:
+            handle.seek(start)
+        if wanted is None or _server_bounds_file_wrapper():
+            return handle  # Bottle hands it to wsgi.file_wrapper
+        return _chunks(handle, length)
+    except BaseException:
+        handle.close()
+        raise
+
+
+def install(app: bottle.Bottle, web: WebContext) -> None:
+    @app.route("/content/<item_id>/download", method=["GET", "HEAD"])
+    def download(item_id: str) -> Any:
+        item = access.downloadable_item(web.store, web.current_user(), item_id)
+        path = blobs.content_path(web.settings.data_dir, item["sha256"])
+        return send_file(
+            path,
+            content_type="application/pdf",
+            etag=ranges.etag_for(item["sha256"], int(item.get("version") or 1)),
+            cache_control=DOWNLOAD_CACHE,
+            disposition=ranges.content_disposition(str(item.get("filename") or f"{item['id']}.pdf")),
+            what="download",
+        )
+
+    @app.route("/covers/<name>", method=["GET", "HEAD"])
+    def cover(name: str) -> Any:
+        if not access.valid_cover_name(name):
+            raise NotFound("no such cover")
+        path = blobs.cover_path(web.settings.data_dir, name)
+        return send_file(
+            path,
+            content_type=_COVER_TYPES[name.rsplit(".", 1)[1]],
+            etag=f'"{name.split(".")[0][:32]}"',
+            cache_control=COVER_CACHE,
+            what="cover",
+        )

@@ -1,0 +1,108 @@
+"""Errors as pages: domain errors map to their `http_status`, Bottle's own errors to styled pages.
+
+No error page ever shows a traceback, a path on disk or the text of an unexpected exception; those
+go to the `paidpdf.web` log for the operator.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+import bottle
+from bottle import request, response
+
+from paidpdf.errors import AuthRequired, PaidPdfError
+from paidpdf.throttle import LoginThrottled
+from paidpdf.web.context import Handler, WebContext
+
+log = logging.getLogger("paidpdf.web")
+
+TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    429: "Too many attempts",
+    500: "Something went wrong",
+    502: "A service we rely on did not answer",
+}
+
+DEFAULT_MESSAGES = {
+    403: "You are not allowed to open this page.",
+    404: "There is nothing here. The link may be old or mistyped.",
+    405: "This address does not accept that kind of request.",
+    413: "The request was too large.",
+    429: "Too many attempts. Please wait a little and try again.",
+    500: "The shop hit an unexpected problem. It was logged; please try again later.",
+}
+
+
+def error_page(web: WebContext, status: int, message: str | None = None) -> str:
+    return web.render(
+        "error.html",
+        status=status,
+        title=TITLES.get(status, "Error"),
+        message=message or DEFAULT_MESSAGES.get(status, "The request could not be handled."),
+        code=status,
+    )
+
+
+def map_domain_errors(web: WebContext) -> Any:
+    """A Bottle plugin: a `PaidPdfError` raised by a route becomes its status page."""
+
+    def decorate(callback: Handler) -> Handler:
+        @functools.wraps(callback)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return callback(*args, **kwargs)
+            except AuthRequired:
+                web.redirect_to_login()
+            except LoginThrottled as exc:
+                response.set_header("Retry-After", str(exc.retry_after))
+                return error_page(web, exc.http_status, exc.message)
+            except PaidPdfError as exc:
+                if exc.http_status >= 500:
+                    log.error("%s %s failed: %s", request.method, request.path, exc.message)
+                    return error_page(web, exc.http_status)
+                return error_page(web, exc.http_status, exc.message)
+
+        return wrapper
+
+    decorate.name = "paidpdf_errors"  # type: ignore[attr-defined]
+    decorate.api = 2  # type: ignore[attr-defined]
+    return decorate
+
+
+def install(app: bottle.Bottle, web: WebContext) -> None:
+    app.install(map_domain_errors(web))
+
+    def handler(status: int) -> Handler:
+        def page(error: bottle.HTTPError) -> str:
+            if status == 500:
+                log.error(
+                    "unhandled error on %s %s: %r\n%s",
+                    request.method,
+                    request.path,
+                    error.exception,
+                    error.traceback or "",
+                )
+            if status == 405:
+                allow = error.headers.get("Allow") if error.headers else None
+                if allow:
+                    response.set_header("Allow", allow)
+            try:
+                return error_page(web, status)
+            except Exception:  # the page itself failed (e.g. storage down): plain text, no details
+                log.exception("error page %d failed", status)
+                response.content_type = "text/plain; charset=utf-8"
+                return f"{status} {TITLES.get(status, 'Error')}\n"
+
+        return page
+
+    for status in (400, 403, 404, 405, 413, 429, 500):
+        app.error(status)(handler(status))

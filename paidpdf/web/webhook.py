@@ -1,0 +1,53 @@
+"""POST /stripe/webhook: Stripe's signed events, verified over the raw body and applied once.
+
+The body is read as raw bytes before anything parses it (the signature covers the exact bytes). A
+bad signature or payload is a 400 and changes nothing. Each event id is recorded in the same atomic
+unit as its effect, so retries and duplicates are answered 2xx without doing anything twice. Unknown
+event types are acknowledged (2xx) and logged. Errors of our own storage answer 500 so Stripe retries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import bottle
+
+from paidpdf import payments
+from paidpdf.errors import PaidPdfError
+from paidpdf.web.context import WebContext
+
+log = logging.getLogger("paidpdf.webhook")
+
+#: Stripe events are small; anything bigger than this is not one.
+MAX_BODY = 1024 * 1024
+
+
+def install(app: bottle.Bottle, web: WebContext) -> None:
+    @app.post("/stripe/webhook")
+    def webhook() -> Any:
+        if (bottle.request.content_length or 0) > MAX_BODY:
+            return _answer(400, {"error": "payload too large"})
+        payload = bottle.request.body.read(MAX_BODY + 1)
+        if len(payload) > MAX_BODY:
+            return _answer(400, {"error": "payload too large"})
+        try:
+            event = payments.verify_event(
+                web.settings, payload, bottle.request.get_header("Stripe-Signature")
+            )
+            outcome = payments.handle_event(web.store, event, livemode=payments.livemode(web.settings))
+        except PaidPdfError as exc:
+            if exc.http_status >= 500:
+                log.error("webhook failed: %s", exc.message)
+            return _answer(exc.http_status, {"error": exc.message})
+        log.info("stripe event %s %s: %s", event["id"], event["type"], outcome.action)
+        return _answer(200, {"received": True, "outcome": outcome.action})
+
+
+def _answer(status: int, body: dict[str, Any]) -> bottle.HTTPResponse:
+    return bottle.HTTPResponse(
+        body=json.dumps(body),
+        status=status,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+    )

@@ -1,0 +1,288 @@
+"""Account pages through the real app: sign up, log in/out, change password, reset by mail (a real
+SMTP server), CSRF rejections, throttling, session cookies and `next=` redirects."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from paidpdf import accounts
+from paidpdf.config import Secret, Settings
+from tests.web.conftest import PASSWORD, Site, copy_seed, form_for, logged_in, login, make_site
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 OK"
+
+
+class _Controller(Controller):
+    def _trigger_server(self) -> None:
+        assert isinstance(self.server, asyncio.Server)
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, _Inbox]]:
+    inbox = _Inbox()
+    controller = _Controller(inbox, hostname="127.0.0.1", port=0)
+    controller.start()
+    try:
+        yield controller.port, inbox
+    finally:
+        controller.stop()
+
+
+# -- sign up, log in, log out ----------------------------------------------------------------------
+def test_signup_login_logout(site: Site) -> None:
+    app = site.app
+    page = app.get("/signup")
+    form = form_for(page, "/signup")
+    form["email"] = "New.Reader@Example.com"
+    form["password"] = "a long enough pw"
+    res = form.submit(status=303)
+    assert res.location.endswith("/library")
+    library = res.follow()
+    assert "Welcome! Your account is ready." in library.text
+    assert "new.reader@example.com" in library.text
+    assert accounts.find_user(site.store, "new.reader@example.com") is not None
+    # log out (POST with CSRF), the session token is gone from the store
+    token = app.cookies["paidpdf_session"]
+    out = form_for(library, "/logout").submit(status=303)
+    assert accounts.session_user(site.store, token) is None
+    assert "You are logged out." in out.follow().text
+    assert app.get("/library", status=302)
+    # and back in, with the email in another letter case
+    res = login(app, "NEW.reader@example.com", "a long enough pw")
+    assert res.location.endswith("/library")
+
+
+def test_signup_errors_rerender_the_form(site: Site) -> None:
+    page = site.app.get("/signup")
+    form = form_for(page, "/signup")
+    form["email"] = "reader@EXAMPLE.com"
+    form["password"] = "a long enough pw"
+    res = form.submit(status=409)
+    assert "already exists" in res.text and 'value="reader@EXAMPLE.com"' in res.text
+    form = form_for(res, "/signup")
+    form["email"] = "fresh@example.com"
+    form["password"] = "short"
+    res = form.submit(status=400)
+    assert "too short" in res.text
+    assert accounts.find_user(site.store, "fresh@example.com") is None
+
+
+def test_wrong_password_is_a_form_error(site: Site) -> None:
+    res = login(site.app, "reader@example.com", "wrong password", status=400)
+    assert "wrong email or password" in res.text
+    assert "paidpdf_session" not in site.app.cookies
+    res = login(site.app, "nobody@example.com", "wrong password", status=400)
+    assert "wrong email or password" in res.text
+
+
+def test_failed_logins_are_throttled_with_a_429_page(site: Site) -> None:
+    for _ in range(5):
+        login(site.app, "reader@example.com", "wrong password", status=400)
+    res = login(site.app, "reader@example.com", PASSWORD, status=429)
+    assert "too many failed logins" in res.text
+    assert int(res.headers["Retry-After"]) > 0
+    assert "<!doctype html>" in res.text and 'class="code">429' in res.text
+    assert "paidpdf_session" not in site.app.cookies
+
+
+def test_change_password(site: Site) -> None:
+    other = make_site(site.data_dir)
+    login(other.app, "reader@example.com")
+    other_token = other.app.cookies["paidpdf_session"]
+    app = logged_in(site, "reader")
+    page = app.get("/account/password")
+    form = form_for(page, "/account/password")
+    form["current"] = "wrong one!"
+    form["password"] = form["password2"] = "brand new password"
+    assert "the current password is wrong" in form.submit(status=400).text
+    form = form_for(app.get("/account/password"), "/account/password")
+    form["current"] = PASSWORD
+    form["password"] = "brand new password"
+    form["password2"] = "different password"
+    assert "not the same" in form.submit(status=400).text
+    form = form_for(app.get("/account/password"), "/account/password")
+    form["current"] = PASSWORD
+    form["password"] = form["password2"] = "brand new password"
+    done = form.submit(status=303).follow()
+    assert "Your password was changed" in done.text
+    assert accounts.session_user(site.store, app.cookies["paidpdf_session"]) is not None  # this one stays
+    assert accounts.session_user(site.store, other_token) is None  # others end
+    fresh = make_site(site.data_dir)
+    login(fresh.app, "reader@example.com", "brand new password")
+
+
+# -- CSRF ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("token", [None, "", "0" * 64, "not-a-token"])
+def test_csrf_rejections_change_nothing(site: Site, token: str | None) -> None:
+    app = site.app
+    fields: dict[str, str] = {} if token is None else {"csrf_token": token}
+    before = site.store.path("accounts").read_bytes()
+    res = app.post(
+        "/signup", {**fields, "email": "csrf@example.com", "password": "long enough pw"}, status=403
+    )
+    assert "did not come from this site" in res.text
+    app.post("/login", {**fields, "email": "reader@example.com", "password": PASSWORD}, status=403)
+    app.post("/forgot", {**fields, "email": "reader@example.com"}, status=403)
+    assert site.store.path("accounts").read_bytes() == before
+    assert "paidpdf_session" not in app.cookies
+    # logged in: logout / change password / checkout need the session-bound token
+    logged_in(site, "reader")
+    session = app.cookies["paidpdf_session"]
+    app.post("/logout", fields, status=403)
+    assert accounts.session_user(site.store, session) is not None
+    app.post(
+        "/account/password",
+        {**fields, "current": PASSWORD, "password": "x" * 12, "password2": "x" * 12},
+        status=403,
+    )
+    app.post("/checkout/sourdough-at-home", fields, status=403)
+    login(make_site(site.data_dir).app, "reader@example.com")  # the password did not change
+
+
+def test_csrf_token_of_another_browser_is_refused(site: Site, csrf_of: Any) -> None:
+    attacker = make_site(site.data_dir)
+    attacker_token = csrf_of(attacker.app.get("/login"))
+    victim = logged_in(site, "reader")
+    session = victim.cookies["paidpdf_session"]
+    victim.post("/logout", {"csrf_token": attacker_token}, status=403)
+    assert accounts.session_user(site.store, session) is not None
+    # the anonymous token stops working once logged in (it was bound to the pre-session cookie)
+    fresh = make_site(site.data_dir)
+    anon_token = csrf_of(fresh.app.get("/login"))
+    login(fresh.app, "owner@example.com")
+    fresh.app.post("/logout", {"csrf_token": anon_token}, status=403)
+
+
+# -- cookies and redirects -----------------------------------------------------------------------
+def _set_cookie(headers: list[str], name: str) -> str:
+    found = [h for h in headers if h.startswith(name + "=")]
+    assert found, f"no Set-Cookie for {name}"
+    return found[-1]
+
+
+def test_session_cookie_attributes(site: Site) -> None:
+    res = login(site.app, "reader@example.com")
+    cookie = _set_cookie(res.headers.getall("Set-Cookie"), "paidpdf_session")
+    parts = {p.strip().split("=")[0].lower(): p.strip() for p in cookie.split(";")}
+    assert "httponly" in parts
+    assert parts["samesite"].lower() == "samesite=lax"
+    assert parts["path"] == "Path=/"
+    assert parts["max-age"] == f"Max-Age={int(accounts.SESSION_LIFETIME.total_seconds())}"
+    assert "secure" not in parts  # plain http on loopback
+    value = cookie.split(";")[0].split("=", 1)[1]
+    assert len(value) >= 40 and accounts.session_user(site.store, value)["email"] == "reader@example.com"
+
+
+def test_secure_cookies_behind_https(seeded_template: Path, tmp_path: Path) -> None:
+    data = copy_seed(seeded_template, tmp_path / "data")
+    settings = Settings.from_env({}, data_dir=data).replace(
+        base_url="https://shop.example.com", secret_key=Secret("k" * 48)
+    )
+    site = make_site(data, settings)
+    site.app.extra_environ.update({"wsgi.url_scheme": "https", "HTTP_HOST": "shop.example.com"})
+    res = login(site.app, "reader@example.com")
+    cookie = _set_cookie(res.headers.getall("Set-Cookie"), "paidpdf_session")
+    assert "secure" in cookie.lower()
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https://evil.example/",
+        "http:evil.example",
+        "javascript:alert(1)",
+        "/%0d%0aSet-Cookie:x=1",
+        "/ok\r\nLocation: https://evil.example",
+        "evil.example",
+        "//",
+        " //evil.example",
+    ],
+)
+def test_next_only_redirects_to_local_paths(site: Site, target: str) -> None:
+    page = site.app.get("/login", {"next": target})
+    form = form_for(page, "/login")
+    form["email"] = "reader@example.com"
+    form["password"] = PASSWORD
+    res = form.submit(status=303)
+    location = urlsplit(res.headers["Location"])
+    assert location.scheme == "http" and location.netloc in ("localhost:80", "localhost"), location
+    assert "\r" not in res.headers["Location"] and "\n" not in res.headers["Location"]
+    assert not [c for c in res.headers.getall("Set-Cookie") if c.startswith("x=")]
+    if not target.startswith("/%0d"):  # that one is an odd but local path; the rest fall back
+        assert location.path == "/library", location
+
+
+def test_next_keeps_local_paths(site: Site) -> None:
+    res = site.app.get("/content/sourdough-at-home/download", status=302)
+    assert res.location.endswith("/login?next=/content/sourdough-at-home/download")
+    page = res.follow()
+    form = form_for(page, "/login")
+    form["email"] = "owner@example.com"
+    form["password"] = PASSWORD
+    done = form.submit(status=303)
+    assert done.location.endswith("/content/sourdough-at-home/download")
+    assert done.follow().body == site.content_bytes("sourdough-at-home")
+
+
+# -- password reset through a real SMTP server ---------------------------------------------------
+def test_password_reset_by_mail(seeded_template: Path, tmp_path: Path, smtp: tuple[int, _Inbox]) -> None:
+    port, inbox = smtp
+    data = copy_seed(seeded_template, tmp_path / "data")
+    settings = Settings.from_env({"PAIDPDF_SMTP_URL": f"smtp://127.0.0.1:{port}"}, data_dir=data)
+    site = make_site(data, settings)
+    logged = make_site(data, settings)
+    login(logged.app, "reader@example.com")
+    old_session = logged.app.cookies["paidpdf_session"]
+
+    for address in ("nobody@example.com", "Reader@Example.com"):
+        page = site.app.get("/forgot")
+        form = form_for(page, "/forgot")
+        form["email"] = address
+        res = form.submit(status=303)
+        assert "a reset link is on its way" in res.follow().text  # same answer for both
+    assert len(inbox.messages) == 1
+    message = inbox.messages[0]
+    assert message["To"] == "reader@example.com"
+    body = message.get_content()
+    link = re.search(r"http://127\.0\.0\.1:8080(/reset/[A-Za-z0-9_-]+)", body)
+    assert link is not None, body
+    path = link.group(1)
+
+    page = site.app.get(path)
+    assert page.headers["Cache-Control"] == "no-store"
+    form = form_for(page, path)
+    form["password"] = form["password2"] = "a new password!"
+    res = form.submit(status=303)
+    assert res.location.endswith("/login")
+    assert "Your password was reset" in res.follow().text
+    assert accounts.session_user(site.store, old_session) is None  # every session ended
+    login(make_site(data, settings).app, "reader@example.com", "a new password!")
+    # single use
+    again = site.app.get(path, status=400)
+    assert "invalid or has expired" in again.text
+    assert not again.html.find("form", attrs={"action": path})

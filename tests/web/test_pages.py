@@ -1,0 +1,117 @@
+"""Pages: catalog, item, library, error pages, escaping, the catalog cache and the stylesheet."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from paidpdf import catalog, demo
+from tests.web.conftest import BIG, FREE, PAID, RETIRED, YEN, Site, logged_in
+
+
+def _card(page_text: str, content_id: str) -> str:
+    start = page_text.index(f'href="/content/{content_id}"')
+    return page_text[start : page_text.index("</li>", start)]
+
+
+def test_catalog_shows_active_items_with_covers_and_prices(site: Site) -> None:
+    page = site.app.get("/")
+    assert page.status_int == 200
+    text = page.text
+    for item in catalog.list_items(site.store):
+        card = _card(text, item["id"])
+        assert f'src="/covers/{item["cover"]}"' in card
+        assert f'alt="Cover of {item["title"]}"' in card
+    assert "Free" in _card(text, FREE)
+    assert "$4.99" in _card(text, PAID)
+    assert "¥500" in _card(text, YEN) and "¥500." not in _card(text, YEN)
+    assert f'href="/content/{RETIRED}"' not in text
+    assert "Owned" not in text
+    for img in page.html.find_all("img"):
+        assert img.get("alt")
+
+
+def test_owned_mark_per_reader(site: Site) -> None:
+    app = logged_in(site, "owner")
+    text = app.get("/").text
+    assert "Owned" in _card(text, PAID)
+    assert "Owned" not in _card(text, FREE)
+    form = app.get("/").html.find("form", attrs={"action": "/logout"})
+    app.post("/logout", {"csrf_token": form.find("input")["value"]}, status=303)
+    assert "Owned" not in app.get("/").text  # the cached grid is per owned set, not per last reader
+
+
+def test_catalog_cache_follows_changes(site: Site, tmp_path: Path) -> None:
+    assert "$4.99" in _card(site.app.get("/").text, PAID)
+    catalog.set_price(site.store, PAID, "7.50", "usd")
+    assert "$7.50" in _card(site.app.get("/").text, PAID)
+    catalog.retire(site.store, PAID)
+    assert f'href="/content/{PAID}"' not in site.app.get("/").text
+    pdf = demo.make_sample_pdfs(tmp_path)[0]
+    catalog.add_item(site.store, site.data_dir, pdf, title="Brand new", price_text="0", currency="usd")
+    assert "Brand new" in site.app.get("/").text
+
+
+def test_item_page_details_and_buy_button(site: Site) -> None:
+    item = site.item(PAID)
+    anon = site.app.get(f"/content/{PAID}").text
+    assert item["title"] in anon and f"{item['pages']}" in anon and "Version" in anon
+    assert "Log in to buy" in anon
+    app = logged_in(site, "reader")
+    page = app.get(f"/content/{PAID}")
+    buy = page.html.find("form", attrs={"action": f"/checkout/{PAID}"})
+    assert buy is not None and "Buy for $4.99" in buy.text
+    assert buy.find("input", attrs={"name": "csrf_token"})["value"]
+    big = app.get(f"/content/{BIG}").text
+    assert "MB" in big and 'href="/content/big-archive/download"' in big
+
+
+def test_user_text_is_escaped(site: Site, tmp_path: Path) -> None:
+    pdf = demo.make_sample_pdfs(tmp_path)[0]
+    catalog.add_item(
+        site.store,
+        site.data_dir,
+        pdf,
+        title="<script>alert(1)</script> & co",
+        price_text="0",
+        currency="usd",
+        item_id="xss",
+        description='<img src=x onerror="alert(1)">',
+    )
+    for path in ("/", "/content/xss"):
+        text = site.app.get(path).text
+        assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
+        assert "<img src=x" not in text
+
+
+def test_error_pages_are_styled(site: Site) -> None:
+    res = site.app.get("/no/such/page", status=404)
+    assert 'class="code">404' in res.text and "/static/site.css" in res.text
+    res = site.app.post("/", status=405)
+    assert 'class="code">405' in res.text and "GET" in res.headers["Allow"]
+    res = site.app.get("/library?x=1", status=302)
+    assert res.location.endswith("/login?next=/library%3Fx%3D1")
+
+
+def test_corrupt_data_gives_a_500_page_without_details(site: Site) -> None:
+    path = site.store.path("catalog")
+    os.replace(path, path.with_suffix(".bak"))
+    path.write_bytes(b"{not json")
+    res = site.app.get("/", status=500)
+    assert 'class="code">500' in res.text
+    assert str(site.data_dir) not in res.text and "Traceback" not in res.text and "corrupt" not in res.text
+
+
+def test_healthz_and_static(site: Site) -> None:
+    assert site.app.get("/healthz").text == "ok\n"
+    page = site.app.get("/")
+    href = page.html.find("link", attrs={"rel": "stylesheet"})["href"]
+    css = site.app.get(href)
+    assert css.content_type == "text/css" and "immutable" in css.headers["Cache-Control"]
+    site.app.get("/static/..%2fapp.py", status=404)
+    site.app.get("/static/app.py", status=404)
+
+
+def test_oversized_bodies_are_refused(site: Site) -> None:
+    res = site.app.post("/login", {"email": "x" * (2 * 1024 * 1024)}, status=413)
+    assert res.headers["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,170 @@
+"""Security headers on every response, the secret-key rules, and `paidpdf serve` refusing to run
+exposed without a key."""
+
+from __future__ import annotations
+
+import re
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import Result
+
+from paidpdf.config import Secret, Settings
+from paidpdf.errors import ConfigError
+from paidpdf.web import security
+from tests.web.conftest import BIG, FREE, PAID, Site, copy_seed, logged_in, login, make_site
+
+EXPECTED = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _check(res: object) -> None:
+    headers = res.headers  # type: ignore[attr-defined]
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    for name, value in EXPECTED.items():
+        assert headers[name] == value
+
+
+def test_security_headers_on_every_response(site: Site) -> None:
+    app = site.app
+    cover = site.item(PAID)["cover"]
+    responses = [
+        app.get("/"),
+        app.get(f"/content/{PAID}"),
+        app.get("/login"),
+        app.get("/signup"),
+        app.get("/forgot"),
+        app.get("/reset/bogus", status=400),
+        app.get("/healthz"),
+        app.get(app.get("/").html.find("link", attrs={"rel": "stylesheet"})["href"]),
+        app.get(f"/covers/{cover}"),
+        app.get(f"/content/{PAID}/download", status=302),
+        app.get("/nope", status=404),
+        app.post("/", status=405),
+        app.post("/login", {"email": "x"}, status=403),
+        app.post("/login", {"email": "x" * (2 << 20)}, status=413),
+    ]
+    for _ in range(5):
+        login(app, "owner@example.com", "wrong password", status=400)
+    responses.append(login(app, "owner@example.com", "wrong password", status=429))
+    logged_in(site, "reader")
+    responses += [
+        app.get("/library"),
+        app.get("/account/password"),
+        app.get(f"/content/{FREE}/download"),
+        app.head(f"/content/{FREE}/download"),
+        app.get(f"/content/{BIG}/download", headers={"Range": "bytes=0-9"}, status=206),
+        app.get(f"/content/{BIG}/download", headers={"Range": f"bytes={10**12}-"}, status=416),
+        app.get(f"/content/{PAID}/download", status=403),
+    ]
+    etag = app.head(f"/content/{FREE}/download").headers["ETag"]
+    responses.append(app.get(f"/content/{FREE}/download", headers={"If-None-Match": etag}, status=304))
+    for res in responses:
+        _check(res)
+    path = site.store.path("catalog")
+    path.write_bytes(b"{broken")
+    _check(app.get("/", status=500))
+
+
+def test_generated_secret_key_is_kept_private_and_reused(site_dir: Path) -> None:
+    settings = Settings.from_env({}, data_dir=site_dir)
+    (site_dir / security.SECRET_FILE).unlink(missing_ok=True)
+    first = security.load_secret_key(settings, "127.0.0.1")
+    path = site_dir / security.SECRET_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert security.load_secret_key(settings, "::1") == first
+    # a form rendered by one process is accepted by another (same key from the file)
+    one, two = make_site(site_dir), make_site(site_dir)
+    page = one.app.get("/login")
+    token = page.html.find("input", attrs={"name": "csrf_token"})["value"]
+    two.app.set_cookie("paidpdf_csrf", one.app.cookies["paidpdf_csrf"])
+    res = two.app.post(
+        "/login", {"csrf_token": token, "email": "reader@example.com", "password": "x" * 9}, status=400
+    )
+    assert "wrong email or password" in res.text
+
+
+@pytest.mark.parametrize(
+    ("base_url", "bind"),
+    [
+        ("https://shop.example.com", None),
+        ("http://127.0.0.1:8080", "0.0.0.0"),
+        ("http://10.0.0.5", "10.0.0.5"),
+    ],
+)
+def test_secret_key_required_when_reachable(site_dir: Path, base_url: str, bind: str | None) -> None:
+    settings = Settings.from_env({"PAIDPDF_BASE_URL": base_url}, data_dir=site_dir)
+    with pytest.raises(ConfigError, match="PAIDPDF_SECRET_KEY must be set"):
+        security.load_secret_key(settings, bind)
+    keyed = settings.replace(secret_key=Secret("s" * 40))
+    assert security.load_secret_key(keyed, bind) == b"s" * 40
+    with pytest.raises(ConfigError, match="too short"):
+        security.load_secret_key(settings.replace(secret_key=Secret("short")), bind)
+
+
+def test_serve_refuses_public_address_without_key(
+    cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PAIDPDF_SECRET_KEY", raising=False)
+    monkeypatch.delenv("PAIDPDF_BASE_URL", raising=False)
+    result = cli("serve", "--host", "0.0.0.0", "--port", "0")
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("Error: PAIDPDF_SECRET_KEY must be set")
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("candidate", "expected"),
+    [
+        ("/library", "/library"),
+        ("/content/x?y=1", "/content/x?y=1"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/a\nb", "/"),
+        ("", "/"),
+        (None, "/"),
+        ("/é", "/"),
+    ],
+)
+def test_safe_next(candidate: str | None, expected: str) -> None:
+    assert security.safe_next(candidate, "/") == expected
+
+
+def test_seed_copy_is_independent(seeded_template: Path, tmp_path: Path) -> None:
+    """The hard-linked copies really are independent shops (data files are replaced, not rewritten)."""
+    a = make_site(copy_seed(seeded_template, tmp_path / "a"))
+    b = make_site(copy_seed(seeded_template, tmp_path / "b"))
+    login(a.app, "reader@example.com")
+    assert b.store.view("accounts").count("sessions") < a.store.view("accounts").count("sessions")
+
+
+def test_every_post_route_checks_csrf(site: Site) -> None:
+    """Walks the app's route table, so a POST route added later without a CSRF check fails here.
+    Only the Stripe webhook is exempt (Stripe signs it; browsers cannot forge the signature)."""
+    app = logged_in(site, "reader")
+    routes = [r for r in site.app.app.routes if r.method == "POST" and r.rule != "/stripe/webhook"]
+    assert {"/login", "/signup", "/logout", "/forgot", "/account/password"} <= {r.rule for r in routes}
+    before = {name: site.store.path(name).read_bytes() for name in ("accounts", "sales", "catalog")}
+    for route in routes:
+        path = re.sub(r"<[^>]+>", PAID, route.rule)
+        res = app.post(path, {"csrf_token": "forged", "email": "x@example.com"}, status="*")
+        assert res.status_int == 403, (route.rule, res.status)
+    assert before == {name: site.store.path(name).read_bytes() for name in before}
+
+
+@given(st.text(max_size=60))
+def test_safe_next_never_leaves_the_site(candidate: str) -> None:
+    target = security.safe_next(candidate, "/home")
+    assert target == "/home" or (
+        target == candidate and target.startswith("/") and target[1:2] not in ("/", "\\") and target.isascii()
+    )
+    assert "\\" not in target and "\n" not in target and "\r" not in target
