@@ -23,12 +23,17 @@ import io
 import logging
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paidpdf.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 #: Image formats a cover may have (Pillow's names) and the extension each is stored under.
 COVER_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
@@ -172,7 +177,17 @@ def _pypdf_pages(path: Path) -> int:
     return pages
 
 
+#: PDFium is not thread-safe: every call into it, from any thread, goes through this one lock
+#: (pypdfium2's documented requirement; without it concurrent uploads crash the whole process).
+PDFIUM_LOCK = threading.Lock()
+
+
 def _pdfium_pages(path: Path) -> int:
+    with PDFIUM_LOCK:
+        return _pdfium_pages_locked(path)
+
+
+def _pdfium_pages_locked(path: Path) -> int:
     import pypdfium2 as pdfium
 
     try:
@@ -194,6 +209,14 @@ def _reason(exc: BaseException) -> str:
 
 def render_cover(path: Path, width: int = RENDER_WIDTH) -> CoverImage:
     """Page 1 of a checked PDF as a PNG `width` pixels wide: the cover when the admin gives none."""
+    with PDFIUM_LOCK:
+        image = _render_page_one(path, width)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return CoverImage(data=out.getvalue(), ext="png", width=image.width, height=image.height)
+
+
+def _render_page_one(path: Path, width: int) -> Image.Image:
     import pypdfium2 as pdfium
 
     try:
@@ -216,9 +239,7 @@ def render_cover(path: Path, width: int = RENDER_WIDTH) -> CoverImage:
         raise InvalidInput(f"cannot render a cover from {path} ({_reason(exc)})") from None
     finally:
         document.close()
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return CoverImage(data=out.getvalue(), ext="png", width=image.width, height=image.height)
+    return image
 
 
 def check_cover(path: Path) -> CoverImage:
