@@ -35,6 +35,10 @@ CHARGE_EVENTS = (
 )
 
 
+#: The client type adapters may name without importing stripe themselves.
+Client = stripe.StripeClient
+
+
 def make_client(settings: Settings, *, max_network_retries: int = 2) -> stripe.StripeClient:
     """A client for the configured Stripe account (or the local stand-in when STRIPE_API_BASE is set)."""
     if settings.stripe_secret_key is None:

@@ -1,36 +1,76 @@
 """The root of the admin CLI: the global `--data` option, error mapping, and the sub-apps joined together.
 
-Errors: every `PaidPdfError` becomes one line on stderr and its `exit_code`; nothing the product expects
-ever prints a traceback.
+Errors: every `PaidPdfError` becomes one line on stderr and its `exit_code`; usage mistakes (a missing
+option, an unknown command) become one line and exit 2; anything unexpected becomes one line and exit 1
+(set `PAIDPDF_DEBUG=1` to see the traceback). Nothing prints a traceback by default.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
+try:  # typer vendors click since 0.2x; older releases use the click package itself
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException  # type: ignore[assignment]
+
 from paidpdf import __version__
 from paidpdf.admin.context import CliState
 from paidpdf.config import Settings
-from paidpdf.errors import PaidPdfError
+from paidpdf.errors import InvalidInput, PaidPdfError
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"Error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
 
 
 class _ErrorMappingGroup(TyperGroup):
-    """Turns domain errors (raised anywhere below) into a one-line message and an exit code."""
+    """Turns every error raised below into a one-line message on stderr and an exit code."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
         try:
             return super().invoke(ctx)
         except PaidPdfError as exc:
-            typer.echo(f"Error: {exc.message}", err=True)
-            ctx.exit(exc.exit_code)
+            _fail(exc.message, exc.exit_code)
+        except (ClickException, typer.Exit, typer.Abort):
+            raise
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
-            typer.echo(f"Error: {exc.strerror or exc}{where}", err=True)
-            ctx.exit(1)
+            _fail(f"{exc.strerror or exc}{where}", 1)
+        except Exception as exc:
+            if os.environ.get("PAIDPDF_DEBUG"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}: {exc}); run with PAIDPDF_DEBUG=1 for details", 1)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Like click's standalone mode, but usage errors are one line instead of a usage box."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            _fail(f"{exc.format_message()}{hint}", exc.exit_code)
+        except typer.Abort:
+            _fail("aborted", 1)
+        sys.exit(result if isinstance(result, int) else 0)
 
 
 def _version(value: bool) -> None:
@@ -54,7 +94,7 @@ def build_app() -> typer.Typer:
     @app.callback()
     def root(
         ctx: typer.Context,
-        data: Path | None = typer.Option(
+        data: str | None = typer.Option(
             None, "--data", metavar="DIR", help="Data folder (default: $PAIDPDF_DATA or ./data)."
         ),
         version: bool = typer.Option(
@@ -63,7 +103,9 @@ def build_app() -> typer.Typer:
     ) -> None:
         """Sell PDFs from your own server: manage content, users, orders and the database."""
         try:
-            settings = Settings.from_env(data_dir=data)
+            if data is not None and not data.strip():
+                raise InvalidInput("--data needs a folder path (it was empty)")
+            settings = Settings.from_env(data_dir=None if data is None else Path(data))
         except PaidPdfError as exc:
             typer.echo(f"Error: {exc.message}", err=True)
             raise typer.Exit(exc.exit_code) from None

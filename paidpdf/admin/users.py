@@ -11,7 +11,8 @@ import typer
 
 from paidpdf import accounts, library, ownership
 from paidpdf.admin.context import state
-from paidpdf.admin.output import console, details, emit_json, table
+from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table
+from paidpdf.errors import InvalidInput
 from paidpdf.store import Doc
 
 app = typer.Typer(
@@ -26,7 +27,7 @@ def _status(user: Doc) -> str:
 @app.command("list")
 def list_cmd(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """List reader accounts, oldest first, with how many items each owns.
 
@@ -52,7 +53,7 @@ def list_cmd(
 def show_cmd(
     ctx: typer.Context,
     email: str = typer.Argument(..., help="The user's email (any letter case)."),
-    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one user, what they own and why (bought with which order, or granted).
 
@@ -113,6 +114,8 @@ def add_cmd(
     address = accounts.check_email_available(store, email)  # refuse before asking for a password
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
+    elif not sys.stdin.isatty():
+        raise InvalidInput("no terminal to ask for a password: pipe it in with --password-stdin")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = accounts.add_user(store, address, password)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import bottle
-import stripe
 
 from paidpdf import access, catalog, orders, payments
 from paidpdf.errors import NotFound, PaymentProviderError
@@ -21,9 +20,9 @@ REFRESH_SECONDS = 3
 
 
 def install(app: bottle.Bottle, web: WebContext) -> None:
-    clients: dict[str, stripe.StripeClient] = {}
+    clients: dict[str, payments.Client] = {}
 
-    def client() -> stripe.StripeClient:
+    def client() -> payments.Client:
         if web.stripe_client is not None:
             return web.stripe_client  # type: ignore[no-any-return]
         if "c" not in clients:
