@@ -37,6 +37,7 @@ from paidpdf import accounts, catalog, demo, library  # noqa: E402
 from paidpdf.clock import now_iso  # noqa: E402
 from paidpdf.config import Settings  # noqa: E402
 from paidpdf.store import Store  # noqa: E402
+from tests.serve_process import serve_command  # noqa: E402
 
 BIG_ID = "bench-big-file"
 
@@ -215,20 +216,7 @@ def main() -> None:
         print(f"seeding {options.items} items and a {options.size_mb} MB file in {data} ...", flush=True)
         token, big = seed(data, options.items, options.size_mb)
         cookie = f"paidpdf_session={token}"
-        ours, ours_url = start(
-            [
-                sys.executable,
-                "cli.py",
-                "--data",
-                str(data),
-                "serve",
-                "--port",
-                "0",
-                "--threads",
-                str(options.threads),
-            ],
-            env,
-        )
+        ours, ours_url = start(serve_command(data, options.threads), env)
         processes.append(ours)
         flask, flask_url = start(
             [sys.executable, "bench/flask_catalog.py", str(data), str(options.threads)], env

@@ -40,6 +40,7 @@ from webtest import TestApp
 from paidpdf.config import Settings
 from paidpdf.store import Store
 from paidpdf.web import create_app
+from tests.payments.helpers import session_for
 
 SECRET = "whsec_bench"  # noqa: S105 - a throwaway signing secret for the bench
 STAMP = "2026-11-27T10:00:00Z"
@@ -103,19 +104,7 @@ def dataset(existing: int, pending: int) -> dict[str, list[dict[str, Any]]]:
 
 
 def signed_event(order: dict[str, Any], n: int) -> tuple[bytes, str]:
-    session = {
-        "id": order["stripe_session_id"],
-        "object": "checkout.session",
-        "mode": "payment",
-        "status": "complete",
-        "payment_status": "paid",
-        "amount_total": order["amount"],
-        "currency": order["currency"],
-        "client_reference_id": order["id"],
-        "metadata": {"order_id": order["id"]},
-        "livemode": False,
-        "payment_intent": f"pi_{order['id'][4:]}",
-    }
+    session = session_for(order)  # the same paid session the payments tests build
     event = {
         "id": f"evt_new_{n:08d}",
         "object": "event",

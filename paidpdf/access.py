@@ -3,8 +3,10 @@
 The web adapter asks these functions and never decides on its own:
 
 - the catalog shows active items; an item page also opens for a retired item the reader owns;
-- free items download for any logged-in, enabled reader; paid items only for owners (bought or
-  granted, `paidpdf.library`); retired items stay downloadable for their owners only;
+- free items download for any logged-in, enabled reader, and the first download puts the item in
+  the reader's library (source `free`), so it is listed in "My library" and stays theirs if the item
+  is later retired or given a price; paid items only for owners (bought, granted or taken while free,
+  `paidpdf.library`); retired items stay downloadable for their owners only;
 - anonymous readers get `AuthRequired` (the site sends them to log in), everyone else who may not
   have the file gets `AccessDenied`, and an id that names nothing visible is `NotFound` — the same
   answer for "never existed" and "retired and not yours", so retired ids are not revealed.
@@ -78,7 +80,9 @@ def shelf_item(store: Store, user: Doc | None, content_id: str) -> ShelfItem:
 
 
 def downloadable_item(store: Store, user: Doc | None, content_id: str) -> Doc:
-    """The item `user` may download now, or the reason why not (see the module docstring)."""
+    """The item `user` may download now, or the reason why not (see the module docstring).
+
+    A free item the reader does not own yet is added to their library here (source `free`)."""
     if not valid_item_id(content_id):
         raise NotFound("no such item")
     item = _lookup(store, content_id)
@@ -94,6 +98,8 @@ def downloadable_item(store: Store, user: Doc | None, content_id: str) -> Doc:
         raise NotFound("no such item") from None
     if not shelf.can_download:
         raise AccessDenied("only readers who own this item can download it")
+    if not shelf.owned:  # may download without owning: a free item, kept from now on
+        library.keep_free(store, user["id"], shelf.item["id"])
     return shelf.item
 
 

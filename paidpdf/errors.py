@@ -36,6 +36,18 @@ class ConfigError(PaidPdfError):
     http_status = 500
 
 
+class PaymentsNotConfigured(ConfigError):
+    """The shop runs without Stripe keys: buying and webhooks are unavailable (the rest works).
+
+    A `ConfigError` for the CLI (exit 2); the web answers 503, a state the operator can fix."""
+
+    http_status = 503
+
+
+class AddressInUse(ConfigError):
+    """The address and port to listen on are taken by another program (`paidpdf serve`, the demo)."""
+
+
 class NotFound(PaidPdfError):
     """No such item, user or order."""
 

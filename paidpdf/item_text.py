@@ -58,24 +58,26 @@ def check_id(item_id: str) -> str:
     return key
 
 
+def _shown_text(text: str, what: str, limit: int, hint: str = "") -> str:
+    """`text` if it fits in `limit` characters and has no control characters (it ends up in HTML, mail
+    and terminal tables); otherwise `InvalidInput` naming `what` was wrong."""
+    if len(text) > limit:
+        raise InvalidInput(f"the {what} is too long ({len(text)} characters; at most {limit})")
+    if _CONTROL_RE.search(text):
+        raise InvalidInput(f"the {what} contains control characters{hint}")
+    return text
+
+
 def check_title(title: str) -> str:
     text = " ".join(title.split())
     if not text:
         raise InvalidInput("the title is empty")
-    if len(text) > MAX_TITLE:
-        raise InvalidInput(f"the title is too long ({len(text)} characters; at most {MAX_TITLE})")
-    if _CONTROL_RE.search(text):
-        raise InvalidInput("the title contains control characters")
-    return text
+    return _shown_text(text, "title", MAX_TITLE)
 
 
 def check_description(text: str) -> str:
     body = text.replace("\r\n", "\n").strip()
-    if len(body) > MAX_DESCRIPTION:
-        raise InvalidInput(f"the description is too long ({len(body)} characters; at most {MAX_DESCRIPTION})")
-    if _CONTROL_RE.search(body):
-        raise InvalidInput("the description contains control characters (is it a binary file?)")
-    return body
+    return _shown_text(body, "description", MAX_DESCRIPTION, " (is it a binary file?)")
 
 
 def read_description_file(path: Path) -> str:

@@ -2,8 +2,10 @@
 
 One entry per (user, item) in the `library` table of `sales.json`, next to the orders, so that a
 purchase and the order it fulfils are written in the same atomic unit. An entry is active while
-`revoked_at` is None. `source` says why the user has it: `bought` (with `order_id`) or `granted`
-(an admin's gift). Retiring an item does not touch entries: owners keep their downloads.
+`revoked_at` is None. `source` says why the user has it: `bought` (with `order_id`), `granted`
+(an admin's gift) or `free` (the reader downloaded a free item, see `keep_free`). Retiring an item
+does not touch entries: owners keep their downloads, free items included, and an item that is later
+given a price stays downloadable for readers who took it while it was free.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def for_user(view: View, user_id: str, *, include_revoked: bool = False) -> list
 def add(unit: Unit, user_id: str, content_id: str, source: str, order_id: str | None = None) -> Doc:
     """Give `user_id` the item inside a sales unit. Idempotent: an active entry is returned unchanged.
 
-    Only `orders.fulfil` (source "bought") and an admin grant (source "granted") call this.
+    Only `orders.fulfil` (source "bought"), an admin grant (source "granted") and `keep_free`
+    (source "free") call this.
     """
     current = entry(unit, user_id, content_id)
     if current is not None and current.get("revoked_at") is None:
@@ -73,6 +76,13 @@ def grant(store: Store, user_id: str, content_id: str) -> Doc:
     """An admin's gift, recorded as `granted`."""
     with store.unit(SALES) as unit:
         return add(unit, user_id, content_id, "granted")
+
+
+def keep_free(store: Store, user_id: str, content_id: str) -> Doc:
+    """Record that the reader took a free item, as `free`: it then shows in "My library" and stays
+    theirs if the item is retired or given a price later. Idempotent (one entry per reader and item)."""
+    with store.unit(SALES) as unit:
+        return add(unit, user_id, content_id, "free")
 
 
 def revoke(store: Store, user_id: str, content_id: str, reason: str = "revoked by admin") -> Doc | None:

@@ -4,10 +4,13 @@ Production uses argon2-cffi's defaults, RFC 9106's "low memory" profile: argon2i
 64 MiB with 4 lanes. That costs tens of milliseconds per login on purpose, which makes a test suite
 that signs up hundreds of users slow, so the environment variable `PAIDPDF_ARGON2_PROFILE=test`
 selects a tiny (still argon2id) profile. It exists for test suites only and is logged loudly when
-used (INFO on `paidpdf.passwords`); anything else but `production` (the default) is a configuration error.
+used (WARNING on `paidpdf.passwords`); anything else but `production` (the default) is a configuration
+error.
 
-Hashes remember their own parameters, so a hash made under one profile still verifies under another,
-and `needs_rehash` tells the login code to upgrade a hash whose parameters are not the current ones.
+Hashes remember their own parameters, so a hash made under one profile still verifies under another.
+`needs_rehash` only ever asks for an *upgrade*: a hash is rehashed when its parameters are weaker than
+the active profile's, never when they are stronger. So a production deployment started by mistake
+with the test profile keeps its users' strong hashes instead of "upgrading" them to cheap ones.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import logging
 import os
 import unicodedata
 
-from argon2 import Parameters, PasswordHasher, Type
+from argon2 import Parameters, PasswordHasher, Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
@@ -50,7 +53,11 @@ def profile_name() -> str:
 @functools.cache
 def hasher_for(name: str) -> PasswordHasher:
     if name != "production":
-        log.info("%s=%s: passwords are hashed with cheap test parameters", PROFILE_ENV, name)
+        log.warning(
+            "%s=%s: passwords are hashed with cheap test parameters; never use this in production",
+            PROFILE_ENV,
+            name,
+        )
     return PasswordHasher.from_parameters(PROFILES[name])
 
 
@@ -95,8 +102,25 @@ def spend_decoy(password: str) -> None:
 
 
 def needs_rehash(stored: str) -> bool:
-    """True when `stored` was made with other parameters than the active profile (or is unusable)."""
+    """True when `stored` is weaker than the active profile (or unusable): rehash upwards only.
+
+    A hash at least as strong as the active profile is kept as it is, whatever the profile, so a
+    misconfigured profile can never downgrade the hashes already stored."""
     try:
-        return hasher().check_needs_rehash(stored)
-    except InvalidHashError:
+        found = extract_parameters(stored)
+    except (InvalidHashError, ValueError):
         return True
+    return is_weaker(found, PROFILES[profile_name()])
+
+
+def is_weaker(found: Parameters, wanted: Parameters) -> bool:
+    """True when any cost or size of `found` is below `wanted`'s, or it is not argon2id."""
+    return (
+        found.type is not Type.ID
+        or found.version < wanted.version
+        or found.time_cost < wanted.time_cost
+        or found.memory_cost < wanted.memory_cost
+        or found.parallelism < wanted.parallelism
+        or found.hash_len < wanted.hash_len
+        or found.salt_len < wanted.salt_len
+    )

@@ -19,7 +19,7 @@ import stripe
 
 from paidpdf import catalog, library, orders
 from paidpdf.config import Settings
-from paidpdf.errors import ConfigError, InvalidInput, NotFound, PaymentProviderError
+from paidpdf.errors import InvalidInput, NotFound, PaymentProviderError, PaymentsNotConfigured
 from paidpdf.store import Doc, Store
 
 log = logging.getLogger("paidpdf.payments")
@@ -42,13 +42,23 @@ Client = stripe.StripeClient
 def make_client(settings: Settings, *, max_network_retries: int = 2) -> stripe.StripeClient:
     """A client for the configured Stripe account (or the local stand-in when STRIPE_API_BASE is set)."""
     if settings.stripe_secret_key is None:
-        raise ConfigError("STRIPE_SECRET_KEY is not set: payments need a Stripe secret key")
+        raise PaymentsNotConfigured("STRIPE_SECRET_KEY is not set: payments need a Stripe secret key")
     base = {"api": settings.stripe_api_base.rstrip("/")} if settings.stripe_api_base else None
     return stripe.StripeClient(
         settings.stripe_secret_key.reveal(),
         base_addresses=base,  # type: ignore[arg-type]
         max_network_retries=max_network_retries,
     )
+
+
+def missing_settings(settings: Settings) -> list[str]:
+    """The Stripe variables the shop lacks. Without them the site still runs, but Buy and the webhook
+    answer 503 (`PaymentsNotConfigured`), so `paidpdf serve` warns about them at start-up."""
+    wanted = {
+        "STRIPE_SECRET_KEY": settings.stripe_secret_key,
+        "STRIPE_WEBHOOK_SECRET": settings.stripe_webhook_secret,
+    }
+    return [name for name, value in wanted.items() if value is None]
 
 
 def livemode(settings: Settings) -> bool:
@@ -212,7 +222,7 @@ def confirm_return(
 def verify_event(settings: Settings, payload: bytes, signature: str | None) -> dict[str, Any]:
     """Check the Stripe-Signature of a raw webhook body; anything wrong is `InvalidInput` (→ 400)."""
     if settings.stripe_webhook_secret is None:
-        raise ConfigError("STRIPE_WEBHOOK_SECRET is not set: webhooks cannot be verified")
+        raise PaymentsNotConfigured("STRIPE_WEBHOOK_SECRET is not set: webhooks cannot be verified")
     if not signature:
         raise InvalidInput("missing Stripe-Signature header")
     try:

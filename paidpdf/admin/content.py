@@ -10,7 +10,7 @@ import typer
 
 from paidpdf import catalog
 from paidpdf.admin.context import state
-from paidpdf.admin.output import byte_progress, console, details, emit_json, table
+from paidpdf.admin.output import JSON_OPTION, byte_progress, console, details, emit_json, table
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount
 from paidpdf.store import Doc
@@ -18,9 +18,6 @@ from paidpdf.store import Doc
 app = typer.Typer(
     help="Content: the PDFs you sell (add, list, show, price, edit, retire, restore).", no_args_is_help=True
 )
-
-_JSON = typer.Option(False, "--json", help="Plain JSON on stdout.")
-
 
 @contextmanager
 def _copy_progress(pdf: Path | None) -> Iterator[catalog.Progress | None]:
@@ -140,7 +137,7 @@ def add_cmd(
 def list_cmd(
     ctx: typer.Context,
     include_all: bool = typer.Option(False, "--all", help="Include retired items."),
-    as_json: bool = _JSON,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """List the items in the catalog (retired ones only with --all).
 
@@ -157,7 +154,7 @@ def list_cmd(
 def show_cmd(
     ctx: typer.Context,
     item_id: str = typer.Argument(..., metavar="ID", help="Item id."),
-    as_json: bool = _JSON,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one item, retired or not.
 

@@ -11,7 +11,16 @@ import typer
 
 from paidpdf import backups
 from paidpdf.admin.context import state
-from paidpdf.admin.output import byte_progress, confirm, console, details, emit_json, err_console, table
+from paidpdf.admin.output import (
+    JSON_OPTION,
+    byte_progress,
+    confirm,
+    console,
+    details,
+    emit_json,
+    err_console,
+    table,
+)
 
 app = typer.Typer(help="The database: backup, restore, check, flush, info.", no_args_is_help=True)
 
@@ -65,7 +74,7 @@ def restore_cmd(
 @app.command("check")
 def check_cmd(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Check the data: JSON files valid, every content file and cover present, sizes and hashes right.
 
@@ -109,7 +118,7 @@ def flush_cmd(
 @app.command("info")
 def info_cmd(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Show the data folder: paths, sizes, record counts, latest backup, settings (secrets redacted).
 

@@ -16,13 +16,20 @@ from paidpdf.admin.context import state
 from paidpdf.admin.output import console
 from paidpdf.admin.subapps import TopCommand
 from paidpdf.config import Settings
+from paidpdf.errors import AddressInUse
 from paidpdf.store import Store
+
+#: The demo's folder when neither --folder nor the global --data names one.
+DEFAULT_FOLDER = Path("demo-data")
 
 
 def demo_cmd(
     ctx: typer.Context,
-    folder: Path = typer.Option(
-        Path("demo-data"), "--folder", metavar="DIR", help="The demo's own data folder (wiped on each run)."
+    folder: Path | None = typer.Option(
+        None,
+        "--folder",
+        metavar="DIR",
+        help="The demo's own data folder, wiped on each run (default: the global --data, else ./demo-data).",
     ),
     seed_only: bool = typer.Option(False, "--seed-only", help="Create and seed the demo shop, then stop."),
 ) -> None:
@@ -30,7 +37,8 @@ def demo_cmd(
 
     Example: paidpdf demo --folder demo-data --seed-only
     """
-    settings = state(ctx).settings.replace(data_dir=demo.prepare_folder(folder))
+    chosen = demo_folder(ctx, folder)
+    settings = state(ctx).settings.replace(data_dir=demo.prepare_folder(chosen))
     store = Store(settings.data_dir)
     items = demo.seed_demo(store, settings)
     show_catalog(items, f"Demo shop in {settings.data_dir}: {len(items)} item(s)")
@@ -39,6 +47,17 @@ def demo_cmd(
     # -- serving starts here ------------------------------------------------------------------------
     # The reader site and the local Stripe stand-in are started by `serve(settings, store)` below.
     serve(settings, store)
+
+
+def demo_folder(ctx: typer.Context, folder: Path | None) -> Path:
+    """--folder, else the global `--data DIR` when it was given on the command line, else ./demo-data.
+
+    Either way `demo.prepare_folder` refuses a folder the demo did not make, so `--data` pointing at
+    real data is never wiped."""
+    if folder is not None:
+        return folder
+    data = ctx.find_root().params.get("data")
+    return Path(data) if isinstance(data, str) and data.strip() else DEFAULT_FOLDER
 
 
 def serve(settings: Settings, store: Store) -> None:
@@ -57,12 +76,14 @@ def serve(settings: Settings, store: Store) -> None:
                 "  1. Open the free booklet in the catalog and download it.\n"
                 "  2. Buy a paid booklet: you land on the test checkout page of the local Stripe stand-in\n"
                 f"     ({pay.stand_in.url}); press Pay (no real money), then find it in your library.\n"
-                f"  Password-reset mails land in {settings.data_dir / 'outbox'}. Ctrl-C stops the shop."
+                f"  Password-reset mails land in {settings.data_dir / 'outbox'}. Ctrl-C stops the shop.\n"
+                "  To run `paidpdf orders refund/reconcile` against this demo from another terminal:"
             )
+            print(f"    {pay.export_line()}", flush=True)  # plain, so it can be copied as it is
 
         try:
             run_site(pay.settings, host="127.0.0.1", port=8080, store=store, announce=announce)
-        except OSError:  # 8080 is taken: any free port will do for a demo
+        except (AddressInUse, OSError):  # 8080 is taken: any free port will do for a demo
             run_site(pay.settings, host="127.0.0.1", port=0, store=store, announce=announce)
 
 

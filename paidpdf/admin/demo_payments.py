@@ -10,6 +10,7 @@ known. A demo reader account is created so the buyer can log in at once.
 from __future__ import annotations
 
 import secrets
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,20 @@ class DemoPayments:
     stand_in: StripeLocal
     email: str = DEMO_EMAIL
     password: str = DEMO_PASSWORD
+
+    def export_line(self) -> str:
+        """The shell line an admin pastes in another terminal so that `paidpdf orders refund` and
+        `orders reconcile` talk to this run's stand-in and use the demo's data folder."""
+        settings = self.settings
+        values = {
+            "STRIPE_SECRET_KEY": settings.stripe_secret_key.reveal() if settings.stripe_secret_key else "",
+            "STRIPE_WEBHOOK_SECRET": (
+                settings.stripe_webhook_secret.reveal() if settings.stripe_webhook_secret else ""
+            ),
+            "STRIPE_API_BASE": settings.stripe_api_base or "",
+            "PAIDPDF_DATA": str(settings.data_dir.resolve()),
+        }
+        return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in values.items())
 
     def connect(self, shop_url: str) -> None:
         """Send the stand-in's webhooks to the shop (called once the shop's socket is bound)."""

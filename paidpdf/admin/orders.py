@@ -13,7 +13,7 @@ from rich.table import Table
 
 from paidpdf import accounts, orders, payments, sales_stats
 from paidpdf.admin.context import state
-from paidpdf.admin.output import confirm, console, details, emit_json, err_console, table
+from paidpdf.admin.output import JSON_OPTION, confirm, console, details, emit_json, err_console, table
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount, to_decimal_text
@@ -62,7 +62,7 @@ def list_cmd(
     since: str | None = typer.Option(
         None, "--since", metavar="DATE", help="Only orders created on/after DATE."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+    as_json: bool = JSON_OPTION,
     as_csv: bool = typer.Option(
         False, "--csv", help="CSV on stdout (amounts as integers plus decimal text)."
     ),
@@ -129,7 +129,7 @@ def _refunded(order: dict[str, object]) -> str:
 def show_cmd(
     ctx: typer.Context,
     order_id: str = typer.Argument(..., metavar="ORDER", help="Order id (ord_...)."),
-    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one order with its Stripe ids and event history.
 
@@ -232,7 +232,7 @@ def reconcile_cmd(
 @app.command("stats")
 def stats_cmd(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Plain JSON on stdout."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Revenue and sales per item and per day, with a chart of daily revenue.
 

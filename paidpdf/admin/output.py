@@ -14,6 +14,9 @@ from rich.table import Table
 
 from paidpdf.errors import InvalidInput
 
+#: The `--json` switch every list/show command has: one definition, so the promise reads the same everywhere.
+JSON_OPTION: bool = typer.Option(False, "--json", help="Plain JSON on stdout.")
+
 
 def console() -> Console:
     return Console(highlight=False, soft_wrap=False)

@@ -6,18 +6,23 @@ Never wsgiref: it is single-threaded and one slow download would block every oth
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import logging
+import socket
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import typer
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
+from paidpdf import payments
 from paidpdf.admin.context import state
 from paidpdf.admin.subapps import TopCommand
 from paidpdf.config import Settings
+from paidpdf.errors import AddressInUse, ConfigError, InvalidInput
 from paidpdf.store import Store
 from paidpdf.web import create_app, security
 from paidpdf.web.app import MAX_BODY
@@ -27,47 +32,84 @@ DEFAULT_THREADS = 8
 SEND_CHUNK = 256 * 1024
 DEFAULT_BASE_URL = Settings().base_url
 
+log = logging.getLogger("paidpdf.serve")
 
-def build_server(
-    settings: Settings,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    threads: int = DEFAULT_THREADS,
-    store: Store | None = None,
-    trusted_proxy: str | None = None,
-) -> Any:
+
+class ServerOptions(TypedDict, total=False):
+    """Where and how the site listens; `run_site` passes them on to `build_server` unchanged."""
+
+    host: str
+    port: int
+    threads: int
+    store: Store | None
+    trusted_proxy: str | None
+
+
+def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
     """A bound, not yet running waitress server for the site (`port=0` picks a free port).
 
     Without PAIDPDF_BASE_URL (the default `http://127.0.0.1:8080`) on a loopback address, the public
     URL used in mails is the address actually bound, so `--port 9000` sends working reset links.
     """
-    options: dict[str, Any] = {
+    host = options.get("host", "127.0.0.1")
+    trusted_proxy = options.get("trusted_proxy")
+    waitress_options: dict[str, Any] = {
         "host": host,
-        "port": port,
-        "threads": threads,
+        "port": options.get("port", 8080),
+        "threads": options.get("threads", DEFAULT_THREADS),
         "ident": "paidpdf",
         "max_request_body_size": MAX_BODY,
         "expose_tracebacks": False,
         "clear_untrusted_proxy_headers": True,
     }
     if trusted_proxy:
-        options["trusted_proxy"] = trusted_proxy
-        options["trusted_proxy_headers"] = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
+        waitress_options["trusted_proxy"] = trusted_proxy
+        waitress_options["trusted_proxy_headers"] = {
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
+        }
+    check_host(host)  # before the key check: a typo in --host is not a "missing key" problem
     security.load_secret_key(settings, host)  # refuse before binding when the key is missing
     site = _Deferred()
-    server = create_server(site, **options)
+    try:
+        server = create_server(site, **waitress_options)
+    except OSError as exc:
+        where = f"{_shown_host(host)}:{waitress_options['port']}"
+        if exc.errno == errno.EADDRINUSE:
+            raise AddressInUse(f"cannot listen on {where}: address already in use (try --port)") from None
+        raise ConfigError(f"cannot listen on {where}: {exc.strerror or exc}") from None
     for listener in [server, *getattr(server, "map", {}).values()]:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = _BoundedSendChannel
     try:
         if settings.base_url == DEFAULT_BASE_URL and security.is_loopback(host):
             settings = settings.replace(base_url=server_url(server))
-        site.app = create_app(settings, store=store, bind_host=host)
+        site.app = create_app(settings, store=options.get("store"), bind_host=host)
     except BaseException:
         server.close()
         raise
     return server
+
+
+def check_host(host: str) -> None:
+    """`InvalidInput` unless `host` is an IP address or a name that resolves (e.g. `256.1.1.1` is not)."""
+    name = host.strip().strip("[]")
+    if not name:
+        raise InvalidInput("--host needs an address to listen on (it was empty)")
+    try:
+        ipaddress.ip_address(name)
+        return
+    except ValueError:
+        pass
+    try:
+        socket.getaddrinfo(name, None)
+    except (OSError, UnicodeError):
+        raise InvalidInput(f"--host {host!r} is not a valid address or host name to listen on") from None
+
+
+def _shown_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 class _BoundedSendChannel(HTTPChannel):  # type: ignore[misc]
@@ -103,20 +145,16 @@ def server_url(server: Any) -> str:
 def run_site(
     settings: Settings,
     *,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    threads: int = DEFAULT_THREADS,
-    store: Store | None = None,
-    trusted_proxy: str | None = None,
     announce: Callable[[str], None] | None = None,
+    **options: Unpack[ServerOptions],
 ) -> None:
     """Serve until Ctrl-C. `announce(url)` is called once the socket is bound."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    server = build_server(
-        settings, host=host, port=port, threads=threads, store=store, trusted_proxy=trusted_proxy
-    )
+    server = build_server(settings, **options)
     url = server_url(server)
+    for name in payments.missing_settings(settings):
+        log.warning("%s is not set: payments are off (Buy and the Stripe webhook answer 503)", name)
     if announce is not None:
         announce(url)
     else:

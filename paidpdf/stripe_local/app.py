@@ -75,26 +75,24 @@ def create_app(config: Config, standin: StandIn | None = None) -> bottle.Bottle:
                 request_id = "req_" + secrets.token_hex(7)
                 bottle.response.set_header("Request-Id", request_id)
                 bottle.response.set_header("Stripe-Version", config.api_version)
-                bottle.response.content_type = "application/json"
-                try:
+
+                def answer() -> Any:
                     key = _authenticate(bottle.request.get_header("Authorization"), config.api_key)
                     raw = _params(bottle.request)
                     idem = bottle.request.get_header("Idempotency-Key")
                     info = RequestInfo(request_id, idem)
-                    if method == "POST":
-                        fingerprint = json.dumps([method, bottle.request.path, raw], sort_keys=True)
-                        status, body, replayed = core.idempotent(
-                            key, idem, fingerprint, lambda: (200, handler(raw, info, **url_args))
-                        )
-                        if replayed:
-                            bottle.response.set_header("Idempotent-Replayed", "true")
-                        bottle.response.status = status
-                    else:
-                        body = handler(raw, info, **url_args)
-                    return json.dumps(body, indent=2)
-                except ApiError as exc:
-                    bottle.response.status = exc.status
-                    return json.dumps(exc.body(), indent=2)
+                    if method != "POST":
+                        return handler(raw, info, **url_args)
+                    fingerprint = json.dumps([method, bottle.request.path, raw], sort_keys=True)
+                    status, body, replayed = core.idempotent(
+                        key, idem, fingerprint, lambda: (200, handler(raw, info, **url_args))
+                    )
+                    if replayed:
+                        bottle.response.set_header("Idempotent-Replayed", "true")
+                    bottle.response.status = status
+                    return body
+
+                return _json_answer(answer)
 
             app.route(path, method=method, callback=wrapper)
             return handler
@@ -102,6 +100,16 @@ def create_app(config: Config, standin: StandIn | None = None) -> bottle.Bottle:
         return register
 
     # --------------------------------------------------------------- Stripe API
+
+    def retrieve(path: str, getter: Callable[[str, list[str]], Any]) -> None:
+        """Register a Stripe "retrieve" route (`GET .../<id>`), whose only parameter is `expand`."""
+
+        def handler(raw: dict[str, Any], info: RequestInfo, **url_args: str) -> Any:
+            params.check_known(raw, {"expand"})
+            (object_id,) = url_args.values()
+            return getter(object_id, params.expand(raw))
+
+        api("GET", path)(handler)
 
     @api("POST", "/v1/checkout/sessions")
     def create_session(raw: dict[str, Any], info: RequestInfo) -> Any:
@@ -111,10 +119,7 @@ def create_app(config: Config, standin: StandIn | None = None) -> bottle.Bottle:
     def list_sessions(raw: dict[str, Any], info: RequestInfo) -> Any:
         return core.list_sessions(raw)
 
-    @api("GET", "/v1/checkout/sessions/<session_id>")
-    def get_session(raw: dict[str, Any], info: RequestInfo, session_id: str) -> Any:
-        params.check_known(raw, {"expand"})
-        return core.get_session(session_id, params.expand(raw))
+    retrieve("/v1/checkout/sessions/<session_id>", core.get_session)
 
     @api("GET", "/v1/checkout/sessions/<session_id>/line_items")
     def line_items(raw: dict[str, Any], info: RequestInfo, session_id: str) -> Any:
@@ -125,29 +130,15 @@ def create_app(config: Config, standin: StandIn | None = None) -> bottle.Bottle:
         params.check_known(raw, {"expand"})
         return core.expire_session(session_id, info)
 
-    @api("GET", "/v1/payment_intents/<intent_id>")
-    def get_payment_intent(raw: dict[str, Any], info: RequestInfo, intent_id: str) -> Any:
-        params.check_known(raw, {"expand"})
-        return core.get_payment_intent(intent_id, params.expand(raw))
-
-    @api("GET", "/v1/charges/<charge_id>")
-    def get_charge(raw: dict[str, Any], info: RequestInfo, charge_id: str) -> Any:
-        params.check_known(raw, {"expand"})
-        return core.get_charge(charge_id, params.expand(raw))
+    retrieve("/v1/payment_intents/<intent_id>", core.get_payment_intent)
+    retrieve("/v1/charges/<charge_id>", core.get_charge)
 
     @api("POST", "/v1/refunds")
     def create_refund(raw: dict[str, Any], info: RequestInfo) -> Any:
         return core.create_refund(raw, info)
 
-    @api("GET", "/v1/refunds/<refund_id>")
-    def get_refund(raw: dict[str, Any], info: RequestInfo, refund_id: str) -> Any:
-        params.check_known(raw, {"expand"})
-        return core.get_refund(refund_id, params.expand(raw))
-
-    @api("GET", "/v1/disputes/<dispute_id>")
-    def get_dispute(raw: dict[str, Any], info: RequestInfo, dispute_id: str) -> Any:
-        params.check_known(raw, {"expand"})
-        return core.get_dispute(dispute_id, params.expand(raw))
+    retrieve("/v1/refunds/<refund_id>", core.get_refund)
+    retrieve("/v1/disputes/<dispute_id>", core.get_dispute)
 
     @api("GET", "/v1/events")
     def list_events(raw: dict[str, Any], info: RequestInfo) -> Any:
@@ -165,13 +156,11 @@ def create_app(config: Config, standin: StandIn | None = None) -> bottle.Bottle:
 
         def register(handler: Handler) -> Handler:
             def wrapper(**url_args: Any) -> str:
-                bottle.response.content_type = "application/json"
-                try:
+                def answer() -> Any:
                     _authenticate(bottle.request.get_header("Authorization"), config.api_key)
-                    return json.dumps(handler(_params(bottle.request), **url_args), indent=2)
-                except ApiError as exc:
-                    bottle.response.status = exc.status
-                    return json.dumps(exc.body(), indent=2)
+                    return handler(_params(bottle.request), **url_args)
+
+                return _json_answer(answer)
 
             app.route(path, method=method, callback=wrapper)
             return handler
@@ -354,6 +343,17 @@ def standin_of(app: bottle.Bottle) -> StandIn:
     found = app.config["stripe_local.standin"]
     assert isinstance(found, StandIn)
     return found
+
+
+def _json_answer(answer: Callable[[], Any]) -> str:
+    """JSON for an API or control route: what `answer` returns, or a raised `ApiError` as Stripe's error
+    body with its status, so both kinds of route fail the same way."""
+    bottle.response.content_type = "application/json"
+    try:
+        return json.dumps(answer(), indent=2)
+    except ApiError as exc:
+        bottle.response.status = exc.status
+        return json.dumps(exc.body(), indent=2)
 
 
 def _authenticate(header: str | None, expected: str | None) -> str:

@@ -326,6 +326,27 @@ def session_create(params: dict[str, Any], now: int) -> dict[str, Any]:
     }
 
 
+def _inline_only(obj: dict[str, Any], where: str, ref: str, *, missing_param: str) -> None:
+    """Stripe takes an object either by id (`price`, `product`) or inline (`price_data`, `product_data`).
+
+    The stand-in keeps no prices or products, so an id gets Stripe's "No such ..." answer and a missing
+    pair Stripe's "either ... or ..." one (whose `param` differs between the two places, as at Stripe).
+    """
+    inline = f"{ref}_data"
+    if present(obj.get(ref)):
+        raise ApiError(
+            f"No such {ref}: '{obj[ref]}' (the local stand-in only supports {inline})",
+            param=f"{where}[{ref}]",
+            code="resource_missing",
+        )
+    if not present(obj.get(inline)):
+        raise ApiError(
+            f"You must specify either `{ref}` or `{inline}` in {where}.",
+            param=missing_param,
+            code="parameter_missing",
+        )
+
+
 def _line_items(value: Any) -> list[dict[str, Any]]:
     if not present(value):
         raise missing("line_items")
@@ -341,19 +362,7 @@ def _line_items(value: Any) -> list[dict[str, Any]]:
         check_known(
             item, {"adjustable_quantity", "metadata", "price", "price_data", "quantity", "tax_rates"}, where
         )
-        if present(item.get("price")):
-            raise ApiError(
-                f"No such price: '{item['price']}' (the local stand-in only supports price_data)",
-                status=400,
-                param=f"{where}[price]",
-                code="resource_missing",
-            )
-        if not present(item.get("price_data")):
-            raise ApiError(
-                f"You must specify either `price` or `price_data` in {where}.",
-                param=where,
-                code="parameter_missing",
-            )
+        _inline_only(item, where, "price", missing_param=where)
         if not present(item.get("quantity")):
             raise ApiError(
                 f"Quantity is required. Add `quantity` to `{where}`",
@@ -407,18 +416,7 @@ def _line_items(value: Any) -> list[dict[str, Any]]:
                 f"This value must be less than or equal to {MAX_AMOUNT}.",
                 code="parameter_invalid_integer",
             )
-        if present(price_data.get("product")):
-            raise ApiError(
-                f"No such product: '{price_data['product']}' (the local stand-in only supports product_data)",
-                param=f"{pd}[product]",
-                code="resource_missing",
-            )
-        if not present(price_data.get("product_data")):
-            raise ApiError(
-                f"You must specify either `product` or `product_data` in {pd}.",
-                param=f"{pd}[product_data]",
-                code="parameter_missing",
-            )
+        _inline_only(price_data, pd, "product", missing_param=f"{pd}[product_data]")
         product = hash_(price_data["product_data"], f"{pd}[product_data]")
         pr = f"{pd}[product_data]"
         check_known(

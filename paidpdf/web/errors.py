@@ -13,7 +13,7 @@ from typing import Any
 import bottle
 from bottle import request, response
 
-from paidpdf.errors import AuthRequired, PaidPdfError
+from paidpdf.errors import AuthRequired, PaidPdfError, PaymentsNotConfigured
 from paidpdf.throttle import LoginThrottled
 from paidpdf.web.context import Handler, WebContext
 
@@ -30,6 +30,7 @@ TITLES = {
     429: "Too many attempts",
     500: "Something went wrong",
     502: "A service we rely on did not answer",
+    503: "Temporarily unavailable",
 }
 
 DEFAULT_MESSAGES = {
@@ -39,6 +40,13 @@ DEFAULT_MESSAGES = {
     413: "The request was too large.",
     429: "Too many attempts. Please wait a little and try again.",
     500: "The shop hit an unexpected problem. It was logged; please try again later.",
+    503: "This part of the shop is not available right now. Please try again later.",
+}
+
+#: Server-side errors whose cause readers may know (their own message is for the operator's log).
+PUBLIC_MESSAGES: dict[type[PaidPdfError], str] = {
+    PaymentsNotConfigured: "Payments are not configured on this shop, so items cannot be bought "
+    "right now. Please try again later.",
 }
 
 
@@ -68,7 +76,7 @@ def map_domain_errors(web: WebContext) -> Any:
             except PaidPdfError as exc:
                 if exc.http_status >= 500:
                     log.error("%s %s failed: %s", request.method, request.path, exc.message)
-                    return error_page(web, exc.http_status)
+                    return error_page(web, exc.http_status, PUBLIC_MESSAGES.get(type(exc)))
                 return error_page(web, exc.http_status, exc.message)
 
         return wrapper

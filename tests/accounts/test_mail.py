@@ -16,8 +16,7 @@ import pytest
 from paidpdf.config import Settings
 from paidpdf.errors import ConfigError
 from paidpdf.mail import MailError, OutboxMailer, SmtpMailer, make_mailer
-
-from .conftest import start_smtp
+from tests.smtp import start_smtp
 
 
 def test_outbox_writes_a_readable_eml_and_logs_its_path(

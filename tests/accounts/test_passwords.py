@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
-from argon2 import Type
+from argon2 import PasswordHasher, Type
 from argon2.low_level import ARGON2_VERSION
 
 from paidpdf import accounts, passwords
@@ -63,3 +65,39 @@ def test_login_upgrades_a_hash_made_with_weaker_parameters(
     assert upgraded is not None
     assert upgraded["password_hash"].startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert accounts.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")["id"] == user["id"]
+
+
+def test_login_under_the_test_profile_never_downgrades_a_strong_hash(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(passwords.PROFILE_ENV, "production")
+    user = accounts.sign_up(store, "reader@example.com", PASSWORD)
+    strong = user["password_hash"]
+    assert strong.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    monkeypatch.setenv(passwords.PROFILE_ENV, "test")  # a production shop misconfigured
+    assert not passwords.needs_rehash(strong)
+    assert accounts.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")["id"] == user["id"]
+    kept = accounts.get_user(store, user["id"])
+    assert kept is not None
+    assert kept["password_hash"] == strong
+
+
+def test_only_weaker_parameters_ask_for_a_rehash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(passwords.PROFILE_ENV, "production")
+    weak = passwords.hasher_for("test").hash(PASSWORD)
+    stronger = PasswordHasher(time_cost=4, memory_cost=128 * 1024, parallelism=4).hash(PASSWORD)
+    assert passwords.needs_rehash(weak)
+    assert not passwords.needs_rehash(stronger)
+    assert passwords.needs_rehash("$argon2id$garbage")
+
+
+def test_the_test_profile_is_announced_as_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(passwords.PROFILE_ENV, "test")
+    passwords.hasher_for.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="paidpdf.passwords"):
+        passwords.hash_password(PASSWORD)
+    warnings = [r for r in caplog.records if r.name == "paidpdf.passwords" and r.levelno == logging.WARNING]
+    assert warnings
+    assert passwords.PROFILE_ENV in warnings[0].getMessage()

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
+import signal
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +20,8 @@ from paidpdf.clock import now_iso
 from paidpdf.store import Doc, Store
 
 from .conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
 
 Cli = Callable[..., Result]
 
@@ -63,11 +71,56 @@ def test_add_from_stdin_then_list_and_show_as_json(cli: Cli, store: Store) -> No
         assert "argon2" not in output and "password" not in output
 
 
-def test_add_with_a_hidden_prompt_and_confirmation(cli: Cli, store: Store) -> None:
-    result = cli("users", "add", "bob@example.com", input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert result.exit_code == 0, result.stderr
-    assert PASSWORD not in result.stdout  # hidden input is not echoed
+def _run_on_a_terminal(args: list[str], answers: list[str], timeout: float = 60.0) -> tuple[int, str]:
+    """Run the real CLI with a pseudo-terminal as its controlling terminal; answer each prompt."""
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.execv(sys.executable, [sys.executable, str(ROOT / "cli.py"), *args])  # noqa: S606
+    screen = b""
+    deadline = time.monotonic() + timeout
+    pending = list(answers)
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            screen += chunk
+            if pending and screen.endswith(b": "):
+                time.sleep(0.3)  # let getpass switch echo off before typing
+                os.write(fd, pending.pop(0).encode() + b"\n")
+                screen += b"\n"
+    done, status = os.waitpid(pid, os.WNOHANG)
+    for _ in range(100):  # the child closes the terminal a moment before it is reaped
+        if done:
+            break
+        time.sleep(0.05)
+        done, status = os.waitpid(pid, os.WNOHANG)
+    if done == 0:  # still waiting for input: the test fails below instead of hanging
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), screen.decode(errors="replace")
+
+
+def test_add_with_a_hidden_prompt_and_confirmation(data_dir: Path, store: Store) -> None:
+    code, screen = _run_on_a_terminal(
+        ["--data", str(data_dir), "users", "add", "bob@example.com"], [PASSWORD, PASSWORD]
+    )
+    assert code == 0, screen
+    assert "Repeat" in screen  # asked twice
+    assert PASSWORD not in screen  # hidden input is not echoed
     assert accounts.authenticate(store, "bob@example.com", PASSWORD, "127.0.0.1")
+
+
+def test_add_without_a_terminal_asks_for_password_stdin(cli: Cli, store: Store) -> None:
+    result = cli("users", "add", "bob@example.com", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code != 0
+    assert "--password-stdin" in result.stderr
+    assert accounts.find_user(store, "bob@example.com") is None
 
 
 def test_grant_show_and_revoke_say_what_is_owned_and_why(cli: Cli, store: Store) -> None:

@@ -22,11 +22,12 @@ import pytest
 import stripe
 from webtest import TestApp, TestResponse
 
-from paidpdf import accounts, demo, library, orders
+from paidpdf import accounts, library, orders
 from paidpdf.config import Settings
 from paidpdf.store import Doc, Store
 from paidpdf.stripe_local import StripeLocal, start_in_thread
 from paidpdf.web import create_app
+from tests.demo_seed import seed_demo_folder
 
 PASSWORD = "correct horse 1"
 BUYER = "buyer@example.com"
@@ -47,10 +48,7 @@ def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.setdefault("PAIDPDF_ARGON2_PROFILE", "test")
     folder = tmp_path_factory.mktemp("payments-seed") / "data"
-    folder.mkdir()
-    settings = Settings.from_env({}, data_dir=folder)
-    store = Store(folder)
-    demo.seed_demo(store, settings)
+    store = seed_demo_folder(folder)
     accounts.sign_up(store, BUYER, PASSWORD)
     accounts.sign_up(store, OTHER, PASSWORD)
     return folder

@@ -8,58 +8,41 @@ from pathlib import Path
 import pytest
 
 from paidpdf import catalog
+from tests.browser import chromium
 from tests.payments.conftest import PAID, Shop
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.mark.browser
 def test_sign_up_buy_pay_library_download(shop: Shop, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-system-deps")
     url = shop.serve()
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            context = browser.new_context(accept_downloads=True)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(url + "/signup")
-            page.get_by_label("Email").fill("shopper@example.com")
-            page.get_by_label("Password").fill("shopper password")
-            page.get_by_role("button", name="Sign up").click()
-            page.wait_for_url("**/library")
+    with chromium() as browser:
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(url + "/signup")
+        page.get_by_label("Email").fill("shopper@example.com")
+        page.get_by_label("Password").fill("shopper password")
+        page.get_by_role("button", name="Sign up").click()
+        page.wait_for_url("**/library")
 
-            page.goto(f"{url}/content/{PAID}")
-            page.get_by_role("button", name="Buy for $4.99").click()
-            page.wait_for_url(shop.sl.url + "/pay/**")
-            assert "$4.99" in page.content()
-            page.get_by_role("button", name="Pay $4.99").click()
-            page.wait_for_url(f"{url}/checkout/success**")
-            page.get_by_text("Thank you for your purchase!").wait_for()
+        page.goto(f"{url}/content/{PAID}")
+        page.get_by_role("button", name="Buy for $4.99").click()
+        page.wait_for_url(shop.sl.url + "/pay/**")
+        assert "$4.99" in page.content()
+        page.get_by_role("button", name="Pay $4.99").click()
+        page.wait_for_url(f"{url}/checkout/success**")
+        page.get_by_text("Thank you for your purchase!").wait_for()
 
-            page.get_by_role("link", name="My library").click()
-            page.wait_for_url("**/library")
-            assert "Sourdough at Home" in page.content()
-            page.goto(f"{url}/content/{PAID}")
-            with page.expect_download() as info:
-                page.get_by_role("link", name="Download PDF").click()
-            target = tmp_path / "bought.pdf"
-            info.value.save_as(target)
-            item = catalog.get_item(shop.store, PAID)
-            assert target.read_bytes() == (shop.data_dir / "content" / item["sha256"]).read_bytes()
-        finally:
-            browser.close()
+        page.get_by_role("link", name="My library").click()
+        page.wait_for_url("**/library")
+        assert "Sourdough at Home" in page.content()
+        page.goto(f"{url}/content/{PAID}")
+        with page.expect_download() as info:
+            page.get_by_role("link", name="Download PDF").click()
+        target = tmp_path / "bought.pdf"
+        info.value.save_as(target)
+        item = catalog.get_item(shop.store, PAID)
+        assert target.read_bytes() == (shop.data_dir / "content" / item["sha256"]).read_bytes()
     order = shop.store.view("sales").find("orders", "buyer", "shopper@example.com")
     assert [o["status"] for o in order] == ["paid"]
     assert len(shop.entries(email="shopper@example.com")) == 1

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import threading
 from pathlib import Path
 
 import requests
+from typer.testing import CliRunner
 
+from paidpdf import accounts, library, payments
+from paidpdf.admin import build_app
 from paidpdf.admin.demo_payments import DEMO_EMAIL, DEMO_PASSWORD, demo_payments
 from paidpdf.admin.serve import build_server, server_url
 from paidpdf.config import Settings
 from paidpdf.store import Store
-from tests.payments.conftest import PAID, wait_until
+from tests.payments.conftest import BUYER, PAID, wait_until
 
 TOKEN = re.compile(r'name="(?:csrf_token|token)" value="([^"]+)"')
 
@@ -67,3 +71,30 @@ def test_demo_buyer_can_buy_and_download(seeded: Path, tmp_path: Path) -> None:
             assert [d["status"] for d in delivered] == ["delivered"]
         finally:
             server.close()
+
+
+def test_demo_prints_the_environment_for_admin_commands(seeded: Path, tmp_path: Path) -> None:
+    """The printed `export ...` line is all another terminal needs to reconcile against the demo."""
+    folder = tmp_path / "demo"
+    shutil.copytree(seeded, folder, copy_function=os.link)
+    store = Store(folder)
+    with demo_payments(Settings.from_env({}, data_dir=folder), store) as pay:
+        line = pay.export_line()
+        words = shlex.split(line)
+        assert words[0] == "export"
+        env = dict(word.split("=", 1) for word in words[1:])
+        assert set(env) == {"STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "PAIDPDF_DATA"}
+        assert env["STRIPE_API_BASE"] == pay.stand_in.url
+        assert Path(env["PAIDPDF_DATA"]) == folder.resolve()
+        # a purchase whose webhook never arrives (the shop is not connected) ...
+        buyer = accounts.require_user(store, BUYER)
+        client = payments.make_client(pay.settings)
+        started = payments.start_checkout(store, client, pay.settings, user=buyer, content_id=PAID)
+        assert started.order is not None
+        pay.stand_in.pay(started.order["stripe_session_id"])
+        # ... is fulfilled by `orders reconcile` run with nothing but the printed environment
+        result = CliRunner().invoke(build_app(), ["orders", "reconcile"], env=env)
+        assert result.exit_code == 0, result.stderr
+        assert library.owns(store.view(library.SALES), buyer["id"], PAID)
+        [order] = store.view("sales").all("orders")
+        assert order["status"] == "paid"

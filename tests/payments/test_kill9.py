@@ -5,7 +5,6 @@ every paid order fulfilled exactly once, every CLI write kept, every data file v
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,8 +16,8 @@ import pytest
 
 from paidpdf import accounts, catalog, payments
 from tests.payments.conftest import API_KEY, FREE, SHOP_SECRET, WEBHOOK_SECRET, Shop, wait_until
+from tests.serve_process import REPO, start_serve, stop
 
-REPO = Path(__file__).resolve().parents[2]
 ITEMS = ("sourdough-at-home", "watercolour-in-ten-lessons")
 ORDERS = 200
 
@@ -45,30 +44,9 @@ with log.open("a") as out:
 
 
 def start_shop(shop: Shop, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "cli.py", "--data", str(shop.data_dir), "serve", "--port", "0", "--threads", "8"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-    assert match, f"serve did not announce its URL: {line!r}"
-    shop.sl.set_webhook(match.group(1) + "/stripe/webhook", WEBHOOK_SECRET)
-    return process, match.group(1)
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    process, url = start_serve(shop.data_dir, env, threads=8)
+    shop.sl.set_webhook(url + "/stripe/webhook", WEBHOOK_SECRET)
+    return process, url
 
 
 @pytest.mark.slow

@@ -15,19 +15,18 @@ from paidpdf.store import Doc, Store
 from tests.payments.helpers import add_item, add_user, session_for
 
 
+def pending_order(store: Store, user_id: str, buyer: str) -> Doc:
+    """The pending order every test here starts from: the $19.99 "guide", in test mode."""
+    return orders.create_pending(
+        store, user_id=user_id, buyer=buyer, content_id="guide", amount=1999, currency="usd", livemode=False
+    )
+
+
 @pytest.fixture
 def order(store: Store) -> Doc:
     add_item(store)
     user = add_user(store)
-    return orders.create_pending(
-        store,
-        user_id=user["id"],
-        buyer=user["email"],
-        content_id="guide",
-        amount=1999,
-        currency="usd",
-        livemode=False,
-    )
+    return pending_order(store, user["id"], user["email"])
 
 
 def entries(store: Store) -> list[Doc]:
@@ -202,15 +201,7 @@ def test_lost_dispute_keeps_access_revoked(store: Store, order: Doc) -> None:
 
 
 def test_double_click_reuses_the_pending_order(store: Store, order: Doc) -> None:
-    again = orders.create_pending(
-        store,
-        user_id=order["user_id"],
-        buyer=order["buyer"],
-        content_id="guide",
-        amount=1999,
-        currency="usd",
-        livemode=False,
-    )
+    again = pending_order(store, order["user_id"], order["buyer"])
     assert again["id"] == order["id"]
     assert store.view("sales").count("orders") == 1
 
@@ -238,15 +229,7 @@ def test_refunds_in_any_order_and_repeated(
     store = Store(tmp_path_factory.mktemp("prop"))
     add_item(store)
     user = add_user(store)
-    order = orders.create_pending(
-        store,
-        user_id=user["id"],
-        buyer=user["email"],
-        content_id="guide",
-        amount=1999,
-        currency="usd",
-        livemode=False,
-    )
+    order = pending_order(store, user["id"], user["email"])
     pi = "pi_" + order["id"][4:]
     events: list[tuple[str, str, dict[str, Any]]] = [
         (

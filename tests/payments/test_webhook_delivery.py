@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 
 from paidpdf.admin import build_app
 from paidpdf.admin.serve import build_server, server_url
+from paidpdf.store import Doc
 from tests.payments.conftest import API_KEY, PAID, WEBHOOK_SECRET, Shop, wait_until
 
 
@@ -38,12 +39,24 @@ def run_cli(shop: Shop, env: dict[str, str], *args: str) -> Result:
     return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=env)
 
 
-def test_webhook_alone_fulfils_without_the_success_page(shop: Shop) -> None:
+def reconcile(shop: Shop, env: dict[str, str]) -> Result:
+    """`paidpdf orders reconcile` over everything the stand-in holds (its sessions all date from now)."""
+    return run_cli(shop, env, "orders", "reconcile", "--since", "2000-01-01")
+
+
+def paid_by_webhook(shop: Shop) -> Doc:
+    """Serve the shop, buy as the reader and pay at the stand-in; the order is paid only through the
+    webhook (the success page is never visited)."""
     shop.serve()
     shop.login()
     order, session_id = shop.buy()
     shop.sl.pay(session_id)
     wait_until(lambda: shop.order(order["id"])["status"] == "paid", what="webhook fulfilment")
+    return order
+
+
+def test_webhook_alone_fulfils_without_the_success_page(shop: Shop) -> None:
+    order = paid_by_webhook(shop)
     assert shop.owns() and len(shop.entries()) == 1
     assert shop.sl.state.wait_idle(10)
     shop.sl.resend(shop.stand_in_events("checkout.session.completed")[0]["id"])  # a duplicate delivery
@@ -53,11 +66,7 @@ def test_webhook_alone_fulfils_without_the_success_page(shop: Shop) -> None:
 
 
 def test_full_refund_from_the_cli_revokes(shop: Shop, cli_env: dict[str, str]) -> None:
-    shop.serve()
-    shop.login()
-    order, session_id = shop.buy()
-    shop.sl.pay(session_id)
-    wait_until(lambda: shop.order(order["id"])["status"] == "paid", what="fulfilment")
+    order = paid_by_webhook(shop)
     result = run_cli(shop, cli_env, "orders", "refund", order["id"], "--yes")
     assert result.exit_code == 0, result.stderr
     assert shop.order(order["id"])["status"] == "refunded" and not shop.owns()
@@ -70,11 +79,7 @@ def test_full_refund_from_the_cli_revokes(shop: Shop, cli_env: dict[str, str]) -
 
 
 def test_partial_refund_keeps_access_dispute_revokes_won_restores(shop: Shop) -> None:
-    shop.serve()
-    shop.login()
-    order, session_id = shop.buy()
-    shop.sl.pay(session_id)
-    wait_until(lambda: shop.order(order["id"])["status"] == "paid", what="fulfilment")
+    order = paid_by_webhook(shop)
     intent = shop.order(order["id"])["stripe_payment_intent"]
     shop.client.v1.refunds.create(params={"payment_intent": intent, "amount": 100})
     wait_until(lambda: shop.order(order["id"])["refunded_amount"] == 100, what="partial refund")
@@ -112,13 +117,13 @@ def test_dropped_webhooks_then_reconcile(shop: Shop, cli_env: dict[str, str]) ->
     shop.sl.expire(s2)
     assert shop.sl.state.wait_idle(10)
     assert shop.order(paid["id"])["status"] == "pending"
-    first = run_cli(shop, cli_env, "orders", "reconcile", "--since", "2000-01-01")
+    first = reconcile(shop, cli_env)
     assert first.exit_code == 0, first.stderr
     assert summary(first.stdout, "fulfilled (missed before)") == 1
     assert summary(first.stdout, "expired (closed)") == 1
     assert shop.order(paid["id"])["status"] == "paid" and len(shop.entries()) == 1
     assert shop.order(expired["id"])["status"] == "expired"
-    second = run_cli(shop, cli_env, "orders", "reconcile", "--since", "2000-01-01")
+    second = reconcile(shop, cli_env)
     assert second.exit_code == 0 and summary(second.stdout, "fulfilled (missed before)") == 0
     assert summary(second.stdout, "already up to date") == 2
     assert len(shop.entries()) == 1
@@ -165,13 +170,13 @@ def test_reconcile_replays_dropped_dispute_events(shop: Shop, cli_env: dict[str,
     shop.sl.pay(session_id)
     intent = shop.client.v1.checkout.sessions.retrieve(session_id).payment_intent
     dispute = shop.sl.dispute(intent)
-    assert run_cli(shop, cli_env, "orders", "reconcile", "--since", "2000-01-01").exit_code == 0
+    assert reconcile(shop, cli_env).exit_code == 0
     assert shop.order(order["id"])["status"] == "disputed" and not shop.owns()
     shop.sl.close_dispute(dispute["id"], "won")
-    result = run_cli(shop, cli_env, "orders", "reconcile", "--since", "2000-01-01")
+    result = reconcile(shop, cli_env)
     assert result.exit_code == 0, result.stderr
     assert shop.order(order["id"])["status"] == "paid" and shop.owns()
-    again = run_cli(shop, cli_env, "orders", "reconcile", "--since", "2000-01-01")
+    again = reconcile(shop, cli_env)
     assert summary(again.stdout, "refund/dispute events applied (of 2)") == 0
     assert shop.order(order["id"])["status"] == "paid" and len(shop.entries()) == 1
 

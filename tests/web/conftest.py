@@ -8,10 +8,8 @@ Seeding goes through the real domain code: `paidpdf.demo.seed_demo` and `catalog
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,8 @@ from paidpdf import accounts, catalog, demo, library
 from paidpdf.config import Settings
 from paidpdf.store import Doc, Store
 from paidpdf.web import create_app
+from tests.demo_seed import seed_demo_folder
+from tests.serve_process import start_serve, stop
 
 PASSWORD = "correct horse 1"
 FREE = "field-notes-on-city-birds"
@@ -58,10 +58,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.setdefault("PAIDPDF_ARGON2_PROFILE", "test")
     root = tmp_path_factory.mktemp("web-seed")
     folder = root / "data"
-    folder.mkdir()
-    settings = Settings.from_env({}, data_dir=folder)
-    store = Store(folder)
-    demo.seed_demo(store, settings)
+    store = seed_demo_folder(folder)
     samples = demo.make_sample_pdfs(root / "samples")
     cafe = root / "Café – Résumé.pdf"
     shutil.copyfile(samples[1], cafe)
@@ -186,7 +183,6 @@ def csrf_of() -> Iterator[Any]:
     yield find
 
 
-REPO = Path(__file__).resolve().parents[2]
 SERVER_THREADS = 4
 
 
@@ -210,34 +206,8 @@ def served(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     env = {**os.environ, "PAIDPDF_ARGON2_PROFILE": "test", "PYTHONUNBUFFERED": "1"}
     env.pop("PAIDPDF_BASE_URL", None)
     env.pop("PAIDPDF_SMTP_URL", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "cli.py",
-            "--data",
-            str(data),
-            "serve",
-            "--port",
-            "0",
-            "--threads",
-            str(SERVER_THREADS),
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=log.open("w"),
-        text=True,
-    )
+    process, url = start_serve(data, env, threads=SERVER_THREADS, stderr=log.open("w"))
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:(\d+))", line)
-        assert match, f"serve did not announce its URL: {line!r}"
-        yield Served(match.group(1), "127.0.0.1", int(match.group(2)), data, process)
+        yield Served(url, "127.0.0.1", int(url.rsplit(":", 1)[1]), data, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

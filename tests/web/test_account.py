@@ -3,51 +3,24 @@ SMTP server), CSRF rejections, throttling, session cookies and `next=` redirects
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
 import re
 from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from paidpdf import accounts
 from paidpdf.config import Secret, Settings
+from tests.smtp import SmtpServer, smtp_catcher
 from tests.web.conftest import PASSWORD, Site, copy_seed, form_for, logged_in, login, make_site
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 OK"
-
-
-class _Controller(Controller):
-    def _trigger_server(self) -> None:
-        assert isinstance(self.server, asyncio.Server)
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[int, _Inbox]]:
-    inbox = _Inbox()
-    controller = _Controller(inbox, hostname="127.0.0.1", port=0)
-    controller.start()
-    try:
-        yield controller.port, inbox
-    finally:
-        controller.stop()
+def smtp() -> Iterator[SmtpServer]:
+    with smtp_catcher() as server:
+        yield server
 
 
 # -- sign up, log in, log out ----------------------------------------------------------------------
@@ -250,8 +223,8 @@ def test_next_keeps_local_paths(site: Site) -> None:
 
 
 # -- password reset through a real SMTP server ---------------------------------------------------
-def test_password_reset_by_mail(seeded_template: Path, tmp_path: Path, smtp: tuple[int, _Inbox]) -> None:
-    port, inbox = smtp
+def test_password_reset_by_mail(seeded_template: Path, tmp_path: Path, smtp: SmtpServer) -> None:
+    port, inbox = smtp.port, smtp.inbox
     data = copy_seed(seeded_template, tmp_path / "data")
     settings = Settings.from_env({"PAIDPDF_SMTP_URL": f"smtp://127.0.0.1:{port}"}, data_dir=data)
     site = make_site(data, settings)

@@ -8,62 +8,45 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import chromium
 from tests.web.conftest import FREE, Served
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.mark.browser
 def test_sign_up_browse_download_logout_login(served: Served, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-system-deps")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            context = browser.new_context(accept_downloads=True, viewport={"width": 390, "height": 844})
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(served.url + "/")
-            page.get_by_role("link", name="Sign up").click()
-            page.get_by_label("Email").fill("browser@example.com")
-            page.get_by_label("Password").fill("browser password")
-            page.get_by_role("button", name="Sign up").click()
-            page.wait_for_url("**/library")
-            assert "Welcome! Your account is ready." in page.content()
+    with chromium() as browser:
+        context = browser.new_context(accept_downloads=True, viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(served.url + "/")
+        page.get_by_role("link", name="Sign up").click()
+        page.get_by_label("Email").fill("browser@example.com")
+        page.get_by_label("Password").fill("browser password")
+        page.get_by_role("button", name="Sign up").click()
+        page.wait_for_url("**/library")
+        assert "Welcome! Your account is ready." in page.content()
 
-            page.get_by_role("link", name="Catalog", exact=True).click()
-            page.get_by_role("link", name="Field Notes on City Birds").first.click()
-            page.wait_for_url(f"**/content/{FREE}")
-            assert page.get_by_text("Free").first.is_visible()
-            with page.expect_download() as info:
-                page.get_by_role("link", name="Download PDF").click()
-            download = info.value
-            target = tmp_path / "got.pdf"
-            download.save_as(target)
-            assert download.suggested_filename.endswith(".pdf")
-            assert target.read_bytes() == served.content(FREE)
+        page.get_by_role("link", name="Catalog", exact=True).click()
+        page.get_by_role("link", name="Field Notes on City Birds").first.click()
+        page.wait_for_url(f"**/content/{FREE}")
+        assert page.get_by_text("Free").first.is_visible()
+        with page.expect_download() as info:
+            page.get_by_role("link", name="Download PDF").click()
+        download = info.value
+        target = tmp_path / "got.pdf"
+        download.save_as(target)
+        assert download.suggested_filename.endswith(".pdf")
+        assert target.read_bytes() == served.content(FREE)
 
-            page.get_by_role("button", name="Log out").click()
-            page.wait_for_url(served.url + "/")
-            assert "You are logged out." in page.content()
-            assert page.get_by_role("link", name="Log in", exact=True).is_visible()
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(served.url + "/")
+        assert "You are logged out." in page.content()
+        assert page.get_by_role("link", name="Log in", exact=True).is_visible()
 
-            page.get_by_role("link", name="Log in", exact=True).click()
-            page.get_by_label("Email").fill("BROWSER@example.com")
-            page.get_by_label("Password").fill("browser password")
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_url("**/library")
-            assert "You are logged in." in page.content()
-            assert "browser@example.com" in page.content()
-        finally:
-            browser.close()
+        page.get_by_role("link", name="Log in", exact=True).click()
+        page.get_by_label("Email").fill("BROWSER@example.com")
+        page.get_by_label("Password").fill("browser password")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/library")
+        assert "You are logged in." in page.content()
+        assert "browser@example.com" in page.content()
