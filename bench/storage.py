@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"{'docs':>8}  {'operation':<12} {'stock ms':>10} {'ours ms':>10} {'stock/ours':>11}")
         write_speedups: dict[int, float] = {}
+        cold_speedups: dict[int, float] = {}
         for n in sizes:
             for op, (stock, ours) in bench_size(n, args.repeat, root).items():
                 if op == "file MB":
@@ -177,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
                 ratio = stock / ours if ours else float("inf")
                 if op == "write":
                     write_speedups[n] = ratio
+                elif op == "write, cold":
+                    cold_speedups[n] = ratio
                 print(f"{n:>8}  {op:<12} {stock:>10.2f} {ours:>10.2f} {ratio:>10.1f}x")
         empty, full = bench_catalog(max(sizes), args.repeat, root)
         catalog_ratio = full / empty
@@ -185,8 +188,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{full:.3f} ms with {max(sizes)} orders: {catalog_ratio:.2f}x (target <= {TARGET_CATALOG_RATIO}x)")
         biggest = max(sizes)
         speedup = write_speedups[biggest]
+        cold = cold_speedups[biggest]
         print(f"write at {biggest} docs: {speedup:.1f}x faster than stock (target >= {TARGET_WRITE_SPEEDUP}x)")
-        ok = speedup >= TARGET_WRITE_SPEEDUP and catalog_ratio <= TARGET_CATALOG_RATIO
+        print(f"write, cold at {biggest} docs: {cold:.1f}x faster than stock (target >= {TARGET_WRITE_SPEEDUP}x)")
+        ok = min(speedup, cold) >= TARGET_WRITE_SPEEDUP and catalog_ratio <= TARGET_CATALOG_RATIO
         print("targets met" if ok else "TARGETS MISSED")
         return 0 if ok else 1
     finally:

@@ -4,12 +4,15 @@ Why these rules:
 - A backup is taken under `Store.lock_all`, so the three data files and the content files in it belong
   to one moment: no unit can commit half-way through. JSON files are copied byte for byte after they
   parse (a backup of a corrupt file would be useless when it is needed).
-- Content and cover files are immutable and named by their content, so a hard link is as good as a copy
-  and costs nothing; a copy is made only where linking fails (another file system). Copies are hashed
-  while they are written.
-- A backup is built in a hidden `.NAME.partial-*` folder and renamed into place once its manifest
-  (size and sha256 of every file) is written, so a crash never leaves something that looks complete;
-  `Store.latest_backup` only offers folders that have a manifest.
+- Content and cover files are immutable and named by their content, so a hard link costs nothing; a
+  copy is made where linking fails (another file system) or when asked (`copy=True`, for a backup that
+  must survive damage to the disk: a link shares the live file's inode). Every file is hashed while it
+  is linked or copied, and a content file whose sha256 is not its name fails the whole backup (it could
+  never be restored): a damaged file must be found by `db check`, not discovered at restore time.
+- A backup is built in a hidden `.NAME.partial-*` folder and renamed into place only once every file
+  is verified and its manifest (size and sha256 of every file, `"verified": true`) is written, so a
+  crash or a failure never leaves something that looks complete; a failed backup is removed.
+  `Store.latest_backup` only offers verified backups whose files are all still there.
 - A restore verifies the whole backup (every hash, streaming) before it touches anything, then
   replaces each data file atomically while holding every lock.
 - A flush always takes a backup first, verifies it, and only then deletes, all under one `lock_all`,
@@ -82,8 +85,20 @@ class FlushResult:
 
 
 # -- backup -----------------------------------------------------------------------------------------
-def backup(store: Store, dest: Path | None = None, progress: Progress | None = None) -> BackupResult:
-    """Copy the data files (and link or copy content/cover files) into `dest` with a manifest."""
+def backup(
+    store: Store,
+    dest: Path | None = None,
+    progress: Progress | None = None,
+    *,
+    copy: bool = False,
+    verify: bool = False,
+) -> BackupResult:
+    """Copy the data files (and link or copy content/cover files) into `dest` with a manifest.
+
+    `copy` forces real copies of content and cover files (no hard links). `verify` re-reads the whole
+    finished backup against its manifest before publishing it (flush: nothing is deleted unless the
+    backup reads back right). Any failure removes the backup and raises.
+    """
     with store.lock_all():  # the default name is picked under the lock, so two backups never collide
         target = _backup_target(store, dest)
         staging = target.parent / f".{target.name}.partial-{secrets.token_hex(4)}"
@@ -92,7 +107,9 @@ def backup(store: Store, dest: Path | None = None, progress: Progress | None = N
         except OSError as exc:
             raise StorageError(f"cannot create backup folder {target}: {exc.strerror}") from None
         try:
-            result = _fill_backup(store, staging, progress)
+            result = _fill_backup(store, staging, progress, copy)
+            if verify:
+                _verify_staged(staging, target)
             _publish(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -120,7 +137,16 @@ def _backup_target(store: Store, dest: Path | None) -> Path:
     return target
 
 
-def _fill_backup(store: Store, staging: Path, progress: Progress | None) -> BackupResult:
+def _verify_staged(staging: Path, target: Path) -> None:
+    problems = verify_backup(staging)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        where = first.where.replace(str(staging), str(target))
+        raise StorageError(f"backup {target} failed verification ({where}: {first.problem}){more}")
+
+
+def _fill_backup(store: Store, staging: Path, progress: Progress | None, copy: bool) -> BackupResult:
     files: dict[str, dict[str, Any]] = {}
     catalog: dict[str, Any] = {}
     for name in FILES:
@@ -131,37 +157,50 @@ def _fill_backup(store: Store, staging: Path, progress: Progress | None) -> Back
             continue
         except OSError as exc:
             raise StorageError(f"cannot read {source}: {exc.strerror}") from None
-        parsed = parse_data_file(raw, source, store.latest_backup())
+        parsed = parse_data_file(raw, source, store.latest_backup)
         if name == CATALOG:
             catalog = parsed
         _write_new(staging / source.name, raw)
         files[name] = {"name": source.name, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
 
     entries: list[dict[str, Any]] = []
+    damaged: list[Path] = []
     linked = copied = done = 0
     for rel, src in _blob_files(store.root):
         dst = staging / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
-        size = src.stat().st_size
         try:
+            if copy:
+                raise OSError("copy requested")
             os.link(src, dst)
-            linked += 1
-            digest = src.name if rel.startswith(blobs.CONTENT_DIR + "/") else blobs.hash_file(dst)
         except OSError:
             digest = _copy_hashing(src, dst, _offset(progress, done))
             copied += 1
+        else:
+            # The link shares the live file's bytes: hash them now, or damage goes unnoticed until
+            # the day the backup is restored.
+            digest = blobs.hash_file(dst, _offset(progress, done))
+            linked += 1
+        size = dst.stat().st_size
         if rel.startswith(blobs.CONTENT_DIR + "/") and digest != src.name:
-            raise StorageCorrupt(f"{src} does not match its name (sha256 {digest}); run `paidpdf db check`")
+            damaged.append(src)
         done += size
         if progress is not None:
             progress(done)
         entries.append({"path": rel, "size": size, "sha256": digest})
+    if damaged:
+        names = ", ".join(str(p) for p in damaged)
+        raise StorageCorrupt(
+            f"backup not taken: {len(damaged)} content file(s) damaged (sha256 does not match the name):"
+            f" {names}; run `paidpdf db check` and replace or restore them"
+        )
     for folder in {staging / d for d in BLOB_DIRS if (staging / d).is_dir()}:
         fsync_dir(folder)
 
     warnings = _missing_blobs(store.root, catalog)
     manifest = {
         "format": FORMAT,
+        "verified": True,  # every file above was hashed as it went in (see `Store.latest_backup`)
         "created_at": now_iso(),
         "source": str(store.root.absolute()),
         "files": files,
@@ -460,13 +499,10 @@ def content_bytes(store: Store) -> int:
 def flush(store: Store, progress: Progress | None = None) -> FlushResult:
     """Back up, verify the backup, then delete the data files and content/cover files (one lock)."""
     with store.lock_all():
-        taken = backup(store, None, progress)
-        problems = verify_backup(taken.path)
-        if problems:
-            raise StorageError(
-                f"backup {taken.path} failed verification ({problems[0].where}: {problems[0].problem});"
-                " nothing was deleted"
-            )
+        try:
+            taken = backup(store, None, progress, verify=True)
+        except StorageError as exc:  # the failed backup was removed by `backup`
+            raise type(exc)(f"{exc.message}; nothing was deleted") from None
         with _pending(store, "flush", taken.path):
             removed_files, removed_blobs = _delete_data(store)
         store.forget()

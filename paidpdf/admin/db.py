@@ -39,14 +39,18 @@ def backup_cmd(
     path: Path | None = typer.Argument(
         None, help="Empty or new folder for the backup (default: <data>/backups/<UTC timestamp>/)."
     ),
+    copy: bool = typer.Option(
+        False, "--copy", help="Copy content files instead of hard-linking them (to survive disk damage)."
+    ),
 ) -> None:
     """Back up the data files and content files into a folder with a manifest; prints its path.
 
-    Example: paidpdf db backup /mnt/usb/paidpdf-2026-11-27
+    Every content file is hashed; a damaged one fails the backup (see `paidpdf db check`).
+    Example: paidpdf db backup --copy /mnt/usb/paidpdf-2026-11-27
     """
     store = state(ctx).store
     with _progress("Backing up", backups.blob_bytes(store)) as report:
-        result = backups.backup(store, path, report)
+        result = backups.backup(store, path, report, copy=copy)
     for warning in result.warnings:
         err_console().print(f"warning: {warning.where}: {warning.problem}", markup=False)
     typer.echo(str(result.path))

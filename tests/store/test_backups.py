@@ -15,6 +15,7 @@ from typer.testing import Result
 
 from paidpdf import backups, blobs
 from paidpdf.clock import new_id
+from paidpdf.errors import StorageCorrupt
 from paidpdf.store import Store
 from tests.store.conftest import Child, snapshot_files
 
@@ -270,3 +271,76 @@ def test_a_restore_killed_at_any_moment_is_reported_and_finished_by_running_it_a
         assert live == wanted
         assert backups.check(Store(data_dir)).problems == []
     assert "interrupted" in outcomes, "no kill landed inside the restore: the test proved nothing"
+
+
+def _damage_first_content_file(data_dir: Path) -> Path:
+    victim = sorted((data_dir / "content").iterdir())[0]
+    with victim.open("ab") as handle:
+        handle.write(b"x")
+    return victim
+
+
+def test_backup_of_a_damaged_content_file_fails_and_leaves_nothing(
+    shop: Store, data_dir: Path, cli: CLI
+) -> None:
+    victim = _damage_first_content_file(data_dir)
+    result = cli("db", "backup")
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(victim) in lines[0] and "paidpdf db check" in lines[0], result.stderr
+    assert result.stdout == ""
+    backups_dir = data_dir / "backups"
+    assert not backups_dir.exists() or list(backups_dir.iterdir()) == [], "no backup, not even a partial one"
+    assert shop.latest_backup() is None
+
+
+def test_backup_hashes_linked_content_so_a_same_size_flip_is_caught(shop: Store, data_dir: Path) -> None:
+    victim = sorted((data_dir / "content").iterdir())[0]
+    raw = bytearray(victim.read_bytes())
+    raw[20] ^= 0x01  # same size, different bytes: only hashing can see it
+    victim.write_bytes(bytes(raw))
+    with pytest.raises(StorageCorrupt) as err:
+        backups.backup(shop, None)
+    assert victim.name in err.value.message
+    assert shop.latest_backup() is None
+
+
+def test_flush_with_a_damaged_content_file_deletes_nothing_and_keeps_no_backup(
+    shop: Store, data_dir: Path, cli: CLI
+) -> None:
+    victim = _damage_first_content_file(data_dir)
+    before = snapshot_files(data_dir)
+    result = cli("db", "flush", "--yes")
+    assert result.exit_code != 0
+    assert str(victim) in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert snapshot_files(data_dir) == before, "nothing deleted, no failed backup left behind"
+    assert shop.latest_backup() is None
+
+
+def test_latest_backup_skips_a_backup_that_fails_its_manifest(shop: Store, data_dir: Path, cli: CLI) -> None:
+    good = Path(cli("db", "backup").stdout.strip())
+    bad = Path(cli("db", "backup", str(data_dir / "backups" / "99991231T235959Z")).stdout.strip())
+    assert shop.latest_backup() == bad
+    # A folder that looks like a backup but whose manifest is not one made by a verified backup.
+    (bad / "manifest.json").write_bytes(b"{not json")
+    assert shop.latest_backup() == good
+    # A backup whose listed file is gone or has the wrong size is not offered either.
+    manifest = orjson.loads((good / "manifest.json").read_bytes())
+    (bad / "manifest.json").write_bytes(orjson.dumps(manifest))
+    (bad / manifest["blobs"][0]["path"]).unlink(missing_ok=True)
+    assert shop.latest_backup() == good
+    unverified = {k: v for k, v in manifest.items() if k != "verified"}
+    (good / "manifest.json").write_bytes(orjson.dumps(unverified))
+    assert shop.latest_backup() is None
+
+
+def test_backup_copy_makes_real_copies(shop: Store, data_dir: Path, tmp_path: Path, cli: CLI) -> None:
+    target = tmp_path / "copied"
+    result = cli("db", "backup", "--copy", str(target))
+    assert result.exit_code == 0, result.stderr
+    for item in _items(shop):
+        live = blobs.content_path(data_dir, item["sha256"])
+        copy = target / "content" / item["sha256"]
+        assert copy.read_bytes() == live.read_bytes()
+        assert os.stat(copy).st_ino != os.stat(live).st_ino, "--copy never hard-links"
+    assert backups.verify_backup(target) == []

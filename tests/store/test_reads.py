@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from paidpdf import backups
 from paidpdf.errors import StorageCorrupt, StorageError
 from paidpdf.store import Store
 
@@ -122,3 +124,34 @@ def test_unit_operations(store: Store, data_dir: Path) -> None:
 
     with TinyDB(data_dir / "sales.json") as stock:
         assert stock.storage.read() == {"orders": {"b": {"id": "b", "user": "u1"}}}
+
+
+def test_a_healthy_cold_read_does_not_look_at_backups(data_dir: Path, store: Store) -> None:
+    """The backup named in a "corrupt file" message is looked up only when a file is corrupt."""
+    with store.unit("catalog") as unit:
+        unit.put("content", {"id": "book", "title": "Book"})
+    taken = backups.backup(store).path
+    fresh = Store(data_dir)
+    with _recording() as opened:
+        assert fresh.view("catalog").count("content") == 1
+    assert any(p.endswith("catalog.json") for p in opened), opened
+    assert not [p for p in opened if "backups" in p], opened
+    (data_dir / "catalog.json").write_bytes(b"{oops")
+    with pytest.raises(StorageCorrupt) as err:
+        Store(data_dir).view("catalog")
+    assert str(taken) in err.value.message
+
+
+def test_parsing_leaves_the_garbage_collector_as_it_was(data_dir: Path, store: Store) -> None:
+    with store.unit("sales") as unit:
+        for i in range(50):
+            unit.put("orders", {"id": f"ord_{i}", "history": [{"event": "paid"}]})
+    assert gc.isenabled()
+    assert Store(data_dir).view("sales").count("orders") == 50
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        assert Store(data_dir).view("sales").count("orders") == 50
+        assert not gc.isenabled(), "a caller that paused the GC keeps it paused"
+    finally:
+        gc.enable()
