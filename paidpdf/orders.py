@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from paidpdf import library
-from paidpdf.clock import new_id, now, now_iso, parse_iso
+from paidpdf import accounts, library
+from paidpdf.clock import iso, new_id, now, now_iso, parse_iso
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.store import Doc, Store, Unit, View
 
@@ -109,6 +109,27 @@ def list_orders(
         and (since is None or r["created_at"] >= since)
     ]
     return sorted(rows, key=lambda r: (r["created_at"], r["id"]))
+
+
+def search(
+    store: Store,
+    *,
+    status: str | None = None,
+    buyer: str | None = None,
+    content_id: str | None = None,
+    since: datetime | None = None,
+) -> list[Doc]:
+    """`orders list`: filters as an admin types them; `buyer` is an email (matched to the account, and
+    to the email the order was placed with, so orders of a since-deleted account still show)."""
+    rows = list_orders(
+        store.view(SALES), status=status, content_id=content_id, since=iso(since) if since else None
+    )
+    if buyer is None:
+        return rows
+    found = accounts.find_user(store, buyer)
+    email = buyer.strip().lower()
+    user_id = found["id"] if found is not None else None
+    return [r for r in rows if r["user_id"] == user_id or r.get("buyer") == email]
 
 
 def public(order: Mapping[str, Any]) -> Doc:

@@ -11,10 +11,10 @@ from rich.bar import Bar
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from paidpdf import accounts, orders, payments, sales_stats
+from paidpdf import orders, payments, sales_stats
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, confirm, console, details, emit_json, err_console, table
-from paidpdf.clock import iso
+from paidpdf.clock import iso, parse_date_option
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount, to_decimal_text
 
@@ -36,19 +36,6 @@ CSV_COLUMNS = (
     "created_at",
     "paid_at",
 )
-
-
-def _parse_since(text: str | None) -> datetime | None:
-    """`2026-11-01` or `2026-11-01T12:00:00Z` (UTC)."""
-    if text is None:
-        return None
-    raw = text.strip()
-    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S"):
-        try:
-            return datetime.strptime(raw, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    raise InvalidInput(f"invalid date {text!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
 
 
 @app.command("list")
@@ -73,19 +60,9 @@ def list_cmd(
     """
     if as_json and as_csv:
         raise InvalidInput("choose one of --json and --csv")
-    store = state(ctx).store
-    moment = _parse_since(since)
-    rows = orders.list_orders(
-        store.view(orders.SALES),
-        status=status,
-        content_id=content,
-        since=iso(moment) if moment else None,
+    rows = orders.search(
+        state(ctx).store, status=status, buyer=user, content_id=content, since=parse_date_option(since)
     )
-    if user is not None:
-        found = accounts.find_user(store, user)
-        email = user.strip().lower()
-        user_id = found["id"] if found is not None else None
-        rows = [r for r in rows if r["user_id"] == user_id or r.get("buyer") == email]
     if as_json:
         emit_json([orders.public(r) for r in rows])
         return
@@ -197,7 +174,7 @@ def reconcile_cmd(
     Example: paidpdf orders reconcile --since 2026-11-01
     """
     cli = state(ctx)
-    moment = _parse_since(since) or datetime.now(UTC) - timedelta(days=30)
+    moment = parse_date_option(since) or datetime.now(UTC) - timedelta(days=30)
     client = payments.make_client(cli.settings)
     with Progress(
         "[progress.description]{task.description}",
