@@ -21,6 +21,8 @@ from paidpdf.store import Store
 
 #: The demo's folder when neither --folder nor the global --data names one.
 DEFAULT_FOLDER = Path("demo-data")
+#: The demo's preferred port; when it is taken the demo picks a free one instead.
+DEFAULT_PORT = 8080
 
 
 def demo_cmd(
@@ -32,10 +34,13 @@ def demo_cmd(
         help="The demo's own data folder, wiped on each run (default: the global --data, else ./demo-data).",
     ),
     seed_only: bool = typer.Option(False, "--seed-only", help="Create and seed the demo shop, then stop."),
+    port: int = typer.Option(
+        DEFAULT_PORT, "--port", min=0, max=65535, help="Port of the shop on 127.0.0.1 (0: any free port)."
+    ),
 ) -> None:
-    """Create a demo shop with sample booklets (one free) in its own data folder.
+    """Create a demo shop with sample booklets (one free) in its own data folder, and run it.
 
-    Example: paidpdf demo --folder demo-data --seed-only
+    Example: paidpdf demo --folder demo-data --port 8080
     """
     chosen = demo_folder(ctx, folder)
     settings = state(ctx).settings.replace(data_dir=demo.prepare_folder(chosen))
@@ -46,7 +51,7 @@ def demo_cmd(
         return
     # -- serving starts here ------------------------------------------------------------------------
     # The reader site and the local Stripe stand-in are started by `serve(settings, store)` below.
-    serve(settings, store)
+    serve(settings, store, port)
 
 
 def demo_folder(ctx: typer.Context, folder: Path | None) -> Path:
@@ -60,8 +65,8 @@ def demo_folder(ctx: typer.Context, folder: Path | None) -> Path:
     return Path(data) if isinstance(data, str) and data.strip() else DEFAULT_FOLDER
 
 
-def serve(settings: Settings, store: Store) -> None:
-    """Start the demo's reader site on loopback (port 8080, or a free one if it is taken)."""
+def serve(settings: Settings, store: Store, port: int = 0) -> None:
+    """Start the demo's reader site on loopback (on `port`; the default 8080 falls back to a free port)."""
     from paidpdf.admin.demo_payments import demo_payments
     from paidpdf.admin.serve import run_site
 
@@ -82,8 +87,11 @@ def serve(settings: Settings, store: Store) -> None:
             print(f"    {pay.export_line()}", flush=True)  # plain, so it can be copied as it is
 
         try:
-            run_site(pay.settings, host="127.0.0.1", port=8080, store=store, announce=announce)
-        except (AddressInUse, OSError):  # 8080 is taken: any free port will do for a demo
+            run_site(pay.settings, host="127.0.0.1", port=port, store=store, announce=announce)
+        except (AddressInUse, OSError):
+            if port != DEFAULT_PORT:  # a port the user chose: say it is taken
+                raise
+            # the default is taken: any free port will do for a demo
             run_site(pay.settings, host="127.0.0.1", port=0, store=store, announce=announce)
 
 
