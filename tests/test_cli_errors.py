@@ -35,6 +35,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_mistakes_are_one_line_and_nonzero(tmp_path: Path, args: tuple[str, ...], needle: str) -> None:
+    (tmp_path / "data").mkdir()
     result = run("--data", str(tmp_path / "data"), *args, cwd=tmp_path)
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()

@@ -119,7 +119,7 @@ def add_cmd(
     text = _description(description, description_file) or ""
     with _copy_progress(pdf) as progress:
         item = catalog.add_item(
-            cli.store,
+            cli.creating_store,
             cli.settings.data_dir,
             pdf,
             title=title,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import typer
 
 from paidpdf.config import Settings
+from paidpdf.errors import NotFound
 from paidpdf.store import Store
 
 
@@ -17,6 +18,19 @@ class CliState:
 
     @property
     def store(self) -> Store:
+        """The existing data folder. A missing one is an error, so a typo in `--data` never shows an
+        empty shop or leaves a stray folder behind."""
+        folder = self.settings.data_dir
+        if self._store is None and not folder.exists() and not folder.is_symlink():
+            raise NotFound(
+                f"no data folder at {folder} (check --data / PAIDPDF_DATA; "
+                "`paidpdf content add` or `paidpdf users add` creates it)"
+            )
+        return self.creating_store
+
+    @property
+    def creating_store(self) -> Store:
+        """The data folder, created if missing: for the commands that start a shop's data."""
         if self._store is None:
             self._store = Store(self.settings.data_dir)
         return self._store

@@ -66,7 +66,7 @@ def restore_cmd(
 
     Example: paidpdf db restore data/backups/20261127T193005Z --yes
     """
-    store = state(ctx).store
+    store = state(ctx).creating_store
     backups.read_manifest(path)
     confirm(yes, f"Replace the data in {store.root} with the backup {path}?")
     with _progress("Verifying", backups.backup_size(path)) as report:

@@ -182,9 +182,8 @@ def serve_cmd(
     Example: paidpdf serve --host 127.0.0.1 --port 8080 --threads 8
     """
     cli = state(ctx)
-    run_site(
-        cli.settings, host=host, port=port, threads=threads, store=cli.store, trusted_proxy=trusted_proxy
-    )
+    store = cli.creating_store  # a new shop's first run creates its data folder
+    run_site(cli.settings, host=host, port=port, threads=threads, store=store, trusted_proxy=trusted_proxy)
 
 
 def command() -> TopCommand:

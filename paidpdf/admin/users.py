@@ -110,7 +110,7 @@ def add_cmd(
 
     In scripts: printf '%s\\n' "$PW" | paidpdf users add reader@example.com --password-stdin
     """
-    store = state(ctx).store
+    store = state(ctx).creating_store
     address = accounts.check_email_available(store, email)  # refuse before asking for a password
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

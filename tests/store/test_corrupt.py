@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from paidpdf.admin import build_app
-from paidpdf.errors import StorageCorrupt, StorageError
+from paidpdf.errors import NotFound, StorageCorrupt, StorageError
 from paidpdf.store import Store
 
 BAD = {
@@ -102,11 +102,36 @@ def test_data_folder_that_cannot_be_created(tmp_path: Path) -> None:
     target = blocker / "data"
     with pytest.raises(StorageError, match="cannot create data folder"):
         Store(target)
-    result = _run(["--data", str(target), "db", "backup"])
+    # `users add` is one of the commands that start a shop's data, so it tries to create the folder
+    args = ["--data", str(target), "users", "add", "a@example.com", "--password-stdin"]
+    result = _run(args, "pw-long-enough\n")
     assert result.exit_code == StorageError.exit_code
     assert len(result.stderr.strip().splitlines()) == 1
     assert "cannot create data folder" in result.stderr and "Traceback" not in result.stderr
 
 
-def _run(args: list[str]) -> Result:
-    return CliRunner().invoke(build_app(), args, env={})
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["content", "list"],
+        ["content", "show", "x"],
+        ["content", "price", "x", "5"],
+        ["users", "list"],
+        ["orders", "list"],
+        ["orders", "stats"],
+        ["db", "check"],
+        ["db", "backup"],
+        ["db", "info"],
+    ],
+)
+def test_a_missing_data_folder_is_an_error_not_an_empty_shop(tmp_path: Path, command: list[str]) -> None:
+    target = tmp_path / "typo"
+    result = _run(["--data", str(target), *command])
+    assert result.exit_code == NotFound.exit_code
+    assert result.stderr.strip().startswith(f"Error: no data folder at {target}")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not target.exists()
+
+
+def _run(args: list[str], input: str | None = None) -> Result:
+    return CliRunner().invoke(build_app(), args, input=input, env={})
