@@ -14,17 +14,11 @@ The web adapter asks these functions and never decides on its own:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from paidpdf import catalog, library
+from paidpdf import blobs, catalog, item_text, library
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound, PaidPdfError
 from paidpdf.store import Doc, Store
-
-#: What an item id (slug) may look like; anything else is refused before any lookup.
-ITEM_ID = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
-#: Cover file names: `<sha256>.<image extension>` (content-addressed, see `paidpdf.blobs`).
-COVER_NAME = re.compile(r"\A[0-9a-f]{64}\.(?:png|jpg|webp)\Z")
 
 
 @dataclass(frozen=True)
@@ -37,11 +31,12 @@ class ShelfItem:
 
 
 def valid_item_id(content_id: str) -> bool:
-    return isinstance(content_id, str) and bool(ITEM_ID.match(content_id))
+    """Ids are checked against the catalog's own rule before any lookup."""
+    return item_text.is_item_id(content_id)
 
 
 def valid_cover_name(name: str) -> bool:
-    return isinstance(name, str) and bool(COVER_NAME.match(name))
+    return blobs.is_cover_name(name)
 
 
 def owned_ids(store: Store, user: Doc | None) -> frozenset[str]:

@@ -46,9 +46,14 @@ def content_path(data_dir: Path, sha256: str) -> Path:
     return Path(data_dir) / CONTENT_DIR / sha256
 
 
+def is_cover_name(name: object) -> bool:
+    """True for `<sha256>.png|jpg|webp`: the only cover names that can reach the disk."""
+    return isinstance(name, str) and bool(_COVER_RE.match(name))
+
+
 def cover_path(data_dir: Path, cover_name: str) -> Path:
     """Where a cover lives; the name must be `<sha256>.png|jpg|webp`, so a request cannot escape `covers/`."""
-    if not isinstance(cover_name, str) or not _COVER_RE.match(cover_name):
+    if not is_cover_name(cover_name):
         raise NotFound("no such cover")
     return Path(data_dir) / COVERS_DIR / cover_name
 

@@ -47,6 +47,11 @@ def slugify(title: str) -> str:
     return slug
 
 
+def is_item_id(text: object) -> bool:
+    """True for a well-formed id exactly as stored (the web refuses anything else before a lookup)."""
+    return isinstance(text, str) and bool(_ID_RE.match(text))
+
+
 def check_id(item_id: str) -> str:
     """An admin's `--id`, lower-cased, or `InvalidInput` explaining the rule."""
     key = item_id.strip().lower()
