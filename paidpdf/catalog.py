@@ -142,7 +142,6 @@ def _rendered_cover_name(sha256: str) -> str:
 # -- writing ---------------------------------------------------------------------------------------
 def add_item(
     store: Store,
-    data_dir: Path,
     pdf: Path,
     *,
     title: str,
@@ -154,6 +153,7 @@ def add_item(
     progress: Progress | None = None,
 ) -> Doc:
     """Add a PDF to the catalog. Everything is checked before the first byte is written."""
+    data_dir = store.root  # files live beside the catalog that names them
     pdf = Path(pdf)
     code = check_currency(currency)
     clean_title = check_title(title)
@@ -201,7 +201,6 @@ def add_item(
 
 def edit_item(
     store: Store,
-    data_dir: Path,
     item_id: str,
     *,
     title: str | None = None,
@@ -214,6 +213,7 @@ def edit_item(
 
     When the file is replaced and the cover was rendered from the old file, a new cover is rendered.
     """
+    data_dir = store.root
     if title is None and description is None and cover is None and pdf is None:
         raise InvalidInput("nothing to change: give --title, --description, --cover or --file")
     current = get_item(store, item_id)

@@ -182,7 +182,6 @@ def seed_demo(store: Store, settings: Settings) -> list[Doc]:
             items.append(
                 catalog.add_item(
                     store,
-                    settings.data_dir,
                     path,
                     title=booklet.title,
                     price_text=to_decimal_text(booklet.price, settings.currency),

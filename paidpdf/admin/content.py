@@ -120,7 +120,6 @@ def add_cmd(
     with _copy_progress(pdf) as progress:
         item = catalog.add_item(
             cli.creating_store,
-            cli.settings.data_dir,
             pdf,
             title=title,
             price_text=price,
@@ -211,7 +210,6 @@ def edit_cmd(
     with _copy_progress(pdf) as progress:
         item = catalog.edit_item(
             cli.store,
-            cli.settings.data_dir,
             item_id,
             title=title,
             description=text,

@@ -33,5 +33,5 @@ def sample_png(files: Path) -> Path:
 def item(store: Store, data_dir: Path, sample_pdf: Path) -> Doc:
     """One active item, so 'nothing changed' is checked against a real catalog file."""
     return catalog.add_item(
-        store, data_dir, sample_pdf, title="The Guide", price_text="9.99", currency="usd", description="Hello"
+        store, sample_pdf, title="The Guide", price_text="9.99", currency="usd", description="Hello"
     )

@@ -82,26 +82,26 @@ def test_lookup_is_case_insensitive(store: Store, item: Doc) -> None:
 def test_duplicates_conflict(store: Store, data_dir: Path, item: Doc, sample_pdf: Path) -> None:
     before = tree(data_dir)
     with pytest.raises(Conflict, match="titled"):
-        catalog.add_item(store, data_dir, sample_pdf, title="the  GUIDE", price_text="1", currency="usd")
+        catalog.add_item(store, sample_pdf, title="the  GUIDE", price_text="1", currency="usd")
     with pytest.raises(Conflict, match="id 'the-guide'"):
         catalog.add_item(
-            store, data_dir, sample_pdf, title="Other", price_text="1", currency="usd", item_id="The-Guide"
+            store, sample_pdf, title="Other", price_text="1", currency="usd", item_id="The-Guide"
         )
     assert tree(data_dir) == before
 
 
 def test_same_slug_different_title_gets_a_suffix(store: Store, data_dir: Path, sample_pdf: Path) -> None:
-    first = catalog.add_item(store, data_dir, sample_pdf, title="C++ Guide", price_text="1", currency="usd")
-    second = catalog.add_item(store, data_dir, sample_pdf, title="C Guide", price_text="1", currency="usd")
+    first = catalog.add_item(store, sample_pdf, title="C++ Guide", price_text="1", currency="usd")
+    second = catalog.add_item(store, sample_pdf, title="C Guide", price_text="1", currency="usd")
     assert (first["id"], second["id"]) == ("c-guide", "c-guide-2")
     assert first["sha256"] == second["sha256"]  # one stored copy serves both
 
 
 def test_a_title_without_latin_letters_needs_an_id(store: Store, data_dir: Path, sample_pdf: Path) -> None:
     with pytest.raises(InvalidInput, match="choose one with --id"):
-        catalog.add_item(store, data_dir, sample_pdf, title="日本語の本", price_text="0", currency="jpy")
+        catalog.add_item(store, sample_pdf, title="日本語の本", price_text="0", currency="jpy")
     done = catalog.add_item(
-        store, data_dir, sample_pdf, title="日本語の本", price_text="500", currency="jpy", item_id="nihongo"
+        store, sample_pdf, title="日本語の本", price_text="500", currency="jpy", item_id="nihongo"
     )
     assert done["price"] == 500 and done["currency"] == "jpy"
 
@@ -111,7 +111,7 @@ def test_a_given_cover_is_stored_by_its_hash(
 ) -> None:
     cover = write_image(files / "c.jpg", fmt="JPEG")
     done = catalog.add_item(
-        store, data_dir, sample_pdf, title="Covered", price_text="5", currency="usd", cover=cover
+        store, sample_pdf, title="Covered", price_text="5", currency="usd", cover=cover
     )
     assert done["cover"].endswith(".jpg") and done["cover"] != f"{done['sha256']}.jpg"
     stored = blobs.cover_path(data_dir, done["cover"]).read_bytes()
@@ -122,7 +122,7 @@ def test_replacing_the_file_bumps_the_version_and_rerenders_the_cover(
     store: Store, data_dir: Path, item: Doc, files: Path
 ) -> None:
     new_pdf = write_pdf(files / "guide-v2.pdf", pages=5, title="The Guide v2", colour=(20, 20, 200))
-    edited = catalog.edit_item(store, data_dir, "the-guide", pdf=new_pdf)
+    edited = catalog.edit_item(store, "the-guide", pdf=new_pdf)
     assert edited["version"] == 2
     assert edited["pages"] == 5 and edited["filename"] == "guide-v2.pdf"
     assert edited["sha256"] != item["sha256"] and edited["size"] == new_pdf.stat().st_size
@@ -132,7 +132,7 @@ def test_replacing_the_file_bumps_the_version_and_rerenders_the_cover(
     assert edited["created_at"] == item["created_at"]
     assert catalog.get_item(store, "the-guide") == edited
     # The same file again is not a new version.
-    again = catalog.edit_item(store, data_dir, "the-guide", pdf=new_pdf)
+    again = catalog.edit_item(store, "the-guide", pdf=new_pdf)
     assert again["version"] == 2
 
 
@@ -141,15 +141,15 @@ def test_a_given_cover_survives_a_file_replacement(
 ) -> None:
     cover = write_image(files / "c.png")
     done = catalog.add_item(
-        store, data_dir, sample_pdf, title="Kept", price_text="5", currency="usd", cover=cover
+        store, sample_pdf, title="Kept", price_text="5", currency="usd", cover=cover
     )
-    edited = catalog.edit_item(store, data_dir, "kept", pdf=write_pdf(files / "v2.pdf", pages=4))
+    edited = catalog.edit_item(store, "kept", pdf=write_pdf(files / "v2.pdf", pages=4))
     assert edited["cover"] == done["cover"] and edited["version"] == 2
 
 
 def test_edit_title_and_description_keep_the_id(store: Store, data_dir: Path, item: Doc) -> None:
     edited = catalog.edit_item(
-        store, data_dir, "THE-GUIDE", title="A Better Title", description=" New\r\ntext "
+        store, "THE-GUIDE", title="A Better Title", description=" New\r\ntext "
     )
     assert edited["id"] == "the-guide"
     assert edited["title"] == "A Better Title" and edited["description"] == "New\ntext"
@@ -158,7 +158,7 @@ def test_edit_title_and_description_keep_the_id(store: Store, data_dir: Path, it
 
 def test_edit_needs_something_to_change(store: Store, data_dir: Path, item: Doc) -> None:
     with pytest.raises(InvalidInput, match="nothing to change"):
-        catalog.edit_item(store, data_dir, "the-guide")
+        catalog.edit_item(store, "the-guide")
 
 
 def test_price_retire_restore(store: Store, item: Doc) -> None:
@@ -191,7 +191,7 @@ def test_description_files_must_be_utf8(files: Path) -> None:
 def test_titles_are_checked(store: Store, data_dir: Path, sample_pdf: Path) -> None:
     for title, message in (("   ", "empty"), ("x" * 201, "too long"), ("a\x1b[31mred", "control")):
         with pytest.raises(InvalidInput, match=message):
-            catalog.add_item(store, data_dir, sample_pdf, title=title, price_text="1", currency="usd")
+            catalog.add_item(store, sample_pdf, title=title, price_text="1", currency="usd")
     assert not (data_dir / "content").exists() and not (data_dir / "catalog.json").exists()
 
 
@@ -210,7 +210,7 @@ def test_racing_adds_of_one_title_keep_exactly_one(store: Store, data_dir: Path,
 
     def add(pdf: Path) -> str:
         try:
-            return catalog.add_item(store, data_dir, pdf, title="Same Title", price_text="1", currency="usd")[
+            return catalog.add_item(store, pdf, title="Same Title", price_text="1", currency="usd")[
                 "id"
             ]
         except Conflict:

@@ -62,10 +62,9 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     samples = demo.make_sample_pdfs(root / "samples")
     cafe = root / "Café – Résumé.pdf"
     shutil.copyfile(samples[1], cafe)
-    catalog.add_item(store, folder, cafe, title="Café notes", price_text="0", currency="usd", item_id=CAFE)
+    catalog.add_item(store, cafe, title="Café notes", price_text="0", currency="usd", item_id=CAFE)
     catalog.add_item(
         store,
-        folder,
         samples[2],
         title="Yen notes",
         price_text="500",
@@ -74,7 +73,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         description="Priced in yen.",
     )
     big = big_pdf(root / "big.pdf", BIG_SIZE)
-    catalog.add_item(store, folder, big, title="Big archive", price_text="0", currency="usd", item_id=BIG)
+    catalog.add_item(store, big, title="Big archive", price_text="0", currency="usd", item_id=BIG)
     catalog.retire(store, RETIRED)
     reader = accounts.sign_up(store, "reader@example.com", PASSWORD)
     owner = accounts.sign_up(store, "owner@example.com", PASSWORD)

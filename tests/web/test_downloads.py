@@ -108,7 +108,7 @@ def test_etag_changes_with_a_new_file_version_and_if_range_refuses_splicing(
     before = app.get(f"/content/{FREE}/download", headers={"Range": "bytes=0-99"}, status=206)
     old_etag = before.headers["ETag"]
     replacement = demo.make_sample_pdfs(tmp_path)[3]
-    catalog.edit_item(site.store, site.data_dir, FREE, pdf=replacement)
+    catalog.edit_item(site.store, FREE, pdf=replacement)
     new_data = site.content_bytes(FREE)
     assert site.item(FREE)["version"] == 2
     resumed = app.get(

@@ -48,7 +48,7 @@ def test_catalog_cache_follows_changes(site: Site, tmp_path: Path) -> None:
     catalog.retire(site.store, PAID)
     assert f'href="/content/{PAID}"' not in site.app.get("/").text
     pdf = demo.make_sample_pdfs(tmp_path)[0]
-    catalog.add_item(site.store, site.data_dir, pdf, title="Brand new", price_text="0", currency="usd")
+    catalog.add_item(site.store, pdf, title="Brand new", price_text="0", currency="usd")
     assert "Brand new" in site.app.get("/").text
 
 
@@ -70,7 +70,6 @@ def test_user_text_is_escaped(site: Site, tmp_path: Path) -> None:
     pdf = demo.make_sample_pdfs(tmp_path)[0]
     catalog.add_item(
         site.store,
-        site.data_dir,
         pdf,
         title="<script>alert(1)</script> & co",
         price_text="0",
