@@ -10,7 +10,8 @@ is one unit on one file.
   as the document id, so a leaked `accounts.json` opens no session and `session_user` is one
   dictionary lookup on a lock-free view. Sessions last `SESSION_LIFETIME` and are never written on
   ordinary requests; expired sessions, resets and throttle rows are pruned whenever the file is written.
-- Throttling: see `paidpdf.throttle` (5 failures per account, 20 per address, in 15 minutes).
+- Throttling: see `paidpdf.throttle` (growing delays per account, hard limits per client address,
+  sign-ups and reset mails limited per address and per target).
 
 Functions that depend on the time accept a keyword-only `now` so tests can move the clock.
 """
@@ -36,8 +37,7 @@ RESETS = "resets"
 
 SESSION_LIFETIME = timedelta(days=14)
 RESET_LIFETIME = timedelta(hours=1)
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
+MAX_PASSWORD_LENGTH = passwords.MAX_LENGTH
 #: Unused reset links a user may have at once; further requests within the hour send no more mail.
 MAX_OPEN_RESETS = 3
 
@@ -65,11 +65,6 @@ def _lenient_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput(f"the password is too long: use at most {MAX_PASSWORD_LENGTH} characters")
 
 
 def token_digest(token: str) -> str:
@@ -82,12 +77,22 @@ def _now(now: datetime | None) -> datetime:
 
 
 # -- users ---------------------------------------------------------------------------------------
-def sign_up(store: Store, email: str, password: str, *, now: datetime | None = None) -> Doc:
-    """Create an account. `Conflict` if the address (in any letter case) is taken."""
-    address = check_email_available(store, email)  # cheap early answer before the slow hash
-    check_password_rules(password)
-    password_hash = passwords.hash_password(password)
+def sign_up(
+    store: Store, email: str, password: str, *, remote_addr: str | None = None, now: datetime | None = None
+) -> Doc:
+    """Create an account. `Conflict` if the address (in any letter case) is taken.
+
+    A sign-up from the web passes `remote_addr`: it then counts against the per-address and
+    per-target-address limits (`throttle.signup_rules`) before anything slow happens."""
     moment = _now(now)
+    if remote_addr is not None:
+        rules = throttle.signup_rules(_lenient_email(email), remote_addr)
+        with store.unit(ACCOUNTS) as unit:
+            throttle.check(unit, rules, moment, "sign-ups")
+            throttle.record(unit, rules, moment)
+    address = check_email_available(store, email)  # cheap early answer before the slow hash
+    passwords.check_rules(password, address)
+    password_hash = passwords.hash_password(password)
     with store.unit(ACCOUNTS) as unit:
         if unit.find(USERS, "email", address):
             raise Conflict("an account with this email already exists")
@@ -164,23 +169,23 @@ def authenticate(
 
     Wrong email and wrong password give the same `InvalidInput` after the same amount of hashing; a
     disabled account is `AccessDenied` (only once the password was right); too many recent failures
-    for this account or address is `TooManyAttempts` (a `throttle.LoginThrottled` with `retry_after`).
+    for this account or address is `TooManyAttempts` (a `throttle.Throttled` with `retry_after`).
     """
     moment = _now(now)
     address = _lenient_email(email)
-    account_key = throttle.account_key(address)
-    address_key = throttle.address_key(remote_addr)
+    rules = throttle.login_rules(address, remote_addr)
+    account_key, address_key = rules[0].key, rules[1].key
     with store.unit(ACCOUNTS) as unit:
-        limits = [(account_key, throttle.ACCOUNT_LIMIT), (address_key, throttle.ADDRESS_LIMIT)]
-        throttle.check(unit, limits, moment)
-        nonce = throttle.record(unit, [account_key, address_key], moment)
+        throttle.check(unit, rules, moment)
+        nonce = throttle.record(unit, rules, moment)
         _prune(unit, moment)
         found = unit.find(USERS, "email", address)
     user = found[0] if found else None
     stored = user.get("password_hash") if user else None
     if len(password) > MAX_PASSWORD_LENGTH:  # no account has one; don't hash megabytes for nothing
         raise InvalidInput(WRONG_LOGIN)
-    if user is None or not passwords.verify_password(stored, password):
+    matches = passwords.verify_password(stored, password)  # a decoy hash when there is no such user
+    if user is None or not matches:
         raise InvalidInput(WRONG_LOGIN)
     upgraded = passwords.hash_password(password) if passwords.needs_rehash(str(stored)) else None
     with store.unit(ACCOUNTS) as unit:
@@ -212,11 +217,12 @@ def change_password(
     user = get_user(store, user_id)
     if user is None:
         raise NotFound(f"no user {user_id!r}")
-    check_password_rules(new)
-    key = throttle.account_key(user["email"])
+    passwords.check_rules(new, user["email"])
+    rule = throttle.login_rules(user["email"], None)[0]
+    key = rule.key
     with store.unit(ACCOUNTS) as unit:
-        throttle.check(unit, [(key, throttle.ACCOUNT_LIMIT)], moment)
-        throttle.record(unit, [key], moment)
+        throttle.check(unit, [rule], moment)
+        throttle.record(unit, [rule], moment)
     if not passwords.verify_password(user.get("password_hash"), old):
         raise InvalidInput("the current password is wrong")
     new_hash = passwords.hash_password(new)
@@ -297,20 +303,35 @@ def _end_sessions(unit: Unit, user_id: str, keep: str | None = None) -> int:
 
 # -- password reset ------------------------------------------------------------------------------
 def request_password_reset(
-    store: Store, mailer: Mailer, email: str, base_url: str, *, now: datetime | None = None
+    store: Store,
+    mailer: Mailer,
+    email: str,
+    base_url: str,
+    *,
+    remote_addr: str | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Mail a single-use reset link valid for `RESET_LIFETIME`.
 
-    Unknown or disabled addresses get nothing and the caller cannot tell (no user enumeration); the
-    same goes for a mail server failure, which is logged for the operator instead of shown.
+    Unknown or disabled addresses get nothing and the caller cannot tell (no user enumeration): both
+    cases do the same work, one unit on `accounts.json`, and the mail itself is handed to `mailer`
+    (the web's is a queue, so the answer never waits for it). A mail server failure is logged for the
+    operator instead of shown. From the web (`remote_addr` given) requests are also limited per client
+    address and per target address (`throttle.reset_rules`; `Throttled` when exceeded).
     """
     moment = _now(now)
-    user = find_user(store, email)
-    if user is None or user.get("disabled"):
-        return
+    address = _lenient_email(email)
     token = secrets.token_urlsafe(32)
     with store.unit(ACCOUNTS) as unit:
+        if remote_addr is not None:
+            rules = throttle.reset_rules(address, remote_addr)
+            throttle.check(unit, rules, moment, "reset requests")
+            throttle.record(unit, rules, moment)
         _prune(unit, moment)
+        found = unit.find(USERS, "email", address)
+        user = found[0] if found else None
+        if user is None or user.get("disabled"):
+            return
         if len(unit.find(RESETS, "user_id", user["id"])) >= MAX_OPEN_RESETS:  # expired ones just pruned
             log.warning("reset mail for %s not sent: %d links already open", user["email"], MAX_OPEN_RESETS)
             return
@@ -356,9 +377,11 @@ def reset_token_valid(store: Store, token: str, *, now: datetime | None = None) 
 def reset_password(store: Store, token: str, new_password: str, *, now: datetime | None = None) -> Doc:
     """Use a reset link: set the password, burn the link (and the user's other links), end ALL sessions."""
     moment = _now(now)
-    if _valid_reset(store, token, moment) is None:  # cheap refusal before the slow hash
+    valid = _valid_reset(store, token, moment)
+    if valid is None:  # cheap refusal before the slow hash
         raise InvalidInput(BAD_RESET)
-    check_password_rules(new_password)
+    owner = get_user(store, valid["user_id"])
+    passwords.check_rules(new_password, owner["email"] if owner else None)
     new_hash = passwords.hash_password(new_password)
     digest = token_digest(token)
     with store.unit(ACCOUNTS) as unit:

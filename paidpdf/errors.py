@@ -84,7 +84,7 @@ class TooManyAttempts(PaidPdfError):
 
 
 class PaymentMismatch(PaidPdfError):
-    """A Stripe object does not match the order it claims to pay: nothing is granted."""
+    """A Stripe event is not this shop's (other mode, a connected account): refused, nothing changes."""
 
     exit_code = 7
     http_status = 400

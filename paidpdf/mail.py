@@ -15,8 +15,10 @@ its path is logged on the `paidpdf.mail` logger.
 from __future__ import annotations
 
 import logging
+import queue
 import smtplib
 import ssl
+import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -171,6 +173,63 @@ class OutboxMailer:
         except OSError as exc:
             raise MailError(f"cannot write mail to {to} into {self.folder}: {exc.strerror}") from None
         log.warning("mail to %s written to %s", to, path)
+
+
+class QueuedMailer:
+    """Sends through another mailer from one background thread, so a web request never waits for (or
+    is timed by) the mail server: "reset mail sent" and "no such account" answer alike.
+
+    The thread starts with the first message (no import-time side effects) and is a daemon: a mail
+    still queued when the process ends is lost, and the reader asks again. A full queue (a mail
+    server that stopped answering) drops the message with an error in the log rather than letting
+    requests pile up behind it. `drain()` waits until everything queued was handed on (tests, shutdown).
+    """
+
+    def __init__(self, inner: Mailer, *, capacity: int = 1000) -> None:
+        self.inner = inner
+        self._queue: queue.Queue[tuple[str, str, str]] = queue.Queue(capacity)
+        self._start = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        return f"QueuedMailer({self.inner!r})"
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        build_message("check <check@localhost>", to, subject, body)  # header mistakes raise here, now
+        self._ensure_thread()
+        try:
+            self._queue.put_nowait((to, subject, body))
+        except queue.Full:
+            log.error("mail queue is full (is the mail server down?): mail to %s dropped", to)
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until every queued message was handed to the mail server; False on timeout."""
+        done = threading.Event()
+
+        def wait() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
+        return done.wait(timeout)
+
+    def _ensure_thread(self) -> None:
+        with self._start:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="paidpdf-mail", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            to, subject, body = self._queue.get()
+            try:
+                self.inner.send(to, subject, body)
+            except MailError as exc:
+                log.error("mail to %s failed: %s", to, exc.message)
+            except Exception:  # a bug must not kill the thread that sends every later mail
+                log.exception("mail to %s failed", to)
+            finally:
+                self._queue.task_done()
 
 
 def make_mailer(settings: Settings) -> Mailer:

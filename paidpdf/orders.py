@@ -19,6 +19,7 @@ imports stripe. Amounts are integer minor units.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,8 +27,10 @@ from typing import Any
 
 from paidpdf import accounts, library
 from paidpdf.clock import iso, new_id, now, now_iso, parse_iso
-from paidpdf.errors import Conflict, InvalidInput, NotFound
+from paidpdf.errors import Conflict, InvalidInput
 from paidpdf.store import Doc, Store, Unit, View
+
+log = logging.getLogger("paidpdf.orders")
 
 SALES = "sales"
 ORDERS = "orders"
@@ -375,15 +378,6 @@ def fail(
     return _session_transition(store, session, "failed", "delayed payment failed", source, event_id)
 
 
-def abandon(store: Store, order_id: str, user_id: str) -> Outcome:
-    """The buyer came back through the cancel URL: their pending order is marked abandoned."""
-    with store.unit(SALES) as unit:
-        order = unit.get(ORDERS, order_id)
-        if order is None or order["user_id"] != user_id:
-            raise NotFound(f"no order {order_id!r}")
-        return _close(unit, order, "abandoned", "buyer cancelled the checkout", "shop")
-
-
 def _session_transition(
     store: Store, session: Mapping[str, Any], status: str, why: str, source: str, event_id: str | None
 ) -> Outcome:
@@ -446,6 +440,14 @@ def record_refund(store: Store, order_id: str, refund: Mapping[str, Any], *, sou
 
 
 def _apply_charge_effect(unit: Unit, order: Doc, event_type: str, obj: Mapping[str, Any], source: str) -> Doc:
+    currency = obj.get("currency")
+    if isinstance(currency, str) and currency.lower() != order["currency"]:
+        why = (
+            f"{event_type} {obj.get('id')} is in {currency.lower()[:8]} but the order is in "
+            f"{order['currency']}: not applied, check it in Stripe"
+        )
+        log.warning("order %s flagged: %s", order["id"], why)
+        return _save(unit, order, "flagged", why, source, flag=why)
     if event_type == "charge.refunded" or event_type.startswith("refund."):
         return _apply_refund(unit, order, event_type, obj, source)
     if event_type == "charge.dispute.created":

@@ -7,6 +7,12 @@ selects a tiny (still argon2id) profile. It exists for test suites only and is l
 used (WARNING on `paidpdf.passwords`); anything else but `production` (the default) is a configuration
 error.
 
+Each hash holds 64 MiB while it runs, so a burst of sign-ups or logins could exhaust memory: every
+hash and verification waits for one of a few slots (`PAIDPDF_HASH_CONCURRENCY`, default: the number
+of CPUs, at most 8), so a burst queues instead. Passwords must also be worth hashing: not blank or
+invisible once normalised (NFKC), not the account's own email, not one of the 30,000 most common
+passwords (the list zxcvbn ships, compiled by Dropbox from leaked password corpora).
+
 Hashes remember their own parameters, so a hash made under one profile still verifies under another.
 `needs_rehash` only ever asks for an *upgrade*: a hash is rehashed when its parameters are weaker than
 the active profile's, never when they are stronger. So a production deployment started by mistake
@@ -19,15 +25,20 @@ import contextlib
 import functools
 import logging
 import os
+import threading
 import unicodedata
+from collections.abc import Iterator
 
 from argon2 import Parameters, PasswordHasher, Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
-from paidpdf.errors import ConfigError
+from paidpdf.errors import ConfigError, InvalidInput
 
 PROFILE_ENV = "PAIDPDF_ARGON2_PROFILE"
+CONCURRENCY_ENV = "PAIDPDF_HASH_CONCURRENCY"
+MIN_LENGTH = 8
+MAX_LENGTH = 1024
 
 #: argon2id, t=3, m=64 MiB, p=4: argon2-cffi's default and RFC 9106's second recommended option.
 PRODUCTION = RFC_9106_LOW_MEMORY
@@ -70,8 +81,31 @@ def _prepare(password: str) -> str:
     return unicodedata.normalize("NFC", password)
 
 
+@functools.cache
+def _slots(size: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(size)
+
+
+def concurrency() -> int:
+    """How many hashes may run at once in this process (each holds the profile's memory)."""
+    text = os.environ.get(CONCURRENCY_ENV, "").strip()
+    if not text:
+        return max(1, min(8, os.cpu_count() or 1))
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise ConfigError(f"{CONCURRENCY_ENV} must be a whole number from 1 to 64, got {text!r}")
+    return int(text)
+
+
+@contextlib.contextmanager
+def _slot() -> Iterator[None]:
+    """Wait for a free hashing slot: a burst of requests queues here instead of exhausting memory."""
+    with _slots(concurrency()):
+        yield
+
+
 def hash_password(password: str) -> str:
-    return hasher().hash(_prepare(password))
+    with _slot():
+        return hasher().hash(_prepare(password))
 
 
 @functools.cache
@@ -87,7 +121,8 @@ def verify_password(stored: str | None, password: str) -> bool:
         spend_decoy(password)
         return False
     try:
-        return h.verify(stored, _prepare(password))
+        with _slot():
+            return h.verify(stored, _prepare(password))
     except VerifyMismatchError:
         return False
     except (VerificationError, InvalidHashError):
@@ -97,8 +132,42 @@ def verify_password(stored: str | None, password: str) -> bool:
 
 def spend_decoy(password: str) -> None:
     """Verify against a fixed hash and throw the answer away: the cost of a real check, no result."""
-    with contextlib.suppress(VerificationError):
-        hasher().verify(_decoy(profile_name()), _prepare(password))
+    decoy = _decoy(profile_name())
+    with _slot(), contextlib.suppress(VerificationError):
+        hasher().verify(decoy, _prepare(password))
+
+
+# -- which passwords are acceptable ------------------------------------------------------------------
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords, lower-case (loaded on first use: it is a large module)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+
+
+def _visible(text: str) -> str:
+    """NFKC, then without whitespace and invisible characters (zero-width spaces, bidi marks, ...)."""
+    normal = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in normal if not c.isspace() and unicodedata.category(c)[0] not in ("C", "Z"))
+
+
+def check_rules(password: str, email: str | None = None) -> None:
+    """`InvalidInput` with a message for people unless `password` is acceptable for `email`'s account."""
+    if len(password) < MIN_LENGTH:
+        raise InvalidInput(f"the password is too short: use at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        raise InvalidInput(f"the password is too long: use at most {MAX_LENGTH} characters")
+    visible = _visible(password)
+    if not visible:
+        raise InvalidInput("the password is blank: it has no visible characters")
+    folded = unicodedata.normalize("NFKC", password).strip().casefold()
+    if email and folded in {email.strip().casefold(), email.strip().casefold().partition("@")[0]}:
+        raise InvalidInput("the password must not be your email address")
+    if folded in common_passwords() or visible.casefold() in common_passwords():
+        raise InvalidInput("this password is one of the most common ones and easy to guess: choose another")
+    if len(visible) < MIN_LENGTH // 2:
+        raise InvalidInput(f"the password needs at least {MIN_LENGTH // 2} visible characters")
 
 
 def needs_rehash(stored: str) -> bool:

@@ -8,7 +8,9 @@ stand-in, chosen only by `STRIPE_SECRET_KEY` / `STRIPE_API_BASE`) and maps every
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +21,13 @@ import stripe
 
 from paidpdf import catalog, library, orders
 from paidpdf.config import Settings
-from paidpdf.errors import InvalidInput, NotFound, PaymentProviderError, PaymentsNotConfigured
+from paidpdf.errors import (
+    InvalidInput,
+    NotFound,
+    PaymentMismatch,
+    PaymentProviderError,
+    PaymentsNotConfigured,
+)
 from paidpdf.store import Doc, Store
 
 log = logging.getLogger("paidpdf.payments")
@@ -219,33 +227,65 @@ def confirm_return(
 # -- events ---------------------------------------------------------------------------------------
 
 
-def verify_event(settings: Settings, payload: bytes, signature: str | None) -> dict[str, Any]:
-    """Check the Stripe-Signature of a raw webhook body; anything wrong is `InvalidInput` (→ 400)."""
+#: Seconds a webhook's signed timestamp may be away from our clock, in either direction (Stripe's default).
+WEBHOOK_TOLERANCE = 300
+
+
+def verify_event(
+    settings: Settings, payload: bytes, signature: str | None, *, now: float | None = None
+) -> dict[str, Any]:
+    """Check the Stripe-Signature of a raw webhook body; anything wrong is `InvalidInput` (→ 400).
+
+    The signature is checked before the body is parsed, and the body must then be a JSON object shaped
+    like an event: a correctly signed array or string is still refused. Stripe's check only refuses
+    timestamps older than the tolerance; one from the future beyond it is refused here too."""
     if settings.stripe_webhook_secret is None:
         raise PaymentsNotConfigured("STRIPE_WEBHOOK_SECRET is not set: webhooks cannot be verified")
     if not signature:
         raise InvalidInput("missing Stripe-Signature header")
+    moment = time.time() if now is None else now
     try:
         text = payload.decode("utf-8")
-        event = stripe.Webhook.construct_event(text, signature, settings.stripe_webhook_secret.reveal())
+        stripe.WebhookSignature.verify_header(
+            text, signature, settings.stripe_webhook_secret.reveal(), WEBHOOK_TOLERANCE
+        )
     except stripe.SignatureVerificationError:
         raise InvalidInput("bad webhook signature") from None
-    except (ValueError, UnicodeDecodeError):
+    except UnicodeDecodeError:
         raise InvalidInput("webhook payload is not a Stripe event") from None
-    data = as_dict(event)
-    if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
+    if _signed_at(signature) > moment + WEBHOOK_TOLERANCE:
+        raise InvalidInput("bad webhook signature: timestamp is in the future")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise InvalidInput("webhook payload is not a Stripe event") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("id", "type")):
         raise InvalidInput("webhook payload is not a Stripe event")
-    obj = (data.get("data") or {}).get("object")
-    if not isinstance(obj, Mapping):
+    body = data.get("data")
+    if not isinstance(body, dict) or not isinstance(body.get("object"), dict):
         raise InvalidInput("webhook event has no data.object")
     return data
 
 
+def _signed_at(signature: str) -> int:
+    """The `t=` of a header that already passed Stripe's check (so it holds one, and it is short)."""
+    for part in signature.split(","):
+        key, _, value = part.partition("=")
+        if key.strip() == "t" and value.strip().isdigit() and len(value.strip()) <= 20:
+            return int(value)
+    return 0
+
+
 def handle_event(store: Store, event: Any, *, livemode: bool) -> orders.Outcome:
-    """Apply one verified event, once: its id is recorded in the same unit as its effect."""
+    """Apply one verified event, once: its id is recorded in the same unit as its effect.
+
+    An event from the other mode than the secret key's (a live event on a test shop, or the reverse)
+    or for a connected account (`account` is set; this shop is no Connect platform) is refused with
+    `PaymentMismatch` before anything changes, and its id is not recorded."""
     data = as_dict(event)
     event_id = str(data["id"])
     kind = str(data["type"])
+    check_event_origin(data, livemode=livemode)
     obj = dict(data["data"]["object"])
     if kind in SESSION_EVENTS:
         return orders.fulfil(store, obj, livemode=livemode, source="webhook", event_id=event_id)
@@ -258,6 +298,19 @@ def handle_event(store: Store, event: Any, *, livemode: bool) -> orders.Outcome:
     fresh = orders.record_other_event(store, event_id, kind)
     log.info("stripe event %s of type %s not handled (%s)", event_id, kind, "new" if fresh else "repeat")
     return orders.Outcome("ignored", None, f"event type {kind} is not handled")
+
+
+def check_event_origin(event: Mapping[str, Any], *, livemode: bool) -> None:
+    """`PaymentMismatch` unless the event belongs to this shop's own Stripe account and mode."""
+    mode = event.get("livemode")
+    if not isinstance(mode, bool) or mode != livemode:
+        shop = "live" if livemode else "test"
+        raise PaymentMismatch(f"event {event.get('id')} is not from {shop} mode (livemode={mode!r}); refused")
+    if event.get("account"):
+        raise PaymentMismatch(
+            f"event {event.get('id')} is for the connected account {str(event['account'])[:64]!r}; "
+            "this shop is not a Connect platform; refused"
+        )
 
 
 # -- reconcile ------------------------------------------------------------------------------------
@@ -276,6 +329,7 @@ class ReconcileSummary:
     foreign: int = 0
     events: int = 0
     events_applied: int = 0
+    refused: int = 0
     actions: dict[str, int] = field(default_factory=dict)
 
 
@@ -342,7 +396,12 @@ def reconcile(
             progress(done, total)
     for done, event in enumerate(events, start=len(sessions) + 1):
         if not orders.event_seen(store.view(orders.SALES), str(event["id"])):
-            outcome = handle_event(store, event, livemode=mode)
+            try:
+                outcome = handle_event(store, event, livemode=mode)
+            except PaymentMismatch as exc:
+                log.warning("reconcile: %s", exc.message)
+                summary.refused += 1
+                continue
             if outcome.action not in ("duplicate", "ignored"):
                 summary.events_applied += 1
         if progress is not None:

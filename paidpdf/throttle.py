@@ -1,13 +1,24 @@
-"""Failed-login throttling, stored in `accounts.json` so every server thread and process shares it.
+"""Throttling of logins, sign-ups and reset requests, stored in `accounts.json` so every server thread
+and process shares it.
 
-Each throttled key (one account e-mail, one client address) has a row in the `throttle` table with
-the recent attempts as `[timestamp, nonce]` pairs. An attempt is recorded *before* the slow password
-check, inside the same locked unit that checked the limit, so a burst of parallel guesses cannot slip
-past the limit while the first ones are still hashing; a successful login then takes its attempt back.
+Each throttled key (an account e-mail, a client address, per purpose) has a row in the `throttle`
+table with its recent attempts as `[timestamp, nonce]` pairs. An attempt is recorded *before* the slow
+password check, inside the same locked unit that checked the limits, so a burst of parallel guesses
+cannot slip past a limit while the first ones are still hashing; a successful login then takes its
+attempt back.
 
-Keys are derived from the normalised e-mail (whether or not such an account exists, so the throttle
-does not reveal which accounts exist) and from the client address, IPv6 addresses grouped by their
-/64 network (one host usually owns a whole /64).
+Two kinds of rule:
+
+- a hard limit (`Rule(key, limit, window)`): at most `limit` attempts per `window`, for client
+  addresses (the attacker's own) and for sign-ups and reset mails per target address;
+- a growing delay (`Rule(..., backoff=True)`) for failed logins per account: the first
+  `FREE_FAILURES` cost nothing, then each further try must wait 2, 4, 8 ... seconds after the last
+  failure, never more than `MAX_DELAY`. So guessing is slow, but nobody can lock a reader out: after
+  any number of failures from anywhere, the owner waits at most `MAX_DELAY` seconds.
+
+Keys are derived from the normalised e-mail (whether or not such an account exists, so throttling does
+not reveal which accounts exist) and from the client address, IPv6 addresses grouped by their /64
+network (one host usually owns a whole /64).
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ import ipaddress
 import math
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from paidpdf.clock import iso, parse_iso
@@ -24,77 +36,131 @@ from paidpdf.store import Unit, View
 
 TABLE = "throttle"
 
-#: How far back failures count.
+#: How far back login failures count.
 WINDOW = timedelta(minutes=15)
-#: Failures per account within WINDOW before further attempts are refused.
-ACCOUNT_LIMIT = 5
+#: Failed logins per account that cost no delay.
+FREE_FAILURES = 3
+#: The longest a reader ever has to wait because of failures on their account.
+MAX_DELAY = timedelta(seconds=30)
 #: Failures per client address (IPv6: per /64) within WINDOW before further attempts are refused.
 ADDRESS_LIMIT = 20
+#: Sign-ups and reset requests: per client address and per target e-mail, per hour.
+HOURLY = timedelta(hours=1)
+SIGNUPS_PER_ADDRESS = 10
+RESETS_PER_ADDRESS = 10
+REQUESTS_PER_TARGET = 3
+#: Rows older than this are pruned (the longest window of any rule).
+LONGEST = max(WINDOW, HOURLY)
 
-Limit = tuple[str, int]
+
+@dataclass(frozen=True)
+class Rule:
+    """One throttled key: a hard `limit` per `window`, or (backoff) a growing delay after failures."""
+
+    key: str
+    limit: int
+    window: timedelta = WINDOW
+    backoff: bool = False
 
 
-class LoginThrottled(TooManyAttempts):
-    """Too many recent failures; `retry_after` is the number of seconds until the next try may work."""
+class Throttled(TooManyAttempts):
+    """Too many recent attempts; `retry_after` is the number of seconds until the next try may work."""
 
-    def __init__(self, retry_after: int) -> None:
-        minutes = max(1, math.ceil(retry_after / 60))
-        unit = "minute" if minutes == 1 else "minutes"
-        super().__init__(f"too many failed logins; try again in {minutes} {unit}")
+    def __init__(self, retry_after: int, what: str = "failed logins") -> None:
+        super().__init__(f"too many {what}; try again in {_shown_wait(retry_after)}")
         self.retry_after = retry_after
+
+
+def _shown_wait(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minutes"
 
 
 def account_key(email: str) -> str:
     return f"account:{email.strip().lower()[:320]}"  # no address is longer; bounded row ids
 
 
-def address_key(remote_addr: str | None) -> str:
+def address_key(remote_addr: str | None, purpose: str = "address") -> str:
     text = (remote_addr or "").strip()
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
-        return f"address:{text[:100] or 'unknown'}"
+        return f"{purpose}:{text[:100] or 'unknown'}"
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
-            return f"address:{address.ipv4_mapped}"
-        return f"address:{ipaddress.IPv6Network((address, 64), strict=False)}"
-    return f"address:{address}"
+            return f"{purpose}:{address.ipv4_mapped}"
+        return f"{purpose}:{ipaddress.IPv6Network((address, 64), strict=False)}"
+    return f"{purpose}:{address}"
 
 
-def _recent(view: View, key: str, now: datetime) -> list[datetime]:
-    row = view.get(TABLE, key)
+def login_rules(email: str, remote_addr: str | None) -> list[Rule]:
+    """Failed logins: a growing delay per account, a hard limit per client address."""
+    return [
+        Rule(account_key(email), FREE_FAILURES, backoff=True),
+        Rule(address_key(remote_addr), ADDRESS_LIMIT),
+    ]
+
+
+def signup_rules(email: str, remote_addr: str | None) -> list[Rule]:
+    return [
+        Rule(address_key(remote_addr, "signup-address"), SIGNUPS_PER_ADDRESS, HOURLY),
+        Rule(f"signup-email:{email.strip().lower()[:320]}", REQUESTS_PER_TARGET, HOURLY),
+    ]
+
+
+def reset_rules(email: str, remote_addr: str | None) -> list[Rule]:
+    return [
+        Rule(address_key(remote_addr, "reset-address"), RESETS_PER_ADDRESS, HOURLY),
+        Rule(f"reset-email:{email.strip().lower()[:320]}", REQUESTS_PER_TARGET, HOURLY),
+    ]
+
+
+def _recent(view: View, rule: Rule, now: datetime) -> list[datetime]:
+    row = view.get(TABLE, rule.key)
     if row is None:
         return []
-    since = now - WINDOW
+    since = now - rule.window
     moments = sorted(parse_iso(at) for at, _nonce in row.get("attempts", []))
     return [m for m in moments if m > since]
 
 
-def retry_after(view: View, limits: Iterable[Limit], now: datetime) -> int:
-    """Seconds until every key in `limits` is under its limit again; 0 when an attempt is allowed."""
+def delay_after(failures: int) -> timedelta:
+    """How long after the last failure the next try waits, given `failures` recent ones."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    return min(MAX_DELAY, timedelta(seconds=2 ** (failures - FREE_FAILURES + 1)))
+
+
+def retry_after(view: View, rules: Iterable[Rule], now: datetime) -> int:
+    """Seconds until every rule allows another attempt; 0 when an attempt is allowed now."""
     wait = 0.0
-    for key, limit in limits:
-        recent = _recent(view, key, now)
-        if len(recent) >= limit:
-            frees_at = recent[len(recent) - limit] + WINDOW
+    for rule in rules:
+        recent = _recent(view, rule, now)
+        if rule.backoff:
+            if recent:
+                wait = max(wait, (recent[-1] + delay_after(len(recent)) - now).total_seconds())
+        elif len(recent) >= rule.limit:
+            frees_at = recent[len(recent) - rule.limit] + rule.window
             wait = max(wait, (frees_at - now).total_seconds())
     return max(0, math.ceil(wait))
 
 
-def check(view: View, limits: Sequence[Limit], now: datetime) -> None:
-    wait = retry_after(view, limits, now)
+def check(view: View, rules: Sequence[Rule], now: datetime, what: str = "failed logins") -> None:
+    wait = retry_after(view, rules, now)
     if wait > 0:
-        raise LoginThrottled(wait)
+        raise Throttled(wait, what)
 
 
-def record(unit: Unit, keys: Iterable[str], now: datetime) -> str:
-    """Count one attempt against every key; returns the nonce that `take_back` uses to undo it."""
+def record(unit: Unit, rules: Iterable[Rule], now: datetime) -> str:
+    """Count one attempt against every rule's key; returns the nonce that `take_back` uses to undo it."""
     nonce = secrets.token_hex(6)
-    since = now - WINDOW
-    for key in keys:
-        row = unit.get(TABLE, key)
+    for rule in rules:
+        row = unit.get(TABLE, rule.key)
+        since = now - rule.window
         kept = [a for a in (row or {}).get("attempts", []) if parse_iso(a[0]) > since]
-        unit.put(TABLE, {"id": key, "attempts": [*kept, [iso(now), nonce]], "updated_at": iso(now)})
+        unit.put(TABLE, {"id": rule.key, "attempts": [*kept, [iso(now), nonce]], "updated_at": iso(now)})
     return nonce
 
 
@@ -116,7 +182,7 @@ def clear(unit: Unit, key: str) -> None:
 
 
 def prune(unit: Unit, now: datetime) -> None:
-    """Drop rows whose every attempt is older than the window (called opportunistically on writes)."""
-    cutoff = iso(now - WINDOW)
+    """Drop rows whose every attempt is older than the longest window (rides along with writes)."""
+    cutoff = iso(now - LONGEST)
     for row in unit.where(TABLE, lambda r: all(a[0] <= cutoff for a in r.get("attempts", []))):
         unit.delete(TABLE, row["id"])

@@ -54,10 +54,12 @@ class DemoPayments:
 def demo_payments(settings: Settings, store: Store) -> Iterator[DemoPayments]:
     """Start the stand-in on 127.0.0.1 (a free port) and yield the shop settings that use it."""
     secret = new_webhook_secret()
-    stand_in = start_in_thread(host="127.0.0.1", port=0, webhook_secret=secret, async_delay=5.0)
+    key = "sk_test_demo_" + secrets.token_hex(12)
+    # The stand-in accepts this run's key only: nothing else on the machine can drive it.
+    stand_in = start_in_thread(host="127.0.0.1", port=0, webhook_secret=secret, async_delay=5.0, api_key=key)
     try:
         wired = settings.replace(
-            stripe_secret_key=Secret("sk_test_demo_" + secrets.token_hex(12)),
+            stripe_secret_key=Secret(key),
             stripe_webhook_secret=Secret(secret),
             stripe_api_base=stand_in.url,
         )

@@ -202,6 +202,7 @@ def reconcile_cmd(
             ("flagged (mismatch)", summary.flagged),
             ("not from this shop", summary.foreign),
             (f"refund/dispute events applied (of {summary.events})", summary.events_applied),
+            ("events refused (other mode or account)", summary.refused),
         ],
     )
 

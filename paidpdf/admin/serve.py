@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import logging
+import resource
 import socket
 import sys
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any, TypedDict, Unpack
 import typer
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ErrorTask
 
 from paidpdf import payments
 from paidpdf.admin.context import state
@@ -26,8 +28,16 @@ from paidpdf.errors import AddressInUse, ConfigError, InvalidInput
 from paidpdf.store import Store
 from paidpdf.web import create_app, security
 from paidpdf.web.app import MAX_BODY
+from paidpdf.web.security import SECURITY_HEADERS
+
+#: Request line plus headers; a browser sends a few KB (waitress's default is 256 KB).
+MAX_HEADER = 64 * 1024
 
 DEFAULT_THREADS = 8
+#: Open connections waitress keeps (its default, 100, lets 100 idle sockets take the site offline).
+DEFAULT_CONNECTION_LIMIT = 1000
+#: Seconds a connection may stay silent before it is closed (waitress's default is 120).
+DEFAULT_IDLE_TIMEOUT = 30
 #: Bytes waitress reads from a file per send() (see `_BoundedSendChannel`).
 SEND_CHUNK = 256 * 1024
 DEFAULT_BASE_URL = Settings().base_url
@@ -43,6 +53,8 @@ class ServerOptions(TypedDict, total=False):
     threads: int
     store: Store | None
     trusted_proxy: str | None
+    connection_limit: int
+    idle_timeout: int
 
 
 def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
@@ -59,8 +71,16 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
         "threads": options.get("threads", DEFAULT_THREADS),
         "ident": "paidpdf",
         "max_request_body_size": MAX_BODY,
+        "max_request_header_size": MAX_HEADER,
         "expose_tracebacks": False,
         "clear_untrusted_proxy_headers": True,
+        # Idle and slow (slowloris) clients cost a socket each, never a worker thread: waitress only
+        # hands complete requests to the threads. So allow many sockets, close silent ones sooner,
+        # and poll() instead of select() (select() cannot watch more than 1,024 descriptors).
+        "connection_limit": options.get("connection_limit", DEFAULT_CONNECTION_LIMIT),
+        "channel_timeout": options.get("idle_timeout", DEFAULT_IDLE_TIMEOUT),
+        "cleanup_interval": max(1, min(30, options.get("idle_timeout", DEFAULT_IDLE_TIMEOUT) // 2)),
+        "asyncore_use_poll": True,
     }
     if trusted_proxy:
         waitress_options["trusted_proxy"] = trusted_proxy
@@ -79,6 +99,7 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
         if exc.errno == errno.EADDRINUSE:
             raise AddressInUse(f"cannot listen on {where}: address already in use (try --port)") from None
         raise ConfigError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+    raise_file_limit(waitress_options["connection_limit"] + 64)
     for listener in [server, *getattr(server, "map", {}).values()]:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = _BoundedSendChannel
@@ -112,10 +133,33 @@ def _shown_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
+def raise_file_limit(wanted: int) -> None:
+    """Lift this process's soft open-files limit towards `wanted` (each connection is a descriptor;
+    a soft limit of 1,024 would refuse connections long before `connection_limit`)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (OSError, ValueError):
+            log.warning("cannot raise the open-files limit to %d (it stays %d)", target, soft)
+
+
+class _SecureErrorTask(ErrorTask):  # type: ignore[misc]
+    """waitress answers malformed or oversized requests (400, 413, 431) itself, without the app:
+    give those answers the same security headers as every page."""
+
+    def execute(self) -> None:
+        self.response_headers.extend(SECURITY_HEADERS)
+        super().execute()
+
+
 class _BoundedSendChannel(HTTPChannel):  # type: ignore[misc]
     """waitress reads `SO_SNDBUF` bytes of a file per send(); with kernel autotuning that is 4 MB per
     connection, so 8 parallel downloads cost 60+ MB of RSS. Reading at most 256 KiB keeps memory flat
     (measured in bench/web.py) and leaves the kernel's buffer autotuning, and so WAN speed, alone."""
+
+    error_task_class = _SecureErrorTask
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -176,14 +220,31 @@ def serve_cmd(
     trusted_proxy: str | None = typer.Option(
         None, "--trusted-proxy", metavar="IP", help="Your reverse proxy's address; its X-Forwarded-* count."
     ),
+    connection_limit: int = typer.Option(
+        DEFAULT_CONNECTION_LIMIT, "--connection-limit", min=10, max=100_000, help="Most open connections."
+    ),
+    idle_timeout: int = typer.Option(
+        DEFAULT_IDLE_TIMEOUT, "--idle-timeout", min=1, max=3600, help="Seconds a silent connection stays."
+    ),
 ) -> None:
     """Run the reader site on waitress (needs PAIDPDF_SECRET_KEY unless on loopback).
 
-    Example: paidpdf serve --host 127.0.0.1 --port 8080 --threads 8
+    Put a buffering reverse proxy (nginx, Caddy) with TLS in front of it on a public address.
+
+    Example: paidpdf serve --host 127.0.0.1 --port 8080 --threads 8 --connection-limit 2000
     """
     cli = state(ctx)
     store = cli.creating_store  # a new shop's first run creates its data folder
-    run_site(cli.settings, host=host, port=port, threads=threads, store=store, trusted_proxy=trusted_proxy)
+    run_site(
+        cli.settings,
+        host=host,
+        port=port,
+        threads=threads,
+        store=store,
+        trusted_proxy=trusted_proxy,
+        connection_limit=connection_limit,
+        idle_timeout=idle_timeout,
+    )
 
 
 def command() -> TopCommand:

@@ -1,7 +1,9 @@
 """`paidpdf stripe-local`: run the local Stripe stand-in in the foreground (for the demo and by hand).
 
 The webhook secret comes from STRIPE_WEBHOOK_SECRET like the shop's; when it is unset a fresh `whsec_...`
-is generated and printed once, with the line to export so the shop verifies the same signatures.
+is generated and printed once, with the line to export so the shop verifies the same signatures. When
+STRIPE_SECRET_KEY is set (a test key), only that key is accepted; requests must name the stand-in's own
+address in their Host header (no DNS rebinding from a web page).
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ def stripe_local_cmd(
     for name, value in (("--webhook-url", webhook_url), ("--public-url", public_url)):
         if value is not None and not value.startswith(("http://", "https://")):
             raise InvalidInput(f"{name} must start with http:// or https://, got {value!r}")
+    api_key = os.environ.get("STRIPE_SECRET_KEY", "").strip() or None
+    if api_key is not None and not api_key.startswith(("sk_test_", "rk_test_")):
+        raise InvalidInput("STRIPE_SECRET_KEY must be a test key (sk_test_...) for the local stand-in")
     secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip()
     generated = not secret
     if generated:
@@ -61,6 +66,7 @@ def stripe_local_cmd(
         max_attempts=max_attempts,
         async_delay=async_delay,
         state_path=state_file,
+        api_key=api_key,
     )
     try:
         server = StripeLocal(config, host, port)
@@ -70,7 +76,8 @@ def stripe_local_cmd(
         raise InvalidInput(str(exc)) from None
     out = console()
     out.print(f"[bold]Local Stripe stand-in[/] listening on {server.url}")
-    out.print(f"  API base:  STRIPE_API_BASE={server.url}   (any sk_test_... key works)")
+    keys = "only STRIPE_SECRET_KEY's key works" if api_key else "any sk_test_... key works"
+    out.print(f"  API base:  STRIPE_API_BASE={server.url}   ({keys})")
     out.print(f"  Webhooks:  {webhook_url or '(none: events are only stored; see GET /v1/events)'}")
     out.print(f"  Controls:  {server.url}/_local")
     if generated:

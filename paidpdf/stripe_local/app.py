@@ -67,6 +67,18 @@ def create_app(config: Config, standin: StandIn | None = None) -> bottle.Bottle:
     app = bottle.Bottle()
     app.config["stripe_local.standin"] = core
 
+    @app.hook("before_request")
+    def own_host_only() -> None:
+        """Refuse a request whose Host is not this stand-in's own address: a web page the demo's user
+        opens could otherwise drive it through DNS rebinding (`evil.example` resolving to 127.0.0.1)."""
+        allowed = _own_hosts(core.public_url) | _own_hosts(core.bound_url)
+        if allowed and (bottle.request.get_header("Host") or "").lower() not in allowed:
+            raise bottle.HTTPResponse(
+                json.dumps({"error": {"type": "invalid_request_error", "message": "unknown Host"}}),
+                status=421,
+                headers={"Content-Type": "application/json"},
+            )
+
     def api(method: str, path: str) -> Callable[[Handler], Handler]:
         """Register a Stripe API route: auth, params, idempotency (POST), JSON, Stripe errors."""
 
@@ -354,6 +366,19 @@ def _json_answer(answer: Callable[[], Any]) -> str:
     except ApiError as exc:
         bottle.response.status = exc.status
         return json.dumps(exc.body(), indent=2)
+
+
+def _own_hosts(public_url: str) -> set[str]:
+    """The Host values that name this stand-in: its public URL's, and the same port on the other
+    loopback spellings when that URL is on loopback. Empty (no check) before a server has bound."""
+    parts = urlsplit(public_url)
+    if not parts.netloc:
+        return set()
+    hosts = {parts.netloc.lower()}
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if (parts.hostname or "") in ("127.0.0.1", "localhost", "::1"):
+        hosts |= {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
+    return hosts
 
 
 def _authenticate(header: str | None, expected: str | None) -> str:

@@ -51,6 +51,7 @@ class StripeLocal:
         bound_host = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"
         self.url = f"http://{bound_host}:{self._server.server_port}"
         self.port = self._server.server_port
+        self.state.bound_url = self.url
         if not config.public_url:
             self.state.public_url = self.url
         self._thread: threading.Thread | None = None

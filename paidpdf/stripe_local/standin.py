@@ -81,6 +81,8 @@ class StandIn:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.public_url = config.public_url.rstrip("/")
+        #: The address the server bound (set by `StripeLocal`); requests must name it or `public_url`.
+        self.bound_url = ""
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self.scheduler = Scheduler(config.delivery_workers)

@@ -32,7 +32,9 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
         web.check_csrf()
         email = web.form("email", limit=320)
         try:
-            user = accounts.sign_up(web.store, email, web.form("password", limit=2048))
+            user = accounts.sign_up(
+                web.store, email, web.form("password", limit=2048), remote_addr=web.remote_addr()
+            )
         except (InvalidInput, Conflict) as exc:
             return web.render("signup.html", status=exc.http_status, error=exc.message, email=email,
                               next=next_target())
@@ -78,7 +80,9 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
     def forgot() -> None:
         web.check_csrf()
         email = web.form("email", limit=320)
-        accounts.request_password_reset(web.store, web.mailer, email, web.settings.base_url)
+        accounts.request_password_reset(
+            web.store, web.mailer, email, web.settings.base_url, remote_addr=web.remote_addr()
+        )
         web.flash("reset_sent")  # the same answer whether or not the address has an account
         web.redirect_local("/login", "/login")
 

@@ -14,7 +14,7 @@ from typing import Any
 import bottle
 
 from paidpdf.config import Settings
-from paidpdf.mail import Mailer, make_mailer
+from paidpdf.mail import Mailer, QueuedMailer, make_mailer
 from paidpdf.store import Store
 from paidpdf.web import account, checkout, downloads, errors, pages, security, webhook
 from paidpdf.web.context import WebContext, make_templates, static_version
@@ -29,12 +29,13 @@ class ReaderApp(bottle.Bottle):
     """Bottle with security headers on every response and a request body limit."""
 
     web: WebContext
+    security_headers: tuple[tuple[str, str], ...] = security.SECURITY_HEADERS
     too_large_page: bytes = b"413 Request body too large\n"
 
     def wsgi(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             present = {name.lower() for name, _ in headers}
-            headers = list(headers) + [h for h in security.SECURITY_HEADERS if h[0].lower() not in present]
+            headers = list(headers) + [h for h in self.security_headers if h[0].lower() not in present]
             if exc_info is not None:
                 return start_response(status, headers, exc_info)
             return start_response(status, headers)
@@ -67,7 +68,7 @@ def create_app(
     web = WebContext(
         settings=settings,
         store=store if store is not None else Store(settings.data_dir),
-        mailer=mailer if mailer is not None else make_mailer(settings),
+        mailer=QueuedMailer(mailer if mailer is not None else make_mailer(settings)),
         templates=make_templates(),
         secret_key=key,
         stripe_client=stripe_client,
@@ -77,6 +78,7 @@ def create_app(
     app.config["catchall"] = True  # exceptions become the 500 page, never a traceback
     app.config["json.disable"] = True
     app.web = web
+    app.security_headers = security.security_headers(settings)
     errors.install(app, web)
     for area in (pages, account, downloads, checkout, webhook):
         area.install(app, web)

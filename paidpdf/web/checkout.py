@@ -46,8 +46,8 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
             web.store, client(), web.settings, user=user, content_id=shelf.item["id"]
         )
         if started.kind != "redirect":  # free or already owned: no checkout, back to the item
-            return bottle.redirect(item_url(started.item["id"]), 303)
-        return bottle.redirect(started.url, 303)
+            web.redirect(item_url(started.item["id"]))
+        web.redirect(started.url)
 
     @app.get("/checkout/success")
     def success() -> Any:
@@ -80,15 +80,13 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
 
     @app.get("/checkout/cancel")
     def cancel() -> Any:
+        """Read-only, like every GET (a cross-site link must not change an order): the pending order
+        simply expires with its Checkout Session, and a payment that still arrives is fulfilled."""
         user = web.require_user()
         order_id = bottle.request.query.getunicode("order") or ""
-        order = None
-        try:
-            order = orders.abandon(web.store, order_id, user["id"]).order
-        except NotFound:
-            order = None
-        item = item_of(order)
-        return web.render("checkout_cancel.html", item=item, order=order)
+        found = web.store.view(orders.SALES).get(orders.ORDERS, order_id) if order_id else None
+        order = found if found is not None and found["user_id"] == user["id"] else None
+        return web.render("checkout_cancel.html", item=item_of(order), order=order)
 
 
 def item_url(content_id: str) -> str:

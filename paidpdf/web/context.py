@@ -96,6 +96,15 @@ class WebContext:
     def secure_cookies(self) -> bool:
         return security.base_is_https(self.settings)
 
+    def cookie_name(self, name: str) -> str:
+        """`__Host-<name>` behind https: such a cookie can only be set by this host over TLS with
+        Path=/ (no sibling subdomain or plain-http attacker can plant one)."""
+        return f"__Host-{name}" if self.secure_cookies else name
+
+    def get_cookie(self, name: str) -> str | None:
+        value = request.get_cookie(self.cookie_name(name))
+        return str(value) if value else None
+
     def set_cookie(self, name: str, value: str, max_age: int | None = None) -> None:
         """Every cookie the site sets: HttpOnly, SameSite=Lax, Path=/, Secure behind https."""
         options: dict[str, Any] = {"path": "/", "httponly": True, "samesite": "lax"}
@@ -103,14 +112,14 @@ class WebContext:
             options["secure"] = True
         if max_age is not None:
             options["max_age"] = max_age
-        response.set_cookie(name, value, **options)
+        response.set_cookie(self.cookie_name(name), value, **options)
 
     def clear_cookie(self, name: str) -> None:
         self.set_cookie(name, "", max_age=0)
 
     # -- sessions ------------------------------------------------------------------------------
     def session_token(self) -> str | None:
-        return request.get_cookie(security.SESSION_COOKIE) or None
+        return self.get_cookie(security.SESSION_COOKIE)
 
     def current_user(self) -> Doc | None:
         """The logged-in reader (from the session cookie), looked up once per request."""
@@ -128,8 +137,19 @@ class WebContext:
 
     def redirect_to_login(self) -> NoReturn:
         here = request.path + (f"?{request.query_string}" if request.query_string else "")
-        bottle.redirect("/login?next=" + quote(here, safe="/"), 302)
-        raise AssertionError("unreachable")  # pragma: no cover
+        self.redirect("/login?next=" + quote(here, safe="/"), 302)
+
+    def redirect(self, target: str, status: int = 303) -> NoReturn:
+        """Redirect to a path of this site, sent as that relative path (RFC 9110 allows it; Bottle's
+        own redirect would make it absolute from the request's Host header, which a client chooses),
+        or to an absolute URL we built ourselves (Stripe's checkout page). Cookies set so far on this
+        response are kept."""
+        location = target
+        answer: bottle.HTTPResponse = response.copy(cls=bottle.HTTPResponse)
+        answer.status = status
+        answer.body = ""
+        answer.set_header("Location", location)
+        raise answer
 
     def start_session(self, user: Doc) -> None:
         token = accounts.open_session(self.store, user["id"])
@@ -150,9 +170,11 @@ class WebContext:
         if _ANON_KEY in request.environ:
             found: str = request.environ[_ANON_KEY]
             return found
-        value = request.get_cookie(security.ANON_COOKIE)
-        if (not value or len(value) > 100) and create:
-            value = security.new_anonymous_binding()
+        value = self.get_cookie(security.ANON_COOKIE)
+        if value and not security.anonymous_binding_valid(self.secret_key, value):
+            value = None  # not one we issued (planted by someone): worthless
+        if not value and create:
+            value = security.new_anonymous_binding(self.secret_key)
             self.set_cookie(security.ANON_COOKIE, value)
         if value:
             request.environ[_ANON_KEY] = value
@@ -187,7 +209,7 @@ class WebContext:
             self.set_cookie(security.FLASH_COOKIE, key, 60)
 
     def _take_flash(self) -> str | None:
-        key = request.get_cookie(security.FLASH_COOKIE)
+        key = self.get_cookie(security.FLASH_COOKIE)
         if not key:
             return None
         self.clear_cookie(security.FLASH_COOKIE)
@@ -195,8 +217,7 @@ class WebContext:
 
     def redirect_local(self, next_url: str | None, default: str = "/") -> NoReturn:
         """303 to `next_url` when it is a path on this site, else to `default`."""
-        bottle.redirect(security.safe_next(next_url, default), 303)
-        raise AssertionError("unreachable")  # pragma: no cover
+        self.redirect(security.safe_next(next_url, default), 303)
 
     def render(self, name: str, status: int = 200, **values: Any) -> str:
         """Render a page with the values every template may use (user, csrf_token, flash, ...)."""

@@ -14,7 +14,7 @@ import bottle
 from bottle import request, response
 
 from paidpdf.errors import AuthRequired, PaidPdfError, PaymentsNotConfigured
-from paidpdf.throttle import LoginThrottled
+from paidpdf.throttle import Throttled
 from paidpdf.web.context import Handler, WebContext
 
 log = logging.getLogger("paidpdf.web")
@@ -70,7 +70,7 @@ def map_domain_errors(web: WebContext) -> Any:
                 return callback(*args, **kwargs)
             except AuthRequired:
                 web.redirect_to_login()
-            except LoginThrottled as exc:
+            except Throttled as exc:
                 response.set_header("Retry-After", str(exc.retry_after))
                 return error_page(web, exc.http_status, exc.message)
             except PaidPdfError as exc:

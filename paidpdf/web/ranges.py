@@ -44,6 +44,16 @@ def etag_for(sha256: str, version: int) -> str:
     return f'"{sha256[:32]}-v{int(version)}"'
 
 
+#: Digits beyond this name a byte no file has (10**18 bytes is an exabyte); never handed to `int()`,
+#: whose digit limit (4,300) would otherwise turn a long header into a 500.
+MAX_DIGITS = 18
+
+
+def _position(digits: str) -> int:
+    """A byte position from the header; absurdly long numbers saturate instead of being parsed."""
+    return int(digits) if len(digits.lstrip("0")) <= MAX_DIGITS else 10**MAX_DIGITS
+
+
 def parse_range(header: str | None, size: int) -> ByteRange | None:
     """The single range to serve, None for the whole file, or `Unsatisfiable`."""
     if not header:
@@ -61,16 +71,16 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     if not first and not last:
         return None
     if not first:  # suffix: the last n bytes
-        suffix = int(last)
+        suffix = _position(last)
         if suffix == 0 or size == 0:
             raise Unsatisfiable
         return ByteRange(max(0, size - suffix), size - 1)
-    start = int(first)
-    if last and int(last) < start:
+    start = _position(first)
+    if last and _position(last) < start:
         return None  # syntactically invalid: ignore the header
     if start >= size:
         raise Unsatisfiable
-    end = min(int(last), size - 1) if last else size - 1
+    end = min(_position(last), size - 1) if last else size - 1
     return ByteRange(start, end)
 
 
@@ -106,9 +116,17 @@ def _ascii_fallback(name: str) -> str:
     return text
 
 
+def _filename_char(c: str) -> bool:
+    """Printable and harmless in a saved file name: no path separators, no control or format
+    characters (bidi overrides such as U+202E would make "fdp.exe" show as "exe.pdf"), no line or
+    paragraph separators, no unassigned or private-use code points."""
+    category = unicodedata.category(c)
+    return c not in "/\\" and not category.startswith("C") and category not in ("Zl", "Zp")
+
+
 def content_disposition(filename: str, fallback_ext: str = ".pdf") -> str:
     """`attachment` with an ASCII `filename=` for old clients and RFC 5987 `filename*` for the rest."""
-    name = "".join(c for c in filename if ord(c) >= 32 and c not in "/\\\x7f").strip()
+    name = "".join(c for c in filename if _filename_char(c)).strip()
     name = name or f"download{fallback_ext}"
     plain = _ascii_fallback(name)
     header = f'attachment; filename="{plain}"'

@@ -5,8 +5,11 @@
   whose public URL is on loopback may run without one: a key is then generated once into
   `<data>/.secret_key` (mode 0600) so tokens survive restarts.
 - CSRF tokens are `HMAC(key, "csrf:" + binding)` where the binding is the session token for a logged-in
-  reader, or a random pre-session cookie for anonymous forms (sign up, log in, forgot password). A form
-  posted from another site carries neither the cookie-bound token nor (SameSite=Lax) the cookie.
+  reader, or a random pre-session cookie for anonymous forms (sign up, log in, forgot password). That
+  cookie is itself signed (`nonce.HMAC(key, "anon:" + nonce)`), so a value a client chose or planted
+  is refused. A form posted from another site carries neither the cookie-bound token nor (SameSite=Lax)
+  the cookie. Behind https every cookie is named `__Host-...`, which browsers only accept from this
+  very host over TLS, so a sibling subdomain cannot plant one.
 """
 
 from __future__ import annotations
@@ -31,19 +34,37 @@ ANON_COOKIE = "paidpdf_csrf"
 FLASH_COOKIE = "paidpdf_flash"
 CSRF_FIELD = "csrf_token"
 
-#: Sent with every response, error pages and files included.
+#: Where Stripe hosts Checkout: the Buy form's POST is answered by a redirect there, and browsers apply
+#: `form-action` to that redirect too.
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+#: Sent with every response, error pages and files included (`security_headers` adds the checkout
+#: origins to `form-action` for the site itself).
 SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
-    (
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-    ),
+    ("Content-Security-Policy", _CSP),
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "same-origin"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
 )
+
+def security_headers(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The site's headers: forms may post here and to the checkout page (Stripe's, or the local
+    stand-in's when `STRIPE_API_BASE` points there), nowhere else."""
+    targets = [STRIPE_CHECKOUT_ORIGIN]
+    if settings.stripe_api_base:
+        parts = urlsplit(settings.stripe_api_base)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            targets.append(f"{parts.scheme}://{parts.netloc}")
+    csp = _CSP.replace("form-action 'self'", "form-action 'self' " + " ".join(targets))
+    return (("Content-Security-Policy", csp), *SECURITY_HEADERS[1:])
+
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
@@ -132,8 +153,21 @@ def csrf_valid(key: bytes, binding: str | None, submitted: str | None) -> bool:
     return hmac.compare_digest(csrf_token(key, binding), submitted)
 
 
-def new_anonymous_binding() -> str:
-    return secrets.token_urlsafe(24)
+def new_anonymous_binding(key: bytes) -> str:
+    """A pre-session cookie value the server signs, so one a client made up is refused."""
+    nonce = secrets.token_urlsafe(24)
+    return f"{nonce}.{_anonymous_mac(key, nonce)}"
+
+
+def anonymous_binding_valid(key: bytes, value: str) -> bool:
+    nonce, dot, mac = value.partition(".")
+    if not dot or len(value) > 100:
+        return False
+    return hmac.compare_digest(_anonymous_mac(key, nonce), mac)
+
+
+def _anonymous_mac(key: bytes, nonce: str) -> str:
+    return hmac.new(key, b"anon:" + nonce.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
 
 
 # -- redirects -------------------------------------------------------------------------------------

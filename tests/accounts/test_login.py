@@ -1,7 +1,8 @@
-"""Login: right and wrong passwords, disabled accounts, and throttling per account and per address."""
+"""Login: right and wrong passwords, disabled accounts, growing delays per account, limits per address."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -50,29 +51,35 @@ def test_disabled_account_is_refused_only_with_the_right_password(store: Store, 
     assert accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")["id"] == reader["id"]
 
 
-def test_five_failures_lock_the_account_from_every_address(store: Store, reader: Doc) -> None:
-    for i in range(throttle.ACCOUNT_LIMIT):
-        _fail(store, addr=f"198.51.100.{i}")
-    with pytest.raises(TooManyAttempts, match=r"too many failed logins; try again in 15 minutes") as caught:
-        accounts.authenticate(store, EMAIL, PASSWORD, "192.0.2.99")  # even the right password, elsewhere
-    assert caught.value.http_status == 429
-    assert isinstance(caught.value, throttle.LoginThrottled)
-    assert 14 * 60 < caught.value.retry_after <= 15 * 60
-    other = accounts.sign_up(store, "other@example.com", PASSWORD)
-    assert accounts.authenticate(store, "other@example.com", PASSWORD, "198.51.100.1")["id"] == other["id"]
-
-
-def test_the_account_lock_ends_when_the_window_has_passed(store: Store, reader: Doc) -> None:
+def test_failures_on_an_account_cost_growing_delays_from_every_address(store: Store, reader: Doc) -> None:
     start = clock.now()
-    for i in range(throttle.ACCOUNT_LIMIT):
-        _fail(store, now=start + timedelta(minutes=i))
-    with pytest.raises(TooManyAttempts, match="try again in 10 minutes"):
-        accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5", now=start + timedelta(minutes=5))
-    still = start + throttle.WINDOW - timedelta(seconds=1)
-    with pytest.raises(TooManyAttempts, match=r"try again in 1 minute$"):
-        accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5", now=still)
-    later = start + throttle.WINDOW + timedelta(seconds=1)  # the oldest failure has left the window
-    assert accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5", now=later)["id"] == reader["id"]
+    for i in range(throttle.FREE_FAILURES):  # the first few failures cost nothing
+        _fail(store, addr=f"198.51.100.{i}", now=start)
+    with pytest.raises(TooManyAttempts, match=r"too many failed logins; try again in 2 seconds") as caught:
+        accounts.authenticate(store, EMAIL, PASSWORD, "192.0.2.99", now=start)  # even the right password
+    assert caught.value.http_status == 429
+    assert isinstance(caught.value, throttle.Throttled) and caught.value.retry_after == 2
+    rules = throttle.login_rules(EMAIL, "192.0.2.99")
+    waits, moment = [], start
+    for i in range(8):  # keep failing as soon as allowed: the delay doubles, up to MAX_DELAY
+        wait = throttle.retry_after(store.view("accounts"), rules, moment)
+        waits.append(wait)
+        moment += timedelta(seconds=wait)
+        _fail(store, addr=f"198.51.100.{50 + i}", now=moment)
+    assert waits == [2, 4, 8, 16, 30, 30, 30, 30]
+    other = accounts.sign_up(store, "other@example.com", PASSWORD)
+    elsewhere = accounts.authenticate(store, "other@example.com", PASSWORD, "198.5.1.1", now=moment)
+    assert elsewhere["id"] == other["id"]
+
+
+def test_nobody_can_lock_a_reader_out(store: Store, reader: Doc) -> None:
+    """However many failures an attacker spreads over addresses, the owner waits at most MAX_DELAY."""
+    start = clock.now()
+    for i in range(40):
+        with contextlib.suppress(TooManyAttempts):
+            _fail(store, addr=f"198.51.{i}.1", now=start + timedelta(seconds=i))
+    later = start + timedelta(seconds=40) + throttle.MAX_DELAY
+    assert accounts.authenticate(store, EMAIL, PASSWORD, "192.0.2.1", now=later)["id"] == reader["id"]
 
 
 def test_old_failures_written_into_the_file_do_not_count(store: Store, reader: Doc) -> None:
@@ -86,12 +93,17 @@ def test_old_failures_written_into_the_file_do_not_count(store: Store, reader: D
 
 
 def test_a_success_clears_the_account_counter(store: Store, reader: Doc) -> None:
-    for _ in range(throttle.ACCOUNT_LIMIT - 1):
-        _fail(store)
-    accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")
-    for _ in range(throttle.ACCOUNT_LIMIT - 1):
-        _fail(store)
-    assert accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")["id"] == reader["id"]
+    start = clock.now()
+    for _ in range(throttle.FREE_FAILURES):
+        _fail(store, now=start)
+    with pytest.raises(TooManyAttempts):
+        accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5", now=start)
+    later = start + timedelta(seconds=2)
+    accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5", now=later)
+    for _ in range(throttle.FREE_FAILURES):
+        _fail(store, now=later)
+    again = accounts.authenticate(store, EMAIL, PASSWORD, "203.0.113.5", now=later + timedelta(seconds=2))
+    assert again["id"] == reader["id"]
 
 
 def test_twenty_failures_from_one_address_lock_that_address_only(store: Store, reader: Doc) -> None:
@@ -132,12 +144,12 @@ def test_parallel_guesses_cannot_slip_past_the_limit(store: Store, reader: Doc) 
         t.start()
     for t in threads:
         t.join()
-    assert outcomes.count("checked") == throttle.ACCOUNT_LIMIT
-    assert outcomes.count("throttled") == 16 - throttle.ACCOUNT_LIMIT
+    assert outcomes.count("checked") == throttle.FREE_FAILURES
+    assert outcomes.count("throttled") == 16 - throttle.FREE_FAILURES
 
 
 def test_throttled_attempts_write_nothing(store: Store, reader: Doc) -> None:
-    for _ in range(throttle.ACCOUNT_LIMIT):
+    for _ in range(throttle.FREE_FAILURES):
         _fail(store)
     before = (store.root / "accounts.json").read_bytes()
     for _ in range(3):
@@ -153,7 +165,7 @@ def test_failures_counted_in_another_process_throttle_this_one(store: Store, rea
         "from paidpdf.errors import InvalidInput\n"
         "from paidpdf.store import Store\n"
         "store = Store(sys.argv[1])\n"
-        "for _ in range(5):\n"
+        "for _ in range(3):\n"
         "    try:\n"
         "        accounts.authenticate(store, 'reader@example.com', 'not the password', '198.51.100.9')\n"
         "    except InvalidInput:\n"

@@ -201,12 +201,16 @@ def test_wrong_amount_or_currency_is_flagged(shop: Shop, change: dict[str, Any])
     assert shop.entries() == []
 
 
-def test_cancel_marks_abandoned_and_a_late_payment_still_counts(shop: Shop) -> None:
+def test_cancel_page_changes_nothing_and_a_late_payment_still_counts(shop: Shop) -> None:
     shop.login()
     order, session_id = shop.buy()
-    page = shop.app.get(f"/checkout/cancel?order={order['id']}")
+    before = shop.order(order["id"])
+    # A GET (here as a cross-site link would send it) must not change state.
+    page = shop.app.get(f"/checkout/cancel?order={order['id']}", headers={"Referer": "https://evil.example/"})
     assert "Checkout cancelled" in page.text
-    assert shop.order(order["id"])["status"] == "abandoned"
+    assert shop.order(order["id"]) == before and before["status"] == "pending"
+    other = shop.app.get("/checkout/cancel?order=ord_unknown")
+    assert other.status_int == 200 and shop.order(order["id"]) == before
     shop.sl.pay(session_id)
     (completed,) = shop.stand_in_events("checkout.session.completed")
     shop.post_event(completed)

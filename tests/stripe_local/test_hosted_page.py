@@ -22,7 +22,17 @@ def standin() -> Iterator[StandIn]:
 
 @pytest.fixture
 def app(standin: StandIn) -> webtest.TestApp:
-    return webtest.TestApp(create_app(standin.config, standin))
+    # The stand-in answers only requests that name its own address (its public URL here).
+    return webtest.TestApp(create_app(standin.config, standin), extra_environ={"HTTP_HOST": "stripe.test"})
+
+
+def test_requests_naming_another_host_are_refused(standin: StandIn) -> None:
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends `Host: evil.example`."""
+    other = webtest.TestApp(create_app(standin.config, standin), extra_environ={"HTTP_HOST": "evil.example"})
+    auth = {"Authorization": f"Bearer {API_KEY}"}
+    answer = other.post("/v1/checkout/sessions", {"mode": "payment"}, headers=auth, status=421)
+    assert answer.json["error"]["message"] == "unknown Host"
+    assert other.get("/_local", status=421) and standin.list_sessions({})["data"] == []
 
 
 def _session(app: webtest.TestApp, **changes: object) -> dict[str, object]:

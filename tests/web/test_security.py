@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import Result
 
+from paidpdf import throttle
 from paidpdf.config import Secret, Settings
 from paidpdf.errors import ConfigError
 from paidpdf.web import security
@@ -51,7 +52,7 @@ def test_security_headers_on_every_response(site: Site) -> None:
         app.post("/login", {"email": "x"}, status=403),
         app.post("/login", {"email": "x" * (2 << 20)}, status=413),
     ]
-    for _ in range(5):
+    for _ in range(throttle.FREE_FAILURES):
         login(app, "owner@example.com", "wrong password", status=400)
     responses.append(login(app, "owner@example.com", "wrong password", status=429))
     logged_in(site, "reader")
