@@ -117,7 +117,7 @@ def checkout_session(values: dict[str, Any], created: int, page_url: str, sessio
         "subscription": None,
         "success_url": values["success_url"],
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-        "ui_mode": "hosted",
+        "ui_mode": "hosted_page",
         "url": page_url,
     }
 
@@ -299,20 +299,59 @@ def dispute(charge_obj: dict[str, Any], amount: int, reason: str, created: int) 
         "charge": charge_obj["id"],
         "created": created,
         "currency": charge_obj["currency"],
-        "evidence": {},
+        "enhanced_eligibility_types": [],
+        "evidence": {**dict.fromkeys(EVIDENCE_FIELDS), "enhanced_evidence": {}},
         "evidence_details": {
             "due_by": created + 7 * 86400,
+            "enhanced_eligibility": {},
             "has_evidence": False,
             "past_due": False,
             "submission_count": 0,
+            "submission_method": "not_submitted",
         },
+        "intended_submission_method": None,
         "is_charge_refundable": False,
         "livemode": False,
         "metadata": {},
+        "network_reason_code": None,
         "payment_intent": charge_obj["payment_intent"],
+        "payment_method_details": None,
         "reason": reason,
         "status": "needs_response",
     }
+
+
+#: A dispute's evidence keys, all present and null until evidence is submitted (as Stripe sends them).
+EVIDENCE_FIELDS = (
+    "access_activity_log",
+    "appeal",
+    "billing_address",
+    "cancellation_policy",
+    "cancellation_policy_disclosure",
+    "cancellation_rebuttal",
+    "customer_communication",
+    "customer_email_address",
+    "customer_name",
+    "customer_purchase_ip",
+    "customer_signature",
+    "duplicate_charge_documentation",
+    "duplicate_charge_explanation",
+    "duplicate_charge_id",
+    "product_description",
+    "receipt",
+    "refund_policy",
+    "refund_policy_disclosure",
+    "refund_refusal_explanation",
+    "service_date",
+    "service_documentation",
+    "shipping_address",
+    "shipping_carrier",
+    "shipping_date",
+    "shipping_documentation",
+    "shipping_tracking_number",
+    "uncategorized_file",
+    "uncategorized_text",
+)
 
 
 def event(

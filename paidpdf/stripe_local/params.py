@@ -233,9 +233,9 @@ def session_create(params: dict[str, Any], now: int) -> dict[str, Any]:
     mode = enum(params["mode"], "mode", ("payment", "setup", "subscription"))
     if mode != "payment":
         raise invalid("mode", f"mode={mode} is not supported by the local Stripe stand-in (only payment)")
-    ui_mode = params.get("ui_mode", "hosted")
-    if present(ui_mode) and ui_mode != "hosted":
-        raise invalid("ui_mode", "Only ui_mode=hosted is supported by the local Stripe stand-in")
+    ui_mode = params.get("ui_mode", "hosted_page")
+    if present(ui_mode) and ui_mode != "hosted_page":
+        raise invalid("ui_mode", "Only ui_mode=hosted_page is supported by the local Stripe stand-in")
 
     items = _line_items(params.get("line_items"))
     currencies = {item["currency"] for item in items}
