@@ -24,7 +24,9 @@ def _raw(stripe_local: StripeLocal, path: str) -> dict[str, Any]:
     return body
 
 
-def test_every_object_matches_the_typed_classes(stripe_local: StripeLocal, client: stripe.StripeClient) -> None:
+def test_every_object_matches_the_typed_classes(
+    stripe_local: StripeLocal, client: stripe.StripeClient
+) -> None:
     paid = client.v1.checkout.sessions.create(params=session_params())  # type: ignore[arg-type]
     stripe_local.pay(paid.id)
     expired = client.v1.checkout.sessions.create(params=session_params())  # type: ignore[arg-type]
@@ -46,7 +48,8 @@ def test_every_object_matches_the_typed_classes(stripe_local: StripeLocal, clien
         _raw(stripe_local, f"/v1/disputes/{dispute['id']}"),
     ]
     events = _raw(stripe_local, "/v1/events?limit=100")["data"]
-    assert {e["type"] for e in events} >= {"checkout.session.completed", "refund.created", "charge.dispute.closed"}
+    kinds = {e["type"] for e in events}
+    assert kinds >= {"checkout.session.completed", "refund.created", "charge.dispute.closed"}
     found = [p for obj in [*objects, *events] for p in problems(obj)]
     assert found == []
 
@@ -55,7 +58,8 @@ def test_the_checks_catch_the_drift_they_are_for() -> None:
     """The two deviations the stand-in once had are caught (so the test above can fail)."""
     assert any("ui_mode" in p for p in check_object({"ui_mode": "hosted"}, stripe.checkout.Session, "s"))
     dispute_problems = check_object({"evidence": {}, "evidence_details": {}}, stripe.Dispute, "d")
-    for name in ("enhanced_eligibility_types", "evidence.enhanced_evidence", "evidence_details.submission_method"):
+    wanted = ("enhanced_eligibility_types", "evidence.enhanced_evidence", "evidence_details.submission_method")
+    for name in wanted:
         assert any(name in p for p in dispute_problems), name
     assert any("not a field" in p for p in check_object({"invented": 1}, stripe.Refund, "r"))
 

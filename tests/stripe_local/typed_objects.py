@@ -9,6 +9,7 @@ the `str` only exists so old clients survive new values), and every field the cl
 
 from __future__ import annotations
 
+import inspect
 import sys
 import types
 import typing
@@ -51,7 +52,7 @@ def fields(cls: type) -> dict[str, Any]:
             if owner is None:
                 break
             scope.update({k: v for k, v in vars(owner).items() if isinstance(v, type)})
-        for name, annotation in klass.__dict__.get("__annotations__", {}).items():
+        for name, annotation in inspect.get_annotations(klass).items():
             if name.startswith("_") or name.isupper():
                 continue
             found[name] = eval(annotation, scope) if isinstance(annotation, str) else annotation  # noqa: S307
