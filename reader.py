@@ -1,6 +1,6 @@
-"""WSGI entry point for the reader site: `app` for any WSGI server (settings from the environment)."""
+"""WSGI entry point for the reader site: `app` for any WSGI server (settings from the environment;
+PAIDPDF_SECRET_KEY and PAIDPDF_BASE_URL are required unless PAIDPDF_DEV=1)."""
 
-from paidpdf.config import Settings
-from paidpdf.web import create_app
+from paidpdf.web.wsgi import main_app
 
-app = create_app(Settings.from_env())
+app = main_app()

@@ -36,9 +36,10 @@ import orjson
 from paidpdf import blobs
 from paidpdf.clock import now, now_iso
 from paidpdf.errors import InvalidInput, NotFound, StorageCorrupt, StorageError
-from paidpdf.store import FILES, Store
+from paidpdf.store import FILES, Store, permissions
 from paidpdf.store.db import BACKUP_MANIFEST, BACKUPS_DIR, parse_data_file
 from paidpdf.store.files import atomic_write, fsync_dir
+from paidpdf.store.permissions import PRIVATE_DIR, PRIVATE_FILE, make_private_dir
 
 FORMAT = 1
 CATALOG = "catalog"
@@ -75,6 +76,9 @@ class CheckResult:
     files: int
     items: int
     bytes_hashed: int
+    #: Folders and files other local users may read (mended by `fix_permissions=True`).
+    loose_modes: list[Problem] = field(default_factory=list)
+    modes_fixed: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ def backup(
         target = _backup_target(store, dest)
         staging = target.parent / f".{target.name}.partial-{secrets.token_hex(4)}"
         try:
-            staging.mkdir(parents=True)
+            make_private_dir(staging.parent)
+            staging.mkdir(mode=PRIVATE_DIR)
         except OSError as exc:
             raise StorageError(f"cannot create backup folder {target}: {exc.strerror}") from None
         try:
@@ -168,7 +173,7 @@ def _fill_backup(store: Store, staging: Path, progress: Progress | None, copy: b
     linked = copied = done = 0
     for rel, src in _blob_files(store.root):
         dst = staging / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(dst.parent)
         try:
             if copy:
                 raise OSError("copy requested")
@@ -382,7 +387,7 @@ def restore(store: Store, path: Path, progress: Progress | None = None) -> dict[
 
 def _put_blob(src: Path, dst: Path) -> None:
     """Make `dst` hold `src`'s bytes, atomically (link or copy to a temp name, then rename)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(dst.parent)
     if dst.exists() and dst.samefile(src):
         return
     tmp = dst.with_name(f".restore.{secrets.token_hex(6)}.tmp")
@@ -438,9 +443,13 @@ def blob_bytes(store: Store) -> int:
 
 
 # -- check --------------------------------------------------------------------------------------------
-def check(store: Store, progress: Progress | None = None) -> CheckResult:
+def check(store: Store, progress: Progress | None = None, *, fix_permissions: bool = False) -> CheckResult:
     """Everything wrong with the data folder: data files that do not parse, content files missing,
-    of the wrong size or hash, covers missing. Hashing streams, so memory stays flat."""
+    of the wrong size or hash, covers missing. Hashing streams, so memory stays flat. Also lists what
+    other local users could read (see `paidpdf.store.permissions`), and tightens it when asked."""
+    loose = permissions.loose(store.root)
+    fixed = permissions.tighten(loose) if fix_permissions else 0
+    loose_modes = [Problem(str(m.path), m.describe()) for m in loose]
     problems: list[Problem] = []
     interrupted = pending(store)
     if interrupted is not None:
@@ -479,7 +488,7 @@ def check(store: Store, progress: Progress | None = None) -> CheckResult:
                 done += size
             if hashed[path] != item.get("sha256"):
                 problems.append(Problem(item_id, f"sha256 of {path} does not match (file damaged)"))
-    return CheckResult(problems, readable, len(items), done)
+    return CheckResult(problems, readable, len(items), done, loose_modes, fixed)
 
 
 def content_bytes(store: Store) -> int:
@@ -562,7 +571,7 @@ def _offset(progress: Progress | None, base: int) -> Progress | None:
 
 
 def _write_new(path: Path, payload: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     try:
         view = memoryview(payload)
         while view:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from paidpdf.errors import InvalidInput, NotFound, StorageError
 from paidpdf.store.files import fsync_dir
+from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
 
 CONTENT_DIR = "content"
 COVERS_DIR = "covers"
@@ -138,7 +139,7 @@ def store_cover(data_dir: Path, data: bytes, ext: str, name: str | None = None) 
 def _folder(data_dir: Path, name: str) -> Path:
     folder = Path(data_dir) / name
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)
     except OSError as exc:
         raise StorageError(f"cannot create {folder}: {exc.strerror}") from None
     return folder
@@ -146,7 +147,7 @@ def _folder(data_dir: Path, name: str) -> Path:
 
 def _create(tmp: Path) -> io.FileIO:
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     except OSError as exc:
         raise StorageError(f"cannot write {tmp.parent}: {exc.strerror}") from None
     return io.FileIO(fd, "wb", closefd=True)

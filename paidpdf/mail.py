@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from paidpdf.config import Settings
 from paidpdf.errors import ConfigError, PaidPdfError
 from paidpdf.store.files import atomic_write
+from paidpdf.store.permissions import make_private_dir
 
 OUTBOX_DIR = "outbox"
 DEFAULT_TIMEOUT = 10.0
@@ -165,7 +166,7 @@ class OutboxMailer:
     def send(self, to: str, subject: str, body: str) -> None:
         message = build_message(self.sender, to, subject, body, readable=True)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.folder)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
             local = "".join(c if c.isalnum() else "_" for c in to.partition("@")[0])[:40]
             path = self.folder / f"{stamp}-{local}.eml"

@@ -296,8 +296,7 @@ def handle_event(store: Store, event: Any, *, livemode: bool) -> orders.Outcome:
     if kind in CHARGE_EVENTS:
         return orders.apply_charge_event(store, event_id, kind, obj)
     fresh = orders.record_other_event(store, event_id, kind)
-    log.info("stripe event %s of type %s not handled (%s)", event_id, kind, "new" if fresh else "repeat")
-    return orders.Outcome("ignored", None, f"event type {kind} is not handled")
+    return orders.Outcome("ignored" if fresh else "duplicate", None, f"event type {kind} is not handled")
 
 
 def check_event_origin(event: Mapping[str, Any], *, livemode: bool) -> None:

@@ -79,20 +79,39 @@ def restore_cmd(
 def check_cmd(
     ctx: typer.Context,
     as_json: bool = JSON_OPTION,
+    fix_permissions: bool = typer.Option(
+        False, "--fix-permissions", help="Make every folder 0700 and every file 0600 (owner only)."
+    ),
 ) -> None:
     """Check the data: JSON files valid, every content file and cover present, sizes and hashes right.
 
-    Exits with status 1 when there are problems.
-    Example: paidpdf db check --json
+    Warns about folders and files other local users may read. Exits with status 1 when there are
+    problems.
+    Example: paidpdf db check --fix-permissions
     """
     store = state(ctx).store
     with _progress("Hashing", backups.content_bytes(store)) as report:
-        result = backups.check(store, report)
+        result = backups.check(store, report, fix_permissions=fix_permissions)
     rows = [{"where": p.where, "problem": p.problem} for p in result.problems]
+    loose = [{"where": p.where, "problem": p.problem} for p in result.loose_modes]
     if as_json:
         emit_json({"ok": not rows, "problems": rows, "data_files_readable": result.files,
-                   "items": result.items, "bytes_hashed": result.bytes_hashed})
-    elif rows:
+                   "items": result.items, "bytes_hashed": result.bytes_hashed,
+                   "loose_permissions": loose, "permissions_fixed": result.modes_fixed})
+        if rows:
+            raise typer.Exit(1)
+        return
+    if result.modes_fixed:
+        console().print(f"Fixed permissions of {result.modes_fixed} folder(s) and file(s).", markup=False)
+    elif loose:
+        shown = ", ".join(r["where"] for r in loose[:3]) + (" ..." if len(loose) > 3 else "")
+        err_console().print(
+            f"Warning: {len(loose)} folder(s) or file(s) other local users may read ({shown}); "
+            "run `paidpdf db check --fix-permissions`",
+            markup=False,
+            style="yellow",
+        )
+    if rows:
         table(f"{len(rows)} problem(s) in {store.root}", ["where", "problem"],
               [(r["where"], r["problem"]) for r in rows])
     else:

@@ -25,6 +25,7 @@ from paidpdf import __version__
 from paidpdf.admin.context import CliState
 from paidpdf.config import Settings
 from paidpdf.errors import InvalidInput, PaidPdfError
+from paidpdf.store.permissions import private_umask
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -121,4 +122,5 @@ def build_app() -> typer.Typer:
 
 
 def main() -> None:
+    private_umask()  # data files, content, backups, locks: readable by the shop's user only
     build_app()(prog_name="paidpdf")

@@ -195,6 +195,7 @@ def run_site(
     """Serve until Ctrl-C. `announce(url)` is called once the socket is bound."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    logging.getLogger("stripe").setLevel(logging.WARNING)  # two INFO lines per API call otherwise
     server = build_server(settings, **options)
     url = server_url(server)
     for name in payments.missing_settings(settings):

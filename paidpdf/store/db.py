@@ -41,6 +41,7 @@ from tinydb.table import Document, Table
 
 from paidpdf.errors import Conflict, NotFound, StorageCorrupt, StorageError
 from paidpdf.store.files import atomic_write, sweep_temp_files
+from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
 
 Doc = dict[str, Any]
 Tables = dict[str, dict[str, Doc]]
@@ -288,7 +289,8 @@ class Store:
         self._cache_lock = threading.Lock()
         self._thread_locks = {name: threading.RLock() for name in FILES}
         self._file_locks = {
-            name: FileLock(self.root / LOCKS_DIR / f"{name}.lock", thread_local=False) for name in FILES
+            name: FileLock(self.root / LOCKS_DIR / f"{name}.lock", mode=PRIVATE_FILE, thread_local=False)
+            for name in FILES
         }
         self._swept: set[str] = set()
         self._local = threading.local()
@@ -517,7 +519,7 @@ def _prepare_folder(root: Path) -> None:
     if root.exists() and not root.is_dir():
         raise StorageError(f"data folder {root} is not a folder")
     try:
-        (root / LOCKS_DIR).mkdir(parents=True, exist_ok=True)
+        make_private_dir(root / LOCKS_DIR)
     except OSError as exc:
         raise StorageError(f"cannot create data folder {root}: {exc.strerror}") from None
     if not os.access(root, os.W_OK | os.X_OK):

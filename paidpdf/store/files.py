@@ -28,11 +28,12 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, payload: bytes, mode: int = 0o644) -> None:
+def atomic_write(path: Path, payload: bytes, mode: int = 0o600) -> None:
     """Replace `path` with `payload` so that readers and crashes only ever see old or new bytes."""
     tmp = temp_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
+        os.fchmod(fd, mode)  # exact, whatever the umask
         view = memoryview(payload)
         while view:
             written = os.write(fd, view)

@@ -8,6 +8,7 @@ its own file wrapper and streams downloads from its I/O loop.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,13 +18,13 @@ from paidpdf.config import Settings
 from paidpdf.mail import Mailer, QueuedMailer, make_mailer
 from paidpdf.store import Store
 from paidpdf.web import account, checkout, downloads, errors, pages, security, webhook
+from paidpdf.web.access_log import log_request
 from paidpdf.web.context import WebContext, make_templates, static_version
 
 #: Forms are tiny; the largest body the site accepts is a Stripe webhook event.
 MAX_BODY = 1024 * 1024
 
 StartResponse = Callable[..., Any]
-
 
 class ReaderApp(bottle.Bottle):
     """Bottle with security headers on every response and a request body limit."""
@@ -33,7 +34,10 @@ class ReaderApp(bottle.Bottle):
     too_large_page: bytes = b"413 Request body too large\n"
 
     def wsgi(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        began = time.perf_counter()
+
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            log_request(environ, status, time.perf_counter() - began)
             present = {name.lower() for name, _ in headers}
             headers = list(headers) + [h for h in self.security_headers if h[0].lower() not in present]
             if exc_info is not None:

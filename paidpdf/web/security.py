@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from paidpdf.config import Settings
 from paidpdf.errors import ConfigError
+from paidpdf.store.permissions import make_private_dir
 
 SECRET_FILE = ".secret_key"  # noqa: S105 - a file name, not a secret
 MIN_SECRET_LENGTH = 32
@@ -115,7 +116,7 @@ def _generated_key(path: Path) -> bytes:
         pass
     key = secrets.token_urlsafe(48).encode("ascii")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process won the race: use its key
         return _read_key(path)

@@ -16,6 +16,7 @@ import bottle
 
 from paidpdf import payments
 from paidpdf.errors import PaidPdfError
+from paidpdf.web.access_log import LOG_NOTE
 from paidpdf.web.context import WebContext
 
 log = logging.getLogger("paidpdf.webhook")
@@ -40,8 +41,10 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
         except PaidPdfError as exc:
             if exc.http_status >= 500:
                 log.error("webhook failed: %s", exc.message)
+            else:  # said once, on the request's own log line
+                bottle.request.environ[LOG_NOTE] = f"refused: {exc.message}"
             return _answer(exc.http_status, {"error": exc.message})
-        log.info("stripe event %s %s: %s", event["id"], event["type"], outcome.action)
+        bottle.request.environ[LOG_NOTE] = f"{event['id']} {event['type']}: {outcome.action}"
         return _answer(200, {"received": True, "outcome": outcome.action})
 
 
