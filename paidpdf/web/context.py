@@ -44,6 +44,14 @@ _USER_KEY = "paidpdf.user"
 _ANON_KEY = "paidpdf.anon"
 
 
+def raw_header(name: str) -> str | None:
+    """A request header as the server received it (WSGI's latin-1 text). Bottle's `get_header`
+    re-decodes values as UTF-8 and raises on other bytes, which made a 500 of any header a client
+    filled with them; the headers read here are ASCII by definition, so anything else just won't parse."""
+    value = request.environ.get("HTTP_" + name.upper().replace("-", "_"))
+    return str(value) if value is not None else None
+
+
 def human_size(size: int | None) -> str:
     """Bytes for people: 1536 -> "1.5 KB"."""
     if size is None:

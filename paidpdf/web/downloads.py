@@ -27,7 +27,7 @@ from bottle import request, response
 from paidpdf import access, blobs
 from paidpdf.errors import NotFound
 from paidpdf.web import ranges
-from paidpdf.web.context import WebContext
+from paidpdf.web.context import WebContext, raw_header
 
 CHUNK = 256 * 1024
 DOWNLOAD_CACHE = "private, max-age=0, must-revalidate"
@@ -81,14 +81,14 @@ def send_file(
         response.content_type = content_type
         if disposition:
             response.set_header("Content-Disposition", disposition)
-        if ranges.none_match(request.get_header("If-None-Match"), etag):
+        if ranges.none_match(raw_header("If-None-Match"), etag):
             handle.close()
             response.status = 304
             return b""
         wanted: ranges.ByteRange | None = None
-        if ranges.if_range_allows(request.get_header("If-Range"), etag, last_modified):
+        if ranges.if_range_allows(raw_header("If-Range"), etag, last_modified):
             try:
-                wanted = ranges.parse_range(request.get_header("Range"), size)
+                wanted = ranges.parse_range(raw_header("Range"), size)
             except ranges.Unsatisfiable:
                 handle.close()
                 response.status = 416

@@ -17,7 +17,7 @@ import bottle
 from paidpdf import payments
 from paidpdf.errors import PaidPdfError
 from paidpdf.web.access_log import LOG_NOTE
-from paidpdf.web.context import WebContext
+from paidpdf.web.context import WebContext, raw_header
 
 log = logging.getLogger("paidpdf.webhook")
 
@@ -35,7 +35,7 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
             return _answer(400, {"error": "payload too large"})
         try:
             event = payments.verify_event(
-                web.settings, payload, bottle.request.get_header("Stripe-Signature")
+                web.settings, payload, raw_header("Stripe-Signature")
             )
             outcome = payments.handle_event(web.store, event, livemode=payments.livemode(web.settings))
         except PaidPdfError as exc:
