@@ -108,9 +108,24 @@ def hash_password(password: str) -> str:
         return hasher().hash(_prepare(password))
 
 
-@functools.cache
+_decoys: dict[str, str] = {}
+_decoy_lock = threading.Lock()
+
+
 def _decoy(name: str) -> str:
-    return hasher_for(name).hash("decoy password, never matches anything typed")
+    """The fixed hash unknown accounts are checked against, made once per profile (under a lock and a
+    slot: a burst of first logins must not make it eight times at once)."""
+    with _decoy_lock:
+        if name not in _decoys:
+            with _slot():
+                _decoys[name] = hasher_for(name).hash("decoy password, never matches anything typed")
+        return _decoys[name]
+
+
+def warm_up() -> None:
+    """Make the decoy hash now (the web app calls this on start), so the first login for an unknown
+    account costs what every later one does."""
+    _decoy(profile_name())
 
 
 def verify_password(stored: str | None, password: str) -> bool:

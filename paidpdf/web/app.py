@@ -14,6 +14,7 @@ from typing import Any
 
 import bottle
 
+from paidpdf import passwords
 from paidpdf.config import Settings
 from paidpdf.mail import Mailer, QueuedMailer, make_mailer
 from paidpdf.store import Store
@@ -69,6 +70,7 @@ def create_app(
 ) -> bottle.Bottle:
     """Build the site. `bind_host` (from `paidpdf serve`) tightens the secret-key rule; see `security`."""
     key = security.load_secret_key(settings, bind_host)
+    passwords.warm_up()
     web = WebContext(
         settings=settings,
         store=store if store is not None else Store(settings.data_dir),
