@@ -110,6 +110,7 @@ def check_cmd(
             "run `paidpdf db check --fix-permissions`",
             markup=False,
             style="yellow",
+            soft_wrap=True,  # one line, however narrow the terminal
         )
     if rows:
         table(f"{len(rows)} problem(s) in {store.root}", ["where", "problem"],

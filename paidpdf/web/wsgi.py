@@ -10,6 +10,7 @@ mails and Stripe return URLs). `PAIDPDF_DEV=1` lifts both for a developer's own 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 
 import bottle
@@ -41,4 +42,5 @@ def main_app() -> bottle.Bottle:
     try:
         return app_from_environ()
     except ConfigError as exc:
-        raise SystemExit(f"paidpdf: {exc.message}") from None
+        print(f"paidpdf: {exc.message}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None

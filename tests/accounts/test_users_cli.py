@@ -182,6 +182,10 @@ def test_disable_ends_sessions_and_enable_allows_login_again(cli: Cli, store: St
         (("users", "add", "not-an-email", "--password-stdin"), PASSWORD + "\n", 2, "not a valid email"),
         (("users", "add", "new@example.com", "--password-stdin"), "short\n", 2, "too short"),
         (("users", "add", "new@example.com", "--password-stdin"), "", 2, "too short"),
+        (("users", "add", "new@example.com", "--password-stdin"), "12345678\n", 2, "most common"),
+        (("users", "add", "new@example.com", "--password-stdin"), "qwertyuiop\n", 2, "most common"),
+        (("users", "add", "new@example.com", "--password-stdin"), "new@example.com\n", 2, "your email"),
+        (("users", "add", "new@example.com", "--password-stdin"), " " * 8 + "\n", 2, "blank"),
     ],
 )
 def test_errors_are_one_line_with_a_non_zero_exit_and_change_nothing(

@@ -98,3 +98,19 @@ def test_demo_prints_the_environment_for_admin_commands(seeded: Path, tmp_path: 
         assert library.owns(store.view(library.SALES), buyer["id"], PAID)
         [order] = store.view("sales").all("orders")
         assert order["status"] == "paid"
+
+
+def test_the_demo_stand_in_takes_only_the_demos_own_key(seeded: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    shutil.copytree(seeded, folder, copy_function=os.link)
+    with demo_payments(Settings.from_env({}, data_dir=folder), Store(folder)) as pay:
+        own = pay.settings.stripe_secret_key
+        assert own is not None
+        url = f"{pay.stand_in.url}/v1/events"
+        assert requests.get(url, headers={"Authorization": f"Bearer {own.reveal()}"}).status_code == 200
+        other = requests.get(url, headers={"Authorization": "Bearer sk_test_someone_else_123"})
+        assert other.status_code == 401 and other.json()["error"]["type"] == "invalid_request_error"
+        rebound = requests.get(
+            url, headers={"Authorization": f"Bearer {own.reveal()}", "Host": "evil.example"}
+        )
+        assert rebound.status_code == 421
