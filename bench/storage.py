@@ -15,6 +15,10 @@ backend, then the median of `--repeat` runs is taken for:
 Then the catalog read (a fresh `Store`, all items) with 0 and with the largest number of orders in
 the sales file: reading the catalog must not depend on the order history.
 
+The peer is stock TinyDB with its default `JSONStorage` (what the docs show), used through its own
+fastest paths (`insert`; `get(doc_id=...)`); each pair of operations runs alternately, A B A B, at
+least 3 rounds. `--quick` (tiny sizes, seconds) is what the test suite runs.
+
 Not a test: timings depend on the machine. The ratios are what matters, and both sides are measured
 on the same machine, file system and data in one run.
 """
@@ -74,13 +78,17 @@ def item(i: int) -> dict[str, Any]:
     }
 
 
-def median_ms(run: Callable[[int], object], repeat: int) -> float:
-    times = []
-    for k in range(repeat):
-        start = time.perf_counter()
-        run(k)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+def alternating_ms(
+    stock: Callable[[int], object], ours: Callable[[int], object], repeat: int
+) -> tuple[float, float]:
+    """Median ms of each, run A B A B ... (at least 3 rounds) so machine noise hits both alike."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for k in range(max(3, repeat)):
+        for side, run in enumerate((stock, ours)):
+            start = time.perf_counter()
+            run(k)
+            times[side].append(time.perf_counter() - start)
+    return statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000
 
 
 def bench_size(n: int, repeat: int, root: Path) -> dict[str, tuple[float, float]]:
@@ -120,12 +128,11 @@ def bench_size(n: int, repeat: int, root: Path) -> dict[str, tuple[float, float]
     def stock_read(_k: int) -> None:
         assert stock_table.get(doc_id=n // 2 + 1) is not None
 
-    stock_w, stock_r = median_ms(stock_write, repeat), median_ms(stock_read, repeat)
     results = {
-        "write": (stock_w, median_ms(ours_write, repeat)),
-        "write, cold": (stock_w, median_ms(ours_write_cold, repeat)),
-        "read": (stock_r, median_ms(ours_read, repeat)),
-        "read, cold": (stock_r, median_ms(ours_read_cold, repeat)),
+        "write": alternating_ms(stock_write, ours_write, repeat),
+        "write, cold": alternating_ms(stock_write, ours_write_cold, repeat),
+        "read": alternating_ms(stock_read, ours_read, repeat),
+        "read, cold": alternating_ms(stock_read, ours_read_cold, repeat),
     }
     stock_db.close()
     results["file MB"] = (stock_path.stat().st_size / 1e6, (ours_dir / "sales.json").stat().st_size / 1e6)
@@ -163,7 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated document counts")
     parser.add_argument("--repeat", type=int, default=7, help="runs per measurement (median is shown)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds (run by the test suite)")
     args = parser.parse_args(argv)
+    if args.quick:  # proves the bench runs; too small for the targets to mean anything
+        args.sizes, args.repeat = "200", 3
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     root = Path(tempfile.mkdtemp(prefix="paidpdf-bench-"))
     try:
@@ -192,8 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"write at {biggest} docs: {speedup:.1f}x faster than stock (target >= {TARGET_WRITE_SPEEDUP}x)")
         print(f"write, cold at {biggest} docs: {cold:.1f}x faster than stock (target >= {TARGET_WRITE_SPEEDUP}x)")
         ok = min(speedup, cold) >= TARGET_WRITE_SPEEDUP and catalog_ratio <= TARGET_CATALOG_RATIO
-        print("targets met" if ok else "TARGETS MISSED")
-        return 0 if ok else 1
+        print("quick run: sizes too small to judge the targets" if args.quick else
+              "targets met" if ok else "TARGETS MISSED")
+        return 0 if ok or args.quick else 1
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -256,8 +256,8 @@ def verify_event(
     if _signed_at(signature) > moment + WEBHOOK_TOLERANCE:
         raise InvalidInput("bad webhook signature: timestamp is in the future")
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = json.loads(text, parse_int=_int64, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
         raise InvalidInput("webhook payload is not a Stripe event") from None
     if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("id", "type")):
         raise InvalidInput("webhook payload is not a Stripe event")
@@ -265,6 +265,18 @@ def verify_event(
     if not isinstance(body, dict) or not isinstance(body.get("object"), dict):
         raise InvalidInput("webhook event has no data.object")
     return data
+
+
+def _int64(text: str) -> int:
+    """Stripe's integers are 64-bit; a larger one is no Stripe event (and could not be stored)."""
+    value = int(text) if len(text) <= 20 else 2**64
+    if not -(2**63) <= value < 2**63:
+        raise ValueError("integer out of range")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON Stripe sends")
 
 
 def _signed_at(signature: str) -> int:

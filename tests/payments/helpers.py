@@ -3,8 +3,6 @@ are data, written through the real store or passed to the real domain functions)
 
 from __future__ import annotations
 
-from typing import Any
-
 from paidpdf.clock import now_iso
 from paidpdf.store import Doc, Store
 
@@ -45,22 +43,3 @@ def add_user(store: Store, email: str = "reader@example.com", user_id: str = "us
     with store.unit("accounts") as unit:
         unit.put("users", doc)
     return doc
-
-
-def session_for(order: Doc, **changes: Any) -> dict[str, Any]:
-    """A completed, paid Checkout Session for `order`, as Stripe would send it."""
-    session: dict[str, Any] = {
-        "id": order.get("stripe_session_id") or "cs_test_" + order["id"][4:],
-        "object": "checkout.session",
-        "mode": "payment",
-        "status": "complete",
-        "payment_status": "paid",
-        "amount_total": order["amount"],
-        "currency": order["currency"],
-        "client_reference_id": order["id"],
-        "metadata": {"order_id": order["id"]},
-        "livemode": False,
-        "payment_intent": "pi_" + order["id"][4:],
-    }
-    session.update(changes)
-    return session

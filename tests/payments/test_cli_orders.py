@@ -12,7 +12,8 @@ from typer.testing import Result
 
 from paidpdf import orders
 from paidpdf.store import Doc, Store
-from tests.payments.helpers import add_item, add_user, session_for
+from paidpdf.testing.stripe_objects import session_for
+from tests.payments.helpers import add_item, add_user
 
 Cli = Callable[..., Result]
 

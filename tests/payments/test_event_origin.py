@@ -68,7 +68,17 @@ def test_a_refund_in_another_currency_is_flagged_not_applied(shop: Shop) -> None
 
 
 def test_a_signed_array_or_string_body_is_a_400(shop: Shop) -> None:
-    for body in ("[1, 2]", '"text"', "12", "null", '{"id": "evt_1", "type": "x", "data": []}'):
+    huge = '{"id": "evt_2", "type": "charge.refunded", "livemode": false, "data": {"object": {"amount": %s}}}'
+    for body in (
+        "[1, 2]",
+        '"text"',
+        "12",
+        "null",
+        '{"id": "evt_1", "type": "x", "data": []}',
+        huge % ("9" * 30),  # found by the fuzz test: an integer no storage can hold
+        huge % "NaN",
+        "[" * 5000 + "]" * 5000,
+    ):
         header = stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
         answer = shop.app.post(
             "/stripe/webhook", body.encode(), headers={"Stripe-Signature": header}, status="*"
@@ -122,7 +132,7 @@ def _real_objects(shop: Shop) -> dict[str, dict[str, Any]]:
 
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.integers(min_value=2**63) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=20,
 )

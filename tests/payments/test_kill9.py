@@ -15,8 +15,8 @@ import orjson
 import pytest
 
 from paidpdf import accounts, catalog, payments
+from paidpdf.testing.serve_process import REPO, start_serve, stop
 from tests.payments.conftest import API_KEY, FREE, SHOP_SECRET, WEBHOOK_SECRET, Shop, wait_until
-from tests.serve_process import REPO, start_serve, stop
 
 ITEMS = ("sourdough-at-home", "watercolour-in-ten-lessons")
 ORDERS = 200

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from paidpdf import library, orders
 from paidpdf.errors import InvalidInput
 from paidpdf.store import Doc, Store
-from tests.payments.helpers import add_item, add_user, session_for
+from paidpdf.testing.stripe_objects import session_for
+from tests.payments.helpers import add_item, add_user
 
 
 def pending_order(store: Store, user_id: str, buyer: str) -> Doc:

@@ -22,9 +22,9 @@ from webtest import TestApp, TestResponse
 from paidpdf import accounts, catalog, demo, library
 from paidpdf.config import Settings
 from paidpdf.store import Doc, Store
+from paidpdf.testing.serve_process import start_serve, stop
 from paidpdf.web import create_app
 from tests.demo_seed import seed_demo_folder
-from tests.serve_process import start_serve, stop
 
 PASSWORD = "correct horse 1"
 FREE = "field-notes-on-city-birds"

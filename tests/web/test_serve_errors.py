@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.serve_process import REPO, start_serve, stop
+from paidpdf.testing.serve_process import REPO, start_serve, stop
 
 
 def _env() -> dict[str, str]:

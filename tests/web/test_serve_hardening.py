@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serve_process import start_serve, stop
+from paidpdf.testing.serve_process import start_serve, stop
 from tests.web.conftest import copy_seed
 
 pytestmark = pytest.mark.slow
