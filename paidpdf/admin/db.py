@@ -21,6 +21,12 @@ from paidpdf.admin.output import (
     err_console,
     table,
 )
+from paidpdf.byte_sizes import human_size
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
 
 app = typer.Typer(help="The database: backup, restore, check, flush, info.", no_args_is_help=True)
 
@@ -53,7 +59,14 @@ def backup_cmd(
         result = backups.backup(store, path, report, copy=copy)
     for warning in result.warnings:
         err_console().print(f"warning: {warning.where}: {warning.problem}", markup=False)
-    typer.echo(str(result.path))
+    typer.echo(str(result.path))  # first line: the path alone, for scripts
+    total = result.bytes + sum(int(f.get("size") or 0) for f in result.files.values())
+    how = f"{result.linked} hard-linked, {result.copied} copied" if result.blobs else "no content files"
+    typer.echo(
+        f"{_count(len(result.files), 'data file')} and {_count(result.blobs, 'content/cover file')} "
+        f"({how}), {human_size(total)} in all, every content file hashed",
+        err=True,
+    )
 
 
 @app.command("restore")
@@ -158,9 +171,9 @@ def info_cmd(
     for name, entry in found["files"].items():
         counts = ", ".join(f"{t}: {n}" for t, n in entry.get("tables", {}).items()) or "empty"
         status = entry.get("error") or (counts if entry["exists"] else "not created yet")
-        pairs.append((f"{name}.json", f"{entry['size']} bytes; {status}"))
+        pairs.append((f"{name}.json", f"{human_size(entry['size'])}; {status}"))
     for name, entry in found["blobs"].items():
-        pairs.append((f"{name}/", f"{entry['files']} files, {entry['bytes']} bytes"))
+        pairs.append((f"{name}/", f"{_count(entry['files'], 'file')}, {human_size(entry['bytes'])}"))
     pairs.append(("latest backup", found["latest_backup"] or "none"))
     pairs.extend((f"setting {k}", v) for k, v in found["settings"].items())
     details("paidpdf data", pairs)

@@ -29,8 +29,40 @@ from paidpdf.store.permissions import private_umask
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"Error: {' '.join(message.split())}", err=True)
+    """One line on stderr (red on a terminal; plain when piped) and the exit code."""
+    typer.secho(f"Error: {' '.join(message.split())}", err=True, fg="red")
     sys.exit(code)
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    """stdout was closed early (`paidpdf ... | head -1`): end quietly with 0, as Unix tools do."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python's final flush must not fail again
+    sys.exit(0)
+
+
+def hoist_data_option(args: Sequence[str]) -> list[str]:
+    """`--data DIR` may come after the subcommand too (`paidpdf content list --data DIR`): move it to
+    the front, where the root callback reads it. Arguments after `--` are left alone."""
+    front: list[str] = []
+    rest: list[str] = []
+    items = list(args)
+    i = 0
+    while i < len(items):
+        arg = items[i]
+        if arg == "--":
+            rest.extend(items[i:])
+            break
+        if arg == "--data" and i + 1 < len(items):
+            front += items[i : i + 2]
+            i += 2
+            continue
+        if arg.startswith("--data="):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
 class _ErrorMappingGroup(TyperGroup):
@@ -43,6 +75,8 @@ class _ErrorMappingGroup(TyperGroup):
             _fail(exc.message, exc.exit_code)
         except (ClickException, typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             _fail(f"{exc.strerror or exc}{where}", 1)
@@ -61,10 +95,21 @@ class _ErrorMappingGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         """Like click's standalone mode, but usage errors are one line instead of a usage box."""
+        args = hoist_data_option(sys.argv[1:] if args is None else args)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         try:
             result = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        except SystemExit as exc:
+            # Rich and typer turn a closed stdout into exit status 1; it is not a failure.
+            pacified = type(sys.stdout).__name__ == "PacifyFlushWrapper"
+            piped = isinstance(exc.__context__, BrokenPipeError) or pacified
+            if exc.code == 1 and piped:
+                _quiet_broken_pipe()
+            raise
         except ClickException as exc:
             ctx = getattr(exc, "ctx", None)
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
@@ -108,7 +153,7 @@ def build_app() -> typer.Typer:
                 raise InvalidInput("--data needs a folder path (it was empty)")
             settings = Settings.from_env(data_dir=None if data is None else Path(data))
         except PaidPdfError as exc:
-            typer.echo(f"Error: {exc.message}", err=True)
+            typer.secho(f"Error: {exc.message}", err=True, fg="red")
             raise typer.Exit(exc.exit_code) from None
         ctx.obj = CliState(settings)
 

@@ -43,7 +43,7 @@ def list_cmd(
         emit_json(rows)
         return
     table(
-        f"{len(rows)} users",
+        f"{len(rows):,} user{'' if len(rows) == 1 else 's'}",
         ["id", "email", "status", "items", "created"],
         [[r["id"], r["email"], _status(r), r["items"], r["created_at"]] for r in rows],
     )

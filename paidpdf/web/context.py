@@ -20,6 +20,7 @@ import jinja2
 from bottle import request, response
 
 from paidpdf import accounts
+from paidpdf.byte_sizes import human_size
 from paidpdf.config import Settings
 from paidpdf.errors import AccessDenied
 from paidpdf.mail import Mailer
@@ -50,20 +51,6 @@ def raw_header(name: str) -> str | None:
     filled with them; the headers read here are ASCII by definition, so anything else just won't parse."""
     value = request.environ.get("HTTP_" + name.upper().replace("-", "_"))
     return str(value) if value is not None else None
-
-
-def human_size(size: int | None) -> str:
-    """Bytes for people: 1536 -> "1.5 KB"."""
-    if size is None:
-        return "?"
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            if unit == "bytes":
-                return f"{int(value)} bytes"
-            return f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"  # pragma: no cover
 
 
 def make_templates() -> jinja2.Environment:

@@ -1,0 +1,72 @@
+"""The CLI as people meet it, through the real entry point: a closed pipe ends quietly, `--data` works
+after the subcommand, counts read like English, sizes are for people, a backup says what it holds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from paidpdf import accounts
+from paidpdf.admin.main import hoist_data_option
+from paidpdf.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAIDPDF_", "STRIPE_"))}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "PAIDPDF_ARGON2_PROFILE": "test", "COLUMNS": "200"},
+    )
+
+
+def test_a_closed_stdout_ends_quietly_with_status_0() -> None:
+    for args in (["demo", "--help"], ["--help"]):
+        reader = subprocess.Popen(
+            [sys.executable, str(ROOT / "cli.py"), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        assert reader.stdout is not None and reader.stderr is not None
+        reader.stdout.readline()
+        reader.stdout.close()  # what `| head -1` does
+        err = reader.stderr.read()
+        assert reader.wait(30) == 0, err
+        assert b"Broken pipe" not in err and b"Traceback" not in err
+
+
+def test_data_works_after_the_subcommand(tmp_path: Path) -> None:
+    data = tmp_path / "shop"
+    accounts.sign_up(Store(data), "one@example.com", "kx7-qpzv-long")
+    listed = _run("users", "list", "--data", str(data))
+    assert listed.returncode == 0 and "one@example.com" in listed.stdout
+    assert "1 user\n" in listed.stdout or " 1 user " in listed.stdout  # not "1 users"
+    as_equals = _run("users", "list", f"--data={data}", "--json")
+    assert as_equals.returncode == 0 and "one@example.com" in as_equals.stdout
+    assert hoist_data_option(["content", "add", "x.pdf", "--data", "D", "--", "--data"]) == [
+        "--data", "D", "content", "add", "x.pdf", "--", "--data"
+    ]
+
+
+def test_db_info_and_backup_speak_in_sizes_for_people(tmp_path: Path) -> None:
+    data = tmp_path / "shop"
+    for i in range(20):
+        accounts.sign_up(Store(data), f"reader{i}@example.com", "kx7-qpzv-long")
+    size = (data / "accounts.json").stat().st_size
+    assert size > 2048
+    info = _run("--data", str(data), "db", "info")
+    assert info.returncode == 0 and f"{size / 1024:.1f} KB; users: 20" in info.stdout
+    assert str(size) not in info.stdout
+    backup = _run("--data", str(data), "db", "backup")
+    assert backup.returncode == 0
+    assert Path(backup.stdout.strip()).is_dir()  # stdout: the path alone, for scripts
+    assert "data file" in backup.stderr and "content/cover file" in backup.stderr
+    assert backup.stderr.startswith("1 data file and 0 content/cover files") and "KB in all" in backup.stderr
