@@ -17,6 +17,7 @@ from paidpdf.config import Settings
 from paidpdf.errors import Conflict, InvalidInput
 from paidpdf.money import to_decimal_text
 from paidpdf.store import Doc, Store
+from paidpdf.store.permissions import make_private_dir
 
 #: A file the demo writes into its own data folder; only folders carrying it are ever wiped.
 MARKER = ".paidpdf-demo"
@@ -193,26 +194,50 @@ def seed_demo(store: Store, settings: Settings) -> list[Doc]:
     return items
 
 
-def prepare_folder(folder: Path) -> Path:
-    """Make `folder` a fresh, empty demo data folder and mark it as the demo's own.
+@dataclass(frozen=True)
+class DemoFolder:
+    """The demo's data folder and whether it was made now (`fresh`: seed it) or kept from a run before."""
 
-    A folder the demo made before (it carries the marker file) is wiped and recreated; an empty folder is
-    used; anything else is refused, so the demo can never delete someone's real data.
+    path: Path
+    fresh: bool
+    wiped: tuple[str, ...] = ()
+
+
+#: What `--fresh` keeps: backups made inside the demo shop are never deleted by the demo.
+KEPT_ON_FRESH = ("backups",)
+
+
+def prepare_folder(folder: Path, *, fresh: bool = False) -> DemoFolder:
+    """The demo's own data folder: kept as it is from a run before (its items, orders and backups), or
+    with `fresh` emptied first, all but `backups/`; a new or empty folder is marked as the demo's.
+
+    Anything else is refused, so the demo can never delete someone's real data.
     """
     if folder.is_symlink():
         raise InvalidInput(f"demo folder {folder} is a symbolic link; choose a plain folder with --folder")
+    wiped: list[str] = []
     if folder.exists():
         if not folder.is_dir():
             raise InvalidInput(f"demo folder {folder} is a file; choose another one with --folder")
         if (folder / MARKER).is_file():
-            shutil.rmtree(folder)
+            if not fresh:
+                return DemoFolder(folder, fresh=False)
+            for entry in sorted(folder.iterdir()):
+                if entry.name in KEPT_ON_FRESH or entry.name == MARKER:
+                    continue
+                wiped.append(entry.name)
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
         elif any(folder.iterdir()):
             raise Conflict(
-                f"{folder} exists and was not created by the demo; refusing to wipe it (use --folder)"
+                f"{folder} exists and was not created by the demo; refusing to use it (use --folder)"
             )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / MARKER).write_text("Created by `paidpdf demo`; its next run wipes this folder.\n")
+        make_private_dir(folder)
+        note = "Created by `paidpdf demo`; `paidpdf demo --fresh` empties it (but for backups/).\n"
+        (folder / MARKER).write_text(note)
     except OSError as exc:
         raise InvalidInput(f"cannot create demo folder {folder}: {exc.strerror}") from None
-    return folder
+    return DemoFolder(folder, fresh=True, wiped=tuple(wiped))

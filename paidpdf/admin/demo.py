@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from paidpdf import demo
+from paidpdf import catalog, demo
 from paidpdf.admin.content import show_catalog
 from paidpdf.admin.context import state
 from paidpdf.admin.output import console
@@ -31,22 +31,32 @@ def demo_cmd(
         None,
         "--folder",
         metavar="DIR",
-        help="The demo's own data folder, wiped on each run (default: the global --data, else ./demo-data).",
+        help="The demo's own data folder, kept between runs (default: the global --data, else ./demo-data).",
     ),
+    fresh: bool = typer.Option(False, "--fresh", help="Start over: empty the demo folder (not backups/)."),
     seed_only: bool = typer.Option(False, "--seed-only", help="Create and seed the demo shop, then stop."),
     port: int = typer.Option(
         DEFAULT_PORT, "--port", min=0, max=65535, help="Port of the shop on 127.0.0.1 (0: any free port)."
     ),
 ) -> None:
-    """Create a demo shop with sample booklets (one free) in its own data folder, and run it.
+    """Run a demo shop with sample booklets (one free) in its own data folder, kept between runs.
 
-    Example: paidpdf demo --folder demo-data --port 8080
+    Example: paidpdf demo --folder demo-data --port 8080   (add --fresh to start over)
     """
     chosen = demo_folder(ctx, folder)
-    settings = state(ctx).settings.replace(data_dir=demo.prepare_folder(chosen))
+    prepared = demo.prepare_folder(chosen, fresh=fresh)
+    settings = state(ctx).settings.replace(data_dir=prepared.path)
     store = Store(settings.data_dir)
-    items = demo.seed_demo(store, settings)
-    show_catalog(items, f"Demo shop in {settings.data_dir}: {len(items)} item(s)")
+    if prepared.wiped:
+        gone = ", ".join(prepared.wiped)
+        console().print(f"--fresh: deleted {gone} from {chosen} (backups/ kept)", markup=False)
+    if prepared.fresh:
+        items = demo.seed_demo(store, settings)
+        title = f"New demo shop in {settings.data_dir}: {len(items)} item(s)"
+    else:
+        items = catalog.list_items(store, include_retired=True)
+        title = f"Reusing the demo shop in {settings.data_dir} ({len(items)} item(s); --fresh starts over)"
+    show_catalog(items, title)
     if seed_only:
         return
     # -- serving starts here ------------------------------------------------------------------------

@@ -9,15 +9,19 @@ known. A demo reader account is created so the buyer can log in at once.
 
 from __future__ import annotations
 
+import json
 import secrets
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from paidpdf import accounts
 from paidpdf.config import Secret, Settings
 from paidpdf.store import Store
+from paidpdf.store.files import atomic_write
 from paidpdf.stripe_local import StripeLocal, new_webhook_secret, start_in_thread
 
 DEMO_EMAIL = "demo@example.com"
@@ -50,13 +54,47 @@ class DemoPayments:
         self.stand_in.set_webhook(shop_url.rstrip("/") + "/stripe/webhook", self.stand_in.webhook_secret)
 
 
+#: The demo's Stripe key, webhook secret and stand-in port, kept in its folder so the printed `export`
+#: line stays valid from one run to the next.
+STATE_FILE = ".demo-stripe.json"
+
+
+def _demo_identity(folder: Path) -> dict[str, Any]:
+    path = folder / STATE_FILE
+    try:
+        found = json.loads(path.read_text())
+        if isinstance(found, dict) and {"key", "secret", "port"} <= found.keys():
+            return found
+    except (OSError, ValueError):
+        pass
+    made = {"key": "sk_test_demo_" + secrets.token_hex(12), "secret": new_webhook_secret(), "port": 0}
+    return made
+
+
+def _start_stand_in(identity: dict[str, Any]) -> StripeLocal:
+    options: dict[str, Any] = {
+        "webhook_secret": identity["secret"],
+        "async_delay": 5.0,
+        "api_key": identity["key"],
+    }
+    if identity.get("port"):
+        try:
+            return start_in_thread(host="127.0.0.1", port=int(identity["port"]), **options)
+        except OSError:  # taken since: a new port (the export line then changes once)
+            pass
+    return start_in_thread(host="127.0.0.1", port=0, **options)
+
+
 @contextmanager
 def demo_payments(settings: Settings, store: Store) -> Iterator[DemoPayments]:
-    """Start the stand-in on 127.0.0.1 (a free port) and yield the shop settings that use it."""
-    secret = new_webhook_secret()
-    key = "sk_test_demo_" + secrets.token_hex(12)
-    # The stand-in accepts this run's key only: nothing else on the machine can drive it.
-    stand_in = start_in_thread(host="127.0.0.1", port=0, webhook_secret=secret, async_delay=5.0, api_key=key)
+    """Start the stand-in on 127.0.0.1 and yield the shop settings that use it. The key, the webhook
+    secret and the port are the demo folder's own, the same on every run."""
+    identity = _demo_identity(Path(settings.data_dir))
+    # The stand-in accepts the demo's key only: nothing else on the machine can drive it.
+    stand_in = _start_stand_in(identity)
+    identity["port"] = stand_in.port
+    atomic_write(Path(settings.data_dir) / STATE_FILE, json.dumps(identity).encode())
+    key, secret = identity["key"], identity["secret"]
     try:
         wired = settings.replace(
             stripe_secret_key=Secret(key),

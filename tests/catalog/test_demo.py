@@ -26,7 +26,7 @@ def test_sample_pdfs_are_real_booklets(tmp_path: Path) -> None:
         assert booklet.chapters[0][0] in text
 
 
-def test_demo_seeds_a_fresh_shop_and_reseeds_it(tmp_path: Path) -> None:
+def test_demo_seeds_a_new_shop_keeps_it_and_starts_over_only_with_fresh(tmp_path: Path) -> None:
     folder = tmp_path / "demo-data"
     result = run_demo("--folder", str(folder), "--seed-only")
     assert result.exit_code == 0, result.stderr
@@ -35,12 +35,20 @@ def test_demo_seeds_a_fresh_shop_and_reseeds_it(tmp_path: Path) -> None:
     assert sorted(i["price"] for i in items) == [0, 499, 999, 1999]
     assert all(i["pages"] >= 4 and i["cover"] for i in items)
     assert (folder / demo.MARKER).is_file()
-    # A second run starts again from scratch (no duplicate-title conflict, no leftovers).
-    (folder / "content" / "stray").write_bytes(b"x")
+    # A second run keeps the shop: an item added in between, and a backup made inside it, survive.
+    extra = demo.make_sample_pdfs(tmp_path / "more")[0]
+    catalog.add_item(Store(folder), extra, title="Added later", price_text="3", currency="usd")
+    (folder / "backups" / "20261201T000000Z").mkdir(parents=True)
     again = run_demo("--folder", str(folder), "--seed-only")
     assert again.exit_code == 0, again.stderr
-    assert len(catalog.list_items(Store(folder))) == 4
-    assert not (folder / "content" / "stray").exists()
+    assert "Reusing the demo shop" in again.stdout and "--fresh" in again.stdout
+    assert len(catalog.list_items(Store(folder))) == 5
+    # --fresh starts over, says what it deletes, and keeps backups/.
+    fresh = run_demo("--folder", str(folder), "--seed-only", "--fresh")
+    assert fresh.exit_code == 0, fresh.stderr
+    assert "--fresh: deleted" in fresh.stdout and "catalog.json" in fresh.stdout
+    assert sorted(i["id"] for i in catalog.list_items(Store(folder))) == sorted(b.slug for b in demo.BOOKLETS)
+    assert (folder / "backups" / "20261201T000000Z").is_dir()
 
 
 def test_demo_never_wipes_a_folder_it_did_not_make(tmp_path: Path) -> None:
@@ -49,7 +57,7 @@ def test_demo_never_wipes_a_folder_it_did_not_make(tmp_path: Path) -> None:
     (precious / "catalog.json").write_text("{}")
     result = run_demo("--folder", str(precious), "--seed-only")
     assert result.exit_code != 0
-    assert "refusing to wipe" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "refusing to use it" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert [p.name for p in precious.iterdir()] == ["catalog.json"]
     a_file = tmp_path / "file"
     a_file.write_text("x")
@@ -88,5 +96,5 @@ def test_demo_never_wipes_real_data_named_by_global_data(tmp_path: Path) -> None
     (precious / "catalog.json").write_text("{}")
     result = CliRunner().invoke(build_app(), ["--data", str(precious), "demo", "--seed-only"], env={})
     assert result.exit_code != 0
-    assert "refusing to wipe" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "refusing to use it" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert [p.name for p in precious.iterdir()] == ["catalog.json"]
