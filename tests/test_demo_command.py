@@ -65,42 +65,10 @@ def test_running_the_demo_twice_keeps_the_shop_and_the_export_line(tmp_path: Pat
 
 
 def test_demo_serves_the_seeded_shop_and_prints_the_way_in(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAIDPDF_", "STRIPE_"))}
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "demo", "--folder", str(tmp_path / "demo"), "--port", "0"],
-        cwd=tmp_path,
-        env={**env, "COLUMNS": "200", "PAIDPDF_ARGON2_PROFILE": "test"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        printed = ""
-        deadline = time.monotonic() + 60
-        while "export STRIPE_SECRET_KEY" not in printed and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            printed += line
-        shop = re.search(r"open at (http://127\.0\.0\.1:\d+)", printed)
-        assert shop, printed
-        assert "demo@example.com" in printed
-        assert re.search(r"STRIPE_API_BASE=http://127\.0\.0\.1:\d+", printed), printed
-
-        with urllib.request.urlopen(shop.group(1) + "/healthz", timeout=10) as health:
-            assert health.status == 200
-        with urllib.request.urlopen(shop.group(1) + "/", timeout=10) as page:
-            html = page.read().decode()
-        for title in ("Field Notes on City Birds", "Sourdough at Home", "Git for Writers"):
-            assert title in html
-        assert "Free" in html
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    printed, shop = _run_demo(tmp_path / "demo", tmp_path)  # it served its catalog page at `shop`
+    assert shop.startswith("http://127.0.0.1:") and "demo@example.com" in printed
+    assert re.search(r"STRIPE_API_BASE=http://127\.0\.0\.1:\d+", printed), printed
+    for title in ("Field Notes on City Birds", "Sourdough at Home", "Git for Writers"):
+        assert title in printed  # the catalog page, appended by _run_demo
+    assert "Free" in printed
     assert (tmp_path / "demo" / "catalog.json").is_file()
