@@ -6,10 +6,11 @@ is one unit on one file.
 
 - Passwords: argon2id (`paidpdf.passwords`); a hash made with older parameters is upgraded on login.
   Slow hashing always happens *outside* the file lock, so one login never stalls other writers.
-- Sessions and reset links: a random token goes to the browser or the mail; only its SHA-256 is stored,
-  as the document id, so a leaked `accounts.json` opens no session and `session_user` is one
-  dictionary lookup on a lock-free view. Sessions last `SESSION_LIFETIME` and are never written on
-  ordinary requests; expired sessions, resets and throttle rows are pruned whenever the file is written.
+- Sessions (and reset links, `paidpdf.password_resets`): a random token goes to the browser or the
+  mail; only its SHA-256 is stored, as the document id, so a leaked `accounts.json` opens no
+  session and `session_user` is one dictionary lookup on a lock-free view. Sessions last
+  `SESSION_LIFETIME` and are never written on ordinary requests; expired sessions, resets and
+  throttle rows are pruned whenever the file is written.
 - Throttling: see `paidpdf.throttle` (growing delays per account, hard limits per client address,
   sign-ups and reset mails limited per address and per target).
 
@@ -27,7 +28,6 @@ from datetime import datetime, timedelta
 from paidpdf import clock, passwords, throttle
 from paidpdf.clock import iso
 from paidpdf.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from paidpdf.mail import Mailer, MailError
 from paidpdf.store import Doc, Store, Unit
 
 ACCOUNTS = "accounts"
@@ -36,13 +36,9 @@ SESSIONS = "sessions"
 RESETS = "resets"
 
 SESSION_LIFETIME = timedelta(days=14)
-RESET_LIFETIME = timedelta(hours=1)
 MAX_PASSWORD_LENGTH = passwords.MAX_LENGTH
-#: Unused reset links a user may have at once; further requests within the hour send no more mail.
-MAX_OPEN_RESETS = 3
 
 WRONG_LOGIN = "wrong email or password"
-BAD_RESET = "this reset link is invalid or has expired"
 
 _EMAIL = re.compile(
     r"""^[^\s@<>()\[\],;:\\"]{1,64}@(?=.{1,253}$)[^\s@<>()\[\],;:\\"./]+(\.[^\s@<>()\[\],;:\\"./]+)+$"""
@@ -60,7 +56,7 @@ def normalize_email(email: str) -> str:
     return text
 
 
-def _lenient_email(email: str) -> str:
+def lenient_email(email: str) -> str:
     """Lookups never fail on a malformed address: they just find nobody."""
     return (email or "").strip().lower()
 
@@ -72,7 +68,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _now(now: datetime | None) -> datetime:
+def moment_or_now(now: datetime | None) -> datetime:
     return now if now is not None else clock.now()
 
 
@@ -84,9 +80,9 @@ def sign_up(
 
     A sign-up from the web passes `remote_addr`: it then counts against the per-address and
     per-target-address limits (`throttle.signup_rules`) before anything slow happens."""
-    moment = _now(now)
+    moment = moment_or_now(now)
     if remote_addr is not None:
-        rules = throttle.signup_rules(_lenient_email(email), remote_addr)
+        rules = throttle.signup_rules(lenient_email(email), remote_addr)
         with store.unit(ACCOUNTS) as unit:
             throttle.check(unit, rules, moment, "sign-ups")
             throttle.record(unit, rules, moment)
@@ -105,7 +101,7 @@ def sign_up(
             "updated_at": iso(moment),
         }
         unit.insert(USERS, user)
-        _prune(unit, moment)
+        prune(unit, moment)
     return user
 
 
@@ -127,7 +123,7 @@ def get_user(store: Store, user_id: str) -> Doc | None:
 
 
 def find_user(store: Store, email: str) -> Doc | None:
-    found = store.view(ACCOUNTS).find(USERS, "email", _lenient_email(email))
+    found = store.view(ACCOUNTS).find(USERS, "email", lenient_email(email))
     return found[0] if found else None
 
 
@@ -157,7 +153,7 @@ def set_disabled(store: Store, email: str, disabled: bool) -> Doc:
         if bool(current.get("disabled")) != disabled:
             current = unit.put(USERS, {**current, "disabled": disabled, "updated_at": clock.now_iso()})
         if disabled:
-            _end_sessions(unit, current["id"])
+            end_sessions(unit, current["id"])
     return current
 
 
@@ -171,14 +167,14 @@ def authenticate(
     disabled account is `AccessDenied` (only once the password was right); too many recent failures
     for this account or address is `TooManyAttempts` (a `throttle.Throttled` with `retry_after`).
     """
-    moment = _now(now)
-    address = _lenient_email(email)
+    moment = moment_or_now(now)
+    address = lenient_email(email)
     rules = throttle.login_rules(address, remote_addr)
     account_key, address_key = rules[0].key, rules[1].key
     with store.unit(ACCOUNTS) as unit:
         throttle.check(unit, rules, moment)
         nonce = throttle.record(unit, rules, moment)
-        _prune(unit, moment)
+        prune(unit, moment)
         found = unit.find(USERS, "email", address)
     user = found[0] if found else None
     stored = user.get("password_hash") if user else None
@@ -213,7 +209,7 @@ def change_password(
     A wrong current password counts as a failed login for the account (same throttle), so a stolen
     session cannot be used to guess the password.
     """
-    moment = _now(now)
+    moment = moment_or_now(now)
     user = get_user(store, user_id)
     if user is None:
         raise NotFound(f"no user {user_id!r}")
@@ -233,14 +229,14 @@ def change_password(
         if current is None:
             raise NotFound(f"no user {user_id!r}")
         unit.put(USERS, {**current, "password_hash": new_hash, "updated_at": iso(moment)})
-        _end_sessions(unit, user_id, keep=keep)
-        _prune(unit, moment)
+        end_sessions(unit, user_id, keep=keep)
+        prune(unit, moment)
 
 
 # -- sessions ------------------------------------------------------------------------------------
 def open_session(store: Store, user_id: str, *, now: datetime | None = None) -> str:
     """Start a session; returns the raw token for the cookie (only its SHA-256 is stored)."""
-    moment = _now(now)
+    moment = moment_or_now(now)
     token = secrets.token_urlsafe(32)
     with store.unit(ACCOUNTS) as unit:
         if unit.get(USERS, user_id) is None:
@@ -254,7 +250,7 @@ def open_session(store: Store, user_id: str, *, now: datetime | None = None) -> 
                 "expires_at": iso(moment + SESSION_LIFETIME),
             },
         )
-        _prune(unit, moment)
+        prune(unit, moment)
     return token
 
 
@@ -267,7 +263,7 @@ def session_user(store: Store, token: str | None, *, now: datetime | None = None
         return None
     view = store.view(ACCOUNTS)
     session = view.get(SESSIONS, token_digest(token))
-    if session is None or session["expires_at"] <= iso(_now(now)):
+    if session is None or session["expires_at"] <= iso(moment_or_now(now)):
         return None
     user = view.get(USERS, session["user_id"])
     if user is None or user.get("disabled"):
@@ -284,15 +280,15 @@ def close_session(store: Store, token: str) -> None:
         return
     with store.unit(ACCOUNTS) as unit:
         unit.delete(SESSIONS, digest)
-        _prune(unit, clock.now())
+        prune(unit, clock.now())
 
 
 def active_sessions(store: Store, user_id: str, *, now: datetime | None = None) -> int:
-    cutoff = iso(_now(now))
+    cutoff = iso(moment_or_now(now))
     return sum(1 for s in store.view(ACCOUNTS).find(SESSIONS, "user_id", user_id) if s["expires_at"] > cutoff)
 
 
-def _end_sessions(unit: Unit, user_id: str, keep: str | None = None) -> int:
+def end_sessions(unit: Unit, user_id: str, keep: str | None = None) -> int:
     ended = 0
     for session in unit.find(SESSIONS, "user_id", user_id):
         if session["id"] != keep:
@@ -301,107 +297,8 @@ def _end_sessions(unit: Unit, user_id: str, keep: str | None = None) -> int:
     return ended
 
 
-# -- password reset ------------------------------------------------------------------------------
-def request_password_reset(
-    store: Store,
-    mailer: Mailer,
-    email: str,
-    base_url: str,
-    *,
-    remote_addr: str | None = None,
-    now: datetime | None = None,
-) -> None:
-    """Mail a single-use reset link valid for `RESET_LIFETIME`.
-
-    Unknown or disabled addresses get nothing and the caller cannot tell (no user enumeration): both
-    cases do the same work, one unit on `accounts.json`, and the mail itself is handed to `mailer`
-    (the web's is a queue, so the answer never waits for it). A mail server failure is logged for the
-    operator instead of shown. From the web (`remote_addr` given) requests are also limited per client
-    address and per target address (`throttle.reset_rules`; `Throttled` when exceeded).
-    """
-    moment = _now(now)
-    address = _lenient_email(email)
-    token = secrets.token_urlsafe(32)
-    with store.unit(ACCOUNTS) as unit:
-        if remote_addr is not None:
-            rules = throttle.reset_rules(address, remote_addr)
-            throttle.check(unit, rules, moment, "reset requests")
-            throttle.record(unit, rules, moment)
-        _prune(unit, moment)
-        found = unit.find(USERS, "email", address)
-        user = found[0] if found else None
-        if user is None or user.get("disabled"):
-            return
-        if len(unit.find(RESETS, "user_id", user["id"])) >= MAX_OPEN_RESETS:  # expired ones just pruned
-            log.warning("reset mail for %s not sent: %d links already open", user["email"], MAX_OPEN_RESETS)
-            return
-        unit.insert(
-            RESETS,
-            {
-                "id": token_digest(token),
-                "user_id": user["id"],
-                "created_at": iso(moment),
-                "expires_at": iso(moment + RESET_LIFETIME),
-            },
-        )
-    link = f"{base_url.rstrip('/')}/reset/{token}"
-    minutes = int(RESET_LIFETIME.total_seconds() // 60)
-    body = (
-        f"Someone (hopefully you) asked to reset the password of the account {user['email']}.\n\n"
-        f"To choose a new password, open this link within {minutes} minutes:\n\n{link}\n\n"
-        "The link works once. If you did not ask for this, ignore this mail: your password stays as it is.\n"
-    )
-    try:
-        mailer.send(user["email"], "Reset your password", body)
-    except MailError as exc:
-        log.error("password reset mail to %s failed: %s", user["email"], exc.message)
-
-
-def _valid_reset(store: Store, token: str, now: datetime) -> Doc | None:
-    if not token or len(token) > 256:
-        return None
-    view = store.view(ACCOUNTS)
-    reset = view.get(RESETS, token_digest(token))
-    if reset is None or reset["expires_at"] <= iso(now):
-        return None
-    user = view.get(USERS, reset["user_id"])
-    if user is None or user.get("disabled"):
-        return None
-    return reset
-
-
-def reset_token_valid(store: Store, token: str, *, now: datetime | None = None) -> bool:
-    return _valid_reset(store, token, _now(now)) is not None
-
-
-def reset_password(store: Store, token: str, new_password: str, *, now: datetime | None = None) -> Doc:
-    """Use a reset link: set the password, burn the link (and the user's other links), end ALL sessions."""
-    moment = _now(now)
-    valid = _valid_reset(store, token, moment)
-    if valid is None:  # cheap refusal before the slow hash
-        raise InvalidInput(BAD_RESET)
-    owner = get_user(store, valid["user_id"])
-    passwords.check_rules(new_password, owner["email"] if owner else None)
-    new_hash = passwords.hash_password(new_password)
-    digest = token_digest(token)
-    with store.unit(ACCOUNTS) as unit:
-        reset = unit.get(RESETS, digest)
-        if reset is None or reset["expires_at"] <= iso(moment):
-            raise InvalidInput(BAD_RESET)
-        current = unit.get(USERS, reset["user_id"])
-        if current is None or current.get("disabled"):
-            raise InvalidInput(BAD_RESET)
-        current = unit.put(USERS, {**current, "password_hash": new_hash, "updated_at": iso(moment)})
-        for other in unit.find(RESETS, "user_id", current["id"]):
-            unit.delete(RESETS, other["id"])
-        _end_sessions(unit, current["id"])
-        throttle.clear(unit, throttle.account_key(current["email"]))
-        _prune(unit, moment)
-    return current
-
-
 # -- housekeeping --------------------------------------------------------------------------------
-def _prune(unit: Unit, now: datetime) -> None:
+def prune(unit: Unit, now: datetime) -> None:
     """Drop expired sessions and reset links and stale throttle rows; rides along with other writes."""
     cutoff = iso(now)
     for table in (SESSIONS, RESETS):

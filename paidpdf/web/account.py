@@ -10,7 +10,7 @@ from __future__ import annotations
 import bottle
 from bottle import request, response
 
-from paidpdf import accounts
+from paidpdf import accounts, password_resets
 from paidpdf.errors import AccessDenied, Conflict, InvalidInput
 from paidpdf.web.context import WebContext
 from paidpdf.web.security import safe_next
@@ -80,7 +80,7 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
     def forgot() -> None:
         web.check_csrf()
         email = web.form("email", limit=320)
-        accounts.request_password_reset(
+        password_resets.request_password_reset(
             web.store, web.mailer, email, web.settings.base_url, remote_addr=web.remote_addr()
         )
         web.flash("reset_sent")  # the same answer whether or not the address has an account
@@ -89,8 +89,8 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
     @app.get("/reset/<token>")
     def reset_form(token: str) -> str:
         response.set_header("Cache-Control", "no-store")
-        if not accounts.reset_token_valid(web.store, token):
-            return web.render("reset.html", status=400, token=None, error=accounts.BAD_RESET)
+        if not password_resets.reset_token_valid(web.store, token):
+            return web.render("reset.html", status=400, token=None, error=password_resets.BAD_RESET)
         return web.render("reset.html", token=token)
 
     @app.post("/reset/<token>")
@@ -101,9 +101,9 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
         if password != web.form("password2", limit=2048):
             return web.render("reset.html", status=400, token=token, error=MISMATCH)
         try:
-            accounts.reset_password(web.store, token, password)
+            password_resets.reset_password(web.store, token, password)
         except InvalidInput as exc:
-            retry = token if accounts.reset_token_valid(web.store, token) else None
+            retry = token if password_resets.reset_token_valid(web.store, token) else None
             return web.render("reset.html", status=400, token=retry, error=exc.message)
         web.end_session()
         web.flash("reset_done")

@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from paidpdf import accounts, clock
+from paidpdf import accounts, clock, password_resets
 from paidpdf.config import Settings
 from paidpdf.errors import InvalidInput
 from paidpdf.mail import make_mailer
@@ -46,7 +46,7 @@ def test_reset_link_works_once_and_ends_every_session(
 ) -> None:
     sessions = [accounts.open_session(store, reader["id"]) for _ in range(2)]
     mailer = make_mailer(_smtp_settings(data_dir, smtp_server.port))
-    accounts.request_password_reset(store, mailer, "READER@example.com", BASE)
+    password_resets.request_password_reset(store, mailer, "READER@example.com", BASE)
 
     assert len(smtp_server.messages) == 1
     message = smtp_server.messages[0]
@@ -56,18 +56,18 @@ def test_reset_link_works_once_and_ends_every_session(
     assert smtp_server.inbox.envelopes[0] == ("shop@example.com", ["reader@example.com"])
     token = _token_from(smtp_server)
     assert token not in (store.root / "accounts.json").read_text()  # only the hash is kept
-    assert accounts.reset_token_valid(store, token)
+    assert password_resets.reset_token_valid(store, token)
 
-    user = accounts.reset_password(store, token, "my new secret words")
+    user = password_resets.reset_password(store, token, "my new secret words")
     assert user["id"] == reader["id"]
     assert all(accounts.session_user(store, t) is None for t in sessions)
     assert accounts.authenticate(store, "reader@example.com", "my new secret words", "127.0.0.1")
     with pytest.raises(InvalidInput):
         accounts.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")
 
-    assert not accounts.reset_token_valid(store, token)
+    assert not password_resets.reset_token_valid(store, token)
     with pytest.raises(InvalidInput, match="this reset link is invalid or has expired"):
-        accounts.reset_password(store, token, "yet another password")
+        password_resets.reset_password(store, token, "yet another password")
     assert accounts.authenticate(store, "reader@example.com", "my new secret words", "127.0.0.1")
 
 
@@ -76,14 +76,14 @@ def test_an_expired_link_fails_and_changes_nothing(
 ) -> None:
     mailer = make_mailer(_smtp_settings(data_dir, smtp_server.port))
     asked = clock.now() - timedelta(minutes=61)
-    accounts.request_password_reset(store, mailer, "reader@example.com", BASE, now=asked)
+    password_resets.request_password_reset(store, mailer, "reader@example.com", BASE, now=asked)
     token = _token_from(smtp_server)
-    assert accounts.reset_token_valid(store, token, now=asked + timedelta(minutes=59))
-    assert not accounts.reset_token_valid(store, token)
+    assert password_resets.reset_token_valid(store, token, now=asked + timedelta(minutes=59))
+    assert not password_resets.reset_token_valid(store, token)
     session = accounts.open_session(store, reader["id"])
     before = accounts.get_user(store, reader["id"])
     with pytest.raises(InvalidInput, match="invalid or has expired"):
-        accounts.reset_password(store, token, "my new secret words")
+        password_resets.reset_password(store, token, "my new secret words")
     assert accounts.get_user(store, reader["id"]) == before
     assert accounts.session_user(store, session) is not None
 
@@ -92,12 +92,12 @@ def test_a_newer_reset_burns_the_older_links_when_used(
     store: Store, data_dir: Path, reader: Doc, smtp_server: SmtpServer
 ) -> None:
     mailer = make_mailer(_smtp_settings(data_dir, smtp_server.port))
-    accounts.request_password_reset(store, mailer, "reader@example.com", BASE)
-    accounts.request_password_reset(store, mailer, "reader@example.com", BASE)
+    password_resets.request_password_reset(store, mailer, "reader@example.com", BASE)
+    password_resets.request_password_reset(store, mailer, "reader@example.com", BASE)
     first, second = _token_from(smtp_server, 0), _token_from(smtp_server, 1)
     assert first != second
-    accounts.reset_password(store, second, "my new secret words")
-    assert not accounts.reset_token_valid(store, first)
+    password_resets.reset_password(store, second, "my new secret words")
+    assert not password_resets.reset_token_valid(store, first)
     assert orjson.loads((store.root / "accounts.json").read_bytes()).get("resets") == {}
 
 
@@ -105,10 +105,10 @@ def test_unknown_or_disabled_addresses_get_no_mail(
     store: Store, data_dir: Path, reader: Doc, smtp_server: SmtpServer
 ) -> None:
     mailer = make_mailer(_smtp_settings(data_dir, smtp_server.port))
-    accounts.request_password_reset(store, mailer, "ghost@example.com", BASE)
-    accounts.request_password_reset(store, mailer, "not an address", BASE)
+    password_resets.request_password_reset(store, mailer, "ghost@example.com", BASE)
+    password_resets.request_password_reset(store, mailer, "not an address", BASE)
     accounts.set_disabled(store, "reader@example.com", True)
-    accounts.request_password_reset(store, mailer, "reader@example.com", BASE)
+    password_resets.request_password_reset(store, mailer, "reader@example.com", BASE)
     assert smtp_server.messages == []
 
 
@@ -116,21 +116,21 @@ def test_reset_mails_are_capped_per_hour(
     store: Store, data_dir: Path, reader: Doc, smtp_server: SmtpServer
 ) -> None:
     mailer = make_mailer(_smtp_settings(data_dir, smtp_server.port))
-    for _ in range(accounts.MAX_OPEN_RESETS + 2):
-        accounts.request_password_reset(store, mailer, "reader@example.com", BASE)
-    assert len(smtp_server.messages) == accounts.MAX_OPEN_RESETS
+    for _ in range(password_resets.MAX_OPEN_RESETS + 2):
+        password_resets.request_password_reset(store, mailer, "reader@example.com", BASE)
+    assert len(smtp_server.messages) == password_resets.MAX_OPEN_RESETS
 
 
 def test_a_short_new_password_keeps_the_link_usable(
     store: Store, data_dir: Path, reader: Doc, smtp_server: SmtpServer
 ) -> None:
     mailer = make_mailer(_smtp_settings(data_dir, smtp_server.port))
-    accounts.request_password_reset(store, mailer, "reader@example.com", BASE)
+    password_resets.request_password_reset(store, mailer, "reader@example.com", BASE)
     token = _token_from(smtp_server)
     with pytest.raises(InvalidInput, match="too short"):
-        accounts.reset_password(store, token, "short")
-    assert accounts.reset_token_valid(store, token)
-    accounts.reset_password(store, token, "long enough now")
+        password_resets.reset_password(store, token, "short")
+    assert password_resets.reset_token_valid(store, token)
+    password_resets.reset_password(store, token, "long enough now")
 
 
 def test_a_dead_mail_server_is_logged_not_shown(
@@ -140,16 +140,16 @@ def test_a_dead_mail_server_is_logged_not_shown(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     mailer = make_mailer(_smtp_settings(data_dir, port))
-    accounts.request_password_reset(store, mailer, "reader@example.com", BASE)  # no exception
+    password_resets.request_password_reset(store, mailer, "reader@example.com", BASE)  # no exception
     failures = [r for r in caplog.records if r.name == "paidpdf.accounts" and r.levelno == logging.ERROR]
     assert failures and "reader@example.com" in failures[0].getMessage()
 
 
 def test_reset_through_the_outbox_when_no_smtp_is_set(store: Store, settings: Settings, reader: Doc) -> None:
     mailer = make_mailer(settings)
-    accounts.request_password_reset(store, mailer, "reader@example.com", BASE)
+    password_resets.request_password_reset(store, mailer, "reader@example.com", BASE)
     (mail,) = (settings.data_dir / "outbox").glob("*.eml")
     token = LINK.search(mail.read_text())
     assert token is not None
-    accounts.reset_password(store, token.group(1), "outbox works too")
+    password_resets.reset_password(store, token.group(1), "outbox works too")
     assert accounts.authenticate(store, "reader@example.com", "outbox works too", "127.0.0.1")

@@ -114,21 +114,21 @@ def test_an_ignored_event_is_one_log_line(shop: Shop, caplog: pytest.LogCaptureF
     assert "ignored" in lines[0] and "duplicate" in lines[1]
 
 
-_REAL: dict[int, dict[str, dict[str, Any]]] = {}
-
-
 def _real_objects(shop: Shop) -> dict[str, dict[str, Any]]:
-    """A pending order's completed session and a refunded charge of the shop (made once per shop)."""
-    if id(shop) not in _REAL:
+    """A pending order's completed session and a refunded charge of the shop (made once per shop, kept
+    on the shop itself so no other test's shop can ever be handed them)."""
+    made: dict[str, dict[str, Any]] | None = getattr(shop, "_fuzz_objects", None)
+    if made is None:
         _order, completed = _paid(shop)
         intent = completed["data"]["object"]["payment_intent"]
         shop.client.v1.refunds.create(params={"payment_intent": intent})
         (refunded,) = shop.stand_in_events("charge.refunded")
-        _REAL[id(shop)] = {
+        made = {
             "checkout.session.completed": completed["data"]["object"],
             "charge.refunded": refunded["data"]["object"],
         }
-    return _REAL[id(shop)]
+        shop._fuzz_objects = made  # type: ignore[attr-defined]
+    return made
 
 
 JSON = st.recursive(
