@@ -60,7 +60,7 @@ sys.path.insert(0, sys.argv[1])
 mode, src, data = sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
 start = time.perf_counter()
 if mode == "paidpdf":
-    from paidpdf import catalog
+    from paidpdf.content import catalog
     from paidpdf.store import Store
     item = catalog.add_item(Store(data), src, title="Big", price_text="9.99", currency="usd")
     digest = item["sha256"]

@@ -17,7 +17,7 @@ import jinja2
 from flask import Flask
 from waitress.server import create_server
 
-from paidpdf import catalog
+from paidpdf.content import catalog
 from paidpdf.money import format_amount
 from paidpdf.store import Store
 from paidpdf.web.context import TEMPLATES_DIR, human_size, static_version

@@ -39,9 +39,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from paidpdf import accounts, catalog, demo, library  # noqa: E402
+from paidpdf.accounts import sessions, users  # noqa: E402
 from paidpdf.clock import now_iso  # noqa: E402
 from paidpdf.config import Settings  # noqa: E402
+from paidpdf.content import catalog, demo  # noqa: E402
+from paidpdf.ownership import library  # noqa: E402
 from paidpdf.store import Store  # noqa: E402
 from paidpdf.testing.serve_process import serve_command  # noqa: E402
 
@@ -108,9 +110,9 @@ def seed(data: Path, items: int, size_mb: int) -> tuple[str, Path]:
                 "status": "retired",
             },
         )
-    user = accounts.sign_up(store, "bench@example.com", "bench password")
+    user = users.sign_up(store, "bench@example.com", "bench password")
     library.grant(store, user["id"], BIG_ID)  # retired and owned: the owner-only path
-    token = accounts.open_session(store, user["id"])
+    token = sessions.open_session(store, user["id"])
     assert settings
     return token, big
 

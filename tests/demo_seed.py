@@ -1,6 +1,6 @@
 """A data folder seeded with the demo catalog, for the areas whose tests need a real shop (web, payments).
 
-Seeded once per session through the real domain code (`paidpdf.demo.seed_demo`: real PDFs, covers,
+Seeded once per session through the real domain code (`paidpdf.content.demo.seed_demo`: real PDFs, covers,
 prices), then copied or hard-linked per test by each area's fixtures.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from paidpdf import demo
 from paidpdf.config import Settings
+from paidpdf.content import demo
 from paidpdf.store import Store
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from paidpdf import accounts
+from paidpdf.accounts import users
 from paidpdf.admin.main import hoist_data_option
 from paidpdf.store import Store
 
@@ -45,7 +45,7 @@ def test_a_closed_stdout_ends_quietly_with_status_0() -> None:
 
 def test_data_works_after_the_subcommand(tmp_path: Path) -> None:
     data = tmp_path / "shop"
-    accounts.sign_up(Store(data), "one@example.com", "kx7-qpzv-long")
+    users.sign_up(Store(data), "one@example.com", "kx7-qpzv-long")
     listed = _run("users", "list", "--data", str(data))
     assert listed.returncode == 0 and "one@example.com" in listed.stdout
     assert "1 user\n" in listed.stdout or " 1 user " in listed.stdout  # not "1 users"
@@ -59,7 +59,7 @@ def test_data_works_after_the_subcommand(tmp_path: Path) -> None:
 def test_db_info_and_backup_speak_in_sizes_for_people(tmp_path: Path) -> None:
     data = tmp_path / "shop"
     for i in range(20):
-        accounts.sign_up(Store(data), f"reader{i}@example.com", "kx7-qpzv-long")
+        users.sign_up(Store(data), f"reader{i}@example.com", "kx7-qpzv-long")
     size = (data / "accounts.json").stat().st_size
     assert size > 2048
     info = _run("--data", str(data), "db", "info")

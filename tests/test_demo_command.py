@@ -51,7 +51,7 @@ def _run_demo(folder: Path, cwd: Path) -> tuple[str, str]:
 
 
 def test_running_the_demo_twice_keeps_the_shop_and_the_export_line(tmp_path: Path) -> None:
-    from paidpdf import catalog, demo
+    from paidpdf.content import catalog, demo
     from paidpdf.store import Store
 
     folder = tmp_path / "demo"

@@ -1,4 +1,7 @@
-"""`paidpdf content ...`: add, list, show, price, edit, retire and restore items (via `paidpdf.catalog`)."""
+"""`paidpdf content ...`: add, list, show, price, edit, retire and restore items.
+
+A thin layer over `paidpdf.content.catalog`.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ from pathlib import Path
 
 import typer
 
-from paidpdf import catalog
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, byte_progress, console, details, emit_json, table
+from paidpdf.content import catalog
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount
 from paidpdf.store import Doc

@@ -1,4 +1,4 @@
-"""`paidpdf db ...`: backup, restore, check, flush and info, on top of `paidpdf.backups`."""
+"""`paidpdf db ...`: backup, restore, check, flush and info, on top of `paidpdf.maintenance.backups`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 
 import typer
 
-from paidpdf import backups
 from paidpdf.admin.context import state
 from paidpdf.admin.output import (
     JSON_OPTION,
@@ -22,6 +21,7 @@ from paidpdf.admin.output import (
     table,
 )
 from paidpdf.byte_sizes import human_size
+from paidpdf.maintenance import backups
 
 
 def _count(n: int, noun: str) -> str:

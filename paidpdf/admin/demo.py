@@ -10,12 +10,12 @@ from pathlib import Path
 
 import typer
 
-from paidpdf import catalog, demo
 from paidpdf.admin.content import show_catalog
 from paidpdf.admin.context import state
 from paidpdf.admin.output import console
 from paidpdf.admin.subapps import TopCommand
 from paidpdf.config import Settings
+from paidpdf.content import catalog, demo
 from paidpdf.errors import AddressInUse
 from paidpdf.store import Store
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paidpdf import accounts
+from paidpdf.accounts import users
 from paidpdf.config import Secret, Settings
 from paidpdf.store import Store
 from paidpdf.store.files import atomic_write
@@ -101,8 +101,8 @@ def demo_payments(settings: Settings, store: Store) -> Iterator[DemoPayments]:
             stripe_webhook_secret=Secret(secret),
             stripe_api_base=stand_in.url,
         )
-        if accounts.find_user(store, DEMO_EMAIL) is None:
-            accounts.sign_up(store, DEMO_EMAIL, DEMO_PASSWORD)
+        if users.find_user(store, DEMO_EMAIL) is None:
+            users.sign_up(store, DEMO_EMAIL, DEMO_PASSWORD)
         yield DemoPayments(wired, stand_in)
     finally:
         stand_in.stop()

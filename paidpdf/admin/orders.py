@@ -1,4 +1,7 @@
-"""`paidpdf orders ...`: list, show, refund, reconcile and stats, on top of `paidpdf.orders`/`payments`."""
+"""`paidpdf orders ...`: list, show, refund, reconcile and stats.
+
+A thin layer over `paidpdf.sales`.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,12 @@ from rich.bar import Bar
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from paidpdf import orders, payments, sales_stats
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, confirm, console, details, emit_json, err_console, table
 from paidpdf.clock import iso, parse_date_option
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount, to_decimal_text
+from paidpdf.sales import orders, payments, sales_stats
 
 app = typer.Typer(
     help="Orders: list, inspect, refund, reconcile with Stripe, sales stats.", no_args_is_help=True

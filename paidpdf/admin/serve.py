@@ -20,11 +20,11 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
-from paidpdf import payments
 from paidpdf.admin.context import state
 from paidpdf.admin.subapps import TopCommand
 from paidpdf.config import Settings
 from paidpdf.errors import AddressInUse, ConfigError, InvalidInput
+from paidpdf.sales import payments
 from paidpdf.store import Store
 from paidpdf.web import create_app, security
 from paidpdf.web.app import MAX_BODY

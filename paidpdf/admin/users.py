@@ -1,4 +1,4 @@
-"""`paidpdf users ...`: reader accounts for admins, on top of `paidpdf.accounts` and `paidpdf.ownership`.
+"""`paidpdf users ...`: reader accounts for admins, over `paidpdf.accounts` and `paidpdf.ownership.gifts`.
 
 Password hashes are never printed, not even with `--json`.
 """
@@ -9,10 +9,11 @@ import sys
 
 import typer
 
-from paidpdf import accounts, library, ownership
+from paidpdf.accounts import sessions, users
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table
 from paidpdf.errors import InvalidInput
+from paidpdf.ownership import gifts, library
 from paidpdf.store import Doc
 
 app = typer.Typer(
@@ -36,8 +37,8 @@ def list_cmd(
     store = state(ctx).store
     sales = store.view(library.SALES)
     rows = [
-        {**accounts.public(user), "items": len(library.for_user(sales, user["id"]))}
-        for user in accounts.list_users(store)
+        {**users.public(user), "items": len(library.for_user(sales, user["id"]))}
+        for user in users.list_users(store)
     ]
     if as_json:
         emit_json(rows)
@@ -60,18 +61,18 @@ def show_cmd(
     Example: paidpdf users show reader@example.com --json
     """
     store = state(ctx).store
-    user = accounts.require_user(store, email)
-    owned = ownership.holdings(store, user["id"])
-    sessions = accounts.active_sessions(store, user["id"])
+    user = users.require_user(store, email)
+    owned = gifts.holdings(store, user["id"])
+    open_sessions = sessions.active_sessions(store, user["id"])
     if as_json:
-        emit_json({"user": accounts.public(user), "active_sessions": sessions, "library": owned})
+        emit_json({"user": users.public(user), "active_sessions": open_sessions, "library": owned})
         return
     details(
         user["email"],
         [
             ("id", user["id"]),
             ("status", _status(user)),
-            ("active sessions", sessions),
+            ("active sessions", open_sessions),
             ("created", user.get("created_at")),
             ("updated", user.get("updated_at")),
         ],
@@ -111,14 +112,14 @@ def add_cmd(
     In scripts: printf '%s\\n' "$PW" | paidpdf users add reader@example.com --password-stdin
     """
     store = state(ctx).creating_store
-    address = accounts.check_email_available(store, email)  # refuse before asking for a password
+    address = users.check_email_available(store, email)  # refuse before asking for a password
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif not sys.stdin.isatty():
         raise InvalidInput("no terminal to ask for a password: pipe it in with --password-stdin")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    user = accounts.add_user(store, address, password)
+    user = users.add_user(store, address, password)
     console().print(f"Added {user['email']} ({user['id']}).")
 
 
@@ -132,7 +133,7 @@ def grant_cmd(
 
     Example: paidpdf users grant reader@example.com field-guide
     """
-    entry, created = ownership.grant(state(ctx).store, email, content_id)
+    entry, created = gifts.grant(state(ctx).store, email, content_id)
     who, item = email.strip().lower(), entry["content_id"]
     if created:
         console().print(f"Granted {item} to {who}.")
@@ -150,7 +151,7 @@ def revoke_cmd(
 
     Example: paidpdf users revoke reader@example.com field-guide
     """
-    entry = ownership.revoke(state(ctx).store, email, content_id)
+    entry = gifts.revoke(state(ctx).store, email, content_id)
     console().print(f"Revoked {entry['content_id']} ({entry.get('source')}) from {email.strip().lower()}.")
 
 
@@ -163,7 +164,7 @@ def disable_cmd(
 
     Example: paidpdf users disable reader@example.com
     """
-    user = accounts.set_disabled(state(ctx).store, email, True)
+    user = users.set_disabled(state(ctx).store, email, True)
     console().print(f"Disabled {user['email']}; their sessions were ended.")
 
 
@@ -176,5 +177,5 @@ def enable_cmd(
 
     Example: paidpdf users enable reader@example.com
     """
-    user = accounts.set_disabled(state(ctx).store, email, False)
+    user = users.set_disabled(state(ctx).store, email, False)
     console().print(f"Enabled {user['email']}.")

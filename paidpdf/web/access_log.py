@@ -1,5 +1,5 @@
-"""The access log: one INFO line per request on `paidpdf.access`, the only line a request writes when
-all goes well (a webhook's line also names its event and what the shop did with it)."""
+"""The access log: one INFO line per request on the `paidpdf.access` logger, the only line a request
+writes when all goes well (a webhook's line also names its event and what the shop did with it)."""
 
 from __future__ import annotations
 

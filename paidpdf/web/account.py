@@ -1,6 +1,6 @@
 """Account pages: sign up, log in, log out (POST), forgotten password, reset link, change password.
 
-Each POST checks the CSRF token first, then calls one `paidpdf.accounts` function. Form mistakes
+Each POST checks the CSRF token first, then calls one `paidpdf.accounts.users` function. Form mistakes
 (bad address, short password, wrong password) re-render the form with the message and a 4xx status;
 throttling becomes the 429 page (with Retry-After) through the error plugin.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import bottle
 from bottle import request, response
 
-from paidpdf import accounts, password_resets
+from paidpdf.accounts import password_resets, sessions, users
 from paidpdf.errors import AccessDenied, Conflict, InvalidInput
 from paidpdf.web.context import WebContext
 from paidpdf.web.security import safe_next
@@ -32,7 +32,7 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
         web.check_csrf()
         email = web.form("email", limit=320)
         try:
-            user = accounts.sign_up(
+            user = users.sign_up(
                 web.store, email, web.form("password", limit=2048), remote_addr=web.remote_addr()
             )
         except (InvalidInput, Conflict) as exc:
@@ -53,13 +53,13 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
         email = web.form("email", limit=320)
         try:
             password = web.form("password", limit=2048)
-            user = accounts.authenticate(web.store, email, password, web.remote_addr())
+            user = users.authenticate(web.store, email, password, web.remote_addr())
         except (InvalidInput, AccessDenied) as exc:
             return web.render("login.html", status=exc.http_status, error=exc.message, email=email,
                               next=next_target())
         old = web.session_token()
         if old:  # a fresh token on every login: no session fixation
-            accounts.close_session(web.store, old)
+            sessions.close_session(web.store, old)
         web.start_session(user)
         web.flash("logged_in")
         web.redirect_local(next_target(), "/library")
@@ -123,7 +123,7 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
         if new != web.form("password2", limit=2048):
             return web.render("password.html", status=400, error=MISMATCH)
         try:
-            accounts.change_password(
+            users.change_password(
                 web.store, user["id"], web.form("current", limit=2048), new, keep_token=web.session_token()
             )
         except InvalidInput as exc:

@@ -14,7 +14,7 @@ from typing import Any
 
 import bottle
 
-from paidpdf import passwords
+from paidpdf.accounts import passwords
 from paidpdf.config import Settings
 from paidpdf.mail import Mailer, QueuedMailer, make_mailer
 from paidpdf.store import Store

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import jinja2
 from markupsafe import Markup
 
-from paidpdf import catalog
+from paidpdf.content import catalog
 from paidpdf.store import Doc, Store
 
 Identity = tuple[int, int, int, int] | None

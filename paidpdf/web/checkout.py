@@ -1,6 +1,6 @@
 """Checkout routes: start a Stripe Checkout, the buyer's return (success / cancel).
 
-No payment logic lives here: `paidpdf.payments` starts sessions and confirms returns through the same
+No payment logic lives here: `paidpdf.sales.payments` starts sessions and confirms returns through the same
 `orders.fulfil` the webhook uses. The success page never trusts its URL: it asks Stripe for the session
 and checks it belongs to the logged-in buyer.
 """
@@ -11,8 +11,10 @@ from typing import Any
 
 import bottle
 
-from paidpdf import access, catalog, orders, payments
+from paidpdf.content import catalog
 from paidpdf.errors import NotFound, PaymentProviderError
+from paidpdf.ownership import access
+from paidpdf.sales import orders, payments
 from paidpdf.web.context import WebContext
 
 #: Seconds between reloads of the "payment processing" page (no JavaScript needed).

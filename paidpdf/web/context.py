@@ -19,7 +19,7 @@ import bottle
 import jinja2
 from bottle import request, response
 
-from paidpdf import accounts
+from paidpdf.accounts import sessions
 from paidpdf.byte_sizes import human_size
 from paidpdf.config import Settings
 from paidpdf.errors import AccessDenied
@@ -120,7 +120,7 @@ class WebContext:
         """The logged-in reader (from the session cookie), looked up once per request."""
         environ = request.environ
         if _USER_KEY not in environ:
-            environ[_USER_KEY] = accounts.session_user(self.store, self.session_token())
+            environ[_USER_KEY] = sessions.session_user(self.store, self.session_token())
         user: Doc | None = environ[_USER_KEY]
         return user
 
@@ -147,14 +147,14 @@ class WebContext:
         raise answer
 
     def start_session(self, user: Doc) -> None:
-        token = accounts.open_session(self.store, user["id"])
-        self.set_cookie(security.SESSION_COOKIE, token, int(accounts.SESSION_LIFETIME.total_seconds()))
+        token = sessions.open_session(self.store, user["id"])
+        self.set_cookie(security.SESSION_COOKIE, token, int(sessions.SESSION_LIFETIME.total_seconds()))
         request.environ[_USER_KEY] = user
 
     def end_session(self) -> None:
         token = self.session_token()
         if token:
-            accounts.close_session(self.store, token)
+            sessions.close_session(self.store, token)
         self.clear_cookie(security.SESSION_COOKIE)
         request.environ[_USER_KEY] = None
 

@@ -1,7 +1,7 @@
 """Downloads and covers: owner-only files, streamed with flat memory, resumable.
 
-`GET/HEAD /content/<id>/download` asks `paidpdf.access` who may have the file; the path on disk comes
-only from the catalog's sha256 (`blobs.content_path`), never from the request. Serving is hand-written
+`GET/HEAD /content/<id>/download` asks `paidpdf.ownership.access` who may have the file; the path on disk
+comes only from the catalog's sha256 (`blobs.content_path`), never from the request. Serving is hand-written
 (see `ranges` for why not `bottle.static_file`):
 
 - whole files are handed to the server's `wsgi.file_wrapper`, so waitress sends them from its I/O
@@ -24,8 +24,9 @@ from typing import IO, Any
 import bottle
 from bottle import request, response
 
-from paidpdf import access, blobs
+from paidpdf.content import blobs
 from paidpdf.errors import NotFound
+from paidpdf.ownership import access
 from paidpdf.web import ranges
 from paidpdf.web.context import WebContext, raw_header
 

@@ -13,8 +13,8 @@ from typing import Any
 import bottle
 from bottle import request, response
 
+from paidpdf.accounts.throttle import Throttled
 from paidpdf.errors import AuthRequired, PaidPdfError, PaymentsNotConfigured
-from paidpdf.throttle import Throttled
 from paidpdf.web.context import Handler, WebContext
 
 log = logging.getLogger("paidpdf.web")

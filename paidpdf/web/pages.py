@@ -7,8 +7,8 @@ import re
 import bottle
 from bottle import response
 
-from paidpdf import access
 from paidpdf.errors import NotFound
+from paidpdf.ownership import access
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.context import STATIC_DIR, WebContext
 

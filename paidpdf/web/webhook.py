@@ -14,8 +14,8 @@ from typing import Any
 
 import bottle
 
-from paidpdf import payments
 from paidpdf.errors import PaidPdfError
+from paidpdf.sales import payments
 from paidpdf.web.access_log import LOG_NOTE
 from paidpdf.web.context import WebContext, raw_header
 

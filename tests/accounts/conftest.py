@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from paidpdf import accounts
+from paidpdf.accounts import users
 from paidpdf.store import Doc, Store
 from tests.smtp import SmtpServer, smtp_catcher
 
@@ -29,4 +29,4 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def reader(store: Store) -> Doc:
-    return accounts.sign_up(store, "Reader@Example.com", PASSWORD)
+    return users.sign_up(store, "Reader@Example.com", PASSWORD)

@@ -8,7 +8,7 @@ import pytest
 from argon2 import PasswordHasher, Type
 from argon2.low_level import ARGON2_VERSION
 
-from paidpdf import accounts, passwords
+from paidpdf.accounts import passwords, users
 from paidpdf.errors import ConfigError
 from paidpdf.store import Store
 
@@ -50,34 +50,34 @@ def test_broken_or_foreign_hashes_never_verify() -> None:
 
 def test_unicode_passwords_match_in_any_normal_form(store: Store) -> None:
     composed, decomposed = "caf\u00e9 au lait", "cafe\u0301 au lait"
-    accounts.sign_up(store, "reader@example.com", composed)
-    assert accounts.authenticate(store, "reader@example.com", decomposed, "127.0.0.1")["email"]
+    users.sign_up(store, "reader@example.com", composed)
+    assert users.authenticate(store, "reader@example.com", decomposed, "127.0.0.1")["email"]
 
 
 def test_login_upgrades_a_hash_made_with_weaker_parameters(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    user = accounts.sign_up(store, "reader@example.com", PASSWORD)  # test profile: m=64
+    user = users.sign_up(store, "reader@example.com", PASSWORD)  # test profile: m=64
     assert "$m=64," in user["password_hash"]
     monkeypatch.setenv(passwords.PROFILE_ENV, "production")
-    accounts.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")
-    upgraded = accounts.get_user(store, user["id"])
+    users.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")
+    upgraded = users.get_user(store, user["id"])
     assert upgraded is not None
     assert upgraded["password_hash"].startswith("$argon2id$v=19$m=65536,t=3,p=4$")
-    assert accounts.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")["id"] == user["id"]
+    assert users.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")["id"] == user["id"]
 
 
 def test_login_under_the_test_profile_never_downgrades_a_strong_hash(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(passwords.PROFILE_ENV, "production")
-    user = accounts.sign_up(store, "reader@example.com", PASSWORD)
+    user = users.sign_up(store, "reader@example.com", PASSWORD)
     strong = user["password_hash"]
     assert strong.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     monkeypatch.setenv(passwords.PROFILE_ENV, "test")  # a production shop misconfigured
     assert not passwords.needs_rehash(strong)
-    assert accounts.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")["id"] == user["id"]
-    kept = accounts.get_user(store, user["id"])
+    assert users.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")["id"] == user["id"]
+    kept = users.get_user(store, user["id"])
     assert kept is not None
     assert kept["password_hash"] == strong
 

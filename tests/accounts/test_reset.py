@@ -11,7 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from paidpdf import accounts, clock, password_resets
+from paidpdf import clock
+from paidpdf.accounts import password_resets, sessions, users
 from paidpdf.config import Settings
 from paidpdf.errors import InvalidInput
 from paidpdf.mail import make_mailer
@@ -44,7 +45,7 @@ def _token_from(server: SmtpServer, index: int = -1) -> str:
 def test_reset_link_works_once_and_ends_every_session(
     store: Store, data_dir: Path, reader: Doc, smtp_server: SmtpServer
 ) -> None:
-    sessions = [accounts.open_session(store, reader["id"]) for _ in range(2)]
+    tokens = [sessions.open_session(store, reader["id"]) for _ in range(2)]
     mailer = make_mailer(_smtp_settings(data_dir, smtp_server.port))
     password_resets.request_password_reset(store, mailer, "READER@example.com", BASE)
 
@@ -60,15 +61,15 @@ def test_reset_link_works_once_and_ends_every_session(
 
     user = password_resets.reset_password(store, token, "my new secret words")
     assert user["id"] == reader["id"]
-    assert all(accounts.session_user(store, t) is None for t in sessions)
-    assert accounts.authenticate(store, "reader@example.com", "my new secret words", "127.0.0.1")
+    assert all(sessions.session_user(store, t) is None for t in tokens)
+    assert users.authenticate(store, "reader@example.com", "my new secret words", "127.0.0.1")
     with pytest.raises(InvalidInput):
-        accounts.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")
+        users.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")
 
     assert not password_resets.reset_token_valid(store, token)
     with pytest.raises(InvalidInput, match="this reset link is invalid or has expired"):
         password_resets.reset_password(store, token, "yet another password")
-    assert accounts.authenticate(store, "reader@example.com", "my new secret words", "127.0.0.1")
+    assert users.authenticate(store, "reader@example.com", "my new secret words", "127.0.0.1")
 
 
 def test_an_expired_link_fails_and_changes_nothing(
@@ -80,12 +81,12 @@ def test_an_expired_link_fails_and_changes_nothing(
     token = _token_from(smtp_server)
     assert password_resets.reset_token_valid(store, token, now=asked + timedelta(minutes=59))
     assert not password_resets.reset_token_valid(store, token)
-    session = accounts.open_session(store, reader["id"])
-    before = accounts.get_user(store, reader["id"])
+    session = sessions.open_session(store, reader["id"])
+    before = users.get_user(store, reader["id"])
     with pytest.raises(InvalidInput, match="invalid or has expired"):
         password_resets.reset_password(store, token, "my new secret words")
-    assert accounts.get_user(store, reader["id"]) == before
-    assert accounts.session_user(store, session) is not None
+    assert users.get_user(store, reader["id"]) == before
+    assert sessions.session_user(store, session) is not None
 
 
 def test_a_newer_reset_burns_the_older_links_when_used(
@@ -107,7 +108,7 @@ def test_unknown_or_disabled_addresses_get_no_mail(
     mailer = make_mailer(_smtp_settings(data_dir, smtp_server.port))
     password_resets.request_password_reset(store, mailer, "ghost@example.com", BASE)
     password_resets.request_password_reset(store, mailer, "not an address", BASE)
-    accounts.set_disabled(store, "reader@example.com", True)
+    users.set_disabled(store, "reader@example.com", True)
     password_resets.request_password_reset(store, mailer, "reader@example.com", BASE)
     assert smtp_server.messages == []
 
@@ -152,4 +153,4 @@ def test_reset_through_the_outbox_when_no_smtp_is_set(store: Store, settings: Se
     token = LINK.search(mail.read_text())
     assert token is not None
     password_resets.reset_password(store, token.group(1), "outbox works too")
-    assert accounts.authenticate(store, "reader@example.com", "outbox works too", "127.0.0.1")
+    assert users.authenticate(store, "reader@example.com", "outbox works too", "127.0.0.1")

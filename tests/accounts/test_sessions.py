@@ -8,7 +8,8 @@ from datetime import timedelta
 import orjson
 import pytest
 
-from paidpdf import accounts, clock
+from paidpdf import clock
+from paidpdf.accounts import records, sessions, users
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.store import Doc, Store
 
@@ -20,9 +21,9 @@ def _file(store: Store) -> dict:
 
 
 def test_a_session_finds_its_user_and_only_the_hash_is_stored(store: Store, reader: Doc) -> None:
-    token = accounts.open_session(store, reader["id"])
+    token = sessions.open_session(store, reader["id"])
     assert len(token) >= 43  # 32 random bytes, url-safe base64
-    user = accounts.session_user(store, token)
+    user = sessions.session_user(store, token)
     assert user is not None and user["id"] == reader["id"]
     raw = (store.root / "accounts.json").read_text()
     assert token not in raw
@@ -30,101 +31,101 @@ def test_a_session_finds_its_user_and_only_the_hash_is_stored(store: Store, read
     session = _file(store)["sessions"][digest]
     assert session["user_id"] == reader["id"]
     lifetime = clock.parse_iso(session["expires_at"]) - clock.parse_iso(session["created_at"])
-    assert lifetime == accounts.SESSION_LIFETIME == timedelta(days=14)
+    assert lifetime == sessions.SESSION_LIFETIME == timedelta(days=14)
 
 
 def test_tokens_are_unique(store: Store, reader: Doc) -> None:
-    tokens = {accounts.open_session(store, reader["id"]) for _ in range(20)}
+    tokens = {sessions.open_session(store, reader["id"]) for _ in range(20)}
     assert len(tokens) == 20
-    assert accounts.active_sessions(store, reader["id"]) == 20
+    assert sessions.active_sessions(store, reader["id"]) == 20
 
 
 @pytest.mark.parametrize("token", [None, "", "nope", "x" * 5000, "\udcff"])
 def test_missing_or_unknown_tokens_find_nobody(store: Store, reader: Doc, token: str | None) -> None:
-    accounts.open_session(store, reader["id"])
-    assert accounts.session_user(store, token) is None
+    sessions.open_session(store, reader["id"])
+    assert sessions.session_user(store, token) is None
 
 
 def test_sessions_expire_after_fourteen_days(store: Store, reader: Doc) -> None:
     start = clock.now()
-    token = accounts.open_session(store, reader["id"], now=start)
-    assert accounts.session_user(store, token, now=start + timedelta(days=13, hours=23)) is not None
-    assert accounts.session_user(store, token, now=start + timedelta(days=14)) is None
+    token = sessions.open_session(store, reader["id"], now=start)
+    assert sessions.session_user(store, token, now=start + timedelta(days=13, hours=23)) is not None
+    assert sessions.session_user(store, token, now=start + timedelta(days=14)) is None
 
 
 def test_expired_sessions_are_pruned_on_the_next_write(store: Store, reader: Doc) -> None:
     old = clock.now() - timedelta(days=20)
-    stale = accounts.open_session(store, reader["id"], now=old)
-    digest = accounts.token_digest(stale)
+    stale = sessions.open_session(store, reader["id"], now=old)
+    digest = records.token_digest(stale)
     assert digest in _file(store)["sessions"]
-    fresh = accounts.open_session(store, reader["id"])
-    sessions = _file(store)["sessions"]
-    assert digest not in sessions
-    assert accounts.token_digest(fresh) in sessions
+    fresh = sessions.open_session(store, reader["id"])
+    stored = _file(store)["sessions"]
+    assert digest not in stored
+    assert records.token_digest(fresh) in stored
 
 
 def test_session_user_does_not_write(store: Store, reader: Doc) -> None:
-    token = accounts.open_session(store, reader["id"])
+    token = sessions.open_session(store, reader["id"])
     before = (store.root / "accounts.json").stat()
     for _ in range(50):
-        assert accounts.session_user(store, token) is not None
+        assert sessions.session_user(store, token) is not None
     after = (store.root / "accounts.json").stat()
     assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
 
 
 def test_logout_ends_only_that_session(store: Store, reader: Doc) -> None:
-    first = accounts.open_session(store, reader["id"])
-    second = accounts.open_session(store, reader["id"])
-    accounts.close_session(store, first)
-    assert accounts.session_user(store, first) is None
-    assert accounts.session_user(store, second) is not None
-    accounts.close_session(store, first)  # twice is harmless
-    accounts.close_session(store, "unknown")
+    first = sessions.open_session(store, reader["id"])
+    second = sessions.open_session(store, reader["id"])
+    sessions.close_session(store, first)
+    assert sessions.session_user(store, first) is None
+    assert sessions.session_user(store, second) is not None
+    sessions.close_session(store, first)  # twice is harmless
+    sessions.close_session(store, "unknown")
 
 
 def test_disabling_ends_every_session_and_enabling_does_not_revive_them(store: Store, reader: Doc) -> None:
-    tokens = [accounts.open_session(store, reader["id"]) for _ in range(3)]
-    disabled = accounts.set_disabled(store, "READER@example.com", True)
+    tokens = [sessions.open_session(store, reader["id"]) for _ in range(3)]
+    disabled = users.set_disabled(store, "READER@example.com", True)
     assert disabled["disabled"] is True
-    assert all(accounts.session_user(store, t) is None for t in tokens)
-    assert accounts.active_sessions(store, reader["id"]) == 0
-    accounts.set_disabled(store, "reader@example.com", False)
-    assert all(accounts.session_user(store, t) is None for t in tokens)
+    assert all(sessions.session_user(store, t) is None for t in tokens)
+    assert sessions.active_sessions(store, reader["id"]) == 0
+    users.set_disabled(store, "reader@example.com", False)
+    assert all(sessions.session_user(store, t) is None for t in tokens)
 
 
 def test_a_disabled_user_is_nobody_even_with_a_live_session_row(store: Store, reader: Doc) -> None:
-    token = accounts.open_session(store, reader["id"])
+    token = sessions.open_session(store, reader["id"])
     with store.unit("accounts") as unit:  # disabled by someone who forgot the sessions
         unit.put("users", {**unit.require("users", reader["id"], "user"), "disabled": True})
-    assert accounts.session_user(store, token) is None
+    assert sessions.session_user(store, token) is None
 
 
 def test_open_session_for_unknown_user_is_refused(store: Store) -> None:
     with pytest.raises(NotFound):
-        accounts.open_session(store, "usr_ghost")
+        sessions.open_session(store, "usr_ghost")
 
 
 def test_change_password_keeps_this_session_and_ends_the_others(store: Store, reader: Doc) -> None:
-    here = accounts.open_session(store, reader["id"])
-    elsewhere = accounts.open_session(store, reader["id"])
-    accounts.change_password(store, reader["id"], PASSWORD, "a brand new password", keep_token=here)
-    assert accounts.session_user(store, here) is not None
-    assert accounts.session_user(store, elsewhere) is None
-    assert accounts.authenticate(store, "reader@example.com", "a brand new password", "127.0.0.1")
+    here = sessions.open_session(store, reader["id"])
+    elsewhere = sessions.open_session(store, reader["id"])
+    users.change_password(store, reader["id"], PASSWORD, "a brand new password", keep_token=here)
+    assert sessions.session_user(store, here) is not None
+    assert sessions.session_user(store, elsewhere) is None
+    assert users.authenticate(store, "reader@example.com", "a brand new password", "127.0.0.1")
     with pytest.raises(InvalidInput):
-        accounts.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")
+        users.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")
 
 
 def test_change_password_needs_the_current_one_and_changes_nothing_else(store: Store, reader: Doc) -> None:
-    token = accounts.open_session(store, reader["id"])
+    token = sessions.open_session(store, reader["id"])
     with pytest.raises(InvalidInput, match="current password is wrong"):
-        accounts.change_password(store, reader["id"], "wrong old password", "a brand new password")
+        users.change_password(store, reader["id"], "wrong old password", "a brand new password")
     with pytest.raises(InvalidInput, match="too short"):
-        accounts.change_password(store, reader["id"], PASSWORD, "short")
-    assert accounts.session_user(store, token) is not None
-    assert accounts.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")["id"] == reader["id"]
+        users.change_password(store, reader["id"], PASSWORD, "short")
+    assert sessions.session_user(store, token) is not None
+    assert users.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")["id"] == reader["id"]
 
 
 def test_set_disabled_on_unknown_email_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound, match=r"no user 'ghost@example\.com'"):
-        accounts.set_disabled(store, "ghost@example.com", True)
+        users.set_disabled(store, "ghost@example.com", True)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paidpdf import accounts, passwords
+from paidpdf.accounts import passwords, users
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.store import Store
 
@@ -14,7 +14,7 @@ from .conftest import PASSWORD
 
 
 def test_sign_up_normalises_and_stores_an_argon2id_hash(store: Store) -> None:
-    user = accounts.sign_up(store, "  Ada.Lovelace@Example.COM ", PASSWORD)
+    user = users.sign_up(store, "  Ada.Lovelace@Example.COM ", PASSWORD)
     assert user["email"] == "ada.lovelace@example.com"
     assert user["id"].startswith("usr_")
     assert user["disabled"] is False
@@ -25,25 +25,25 @@ def test_sign_up_normalises_and_stores_an_argon2id_hash(store: Store) -> None:
 
 
 def test_emails_are_unique_whatever_their_case(store: Store) -> None:
-    accounts.sign_up(store, "reader@example.com", PASSWORD)
+    users.sign_up(store, "reader@example.com", PASSWORD)
     before = (store.root / "accounts.json").read_bytes()
     with pytest.raises(Conflict, match="an account with this email already exists"):
-        accounts.sign_up(store, "READER@example.com", "another password")
+        users.sign_up(store, "READER@example.com", "another password")
     with pytest.raises(Conflict):
-        accounts.add_user(store, " Reader@Example.com", "another password")
+        users.add_user(store, " Reader@Example.com", "another password")
     assert (store.root / "accounts.json").read_bytes() == before
-    assert len(accounts.list_users(store)) == 1
+    assert len(users.list_users(store)) == 1
 
 
 def test_lookups_ignore_case_and_spaces(store: Store) -> None:
-    user = accounts.sign_up(store, "reader@example.com", PASSWORD)
-    found = accounts.find_user(store, "  READER@EXAMPLE.com")
+    user = users.sign_up(store, "reader@example.com", PASSWORD)
+    found = users.find_user(store, "  READER@EXAMPLE.com")
     assert found is not None and found["id"] == user["id"]
-    assert accounts.require_user(store, "Reader@example.com")["id"] == user["id"]
-    assert accounts.get_user(store, user["id"]) == found
-    assert accounts.find_user(store, "nobody@example.com") is None
+    assert users.require_user(store, "Reader@example.com")["id"] == user["id"]
+    assert users.get_user(store, user["id"]) == found
+    assert users.find_user(store, "nobody@example.com") is None
     with pytest.raises(NotFound, match=r"no user 'nobody@example\.com'"):
-        accounts.require_user(store, "nobody@example.com")
+        users.require_user(store, "nobody@example.com")
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ def test_lookups_ignore_case_and_spaces(store: Store) -> None:
 )
 def test_implausible_addresses_are_refused_and_nothing_is_written(store: Store, bad: str) -> None:
     with pytest.raises(InvalidInput, match="not a valid email address"):
-        accounts.sign_up(store, bad, PASSWORD)
+        users.sign_up(store, bad, PASSWORD)
     assert not (store.root / "accounts.json").exists()
 
 
@@ -64,31 +64,31 @@ def test_implausible_addresses_are_refused_and_nothing_is_written(store: Store, 
 )
 def test_password_rules(store: Store, password: str, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
-        accounts.sign_up(store, "reader@example.com", password)
-    assert accounts.find_user(store, "reader@example.com") is None
+        users.sign_up(store, "reader@example.com", password)
+    assert users.find_user(store, "reader@example.com") is None
     passwords.check_rules("kx7-qpzv")  # exactly the minimum length
     passwords.check_rules("kx7-qpzv" * 128)  # exactly the maximum length
 
 
 def test_list_users_is_oldest_first_and_public_drops_the_hash(store: Store) -> None:
     for name in ("c", "a", "b"):
-        accounts.sign_up(store, f"{name}@example.com", PASSWORD)
-    users = accounts.list_users(store)
-    keys = [(u["created_at"], u["email"]) for u in users]
+        users.sign_up(store, f"{name}@example.com", PASSWORD)
+    listed = users.list_users(store)
+    keys = [(u["created_at"], u["email"]) for u in listed]
     assert keys == sorted(keys)
-    assert {u["email"] for u in users} == {"a@example.com", "b@example.com", "c@example.com"}
-    assert all("password_hash" not in accounts.public(u) for u in users)
-    assert all("password_hash" in u for u in users)
+    assert {u["email"] for u in listed} == {"a@example.com", "b@example.com", "c@example.com"}
+    assert all("password_hash" not in users.public(u) for u in listed)
+    assert all("password_hash" in u for u in listed)
 
 
 @given(st.text(max_size=80))
 def test_normalize_email_either_refuses_or_gives_a_canonical_address(text: str) -> None:
     try:
-        address = accounts.normalize_email(text)
+        address = users.normalize_email(text)
     except InvalidInput:
         return
     assert address == text.strip().lower()
-    assert accounts.normalize_email(address) == address
+    assert users.normalize_email(address) == address
     assert address.count("@") == 1
     assert not any(c.isspace() for c in address)
     assert "." in address.split("@")[1]
@@ -96,4 +96,4 @@ def test_normalize_email_either_refuses_or_gives_a_canonical_address(text: str) 
 
 @given(st.from_regex(r"[a-z0-9._%+-]{1,20}@[a-z0-9-]{1,20}(\.[a-z]{2,6}){1,2}", fullmatch=True))
 def test_normalize_email_accepts_ordinary_addresses(text: str) -> None:
-    assert accounts.normalize_email(text.upper()) == text
+    assert users.normalize_email(text.upper()) == text

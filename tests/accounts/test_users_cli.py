@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from paidpdf import accounts, library
+from paidpdf.accounts import sessions, users
 from paidpdf.clock import now_iso
+from paidpdf.ownership import library
 from paidpdf.store import Doc, Store
 
 from .conftest import PASSWORD
@@ -55,7 +56,7 @@ def test_add_from_stdin_then_list_and_show_as_json(cli: Cli, store: Store) -> No
     added = cli("users", "add", "Ada@Example.com", "--password-stdin", input=PASSWORD + "\n")
     assert added.exit_code == 0, added.stderr
     assert "ada@example.com" in added.stdout
-    user = accounts.authenticate(store, "ada@example.com", PASSWORD, "127.0.0.1")
+    user = users.authenticate(store, "ada@example.com", PASSWORD, "127.0.0.1")
     assert user["password_hash"].startswith("$argon2id$")
 
     listed = cli("users", "list", "--json")
@@ -113,18 +114,18 @@ def test_add_with_a_hidden_prompt_and_confirmation(data_dir: Path, store: Store)
     assert code == 0, screen
     assert "Repeat" in screen  # asked twice
     assert PASSWORD not in screen  # hidden input is not echoed
-    assert accounts.authenticate(store, "bob@example.com", PASSWORD, "127.0.0.1")
+    assert users.authenticate(store, "bob@example.com", PASSWORD, "127.0.0.1")
 
 
 def test_add_without_a_terminal_asks_for_password_stdin(cli: Cli, store: Store) -> None:
     result = cli("users", "add", "bob@example.com", input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code != 0
     assert "--password-stdin" in result.stderr
-    assert accounts.find_user(store, "bob@example.com") is None
+    assert users.find_user(store, "bob@example.com") is None
 
 
 def test_grant_show_and_revoke_say_what_is_owned_and_why(cli: Cli, store: Store) -> None:
-    user = accounts.sign_up(store, "reader@example.com", PASSWORD)
+    user = users.sign_up(store, "reader@example.com", PASSWORD)
     _item(store, "field-guide", "The Field Guide")
     _item(store, "atlas", "The Atlas")
     with store.unit("sales") as unit:  # a purchase, as orders.fulfil records it
@@ -157,14 +158,14 @@ def test_grant_show_and_revoke_say_what_is_owned_and_why(cli: Cli, store: Store)
 
 
 def test_disable_ends_sessions_and_enable_allows_login_again(cli: Cli, store: Store) -> None:
-    user = accounts.sign_up(store, "reader@example.com", PASSWORD)
-    token = accounts.open_session(store, user["id"])
+    user = users.sign_up(store, "reader@example.com", PASSWORD)
+    token = sessions.open_session(store, user["id"])
     result = cli("users", "disable", "READER@example.com")
     assert result.exit_code == 0, result.stderr
-    assert accounts.session_user(store, token) is None
+    assert sessions.session_user(store, token) is None
     assert json.loads(cli("users", "show", "reader@example.com", "--json").stdout)["user"]["disabled"] is True
     assert cli("users", "enable", "reader@example.com").exit_code == 0
-    assert accounts.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")["id"] == user["id"]
+    assert users.authenticate(store, "reader@example.com", PASSWORD, "127.0.0.1")["id"] == user["id"]
 
 
 @pytest.mark.parametrize(
@@ -191,7 +192,7 @@ def test_disable_ends_sessions_and_enable_allows_login_again(cli: Cli, store: St
 def test_errors_are_one_line_with_a_non_zero_exit_and_change_nothing(
     cli: Cli, store: Store, data_dir: Path, args: tuple[str, ...], stdin: str | None, code: int, text: str
 ) -> None:
-    accounts.sign_up(store, "reader@example.com", PASSWORD)
+    users.sign_up(store, "reader@example.com", PASSWORD)
     _item(store, "atlas", "The Atlas")
     before = _snapshot(data_dir)
     result = cli(*args, input=stdin)
@@ -210,4 +211,4 @@ def test_mismatched_prompt_confirmation_creates_nobody(cli: Cli, store: Store) -
     result = cli("users", "add", "bob@example.com", input=f"{PASSWORD}\nsomething else\n")
     assert result.exit_code != 0
     assert "Traceback" not in result.stdout + result.stderr
-    assert accounts.find_user(store, "bob@example.com") is None
+    assert users.find_user(store, "bob@example.com") is None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from paidpdf import catalog
+from paidpdf.content import catalog
 from paidpdf.store import Doc, Store
 from tests.catalog.files import write_image, write_pdf
 

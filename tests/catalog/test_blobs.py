@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from paidpdf import blobs
+from paidpdf.content import blobs
 from paidpdf.errors import NotFound
 
 

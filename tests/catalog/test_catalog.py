@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from paidpdf import blobs, catalog
+from paidpdf.content import blobs, catalog
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.store import Doc, Store
 from tests.catalog.files import tree, write_image, write_pdf

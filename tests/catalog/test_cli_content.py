@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from paidpdf import catalog
 from paidpdf.admin import build_app
+from paidpdf.content import catalog
 from paidpdf.store import Doc, Store
 from tests.catalog.files import (
     HTML_PAGE,

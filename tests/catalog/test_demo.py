@@ -8,8 +8,8 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner, Result
 
-from paidpdf import catalog, demo, media
 from paidpdf.admin import build_app
+from paidpdf.content import catalog, demo, media
 from paidpdf.store import Store
 
 

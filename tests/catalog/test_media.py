@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from paidpdf import media
+from paidpdf.content import media
 from paidpdf.errors import InvalidInput
 from tests.catalog.files import (
     HTML_PAGE,

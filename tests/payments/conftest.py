@@ -2,7 +2,7 @@
 stand-in on 127.0.0.1, the real `stripe` library, the real app under WebTest, and, when the stand-in
 must deliver webhooks itself, the real waitress server on a free port.
 
-Seeding goes through the real domain (`demo.seed_demo`, `accounts.sign_up`) once per session; each
+Seeding goes through the real domain (`demo.seed_demo`, `users.sign_up`) once per session; each
 test gets a hard-linked copy (data files are only ever replaced by rename, content files never change).
 """
 
@@ -22,8 +22,10 @@ import pytest
 import stripe
 from webtest import TestApp, TestResponse
 
-from paidpdf import accounts, library, orders
+from paidpdf.accounts import users
 from paidpdf.config import Settings
+from paidpdf.ownership import library
+from paidpdf.sales import orders
 from paidpdf.store import Doc, Store
 from paidpdf.stripe_local import StripeLocal, start_in_thread
 from paidpdf.web import create_app
@@ -49,8 +51,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.setdefault("PAIDPDF_ARGON2_PROFILE", "test")
     folder = tmp_path_factory.mktemp("payments-seed") / "data"
     store = seed_demo_folder(folder)
-    accounts.sign_up(store, BUYER, PASSWORD)
-    accounts.sign_up(store, OTHER, PASSWORD)
+    users.sign_up(store, BUYER, PASSWORD)
+    users.sign_up(store, OTHER, PASSWORD)
     return folder
 
 
@@ -82,7 +84,7 @@ class Shop:
         return stripe.StripeClient(API_KEY, base_addresses={"api": self.sl.url})
 
     def user(self, email: str = BUYER) -> Doc:
-        return accounts.require_user(self.store, email)
+        return users.require_user(self.store, email)
 
     def login(self, email: str = BUYER, app: TestApp | None = None) -> TestApp:
         target = app or self.app

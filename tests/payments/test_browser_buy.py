@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from paidpdf import catalog
+from paidpdf.content import catalog
 from tests.browser import chromium
 from tests.payments.conftest import PAID, Shop
 

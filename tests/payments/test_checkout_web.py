@@ -65,7 +65,7 @@ def test_free_and_owned_items_never_reach_stripe(shop: Shop) -> None:
     token = page.html.find("input", attrs={"name": "csrf_token"})["value"]
     free = shop.app.post(f"/checkout/{FREE}", {"csrf_token": token}, status=303)
     assert free.headers["Location"].endswith(f"/content/{FREE}")
-    from paidpdf import library
+    from paidpdf.ownership import library
 
     library.grant(shop.store, shop.user()["id"], PAID)
     owned = shop.app.post(f"/checkout/{PAID}", {"csrf_token": token}, status=303)

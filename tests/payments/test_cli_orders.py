@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from typer.testing import Result
 
-from paidpdf import orders
+from paidpdf.sales import orders
 from paidpdf.store import Doc, Store
 from paidpdf.testing.stripe_objects import session_for
 from tests.payments.helpers import add_item, add_user

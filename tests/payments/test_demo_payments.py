@@ -13,11 +13,13 @@ from pathlib import Path
 import requests
 from typer.testing import CliRunner
 
-from paidpdf import accounts, library, payments
+from paidpdf.accounts import users
 from paidpdf.admin import build_app
 from paidpdf.admin.demo_payments import DEMO_EMAIL, DEMO_PASSWORD, demo_payments
 from paidpdf.admin.serve import build_server, server_url
 from paidpdf.config import Settings
+from paidpdf.ownership import library
+from paidpdf.sales import payments
 from paidpdf.store import Store
 from tests.payments.conftest import BUYER, PAID, wait_until
 
@@ -87,7 +89,7 @@ def test_demo_prints_the_environment_for_admin_commands(seeded: Path, tmp_path: 
         assert env["STRIPE_API_BASE"] == pay.stand_in.url
         assert Path(env["PAIDPDF_DATA"]) == folder.resolve()
         # a purchase whose webhook never arrives (the shop is not connected) ...
-        buyer = accounts.require_user(store, BUYER)
+        buyer = users.require_user(store, BUYER)
         client = payments.make_client(pay.settings)
         started = payments.start_checkout(store, client, pay.settings, user=buyer, content_id=PAID)
         assert started.order is not None

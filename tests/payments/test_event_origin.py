@@ -14,7 +14,7 @@ import stripe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from paidpdf import orders
+from paidpdf.sales import orders
 from tests.payments.conftest import WEBHOOK_SECRET, Shop
 
 

@@ -14,7 +14,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from paidpdf import accounts, catalog, payments
+from paidpdf.accounts import users
+from paidpdf.content import catalog
+from paidpdf.sales import payments
 from paidpdf.testing.serve_process import REPO, start_serve, stop
 from tests.payments.conftest import API_KEY, FREE, SHOP_SECRET, WEBHOOK_SECRET, Shop, wait_until
 
@@ -51,10 +53,10 @@ def start_shop(shop: Shop, env: dict[str, str]) -> tuple[subprocess.Popen[str], 
 
 @pytest.mark.slow
 def test_kill9_during_webhook_burst_with_cli_writing(shop: Shop, tmp_path: Path) -> None:
-    users = [
-        accounts.sign_up(shop.store, f"burst{i}@example.com", "correct horse 1") for i in range(ORDERS // 2)
+    buyers = [
+        users.sign_up(shop.store, f"burst{i}@example.com", "correct horse 1") for i in range(ORDERS // 2)
     ]
-    pairs = [(u, item) for u in users for item in ITEMS]
+    pairs = [(u, item) for u in buyers for item in ITEMS]
     client = shop.client
     started = [
         payments.start_checkout(shop.store, client, shop.settings, user=u, content_id=item)
@@ -81,7 +83,7 @@ def test_kill9_during_webhook_burst_with_cli_writing(shop: Shop, tmp_path: Path)
             str(shop.data_dir),
             str(stop_file),
             str(log),
-            ",".join(u["email"] for u in users),
+            ",".join(u["email"] for u in buyers),
         ],
         cwd=REPO,
         env=env,
@@ -155,7 +157,7 @@ def test_kill9_during_webhook_burst_with_cli_writing(shop: Shop, tmp_path: Path)
     assert writes, "the CLI wrote nothing"
     granted = {line.split()[2] for line in writes if line.startswith("users grant")}
     for email in granted:
-        user = accounts.require_user(shop.store, email)
+        user = users.require_user(shop.store, email)
         assert sales["library"][f"{user['id']}:{FREE}"]["source"] == "granted"
     last_price = next(line.split()[3] for line in reversed(writes) if line.startswith("content price"))
     assert catalog.get_item(shop.store, "git-for-writers")["price"] == int(last_price.replace(".", ""))

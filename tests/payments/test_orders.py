@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from paidpdf import library, orders
 from paidpdf.errors import InvalidInput
+from paidpdf.ownership import library
+from paidpdf.sales import orders
 from paidpdf.store import Doc, Store
 from paidpdf.testing.stripe_objects import session_for
 from tests.payments.helpers import add_item, add_user

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from paidpdf import blobs
+from paidpdf.content import blobs
 from paidpdf.store import Store
 
 

@@ -13,9 +13,10 @@ import orjson
 import pytest
 from typer.testing import Result
 
-from paidpdf import backups, blobs
 from paidpdf.clock import new_id
+from paidpdf.content import blobs
 from paidpdf.errors import StorageCorrupt
+from paidpdf.maintenance import backups
 from paidpdf.store import Store
 from tests.store.conftest import Child, snapshot_files
 

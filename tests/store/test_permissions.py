@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from paidpdf import demo
+from paidpdf.content import demo
 from paidpdf.store import Store
 from paidpdf.store.permissions import loose
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from paidpdf import backups
 from paidpdf.errors import StorageCorrupt, StorageError
+from paidpdf.maintenance import backups
 from paidpdf.store import Store
 
 _opened: list[str] | None = None

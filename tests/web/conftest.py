@@ -1,8 +1,8 @@
 """Fixtures for the web area: a seeded data folder (made once, hard-linked per test), the real app
 under WebTest, and helpers to log in and submit forms.
 
-Seeding goes through the real domain code: `paidpdf.demo.seed_demo` and `catalog.add_item` for items
-(real PDFs, real covers), `accounts.sign_up` for users, `library.grant` for ownership.
+Seeding goes through the real domain code: `paidpdf.content.demo.seed_demo` and `catalog.add_item` for items
+(real PDFs, real covers), `users.sign_up` for users, `library.grant` for ownership.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import pytest
 from pypdf import PdfWriter
 from webtest import TestApp, TestResponse
 
-from paidpdf import accounts, catalog, demo, library
+from paidpdf.accounts import users
 from paidpdf.config import Settings
+from paidpdf.content import catalog, demo
+from paidpdf.ownership import library
 from paidpdf.store import Doc, Store
 from paidpdf.testing.serve_process import start_serve, stop
 from paidpdf.web import create_app
@@ -75,13 +77,13 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     big = big_pdf(root / "big.pdf", BIG_SIZE)
     catalog.add_item(store, big, title="Big archive", price_text="0", currency="usd", item_id=BIG)
     catalog.retire(store, RETIRED)
-    reader = accounts.sign_up(store, "reader@example.com", PASSWORD)
-    owner = accounts.sign_up(store, "owner@example.com", PASSWORD)
-    disabled = accounts.sign_up(store, "disabled@example.com", PASSWORD)
+    reader = users.sign_up(store, "reader@example.com", PASSWORD)
+    owner = users.sign_up(store, "owner@example.com", PASSWORD)
+    disabled = users.sign_up(store, "disabled@example.com", PASSWORD)
     for content_id in (PAID, RETIRED):
         library.grant(store, owner["id"], content_id)
     library.grant(store, disabled["id"], PAID)
-    accounts.set_disabled(store, disabled["email"], True)
+    users.set_disabled(store, disabled["email"], True)
     assert reader
     return folder
 
@@ -102,7 +104,7 @@ class Site:
         return (self.data_dir / "content" / item["sha256"]).read_bytes()
 
     def user(self, email: str) -> Doc:
-        return accounts.require_user(self.store, email)
+        return users.require_user(self.store, email)
 
 
 def copy_seed(template: Path, target: Path) -> Path:
@@ -162,10 +164,10 @@ def logged_in(site: Site, who: str | None) -> TestApp:
     if who == "disabled":
         # A disabled user's sessions were ended when the account was disabled; a browser that kept
         # its cookie still presents it. Recreate that: enable, log in, disable again.
-        accounts.set_disabled(site.store, "disabled@example.com", False)
+        users.set_disabled(site.store, "disabled@example.com", False)
         login(site.app, "disabled@example.com")
         token = site.app.cookies["paidpdf_session"]
-        accounts.set_disabled(site.store, "disabled@example.com", True)
+        users.set_disabled(site.store, "disabled@example.com", True)
         site.app.set_cookie("paidpdf_session", token)
         return site.app
     login(site.app, f"{who}@example.com")

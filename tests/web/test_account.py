@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from webtest import TestApp
 
-from paidpdf import accounts, throttle
+from paidpdf.accounts import sessions, throttle, users
 from paidpdf.config import Secret, Settings
 from tests.smtp import SmtpServer, smtp_catcher
 from tests.web.conftest import PASSWORD, Site, copy_seed, form_for, logged_in, login, make_site
@@ -37,11 +37,11 @@ def test_signup_login_logout(site: Site) -> None:
     library = res.follow()
     assert "Welcome! Your account is ready." in library.text
     assert "new.reader@example.com" in library.text
-    assert accounts.find_user(site.store, "new.reader@example.com") is not None
+    assert users.find_user(site.store, "new.reader@example.com") is not None
     # log out (POST with CSRF), the session token is gone from the store
     token = app.cookies["paidpdf_session"]
     out = form_for(library, "/logout").submit(status=303)
-    assert accounts.session_user(site.store, token) is None
+    assert sessions.session_user(site.store, token) is None
     assert "You are logged out." in out.follow().text
     assert app.get("/library", status=302)
     # and back in, with the email in another letter case
@@ -61,7 +61,7 @@ def test_signup_errors_rerender_the_form(site: Site) -> None:
     form["password"] = "short"
     res = form.submit(status=400)
     assert "too short" in res.text
-    assert accounts.find_user(site.store, "fresh@example.com") is None
+    assert users.find_user(site.store, "fresh@example.com") is None
 
 
 def test_wrong_password_is_a_form_error(site: Site) -> None:
@@ -115,8 +115,8 @@ def test_change_password(site: Site) -> None:
     form["password"] = form["password2"] = "brand new password"
     done = form.submit(status=303).follow()
     assert "Your password was changed" in done.text
-    assert accounts.session_user(site.store, app.cookies["paidpdf_session"]) is not None  # this one stays
-    assert accounts.session_user(site.store, other_token) is None  # others end
+    assert sessions.session_user(site.store, app.cookies["paidpdf_session"]) is not None  # this one stays
+    assert sessions.session_user(site.store, other_token) is None  # others end
     fresh = make_site(site.data_dir)
     login(fresh.app, "reader@example.com", "brand new password")
 
@@ -139,7 +139,7 @@ def test_csrf_rejections_change_nothing(site: Site, token: str | None) -> None:
     logged_in(site, "reader")
     session = app.cookies["paidpdf_session"]
     app.post("/logout", fields, status=403)
-    assert accounts.session_user(site.store, session) is not None
+    assert sessions.session_user(site.store, session) is not None
     app.post(
         "/account/password",
         {**fields, "current": PASSWORD, "password": "x" * 12, "password2": "x" * 12},
@@ -155,7 +155,7 @@ def test_csrf_token_of_another_browser_is_refused(site: Site, csrf_of: Any) -> N
     victim = logged_in(site, "reader")
     session = victim.cookies["paidpdf_session"]
     victim.post("/logout", {"csrf_token": attacker_token}, status=403)
-    assert accounts.session_user(site.store, session) is not None
+    assert sessions.session_user(site.store, session) is not None
     # the anonymous token stops working once logged in (it was bound to the pre-session cookie)
     fresh = make_site(site.data_dir)
     anon_token = csrf_of(fresh.app.get("/login"))
@@ -177,10 +177,10 @@ def test_session_cookie_attributes(site: Site) -> None:
     assert "httponly" in parts
     assert parts["samesite"].lower() == "samesite=lax"
     assert parts["path"] == "Path=/"
-    assert parts["max-age"] == f"Max-Age={int(accounts.SESSION_LIFETIME.total_seconds())}"
+    assert parts["max-age"] == f"Max-Age={int(sessions.SESSION_LIFETIME.total_seconds())}"
     assert "secure" not in parts  # plain http on loopback
     value = cookie.split(";")[0].split("=", 1)[1]
-    assert len(value) >= 40 and accounts.session_user(site.store, value)["email"] == "reader@example.com"
+    assert len(value) >= 40 and sessions.session_user(site.store, value)["email"] == "reader@example.com"
 
 
 def test_secure_cookies_behind_https(seeded_template: Path, tmp_path: Path) -> None:
@@ -273,7 +273,7 @@ def test_password_reset_by_mail(seeded_template: Path, tmp_path: Path, smtp: Smt
     res = form.submit(status=303)
     assert res.location.endswith("/login")
     assert "Your password was reset" in res.follow().text
-    assert accounts.session_user(site.store, old_session) is None  # every session ended
+    assert sessions.session_user(site.store, old_session) is None  # every session ended
     login(make_site(data, settings).app, "reader@example.com", "a new password!")
     # single use
     again = site.app.get(path, status=400)

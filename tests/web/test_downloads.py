@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paidpdf import catalog, demo
+from paidpdf.content import catalog, demo
 from paidpdf.web import ranges
 from tests.web.conftest import BIG, CAFE, FREE, PAID, Site, logged_in
 

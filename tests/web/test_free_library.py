@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from paidpdf import catalog, library
+from paidpdf.content import catalog
+from paidpdf.ownership import library
 from tests.web.conftest import FREE, PAID, Site, logged_in, login
 
 

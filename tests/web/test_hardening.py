@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from webtest import TestApp
 
-from paidpdf import accounts, catalog, demo, throttle
+from paidpdf.accounts import sessions, throttle, users
 from paidpdf.config import Settings
+from paidpdf.content import catalog, demo
 from paidpdf.web import security
 from tests.web.conftest import BIG, FREE, PAID, Site, form_for, logged_in, login, make_site
 
@@ -88,7 +89,7 @@ def test_a_planted_anonymous_csrf_cookie_is_worthless(site: Site) -> None:
     token = security.csrf_token(key, chosen)
     fields = {"csrf_token": token, "email": "reader@example.com", "password": "correct horse 1"}
     site.app.post("/login", fields, status=403)
-    assert accounts.session_user(site.store, site.app.cookies.get(security.SESSION_COOKIE)) is None
+    assert sessions.session_user(site.store, site.app.cookies.get(security.SESSION_COOKIE)) is None
     page = site.app.get("/login")  # the server replaces the planted value with one it signed
     issued = site.app.cookies[security.ANON_COOKIE]
     assert issued != chosen and security.anonymous_binding_valid(key, issued)
@@ -135,7 +136,7 @@ def test_weak_passwords_are_refused_on_the_form(site: Site, password: str, messa
     form["email"], form["password"] = "weak.reader@example.com", password
     answer = form.submit(status=400)
     assert message in answer.text
-    assert accounts.find_user(site.store, "weak.reader@example.com") is None
+    assert users.find_user(site.store, "weak.reader@example.com") is None
 
 
 # -- floods ------------------------------------------------------------------------------------------
@@ -153,7 +154,7 @@ def test_sign_ups_are_limited_per_address_and_per_target(site: Site) -> None:
     answer["email"], answer["password"] = "one.more@example.com", "a long enough pw"
     refused = answer.submit(status=429)
     assert "too many sign-ups" in refused.text and int(refused.headers["Retry-After"]) > 0
-    assert accounts.find_user(site.store, "one.more@example.com") is None
+    assert users.find_user(site.store, "one.more@example.com") is None
     elsewhere = TestApp(site.app.app, extra_environ={"REMOTE_ADDR": "198.51.100.200"})
     _signup(elsewhere, "one.more@example.com", 303)  # another address may
     for i in range(throttle.REQUESTS_PER_TARGET):  # hammering one address from many places: limited

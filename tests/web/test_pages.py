@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from paidpdf import catalog, demo
+from paidpdf.content import catalog, demo
 from tests.web.conftest import BIG, FREE, PAID, RETIRED, YEN, Site, logged_in
 
 

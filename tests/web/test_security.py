@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import Result
 
-from paidpdf import throttle
+from paidpdf.accounts import throttle
 from paidpdf.config import Secret, Settings
 from paidpdf.errors import ConfigError
 from paidpdf.web import security

@@ -11,7 +11,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from paidpdf import accounts
+from paidpdf.accounts import users
 from paidpdf.store import Store
 from tests.web.conftest import BIG, FREE, PASSWORD, SERVER_THREADS, Served
 
@@ -48,7 +48,7 @@ def test_end_to_end_on_a_real_server(served: Served) -> None:
         assert res.status == 200 and res.url == served.url + "/"
         page = res.read().decode()
     assert "e2e@example.com" in page and "Field Notes on City Birds" in page
-    assert accounts.find_user(Store(served.data_dir), "e2e@example.com") is not None
+    assert users.find_user(Store(served.data_dir), "e2e@example.com") is not None
     session = next(c for c in jar if c.name == "paidpdf_session")
     assert session.has_nonstandard_attr("HttpOnly") or session.get_nonstandard_attr("httponly") is not None
 

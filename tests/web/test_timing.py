@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from webtest import TestApp
 
-from paidpdf import accounts
+from paidpdf.accounts import users
 from tests.web.conftest import copy_seed, form_for, make_site
 
 pytestmark = pytest.mark.slow
@@ -49,7 +49,7 @@ def test_login_costs_the_same_for_existing_and_unknown_emails(
     monkeypatch.setenv("PAIDPDF_ARGON2_PROFILE", "production")
     site = make_site(data)
     for email in EXISTING[:TRIES]:
-        accounts.sign_up(site.store, email, "the right password")
+        users.sign_up(site.store, email, "the right password")
     clients = {n: _client(site.app.app, n) for n in range(2 * TRIES)}
     forms = {n: form_for(c.get("/login"), "/login") for n, c in clients.items()}
 
@@ -70,7 +70,7 @@ def test_reset_requests_cost_the_same_for_existing_and_unknown_emails(
     data = copy_seed(seeded_template, tmp_path / "data")
     site = make_site(data)
     for email in EXISTING:
-        accounts.sign_up(site.store, email, "the right password")
+        users.sign_up(site.store, email, "the right password")
     clients = {n: _client(site.app.app, n) for n in range(2 * RESET_TRIES)}
     forms = {n: form_for(c.get("/forgot"), "/forgot") for n, c in clients.items()}
 

@@ -33,8 +33,8 @@ from typing import Any
 
 import orjson
 
-from paidpdf import blobs
 from paidpdf.clock import now, now_iso
+from paidpdf.content import blobs
 from paidpdf.errors import InvalidInput, NotFound, StorageCorrupt, StorageError
 from paidpdf.store import FILES, Store, permissions
 from paidpdf.store.db import BACKUP_MANIFEST, BACKUPS_DIR, parse_data_file

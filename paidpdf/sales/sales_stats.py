@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from paidpdf import orders
+from paidpdf.sales import orders
 from paidpdf.store import View
 
 

@@ -18,10 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from paidpdf import blobs, media
 from paidpdf.clock import now_iso
-from paidpdf.errors import Conflict, InvalidInput, NotFound
-from paidpdf.item_text import (
+from paidpdf.content import blobs, media
+from paidpdf.content.item_text import (
     MAX_ID,
     MAX_TITLE,
     check_description,
@@ -31,6 +30,7 @@ from paidpdf.item_text import (
     read_description_file,
     slugify,
 )
+from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.money import check_currency, parse_price
 from paidpdf.store import Doc, Store, Unit, View
 

@@ -6,7 +6,7 @@ The web adapter asks these functions and never decides on its own:
 - free items download for any logged-in, enabled reader, and the first download puts the item in
   the reader's library (source `free`), so it is listed in "My library" and stays theirs if the item
   is later retired or given a price; paid items only for owners (bought, granted or taken while free,
-  `paidpdf.library`); retired items stay downloadable for their owners only;
+  `paidpdf.ownership.library`); retired items stay downloadable for their owners only;
 - anonymous readers get `AuthRequired` (the site sends them to log in), everyone else who may not
   have the file gets `AccessDenied`, and an id that names nothing visible is `NotFound` — the same
   answer for "never existed" and "retired and not yours", so retired ids are not revealed.
@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paidpdf import blobs, catalog, item_text, library
+from paidpdf.content import blobs, catalog, item_text
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound, PaidPdfError
+from paidpdf.ownership import library
 from paidpdf.store import Doc, Store
 
 

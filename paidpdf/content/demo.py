@@ -12,8 +12,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from paidpdf import catalog
 from paidpdf.config import Settings
+from paidpdf.content import catalog
 from paidpdf.errors import Conflict, InvalidInput
 from paidpdf.money import to_decimal_text
 from paidpdf.store import Doc, Store

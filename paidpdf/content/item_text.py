@@ -11,7 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from paidpdf import media
+from paidpdf.content import media
 from paidpdf.errors import InvalidInput
 
 MAX_ID = 64

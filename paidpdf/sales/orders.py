@@ -13,7 +13,7 @@ events point at the PaymentIntent; when one arrives before the order knows its P
 out of order) it is parked in the `deferred` table under that PaymentIntent and applied by `fulfil`
 in the same unit that learns it.
 
-This module works on plain dicts (Stripe objects turned into dicts by `paidpdf.payments`) and never
+This module works on plain dicts (Stripe objects turned into dicts by `paidpdf.sales.payments`) and never
 imports stripe. Amounts are integer minor units.
 """
 
@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from paidpdf import accounts, library
+from paidpdf.accounts import users
 from paidpdf.clock import iso, new_id, now, now_iso, parse_iso
 from paidpdf.errors import Conflict, InvalidInput
+from paidpdf.ownership import library
 from paidpdf.store import Doc, Store, Unit, View
 
 log = logging.getLogger("paidpdf.orders")
@@ -129,7 +130,7 @@ def search(
     )
     if buyer is None:
         return rows
-    found = accounts.find_user(store, buyer)
+    found = users.find_user(store, buyer)
     email = buyer.strip().lower()
     user_id = found["id"] if found is not None else None
     return [r for r in rows if r["user_id"] == user_id or r.get("buyer") == email]

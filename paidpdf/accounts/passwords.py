@@ -4,8 +4,8 @@ Production uses argon2-cffi's defaults, RFC 9106's "low memory" profile: argon2i
 64 MiB with 4 lanes. That costs tens of milliseconds per login on purpose, which makes a test suite
 that signs up hundreds of users slow, so the environment variable `PAIDPDF_ARGON2_PROFILE=test`
 selects a tiny (still argon2id) profile. It exists for test suites only and is logged loudly when
-used (WARNING on `paidpdf.passwords`); anything else but `production` (the default) is a configuration
-error.
+used (WARNING on the `paidpdf.passwords` logger); anything else but `production` (the default) is a
+configuration error.
 
 Each hash holds 64 MiB while it runs, so a burst of sign-ups or logins could exhaust memory: every
 hash and verification waits for one of a few slots (`PAIDPDF_HASH_CONCURRENCY`, default: the number

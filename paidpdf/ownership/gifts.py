@@ -1,14 +1,16 @@
 """What an account owns and why, and the admin's gifts: the domain side of `paidpdf users show/grant/revoke`.
 
-Titles and ids come from the catalog (`paidpdf.catalog`, ids match case-insensitively); entitlements
-from `paidpdf.library`. Gifts go through `library.grant`, so they are recorded with source `granted`
+Titles and ids come from the catalog (`paidpdf.content.catalog`, ids match case-insensitively); entitlements
+from `paidpdf.ownership.library`. Gifts go through `library.grant`, so they are recorded with source `granted`
 and never confused with purchases.
 """
 
 from __future__ import annotations
 
-from paidpdf import accounts, catalog, library
+from paidpdf.accounts import users
+from paidpdf.content import catalog
 from paidpdf.errors import NotFound
+from paidpdf.ownership import library
 from paidpdf.store import Doc, Store
 
 
@@ -35,7 +37,7 @@ def holdings(store: Store, user_id: str) -> list[Doc]:
 
 def grant(store: Store, email: str, content_id: str) -> tuple[Doc, bool]:
     """Give the item to the user as a gift. Returns (entry, False) when they already own it."""
-    user = accounts.require_user(store, email)
+    user = users.require_user(store, email)
     item_id = catalog.get_item(store, content_id)["id"]
     current = library.entry(store.view(library.SALES), user["id"], item_id)
     if current is not None and current.get("revoked_at") is None:
@@ -45,7 +47,7 @@ def grant(store: Store, email: str, content_id: str) -> tuple[Doc, bool]:
 
 def revoke(store: Store, email: str, content_id: str) -> Doc:
     """Take the item away (whatever the source). `NotFound` when the user does not own it."""
-    user = accounts.require_user(store, email)
+    user = users.require_user(store, email)
     owned = {e["content_id"] for e in library.for_user(store.view(library.SALES), user["id"])}
     item_id = content_id if content_id in owned else catalog.get_item(store, content_id)["id"]
     removed = library.revoke(store, user["id"], item_id)

@@ -2,7 +2,7 @@
 the `resets` table of `accounts.json` (next to the users and sessions a reset changes in one unit).
 
 Why a module of its own: resets are the one account flow that sends mail and is throttled per target
-address; the users and sessions it touches stay in `paidpdf.accounts`.
+address; the users and sessions it touches stay in `paidpdf.accounts.users`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from paidpdf import accounts, passwords, throttle
+from paidpdf.accounts import passwords, records, sessions, throttle, users
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
 from paidpdf.mail import Mailer, MailError
@@ -42,27 +42,27 @@ def request_password_reset(
     operator instead of shown. From the web (`remote_addr` given) requests are also limited per client
     address and per target address (`throttle.reset_rules`; `Throttled` when exceeded).
     """
-    moment = accounts.moment_or_now(now)
-    address = accounts.lenient_email(email)
+    moment = records.moment_or_now(now)
+    address = users.lenient_email(email)
     token = secrets.token_urlsafe(32)
-    with store.unit(accounts.ACCOUNTS) as unit:
+    with store.unit(records.ACCOUNTS) as unit:
         if remote_addr is not None:
             rules = throttle.reset_rules(address, remote_addr)
             throttle.check(unit, rules, moment, "reset requests")
             throttle.record(unit, rules, moment)
-        accounts.prune(unit, moment)
-        found = unit.find(accounts.USERS, "email", address)
+        records.prune(unit, moment)
+        found = unit.find(records.USERS, "email", address)
         user = found[0] if found else None
         if user is None or user.get("disabled"):
             return
         # (expired links were just pruned)
-        if len(unit.find(accounts.RESETS, "user_id", user["id"])) >= MAX_OPEN_RESETS:
+        if len(unit.find(records.RESETS, "user_id", user["id"])) >= MAX_OPEN_RESETS:
             log.warning("reset mail for %s not sent: %d links already open", user["email"], MAX_OPEN_RESETS)
             return
         unit.insert(
-            accounts.RESETS,
+            records.RESETS,
             {
-                "id": accounts.token_digest(token),
+                "id": records.token_digest(token),
                 "user_id": user["id"],
                 "created_at": iso(moment),
                 "expires_at": iso(moment + RESET_LIFETIME),
@@ -84,41 +84,41 @@ def request_password_reset(
 def _valid_reset(store: Store, token: str, now: datetime) -> Doc | None:
     if not token or len(token) > 256:
         return None
-    view = store.view(accounts.ACCOUNTS)
-    reset = view.get(accounts.RESETS, accounts.token_digest(token))
+    view = store.view(records.ACCOUNTS)
+    reset = view.get(records.RESETS, records.token_digest(token))
     if reset is None or reset["expires_at"] <= iso(now):
         return None
-    user = view.get(accounts.USERS, reset["user_id"])
+    user = view.get(records.USERS, reset["user_id"])
     if user is None or user.get("disabled"):
         return None
     return reset
 
 
 def reset_token_valid(store: Store, token: str, *, now: datetime | None = None) -> bool:
-    return _valid_reset(store, token, accounts.moment_or_now(now)) is not None
+    return _valid_reset(store, token, records.moment_or_now(now)) is not None
 
 
 def reset_password(store: Store, token: str, new_password: str, *, now: datetime | None = None) -> Doc:
     """Use a reset link: set the password, burn the link (and the user's other links), end ALL sessions."""
-    moment = accounts.moment_or_now(now)
+    moment = records.moment_or_now(now)
     valid = _valid_reset(store, token, moment)
     if valid is None:  # cheap refusal before the slow hash
         raise InvalidInput(BAD_RESET)
-    owner = accounts.get_user(store, valid["user_id"])
+    owner = users.get_user(store, valid["user_id"])
     passwords.check_rules(new_password, owner["email"] if owner else None)
     new_hash = passwords.hash_password(new_password)
-    digest = accounts.token_digest(token)
-    with store.unit(accounts.ACCOUNTS) as unit:
-        reset = unit.get(accounts.RESETS, digest)
+    digest = records.token_digest(token)
+    with store.unit(records.ACCOUNTS) as unit:
+        reset = unit.get(records.RESETS, digest)
         if reset is None or reset["expires_at"] <= iso(moment):
             raise InvalidInput(BAD_RESET)
-        current = unit.get(accounts.USERS, reset["user_id"])
+        current = unit.get(records.USERS, reset["user_id"])
         if current is None or current.get("disabled"):
             raise InvalidInput(BAD_RESET)
-        current = unit.put(accounts.USERS, {**current, "password_hash": new_hash, "updated_at": iso(moment)})
-        for other in unit.find(accounts.RESETS, "user_id", current["id"]):
-            unit.delete(accounts.RESETS, other["id"])
-        accounts.end_sessions(unit, current["id"])
+        current = unit.put(records.USERS, {**current, "password_hash": new_hash, "updated_at": iso(moment)})
+        for other in unit.find(records.RESETS, "user_id", current["id"]):
+            unit.delete(records.RESETS, other["id"])
+        sessions.end_sessions(unit, current["id"])
         throttle.clear(unit, throttle.account_key(current["email"]))
-        accounts.prune(unit, moment)
+        records.prune(unit, moment)
     return current

@@ -1,41 +1,27 @@
-"""Reader accounts: sign-up, login with throttling, server-side sessions and password resets.
+"""Reader accounts and their credentials: sign-up, lookups, login with throttling, password changes.
 
-Everything lives in `accounts.json` (tables `users`, `sessions`, `resets`, `throttle`) so that each
-change that must be atomic (a reset that sets the password, burns the token and ends every session)
-is one unit on one file.
-
-- Passwords: argon2id (`paidpdf.passwords`); a hash made with older parameters is upgraded on login.
-  Slow hashing always happens *outside* the file lock, so one login never stalls other writers.
-- Sessions (and reset links, `paidpdf.password_resets`): a random token goes to the browser or the
-  mail; only its SHA-256 is stored, as the document id, so a leaked `accounts.json` opens no
-  session and `session_user` is one dictionary lookup on a lock-free view. Sessions last
-  `SESSION_LIFETIME` and are never written on ordinary requests; expired sessions, resets and
-  throttle rows are pruned whenever the file is written.
-- Throttling: see `paidpdf.throttle` (growing delays per account, hard limits per client address,
-  sign-ups and reset mails limited per address and per target).
-
-Functions that depend on the time accept a keyword-only `now` so tests can move the clock.
+- Passwords: argon2id (`paidpdf.accounts.passwords`); a hash made with older parameters is upgraded on
+  login. Slow hashing always happens *outside* the file lock, so one login never stalls other writers.
+- Throttling: see `paidpdf.accounts.throttle` (growing delays per account, hard limits per client
+  address, sign-ups and reset mails limited per address and per target).
+- Sessions and resets have modules of their own (`sessions`, `password_resets`); the tables all
+  live in `accounts.json` (`records`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from paidpdf import clock, passwords, throttle
+from paidpdf import clock
+from paidpdf.accounts import passwords, throttle
+from paidpdf.accounts.records import ACCOUNTS, USERS, moment_or_now, prune, token_digest
+from paidpdf.accounts.sessions import end_sessions
 from paidpdf.clock import iso
 from paidpdf.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from paidpdf.store import Doc, Store, Unit
+from paidpdf.store import Doc, Store
 
-ACCOUNTS = "accounts"
-USERS = "users"
-SESSIONS = "sessions"
-RESETS = "resets"
-
-SESSION_LIFETIME = timedelta(days=14)
 MAX_PASSWORD_LENGTH = passwords.MAX_LENGTH
 
 WRONG_LOGIN = "wrong email or password"
@@ -63,13 +49,6 @@ def lenient_email(email: str) -> str:
 
 
 
-def token_digest(token: str) -> str:
-    """The stored form of a session or reset token."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def moment_or_now(now: datetime | None) -> datetime:
-    return now if now is not None else clock.now()
 
 
 # -- users ---------------------------------------------------------------------------------------
@@ -231,77 +210,3 @@ def change_password(
         unit.put(USERS, {**current, "password_hash": new_hash, "updated_at": iso(moment)})
         end_sessions(unit, user_id, keep=keep)
         prune(unit, moment)
-
-
-# -- sessions ------------------------------------------------------------------------------------
-def open_session(store: Store, user_id: str, *, now: datetime | None = None) -> str:
-    """Start a session; returns the raw token for the cookie (only its SHA-256 is stored)."""
-    moment = moment_or_now(now)
-    token = secrets.token_urlsafe(32)
-    with store.unit(ACCOUNTS) as unit:
-        if unit.get(USERS, user_id) is None:
-            raise NotFound(f"no user {user_id!r}")
-        unit.insert(
-            SESSIONS,
-            {
-                "id": token_digest(token),
-                "user_id": user_id,
-                "created_at": iso(moment),
-                "expires_at": iso(moment + SESSION_LIFETIME),
-            },
-        )
-        prune(unit, moment)
-    return token
-
-
-def session_user(store: Store, token: str | None, *, now: datetime | None = None) -> Doc | None:
-    """The user behind a session cookie, or None (missing, unknown, expired, user gone or disabled).
-
-    Read-only and lock-free: one view, two lookups by id. Called on every request.
-    """
-    if not token or len(token) > 256:
-        return None
-    view = store.view(ACCOUNTS)
-    session = view.get(SESSIONS, token_digest(token))
-    if session is None or session["expires_at"] <= iso(moment_or_now(now)):
-        return None
-    user = view.get(USERS, session["user_id"])
-    if user is None or user.get("disabled"):
-        return None
-    return user
-
-
-def close_session(store: Store, token: str) -> None:
-    """Log out: the token stops working at once. Unknown tokens are ignored."""
-    if not token or len(token) > 256:
-        return
-    digest = token_digest(token)
-    if store.view(ACCOUNTS).get(SESSIONS, digest) is None:
-        return
-    with store.unit(ACCOUNTS) as unit:
-        unit.delete(SESSIONS, digest)
-        prune(unit, clock.now())
-
-
-def active_sessions(store: Store, user_id: str, *, now: datetime | None = None) -> int:
-    cutoff = iso(moment_or_now(now))
-    return sum(1 for s in store.view(ACCOUNTS).find(SESSIONS, "user_id", user_id) if s["expires_at"] > cutoff)
-
-
-def end_sessions(unit: Unit, user_id: str, keep: str | None = None) -> int:
-    ended = 0
-    for session in unit.find(SESSIONS, "user_id", user_id):
-        if session["id"] != keep:
-            unit.delete(SESSIONS, session["id"])
-            ended += 1
-    return ended
-
-
-# -- housekeeping --------------------------------------------------------------------------------
-def prune(unit: Unit, now: datetime) -> None:
-    """Drop expired sessions and reset links and stale throttle rows; rides along with other writes."""
-    cutoff = iso(now)
-    for table in (SESSIONS, RESETS):
-        for doc in unit.where(table, lambda d: d.get("expires_at", "") <= cutoff):
-            unit.delete(table, doc["id"])
-    throttle.prune(unit, now)

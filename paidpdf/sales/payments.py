@@ -1,6 +1,6 @@
 """The Stripe adapter: Checkout Sessions, events, refunds and reconcile, through a `stripe.StripeClient`.
 
-Why a separate module: the domain (`paidpdf.orders`) decides what a payment means and never imports
+Why a separate module: the domain (`paidpdf.sales.orders`) decides what a payment means and never imports
 stripe; this module turns Stripe objects into plain dicts, speaks the API (real Stripe or the local
 stand-in, chosen only by `STRIPE_SECRET_KEY` / `STRIPE_API_BASE`) and maps every stripe error to
 `PaymentProviderError` (or `NotFound`), so adapters only ever see our own errors.
@@ -19,8 +19,8 @@ from typing import Any
 
 import stripe
 
-from paidpdf import catalog, library, orders
 from paidpdf.config import Settings
+from paidpdf.content import catalog
 from paidpdf.errors import (
     InvalidInput,
     NotFound,
@@ -28,6 +28,8 @@ from paidpdf.errors import (
     PaymentProviderError,
     PaymentsNotConfigured,
 )
+from paidpdf.ownership import library
+from paidpdf.sales import orders
 from paidpdf.store import Doc, Store
 
 log = logging.getLogger("paidpdf.payments")

@@ -1,0 +1,41 @@
+"""Where account data lives and how it stays small: the tables of `accounts.json` and their pruning.
+
+Users, sessions, reset links and throttle rows share one file so that a change that must be atomic
+(a reset that sets the password, burns the token and ends every session) is one unit. Tokens (session
+cookies, reset links) are stored only as their SHA-256, so a leaked file opens nothing. Expired rows
+are pruned whenever the file is written anyway, so the file never grows with old sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from paidpdf import clock
+from paidpdf.accounts import throttle
+from paidpdf.clock import iso
+from paidpdf.store import Unit
+
+ACCOUNTS = "accounts"
+USERS = "users"
+SESSIONS = "sessions"
+RESETS = "resets"
+
+
+def token_digest(token: str) -> str:
+    """The stored form of a session or reset token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def moment_or_now(now: datetime | None) -> datetime:
+    """Functions that depend on the time take a keyword-only `now` so tests can move the clock."""
+    return now if now is not None else clock.now()
+
+
+def prune(unit: Unit, now: datetime) -> None:
+    """Drop expired sessions and reset links and stale throttle rows; rides along with other writes."""
+    cutoff = iso(now)
+    for table in (SESSIONS, RESETS):
+        for doc in unit.where(table, lambda d: d.get("expires_at", "") <= cutoff):
+            unit.delete(table, doc["id"])
+    throttle.prune(unit, now)
