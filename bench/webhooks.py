@@ -8,7 +8,7 @@ check the session against it, mark it paid, add the library entry, record the ev
 
 - "paidpdf": a signed POST to `/stripe/webhook` through the real WSGI app (`create_app`, called
   in-process through WebTest, so Bottle routing and the app's wrappers are included) →
-  `payments.verify_event` + `payments.handle_event` → `orders.fulfil` on `paidpdf.store` (one locked,
+  `stripe_gateway.verify_event` + `webhook_events.handle_event` → `fulfilment.fulfil` on `paidpdf.store` (one locked,
   atomic write of sales.json per webhook; the parsed file cached between units).
 - "stock": the same logic on stock TinyDB as a careful user writes it: `CachingMiddleware` (the file
   is parsed once), `Query()` lookups, changes in the cache and one `flush()` per webhook (one write),
@@ -157,7 +157,7 @@ class Ours:
 
 
 def stock_fulfil(db: TinyDB, event: dict[str, Any]) -> str:
-    """The same checks and effects as `orders.fulfil`, on stock TinyDB (in its cache)."""
+    """The same checks and effects as `fulfilment.fulfil`, on stock TinyDB (in its cache)."""
     q = Query()
     events, orders_t, library = db.table("events"), db.table("orders"), db.table("library")
     if events.get(q.id == event["id"]) is not None:

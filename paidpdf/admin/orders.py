@@ -19,7 +19,7 @@ from paidpdf.admin.output import JSON_OPTION, confirm, console, details, emit_js
 from paidpdf.clock import iso, parse_date_option
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount, to_decimal_text
-from paidpdf.sales import orders, payments, sales_stats
+from paidpdf.sales import admin_refund, order_search, orders, reconcile, sales_stats, stripe_gateway
 
 app = typer.Typer(
     help="Orders: list, inspect, refund, reconcile with Stripe, sales stats.", no_args_is_help=True
@@ -63,7 +63,7 @@ def list_cmd(
     """
     if as_json and as_csv:
         raise InvalidInput("choose one of --json and --csv")
-    rows = orders.search(
+    rows = order_search.search(
         state(ctx).store, status=status, buyer=user, content_id=content, since=parse_date_option(since)
     )
     if as_json:
@@ -160,8 +160,8 @@ def refund_cmd(
     order = orders.refundable(cli.store.view(orders.SALES), order_id)
     amount = format_amount(order["amount"], order["currency"])
     confirm(yes, f"Refund {amount} to {order['buyer']} for {order['content_id']}?")
-    client = payments.make_client(cli.settings)
-    done = payments.refund(cli.store, client, order_id)
+    client = stripe_gateway.make_client(cli.settings)
+    done = admin_refund.refund(cli.store, client, order_id)
     console().print(f"Refunded {amount} for order {done['id']}: status {done['status']}.")
 
 
@@ -178,7 +178,7 @@ def reconcile_cmd(
     """
     cli = state(ctx)
     moment = parse_date_option(since) or datetime.now(UTC) - timedelta(days=30)
-    client = payments.make_client(cli.settings)
+    client = stripe_gateway.make_client(cli.settings)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -193,7 +193,7 @@ def reconcile_cmd(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        summary = payments.reconcile(cli.store, client, moment, settings=cli.settings, progress=progress)
+        summary = reconcile.reconcile(cli.store, client, moment, settings=cli.settings, progress=progress)
     table(
         f"Reconciled {summary.sessions} Stripe session(s) since {iso(moment)}",
         ("result", "count"),

@@ -24,7 +24,7 @@ from paidpdf.admin.context import state
 from paidpdf.admin.subapps import TopCommand
 from paidpdf.config import Settings
 from paidpdf.errors import AddressInUse, ConfigError, InvalidInput
-from paidpdf.sales import payments
+from paidpdf.sales import stripe_gateway
 from paidpdf.store import Store
 from paidpdf.web import create_app, security
 from paidpdf.web.app import MAX_BODY
@@ -198,7 +198,7 @@ def run_site(
     logging.getLogger("stripe").setLevel(logging.WARNING)  # two INFO lines per API call otherwise
     server = build_server(settings, **options)
     url = server_url(server)
-    for name in payments.missing_settings(settings):
+    for name in stripe_gateway.missing_settings(settings):
         log.warning("%s is not set: payments are off (Buy and the Stripe webhook answer 503)", name)
     if announce is not None:
         announce(url)

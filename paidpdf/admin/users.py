@@ -133,7 +133,7 @@ def grant_cmd(
 
     Example: paidpdf users grant reader@example.com field-guide
     """
-    entry, created = gifts.grant(state(ctx).store, email, content_id)
+    entry, created = gifts.grant_by_email(state(ctx).store, email, content_id)
     who, item = email.strip().lower(), entry["content_id"]
     if created:
         console().print(f"Granted {item} to {who}.")
@@ -151,7 +151,7 @@ def revoke_cmd(
 
     Example: paidpdf users revoke reader@example.com field-guide
     """
-    entry = gifts.revoke(state(ctx).store, email, content_id)
+    entry = gifts.revoke_by_email(state(ctx).store, email, content_id)
     console().print(f"Revoked {entry['content_id']} ({entry.get('source')}) from {email.strip().lower()}.")
 
 

@@ -35,7 +35,7 @@ def holdings(store: Store, user_id: str) -> list[Doc]:
     return rows
 
 
-def grant(store: Store, email: str, content_id: str) -> tuple[Doc, bool]:
+def grant_by_email(store: Store, email: str, content_id: str) -> tuple[Doc, bool]:
     """Give the item to the user as a gift. Returns (entry, False) when they already own it."""
     user = users.require_user(store, email)
     item_id = catalog.get_item(store, content_id)["id"]
@@ -45,7 +45,7 @@ def grant(store: Store, email: str, content_id: str) -> tuple[Doc, bool]:
     return library.grant(store, user["id"], item_id), True
 
 
-def revoke(store: Store, email: str, content_id: str) -> Doc:
+def revoke_by_email(store: Store, email: str, content_id: str) -> Doc:
     """Take the item away (whatever the source). `NotFound` when the user does not own it."""
     user = users.require_user(store, email)
     owned = {e["content_id"] for e in library.for_user(store.view(library.SALES), user["id"])}

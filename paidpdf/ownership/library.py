@@ -41,7 +41,7 @@ def for_user(view: View, user_id: str, *, include_revoked: bool = False) -> list
 def add(unit: Unit, user_id: str, content_id: str, source: str, order_id: str | None = None) -> Doc:
     """Give `user_id` the item inside a sales unit. Idempotent: an active entry is returned unchanged.
 
-    Only `orders.fulfil` (source "bought"), an admin grant (source "granted") and `keep_free`
+    Only `fulfilment.fulfil` (source "bought"), an admin grant (source "granted") and `keep_free`
     (source "free") call this.
     """
     current = entry(unit, user_id, content_id)

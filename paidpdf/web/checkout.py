@@ -1,7 +1,7 @@
 """Checkout routes: start a Stripe Checkout, the buyer's return (success / cancel).
 
-No payment logic lives here: `paidpdf.sales.payments` starts sessions and confirms returns through the same
-`orders.fulfil` the webhook uses. The success page never trusts its URL: it asks Stripe for the session
+No payment logic lives here: `paidpdf.sales.checkout` starts sessions and confirms returns through the same
+`fulfilment.fulfil` the webhook uses. The success page never trusts its URL: it asks Stripe for the session
 and checks it belongs to the logged-in buyer.
 """
 
@@ -14,7 +14,7 @@ import bottle
 from paidpdf.content import catalog
 from paidpdf.errors import NotFound, PaymentProviderError
 from paidpdf.ownership import access
-from paidpdf.sales import orders, payments
+from paidpdf.sales import checkout, orders, stripe_gateway
 from paidpdf.web.context import WebContext
 
 #: Seconds between reloads of the "payment processing" page (no JavaScript needed).
@@ -22,13 +22,13 @@ REFRESH_SECONDS = 3
 
 
 def install(app: bottle.Bottle, web: WebContext) -> None:
-    clients: dict[str, payments.Client] = {}
+    clients: dict[str, stripe_gateway.Client] = {}
 
-    def client() -> payments.Client:
+    def client() -> stripe_gateway.Client:
         if web.stripe_client is not None:
             return web.stripe_client  # type: ignore[no-any-return]
         if "c" not in clients:
-            clients["c"] = payments.make_client(web.settings)
+            clients["c"] = stripe_gateway.make_client(web.settings)
         return clients["c"]
 
     def item_of(order: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -44,7 +44,7 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
         user = web.require_user()
         web.check_csrf()
         shelf = access.shelf_item(web.store, user, content_id)  # NotFound for bad ids, retired items
-        started = payments.start_checkout(
+        started = checkout.start_checkout(
             web.store, client(), web.settings, user=user, content_id=shelf.item["id"]
         )
         if started.kind != "redirect":  # free or already owned: no checkout, back to the item
@@ -56,7 +56,7 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
         user = web.require_user()
         session_id = bottle.request.query.getunicode("session_id") or ""
         try:
-            outcome = payments.confirm_return(
+            outcome = checkout.confirm_return(
                 web.store, client(), web.settings, session_id=session_id, user_id=user["id"]
             )
         except PaymentProviderError:

@@ -15,7 +15,7 @@ from typing import Any
 import bottle
 
 from paidpdf.errors import PaidPdfError
-from paidpdf.sales import payments
+from paidpdf.sales import stripe_gateway, webhook_events
 from paidpdf.web.access_log import LOG_NOTE
 from paidpdf.web.context import WebContext, raw_header
 
@@ -34,10 +34,10 @@ def install(app: bottle.Bottle, web: WebContext) -> None:
         if len(payload) > MAX_BODY:
             return _answer(400, {"error": "payload too large"})
         try:
-            event = payments.verify_event(
-                web.settings, payload, raw_header("Stripe-Signature")
+            event = stripe_gateway.verify_event(web.settings, payload, raw_header("Stripe-Signature"))
+            outcome = webhook_events.handle_event(
+                web.store, event, livemode=stripe_gateway.livemode(web.settings)
             )
-            outcome = payments.handle_event(web.store, event, livemode=payments.livemode(web.settings))
         except PaidPdfError as exc:
             if exc.http_status >= 500:
                 log.error("webhook failed: %s", exc.message)

@@ -128,7 +128,7 @@ def test_grant_show_and_revoke_say_what_is_owned_and_why(cli: Cli, store: Store)
     user = users.sign_up(store, "reader@example.com", PASSWORD)
     _item(store, "field-guide", "The Field Guide")
     _item(store, "atlas", "The Atlas")
-    with store.unit("sales") as unit:  # a purchase, as orders.fulfil records it
+    with store.unit("sales") as unit:  # a purchase, as fulfilment.fulfil records it
         library.add(unit, user["id"], "atlas", "bought", order_id="ord_0123456789abcdef")
 
     granted = cli("users", "grant", "Reader@example.com", "field-guide")

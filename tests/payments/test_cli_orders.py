@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from typer.testing import Result
 
-from paidpdf.sales import orders
+from paidpdf.sales import fulfilment, orders
 from paidpdf.store import Doc, Store
 from paidpdf.testing.stripe_objects import session_for
 from tests.payments.helpers import add_item, add_user
@@ -36,8 +36,8 @@ def sold(store: Store) -> list[Doc]:
             livemode=False,
         )
         made.append(order)
-    orders.fulfil(store, session_for(made[0]), livemode=False)
-    orders.fulfil(store, session_for(made[2]), livemode=False)
+    fulfilment.fulfil(store, session_for(made[0]), livemode=False)
+    fulfilment.fulfil(store, session_for(made[2]), livemode=False)
     return made
 
 

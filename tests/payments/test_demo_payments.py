@@ -19,7 +19,7 @@ from paidpdf.admin.demo_payments import DEMO_EMAIL, DEMO_PASSWORD, demo_payments
 from paidpdf.admin.serve import build_server, server_url
 from paidpdf.config import Settings
 from paidpdf.ownership import library
-from paidpdf.sales import payments
+from paidpdf.sales import checkout, stripe_gateway
 from paidpdf.store import Store
 from tests.payments.conftest import BUYER, PAID, wait_until
 
@@ -90,8 +90,8 @@ def test_demo_prints_the_environment_for_admin_commands(seeded: Path, tmp_path: 
         assert Path(env["PAIDPDF_DATA"]) == folder.resolve()
         # a purchase whose webhook never arrives (the shop is not connected) ...
         buyer = users.require_user(store, BUYER)
-        client = payments.make_client(pay.settings)
-        started = payments.start_checkout(store, client, pay.settings, user=buyer, content_id=PAID)
+        client = stripe_gateway.make_client(pay.settings)
+        started = checkout.start_checkout(store, client, pay.settings, user=buyer, content_id=PAID)
         assert started.order is not None
         pay.stand_in.pay(started.order["stripe_session_id"])
         # ... is fulfilled by `orders reconcile` run with nothing but the printed environment

@@ -16,7 +16,7 @@ import pytest
 
 from paidpdf.accounts import users
 from paidpdf.content import catalog
-from paidpdf.sales import payments
+from paidpdf.sales import checkout
 from paidpdf.testing.serve_process import REPO, start_serve, stop
 from tests.payments.conftest import API_KEY, FREE, SHOP_SECRET, WEBHOOK_SECRET, Shop, wait_until
 
@@ -59,7 +59,7 @@ def test_kill9_during_webhook_burst_with_cli_writing(shop: Shop, tmp_path: Path)
     pairs = [(u, item) for u in buyers for item in ITEMS]
     client = shop.client
     started = [
-        payments.start_checkout(shop.store, client, shop.settings, user=u, content_id=item)
+        checkout.start_checkout(shop.store, client, shop.settings, user=u, content_id=item)
         for u, item in pairs
     ]
     assert len({s.order["id"] for s in started if s.order}) == ORDERS

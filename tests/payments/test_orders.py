@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from paidpdf.errors import InvalidInput
 from paidpdf.ownership import library
-from paidpdf.sales import orders
+from paidpdf.sales import fulfilment, orders, refunds
 from paidpdf.store import Doc, Store
 from paidpdf.testing.stripe_objects import session_for
 from tests.payments.helpers import add_item, add_user
@@ -37,7 +37,7 @@ def entries(store: Store) -> list[Doc]:
 
 def test_fulfil_grants_once_however_often_it_is_called(store: Store, order: Doc) -> None:
     session = session_for(order)
-    outcomes = [orders.fulfil(store, session, livemode=False).action for _ in range(10)]
+    outcomes = [fulfilment.fulfil(store, session, livemode=False).action for _ in range(10)]
     assert outcomes == ["fulfilled"] + ["already"] * 9
     stored = orders.get(store.view("sales"), order["id"])
     assert stored["status"] == "paid" and stored["paid_at"]
@@ -53,7 +53,7 @@ def test_concurrent_fulfil_yields_one_entry(store: Store, order: Doc) -> None:
 
     def go() -> None:
         barrier.wait()
-        results.append(orders.fulfil(Store(store.root), session, livemode=False).action)
+        results.append(fulfilment.fulfil(Store(store.root), session, livemode=False).action)
 
     threads = [threading.Thread(target=go) for _ in range(8)]
     for t in threads:
@@ -79,34 +79,37 @@ def test_concurrent_fulfil_yields_one_entry(store: Store, order: Doc) -> None:
 def test_mismatch_flags_and_grants_nothing(
     store: Store, order: Doc, change: dict[str, object], reason: str
 ) -> None:
-    outcome = orders.fulfil(store, session_for(order, **change), livemode=False)
+    outcome = fulfilment.fulfil(store, session_for(order, **change), livemode=False)
     assert outcome.action == "flagged"
     stored = orders.get(store.view("sales"), order["id"])
     assert stored["status"] == "flagged" and reason in stored["flag_reason"]
     assert entries(store) == []
     # a later, correct delivery does not override the admin's review
-    assert orders.fulfil(store, session_for(order), livemode=False).action == "already"
+    assert fulfilment.fulfil(store, session_for(order), livemode=False).action == "already"
     assert entries(store) == []
 
 
 def test_session_of_another_order_grants_nothing(store: Store, order: Doc) -> None:
     session = session_for(order, client_reference_id="ord_nope", metadata={"order_id": "ord_nope"}, id="cs_x")
-    assert orders.fulfil(store, session, livemode=False).action == "ignored"
+    assert fulfilment.fulfil(store, session, livemode=False).action == "ignored"
     assert entries(store) == []
 
 
 def test_delayed_payment_waits_then_fulfils(store: Store, order: Doc) -> None:
     unpaid = session_for(order, payment_status="unpaid")
-    assert orders.fulfil(store, unpaid, livemode=False, event_id="evt_1").action == "processing"
+    assert fulfilment.fulfil(store, unpaid, livemode=False, event_id="evt_1").action == "processing"
     assert orders.get(store.view("sales"), order["id"])["status"] == "pending"
     assert entries(store) == []
-    assert orders.fulfil(store, session_for(order), livemode=False, event_id="evt_2").action == "fulfilled"
+    assert (
+        fulfilment.fulfil(store, session_for(order), livemode=False, event_id="evt_2").action == "fulfilled"
+    )
     assert len(entries(store)) == 1
 
 
 def test_delayed_payment_failure(store: Store, order: Doc) -> None:
     assert (
-        orders.fail(store, session_for(order, payment_status="unpaid"), event_id="evt_f").action == "failed"
+        fulfilment.fail(store, session_for(order, payment_status="unpaid"), event_id="evt_f").action
+        == "failed"
     )
     assert orders.get(store.view("sales"), order["id"])["status"] == "failed"
     assert entries(store) == []
@@ -114,17 +117,19 @@ def test_delayed_payment_failure(store: Store, order: Doc) -> None:
 
 def test_expired_then_paid_late_still_fulfils(store: Store, order: Doc) -> None:
     assert (
-        orders.expire(store, session_for(order, status="expired", payment_status="unpaid")).action
+        fulfilment.expire(store, session_for(order, status="expired", payment_status="unpaid")).action
         == "expired"
     )
     assert orders.get(store.view("sales"), order["id"])["status"] == "expired"
-    assert orders.fulfil(store, session_for(order), livemode=False).action == "fulfilled"
+    assert fulfilment.fulfil(store, session_for(order), livemode=False).action == "fulfilled"
     assert len(entries(store)) == 1
 
 
 def test_same_event_id_processed_once(store: Store, order: Doc) -> None:
     session = session_for(order)
-    actions = [orders.fulfil(store, session, livemode=False, event_id="evt_same").action for _ in range(10)]
+    actions = [
+        fulfilment.fulfil(store, session, livemode=False, event_id="evt_same").action for _ in range(10)
+    ]
     assert actions == ["fulfilled"] + ["duplicate"] * 9
     assert store.view("sales").get("events", "evt_same")["outcome"] == "fulfilled"
 
@@ -142,35 +147,35 @@ def _charge(order: Doc, amount_refunded: int) -> dict[str, object]:
 
 
 def test_full_refund_revokes_partial_keeps(store: Store, order: Doc) -> None:
-    orders.fulfil(store, session_for(order), livemode=False)
-    orders.apply_charge_event(store, "evt_p", "charge.refunded", _charge(order, 500))
+    fulfilment.fulfil(store, session_for(order), livemode=False)
+    refunds.apply_charge_event(store, "evt_p", "charge.refunded", _charge(order, 500))
     stored = orders.get(store.view("sales"), order["id"])
     assert stored["status"] == "paid" and stored["refunded_amount"] == 500
     assert library.owns(store.view("sales"), order["user_id"], "guide")
-    orders.apply_charge_event(store, "evt_f", "charge.refunded", _charge(order, 1999))
+    refunds.apply_charge_event(store, "evt_f", "charge.refunded", _charge(order, 1999))
     stored = orders.get(store.view("sales"), order["id"])
     assert stored["status"] == "refunded" and stored["refunded_amount"] == 1999
     assert not library.owns(store.view("sales"), order["user_id"], "guide")
     assert (
-        orders.apply_charge_event(store, "evt_f", "charge.refunded", _charge(order, 1999)).action
+        refunds.apply_charge_event(store, "evt_f", "charge.refunded", _charge(order, 1999)).action
         == "duplicate"
     )
 
 
 def test_refund_revokes_only_that_purchase(store: Store, order: Doc) -> None:
-    orders.fulfil(store, session_for(order), livemode=False)
+    fulfilment.fulfil(store, session_for(order), livemode=False)
     with store.unit("sales") as unit:  # an admin gift replaced the bought entry: a refund must not touch it
         library.remove(unit, order["user_id"], "guide", "test")
         library.add(unit, order["user_id"], "guide", "granted")
-    orders.apply_charge_event(store, "evt_r", "charge.refunded", _charge(order, 1999))
+    refunds.apply_charge_event(store, "evt_r", "charge.refunded", _charge(order, 1999))
     assert library.owns(store.view("sales"), order["user_id"], "guide")
 
 
 def test_refund_before_completion_is_applied_when_paid(store: Store, order: Doc) -> None:
-    outcome = orders.apply_charge_event(store, "evt_r", "charge.refunded", _charge(order, 1999))
+    outcome = refunds.apply_charge_event(store, "evt_r", "charge.refunded", _charge(order, 1999))
     assert outcome.action == "deferred"
     assert entries(store) == []
-    assert orders.fulfil(store, session_for(order), livemode=False).action == "fulfilled"
+    assert fulfilment.fulfil(store, session_for(order), livemode=False).action == "fulfilled"
     stored = orders.get(store.view("sales"), order["id"])
     assert stored["status"] == "refunded"
     assert not library.owns(store.view("sales"), order["user_id"], "guide")
@@ -178,26 +183,26 @@ def test_refund_before_completion_is_applied_when_paid(store: Store, order: Doc)
 
 
 def test_dispute_revokes_and_won_dispute_restores(store: Store, order: Doc) -> None:
-    orders.fulfil(store, session_for(order), livemode=False)
+    fulfilment.fulfil(store, session_for(order), livemode=False)
     dispute = {
         "id": "dp_1",
         "object": "dispute",
         "payment_intent": "pi_" + order["id"][4:],
         "status": "needs_response",
     }
-    orders.apply_charge_event(store, "evt_d1", "charge.dispute.created", dispute)
+    refunds.apply_charge_event(store, "evt_d1", "charge.dispute.created", dispute)
     assert orders.get(store.view("sales"), order["id"])["status"] == "disputed"
     assert not library.owns(store.view("sales"), order["user_id"], "guide")
-    orders.apply_charge_event(store, "evt_d2", "charge.dispute.closed", {**dispute, "status": "won"})
+    refunds.apply_charge_event(store, "evt_d2", "charge.dispute.closed", {**dispute, "status": "won"})
     assert orders.get(store.view("sales"), order["id"])["status"] == "paid"
     assert library.owns(store.view("sales"), order["user_id"], "guide")
 
 
 def test_lost_dispute_keeps_access_revoked(store: Store, order: Doc) -> None:
-    orders.fulfil(store, session_for(order), livemode=False)
+    fulfilment.fulfil(store, session_for(order), livemode=False)
     dispute = {"id": "dp_1", "payment_intent": "pi_" + order["id"][4:], "status": "needs_response"}
-    orders.apply_charge_event(store, "evt_d1", "charge.dispute.created", dispute)
-    orders.apply_charge_event(store, "evt_d2", "charge.dispute.closed", {**dispute, "status": "lost"})
+    refunds.apply_charge_event(store, "evt_d1", "charge.dispute.created", dispute)
+    refunds.apply_charge_event(store, "evt_d2", "charge.dispute.closed", {**dispute, "status": "lost"})
     assert orders.get(store.view("sales"), order["id"])["status"] == "disputed"
     assert not library.owns(store.view("sales"), order["user_id"], "guide")
 
@@ -217,12 +222,12 @@ def test_bad_amount(store: Store, order: Doc) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    refunds=st.lists(st.integers(min_value=1, max_value=1999), min_size=0, max_size=4),
+    amounts=st.lists(st.integers(min_value=1, max_value=1999), min_size=0, max_size=4),
     order_of_events=st.randoms(use_true_random=False),
     repeats=st.integers(min_value=1, max_value=3),
 )
 def test_refunds_in_any_order_and_repeated(
-    tmp_path_factory: pytest.TempPathFactory, refunds: list[int], order_of_events: Any, repeats: int
+    tmp_path_factory: pytest.TempPathFactory, amounts: list[int], order_of_events: Any, repeats: int
 ) -> None:
     """Whatever the order and repetition of refund events (and of the payment itself), access is kept
     exactly when less than the full amount was refunded, and every refund counts once."""
@@ -237,18 +242,18 @@ def test_refunds_in_any_order_and_repeated(
             "refund.created",
             {"id": f"re_{i}", "payment_intent": pi, "amount": amount, "status": "succeeded"},
         )
-        for i, amount in enumerate(refunds)
+        for i, amount in enumerate(amounts)
     ]
     events.append(("evt_paid", "checkout.session.completed", session_for(order)))
     events = events * repeats
     order_of_events.shuffle(events)
     for event_id, kind, obj in events:
         if kind == "checkout.session.completed":
-            orders.fulfil(store, obj, livemode=False, event_id=event_id)
+            fulfilment.fulfil(store, obj, livemode=False, event_id=event_id)
         else:
-            orders.apply_charge_event(store, event_id, kind, obj)
+            refunds.apply_charge_event(store, event_id, kind, obj)
     stored = orders.get(store.view("sales"), order["id"])
-    total = sum(refunds)
+    total = sum(amounts)
     assert stored["refunded_amount"] == total
     full = total >= 1999
     assert stored["status"] == ("refunded" if full else "paid")

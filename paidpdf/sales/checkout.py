@@ -1,0 +1,122 @@
+"""Checkout: the Buy button and the success page, on top of the Stripe adapter.
+
+Amount and currency come from the catalog only; a double click reuses the pending order and, through
+the per-order idempotency key, its Checkout Session. The success page proves nothing by its URL: the
+session is fetched from Stripe and goes through the same `fulfilment.fulfil` as the webhook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from paidpdf.config import Settings
+from paidpdf.content import catalog
+from paidpdf.errors import NotFound, PaymentProviderError
+from paidpdf.ownership import library
+from paidpdf.sales import fulfilment, orders
+from paidpdf.sales.stripe_gateway import livemode, provider_errors, retrieve_session
+from paidpdf.store import Doc, Store
+
+
+@dataclass(frozen=True)
+class CheckoutStart:
+    """What `start_checkout` decided: `owned` and `free` need no payment; `redirect` goes to `url`."""
+
+    kind: str
+    item: Doc
+    order: Doc | None = None
+    url: str = ""
+
+
+def start_checkout(
+    store: Store, client: stripe.StripeClient, settings: Settings, *, user: Mapping[str, Any], content_id: str
+) -> CheckoutStart:
+    """A pending order and its Checkout Session; amount and currency come from the catalog only."""
+    item = catalog.get_item(store, content_id)
+    content_id = item["id"]
+    if library.owns(store.view(orders.SALES), user["id"], content_id):
+        return CheckoutStart("owned", item)
+    if item.get("status") != "active":
+        raise NotFound(f"item {content_id!r} is not for sale")
+    if int(item["price"]) == 0:
+        return CheckoutStart("free", item)
+    base = settings.base_url.rstrip("/")
+    mode = livemode(settings)
+    for _attempt in range(3):
+        order = orders.create_pending(
+            store,
+            user_id=user["id"],
+            buyer=user["email"],
+            content_id=content_id,
+            amount=int(item["price"]),
+            currency=str(item["currency"]).lower(),
+            livemode=mode,
+        )
+        if not order.get("stripe_session_id"):
+            return _new_session(store, client, base, item, order, user)
+        # A recent pending order (double click, back button) already has a session: reuse it while it
+        # is open; otherwise settle the order from it and start again with a fresh order.
+        session = retrieve_session(client, order["stripe_session_id"])
+        if session.get("status") == "open" and session.get("url"):
+            return CheckoutStart("redirect", item, order, str(session["url"]))
+        if session.get("status") == "expired":
+            fulfilment.expire(store, session, source="shop")
+            continue
+        outcome = fulfilment.fulfil(store, session, livemode=mode, source="shop")
+        if outcome.granted:
+            return CheckoutStart("owned", item, outcome.order)
+        if outcome.order is not None and outcome.order["status"] == "pending":  # delayed payment under way
+            return CheckoutStart(
+                "redirect", item, outcome.order, f"{base}/checkout/success?session_id={session['id']}"
+            )
+    raise PaymentProviderError("could not start a checkout; please try again")
+
+
+def _new_session(
+    store: Store, client: stripe.StripeClient, base: str, item: Doc, order: Doc, user: Mapping[str, Any]
+) -> CheckoutStart:
+    content_id = item["id"]
+    reference = {"order_id": order["id"], "content_id": content_id, "user_id": user["id"]}
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": order["currency"],
+                    "unit_amount": order["amount"],
+                    "product_data": {"name": item["title"], "metadata": {"content_id": content_id}},
+                },
+            }
+        ],
+        "client_reference_id": order["id"],
+        "metadata": reference,
+        "payment_intent_data": {"metadata": reference},
+        "customer_email": user["email"],
+        "success_url": f"{base}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{base}/checkout/cancel?order={order['id']}",
+    }
+    with provider_errors():
+        session = client.v1.checkout.sessions.create(
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": f"paidpdf-checkout-{order['id']}"},
+        )
+    order = orders.attach_session(store, order["id"], session.id)
+    return CheckoutStart("redirect", item, order, str(session.url))
+
+
+def confirm_return(
+    store: Store, client: stripe.StripeClient, settings: Settings, *, session_id: str, user_id: str
+) -> orders.Outcome:
+    """The success page: the session is fetched from Stripe (the URL alone proves nothing), must be
+    the logged-in buyer's, and goes through the same `fulfil` as the webhook."""
+    session = retrieve_session(client, session_id)
+    order_id = session.get("client_reference_id")
+    found = store.view(orders.SALES).get(orders.ORDERS, order_id) if isinstance(order_id, str) else None
+    if found is None or found["user_id"] != user_id:
+        raise NotFound("no such checkout for this account")
+    return fulfilment.fulfil(store, session, livemode=livemode(settings), source="success page")
