@@ -21,7 +21,8 @@ from paidpdf.admin.output import (
     table,
 )
 from paidpdf.byte_sizes import human_size
-from paidpdf.maintenance import backups
+from paidpdf.maintenance import backups, checks, data_folder, flush
+from paidpdf.store import backup_manifest
 
 
 def _count(n: int, noun: str) -> str:
@@ -55,7 +56,7 @@ def backup_cmd(
     Example: paidpdf db backup --copy /mnt/usb/paidpdf-2026-11-27
     """
     store = state(ctx).store
-    with _progress("Backing up", backups.blob_bytes(store)) as report:
+    with _progress("Backing up", data_folder.blob_bytes(store)) as report:
         result = backups.backup(store, path, report, copy=copy)
     for warning in result.warnings:
         err_console().print(f"warning: {warning.where}: {warning.problem}", markup=False)
@@ -80,7 +81,7 @@ def restore_cmd(
     Example: paidpdf db restore data/backups/20261127T193005Z --yes
     """
     store = state(ctx).creating_store
-    backups.read_manifest(path)
+    backup_manifest.read_manifest(path)
     confirm(yes, f"Replace the data in {store.root} with the backup {path}?")
     with _progress("Verifying", backups.backup_size(path)) as report:
         manifest = backups.restore(store, path, report)
@@ -103,8 +104,8 @@ def check_cmd(
     Example: paidpdf db check --fix-permissions
     """
     store = state(ctx).store
-    with _progress("Hashing", backups.content_bytes(store)) as report:
-        result = backups.check(store, report, fix_permissions=fix_permissions)
+    with _progress("Hashing", checks.content_bytes(store)) as report:
+        result = checks.check(store, report, fix_permissions=fix_permissions)
     rows = [{"where": p.where, "problem": p.problem} for p in result.problems]
     loose = [{"where": p.where, "problem": p.problem} for p in result.loose_modes]
     if as_json:
@@ -146,8 +147,8 @@ def flush_cmd(
     """
     store = state(ctx).store
     confirm(yes, f"Delete every record and content file in {store.root} (a backup is taken first)?")
-    with _progress("Backing up", backups.blob_bytes(store)) as report:
-        result = backups.flush(store, report)
+    with _progress("Backing up", data_folder.blob_bytes(store)) as report:
+        result = flush.flush(store, report)
     typer.echo(f"backup: {result.backup}")
     typer.echo(f"flushed {result.removed_files} data files and {result.removed_blobs} content/cover files")
 
@@ -162,7 +163,7 @@ def info_cmd(
     Example: paidpdf db info --json
     """
     cli = state(ctx)
-    found: dict[str, Any] = backups.info(cli.store)
+    found: dict[str, Any] = checks.info(cli.store)
     found["settings"] = cli.settings.redacted()
     if as_json:
         emit_json(found)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from paidpdf.clock import now_iso
-from paidpdf.content import blobs, media
+from paidpdf.content import media
 from paidpdf.content.item_text import (
     MAX_ID,
     MAX_TITLE,
@@ -32,7 +32,7 @@ from paidpdf.content.item_text import (
 )
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.money import check_currency, parse_price
-from paidpdf.store import Doc, Store, Unit, View
+from paidpdf.store import Doc, Store, Unit, View, blobs
 
 CATALOG = "catalog"
 CONTENT = "content"

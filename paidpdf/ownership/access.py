@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paidpdf.content import blobs, catalog, item_text
+from paidpdf.content import catalog, item_text
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound, PaidPdfError
 from paidpdf.ownership import library
-from paidpdf.store import Doc, Store
+from paidpdf.store import Doc, Store, blobs
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ Stock TinyDB rewrites its file in place and has no locks (see docs/storage.md). 
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -39,19 +38,18 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from paidpdf.errors import Conflict, NotFound, StorageCorrupt, StorageError
+from paidpdf.errors import Conflict, NotFound, StorageError
+from paidpdf.store.backup_manifest import looks_restorable
 from paidpdf.store.files import atomic_write, sweep_temp_files
+from paidpdf.store.parsing import Tables, backup_hint, parse_data_file
 from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
 
 Doc = dict[str, Any]
-Tables = dict[str, dict[str, Doc]]
 
 #: The data files, in the order locks are taken when several are needed at once.
 FILES = ("catalog", "accounts", "sales")
 
 BACKUPS_DIR = "backups"
-#: A backup folder counts as complete (and `latest_backup` offers it) only once this file is in it.
-BACKUP_MANIFEST = "manifest.json"
 LOCKS_DIR = ".locks"
 
 
@@ -315,7 +313,7 @@ class Store:
             found = sorted((p for p in folder.iterdir() if not p.name.startswith(".")), reverse=True)
         except OSError:
             return None
-        return next((p for p in found if _looks_restorable(p)), None)
+        return next((p for p in found if looks_restorable(p)), None)
 
     # -- reading ---------------------------------------------------------------------------------
     def view(self, name: str) -> View:
@@ -328,7 +326,9 @@ class Store:
         except FileNotFoundError:
             return Snapshot({}, None, None)
         except OSError as exc:
-            raise StorageError(f"cannot read {path}: {exc.strerror}{_hint(self.latest_backup())}") from None
+            raise StorageError(
+                f"cannot read {path}: {exc.strerror}{backup_hint(self.latest_backup())}"
+            ) from None
         try:
             st = os.fstat(fd)
             identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
@@ -339,10 +339,12 @@ class Store:
                     return cached
             with os.fdopen(os.dup(fd), "rb") as handle:
                 raw = handle.read()
-            data = _parse(raw, path, self.latest_backup)
+            data = parse_data_file(raw, path, self.latest_backup)
         except OSError as exc:
             os.close(fd)
-            raise StorageError(f"cannot read {path}: {exc.strerror}{_hint(self.latest_backup())}") from None
+            raise StorageError(
+                f"cannot read {path}: {exc.strerror}{backup_hint(self.latest_backup())}"
+            ) from None
         except BaseException:
             os.close(fd)
             raise
@@ -424,7 +426,7 @@ class Store:
 
     def replace_file(self, name: str, payload: bytes) -> None:
         """Write raw bytes as a data file (restore). They must parse; the caller holds the lock."""
-        self._commit(name, _parse(payload, self.path(name), None), payload)
+        self._commit(name, parse_data_file(payload, self.path(name), None), payload)
 
     def forget(self) -> None:
         """Drop cached snapshots (after a restore or flush replaced files wholesale)."""
@@ -433,86 +435,6 @@ class Store:
             self._cache.clear()
         for snapshot in old:
             snapshot.close()
-
-
-def _looks_restorable(folder: Path) -> bool:
-    """A verified manifest whose listed files all exist with their listed sizes."""
-    try:
-        manifest = orjson.loads((folder / BACKUP_MANIFEST).read_bytes())
-        if not isinstance(manifest, dict) or manifest.get("verified") is not True:
-            return False
-        listed = [(f["name"], f["size"]) for f in manifest["files"].values()]
-        listed += [(b["path"], b["size"]) for b in manifest["blobs"]]
-        return all(
-            isinstance(rel, str) and ".." not in Path(rel).parts and (folder / rel).stat().st_size == size
-            for rel, size in listed
-        )
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return False
-
-
-def _hint(backup: Path | None) -> str:
-    if backup is None:
-        return "; no backup found"
-    return f"; latest backup: {backup} (restore it with `paidpdf db restore {backup}`)"
-
-
-def parse_data_file(
-    raw: bytes, path: Path, backup: Path | Callable[[], Path | None] | None = None
-) -> Tables:
-    """Parse the bytes of a data file; anything but a TinyDB-shaped JSON object is `StorageCorrupt`.
-
-    An empty file counts as corrupt: our writer never produces one (an empty database is `{}`), so an
-    empty file means something else truncated it, and treating it as empty would overwrite the evidence.
-    `backup` may be a callable (`Store.latest_backup`): it is only called when the file is corrupt, so
-    a healthy parse (every cold read) does not list and check the backups folder.
-    """
-
-    def hint() -> str:
-        return _hint(backup() if callable(backup) else backup)
-
-    if not raw.strip():
-        raise StorageCorrupt(f"{path} is corrupt (empty file); it was left untouched{hint()}")
-    try:
-        data = _loads_without_gc(raw)
-    except orjson.JSONDecodeError as exc:
-        raise StorageCorrupt(
-            f"{path} is corrupt (not valid JSON: {exc}); it was left untouched{hint()}"
-        ) from None
-    if not isinstance(data, dict) or not all(
-        isinstance(t, dict) and all(isinstance(d, dict) for d in t.values()) for t in data.values()
-    ):
-        raise StorageCorrupt(f"{path} is corrupt (not a TinyDB file); it was left untouched{hint()}")
-    return data
-
-
-_parse = parse_data_file
-
-
-def _loads_without_gc(raw: bytes) -> Any:
-    """`orjson.loads` with the cyclic GC paused: parsing a large file allocates hundreds of thousands
-    of dicts, each allocation burst triggers full collections that find nothing (the new objects hold
-    no cycles), and that costs a third of the parse time. Re-enabled only if it was on before.
-
-    Pausing alone only postpones the cost: the parsed objects still count as young, so the first
-    allocation after `gc.enable()` traverses all of them (~110 ms at 100 000 orders, paid by every
-    cold unit). `freeze()` + `unfreeze()` moves every young object straight to the oldest generation
-    (an O(1) list splice), where the periodic full collection looks at them like at any long-lived
-    data. Nothing is leaked: objects are still freed by reference counting, and any young cycle
-    elsewhere in the process is only collected later, by that full collection. Skipped when someone
-    else has frozen objects (unfreezing would undo their freeze).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        data = orjson.loads(raw)
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
-        return data
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _prepare_folder(root: Path) -> None:

@@ -24,9 +24,9 @@ from typing import IO, Any
 import bottle
 from bottle import request, response
 
-from paidpdf.content import blobs
 from paidpdf.errors import NotFound
 from paidpdf.ownership import access
+from paidpdf.store import blobs
 from paidpdf.web import ranges
 from paidpdf.web.context import WebContext, raw_header
 

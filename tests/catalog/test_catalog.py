@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from paidpdf.content import blobs, catalog
+from paidpdf.content import catalog
 from paidpdf.errors import Conflict, InvalidInput, NotFound
-from paidpdf.store import Doc, Store
+from paidpdf.store import Doc, Store, blobs
 from tests.catalog.files import tree, write_image, write_pdf
 
 ID_RE = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")

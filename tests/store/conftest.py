@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from paidpdf.content import blobs
-from paidpdf.store import Store
+from paidpdf.store import Store, blobs
 
 
 class Child:

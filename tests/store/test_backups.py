@@ -14,10 +14,9 @@ import pytest
 from typer.testing import Result
 
 from paidpdf.clock import new_id
-from paidpdf.content import blobs
 from paidpdf.errors import StorageCorrupt
-from paidpdf.maintenance import backups
-from paidpdf.store import Store
+from paidpdf.maintenance import backups, checks, data_folder
+from paidpdf.store import Store, blobs
 from tests.store.conftest import Child, snapshot_files
 
 CLI = Callable[..., Result]
@@ -257,8 +256,8 @@ def test_a_restore_killed_at_any_moment_is_reported_and_finished_by_running_it_a
         time.sleep(rng.uniform(0.002, 0.02))
         child.kill()
         child.wait()
-        problems = backups.check(Store(data_dir)).problems
-        marker = data_dir / backups.PENDING
+        problems = checks.check(Store(data_dir)).problems
+        marker = data_dir / data_folder.PENDING
         if marker.exists():
             outcomes.append("interrupted")
             assert any("interrupted restore" in p.problem and str(path) in p.problem for p in problems)
@@ -270,7 +269,7 @@ def test_a_restore_killed_at_any_moment_is_reported_and_finished_by_running_it_a
         assert not marker.exists()
         live = {f"{n}.json": (data_dir / f"{n}.json").read_bytes() for n in ("catalog", "accounts", "sales")}
         assert live == wanted
-        assert backups.check(Store(data_dir)).problems == []
+        assert checks.check(Store(data_dir)).problems == []
     assert "interrupted" in outcomes, "no kill landed inside the restore: the test proved nothing"
 
 

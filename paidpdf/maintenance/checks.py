@@ -1,0 +1,128 @@
+"""`db check` and `db info`: what is wrong with a data folder, and what it holds.
+
+Reading only (except `fix_permissions`): an unreadable data file is reported, never rewritten, and
+content files are hashed streaming, so a check of a large shop runs in flat memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from paidpdf.content.catalog import CATALOG, CONTENT
+from paidpdf.errors import StorageError
+from paidpdf.maintenance.data_folder import (
+    BLOB_DIRS,
+    Problem,
+    Progress,
+    blob_files,
+    item_paths,
+    offset_progress,
+    pending,
+)
+from paidpdf.store import FILES, Store, blobs, permissions
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    problems: list[Problem]
+    files: int
+    items: int
+    bytes_hashed: int
+    #: Folders and files other local users may read (mended by `fix_permissions=True`).
+    loose_modes: list[Problem] = field(default_factory=list)
+    modes_fixed: int = 0
+
+
+def check(store: Store, progress: Progress | None = None, *, fix_permissions: bool = False) -> CheckResult:
+    """Everything wrong with the data folder: data files that do not parse, content files missing,
+    of the wrong size or hash, covers missing. Hashing streams, so memory stays flat. Also lists what
+    other local users could read (see `paidpdf.store.permissions`), and tightens it when asked."""
+    loose = permissions.loose(store.root)
+    fixed = permissions.tighten(loose) if fix_permissions else 0
+    loose_modes = [Problem(str(m.path), m.describe()) for m in loose]
+    problems: list[Problem] = []
+    interrupted = pending(store)
+    if interrupted is not None:
+        problems.append(interrupted)
+    readable = 0
+    items: list[dict[str, Any]] = []
+    for name in FILES:
+        try:
+            view = store.view(name)
+        except StorageError as exc:
+            problems.append(Problem(str(store.path(name)), exc.message))
+            continue
+        readable += 1
+        if name == CATALOG:
+            items = view.all(CONTENT)
+    hashed: dict[Path, str] = {}
+    done = 0
+    for item in items:
+        item_id = str(item.get("id"))
+        for label, path in item_paths(store.root, item):
+            if path is None:
+                problems.append(Problem(item_id, f"{label} name is invalid"))
+                continue
+            try:
+                size = path.stat().st_size
+            except OSError:
+                problems.append(Problem(item_id, f"{label} missing: {path}"))
+                continue
+            if label != "content file":
+                continue
+            if size != item.get("size"):
+                expected = item.get("size")
+                problems.append(Problem(item_id, f"size is {size} bytes, the catalog says {expected}"))
+            if path not in hashed:
+                hashed[path] = blobs.hash_file(path, offset_progress(progress, done))
+                done += size
+            if hashed[path] != item.get("sha256"):
+                problems.append(Problem(item_id, f"sha256 of {path} does not match (file damaged)"))
+    return CheckResult(problems, readable, len(items), done, loose_modes, fixed)
+
+
+def content_bytes(store: Store) -> int:
+    """Bytes `check` will hash (for a progress bar's total); 0 when the catalog is unreadable."""
+    try:
+        items = store.view(CATALOG).all(CONTENT)
+    except StorageError:
+        return 0
+    sizes: dict[str, int] = {}
+    for item in items:
+        if isinstance(item.get("sha256"), str) and isinstance(item.get("size"), int):
+            sizes[item["sha256"]] = item["size"]
+    return sum(sizes.values())
+
+
+def info(store: Store) -> dict[str, Any]:
+    """Paths, sizes and record counts of the data folder; an unreadable file is reported, not raised."""
+    files: dict[str, Any] = {}
+    for name in FILES:
+        path = store.path(name)
+        entry: dict[str, Any] = {
+            "path": str(path),
+            "exists": path.exists(),
+            "size": path.stat().st_size if path.exists() else 0,
+        }
+        try:
+            view = store.view(name)
+            entry["tables"] = {t: view.count(t) for t in view.tables()}
+        except StorageError as exc:
+            entry["error"] = exc.message
+        files[name] = entry
+    blob_stats = {}
+    for folder in BLOB_DIRS:
+        found = [p for rel, p in blob_files(store.root) if rel.startswith(folder + "/")]
+        blob_stats[folder] = {
+            "path": str(store.root / folder),
+            "files": len(found),
+            "bytes": sum(p.stat().st_size for p in found),
+        }
+    latest = store.latest_backup()
+    return {
+        "data_dir": str(store.root.absolute()),
+        "files": files,
+        "blobs": blob_stats,
+        "latest_backup": str(latest) if latest else None,
+    }
