@@ -24,252 +24,26 @@ Stock TinyDB rewrites its file in place and has no locks (see docs/storage.md). 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, cast
 
-import orjson
 from filelock import FileLock, Timeout
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Document, Table
 
-from paidpdf.errors import Conflict, NotFound, StorageError
+from paidpdf.errors import StorageError
 from paidpdf.store.backup_manifest import looks_restorable
+from paidpdf.store.documents import Snapshot, Unit, View
 from paidpdf.store.files import atomic_write, sweep_temp_files
 from paidpdf.store.parsing import Tables, backup_hint, parse_data_file
 from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
-
-Doc = dict[str, Any]
 
 #: The data files, in the order locks are taken when several are needed at once.
 FILES = ("catalog", "accounts", "sales")
 
 BACKUPS_DIR = "backups"
 LOCKS_DIR = ".locks"
-
-
-class _StrTable(Table):
-    """Tables keyed by our own string ids (slugs, `ord_…`) instead of TinyDB's counters."""
-
-    document_id_class = str  # type: ignore[assignment]
-
-    def _get_next_id(self) -> int:  # pragma: no cover - every insert names its id
-        raise TypeError("paidpdf documents always carry their own id")
-
-    def _update_table(self, updater: Callable[[dict[Any, Any]], None]) -> None:
-        """Change the unit's private copy of this table in place (TinyDB copies it on every call)."""
-        storage = cast(_WorkingCopyStorage, self._storage)
-        updater(storage.writable_table(self.name))
-        storage.touched()
-        self.clear_cache()
-
-
-class _DB(TinyDB):
-    table_class = _StrTable
-
-
-class _WorkingCopyStorage(Storage):
-    """TinyDB storage over an in-memory working copy; the unit writes the file once at the end."""
-
-    def __init__(self, holder: _Working) -> None:
-        self._holder = holder
-
-    def read(self) -> Tables:
-        return self._holder.data
-
-    def write(self, data: Tables) -> None:
-        self._holder.check_writable()
-        self._holder.data = data
-        self._holder.owned &= set(data)
-        self._holder.dirty = True
-
-    def writable_table(self, name: str) -> dict[str, Doc]:
-        return self._holder.writable_table(name)
-
-    def touched(self) -> None:
-        self._holder.dirty = True
-
-
-class _Working:
-    """A unit's (or view's) own top-level dict; tables are shared with the snapshot until first changed."""
-
-    def __init__(self, data: Tables, read_only: bool) -> None:
-        self.data = data
-        self.dirty = False
-        self.read_only = read_only
-        self.closed = False
-        self.owned: set[str] = set()
-
-    def check_writable(self) -> None:
-        if self.read_only:
-            raise StorageError("internal error: write attempted through a read-only view")
-        if self.closed:
-            raise StorageError("internal error: a unit was used after its `with` block ended")
-
-    def writable_table(self, name: str) -> dict[str, Doc]:
-        self.check_writable()
-        if name not in self.owned:
-            self.data[name] = dict(self.data.get(name, {}))
-            self.owned.add(name)
-        return self.data[name]
-
-
-class Snapshot:
-    """One parsed version of a data file, shared read-only between threads."""
-
-    def __init__(self, data: Tables, identity: tuple[int, ...] | None, fd: int | None) -> None:
-        self.data = data
-        self.identity = identity
-        self._fd = fd  # keeps the inode alive so identity comparisons cannot be fooled by reuse
-        self._indexes: dict[tuple[str, str], dict[Any, list[str]]] = {}
-        self._index_lock = threading.Lock()
-
-    def index(self, table: str, field: str) -> dict[Any, list[str]]:
-        """`{value: [ids]}` for one field, built once per snapshot on first use."""
-        key = (table, field)
-        with self._index_lock:
-            found = self._indexes.get(key)
-            if found is None:
-                found = {}
-                for doc_id, doc in self.data.get(table, {}).items():
-                    value = doc.get(field)
-                    if isinstance(value, (str, int, bool)) or value is None:
-                        found.setdefault(value, []).append(doc_id)
-                self._indexes[key] = found
-            return found
-
-    def close(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)
-
-    def __del__(self) -> None:
-        # A Store that is dropped (one per CLI command, many in tests) must not leak its descriptors.
-        with contextlib.suppress(OSError):
-            self.close()
-
-
-class View:
-    """Read access to one data file as it was when the view was made."""
-
-    def __init__(self, name: str, snapshot: Snapshot, read_only: bool = True) -> None:
-        self.name = name
-        self._snapshot = snapshot
-        self._working = _Working(dict(snapshot.data), read_only)
-        self._db = _DB(storage=_WorkingCopyStorage, holder=self._working)
-
-    def _table(self, table: str) -> Table:
-        return self._db.table(table, cache_size=0)
-
-    def _rows(self, table: str) -> dict[str, Doc]:
-        return self._working.data.get(table, {})
-
-    def get(self, table: str, doc_id: str) -> Doc | None:
-        found = self._rows(table).get(doc_id)
-        return None if found is None else _detach(found)
-
-    def require(self, table: str, doc_id: str, what: str) -> Doc:
-        """Like `get`, but a missing document is a `NotFound` that names it (`what` e.g. "item")."""
-        found = self.get(table, doc_id)
-        if found is None:
-            raise NotFound(f"no {what} {doc_id!r}")
-        return found
-
-    def all(self, table: str) -> list[Doc]:
-        return _detach_all(list(self._rows(table).values()))
-
-    def count(self, table: str) -> int:
-        return len(self._rows(table))
-
-    def tables(self) -> list[str]:
-        """Names of the tables this file holds (for `db info`)."""
-        return sorted(self._working.data)
-
-    def find(self, table: str, field: str, value: Any) -> list[Doc]:
-        """Documents whose `field` equals `value`; indexed, so cheap on large tables."""
-        if table in self._working.owned or table not in self._working.data:
-            return _detach_all([d for d in self._rows(table).values() if d.get(field) == value])
-        ids = self._snapshot.index(table, field).get(value, [])
-        rows = self._snapshot.data.get(table, {})
-        return _detach_all([rows[i] for i in ids])
-
-    def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]:
-        """Documents for which `predicate` is true. The predicate must only read what it is given."""
-        return _detach_all([d for d in self._rows(table).values() if predicate(d)])
-
-
-class Unit(View):
-    """A read-modify-write unit on one data file: all changes land in one atomic write, or none."""
-
-    def __init__(self, name: str, snapshot: Snapshot) -> None:
-        super().__init__(name, snapshot, read_only=False)
-
-    @property
-    def dirty(self) -> bool:
-        return self._working.dirty
-
-    def insert(self, table: str, doc: Doc) -> Doc:
-        """Add a document under `doc["id"]`; an existing id is a `Conflict`."""
-        doc_id = _doc_id(doc)
-        self._working.check_writable()
-        if doc_id in self._rows(table):
-            raise Conflict(f"{table} {doc_id!r} already exists")
-        self._table(table).insert(Document(_detach(doc), doc_id=doc_id))  # type: ignore[arg-type]
-        return doc
-
-    def put(self, table: str, doc: Doc) -> Doc:
-        """Insert or wholly replace the document with id `doc["id"]`."""
-        doc_id = _doc_id(doc)
-        stored = _detach(doc)
-        target = self._table(table)
-        target.remove(doc_ids=[doc_id])  # type: ignore[list-item]
-        target.insert(Document(stored, doc_id=doc_id))  # type: ignore[arg-type]
-        return doc
-
-    def delete(self, table: str, doc_id: str) -> bool:
-        self._working.check_writable()
-        if doc_id not in self._rows(table):
-            return False
-        return bool(self._table(table).remove(doc_ids=[doc_id]))  # type: ignore[list-item]
-
-    def drop(self, table: str) -> None:
-        self._working.check_writable()
-        self._db.drop_table(table)
-
-    def close(self) -> None:
-        self._working.closed = True
-
-    def payload(self) -> bytes:
-        return orjson.dumps(self._working.data)
-
-    @property
-    def data(self) -> Tables:
-        return self._working.data
-
-
-def _detach(doc: Doc) -> Doc:
-    """A private deep copy in exactly the form the file holds (what `orjson` writes is what is cached)."""
-    copied = orjson.loads(orjson.dumps(doc))
-    if not isinstance(copied, dict):  # pragma: no cover - `doc` is typed as a dict
-        raise StorageError("internal error: a stored document must be a JSON object")
-    return copied
-
-
-def _detach_all(docs: list[Doc]) -> list[Doc]:
-    """Deep copies of many documents in one C-speed round trip (reads of large tables)."""
-    return cast(list[Doc], orjson.loads(orjson.dumps(docs))) if docs else []
-
-
-def _doc_id(doc: Doc) -> str:
-    doc_id = doc.get("id")
-    if not isinstance(doc_id, str) or not doc_id:
-        raise StorageError("internal error: every stored document needs a string 'id'")
-    return doc_id
 
 
 class Store:
