@@ -1,0 +1,109 @@
+"""The hosted checkout page (`/pay/<session>`): Stripe's test page, where the buyer pays or declines.
+
+A form token per session guards it; only http(s) return URLs are ever rendered."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import bottle
+import jinja2
+
+from paidpdf.money import format_amount
+from paidpdf.stripe_local.api_errors import ApiError
+from paidpdf.stripe_local.standin import StandIn
+from paidpdf.stripe_local.wire import form_params
+
+
+def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) -> None:
+    def page(session_id: str, message: str = "", kind: str = "error") -> str:
+        try:
+            view = core.page_view(session_id)
+        except ApiError:
+            bottle.response.status = 404
+            return templates.get_template("message.html").render(
+                title="Checkout session not found", text="This checkout link is not valid."
+            )
+        session = view["session"]
+        total = format_amount(session["amount_total"], session["currency"])
+        for product in view["products"]:
+            product["amount_text"] = format_amount(product["amount"], product["currency"])
+        if session["status"] == "expired" and not message:
+            message, kind = "This checkout session has expired and can no longer be paid.", "error"
+            bottle.response.status = 410
+        elif session["status"] == "complete" and not message:
+            paid = session["payment_status"] == "paid"
+            message = "This session is paid." if paid else "Your payment is processing."
+            kind = "info"
+        title = view["products"][0]["name"] if len(view["products"]) == 1 else "Your order"
+        return templates.get_template("checkout.html").render(
+            title=title,
+            total=total,
+            products=view["products"],
+            status=session["status"],
+            email=session["customer_email"],
+            token=view["token"],
+            action=f"/pay/{session_id}",
+            message=message,
+            message_kind=kind,
+            session_id=session_id,
+            success_url=_safe_url(session["success_url"]),
+            cancel_url=_safe_url(session["cancel_url"]),
+        )
+
+    @app.get("/pay/<session_id>")
+    def show_page(session_id: str) -> str:
+        bottle.response.set_header("Cache-Control", "no-store")
+        bottle.response.set_header("X-Frame-Options", "DENY")
+        return page(session_id)
+
+    @app.post("/pay/<session_id>")
+    def submit_page(session_id: str) -> str:
+        bottle.response.set_header("Cache-Control", "no-store")
+        form = form_params(bottle.request)
+        if not core.check_page_token(session_id, str(form.get("token") or "")):
+            bottle.response.status = 403
+            return page(session_id, "This form has expired. Reload the page and try again.")
+        action = form.get("action")
+        session = core.page_view(session_id)["session"]
+        if action == "cancel":
+            target = session["cancel_url"]
+            if target:
+                bottle.redirect(target, 303)
+            return page(session_id, "Checkout cancelled. You can close this page.", "info")
+        if session["status"] != "open":
+            return page(session_id)
+        method = {"pay": "card", "decline": "decline"}.get(str(action))
+        if action == "delayed":
+            method = "delayed_failure" if form.get("outcome") == "failed" else "delayed_success"
+        if method is None:
+            bottle.response.status = 400
+            return page(session_id, "Unknown action.")
+        try:
+            paid = core.pay(session_id, method)
+        except ApiError as exc:
+            bottle.response.status = exc.status
+            text = (
+                "Your card was declined. Try another card or payment method."
+                if exc.status == 402
+                else exc.message
+            )
+            return page(session_id, text)
+        if paid["success_url"]:
+            bottle.redirect(paid["success_url"], 303)
+        return page(session_id)
+
+    @app.get("/")
+    def home() -> str:
+        return templates.get_template("message.html").render(
+            title="Local Stripe stand-in",
+            text="This server speaks the parts of Stripe's API that paidpdf uses. "
+            "Point STRIPE_API_BASE here; the test controls are listed at /_local.",
+        )
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) links are rendered (the session's URLs were validated, this is belt and braces)."""
+    if url and urlsplit(url).scheme in ("http", "https"):
+        return url
+    return None
