@@ -33,12 +33,13 @@ from argon2 import Parameters, PasswordHasher, Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
+from paidpdf.accounts import records
 from paidpdf.errors import ConfigError, InvalidInput
 
 PROFILE_ENV = "PAIDPDF_ARGON2_PROFILE"
 CONCURRENCY_ENV = "PAIDPDF_HASH_CONCURRENCY"
 MIN_LENGTH = 8
-MAX_LENGTH = 1024
+MAX_LENGTH = records.MAX_LENGTH
 
 #: argon2id, t=3, m=64 MiB, p=4: argon2-cffi's default and RFC 9106's second recommended option.
 PRODUCTION = RFC_9106_LOW_MEMORY

@@ -21,6 +21,9 @@ USERS = "users"
 SESSIONS = "sessions"
 RESETS = "resets"
 
+#: No password is longer (checked before any hashing, so megabytes are never hashed for nothing).
+MAX_LENGTH = 1024
+
 
 def token_digest(token: str) -> str:
     """The stored form of a session or reset token."""

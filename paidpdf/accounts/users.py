@@ -15,14 +15,14 @@ import re
 from datetime import datetime
 
 from paidpdf import clock
-from paidpdf.accounts import passwords, throttle
-from paidpdf.accounts.records import ACCOUNTS, USERS, moment_or_now, prune, token_digest
+from paidpdf.accounts import throttle
+from paidpdf.accounts.records import ACCOUNTS, MAX_LENGTH, USERS, moment_or_now, prune, token_digest
 from paidpdf.accounts.sessions import end_sessions
 from paidpdf.clock import iso
 from paidpdf.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from paidpdf.store import Doc, Store
 
-MAX_PASSWORD_LENGTH = passwords.MAX_LENGTH
+MAX_PASSWORD_LENGTH = MAX_LENGTH
 
 WRONG_LOGIN = "wrong email or password"
 
@@ -59,6 +59,7 @@ def sign_up(
 
     A sign-up from the web passes `remote_addr`: it then counts against the per-address and
     per-target-address limits (`throttle.signup_rules`) before anything slow happens."""
+    from paidpdf.accounts import passwords  # argon2 loads only for commands that hash
     moment = moment_or_now(now)
     if remote_addr is not None:
         rules = throttle.signup_rules(lenient_email(email), remote_addr)
@@ -146,6 +147,7 @@ def authenticate(
     disabled account is `AccessDenied` (only once the password was right); too many recent failures
     for this account or address is `TooManyAttempts` (a `throttle.Throttled` with `retry_after`).
     """
+    from paidpdf.accounts import passwords  # argon2 loads only for commands that hash
     moment = moment_or_now(now)
     address = lenient_email(email)
     rules = throttle.login_rules(address, remote_addr)
@@ -188,6 +190,7 @@ def change_password(
     A wrong current password counts as a failed login for the account (same throttle), so a stolen
     session cannot be used to guess the password.
     """
+    from paidpdf.accounts import passwords  # argon2 loads only for commands that hash
     moment = moment_or_now(now)
     user = get_user(store, user_id)
     if user is None:

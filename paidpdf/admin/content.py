@@ -22,6 +22,7 @@ app = typer.Typer(
     help="Content: the PDFs you sell (add, list, show, price, edit, retire, restore).", no_args_is_help=True
 )
 
+
 @contextmanager
 def _copy_progress(pdf: Path | None) -> Iterator[catalog.Progress | None]:
     """A byte progress bar while the PDF is copied and hashed (silent when stderr is not a terminal)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import typer
 
@@ -44,3 +46,11 @@ def state(ctx: typer.Context) -> CliState:
         obj = CliState(Settings.from_env())
         root.obj = obj
     return obj
+
+
+@dataclass
+class TopCommand:
+    """A top-level verb (`paidpdf serve`): its function and the options `app.command` gets."""
+
+    function: Callable[..., Any]
+    options: dict[str, Any] = field(default_factory=dict)

@@ -109,9 +109,17 @@ def check_cmd(
     rows = [{"where": p.where, "problem": p.problem} for p in result.problems]
     loose = [{"where": p.where, "problem": p.problem} for p in result.loose_modes]
     if as_json:
-        emit_json({"ok": not rows, "problems": rows, "data_files_readable": result.files,
-                   "items": result.items, "bytes_hashed": result.bytes_hashed,
-                   "loose_permissions": loose, "permissions_fixed": result.modes_fixed})
+        emit_json(
+            {
+                "ok": not rows,
+                "problems": rows,
+                "data_files_readable": result.files,
+                "items": result.items,
+                "bytes_hashed": result.bytes_hashed,
+                "loose_permissions": loose,
+                "permissions_fixed": result.modes_fixed,
+            }
+        )
         if rows:
             raise typer.Exit(1)
         return
@@ -127,8 +135,11 @@ def check_cmd(
             soft_wrap=True,  # one line, however narrow the terminal
         )
     if rows:
-        table(f"{len(rows)} problem(s) in {store.root}", ["where", "problem"],
-              [(r["where"], r["problem"]) for r in rows])
+        table(
+            f"{len(rows)} problem(s) in {store.root}",
+            ["where", "problem"],
+            [(r["where"], r["problem"]) for r in rows],
+        )
     else:
         summary = f"{result.files} data files, {result.items} items, {result.bytes_hashed} bytes hashed"
         console().print(f"OK: {summary}", markup=False)

@@ -11,9 +11,8 @@ from pathlib import Path
 import typer
 
 from paidpdf.admin.content import show_catalog
-from paidpdf.admin.context import state
+from paidpdf.admin.context import TopCommand, state
 from paidpdf.admin.output import console
-from paidpdf.admin.subapps import TopCommand
 from paidpdf.config import Settings
 from paidpdf.content import catalog, demo
 from paidpdf.errors import AddressInUse
@@ -78,7 +77,7 @@ def demo_folder(ctx: typer.Context, folder: Path | None) -> Path:
 def serve(settings: Settings, store: Store, port: int = 0) -> None:
     """Start the demo's reader site on loopback (on `port`; the default 8080 falls back to a free port)."""
     from paidpdf.admin.demo_payments import demo_payments
-    from paidpdf.admin.serve import run_site
+    from paidpdf.admin.site_server import run_site
 
     with demo_payments(settings, store) as pay:  # the local Stripe stand-in, wired to the shop
 

@@ -19,7 +19,7 @@ from paidpdf.admin.output import JSON_OPTION, confirm, console, details, emit_js
 from paidpdf.clock import iso, parse_date_option
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount, to_decimal_text
-from paidpdf.sales import admin_refund, order_search, orders, reconcile, sales_stats, stripe_gateway
+from paidpdf.sales import order_search, orders, sales_stats
 
 app = typer.Typer(
     help="Orders: list, inspect, refund, reconcile with Stripe, sales stats.", no_args_is_help=True
@@ -160,6 +160,11 @@ def refund_cmd(
     order = orders.refundable(cli.store.view(orders.SALES), order_id)
     amount = format_amount(order["amount"], order["currency"])
     confirm(yes, f"Refund {amount} to {order['buyer']} for {order['content_id']}?")
+    from paidpdf.sales import (  # stripe loads only for commands that pay
+        admin_refund,
+        stripe_gateway,
+    )
+
     client = stripe_gateway.make_client(cli.settings)
     done = admin_refund.refund(cli.store, client, order_id)
     console().print(f"Refunded {amount} for order {done['id']}: status {done['status']}.")
@@ -176,6 +181,8 @@ def reconcile_cmd(
 
     Example: paidpdf orders reconcile --since 2026-11-01
     """
+    from paidpdf.sales import reconcile, stripe_gateway  # stripe loads only for commands that pay
+
     cli = state(ctx)
     moment = parse_date_option(since) or datetime.now(UTC) - timedelta(days=30)
     client = stripe_gateway.make_client(cli.settings)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import typer
 
+from paidpdf.admin.context import TopCommand
 from paidpdf.admin.output import console, err_console
-from paidpdf.admin.subapps import TopCommand
 from paidpdf.errors import InvalidInput
 
 

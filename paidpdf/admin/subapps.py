@@ -1,36 +1,34 @@
-"""The list of CLI noun groups and top-level commands. Each area adds itself here with one line."""
+"""The CLI's noun groups and top-level commands, in one place: each area is one line below.
+
+A noun group's module has `app: typer.Typer`; a top-level verb's module has `command() -> TopCommand`.
+Modules are imported by name when the root app is built, so `import paidpdf.admin` stays cheap and
+none of them needs to import this one (no import circle).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
 from typing import Any
 
 import typer
 
+from paidpdf.admin.context import TopCommand
 
-@dataclass
-class TopCommand:
-    function: Callable[..., Any]
-    options: dict[str, Any] = field(default_factory=dict)
+#: `paidpdf <noun> <verb>`: (name on the command line, module under paidpdf.admin).
+NOUN_GROUPS = (("orders", "orders"), ("users", "users"), ("content", "content"), ("db", "db"))
+#: Top-level verbs that are not nouns.
+TOP_COMMANDS = ("demo", "stripe_local", "serve")
+
+
+def _module(name: str) -> Any:
+    return importlib.import_module(f"paidpdf.admin.{name}")
 
 
 def all_subapps() -> list[tuple[str, typer.Typer]]:
-    """(name, Typer) pairs, imported lazily so `import paidpdf.admin` stays cheap and side-effect free."""
-    found: list[tuple[str, typer.Typer]] = []
-    # Each area registers its noun group here, e.g.:
-    #   from paidpdf.admin import content; found.append(("content", content.app))
-    from paidpdf.admin import orders; found.append(("orders", orders.app))  # noqa: E702, I001
-    from paidpdf.admin import users; found.append(("users", users.app))  # noqa: E702, I001
-    from paidpdf.admin import content; found.append(("content", content.app))  # noqa: E702, I001
-    from paidpdf.admin import db; found.append(("db", db.app))  # noqa: E702, I001
-    return found
+    """(name, Typer) pairs for `add_typer`."""
+    return [(name, _module(module).app) for name, module in NOUN_GROUPS]
 
 
 def all_commands() -> list[TopCommand]:
-    """Top-level verbs that are not nouns (`serve`, `demo`, `stripe-local`)."""
-    found: list[TopCommand] = []
-    from paidpdf.admin import demo; found.append(demo.command())  # noqa: E702, I001
-    from paidpdf.admin import stripe_local; found.append(stripe_local.command())  # noqa: E702, I001
-    from paidpdf.admin import serve; found.append(serve.command())  # noqa: E702, I001
-    return found
+    """The top-level verbs (`demo`, `stripe-local`, `serve`)."""
+    return [_module(module).command() for module in TOP_COMMANDS]

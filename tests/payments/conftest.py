@@ -149,7 +149,7 @@ class Shop:
 
     def serve(self) -> str:
         """Run the real shop (waitress, 8 threads) on a free port and point the stand-in's webhooks at it."""
-        from paidpdf.admin.serve import build_server, server_url
+        from paidpdf.admin.site_server import build_server, server_url
 
         server = build_server(self.settings, host="127.0.0.1", port=0, store=self.store)
         thread = threading.Thread(target=server.run, daemon=True)

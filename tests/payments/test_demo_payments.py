@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from paidpdf.accounts import users
 from paidpdf.admin import build_app
 from paidpdf.admin.demo_payments import DEMO_EMAIL, DEMO_PASSWORD, demo_payments
-from paidpdf.admin.serve import build_server, server_url
+from paidpdf.admin.site_server import build_server, server_url
 from paidpdf.config import Settings
 from paidpdf.ownership import library
 from paidpdf.sales import checkout, stripe_gateway

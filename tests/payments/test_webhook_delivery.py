@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from paidpdf.admin import build_app
-from paidpdf.admin.serve import build_server, server_url
+from paidpdf.admin.site_server import build_server, server_url
 from paidpdf.store import Doc
 from tests.payments.conftest import API_KEY, PAID, WEBHOOK_SECRET, Shop, wait_until
 

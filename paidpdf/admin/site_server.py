@@ -1,0 +1,209 @@
+"""The reader site on waitress (threads, streams files from its I/O loop), for `paidpdf serve` and `demo`.
+
+Never wsgiref: it is single-threaded and one slow download would block every other reader.
+`run_site` is shared with `paidpdf demo`.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import logging
+import resource
+import socket
+import sys
+from collections.abc import Callable
+from typing import Any, TypedDict, Unpack
+
+import typer
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ErrorTask
+
+from paidpdf.admin.serve import (
+    DEFAULT_BASE_URL,
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_THREADS,
+    SEND_CHUNK,
+)
+from paidpdf.config import Settings
+from paidpdf.errors import AddressInUse, ConfigError, InvalidInput
+from paidpdf.sales import stripe_gateway
+from paidpdf.store import Store
+from paidpdf.web import create_app, security
+from paidpdf.web.app import MAX_BODY
+from paidpdf.web.security import SECURITY_HEADERS
+
+#: Request line plus headers; a browser sends a few KB (waitress's default is 256 KB).
+MAX_HEADER = 64 * 1024
+
+log = logging.getLogger("paidpdf.serve")
+
+
+class ServerOptions(TypedDict, total=False):
+    """Where and how the site listens; `run_site` passes them on to `build_server` unchanged."""
+
+    host: str
+    port: int
+    threads: int
+    store: Store | None
+    trusted_proxy: str | None
+    connection_limit: int
+    idle_timeout: int
+
+
+def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
+    """A bound, not yet running waitress server for the site (`port=0` picks a free port).
+
+    Without PAIDPDF_BASE_URL (the default `http://127.0.0.1:8080`) on a loopback address, the public
+    URL used in mails is the address actually bound, so `--port 9000` sends working reset links.
+    """
+    host = options.get("host", "127.0.0.1")
+    trusted_proxy = options.get("trusted_proxy")
+    waitress_options: dict[str, Any] = {
+        "host": host,
+        "port": options.get("port", 8080),
+        "threads": options.get("threads", DEFAULT_THREADS),
+        "ident": "paidpdf",
+        "max_request_body_size": MAX_BODY,
+        "max_request_header_size": MAX_HEADER,
+        "expose_tracebacks": False,
+        "clear_untrusted_proxy_headers": True,
+        # Idle and slow (slowloris) clients cost a socket each, never a worker thread: waitress only
+        # hands complete requests to the threads. So allow many sockets, close silent ones sooner,
+        # and poll() instead of select() (select() cannot watch more than 1,024 descriptors).
+        "connection_limit": options.get("connection_limit", DEFAULT_CONNECTION_LIMIT),
+        "channel_timeout": options.get("idle_timeout", DEFAULT_IDLE_TIMEOUT),
+        "cleanup_interval": max(1, min(30, options.get("idle_timeout", DEFAULT_IDLE_TIMEOUT) // 2)),
+        "asyncore_use_poll": True,
+    }
+    if trusted_proxy:
+        waitress_options["trusted_proxy"] = trusted_proxy
+        waitress_options["trusted_proxy_headers"] = {
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
+        }
+    check_host(host)  # before the key check: a typo in --host is not a "missing key" problem
+    security.load_secret_key(settings, host)  # refuse before binding when the key is missing
+    site = _Deferred()
+    try:
+        server = create_server(site, **waitress_options)
+    except OSError as exc:
+        where = f"{_shown_host(host)}:{waitress_options['port']}"
+        if exc.errno == errno.EADDRINUSE:
+            raise AddressInUse(f"cannot listen on {where}: address already in use (try --port)") from None
+        raise ConfigError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+    raise_file_limit(waitress_options["connection_limit"] + 64)
+    for listener in [server, *getattr(server, "map", {}).values()]:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = _BoundedSendChannel
+    try:
+        if settings.base_url == DEFAULT_BASE_URL and security.is_loopback(host):
+            settings = settings.replace(base_url=server_url(server))
+        site.app = create_app(settings, store=options.get("store"), bind_host=host)
+    except BaseException:
+        server.close()
+        raise
+    return server
+
+
+def check_host(host: str) -> None:
+    """`InvalidInput` unless `host` is an IP address or a name that resolves (e.g. `256.1.1.1` is not)."""
+    name = host.strip().strip("[]")
+    if not name:
+        raise InvalidInput("--host needs an address to listen on (it was empty)")
+    try:
+        ipaddress.ip_address(name)
+        return
+    except ValueError:
+        pass
+    try:
+        socket.getaddrinfo(name, None)
+    except (OSError, UnicodeError):
+        raise InvalidInput(f"--host {host!r} is not a valid address or host name to listen on") from None
+
+
+def _shown_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def raise_file_limit(wanted: int) -> None:
+    """Lift this process's soft open-files limit towards `wanted` (each connection is a descriptor;
+    a soft limit of 1,024 would refuse connections long before `connection_limit`)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (OSError, ValueError):
+            log.warning("cannot raise the open-files limit to %d (it stays %d)", target, soft)
+
+
+class _SecureErrorTask(ErrorTask):  # type: ignore[misc]
+    """waitress answers malformed or oversized requests (400, 413, 431) itself, without the app:
+    give those answers the same security headers as every page."""
+
+    def execute(self) -> None:
+        self.response_headers.extend(SECURITY_HEADERS)
+        super().execute()
+
+
+class _BoundedSendChannel(HTTPChannel):  # type: ignore[misc]
+    """waitress reads `SO_SNDBUF` bytes of a file per send(); with kernel autotuning that is 4 MB per
+    connection, so 8 parallel downloads cost 60+ MB of RSS. Reading at most 256 KiB keeps memory flat
+    (measured in bench/web.py) and leaves the kernel's buffer autotuning, and so WAN speed, alone."""
+
+    error_task_class = _SecureErrorTask
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current: int = getattr(self, "sendbuf_len", SEND_CHUNK)
+        self.sendbuf_len = min(current, SEND_CHUNK)
+
+
+class _Deferred:
+    """The WSGI app, set once the socket is bound (its URL may depend on the port). Passes the app
+    iterable through untouched, so waitress still recognises its own file wrapper."""
+
+    app: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return self.app(environ, start_response)
+
+
+def server_url(server: Any) -> str:
+    if hasattr(server, "effective_listen"):  # several sockets (e.g. "localhost" on IPv4 and IPv6)
+        host, port = server.effective_listen[0][:2]
+    else:
+        host, port = server.effective_host, server.effective_port
+    shown = f"[{host}]" if ":" in str(host) else str(host)
+    return f"http://{shown}:{port}"
+
+
+def run_site(
+    settings: Settings,
+    *,
+    announce: Callable[[str], None] | None = None,
+    **options: Unpack[ServerOptions],
+) -> None:
+    """Serve until Ctrl-C. `announce(url)` is called once the socket is bound."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    logging.getLogger("stripe").setLevel(logging.WARNING)  # two INFO lines per API call otherwise
+    server = build_server(settings, **options)
+    url = server_url(server)
+    for name in stripe_gateway.missing_settings(settings):
+        log.warning("%s is not set: payments are off (Buy and the Stripe webhook answer 503)", name)
+    if announce is not None:
+        announce(url)
+    else:
+        typer.echo(f"Serving the reader site on {url} (data: {settings.data_dir}); Ctrl-C stops it.")
+    sys.stdout.flush()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
