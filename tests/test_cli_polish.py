@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import typer
+from typer.testing import CliRunner
+
 from paidpdf.accounts import users
+from paidpdf.admin import build_app
 from paidpdf.admin.main import hoist_data_option
 from paidpdf.store import Store
 
@@ -70,3 +74,20 @@ def test_db_info_and_backup_speak_in_sizes_for_people(tmp_path: Path) -> None:
     assert Path(backup.stdout.strip()).is_dir()  # stdout: the path alone, for scripts
     assert "data file" in backup.stderr and "content/cover file" in backup.stderr
     assert backup.stderr.startswith("1 data file and 0 content/cover files") and "KB in all" in backup.stderr
+
+
+def test_no_help_page_shows_a_bool_type_beside_a_flag() -> None:
+    """A flag takes no value, so `--json <bool>` (typer's default) would tell people to type one."""
+    app = build_app()
+    root = typer.main.get_command(app)
+    pages = [("--help",)]
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        pages.append((name, "--help"))
+        for verb in getattr(command, "commands", {}):
+            pages.append((name, verb, "--help"))
+    runner = CliRunner()
+    for args in pages:
+        result = runner.invoke(app, list(args), env={"COLUMNS": "100"})
+        assert result.exit_code == 0, args
+        assert "<bool>" not in result.output, args
+    assert len(pages) > 20

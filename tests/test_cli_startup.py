@@ -26,10 +26,10 @@ try:
     runpy.run_path("cli.py", run_name="__main__")
 except SystemExit as exc:
     code = exc.code or 0
-heavy = %r
+heavy = HEAVY
 with open(report, "w") as out:
     json.dump({"code": code, "loaded": [m for m in heavy if m in sys.modules]}, out)
-""" % (HEAVY,)
+""".replace("HEAVY", repr(HEAVY))
 
 
 @pytest.fixture(scope="module")

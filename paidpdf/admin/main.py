@@ -65,8 +65,31 @@ def hoist_data_option(args: Sequence[str]) -> list[str]:
     return front + rest
 
 
+def _hide_flag_types(command: Any) -> None:
+    """Typer's rich help prints `<bool>` beside every on/off flag (`--json <bool>`); a flag takes no
+    value, so its type column stays empty. Walks the whole tree once, when the root group is built."""
+    for param in getattr(command, "params", []):
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    make_help_option = command.get_help_option
+
+    def help_option(ctx: Any) -> Any:  # `--help` is made per context, after this walk
+        option = make_help_option(ctx)
+        if option is not None and option.metavar is None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = help_option
+    for sub in getattr(command, "commands", {}).values():
+        _hide_flag_types(sub)
+
+
 class _ErrorMappingGroup(TyperGroup):
     """Turns every error raised below into a one-line message on stderr and an exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _hide_flag_types(self)
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
         try:

@@ -8,7 +8,6 @@ lives here so no route has to repeat it.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,7 +83,6 @@ class WebContext:
     secret_key: bytes = field(repr=False)
     stripe_client: Any = None
     static_version: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     # -- cookies -------------------------------------------------------------------------------
     @property
@@ -231,10 +229,6 @@ class WebContext:
         }
         context.update(values)
         return self.templates.get_template(name).render(context)
-
-
-def retry_minutes(seconds: int) -> int:
-    return max(1, math.ceil(seconds / 60))
 
 
 Handler = Callable[..., Any]

@@ -23,7 +23,6 @@ _STATIC_TYPES = {
 
 def install(app: bottle.Bottle, web: WebContext) -> None:
     cache = CatalogCache(web.store, web.templates)
-    web.extra["catalog_cache"] = cache
 
     @app.get("/")
     def catalog_page() -> str:
