@@ -10,7 +10,7 @@ bytes (the physical limit of sending a file). Catalog figures are medians of at 
 A B A B ... so a noisy machine slows both alike.
 
 1. Catalog page with N items at C concurrent keep-alive connections (wrk): `paidpdf serve` vs a
-   minimal Flask app (bench/flask_catalog.py) rendering the same template from the same data on the
+   minimal Flask app (bench/peers/flask_catalog.py) rendering the same template from the same data on the
    same server (waitress, same threads). Anonymous, and (ours only has sessions) logged in.
 2. A 512 MB download alone and 8 at once (curl to /dev/null): `paidpdf serve` (logged in, the owner-
    checked route) vs Debian's nginx serving the same file from a temp config on a random port.
@@ -230,7 +230,7 @@ def main() -> None:
         ours, ours_url = start(serve_command(data, options.threads), env)
         processes.append(ours)
         flask, flask_url = start(
-            [sys.executable, "bench/flask_catalog.py", str(data), str(options.threads)], env
+            [sys.executable, "bench/peers/flask_catalog.py", str(data), str(options.threads)], env
         )
         processes.append(flask)
         ours_page = urllib.request.urlopen(ours_url + "/").read()

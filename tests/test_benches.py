@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = sorted(p.name for p in (ROOT / "bench").glob("*.py") if p.name != "flask_catalog.py")
+BENCHES = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
 
 pytestmark = pytest.mark.slow
 

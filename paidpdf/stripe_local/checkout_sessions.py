@@ -6,7 +6,7 @@ import heapq
 import secrets
 from collections.abc import Iterable
 
-from paidpdf.stripe_local import objects, params
+from paidpdf.stripe_local import objects, params, session_params
 from paidpdf.stripe_local.account import CUSTOMER, SWEEP_EVERY, Obj, RequestInfo
 from paidpdf.stripe_local.api_errors import ApiError
 from paidpdf.stripe_local.webhook_delivery import Delivering
@@ -19,7 +19,7 @@ class Sessions(Delivering):
 
     def create_session(self, raw: Obj, request: RequestInfo = CUSTOMER) -> Obj:
         now = self.now()
-        values = params.session_create(raw, now)
+        values = session_params.session_create(raw, now)
         expand = params.expand(raw)
         with self._lock:
             session_id = objects.new_id("cs_test_", 58)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-from paidpdf.stripe_local import objects
+from paidpdf.stripe_local import objects, payment_objects
 from paidpdf.stripe_local.account import CUSTOMER, Obj
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.checkout_sessions import Sessions
@@ -55,10 +55,10 @@ class Paying(Sessions):
             now = self.now()
             kind = "card" if method == "card" else "us_bank_account"
             email = session["customer_email"] or "buyer@example.com"
-            intent = objects.payment_intent(
+            intent = payment_objects.payment_intent(
                 session, self._private[session_id]["payment_intent_data"], now, kind
             )
-            charge = objects.charge(intent, email, now, kind)
+            charge = payment_objects.charge(intent, email, now, kind)
             intent["latest_charge"] = charge["id"]
             self._store["intents"][intent["id"]] = intent
             self._store["charges"][charge["id"]] = charge
@@ -140,7 +140,7 @@ class Paying(Sessions):
             paid=True,
             captured=True,
             amount_captured=charge["amount"],
-            outcome=objects.succeeded_outcome(),
+            outcome=payment_objects.succeeded_outcome(),
             receipt_url=f"{self.public_url}/receipts/{charge['id']}",
         )
         intent.update(status="succeeded", amount_received=intent["amount"])

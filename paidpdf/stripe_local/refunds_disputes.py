@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from paidpdf.stripe_local import objects, params
+from paidpdf.stripe_local import params, payment_objects
 from paidpdf.stripe_local.account import CUSTOMER, Obj, RequestInfo
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.customer_payments import Paying
@@ -83,7 +83,7 @@ class RefundsAndDisputes(Paying):
                     param="amount",
                     code="amount_too_large",
                 )
-            refund = objects.refund(charge, amount, reason, meta, self.now())
+            refund = payment_objects.refund(charge, amount, reason, meta, self.now())
             self._store["refunds"][refund["id"]] = refund
             before = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}
             charge["amount_refunded"] += amount
@@ -148,7 +148,7 @@ class RefundsAndDisputes(Paying):
             amount = total if amount is None else amount
             if not 1 <= amount <= total:
                 raise invalid("amount", f"amount must be between 1 and {total}", "parameter_invalid_integer")
-            dispute = objects.dispute(charge_obj, amount, reason, self.now())
+            dispute = payment_objects.dispute(charge_obj, amount, reason, self.now())
             self._store["disputes"][dispute["id"]] = dispute
             charge_obj["disputed"] = True
             self._emit("charge.dispute.created", dispute, CUSTOMER)

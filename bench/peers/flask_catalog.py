@@ -1,9 +1,9 @@
-"""The baseline for bench/web.py: a minimal Flask app rendering the same catalog page.
+"""The peer of bench/web.py (not a bench itself): a minimal Flask app rendering the same catalog page.
 
 Same Jinja2 template (`paidpdf/web/templates/catalog.html`, autoescaped, same globals and filters),
 same data (`catalog.list_items` on the same data folder, read on each request as a plain app would),
 served by waitress with the same number of threads. Run by the bench, not by hand:
-`python3 bench/flask_catalog.py DATA_DIR THREADS` prints the URL it listens on.
+`python3 bench/peers/flask_catalog.py DATA_DIR THREADS` prints the URL it listens on.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import jinja2
 from flask import Flask
