@@ -15,8 +15,8 @@ from paidpdf import clock
 from paidpdf.accounts import throttle
 from paidpdf.clock import iso
 from paidpdf.store import Unit
+from paidpdf.store.layout import ACCOUNTS as ACCOUNTS  # the accounts area names its file through here
 
-ACCOUNTS = "accounts"
 USERS = "users"
 SESSIONS = "sessions"
 RESETS = "resets"

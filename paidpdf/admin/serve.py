@@ -6,16 +6,12 @@ from __future__ import annotations
 import typer
 
 from paidpdf.admin.context import TopCommand, state
-from paidpdf.config import Settings
 
 DEFAULT_THREADS = 8
 #: Open connections waitress keeps (its default, 100, lets 100 idle sockets take the site offline).
 DEFAULT_CONNECTION_LIMIT = 1000
 #: Seconds a connection may stay silent before it is closed (waitress's default is 120).
 DEFAULT_IDLE_TIMEOUT = 30
-#: Bytes waitress reads from a file per send() (see `_BoundedSendChannel`).
-SEND_CHUNK = 256 * 1024
-DEFAULT_BASE_URL = Settings().base_url
 
 
 def serve_cmd(

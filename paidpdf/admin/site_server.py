@@ -21,11 +21,9 @@ from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
 from paidpdf.admin.serve import (
-    DEFAULT_BASE_URL,
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_THREADS,
-    SEND_CHUNK,
 )
 from paidpdf.config import Settings
 from paidpdf.errors import AddressInUse, ConfigError, InvalidInput
@@ -37,6 +35,10 @@ from paidpdf.web.security import SECURITY_HEADERS
 
 #: Request line plus headers; a browser sends a few KB (waitress's default is 256 KB).
 MAX_HEADER = 64 * 1024
+
+#: Bytes waitress reads from a file per send() (see `_BoundedSendChannel`).
+SEND_CHUNK = 256 * 1024
+DEFAULT_BASE_URL = Settings().base_url
 
 log = logging.getLogger("paidpdf.serve")
 

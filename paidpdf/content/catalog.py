@@ -32,9 +32,8 @@ from paidpdf.content.item_text import (
 )
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.money import check_currency, parse_price
-from paidpdf.store import Doc, Store, Unit, View, blobs
+from paidpdf.store import CATALOG, Doc, Store, Unit, View, blobs
 
-CATALOG = "catalog"
 CONTENT = "content"
 
 ACTIVE = "active"

@@ -45,8 +45,8 @@ from paidpdf.maintenance.data_folder import (
 )
 from paidpdf.store import FILES, Store, blobs
 from paidpdf.store.backup_manifest import BACKUP_MANIFEST, FORMAT, read_manifest
-from paidpdf.store.db import BACKUPS_DIR
 from paidpdf.store.files import fsync_dir
+from paidpdf.store.layout import BACKUPS_DIR
 from paidpdf.store.parsing import parse_data_file
 from paidpdf.store.permissions import PRIVATE_DIR, make_private_dir
 

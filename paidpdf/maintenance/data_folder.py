@@ -21,10 +21,8 @@ from paidpdf.store.files import atomic_write, fsync_dir
 from paidpdf.store.permissions import PRIVATE_FILE
 
 BLOB_DIRS = (blobs.CONTENT_DIR, blobs.COVERS_DIR)
-
-
+#: Copies and hashes read this much at a time (flat memory for any file size).
 CHUNK = 1024 * 1024
-
 
 #: Called with the number of bytes done so far (copying or hashing), for a progress bar.
 Progress = Callable[[int], None]

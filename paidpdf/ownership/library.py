@@ -11,9 +11,8 @@ given a price stays downloadable for readers who took it while it was free.
 from __future__ import annotations
 
 from paidpdf.clock import now_iso
-from paidpdf.store import Doc, Store, Unit, View
+from paidpdf.store import SALES, Doc, Store, Unit, View
 
-SALES = "sales"
 LIBRARY = "library"
 
 

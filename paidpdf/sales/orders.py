@@ -19,9 +19,8 @@ from typing import Any
 
 from paidpdf.clock import new_id, now, now_iso, parse_iso
 from paidpdf.errors import Conflict, InvalidInput
-from paidpdf.store import Doc, Store, Unit, View
+from paidpdf.store import SALES, Doc, Store, Unit, View
 
-SALES = "sales"
 ORDERS = "orders"
 EVENTS = "events"
 DEFERRED = "deferred"

@@ -15,12 +15,11 @@ import orjson
 
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.store import blobs
+from paidpdf.store.layout import FILES
 
 BACKUP_MANIFEST = "manifest.json"
 #: The manifest's `format`; a backup of another format is refused rather than half-understood.
 FORMAT = 1
-#: The data files a backup may hold (the store's `FILES`, repeated here to keep this module a leaf).
-DATA_FILES = ("catalog", "accounts", "sales")
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -38,7 +37,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
         isinstance(manifest, dict)
         and manifest.get("format") == FORMAT
         and isinstance(manifest.get("files"), dict)
-        and set(manifest["files"]) <= set(DATA_FILES)
+        and set(manifest["files"]) <= set(FILES)
         and all(
             isinstance(f, dict) and f.get("name") == f"{n}.json" and isinstance(f.get("sha256"), str)
             for n, f in manifest["files"].items()

@@ -36,14 +36,9 @@ from paidpdf.errors import StorageError
 from paidpdf.store.backup_manifest import looks_restorable
 from paidpdf.store.documents import Snapshot, Unit, View
 from paidpdf.store.files import atomic_write, sweep_temp_files
+from paidpdf.store.layout import BACKUPS_DIR, FILES, LOCKS_DIR
 from paidpdf.store.parsing import Tables, backup_hint, parse_data_file
 from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
-
-#: The data files, in the order locks are taken when several are needed at once.
-FILES = ("catalog", "accounts", "sales")
-
-BACKUPS_DIR = "backups"
-LOCKS_DIR = ".locks"
 
 
 class Store:
