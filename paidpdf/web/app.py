@@ -18,9 +18,10 @@ from paidpdf.accounts import passwords
 from paidpdf.config import Settings
 from paidpdf.mail import Mailer, QueuedMailer, make_mailer
 from paidpdf.store import Store
-from paidpdf.web import account, checkout, downloads, errors, pages, security, webhook
+from paidpdf.web import errors, routes, security
 from paidpdf.web.access_log import log_request
-from paidpdf.web.context import WebContext, make_templates, static_version
+from paidpdf.web.context import WebContext
+from paidpdf.web.templates import make_templates, static_version
 
 #: Forms are tiny; the largest body the site accepts is a Stripe webhook event.
 MAX_BODY = 1024 * 1024
@@ -86,6 +87,5 @@ def create_app(
     app.web = web
     app.security_headers = security.security_headers(settings)
     errors.install(app, web)
-    for area in (pages, account, downloads, checkout, webhook):
-        area.install(app, web)
+    routes.install(app, web)
     return app

@@ -14,81 +14,74 @@ import bottle
 from paidpdf.content import catalog
 from paidpdf.errors import NotFound, PaymentProviderError
 from paidpdf.ownership import access
-from paidpdf.sales import checkout, orders, stripe_gateway
+from paidpdf.sales import checkout, orders
+from paidpdf.store import Doc
 from paidpdf.web.context import WebContext
+from paidpdf.web.guards import login_required
+from paidpdf.web.request_fields import query
 
 #: Seconds between reloads of the "payment processing" page (no JavaScript needed).
 REFRESH_SECONDS = 3
 
 
-def install(app: bottle.Bottle, web: WebContext) -> None:
-    clients: dict[str, stripe_gateway.Client] = {}
+@login_required
+def start(web: WebContext, user: Doc, content_id: str) -> Any:
+    web.visitor.check_csrf()
+    shelf = access.shelf_item(web.store, user, content_id)  # NotFound for bad ids, retired items
+    started = checkout.start_checkout(
+        web.store, web.stripe(), web.settings, user=user, content_id=shelf.item["id"]
+    )
+    if started.kind != "redirect":  # free or already owned: no checkout, back to the item
+        web.redirect(item_url(started.item["id"]))
+    web.redirect(started.url)
 
-    def client() -> stripe_gateway.Client:
-        if web.stripe_client is not None:
-            return web.stripe_client  # type: ignore[no-any-return]
-        if "c" not in clients:
-            clients["c"] = stripe_gateway.make_client(web.settings)
-        return clients["c"]
 
-    def item_of(order: dict[str, Any] | None) -> dict[str, Any] | None:
-        if order is None:
-            return None
-        try:
-            return catalog.get_item(web.store, order["content_id"])
-        except NotFound:
-            return None
-
-    @app.post("/checkout/<content_id>")
-    def start(content_id: str) -> Any:
-        user = web.require_user()
-        web.check_csrf()
-        shelf = access.shelf_item(web.store, user, content_id)  # NotFound for bad ids, retired items
-        started = checkout.start_checkout(
-            web.store, client(), web.settings, user=user, content_id=shelf.item["id"]
+@login_required
+def success(web: WebContext, user: Doc) -> Any:
+    try:
+        outcome = checkout.confirm_return(
+            web.store, web.stripe(), web.settings, session_id=query("session_id"), user_id=user["id"]
         )
-        if started.kind != "redirect":  # free or already owned: no checkout, back to the item
-            web.redirect(item_url(started.item["id"]))
-        web.redirect(started.url)
+    except PaymentProviderError:
+        # Stripe unreachable right now: the webhook (or reconcile) still fulfils; keep waiting.
+        return _processing(web, None, "We could not reach the payment provider yet.")
+    order = outcome.order
+    if order is None:
+        raise NotFound("no such checkout for this account")
+    item = _item_of(web, order)
+    if outcome.granted:
+        return web.render("checkout_done.html", item=item, order=order)
+    if order["status"] in ("failed", "expired", "abandoned", "flagged", "refunded", "disputed"):
+        return web.render("checkout_pending.html", item=item, order=order, final=True, refresh=0)
+    return _processing(web, order, "")
 
-    @app.get("/checkout/success")
-    def success() -> Any:
-        user = web.require_user()
-        session_id = bottle.request.query.getunicode("session_id") or ""
-        try:
-            outcome = checkout.confirm_return(
-                web.store, client(), web.settings, session_id=session_id, user_id=user["id"]
-            )
-        except PaymentProviderError:
-            # Stripe unreachable right now: the webhook (or reconcile) still fulfils; keep waiting.
-            return processing(None, "We could not reach the payment provider yet.")
-        order = outcome.order
-        if order is None:
-            raise NotFound("no such checkout for this account")
-        item = item_of(order)
-        if outcome.granted:
-            return web.render("checkout_done.html", item=item, order=order)
-        if order["status"] in ("failed", "expired", "abandoned", "flagged", "refunded", "disputed"):
-            return web.render("checkout_pending.html", item=item, order=order, final=True, refresh=0)
-        return processing(order, "")
 
-    def processing(order: dict[str, Any] | None, note: str) -> Any:
-        item = item_of(order)
-        bottle.response.set_header("Refresh", str(REFRESH_SECONDS))
-        bottle.response.set_header("Cache-Control", "no-store")
-        return web.render(
-            "checkout_pending.html", item=item, order=order, final=False, refresh=REFRESH_SECONDS, note=note
-        )
+@login_required
+def cancel(web: WebContext, user: Doc) -> Any:
+    """Read-only, like every GET (a cross-site link must not change an order): the pending order
+    simply expires with its Checkout Session, and a payment that still arrives is fulfilled."""
+    order_id = query("order")
+    found = web.store.view(orders.SALES).get(orders.ORDERS, order_id) if order_id else None
+    order = found if found is not None and found["user_id"] == user["id"] else None
+    return web.render("checkout_cancel.html", item=_item_of(web, order), order=order)
 
-    @app.get("/checkout/cancel")
-    def cancel() -> Any:
-        """Read-only, like every GET (a cross-site link must not change an order): the pending order
-        simply expires with its Checkout Session, and a payment that still arrives is fulfilled."""
-        user = web.require_user()
-        order_id = bottle.request.query.getunicode("order") or ""
-        found = web.store.view(orders.SALES).get(orders.ORDERS, order_id) if order_id else None
-        order = found if found is not None and found["user_id"] == user["id"] else None
-        return web.render("checkout_cancel.html", item=item_of(order), order=order)
+
+def _processing(web: WebContext, order: Doc | None, note: str) -> Any:
+    bottle.response.set_header("Refresh", str(REFRESH_SECONDS))
+    bottle.response.set_header("Cache-Control", "no-store")
+    return web.render(
+        "checkout_pending.html", item=_item_of(web, order), order=order, final=False,
+        refresh=REFRESH_SECONDS, note=note,
+    )
+
+
+def _item_of(web: WebContext, order: Doc | None) -> Doc | None:
+    if order is None:
+        return None
+    try:
+        return catalog.get_item(web.store, order["content_id"])
+    except NotFound:
+        return None
 
 
 def item_url(content_id: str) -> str:

@@ -1,16 +1,15 @@
-"""What every route needs: settings, store, mailer, templates, and the per-request helpers.
+"""What every route is handed: the shop's dependencies, and the two ways a route answers.
 
-Routes stay thin: they read the request, call a domain function, and hand the result to `render`
-or `redirect_local`. Everything about the current reader (session cookie, CSRF token, flash message)
-lives here so no route has to repeat it.
+Routes stay thin: they read the request (`request_fields`), ask `web.visitor` who is calling, call a
+domain function, and answer with `web.render` or a redirect. Cookies, sessions and CSRF, request
+fields and templates each live in their own module; this one only holds them together.
 """
 
 from __future__ import annotations
 
-import hashlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import quote
 
@@ -18,60 +17,15 @@ import bottle
 import jinja2
 from bottle import request, response
 
-from paidpdf.accounts import sessions
-from paidpdf.byte_sizes import human_size
 from paidpdf.config import Settings
-from paidpdf.errors import AccessDenied
 from paidpdf.mail import Mailer
-from paidpdf.money import format_amount
-from paidpdf.store import Doc, Store
+from paidpdf.store import Store
 from paidpdf.web import security
+from paidpdf.web.catalog_cache import CatalogCache
+from paidpdf.web.cookies import Cookies
+from paidpdf.web.visitor import Visitor
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-STATIC_DIR = Path(__file__).parent / "static"
-
-#: Flash messages are shown once after a redirect; the cookie carries only one of these keys.
-FLASH_MESSAGES = {
-    "signed_up": "Welcome! Your account is ready.",
-    "logged_in": "You are logged in.",
-    "logged_out": "You are logged out.",
-    "password_changed": "Your password was changed. Other sessions were logged out.",
-    "reset_done": "Your password was reset. Log in with the new one.",
-    "reset_sent": "If an account exists for that address, a reset link is on its way. It works for one hour.",
-}
-
-_USER_KEY = "paidpdf.user"
-_ANON_KEY = "paidpdf.anon"
-
-
-def raw_header(name: str) -> str | None:
-    """A request header as the server received it (WSGI's latin-1 text). Bottle's `get_header`
-    re-decodes values as UTF-8 and raises on other bytes, which made a 500 of any header a client
-    filled with them; the headers read here are ASCII by definition, so anything else just won't parse."""
-    value = request.environ.get("HTTP_" + name.upper().replace("-", "_"))
-    return str(value) if value is not None else None
-
-
-def make_templates() -> jinja2.Environment:
-    """Jinja2 with autoescape on for every template (user text is never markup)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
-    env.globals["format_amount"] = format_amount
-    env.filters["human_size"] = human_size
-    return env
-
-
-def static_version() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(STATIC_DIR.glob("*")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+Handler = Callable[..., Any]
 
 
 @dataclass
@@ -83,134 +37,44 @@ class WebContext:
     secret_key: bytes = field(repr=False)
     stripe_client: Any = None
     static_version: str = ""
+    cookies: Cookies = field(init=False)
+    visitor: Visitor = field(init=False)
+    catalog_cache: CatalogCache = field(init=False)
+    _stripe_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
-    # -- cookies -------------------------------------------------------------------------------
-    @property
-    def secure_cookies(self) -> bool:
-        return security.base_is_https(self.settings)
+    def __post_init__(self) -> None:
+        self.cookies = Cookies(security.base_is_https(self.settings))
+        self.visitor = Visitor(self.store, self.cookies, self.secret_key)
+        self.catalog_cache = CatalogCache(self.store, self.templates)
 
-    def cookie_name(self, name: str) -> str:
-        """`__Host-<name>` behind https: such a cookie can only be set by this host over TLS with
-        Path=/ (no sibling subdomain or plain-http attacker can plant one)."""
-        return f"__Host-{name}" if self.secure_cookies else name
+    def stripe(self) -> Any:
+        """The Stripe client, made on first use (a shop without payments never builds one)."""
+        with self._stripe_lock:
+            if self.stripe_client is None:
+                from paidpdf.sales import stripe_gateway
 
-    def get_cookie(self, name: str) -> str | None:
-        value = request.get_cookie(self.cookie_name(name))
-        return str(value) if value else None
+                self.stripe_client = stripe_gateway.make_client(self.settings)
+            return self.stripe_client
 
-    def set_cookie(self, name: str, value: str, max_age: int | None = None) -> None:
-        """Every cookie the site sets: HttpOnly, SameSite=Lax, Path=/, Secure behind https."""
-        options: dict[str, Any] = {"path": "/", "httponly": True, "samesite": "lax"}
-        if self.secure_cookies:
-            options["secure"] = True
-        if max_age is not None:
-            options["max_age"] = max_age
-        response.set_cookie(self.cookie_name(name), value, **options)
-
-    def clear_cookie(self, name: str) -> None:
-        self.set_cookie(name, "", max_age=0)
-
-    # -- sessions ------------------------------------------------------------------------------
-    def session_token(self) -> str | None:
-        return self.get_cookie(security.SESSION_COOKIE)
-
-    def current_user(self) -> Doc | None:
-        """The logged-in reader (from the session cookie), looked up once per request."""
-        environ = request.environ
-        if _USER_KEY not in environ:
-            environ[_USER_KEY] = sessions.session_user(self.store, self.session_token())
-        user: Doc | None = environ[_USER_KEY]
-        return user
-
-    def require_user(self) -> Doc:
-        user = self.current_user()
-        if user is None:
-            self.redirect_to_login()
-        return user
-
-    def redirect_to_login(self) -> NoReturn:
-        here = request.path + (f"?{request.query_string}" if request.query_string else "")
-        self.redirect("/login?next=" + quote(here, safe="/"), 302)
-
+    # -- answers ---------------------------------------------------------------------------------
     def redirect(self, target: str, status: int = 303) -> NoReturn:
         """Redirect to a path of this site, sent as that relative path (RFC 9110 allows it; Bottle's
         own redirect would make it absolute from the request's Host header, which a client chooses),
         or to an absolute URL we built ourselves (Stripe's checkout page). Cookies set so far on this
         response are kept."""
-        location = target
         answer: bottle.HTTPResponse = response.copy(cls=bottle.HTTPResponse)
         answer.status = status
         answer.body = ""
-        answer.set_header("Location", location)
+        answer.set_header("Location", target)
         raise answer
-
-    def start_session(self, user: Doc) -> None:
-        token = sessions.open_session(self.store, user["id"])
-        self.set_cookie(security.SESSION_COOKIE, token, int(sessions.SESSION_LIFETIME.total_seconds()))
-        request.environ[_USER_KEY] = user
-
-    def end_session(self) -> None:
-        token = self.session_token()
-        if token:
-            sessions.close_session(self.store, token)
-        self.clear_cookie(security.SESSION_COOKIE)
-        request.environ[_USER_KEY] = None
-
-    # -- CSRF ----------------------------------------------------------------------------------
-    def _binding(self, create: bool) -> str | None:
-        if self.current_user() is not None:
-            return self.session_token()
-        if _ANON_KEY in request.environ:
-            found: str = request.environ[_ANON_KEY]
-            return found
-        value = self.get_cookie(security.ANON_COOKIE)
-        if value and not security.anonymous_binding_valid(self.secret_key, value):
-            value = None  # not one we issued (planted by someone): worthless
-        if not value and create:
-            value = security.new_anonymous_binding(self.secret_key)
-            self.set_cookie(security.ANON_COOKIE, value)
-        if value:
-            request.environ[_ANON_KEY] = value
-        return value or None
-
-    def csrf_token(self) -> str:
-        """The token for this browser's forms (sets the anonymous pre-session cookie on first use)."""
-        binding = self._binding(create=True)
-        assert binding is not None
-        return security.csrf_token(self.secret_key, binding)
-
-    def check_csrf(self) -> None:
-        """Refuse a POST whose `csrf_token` field is not this browser's token (403, nothing done)."""
-        submitted = self.form("csrf_token", limit=200)
-        if not security.csrf_valid(self.secret_key, self._binding(create=False), submitted):
-            raise AccessDenied(
-                "this form has expired or did not come from this site; reload the page and try again"
-            )
-
-    # -- requests and responses -------------------------------------------------------------------
-    def form(self, name: str, limit: int = 4096) -> str:
-        """A form field as text (UTF-8 decoded, not Bottle's latin-1 default), cut to `limit` chars."""
-        value = request.forms.getunicode(name, default="") or ""
-        return str(value)[:limit]
-
-    def remote_addr(self) -> str:
-        """The peer address from the server (never X-Forwarded-For, which clients can forge)."""
-        return str(request.environ.get("REMOTE_ADDR") or "")
-
-    def flash(self, key: str) -> None:
-        if key in FLASH_MESSAGES:
-            self.set_cookie(security.FLASH_COOKIE, key, 60)
-
-    def _take_flash(self) -> str | None:
-        key = self.get_cookie(security.FLASH_COOKIE)
-        if not key:
-            return None
-        self.clear_cookie(security.FLASH_COOKIE)
-        return FLASH_MESSAGES.get(key)
 
     def redirect_local(self, next_url: str | None, default: str = "/") -> NoReturn:
         """303 to `next_url` when it is a path on this site, else to `default`."""
         self.redirect(security.safe_next(next_url, default), 303)
+
+    def redirect_to_login(self) -> NoReturn:
+        here = request.path + (f"?{request.query_string}" if request.query_string else "")
+        self.redirect("/login?next=" + quote(here, safe="/"), 302)
 
     def render(self, name: str, status: int = 200, **values: Any) -> str:
         """Render a page with the values every template may use (user, csrf_token, flash, ...)."""
@@ -218,17 +82,13 @@ class WebContext:
         response.content_type = "text/html; charset=utf-8"
         if "Cache-Control" not in response.headers:  # pages show who is logged in: never shared
             response.set_header("Cache-Control", "private, no-cache")
-        user = self.current_user()
         context: dict[str, Any] = {
-            "user": user,
-            "csrf_token": self.csrf_token,
-            "flash": self._take_flash(),
+            "user": self.visitor.current_user(),
+            "csrf_token": self.visitor.csrf_token,
+            "flash": self.cookies.take_flash(),
             "static_version": self.static_version,
             "path": request.path,
             "error": None,
         }
         context.update(values)
         return self.templates.get_template(name).render(context)
-
-
-Handler = Callable[..., Any]

@@ -1,7 +1,8 @@
 """Downloads and covers: owner-only files, streamed with flat memory, resumable.
 
 `GET/HEAD /content/<id>/download` asks `paidpdf.ownership.access` who may have the file; the path on disk
-comes only from the catalog's sha256 (`blobs.content_path`), never from the request. Serving is hand-written
+comes only from the catalog's sha256 (`blobs.content_path` under the store's own folder), never from the
+request. Serving is hand-written
 (see `ranges` for why not `bottle.static_file`):
 
 - whole files are handed to the server's `wsgi.file_wrapper`, so waitress sends them from its I/O
@@ -21,14 +22,14 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import IO, Any
 
-import bottle
 from bottle import request, response
 
 from paidpdf.errors import NotFound
 from paidpdf.ownership import access
 from paidpdf.store import blobs
 from paidpdf.web import ranges
-from paidpdf.web.context import WebContext, raw_header
+from paidpdf.web.context import WebContext
+from paidpdf.web.request_fields import raw_header
 
 CHUNK = 256 * 1024
 DOWNLOAD_CACHE = "private, max-age=0, must-revalidate"
@@ -118,29 +119,25 @@ def send_file(
         raise
 
 
-def install(app: bottle.Bottle, web: WebContext) -> None:
-    @app.route("/content/<item_id>/download", method=["GET", "HEAD"])
-    def download(item_id: str) -> Any:
-        item = access.downloadable_item(web.store, web.current_user(), item_id)
-        path = blobs.content_path(web.settings.data_dir, item["sha256"])
-        return send_file(
-            path,
-            content_type="application/pdf",
-            etag=ranges.etag_for(item["sha256"], int(item.get("version") or 1)),
-            cache_control=DOWNLOAD_CACHE,
-            disposition=ranges.content_disposition(str(item.get("filename") or f"{item['id']}.pdf")),
-            what="download",
-        )
+def download(web: WebContext, item_id: str) -> Any:
+    item = access.downloadable_item(web.store, web.visitor.current_user(), item_id)
+    return send_file(
+        blobs.content_path(web.store.root, item["sha256"]),  # the folder the catalog row came from
+        content_type="application/pdf",
+        etag=ranges.etag_for(item["sha256"], int(item.get("version") or 1)),
+        cache_control=DOWNLOAD_CACHE,
+        disposition=ranges.content_disposition(str(item.get("filename") or f"{item['id']}.pdf")),
+        what="download",
+    )
 
-    @app.route("/covers/<name>", method=["GET", "HEAD"])
-    def cover(name: str) -> Any:
-        if not access.valid_cover_name(name):
-            raise NotFound("no such cover")
-        path = blobs.cover_path(web.settings.data_dir, name)
-        return send_file(
-            path,
-            content_type=_COVER_TYPES[name.rsplit(".", 1)[1]],
-            etag=f'"{name.split(".")[0][:32]}"',
-            cache_control=COVER_CACHE,
-            what="cover",
-        )
+
+def cover(web: WebContext, name: str) -> Any:
+    if not access.valid_cover_name(name):
+        raise NotFound("no such cover")
+    return send_file(
+        blobs.cover_path(web.store.root, name),
+        content_type=_COVER_TYPES[name.rsplit(".", 1)[1]],
+        etag=f'"{name.split(".")[0][:32]}"',
+        cache_control=COVER_CACHE,
+        what="cover",
+    )

@@ -17,7 +17,8 @@ import bottle
 from paidpdf.errors import PaidPdfError
 from paidpdf.sales import stripe_gateway, webhook_events
 from paidpdf.web.access_log import LOG_NOTE
-from paidpdf.web.context import WebContext, raw_header
+from paidpdf.web.context import WebContext
+from paidpdf.web.request_fields import raw_header
 
 log = logging.getLogger("paidpdf.webhook")
 
@@ -25,27 +26,25 @@ log = logging.getLogger("paidpdf.webhook")
 MAX_BODY = 1024 * 1024
 
 
-def install(app: bottle.Bottle, web: WebContext) -> None:
-    @app.post("/stripe/webhook")
-    def webhook() -> Any:
-        if (bottle.request.content_length or 0) > MAX_BODY:
-            return _answer(400, {"error": "payload too large"})
-        payload = bottle.request.body.read(MAX_BODY + 1)
-        if len(payload) > MAX_BODY:
-            return _answer(400, {"error": "payload too large"})
-        try:
-            event = stripe_gateway.verify_event(web.settings, payload, raw_header("Stripe-Signature"))
-            outcome = webhook_events.handle_event(
-                web.store, event, livemode=stripe_gateway.livemode(web.settings)
-            )
-        except PaidPdfError as exc:
-            if exc.http_status >= 500:
-                log.error("webhook failed: %s", exc.message)
-            else:  # said once, on the request's own log line
-                bottle.request.environ[LOG_NOTE] = f"refused: {exc.message}"
-            return _answer(exc.http_status, {"error": exc.message})
-        bottle.request.environ[LOG_NOTE] = f"{event['id']} {event['type']}: {outcome.action}"
-        return _answer(200, {"received": True, "outcome": outcome.action})
+def webhook(web: WebContext) -> Any:
+    if (bottle.request.content_length or 0) > MAX_BODY:
+        return _answer(400, {"error": "payload too large"})
+    payload = bottle.request.body.read(MAX_BODY + 1)
+    if len(payload) > MAX_BODY:
+        return _answer(400, {"error": "payload too large"})
+    try:
+        event = stripe_gateway.verify_event(web.settings, payload, raw_header("Stripe-Signature"))
+        outcome = webhook_events.handle_event(
+            web.store, event, livemode=stripe_gateway.livemode(web.settings)
+        )
+    except PaidPdfError as exc:
+        if exc.http_status >= 500:
+            log.error("webhook failed: %s", exc.message)
+        else:  # said once, on the request's own log line
+            bottle.request.environ[LOG_NOTE] = f"refused: {exc.message}"
+        return _answer(exc.http_status, {"error": exc.message})
+    bottle.request.environ[LOG_NOTE] = f"{event['id']} {event['type']}: {outcome.action}"
+    return _answer(200, {"received": True, "outcome": outcome.action})
 
 
 def _answer(status: int, body: dict[str, Any]) -> bottle.HTTPResponse:

@@ -8,9 +8,8 @@ import pytest
 
 from paidpdf.accounts import users
 from paidpdf.store import Doc, Store
+from tests.accounts.readers import PASSWORD
 from tests.smtp import SmtpServer, smtp_catcher
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,7 @@ from paidpdf.accounts import throttle, users
 from paidpdf.clock import iso
 from paidpdf.errors import AccessDenied, InvalidInput, TooManyAttempts
 from paidpdf.store import Doc, Store
-
-from .conftest import PASSWORD
+from tests.accounts.readers import PASSWORD
 
 EMAIL = "reader@example.com"
 

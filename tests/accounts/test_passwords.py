@@ -11,8 +11,7 @@ from argon2.low_level import ARGON2_VERSION
 from paidpdf.accounts import passwords, users
 from paidpdf.errors import ConfigError
 from paidpdf.store import Store
-
-from .conftest import PASSWORD
+from tests.accounts.readers import PASSWORD
 
 
 def test_production_profile_is_memory_hard_argon2id(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,9 +17,8 @@ from paidpdf.config import Settings
 from paidpdf.errors import InvalidInput
 from paidpdf.mail import make_mailer
 from paidpdf.store import Doc, Store
+from tests.accounts.readers import PASSWORD
 from tests.smtp import SmtpServer
-
-from .conftest import PASSWORD
 
 BASE = "https://shop.example.com"
 LINK = re.compile(r"https://shop\.example\.com/reset/([A-Za-z0-9_-]+)")

@@ -12,8 +12,7 @@ from paidpdf import clock
 from paidpdf.accounts import records, sessions, users
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.store import Doc, Store
-
-from .conftest import PASSWORD
+from tests.accounts.readers import PASSWORD
 
 
 def _file(store: Store) -> dict:

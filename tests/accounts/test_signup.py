@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 from paidpdf.accounts import passwords, users
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.store import Store
-
-from .conftest import PASSWORD
+from tests.accounts.readers import PASSWORD
 
 
 def test_sign_up_normalises_and_stores_an_argon2id_hash(store: Store) -> None:

@@ -19,8 +19,7 @@ from paidpdf.accounts import sessions, users
 from paidpdf.clock import now_iso
 from paidpdf.ownership import library
 from paidpdf.store import Doc, Store
-
-from .conftest import PASSWORD
+from tests.accounts.readers import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 

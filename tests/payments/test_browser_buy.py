@@ -9,7 +9,7 @@ import pytest
 
 from paidpdf.content import catalog
 from tests.browser import chromium
-from tests.payments.conftest import PAID, Shop
+from tests.payments.shop import PAID, Shop
 
 
 @pytest.mark.browser

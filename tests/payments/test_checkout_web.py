@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.payments.conftest import FREE, OTHER, PAID, Shop, form_for
+from tests.forms import form_for
+from tests.payments.shop import FREE, OTHER, PAID, Shop
 
 
 def test_buy_pay_success_page_download(shop: Shop) -> None:

@@ -21,7 +21,7 @@ from paidpdf.config import Settings
 from paidpdf.ownership import library
 from paidpdf.sales import checkout, stripe_gateway
 from paidpdf.store import Store
-from tests.payments.conftest import BUYER, PAID, wait_until
+from tests.payments.shop import BUYER, PAID, wait_until
 
 TOKEN = re.compile(r'name="(?:csrf_token|token)" value="([^"]+)"')
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paidpdf.sales import orders
-from tests.payments.conftest import WEBHOOK_SECRET, Shop
+from tests.payments.shop import WEBHOOK_SECRET, Shop
 
 
 def _paid(shop: Shop) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -18,7 +18,7 @@ from paidpdf.accounts import users
 from paidpdf.content import catalog
 from paidpdf.sales import checkout
 from paidpdf.testing.serve_process import REPO, start_serve, stop
-from tests.payments.conftest import API_KEY, FREE, SHOP_SECRET, WEBHOOK_SECRET, Shop, wait_until
+from tests.payments.shop import API_KEY, FREE, SHOP_SECRET, WEBHOOK_SECRET, Shop, wait_until
 
 ITEMS = ("sourdough-at-home", "watercolour-in-ten-lessons")
 ORDERS = 200

@@ -14,7 +14,8 @@ from webtest import TestApp
 from paidpdf.config import Settings
 from paidpdf.store import Store
 from paidpdf.web import create_app
-from tests.payments.conftest import BUYER, PAID, PASSWORD, WEBHOOK_SECRET, form_for
+from tests.forms import form_for
+from tests.payments.shop import BUYER, PAID, PASSWORD, WEBHOOK_SECRET
 
 
 def _keyless_shop(seeded: Path, tmp_path: Path, env: dict[str, str]) -> tuple[TestApp, Store]:

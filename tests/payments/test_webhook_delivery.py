@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 from paidpdf.admin import build_app
 from paidpdf.admin.site_server import build_server, server_url
 from paidpdf.store import Doc
-from tests.payments.conftest import API_KEY, PAID, WEBHOOK_SECRET, Shop, wait_until
+from tests.payments.shop import API_KEY, PAID, WEBHOOK_SECRET, Shop, wait_until
 
 
 @pytest.fixture

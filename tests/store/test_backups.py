@@ -17,7 +17,7 @@ from paidpdf.clock import new_id
 from paidpdf.errors import StorageCorrupt
 from paidpdf.maintenance import backups, checks, data_folder
 from paidpdf.store import Store, blobs
-from tests.store.conftest import Child, snapshot_files
+from tests.store.children import Child, snapshot_files
 
 CLI = Callable[..., Result]
 

@@ -11,7 +11,7 @@ import pytest
 from paidpdf.clock import new_id
 from paidpdf.errors import StorageError
 from paidpdf.store import Store
-from tests.store.conftest import Child
+from tests.store.children import Child
 
 PROCESSES = 2
 THREADS = 4

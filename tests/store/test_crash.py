@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from paidpdf.store import Store
-from tests.store.conftest import Child
+from tests.store.children import Child
 
 TOTAL = 1000
 KILLS = 100

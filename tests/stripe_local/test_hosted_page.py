@@ -10,7 +10,7 @@ import stripe
 import webtest
 
 from paidpdf.stripe_local import Config, StandIn, create_app
-from tests.stripe_local.conftest import API_KEY, session_params
+from tests.stripe_local.harness import API_KEY, session_params
 
 
 @pytest.fixture

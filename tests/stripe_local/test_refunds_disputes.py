@@ -12,7 +12,7 @@ import pytest
 import stripe
 
 from paidpdf.stripe_local import ApiError, StripeLocal
-from tests.stripe_local.conftest import API_KEY, Receiver, session_params
+from tests.stripe_local.harness import API_KEY, Receiver, session_params
 
 
 def _paid(client: stripe.StripeClient, stripe_local: StripeLocal, amount: int = 1999) -> stripe.PaymentIntent:

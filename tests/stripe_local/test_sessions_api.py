@@ -11,7 +11,7 @@ import pytest
 import stripe
 
 from paidpdf.stripe_local import ApiError, StripeLocal
-from tests.stripe_local.conftest import API_KEY, Receiver, session_params
+from tests.stripe_local.harness import API_KEY, Receiver, session_params
 
 
 def test_create_returns_a_stripe_shaped_open_session(

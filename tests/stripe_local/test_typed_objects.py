@@ -12,7 +12,7 @@ import pytest
 import stripe
 
 from paidpdf.stripe_local import StripeLocal
-from tests.stripe_local.conftest import API_KEY, session_params
+from tests.stripe_local.harness import API_KEY, session_params
 from tests.stripe_local.typed_objects import check_object, problems
 
 

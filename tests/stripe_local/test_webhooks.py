@@ -10,7 +10,7 @@ import pytest
 import stripe
 
 from paidpdf.stripe_local import StripeLocal, signature_header, start_in_thread
-from tests.stripe_local.conftest import SECRET, Receiver, session_params
+from tests.stripe_local.harness import SECRET, Receiver, session_params
 
 
 def test_paid_checkout_sends_a_signed_completed_event(

@@ -9,45 +9,33 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pypdf import PdfWriter
-from webtest import TestApp, TestResponse
+from webtest import TestResponse
 
 from paidpdf.accounts import users
-from paidpdf.config import Settings
 from paidpdf.content import catalog, demo
 from paidpdf.ownership import library
-from paidpdf.store import Doc, Store
 from paidpdf.testing.serve_process import start_serve, stop
-from paidpdf.web import create_app
 from tests.demo_seed import seed_demo_folder
-
-PASSWORD = "correct horse 1"
-FREE = "field-notes-on-city-birds"
-PAID = "sourdough-at-home"
-RETIRED = "git-for-writers"  # retired; owned by the owner only
-UNOWNED_PAID = "watercolour-in-ten-lessons"
-CAFE = "cafe-notes"  # free, non-ASCII file name
-YEN = "yen-notes"  # priced in JPY
-BIG = "big-archive"  # free, BIG_SIZE bytes
-BIG_SIZE = 24 * 1024 * 1024
-REMOTE = "203.0.113.7"
-
-
-def big_pdf(path: Path, size: int) -> Path:
-    """A real one-page PDF of about `size` bytes (an incompressible embedded file)."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=420, height=595)
-    writer.add_attachment("padding.bin", os.urandom(size))
-    with path.open("wb") as handle:
-        writer.write(handle)
-    return path
+from tests.web.site import (
+    BIG,
+    BIG_SIZE,
+    CAFE,
+    PAID,
+    PASSWORD,
+    RETIRED,
+    SERVER_THREADS,
+    YEN,
+    Served,
+    Site,
+    big_pdf,
+    copy_seed,
+    make_site,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -88,47 +76,6 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@dataclass
-class Site:
-    app: TestApp
-    store: Store
-    settings: Settings
-    data_dir: Path
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def item(self, content_id: str) -> Doc:
-        return catalog.get_item(self.store, content_id)
-
-    def content_bytes(self, content_id: str) -> bytes:
-        item = self.item(content_id)
-        return (self.data_dir / "content" / item["sha256"]).read_bytes()
-
-    def user(self, email: str) -> Doc:
-        return users.require_user(self.store, email)
-
-
-def copy_seed(template: Path, target: Path) -> Path:
-    """A private copy of the seeded shop in milliseconds: content files and covers are immutable
-    (content-addressed), so they are hard-linked; the data files and everything else are copied."""
-
-    def copy(src: str, dst: str) -> object:
-        if Path(src).parent.name in ("content", "covers"):
-            os.link(src, dst)
-            return dst
-        return shutil.copy2(src, dst)
-
-    shutil.copytree(template, target, copy_function=copy)
-    return target
-
-
-def make_site(data_dir: Path, settings: Settings | None = None, **app_options: Any) -> Site:
-    settings = settings or Settings.from_env({}, data_dir=data_dir)
-    store = Store(data_dir)
-    app = create_app(settings, store=store, **app_options)
-    test_app = TestApp(app, extra_environ={"REMOTE_ADDR": REMOTE})
-    return Site(test_app, store, settings, data_dir)
-
-
 @pytest.fixture
 def site_dir(seeded_template: Path, tmp_path: Path) -> Path:
     return copy_seed(seeded_template, tmp_path / "data")
@@ -139,41 +86,6 @@ def site(site_dir: Path) -> Site:
     return make_site(site_dir)
 
 
-def form_for(page: TestResponse, action: str) -> Any:
-    """The form on `page` that posts to `action`."""
-    for form in page.forms.values():
-        if form.action == action:
-            return form
-    raise AssertionError(
-        f"no form posting to {action} on {page.request.path}: {[f.action for f in page.forms.values()]}"
-    )
-
-
-def login(app: TestApp, email: str, password: str = PASSWORD, status: int | str = 303) -> TestResponse:
-    page = app.get("/login")
-    form = form_for(page, "/login")
-    form["email"] = email
-    form["password"] = password
-    return form.submit(status=status)
-
-
-def logged_in(site: Site, who: str | None) -> TestApp:
-    """The site's TestApp, logged in as `who` ("reader", "owner", "disabled") or anonymous."""
-    if who is None:
-        return site.app
-    if who == "disabled":
-        # A disabled user's sessions were ended when the account was disabled; a browser that kept
-        # its cookie still presents it. Recreate that: enable, log in, disable again.
-        users.set_disabled(site.store, "disabled@example.com", False)
-        login(site.app, "disabled@example.com")
-        token = site.app.cookies["paidpdf_session"]
-        users.set_disabled(site.store, "disabled@example.com", True)
-        site.app.set_cookie("paidpdf_session", token)
-        return site.app
-    login(site.app, f"{who}@example.com")
-    return site.app
-
-
 @pytest.fixture
 def csrf_of() -> Iterator[Any]:
     def find(page: TestResponse) -> str:
@@ -182,22 +94,6 @@ def csrf_of() -> Iterator[Any]:
         return str(value["value"])
 
     yield find
-
-
-SERVER_THREADS = 4
-
-
-@dataclass
-class Served:
-    url: str
-    host: str
-    port: int
-    data_dir: Path
-    process: subprocess.Popen[str]
-
-    def content(self, content_id: str) -> bytes:
-        item = catalog.get_item(Store(self.data_dir), content_id)
-        return (self.data_dir / "content" / item["sha256"]).read_bytes()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import FREE, PAID, RETIRED, UNOWNED_PAID, Site, form_for, logged_in, login
+from tests.forms import form_for
+from tests.web.site import FREE, PAID, RETIRED, UNOWNED_PAID, Site, logged_in, login
 
 TRAVERSALS = [
     "..%2f..%2fetc%2fpasswd",

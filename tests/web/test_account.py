@@ -15,8 +15,9 @@ from webtest import TestApp
 
 from paidpdf.accounts import sessions, throttle, users
 from paidpdf.config import Secret, Settings
+from tests.forms import form_for
 from tests.smtp import SmtpServer, smtp_catcher
-from tests.web.conftest import PASSWORD, Site, copy_seed, form_for, logged_in, login, make_site
+from tests.web.site import PASSWORD, Site, copy_seed, logged_in, login, make_site
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import chromium
-from tests.web.conftest import FREE, Served
+from tests.web.site import FREE, Served
 
 
 @pytest.mark.browser

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from paidpdf.content import catalog, demo
 from paidpdf.web import ranges
-from tests.web.conftest import BIG, CAFE, FREE, PAID, Site, logged_in
+from tests.web.site import BIG, CAFE, FREE, PAID, Site, logged_in
 
 URL = f"/content/{BIG}/download"
 

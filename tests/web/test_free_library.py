@@ -12,7 +12,7 @@ from typer.testing import Result
 
 from paidpdf.content import catalog
 from paidpdf.ownership import library
-from tests.web.conftest import FREE, PAID, Site, logged_in, login
+from tests.web.site import FREE, PAID, Site, logged_in, login
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from paidpdf.accounts import sessions, throttle, users
 from paidpdf.config import Settings
 from paidpdf.content import catalog, demo
 from paidpdf.web import security
-from tests.web.conftest import BIG, FREE, PAID, Site, form_for, logged_in, login, make_site
+from tests.forms import form_for
+from tests.web.site import BIG, FREE, PAID, Site, logged_in, login, make_site
 
 DOWNLOAD = f"/content/{BIG}/download"
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from paidpdf.content import catalog, demo
-from tests.web.conftest import BIG, FREE, PAID, RETIRED, YEN, Site, logged_in
+from tests.web.site import BIG, FREE, PAID, RETIRED, YEN, Site, logged_in
 
 
 def _card(page_text: str, content_id: str) -> str:

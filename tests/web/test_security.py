@@ -17,7 +17,7 @@ from paidpdf.accounts import throttle
 from paidpdf.config import Secret, Settings
 from paidpdf.errors import ConfigError
 from paidpdf.web import security
-from tests.web.conftest import BIG, FREE, PAID, Site, copy_seed, logged_in, login, make_site
+from tests.web.site import BIG, FREE, PAID, Site, copy_seed, logged_in, login, make_site
 
 EXPECTED = {
     "X-Content-Type-Options": "nosniff",

@@ -13,7 +13,7 @@ import urllib.request
 
 from paidpdf.accounts import users
 from paidpdf.store import Store
-from tests.web.conftest import BIG, FREE, PASSWORD, SERVER_THREADS, Served
+from tests.web.site import BIG, FREE, PASSWORD, SERVER_THREADS, Served
 
 
 def _opener() -> tuple[urllib.request.OpenerDirector, http.cookiejar.CookieJar]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from paidpdf.testing.serve_process import start_serve, stop
-from tests.web.conftest import copy_seed
+from tests.web.site import copy_seed
 
 pytestmark = pytest.mark.slow
 

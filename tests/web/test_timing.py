@@ -12,7 +12,8 @@ import pytest
 from webtest import TestApp
 
 from paidpdf.accounts import users
-from tests.web.conftest import copy_seed, form_for, make_site
+from tests.forms import form_for
+from tests.web.site import copy_seed, make_site
 
 pytestmark = pytest.mark.slow
 

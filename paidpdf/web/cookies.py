@@ -1,0 +1,61 @@
+"""The site's cookies: one place that sets their flags, and the one-shot flash message they carry.
+
+Every cookie is HttpOnly, SameSite=Lax, Path=/ and, behind https, Secure with the `__Host-` prefix
+(such a cookie can only be set by this host over TLS, so no sibling subdomain or plain-http attacker
+can plant one). Cookies never hold signed pickles (Bottle's `secret=`): only opaque tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bottle import request, response
+
+from paidpdf.web import security
+
+#: Flash messages are shown once after a redirect; the cookie carries only one of these keys.
+FLASH_MESSAGES = {
+    "signed_up": "Welcome! Your account is ready.",
+    "logged_in": "You are logged in.",
+    "logged_out": "You are logged out.",
+    "password_changed": "Your password was changed. Other sessions were logged out.",
+    "reset_done": "Your password was reset. Log in with the new one.",
+    "reset_sent": "If an account exists for that address, a reset link is on its way. It works for one hour.",
+}
+
+
+class Cookies:
+    """Reads and writes the current request's cookies with the site's flags."""
+
+    def __init__(self, secure: bool) -> None:
+        self.secure = secure
+
+    def name(self, name: str) -> str:
+        return f"__Host-{name}" if self.secure else name
+
+    def get(self, name: str) -> str | None:
+        value = request.get_cookie(self.name(name))
+        return str(value) if value else None
+
+    def set(self, name: str, value: str, max_age: int | None = None) -> None:
+        options: dict[str, Any] = {"path": "/", "httponly": True, "samesite": "lax"}
+        if self.secure:
+            options["secure"] = True
+        if max_age is not None:
+            options["max_age"] = max_age
+        response.set_cookie(self.name(name), value, **options)
+
+    def clear(self, name: str) -> None:
+        self.set(name, "", max_age=0)
+
+    def flash(self, key: str) -> None:
+        """Show one of `FLASH_MESSAGES` on the next page this browser loads."""
+        if key in FLASH_MESSAGES:
+            self.set(security.FLASH_COOKIE, key, 60)
+
+    def take_flash(self) -> str | None:
+        key = self.get(security.FLASH_COOKIE)
+        if not key:
+            return None
+        self.clear(security.FLASH_COOKIE)
+        return FLASH_MESSAGES.get(key)

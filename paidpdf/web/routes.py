@@ -1,0 +1,73 @@
+"""Every route of the reader site in one table: method, path, handler, and whether it needs a login.
+
+Read this list to know what the site answers; each handler is a plain function of the area module
+that owns it, called as `handler(web, **url_args)`. Handlers marked `login_required` (see `guards`)
+get the reader as their second argument and send anonymous browsers to the login page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import bottle
+
+from paidpdf.web import account, checkout, downloads, pages, webhook
+from paidpdf.web.context import Handler, WebContext
+
+GET_HEAD = ("GET", "HEAD")
+
+
+@dataclass(frozen=True)
+class Route:
+    methods: tuple[str, ...]
+    path: str
+    handler: Handler
+
+
+def _route(method: str | tuple[str, ...], path: str, handler: Handler) -> Route:
+    return Route((method,) if isinstance(method, str) else method, path, handler)
+
+
+ROUTES: tuple[Route, ...] = (
+    # browsing
+    _route("GET", "/", pages.catalog_page),
+    _route("GET", "/content/<item_id>", pages.item_page),
+    _route("GET", "/library", pages.library_page),
+    _route(GET_HEAD, "/content/<item_id>/download", downloads.download),
+    _route(GET_HEAD, "/covers/<name>", downloads.cover),
+    _route("GET", "/static/<name>", pages.static),
+    _route("GET", "/healthz", pages.healthz),
+    # accounts
+    _route("GET", "/signup", account.signup_form),
+    _route("POST", "/signup", account.signup),
+    _route("GET", "/login", account.login_form),
+    _route("POST", "/login", account.login),
+    _route("POST", "/logout", account.logout),
+    _route("GET", "/forgot", account.forgot_form),
+    _route("POST", "/forgot", account.forgot),
+    _route("GET", "/reset/<token>", account.reset_form),
+    _route("POST", "/reset/<token>", account.reset),
+    _route("GET", "/account/password", account.password_form),
+    _route("POST", "/account/password", account.change_password),
+    # buying
+    _route("POST", "/checkout/<content_id>", checkout.start),
+    _route("GET", "/checkout/success", checkout.success),
+    _route("GET", "/checkout/cancel", checkout.cancel),
+    _route("POST", "/stripe/webhook", webhook.webhook),  # Stripe's signature, no cookies
+)
+
+
+def install(app: bottle.Bottle, web: WebContext) -> None:
+    for route in ROUTES:
+        app.route(route.path, method=list(route.methods), callback=_bind(route.handler, web),
+                  name=route.handler.__name__)
+
+
+def _bind(handler: Handler, web: WebContext) -> Callable[..., Any]:
+    def callback(**url_args: str) -> Any:
+        return handler(web, **url_args)
+
+    callback.__name__ = handler.__name__
+    return callback

@@ -1,0 +1,3 @@
+"""The password every account test signs its readers up with."""
+
+PASSWORD = "correct horse battery"

@@ -1,0 +1,144 @@
+"""A seeded site for the web tests: names of the seeded items, the real app under WebTest, a real `paidpdf
+serve`, and helpers to log in and submit forms. Fixtures that hand them out are in conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfWriter
+from webtest import TestApp, TestResponse
+
+from paidpdf.accounts import users
+from paidpdf.config import Settings
+from paidpdf.content import catalog
+from paidpdf.store import Doc, Store
+from paidpdf.web import create_app
+from tests.forms import form_for
+
+PASSWORD = "correct horse 1"
+
+
+FREE = "field-notes-on-city-birds"
+
+
+PAID = "sourdough-at-home"
+
+
+RETIRED = "git-for-writers"  # retired; owned by the owner only
+
+
+UNOWNED_PAID = "watercolour-in-ten-lessons"
+
+
+CAFE = "cafe-notes"  # free, non-ASCII file name
+
+
+YEN = "yen-notes"  # priced in JPY
+
+
+BIG = "big-archive"  # free, BIG_SIZE bytes
+
+
+BIG_SIZE = 24 * 1024 * 1024
+
+
+REMOTE = "203.0.113.7"
+
+
+def big_pdf(path: Path, size: int) -> Path:
+    """A real one-page PDF of about `size` bytes (an incompressible embedded file)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=420, height=595)
+    writer.add_attachment("padding.bin", os.urandom(size))
+    with path.open("wb") as handle:
+        writer.write(handle)
+    return path
+
+
+@dataclass
+class Site:
+    app: TestApp
+    store: Store
+    settings: Settings
+    data_dir: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def item(self, content_id: str) -> Doc:
+        return catalog.get_item(self.store, content_id)
+
+    def content_bytes(self, content_id: str) -> bytes:
+        item = self.item(content_id)
+        return (self.data_dir / "content" / item["sha256"]).read_bytes()
+
+    def user(self, email: str) -> Doc:
+        return users.require_user(self.store, email)
+
+
+def copy_seed(template: Path, target: Path) -> Path:
+    """A private copy of the seeded shop in milliseconds: content files and covers are immutable
+    (content-addressed), so they are hard-linked; the data files and everything else are copied."""
+
+    def copy(src: str, dst: str) -> object:
+        if Path(src).parent.name in ("content", "covers"):
+            os.link(src, dst)
+            return dst
+        return shutil.copy2(src, dst)
+
+    shutil.copytree(template, target, copy_function=copy)
+    return target
+
+
+def make_site(data_dir: Path, settings: Settings | None = None, **app_options: Any) -> Site:
+    settings = settings or Settings.from_env({}, data_dir=data_dir)
+    store = Store(data_dir)
+    app = create_app(settings, store=store, **app_options)
+    test_app = TestApp(app, extra_environ={"REMOTE_ADDR": REMOTE})
+    return Site(test_app, store, settings, data_dir)
+
+
+
+def login(app: TestApp, email: str, password: str = PASSWORD, status: int | str = 303) -> TestResponse:
+    page = app.get("/login")
+    form = form_for(page, "/login")
+    form["email"] = email
+    form["password"] = password
+    return form.submit(status=status)
+
+
+def logged_in(site: Site, who: str | None) -> TestApp:
+    """The site's TestApp, logged in as `who` ("reader", "owner", "disabled") or anonymous."""
+    if who is None:
+        return site.app
+    if who == "disabled":
+        # A disabled user's sessions were ended when the account was disabled; a browser that kept
+        # its cookie still presents it. Recreate that: enable, log in, disable again.
+        users.set_disabled(site.store, "disabled@example.com", False)
+        login(site.app, "disabled@example.com")
+        token = site.app.cookies["paidpdf_session"]
+        users.set_disabled(site.store, "disabled@example.com", True)
+        site.app.set_cookie("paidpdf_session", token)
+        return site.app
+    login(site.app, f"{who}@example.com")
+    return site.app
+
+
+SERVER_THREADS = 4
+
+
+@dataclass
+class Served:
+    url: str
+    host: str
+    port: int
+    data_dir: Path
+    process: subprocess.Popen[str]
+
+    def content(self, content_id: str) -> bytes:
+        item = catalog.get_item(Store(self.data_dir), content_id)
+        return (self.data_dir / "content" / item["sha256"]).read_bytes()

@@ -1,0 +1,35 @@
+"""The route table is the site: every route Bottle answers is in it, and login rules hold per route."""
+
+from __future__ import annotations
+
+import pytest
+
+from paidpdf.web.guards import needs_login
+from paidpdf.web.routes import ROUTES
+from tests.web.site import Site
+
+LOGIN_ONLY = {
+    ("GET", "/library"),
+    ("GET", "/account/password"),
+    ("POST", "/account/password"),
+    ("POST", "/checkout/<content_id>"),
+    ("GET", "/checkout/success"),
+    ("GET", "/checkout/cancel"),
+}
+
+
+def test_the_app_answers_exactly_the_table(site: Site) -> None:
+    served = {(r.method, r.rule) for r in site.app.app.routes}
+    listed = {(m, r.path) for r in ROUTES for m in r.methods}
+    assert served == listed
+
+
+def test_login_rules_are_on_the_handlers_the_table_names() -> None:
+    guarded = {(m, r.path) for r in ROUTES for m in r.methods if needs_login(r.handler)}
+    assert guarded == LOGIN_ONLY
+
+
+@pytest.mark.parametrize("path", sorted(p for m, p in LOGIN_ONLY if m == "GET"))
+def test_anonymous_get_of_a_guarded_page_goes_to_login(site: Site, path: str) -> None:
+    answer = site.app.get(path, status=302)
+    assert answer.headers["Location"].startswith("/login?next=" + path.split("?")[0])
