@@ -91,3 +91,23 @@ def test_no_help_page_shows_a_bool_type_beside_a_flag() -> None:
         assert result.exit_code == 0, args
         assert "<bool>" not in result.output, args
     assert len(pages) > 20
+
+
+def test_tables_show_times_one_way(tmp_path: Path) -> None:
+    """`users list`, `users show` and `orders list` print stored stamps as `YYYY-MM-DD HH:MM UTC`."""
+    import re
+
+    from paidpdf.sales import orders
+
+    store = Store(tmp_path)
+    reader = users.add_user(store, "reader@example.com", "a long enough password 7")
+    orders.create_pending(
+        store, user_id=reader["id"], buyer=reader["email"], content_id="guide", amount=500,
+        currency="usd", livemode=False,
+    )
+    table_time = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? UTC")
+    for args in (["users", "list"], ["orders", "list"], ["users", "show", "reader@example.com"]):
+        out = _run("--data", str(tmp_path), *args)
+        assert out.returncode == 0, out.stderr
+        assert table_time.search(out.stdout), (args, out.stdout)
+        assert "T" not in "".join(re.findall(r"\d{4}-\d\d-\d\dT\d\d", out.stdout)), out.stdout

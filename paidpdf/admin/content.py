@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from paidpdf.admin.context import state
-from paidpdf.admin.output import JSON_OPTION, byte_progress, console, details, emit_json, table
+from paidpdf.admin.output import JSON_OPTION, byte_progress, console, details, emit_json, table, when
 from paidpdf.content import catalog
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount
@@ -75,8 +75,8 @@ def _show(item: Doc, title: str) -> None:
             ("version", item["version"]),
             ("sha256", item["sha256"]),
             ("cover", item.get("cover")),
-            ("created", item["created_at"]),
-            ("updated", item["updated_at"]),
+            ("created", when(item["created_at"], seconds=True)),
+            ("updated", when(item["updated_at"], seconds=True)),
             ("description", item.get("description") or ""),
         ],
     )

@@ -16,16 +16,15 @@ from typing import Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-try:  # typer vendors click since 0.2x; older releases use the click package itself
-    from typer._click.exceptions import ClickException
-except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException  # type: ignore[assignment]
-
 from paidpdf import __version__
 from paidpdf.admin.context import CliState
 from paidpdf.config import Settings
 from paidpdf.errors import InvalidInput, PaidPdfError
 from paidpdf.store.permissions import private_umask
+
+#: What click raises for a usage mistake (a missing option, an unknown command, a bad value): typer's
+#: public base of the click exceptions it vendors, so no private module is imported.
+UsageMistake = typer.TyperException
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -96,7 +95,7 @@ class _ErrorMappingGroup(TyperGroup):
             return super().invoke(ctx)
         except PaidPdfError as exc:
             _fail(exc.message, exc.exit_code)
-        except (ClickException, typer.Exit, typer.Abort):
+        except (UsageMistake, typer.Exit, typer.Abort):
             raise
         except BrokenPipeError:
             _quiet_broken_pipe()
@@ -117,7 +116,8 @@ class _ErrorMappingGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
-        """Like click's standalone mode, but usage errors are one line instead of a usage box."""
+        """Click's standalone mode with two differences: a usage mistake is one line on stderr instead
+        of a usage box, and a closed stdout ends with 0. Everything else is click's own `main`."""
         args = hoist_data_option(sys.argv[1:] if args is None else args)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
@@ -133,10 +133,10 @@ class _ErrorMappingGroup(TyperGroup):
             if exc.code == 1 and piped:
                 _quiet_broken_pipe()
             raise
-        except ClickException as exc:
+        except UsageMistake as exc:
             ctx = getattr(exc, "ctx", None)
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            _fail(f"{exc.format_message()}{hint}", exc.exit_code)
+            _fail(f"{exc.format_message()}{hint}", int(getattr(exc, "exit_code", 2)))
         except typer.Abort:
             _fail("aborted", 1)
         sys.exit(result if isinstance(result, int) else 0)

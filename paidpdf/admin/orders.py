@@ -15,7 +15,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from paidpdf.admin.context import state
-from paidpdf.admin.output import JSON_OPTION, confirm, console, details, emit_json, err_console, table
+from paidpdf.admin.output import (
+    JSON_OPTION,
+    confirm,
+    console,
+    details,
+    emit_json,
+    err_console,
+    stream_json,
+    table,
+    when,
+)
 from paidpdf.clock import iso, parse_date_option
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount, to_decimal_text
@@ -41,6 +51,10 @@ CSV_COLUMNS = (
 )
 
 
+#: Rows a table shows unless `--limit` says otherwise (a terminal is no place for 100,000 rows).
+TABLE_ROWS = 50
+
+
 @app.command("list")
 def list_cmd(
     ctx: typer.Context,
@@ -52,9 +66,13 @@ def list_cmd(
     since: str | None = typer.Option(
         None, "--since", metavar="DATE", help="Only orders created on/after DATE."
     ),
+    limit: int | None = typer.Option(
+        None, "--limit", metavar="N", min=0,
+        help=f"Only the newest N orders (tables default to {TABLE_ROWS}; 0 = all; --csv/--json: all).",
+    ),
     as_json: bool = JSON_OPTION,
     as_csv: bool = typer.Option(
-        False, "--csv", help="CSV on stdout (amounts as integers plus decimal text)."
+        False, "--csv", help="CSV on stdout, streamed (amounts as integers plus decimal text)."
     ),
 ) -> None:
     """List orders, newest last.
@@ -63,11 +81,15 @@ def list_cmd(
     """
     if as_json and as_csv:
         raise InvalidInput("choose one of --json and --csv")
-    rows = order_search.search(
+    found = order_search.search(
         state(ctx).store, status=status, buyer=user, content_id=content, since=parse_date_option(since)
     )
+    if limit is None and not (as_json or as_csv):
+        limit = TABLE_ROWS
+    first = max(0, len(found) - limit) if limit else 0
+    rows = found.rows(first)
     if as_json:
-        emit_json([orders.public(r) for r in rows])
+        stream_json(orders.public(r) for r in rows)
         return
     if as_csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -77,9 +99,12 @@ def list_cmd(
             shown["amount_decimal"] = to_decimal_text(r["amount"], r["currency"])
             writer.writerow(["" if shown.get(c) is None else shown.get(c) for c in CSV_COLUMNS])
         return
+    title = f"{len(found):,} order(s)"
+    if first:
+        title = f"showing the newest {len(found) - first:,} of {len(found):,} orders (--limit N, 0 for all)"
     table(
-        f"{len(rows)} order(s)",
-        ("id", "status", "item", "buyer", "amount", "created (UTC)", "paid (UTC)"),
+        title,
+        ("id", "status", "item", "buyer", "amount", "created", "paid"),
         (
             (
                 r["id"],
@@ -87,17 +112,13 @@ def list_cmd(
                 r["content_id"],
                 r["buyer"],
                 format_amount(r["amount"], r["currency"]),
-                _short(r["created_at"]),
-                _short(r.get("paid_at")),
+                when(r["created_at"]),
+                when(r.get("paid_at")),
             )
             for r in rows
         ),
     )
 
-
-def _short(stamp: str | None) -> str:
-    """`2026-11-27T20:04:35Z` as `2026-11-27 20:04` for tables (JSON and CSV keep the full stamp)."""
-    return stamp[:16].replace("T", " ") if stamp else ""
 
 
 def _refunded(order: dict[str, object]) -> str:
@@ -131,8 +152,8 @@ def show_cmd(
                 f" ({order['amount']} {order['currency']})",
             ),
             ("refunded", _refunded(order)),
-            ("created", order["created_at"]),
-            ("paid", order.get("paid_at")),
+            ("created", when(order["created_at"], seconds=True)),
+            ("paid", when(order.get("paid_at"), seconds=True)),
             ("stripe session", order.get("stripe_session_id")),
             ("stripe payment intent", order.get("stripe_payment_intent")),
             ("livemode", order.get("livemode")),
@@ -142,7 +163,10 @@ def show_cmd(
     table(
         "History",
         ("at", "event", "detail", "source"),
-        ((h["at"], h["event"], h["detail"], h["source"]) for h in order.get("history", [])),
+        (
+            (when(h["at"], seconds=True), h["event"], h["detail"], h["source"])
+            for h in order.get("history", [])
+        ),
     )
 
 

@@ -32,6 +32,30 @@ def emit_json(value: Any) -> None:
     sys.stdout.flush()
 
 
+def stream_json(values: Iterable[Any]) -> None:
+    """A JSON array on stdout written element by element, indented like `emit_json` (a long listing
+    starts at once and never holds the whole text in memory)."""
+    write = sys.stdout.write
+    count = 0
+    for value in values:
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode().replace("\n", "\n  ")
+        write(("[\n  " if count == 0 else ",\n  ") + text)
+        count += 1
+        if count % 256 == 1:
+            sys.stdout.flush()
+    write("\n]\n" if count else "[]\n")
+    sys.stdout.flush()
+
+
+def when(stamp: object, *, seconds: bool = False) -> str:
+    """A stored UTC stamp (`2026-11-27T20:04:35Z`) as people read it in tables and details:
+    `2026-11-27 20:04 UTC` (with `:35` when `seconds`). JSON and CSV keep the stamp as stored."""
+    if not isinstance(stamp, str) or not stamp:
+        return ""
+    text = stamp.rstrip("Z").replace("T", " ")
+    return (text[:19] if seconds else text[:16]) + " UTC"
+
+
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     out = Table(title=title, header_style="bold", show_lines=False)
     for column in columns:

@@ -11,7 +11,7 @@ import typer
 
 from paidpdf.accounts import sessions, users
 from paidpdf.admin.context import state
-from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table
+from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table, when
 from paidpdf.errors import InvalidInput
 from paidpdf.ownership import gifts, library
 from paidpdf.store import Doc
@@ -46,7 +46,7 @@ def list_cmd(
     table(
         f"{len(rows):,} user{'' if len(rows) == 1 else 's'}",
         ["id", "email", "status", "items", "created"],
-        [[r["id"], r["email"], _status(r), r["items"], r["created_at"]] for r in rows],
+        [[r["id"], r["email"], _status(r), r["items"], when(r["created_at"])] for r in rows],
     )
 
 
@@ -73,8 +73,8 @@ def show_cmd(
             ("id", user["id"]),
             ("status", _status(user)),
             ("active sessions", open_sessions),
-            ("created", user.get("created_at")),
-            ("updated", user.get("updated_at")),
+            ("created", when(user.get("created_at"), seconds=True)),
+            ("updated", when(user.get("updated_at"), seconds=True)),
         ],
     )
     if not owned:
@@ -89,8 +89,8 @@ def show_cmd(
                 r["title"] or "(not in catalog)",
                 r["source"],
                 r["order_id"] or "",
-                r["acquired_at"],
-                f"revoked {r['revoked_at']} ({r['revoked_reason']})" if r["revoked"] else "owned",
+                when(r["acquired_at"]),
+                f"revoked {when(r['revoked_at'])} ({r['revoked_reason']})" if r["revoked"] else "owned",
             ]
             for r in owned
         ],

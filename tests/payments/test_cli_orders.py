@@ -110,3 +110,37 @@ def test_refund_refuses_unpaid_and_without_yes(cli: Cli, sold: list[Doc]) -> Non
     assert result.exit_code == 4 and "only paid orders can be refunded" in result.stderr
     result = cli("orders", "refund", sold[0]["id"])
     assert result.exit_code != 0 and "--yes" in result.stderr
+
+
+@pytest.fixture
+def many(store: Store) -> list[Doc]:
+    reader = add_user(store, "reader@example.com", "usr_reader")
+    made = []
+    for n in range(57):  # one pending order per item (a second Buy of one item reuses its order)
+        add_item(store, f"guide-{n}", 1999)
+        made.append(orders.create_pending(
+            store, user_id=reader["id"], buyer=reader["email"], content_id=f"guide-{n}", amount=1999,
+            currency="usd", livemode=False,
+        ))
+    return made
+
+
+def test_tables_show_the_newest_page_and_say_how_many_there_are(cli: Cli, many: list[Doc]) -> None:
+    result = cli("orders", "list")
+    assert result.exit_code == 0, result.stderr
+    assert "showing the newest 50 of 57 orders" in result.stdout
+    assert result.stdout.count("$19.99") == 50
+    everything = cli("orders", "list", "--limit", "0")
+    assert "57 order(s)" in everything.stdout and everything.stdout.count("$19.99") == 57
+    three = cli("orders", "list", "--limit", "3").stdout
+    assert "showing the newest 3 of 57" in three and three.count("$19.99") == 3
+
+
+def test_json_and_csv_stream_every_order_unless_limited(cli: Cli, many: list[Doc]) -> None:
+    ordered = [o["id"] for o in sorted(many, key=lambda o: (o["created_at"], o["id"]))]
+    assert [r["id"] for r in json.loads(cli("orders", "list", "--json").stdout)] == ordered
+    limited = json.loads(cli("orders", "list", "--json", "--limit", "2").stdout)
+    assert [r["id"] for r in limited] == ordered[-2:]
+    rows = list(csv.DictReader(io.StringIO(cli("orders", "list", "--csv").stdout)))
+    assert [r["id"] for r in rows] == ordered
+    assert json.loads(cli("orders", "list", "--json", "--status", "refunded").stdout) == []
