@@ -64,7 +64,7 @@ def test_db_info_and_backup_speak_in_sizes_for_people(tmp_path: Path) -> None:
     data = tmp_path / "shop"
     for i in range(20):
         users.sign_up(Store(data), f"reader{i}@example.com", "kx7-qpzv-long")
-    size = (data / "accounts.json").stat().st_size
+    size = sum(p.stat().st_size for p in (data / "accounts.json", data / "accounts.journal"))
     assert size > 2048
     info = _run("--data", str(data), "db", "info")
     assert info.returncode == 0 and f"{size / 1024:.1f} KB; users: 20" in info.stdout

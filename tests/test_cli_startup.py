@@ -12,6 +12,7 @@ import pytest
 
 from paidpdf.accounts import users
 from paidpdf.testing.serve_process import REPO
+from tests.data_files import state
 from tests.demo_seed import seed_demo_folder
 
 HEAVY = ("stripe", "waitress", "bottle", "jinja2", "argon2", "pypdfium2", "PIL", "pypdf", "requests")
@@ -69,5 +70,5 @@ def test_reading_commands_load_no_heavy_library(shop: Path, tmp_path: Path, args
 
 
 def _free_item(shop: Path) -> str:
-    catalog = json.loads((shop / "catalog.json").read_text())
+    catalog = state(shop, "catalog")
     return next(i["id"] for i in catalog["content"].values() if i["price"] == 0)

@@ -17,10 +17,11 @@ import jinja2
 from flask import Flask
 from waitress.server import create_server
 
+from paidpdf.byte_sizes import human_size
 from paidpdf.content import catalog
 from paidpdf.money import format_amount
 from paidpdf.store import Store
-from paidpdf.web.context import TEMPLATES_DIR, human_size, static_version
+from paidpdf.web.templates import TEMPLATES_DIR, static_version
 
 
 def build(data_dir: Path) -> Flask:

@@ -3,13 +3,14 @@
 Users, sessions, reset links and throttle rows share one file so that a change that must be atomic
 (a reset that sets the password, burns the token and ends every session) is one unit. Tokens (session
 cookies, reset links) are stored only as their SHA-256, so a leaked file opens nothing. Expired rows
-are pruned whenever the file is written anyway, so the file never grows with old sessions.
+are swept when the file is written anyway (at most every five minutes), so the file never grows with
+old sessions and a login does not pay for reading all of them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from paidpdf import clock
 from paidpdf.accounts import throttle
@@ -20,6 +21,9 @@ from paidpdf.store.layout import ACCOUNTS as ACCOUNTS  # the accounts area names
 USERS = "users"
 SESSIONS = "sessions"
 RESETS = "resets"
+#: When expired rows were last swept (one document, so every process shares the schedule).
+HOUSEKEEPING = "housekeeping"
+PRUNE_EVERY = timedelta(minutes=5)
 
 #: No password is longer (checked before any hashing, so megabytes are never hashed for nothing).
 MAX_LENGTH = 1024
@@ -36,9 +40,15 @@ def moment_or_now(now: datetime | None) -> datetime:
 
 
 def prune(unit: Unit, now: datetime) -> None:
-    """Drop expired sessions and reset links and stale throttle rows; rides along with other writes."""
+    """Drop expired sessions and reset links and stale throttle rows; rides along with other writes,
+    at most once per `PRUNE_EVERY` (a sweep reads every session, so a login must not pay it each time;
+    expired rows are refused when read whether or not they were swept yet)."""
+    last = unit.get(HOUSEKEEPING, "prune")
+    if last is not None and last.get("at", "") > iso(now - PRUNE_EVERY):
+        return
     cutoff = iso(now)
     for table in (SESSIONS, RESETS):
         for doc in unit.where(table, lambda d: d.get("expires_at", "") <= cutoff):
             unit.delete(table, doc["id"])
     throttle.prune(unit, now)
+    unit.put(HOUSEKEEPING, {"id": "prune", "at": cutoff})

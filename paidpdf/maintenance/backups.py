@@ -2,8 +2,9 @@
 
 Why these rules:
 - A backup is taken under `Store.lock_all`, so the three data files and the content files in it belong
-  to one moment: no unit can commit half-way through. JSON files are copied byte for byte after they
-  parse (a backup of a corrupt file would be useless when it is needed).
+  to one moment: no unit can commit half-way through. Each data file is written as its whole state at
+  that moment (base plus journal, `Store.export`) in plain TinyDB JSON, and it must parse (a backup of
+  a corrupt file would be useless when it is needed).
 - Content and cover files are immutable and named by their content, so a hard link costs nothing; a
   copy is made where linking fails (another file system) or when asked (`copy=True`, for a backup that
   must survive damage to the disk: a link shares the live file's inode). Every file is hashed while it
@@ -130,12 +131,9 @@ def _fill_backup(store: Store, staging: Path, progress: Progress | None, copy: b
     catalog: dict[str, Any] = {}
     for name in FILES:
         source = store.path(name)
-        try:
-            raw = source.read_bytes()
-        except FileNotFoundError:
+        raw = store.export(name)  # base plus journal, as one plain TinyDB file
+        if raw is None:
             continue
-        except OSError as exc:
-            raise StorageError(f"cannot read {source}: {exc.strerror}") from None
         parsed = parse_data_file(raw, source, store.latest_backup)
         if name == CATALOG:
             catalog = parsed
@@ -269,7 +267,7 @@ def restore(store: Store, path: Path, progress: Progress | None = None) -> dict[
                 if name in payloads:
                     store.replace_file(name, payloads[name])
                 else:
-                    store.path(name).unlink(missing_ok=True)
+                    store.remove_files(name)
             fsync_dir(store.root)
         store.forget()
     return manifest

@@ -32,6 +32,8 @@ class CheckResult:
     #: Folders and files other local users may read (mended by `fix_permissions=True`).
     loose_modes: list[Problem] = field(default_factory=list)
     modes_fixed: int = 0
+    #: Per data file: its journal's records and bytes (every checksum was verified by the read).
+    journals: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def check(store: Store, progress: Progress | None = None, *, fix_permissions: bool = False) -> CheckResult:
@@ -47,9 +49,11 @@ def check(store: Store, progress: Progress | None = None, *, fix_permissions: bo
         problems.append(interrupted)
     readable = 0
     items: list[dict[str, Any]] = []
+    journals: dict[str, dict[str, Any]] = {}
     for name in FILES:
         try:
-            view = store.view(name)
+            view = store.view(name)  # reads the base and every journal record, checking each checksum
+            journals[name] = journal_summary(store, name)
         except StorageError as exc:
             problems.append(Problem(str(store.path(name)), exc.message))
             continue
@@ -79,7 +83,20 @@ def check(store: Store, progress: Progress | None = None, *, fix_permissions: bo
                 done += size
             if hashed[path] != item.get("sha256"):
                 problems.append(Problem(item_id, f"sha256 of {path} does not match (file damaged)"))
-    return CheckResult(problems, readable, len(items), done, loose_modes, fixed)
+    return CheckResult(problems, readable, len(items), done, loose_modes, fixed, journals)
+
+
+def journal_summary(store: Store, name: str) -> dict[str, Any]:
+    """A journal as `db check --json` and `db info --json` show it."""
+    found = store.journal_state(name)
+    return {
+        "path": str(found.path),
+        "records": found.records,
+        "bytes": found.bytes,
+        "interrupted_tail_bytes": found.tail,
+        "continues_base": found.current,
+        "base_bytes": found.base_bytes,
+    }
 
 
 def content_bytes(store: Store) -> int:
@@ -102,12 +119,13 @@ def info(store: Store) -> dict[str, Any]:
         path = store.path(name)
         entry: dict[str, Any] = {
             "path": str(path),
-            "exists": path.exists(),
-            "size": path.stat().st_size if path.exists() else 0,
+            "exists": path.exists() or store.journal_path(name).exists(),
+            "size": sum(p.stat().st_size for p in (path, store.journal_path(name)) if p.exists()),
         }
         try:
             view = store.view(name)
             entry["tables"] = {t: view.count(t) for t in view.tables()}
+            entry["journal"] = journal_summary(store, name)
         except StorageError as exc:
             entry["error"] = exc.message
         files[name] = entry

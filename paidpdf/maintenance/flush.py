@@ -43,10 +43,7 @@ def flush(store: Store, progress: Progress | None = None) -> FlushResult:
 def _delete_data(store: Store) -> tuple[int, int]:
     removed_files = 0
     for name in FILES:
-        path = store.path(name)
-        if path.exists():
-            path.unlink()
-            removed_files += 1
+        removed_files += store.remove_files(name)
     removed_blobs = 0
     for _rel, path in list(blob_files(store.root)):
         path.unlink()

@@ -1,25 +1,24 @@
-"""TinyDB made safe for many threads, several processes and `kill -9`.
+"""TinyDB-shaped data made safe for many threads, several processes and `kill -9`, at any size.
 
 Stock TinyDB rewrites its file in place and has no locks (see docs/storage.md). Here:
 
-- Each kind of record lives in its own file (`catalog.json`, `accounts.json`, `sales.json`), so reading
-  the catalog never parses the order history.
+- Each kind of record lives in its own file (`catalog`, `accounts`, `sales`), so reading the catalog
+  never parses the order history. A file is a *base* (`sales.json`, plain TinyDB JSON, replaced only
+  whole and atomically) plus a *journal* (`sales.journal`, see `journal.py`) of the units committed
+  since that base was written.
 - Writes happen in *units*: `with store.unit("sales") as u:` takes a per-file lock (a thread lock plus
-  an `flock` on `.locks/sales.lock`, so threads and processes queue), reads the current file, lets the
-  caller change a private working copy through TinyDB, and writes the whole result once, atomically
-  (`files.atomic_write`). An exception inside the unit writes nothing. A unit on the same file inside
-  another (same thread) is refused; when one thread needs several files it takes them in `FILES` order.
-- Reads (`store.view("catalog")`) need no lock: files are only ever replaced whole, so a reader sees
-  the old or the new version. Parsed files are cached by file identity (device, inode, size, mtime);
-  the cache keeps the file open so its inode cannot be recycled for a newer file, so a change made by
-  another process is always noticed on the next read.
-- Documents are never mutated in place (no `Table.update`): a change replaces the document, so cached
-  snapshots shared between threads stay exactly as they were read. Documents cross the store boundary
-  as private deep copies (in through `insert`/`put`, out through every read), so a caller that changes
-  a nested list it got from a view can neither alter the cache other threads read nor sneak a change
-  past a unit that raised.
-- A unit copies a table once, on its first change (copy-on-write), instead of TinyDB's copy of the
-  whole table on every insert or remove: the per-unit cost is one table copy plus one serialisation.
+  an `flock` on `.locks/sales.lock`, so threads and processes queue), catches up with what other
+  processes committed, lets the caller change documents, and appends the changed documents as one
+  checksummed record, fsynced before the unit returns. An exception inside the unit writes nothing. A
+  unit on the same file inside another (same thread) is refused; several files are taken in `FILES`
+  order. When the journal outgrows half its base (and 1 MiB), the unit that noticed writes the state
+  as a new base and starts an empty journal (`compact`).
+- Reads (`store.view("sales")`) need no lock: a process keeps the file's state in memory and, on each
+  read, looks at the two files' identities and reads only the journal bytes it has not seen. A base
+  replaced by another process (a compaction, a restore) is parsed again.
+- The journal's header names its base by size and CRC-32. A journal whose base was replaced by a
+  compaction that a crash interrupted before the new journal was in place no longer matches and is
+  ignored (its records are all in the new base); the next writer replaces it.
 """
 
 from __future__ import annotations
@@ -34,15 +33,15 @@ from filelock import FileLock, Timeout
 
 from paidpdf.errors import StorageError
 from paidpdf.store.backup_manifest import looks_restorable
-from paidpdf.store.documents import Snapshot, Unit, View
-from paidpdf.store.files import atomic_write, sweep_temp_files
+from paidpdf.store.data_file import DataFile, JournalState, encode_tables
+from paidpdf.store.documents import Unit, View
+from paidpdf.store.files import sweep_temp_files
 from paidpdf.store.layout import BACKUPS_DIR, FILES, LOCKS_DIR
-from paidpdf.store.parsing import Tables, backup_hint, parse_data_file
 from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
 
 
 class Store:
-    """The data folder: TinyDB files plus the locks and caches that make them safe to share."""
+    """The data folder: TinyDB files plus the locks, journals and caches that make them safe to share."""
 
     #: Seconds between two tries for a lock another process holds (threads of one process queue on
     #: a thread lock instead and never poll).
@@ -52,8 +51,7 @@ class Store:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
         _prepare_folder(self.root)
-        self._cache: dict[str, Snapshot] = {}
-        self._cache_lock = threading.Lock()
+        self._files = {name: DataFile(self.root / f"{name}.json", self.latest_backup) for name in FILES}
         self._thread_locks = {name: threading.RLock() for name in FILES}
         self._file_locks = {
             name: FileLock(self.root / LOCKS_DIR / f"{name}.lock", mode=PRIVATE_FILE, thread_local=False)
@@ -64,9 +62,13 @@ class Store:
 
     # -- paths -----------------------------------------------------------------------------------
     def path(self, name: str) -> Path:
+        """The base file of `name` (plain TinyDB JSON)."""
         if name not in FILES:
             raise StorageError(f"internal error: unknown data file {name!r}")
         return self.root / f"{name}.json"
+
+    def journal_path(self, name: str) -> Path:
+        return self._file(name).journal_path
 
     def latest_backup(self) -> Path | None:
         """The newest backup under `<data>/backups/` that can be offered for a restore, if any.
@@ -85,48 +87,26 @@ class Store:
         return next((p for p in found if looks_restorable(p)), None)
 
     # -- reading ---------------------------------------------------------------------------------
+    def _file(self, name: str) -> DataFile:
+        found = self._files.get(name)
+        if found is None:
+            raise StorageError(f"internal error: unknown data file {name!r}")
+        return found
+
     def view(self, name: str) -> View:
-        return View(name, self._snapshot(name))
+        return View(name, self._file(name).current())
 
-    def _snapshot(self, name: str) -> Snapshot:
-        path = self.path(name)
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            return Snapshot({}, None, None)
-        except OSError as exc:
-            raise StorageError(
-                f"cannot read {path}: {exc.strerror}{backup_hint(self.latest_backup())}"
-            ) from None
-        try:
-            st = os.fstat(fd)
-            identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-            with self._cache_lock:
-                cached = self._cache.get(name)
-                if cached is not None and cached.identity == identity:
-                    os.close(fd)
-                    return cached
-            with os.fdopen(os.dup(fd), "rb") as handle:
-                raw = handle.read()
-            data = parse_data_file(raw, path, self.latest_backup)
-        except OSError as exc:
-            os.close(fd)
-            raise StorageError(
-                f"cannot read {path}: {exc.strerror}{backup_hint(self.latest_backup())}"
-            ) from None
-        except BaseException:
-            os.close(fd)
-            raise
-        snapshot = Snapshot(data, identity, fd)
-        self._remember(name, snapshot)
-        return snapshot
+    def journal_state(self, name: str) -> JournalState:
+        """The file's journal: records since the base, sizes, an interrupted tail (`db check`/`info`)."""
+        return self._file(name).journal_state()
 
-    def _remember(self, name: str, snapshot: Snapshot) -> None:
-        with self._cache_lock:
-            old = self._cache.get(name)
-            self._cache[name] = snapshot
-        if old is not None and old is not snapshot:
-            old.close()
+    def export(self, name: str) -> bytes | None:
+        """The file's whole current state as one TinyDB JSON document (what a backup holds), or None
+        when the shop has never written it. Hold the lock for a state consistent with other files."""
+        snapshot = self._file(name).current()
+        if not self.path(name).exists() and not self.journal_path(name).exists():
+            return None
+        return encode_tables(snapshot)
 
     # -- writing ---------------------------------------------------------------------------------
     @contextmanager
@@ -147,6 +127,7 @@ class Store:
             try:
                 if name not in self._swept:
                     sweep_temp_files(self.path(name))
+                    sweep_temp_files(self.journal_path(name))
                     self._swept.add(name)
                 yield
             finally:
@@ -166,44 +147,46 @@ class Store:
     def unit(self, name: str) -> Iterator[Unit]:
         """One atomic read-modify-write of a data file. Nothing is written if the block raises.
 
-        A second unit on the same file inside the first (same thread) is refused: it would commit on
-        its own and then be overwritten by the outer unit, silently losing its changes.
+        A second unit on the same file inside the first (same thread) is refused: its changes would
+        be committed on their own, and the outer unit could then overwrite them without knowing.
         """
         active: set[str] = self._local.__dict__.setdefault("units", set())
         if name in active:
             raise StorageError(f"internal error: nested unit on {name}; pass the open unit down instead")
         with self.lock(name):
             active.add(name)
-            unit = Unit(name, self._snapshot(name))
+            data_file = self._file(name)
+            unit = Unit(name, data_file.current(writer=True))
             try:
                 yield unit
-                if unit.dirty:
-                    self._commit(name, unit.data, unit.payload())
+                if unit.dirty and data_file.commit(unit.changes):
+                    data_file.compact()
             finally:
                 unit.close()
                 active.discard(name)
 
-    def _commit(self, name: str, data: Tables, payload: bytes) -> None:
-        path = self.path(name)
-        try:
-            atomic_write(path, payload)
-            fd = os.open(path, os.O_RDONLY)
-        except OSError as exc:
-            raise StorageError(f"cannot write {path}: {exc.strerror}") from None
-        st = os.fstat(fd)
-        self._remember(name, Snapshot(data, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), fd))
+    def compact(self, name: str) -> tuple[int, int]:
+        """Fold the journal into a new base now; returns the journal's (records, bytes) before."""
+        with self.lock(name):
+            return self._file(name).compact()
 
     def replace_file(self, name: str, payload: bytes) -> None:
-        """Write raw bytes as a data file (restore). They must parse; the caller holds the lock."""
-        self._commit(name, parse_data_file(payload, self.path(name), None), payload)
+        """Make `payload` (a whole TinyDB file) the file's state (restore); the caller holds the lock."""
+        self._file(name).replace(payload)
+
+    def remove_files(self, name: str) -> int:
+        """Delete a data file and its journal (flush); the caller holds the lock."""
+        return self._file(name).remove()
 
     def forget(self) -> None:
-        """Drop cached snapshots (after a restore or flush replaced files wholesale)."""
-        with self._cache_lock:
-            old = list(self._cache.values())
-            self._cache.clear()
-        for snapshot in old:
-            snapshot.close()
+        """Drop what this process has read (after a restore or flush replaced files wholesale)."""
+        for data_file in self._files.values():
+            data_file.close()
+
+    def __del__(self) -> None:
+        # A Store that is dropped (one per CLI command, many in tests) must not leak its descriptors.
+        for data_file in getattr(self, "_files", {}).values():
+            data_file.close()
 
 
 def _prepare_folder(root: Path) -> None:

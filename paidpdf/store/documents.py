@@ -1,149 +1,67 @@
 """Views and units: how code reads a data file and changes it, through TinyDB's document API.
 
-A `View` reads one parsed `Snapshot` (shared between threads, never mutated); a `Unit` is a `View`
-whose changes go to a private working copy that the `Store` writes once when the unit ends. A table
-is copied on its first change in a unit (copy-on-write), not on every insert as stock TinyDB does,
-and documents cross this boundary as private deep copies, so no caller can alter what other threads
-read. Lookups by field use per-snapshot indexes built on first use.
+A `View` reads one `Snapshot` (the file's tables as of one commit, shared between threads and never
+changed); a `Unit` is a `View` whose changes are recorded, through a TinyDB `Table`, as pending
+documents over the snapshot. When the unit ends, the `Store` appends exactly those documents to the
+journal and makes the next snapshot from them, so a write costs what it changes. Documents cross this
+boundary as private deep copies, so no caller can alter what other threads read.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Document, Table
+from tinydb.table import Document
+from tinydb.table import Table as TinyTable
 
 from paidpdf.errors import Conflict, NotFound, StorageError
-from paidpdf.store.parsing import Tables
+from paidpdf.store.tables import DELETED, Change, Table
 
 Doc = dict[str, Any]
 
 
-class StrTable(Table):
-    """Tables keyed by our own string ids (slugs, `ord_…`) instead of TinyDB's counters."""
-
-    document_id_class = str  # type: ignore[assignment]
-
-    def _get_next_id(self) -> int:  # pragma: no cover - every insert names its id
-        raise TypeError("paidpdf documents always carry their own id")
-
-    def _update_table(self, updater: Callable[[dict[Any, Any]], None]) -> None:
-        """Change the unit's private copy of this table in place (TinyDB copies it on every call)."""
-        storage = cast(WorkingCopyStorage, self._storage)
-        updater(storage.writable_table(self.name))
-        storage.touched()
-        self.clear_cache()
-
-
-class WorkingDB(TinyDB):
-    table_class = StrTable
-
-
-class WorkingCopyStorage(Storage):
-    """TinyDB storage over an in-memory working copy; the unit writes the file once at the end."""
-
-    def __init__(self, holder: WorkingCopy) -> None:
-        self._holder = holder
-
-    def read(self) -> Tables:
-        return self._holder.data
-
-    def write(self, data: Tables) -> None:
-        self._holder.check_writable()
-        self._holder.data = data
-        self._holder.owned &= set(data)
-        self._holder.dirty = True
-
-    def writable_table(self, name: str) -> dict[str, Doc]:
-        return self._holder.writable_table(name)
-
-    def touched(self) -> None:
-        self._holder.dirty = True
-
-
-class WorkingCopy:
-    """A unit's (or view's) own top-level dict; tables are shared with the snapshot until first changed."""
-
-    def __init__(self, data: Tables, read_only: bool) -> None:
-        self.data = data
-        self.dirty = False
-        self.read_only = read_only
-        self.closed = False
-        self.owned: set[str] = set()
-
-    def check_writable(self) -> None:
-        if self.read_only:
-            raise StorageError("internal error: write attempted through a read-only view")
-        if self.closed:
-            raise StorageError("internal error: a unit was used after its `with` block ended")
-
-    def writable_table(self, name: str) -> dict[str, Doc]:
-        self.check_writable()
-        if name not in self.owned:
-            self.data[name] = dict(self.data.get(name, {}))
-            self.owned.add(name)
-        return self.data[name]
-
-
+@dataclass(frozen=True)
 class Snapshot:
-    """One parsed version of a data file, shared read-only between threads."""
+    """One data file as of one commit: its tables, and a token that changes with every commit."""
 
-    def __init__(self, data: Tables, identity: tuple[int, ...] | None, fd: int | None) -> None:
-        self.data = data
-        self.identity = identity
-        self._fd = fd  # keeps the inode alive so identity comparisons cannot be fooled by reuse
-        self._indexes: dict[tuple[str, str], dict[Any, list[str]]] = {}
-        self._index_lock = threading.Lock()
+    tables: dict[str, Table]
+    version: tuple[Any, ...] = ()
 
-    def index(self, table: str, field: str) -> dict[Any, list[str]]:
-        """`{value: [ids]}` for one field, built once per snapshot on first use."""
-        key = (table, field)
-        with self._index_lock:
-            found = self._indexes.get(key)
-            if found is None:
-                found = {}
-                for doc_id, doc in self.data.get(table, {}).items():
-                    value = doc.get(field)
-                    if isinstance(value, (str, int, bool)) or value is None:
-                        found.setdefault(value, []).append(doc_id)
-                self._indexes[key] = found
-            return found
+    def with_changes(
+        self, changes: dict[str, dict[str, Change]], dropped: set[str], version: tuple[Any, ...]
+    ) -> Snapshot:
+        """The next snapshot: tables in `dropped` emptied first, then `changes` applied."""
+        tables = {name: t for name, t in self.tables.items() if name not in dropped}
+        for name, docs in changes.items():
+            tables[name] = tables.get(name, EMPTY).changed(docs)
+        return Snapshot(tables, version)
 
-    def close(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)
 
-    def __del__(self) -> None:
-        # A Store that is dropped (one per CLI command, many in tests) must not leak its descriptors.
-        with contextlib.suppress(OSError):
-            self.close()
+EMPTY = Table.of({})
 
 
 class View:
     """Read access to one data file as it was when the view was made."""
 
-    def __init__(self, name: str, snapshot: Snapshot, read_only: bool = True) -> None:
+    def __init__(self, name: str, snapshot: Snapshot) -> None:
         self.name = name
         self._snapshot = snapshot
-        self._working = WorkingCopy(dict(snapshot.data), read_only)
-        self._db = WorkingDB(storage=WorkingCopyStorage, holder=self._working)
+
+    @property
+    def version(self) -> tuple[Any, ...]:
+        """Changes with every commit to this file (caches of derived pages key on it)."""
+        return self._snapshot.version
 
     def _table(self, table: str) -> Table:
-        return self._db.table(table, cache_size=0)
-
-    def _rows(self, table: str) -> dict[str, Doc]:
-        return self._working.data.get(table, {})
+        return self._snapshot.tables.get(table, EMPTY)
 
     def get(self, table: str, doc_id: str) -> Doc | None:
-        found = self._rows(table).get(doc_id)
+        found = self._table(table).get(doc_id)
         return None if found is None else _detach(found)
 
     def require(self, table: str, doc_id: str, what: str) -> Doc:
@@ -154,22 +72,23 @@ class View:
         return found
 
     def all(self, table: str) -> list[Doc]:
-        return _detach_all(list(self._rows(table).values()))
+        return _detach_all(list(self._table(table).values()))
 
     def count(self, table: str) -> int:
-        return len(self._rows(table))
+        return len(self._table(table))
 
     def tables(self) -> list[str]:
         """Names of the tables this file holds (for `db info`)."""
-        return sorted(self._working.data)
+        return sorted(name for name, t in self._snapshot.tables.items() if len(t))
 
     def find(self, table: str, field: str, value: Any) -> list[Doc]:
         """Documents whose `field` equals `value`; indexed, so cheap on large tables."""
-        if table in self._working.owned or table not in self._working.data:
-            return _detach_all([d for d in self._rows(table).values() if d.get(field) == value])
-        ids = self._snapshot.index(table, field).get(value, [])
-        rows = self._snapshot.data.get(table, {})
-        return _detach_all([rows[i] for i in ids])
+        rows = self._table(table)
+        return _detach_all([cast(Doc, rows.get(i)) for i in rows.find_ids(field, value)])
+
+    def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]:
+        """Documents for which `predicate` is true. The predicate must only read what it is given."""
+        return _detach_all([d for d in self._table(table).values() if predicate(d)])
 
     def select_ids(
         self, table: str, predicate: Callable[[Doc], bool], key: Callable[[Doc], Any]
@@ -177,71 +96,183 @@ class View:
         """Ids of the documents for which `predicate` is true, ordered by `key`, without copying any
         document (a listing of 100,000 orders copies only the rows it shows, as it shows them). Both
         callables must only read what they are given."""
-        rows = self._rows(table)
-        chosen = [(key(d), doc_id) for doc_id, d in rows.items() if predicate(d)]
+        chosen = [(key(d), doc_id) for doc_id, d in self._table(table).items() if predicate(d)]
         chosen.sort()
         return [doc_id for _, doc_id in chosen]
 
     def stream(self, table: str, ids: Iterable[str]) -> Iterator[Doc]:
         """The documents with these ids, each a private copy made when it is reached."""
-        rows = self._rows(table)
+        rows = self._table(table)
         for doc_id in ids:
             found = rows.get(doc_id)
             if found is not None:
                 yield _detach(found)
 
-    def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]:
-        """Documents for which `predicate` is true. The predicate must only read what it is given."""
-        return _detach_all([d for d in self._rows(table).values() if predicate(d)])
+
+class _Pending(dict[str, Change]):
+    """What TinyDB's table updaters see: membership answers from the unit's own view of the table,
+    stores and removals become pending changes (never a copy of the table)."""
+
+    def __init__(self, unit: Unit, table: str) -> None:
+        super().__init__()
+        self._unit = unit
+        self._name = table
+
+    def __contains__(self, doc_id: object) -> bool:
+        return self._unit._table(self._name).get(cast(str, doc_id)) is not None
+
+    def __setitem__(self, doc_id: str, doc: Change) -> None:
+        self._unit._record(self._name, doc_id, doc)
+
+    def __delitem__(self, doc_id: str) -> None:
+        self._unit._record(self._name, doc_id, DELETED)
+
+    def pop(self, doc_id: str, *default: Any) -> Any:  # type: ignore[override]
+        self._unit._record(self._name, doc_id, DELETED)
+        return None
+
+
+class StrTable(TinyTable):
+    """TinyDB tables keyed by our own string ids (slugs, `ord_…`) instead of TinyDB's counters."""
+
+    document_id_class = str  # type: ignore[assignment]
+
+    def _get_next_id(self) -> int:  # pragma: no cover - every insert names its id
+        raise TypeError("paidpdf documents always carry their own id")
+
+    def _update_table(self, updater: Callable[[dict[Any, Any]], None]) -> None:
+        """Hand TinyDB's updater the unit's pending changes instead of a copy of the whole table."""
+        unit = cast(_UnitStorage, self._storage).unit
+        unit._check_writable()
+        updater(_Pending(unit, self.name))
+        self.clear_cache()
+
+
+class _UnitStorage(Storage):
+    """TinyDB storage of a unit: reads are never made through it, writes are recorded per document."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+
+    def read(self) -> dict[str, Any]:
+        return {}
+
+    def write(self, data: dict[str, Any]) -> None:  # pragma: no cover - tables write via updaters
+        raise StorageError("internal error: whole-file write attempted inside a unit")
+
+
+class _UnitDB(TinyDB):
+    table_class = StrTable
+
+
+@dataclass
+class Changes:
+    """A unit's changes: each document's final state, and the tables it emptied first."""
+
+    docs: dict[str, dict[str, Change]] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.docs or self.dropped)
+
+    def ops(self) -> list[list[Any]]:
+        """The journal record: drops first (a put after a drop in the unit comes after it here too)."""
+        ops: list[list[Any]] = [["drop", t] for t in sorted(self.dropped)]
+        for table, docs in self.docs.items():
+            for doc_id, change in docs.items():
+                ops.append(["del", table, doc_id] if change is DELETED else ["put", table, change])
+        return ops
 
 
 class Unit(View):
-    """A read-modify-write unit on one data file: all changes land in one atomic write, or none."""
+    """A read-modify-write unit on one data file: all changes land in one journal record, or none."""
 
     def __init__(self, name: str, snapshot: Snapshot) -> None:
-        super().__init__(name, snapshot, read_only=False)
+        super().__init__(name, snapshot)
+        self._changes = Changes()
+        self._working: dict[str, Table] = {}
+        self._closed = False
+        self._db = _UnitDB(storage=_UnitStorage, unit=self)
 
     @property
     def dirty(self) -> bool:
-        return self._working.dirty
+        return bool(self._changes)
+
+    @property
+    def changes(self) -> Changes:
+        return self._changes
+
+    def _table(self, table: str) -> Table:
+        working = self._working.get(table)
+        if working is not None:
+            return working
+        pending = self._changes.docs.get(table)
+        base = EMPTY if table in self._changes.dropped else self._snapshot.tables.get(table, EMPTY)
+        working = base.changed(pending) if pending else base
+        self._working[table] = working
+        return working
+
+    def _check_writable(self) -> None:
+        if self._closed:
+            raise StorageError("internal error: a unit was used after its `with` block ended")
+
+    def _record(self, table: str, doc_id: str, change: Change) -> None:
+        self._changes.docs.setdefault(table, {})[doc_id] = change
+        self._working.pop(table, None)
 
     def insert(self, table: str, doc: Doc) -> Doc:
         """Add a document under `doc["id"]`; an existing id is a `Conflict`."""
         doc_id = _doc_id(doc)
-        self._working.check_writable()
-        if doc_id in self._rows(table):
+        self._check_writable()
+        if self._table(table).get(doc_id) is not None:
             raise Conflict(f"{table} {doc_id!r} already exists")
-        self._table(table).insert(Document(_detach(doc), doc_id=doc_id))  # type: ignore[arg-type]
+        self._db.table(table, cache_size=0).insert(Document(_detach(doc), doc_id=doc_id))  # type: ignore[arg-type]
         return doc
 
     def put(self, table: str, doc: Doc) -> Doc:
         """Insert or wholly replace the document with id `doc["id"]`."""
         doc_id = _doc_id(doc)
-        stored = _detach(doc)
-        target = self._table(table)
+        self._check_writable()
+        target = self._db.table(table, cache_size=0)
         target.remove(doc_ids=[doc_id])  # type: ignore[list-item]
-        target.insert(Document(stored, doc_id=doc_id))  # type: ignore[arg-type]
+        target.insert(Document(_detach(doc), doc_id=doc_id))  # type: ignore[arg-type]
         return doc
 
     def delete(self, table: str, doc_id: str) -> bool:
-        self._working.check_writable()
-        if doc_id not in self._rows(table):
+        self._check_writable()
+        if self._table(table).get(doc_id) is None:
             return False
-        return bool(self._table(table).remove(doc_ids=[doc_id]))  # type: ignore[list-item]
+        self._db.table(table, cache_size=0).remove(doc_ids=[doc_id])  # type: ignore[list-item]
+        return True
 
     def drop(self, table: str) -> None:
-        self._working.check_writable()
-        self._db.drop_table(table)
+        self._check_writable()
+        self._changes.docs.pop(table, None)
+        self._changes.dropped.add(table)
+        self._working.pop(table, None)
 
     def close(self) -> None:
-        self._working.closed = True
+        self._closed = True
 
-    def payload(self) -> bytes:
-        return orjson.dumps(self._working.data)
 
-    @property
-    def data(self) -> Tables:
-        return self._working.data
+def replay(snapshot: Snapshot, records: list[Any], version: tuple[Any, ...]) -> Snapshot:
+    """The snapshot after journal `records` (each `{"ops": [...]}`), applied in order."""
+    changes = Changes()
+    for record in records:
+        for op in record["ops"]:
+            kind, table = op[0], op[1]
+            if kind == "drop":
+                if changes:  # a drop empties what came before it: apply that first
+                    snapshot = snapshot.with_changes(changes.docs, changes.dropped, version)
+                    changes = Changes()
+                changes.dropped.add(table)
+            elif kind == "put":
+                changes.docs.setdefault(table, {})[op[2]["id"]] = op[2]
+            elif kind == "del":
+                changes.docs.setdefault(table, {})[op[2]] = DELETED
+            else:
+                raise StorageError(f"unknown journal op {kind!r}")
+    return snapshot.with_changes(changes.docs, changes.dropped, version)
 
 
 def _detach(doc: Doc) -> Doc:

@@ -1,16 +1,17 @@
 """The rendered catalog grid, cached per version of `catalog.json`.
 
 The catalog page is the busiest page and the catalog changes rarely, so each item's card is rendered
-once per catalog file version (device, inode, size, mtime — the identity the store itself uses), in
-both its "owned" and "not owned" form. A request then only joins the prepared strings for the reader's
-owned set. The file is stat-ed *before* it is read, so a concurrent change can at worst store newer
-cards under an older key, which the next request replaces; a stale page is never kept under a new key.
+once per version of the catalog (`View.version`, which changes with every commit), in both its "owned"
+and "not owned" form. A request then only joins the prepared strings for the reader's owned set. The
+version is taken *before* the items are read, so a concurrent change can at worst store newer cards
+under an older key, which the next request replaces; a stale page is never kept under a new key.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -18,7 +19,7 @@ from markupsafe import Markup
 from paidpdf.content import catalog
 from paidpdf.store import Doc, Store
 
-Identity = tuple[int, int, int, int] | None
+Identity = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -39,20 +40,16 @@ class CatalogCache:
         self._cards: Cards | None = None
 
     def _identity(self) -> Identity:
-        try:
-            st = self._store.path(catalog.CATALOG).stat()
-        except FileNotFoundError:
-            return None
-        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        return self._store.view(catalog.CATALOG).version
 
     def cards(self) -> Cards:
         identity = self._identity()
         current = self._cards
-        if current is not None and current.identity == identity and identity is not None:
+        if current is not None and current.identity == identity:
             return current
         with self._lock:
             current = self._cards
-            if current is not None and current.identity == identity and identity is not None:
+            if current is not None and current.identity == identity:
                 return current
             items = tuple(catalog.list_items(self._store))
             card = self._templates.get_template(self._card)

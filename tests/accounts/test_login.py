@@ -10,15 +10,15 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-import orjson
 import pytest
 
 from paidpdf import clock
-from paidpdf.accounts import throttle, users
+from paidpdf.accounts import records, throttle, users
 from paidpdf.clock import iso
 from paidpdf.errors import AccessDenied, InvalidInput, TooManyAttempts
 from paidpdf.store import Doc, Store
 from tests.accounts.readers import PASSWORD
+from tests.data_files import on_disk, state
 
 EMAIL = "reader@example.com"
 
@@ -88,8 +88,10 @@ def test_old_failures_written_into_the_file_do_not_count(store: Store, reader: D
     with store.unit("accounts") as unit:
         unit.put("throttle", {"id": key, "attempts": [[old, f"n{i}"] for i in range(50)], "updated_at": old})
     assert users.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")["id"] == reader["id"]
-    rows = orjson.loads((store.root / "accounts.json").read_bytes()).get("throttle", {})
-    assert key not in rows  # stale rows are pruned on the next write
+    later = clock.now() + records.PRUNE_EVERY  # the next sweep rides along with the next write after it
+    assert users.authenticate(store, EMAIL, PASSWORD, "203.0.113.5", now=later)["id"] == reader["id"]
+    rows = state(store.root, "accounts").get("throttle", {})
+    assert key not in rows  # stale rows are swept
 
 
 def test_a_success_clears_the_account_counter(store: Store, reader: Doc) -> None:
@@ -151,11 +153,11 @@ def test_parallel_guesses_cannot_slip_past_the_limit(store: Store, reader: Doc) 
 def test_throttled_attempts_write_nothing(store: Store, reader: Doc) -> None:
     for _ in range(throttle.FREE_FAILURES):
         _fail(store)
-    before = (store.root / "accounts.json").read_bytes()
+    before = on_disk(store.root, "accounts")
     for _ in range(3):
         with pytest.raises(TooManyAttempts):
             users.authenticate(store, EMAIL, "not the password", "203.0.113.5")
-    assert (store.root / "accounts.json").read_bytes() == before
+    assert on_disk(store.root, "accounts") == before
 
 
 def test_failures_counted_in_another_process_throttle_this_one(store: Store, reader: Doc) -> None:

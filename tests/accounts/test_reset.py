@@ -8,7 +8,6 @@ import socket
 from datetime import timedelta
 from pathlib import Path
 
-import orjson
 import pytest
 
 from paidpdf import clock
@@ -18,6 +17,7 @@ from paidpdf.errors import InvalidInput
 from paidpdf.mail import make_mailer
 from paidpdf.store import Doc, Store
 from tests.accounts.readers import PASSWORD
+from tests.data_files import state, state_bytes
 from tests.smtp import SmtpServer
 
 BASE = "https://shop.example.com"
@@ -55,7 +55,7 @@ def test_reset_link_works_once_and_ends_every_session(
     assert "reset" in message["Subject"].lower()
     assert smtp_server.inbox.envelopes[0] == ("shop@example.com", ["reader@example.com"])
     token = _token_from(smtp_server)
-    assert token not in (store.root / "accounts.json").read_text()  # only the hash is kept
+    assert token not in state_bytes(store.root, "accounts").decode()  # only the hash is kept
     assert password_resets.reset_token_valid(store, token)
 
     user = password_resets.reset_password(store, token, "my new secret words")
@@ -98,7 +98,7 @@ def test_a_newer_reset_burns_the_older_links_when_used(
     assert first != second
     password_resets.reset_password(store, second, "my new secret words")
     assert not password_resets.reset_token_valid(store, first)
-    assert orjson.loads((store.root / "accounts.json").read_bytes()).get("resets") == {}
+    assert state(store.root, "accounts").get("resets") == {}
 
 
 def test_unknown_or_disabled_addresses_get_no_mail(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-import orjson
 import pytest
 
 from paidpdf import clock
@@ -13,10 +12,11 @@ from paidpdf.accounts import records, sessions, users
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.store import Doc, Store
 from tests.accounts.readers import PASSWORD
+from tests.data_files import state, state_bytes
 
 
 def _file(store: Store) -> dict:
-    return orjson.loads((store.root / "accounts.json").read_bytes())
+    return state(store.root, "accounts")
 
 
 def test_a_session_finds_its_user_and_only_the_hash_is_stored(store: Store, reader: Doc) -> None:
@@ -24,7 +24,7 @@ def test_a_session_finds_its_user_and_only_the_hash_is_stored(store: Store, read
     assert len(token) >= 43  # 32 random bytes, url-safe base64
     user = sessions.session_user(store, token)
     assert user is not None and user["id"] == reader["id"]
-    raw = (store.root / "accounts.json").read_text()
+    raw = state_bytes(store.root, "accounts").decode()
     assert token not in raw
     digest = hashlib.sha256(token.encode()).hexdigest()
     session = _file(store)["sessions"][digest]
@@ -52,12 +52,15 @@ def test_sessions_expire_after_fourteen_days(store: Store, reader: Doc) -> None:
     assert sessions.session_user(store, token, now=start + timedelta(days=14)) is None
 
 
-def test_expired_sessions_are_pruned_on_the_next_write(store: Store, reader: Doc) -> None:
+def test_expired_sessions_are_pruned_by_the_next_sweep(store: Store, reader: Doc) -> None:
+    """Sweeps ride along with writes, at most every PRUNE_EVERY (a login must not read all sessions)."""
     old = clock.now() - timedelta(days=20)
     stale = sessions.open_session(store, reader["id"], now=old)
     digest = records.token_digest(stale)
     assert digest in _file(store)["sessions"]
-    fresh = sessions.open_session(store, reader["id"])
+    sessions.open_session(store, reader["id"])  # within the interval of the sign-up's sweep: kept
+    assert digest in _file(store)["sessions"]
+    fresh = sessions.open_session(store, reader["id"], now=clock.now() + records.PRUNE_EVERY)
     stored = _file(store)["sessions"]
     assert digest not in stored
     assert records.token_digest(fresh) in stored
@@ -65,11 +68,12 @@ def test_expired_sessions_are_pruned_on_the_next_write(store: Store, reader: Doc
 
 def test_session_user_does_not_write(store: Store, reader: Doc) -> None:
     token = sessions.open_session(store, reader["id"])
-    before = (store.root / "accounts.json").stat()
+    files = (store.root / "accounts.json", store.root / "accounts.journal")
+    before = [(p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size) for p in files]
     for _ in range(50):
         assert sessions.session_user(store, token) is not None
-    after = (store.root / "accounts.json").stat()
-    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+    after = [(p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size) for p in files]
+    assert before == after
 
 
 def test_logout_ends_only_that_session(store: Store, reader: Doc) -> None:

@@ -10,6 +10,7 @@ from paidpdf.accounts import passwords, users
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.store import Store
 from tests.accounts.readers import PASSWORD
+from tests.data_files import on_disk, state_bytes
 
 
 def test_sign_up_normalises_and_stores_an_argon2id_hash(store: Store) -> None:
@@ -20,17 +21,17 @@ def test_sign_up_normalises_and_stores_an_argon2id_hash(store: Store) -> None:
     stored = store.view("accounts").get("users", user["id"])
     assert stored is not None
     assert stored["password_hash"].startswith("$argon2id$")
-    assert PASSWORD not in (store.root / "accounts.json").read_text()
+    assert PASSWORD not in state_bytes(store.root, "accounts").decode()
 
 
 def test_emails_are_unique_whatever_their_case(store: Store) -> None:
     users.sign_up(store, "reader@example.com", PASSWORD)
-    before = (store.root / "accounts.json").read_bytes()
+    before = on_disk(store.root, "accounts")
     with pytest.raises(Conflict, match="an account with this email already exists"):
         users.sign_up(store, "READER@example.com", "another password")
     with pytest.raises(Conflict):
         users.add_user(store, " Reader@Example.com", "another password")
-    assert (store.root / "accounts.json").read_bytes() == before
+    assert on_disk(store.root, "accounts") == before
     assert len(users.list_users(store)) == 1
 
 

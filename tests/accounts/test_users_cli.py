@@ -20,6 +20,7 @@ from paidpdf.clock import now_iso
 from paidpdf.ownership import library
 from paidpdf.store import Doc, Store
 from tests.accounts.readers import PASSWORD
+from tests.data_files import on_disk
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +40,7 @@ def _item(store: Store, content_id: str, title: str, price: int = 1999, status: 
 
 
 def _snapshot(data_dir: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(data_dir.glob("*.json"))}
+    return {n: on_disk(data_dir, n) for n in ("catalog", "accounts", "sales")}
 
 
 def _one_line_error(result: Result, code: int, text: str) -> None:

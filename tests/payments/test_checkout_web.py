@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.data_files import on_disk
 from tests.forms import form_for
 from tests.payments.shop import FREE, OTHER, PAID, Shop
 
@@ -155,7 +156,7 @@ def test_forged_and_stale_signatures_change_nothing(shop: Shop) -> None:
     _order, session_id = shop.buy()
     shop.sl.pay(session_id)
     (completed,) = shop.stand_in_events("checkout.session.completed")
-    before = (shop.data_dir / "sales.json").read_bytes()
+    before = on_disk(shop.data_dir, "sales")
     assert shop.post_event(completed, secret="whsec_wrong", status=400).status_int == 400
     assert shop.post_event(completed, timestamp=int(time.time()) - 3600, status=400).status_int == 400
     no_header = shop.app.post("/stripe/webhook", b"{}", status=400)
@@ -164,7 +165,7 @@ def test_forged_and_stale_signatures_change_nothing(shop: Shop) -> None:
         "/stripe/webhook", b"\xff\xfe not json", headers={"Stripe-Signature": "t=1,v1=00"}, status=400
     )
     assert garbage.status_int == 400
-    assert (shop.data_dir / "sales.json").read_bytes() == before
+    assert on_disk(shop.data_dir, "sales") == before
     assert shop.entries() == []
 
 

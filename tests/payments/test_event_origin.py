@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paidpdf.sales import orders
+from tests.data_files import on_disk
 from tests.payments.shop import WEBHOOK_SECRET, Shop
 
 
@@ -28,7 +29,7 @@ def _paid(shop: Shop) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _sales(shop: Shop) -> bytes:
-    return (shop.data_dir / "sales.json").read_bytes()
+    return on_disk(shop.data_dir, "sales")
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,13 @@ import sys
 import threading
 from pathlib import Path
 
-import orjson
 import pytest
 
 from paidpdf.accounts import users
 from paidpdf.content import catalog
 from paidpdf.sales import checkout
 from paidpdf.testing.serve_process import REPO, start_serve, stop
+from tests.data_files import state
 from tests.payments.shop import API_KEY, FREE, SHOP_SECRET, WEBHOOK_SECRET, Shop, wait_until
 
 ITEMS = ("sourdough-at-home", "watercolour-in-ten-lessons")
@@ -110,7 +110,7 @@ def test_kill9_during_webhook_burst_with_cli_writing(shop: Shop, tmp_path: Path)
         shop_process.wait()
         killed_at = paid_count()
         for name in ("sales", "catalog", "accounts"):  # valid right after the kill
-            orjson.loads((shop.data_dir / f"{name}.json").read_bytes())
+            state(shop.data_dir, name)
         restarted, _ = start_shop(shop, env)
         payer.join()
         assert shop.sl.state.wait_idle(60)
@@ -142,8 +142,8 @@ def test_kill9_during_webhook_burst_with_cli_writing(shop: Shop, tmp_path: Path)
         stop(writer)
 
     assert killed_at < ORDERS  # the kill really landed during the burst
-    sales = orjson.loads((shop.data_dir / "sales.json").read_bytes())
-    orjson.loads((shop.data_dir / "accounts.json").read_bytes())
+    sales = state(shop.data_dir, "sales")
+    state(shop.data_dir, "accounts")
     orders_by_id = sales["orders"]
     for s in started:
         assert s.order is not None

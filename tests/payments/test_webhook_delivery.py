@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result
 from paidpdf.admin import build_app
 from paidpdf.admin.site_server import build_server, server_url
 from paidpdf.store import Doc
+from tests.data_files import on_disk
 from tests.payments.shop import API_KEY, PAID, WEBHOOK_SECRET, Shop, wait_until
 
 
@@ -188,10 +189,10 @@ def test_refund_with_stripe_unreachable_is_one_line_and_changes_nothing(
     order, session_id = shop.buy()
     shop.sl.pay(session_id)
     shop.app.get(f"/checkout/success?session_id={session_id}")
-    before = (shop.data_dir / "sales.json").read_bytes()
+    before = on_disk(shop.data_dir, "sales")
     shop.sl.stop()
     result = run_cli(shop, cli_env, "orders", "refund", order["id"], "--yes")
     assert result.exit_code == 8
     assert result.stderr == "Error: Stripe could not be reached (network error); please try again\n"
-    assert (shop.data_dir / "sales.json").read_bytes() == before
+    assert on_disk(shop.data_dir, "sales") == before
     assert shop.owns()

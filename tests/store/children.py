@@ -10,6 +10,9 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
+from paidpdf.store import FILES
+from tests.data_files import state_bytes
+
 
 class Child:
     """A forked process running `target(write_fd, read_fd)`; talks to the test over two pipes."""
@@ -73,9 +76,16 @@ def pdf_bytes(label: str) -> bytes:
 
 
 def snapshot_files(root: Path) -> dict[str, bytes]:
-    """Every regular file under `root` (but lock files) with its bytes, to prove nothing changed."""
+    """Every regular file under `root` (but lock files) with its bytes, to prove nothing changed. A data
+    file counts by its state (base plus journal, as the shop reads it), whatever its layout on disk."""
     found: dict[str, bytes] = {}
     for path in sorted(root.rglob("*")):
-        if path.is_file() and ".locks" not in path.parts:
-            found[str(path.relative_to(root))] = path.read_bytes()
+        if not path.is_file() or ".locks" in path.parts:
+            continue
+        rel = path.relative_to(root)
+        if len(rel.parts) == 1 and rel.suffix in (".json", ".journal") and rel.stem in FILES:
+            if rel.suffix == ".json" or not (root / f"{rel.stem}.json").exists():
+                found[f"{rel.stem}.json"] = state_bytes(root, rel.stem)
+            continue
+        found[str(rel)] = path.read_bytes()
     return found

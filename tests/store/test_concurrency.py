@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -57,8 +58,34 @@ def _worker(data: Path) -> object:
     return run
 
 
+def _compactor(data: Path) -> object:
+    """A third process that folds the journals into new bases over and over until told to stop."""
+
+    def run(out: int, inp: int) -> None:
+        os.read(inp, 3)  # "go\n"
+        store = Store(data)
+        os.set_blocking(inp, False)
+        rounds = 0
+        while True:
+            try:
+                if os.read(inp, 64):
+                    break
+            except BlockingIOError:
+                pass
+            for name in ("sales", "catalog"):
+                store.compact(name)
+            rounds += 1
+        os.write(out, f"COMPACTED {rounds}\n".encode())
+
+    return run
+
+
 @pytest.mark.slow
-def test_two_processes_of_four_threads_lose_nothing(data_dir: Path, children: list[Child]) -> None:
+@pytest.mark.parametrize("compacting", [False, True], ids=["plain", "while-a-third-process-compacts"])
+def test_two_processes_of_four_threads_lose_nothing(
+    data_dir: Path, children: list[Child], compacting: bool
+) -> None:
+    compactor = Child(_compactor(data_dir)) if compacting else None
     for _ in range(PROCESSES):  # fork before this process starts any thread
         children.append(Child(_worker(data_dir)))
     reader_store = Store(data_dir)
@@ -80,6 +107,8 @@ def test_two_processes_of_four_threads_lose_nothing(data_dir: Path, children: li
     readers = [threading.Thread(target=reader) for _ in range(2)]
     for r in readers:
         r.start()
+    if compactor is not None:
+        compactor.send("go")
     for child in children:
         child.send("go")
     results = [child.readline() for child in children]
@@ -88,6 +117,13 @@ def test_two_processes_of_four_threads_lose_nothing(data_dir: Path, children: li
         r.join()
     assert results == ["DONE"] * PROCESSES
     assert [child.wait() for child in children] == [0] * PROCESSES
+    if compactor is not None:
+        with contextlib.suppress(BrokenPipeError):  # a compactor that failed has closed its pipe
+            compactor.send("stop")
+        compacted = compactor.readline()
+        assert compactor.wait() == 0, compacted
+        compactor.close()
+        assert compacted.startswith("COMPACTED ") and int(compacted.split()[1]) >= 5, compacted
 
     total = PROCESSES * THREADS * ROUNDS
     view = Store(data_dir).view("sales")

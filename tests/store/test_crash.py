@@ -7,10 +7,10 @@ import random
 import time
 from pathlib import Path
 
-import orjson
 import pytest
 
 from paidpdf.store import Store
+from tests.data_files import on_disk, state, torn_bytes
 from tests.store.children import Child
 
 TOTAL = 1000
@@ -40,10 +40,9 @@ def _writer(data: Path) -> object:
 
 
 def _check(data: Path, acked: int) -> int:
-    for json_file in data.glob("*.json"):
-        orjson.loads(json_file.read_bytes())  # every data file parses
-    raw = (data / "sales.json").read_bytes()
-    parsed = orjson.loads(raw)  # an unreadable file fails here
+    for name in ("catalog", "accounts", "sales"):
+        state(data, name)  # every data file (base and journal) reads
+    parsed = state(data, "sales")  # an unreadable file fails here
     wallets, ledger, seq = parsed["wallets"], parsed["ledger"], parsed["meta"]["seq"]["n"]
     assert wallets["a"]["balance"] + wallets["b"]["balance"] == TOTAL, "half-applied unit (money)"
     assert len(ledger) - 2000 == seq, "half-applied unit (ledger vs counter)"
@@ -81,18 +80,23 @@ def test_kill_9_never_leaves_a_corrupt_file_or_a_half_applied_unit(
         done = [int(x) for x in lines if x.isdigit()]
         assert not [x for x in lines if x.startswith("ERROR")], lines
         acked = max([acked, *done])
-        leftovers = list(data_dir.glob(".sales.json.*.tmp"))
-        interrupted_writes += bool(leftovers)
-        acked = _check(data_dir, acked)
+        leftovers = list(data_dir.glob(".sales.*.tmp"))
+        torn = torn_bytes(data_dir, "sales")
+        on_file = _check(data_dir, acked)
+        # Inside a unit: mid-record (a torn tail), mid-compaction (a temp file), or after the record
+        # was written and before the unit returned (a unit on file that its writer never acked).
+        interrupted_writes += bool(leftovers or torn or on_file > acked)
+        acked = on_file
         assert time.monotonic() < deadline, "kill test too slow"
-    # The kills really landed inside writes (a temp file was left behind), not only between them.
+    # The kills really landed inside units, not only between them.
     assert interrupted_writes >= 10, interrupted_writes
     assert acked > KILLS
     # The next writer sweeps what the killed ones left.
     with Store(data_dir).unit("sales") as unit:
         unit.put("meta", {"id": "seq", "n": acked + 1})
         unit.insert("ledger", {"id": f"L{acked + 1:07d}", "amount": 0, "pad": ""})
-    assert list(data_dir.glob(".sales.json.*.tmp")) == []
+    assert list(data_dir.glob(".sales.*.tmp")) == []
+    assert torn_bytes(data_dir, "sales") == 0
 
 
 def test_temp_files_of_a_crashed_writer_are_swept_by_the_next_unit(data_dir: Path) -> None:
@@ -119,11 +123,11 @@ def test_an_exception_inside_a_unit_writes_nothing(data_dir: Path) -> None:
     store = Store(data_dir)
     with store.unit("sales") as unit:
         unit.put("orders", {"id": "ord_1", "status": "paid"})
-    before = (data_dir / "sales.json").read_bytes()
+    before = on_disk(data_dir, "sales")
     with pytest.raises(RuntimeError), store.unit("sales") as unit:
         unit.put("orders", {"id": "ord_1", "status": "refunded"})
         unit.insert("orders", {"id": "ord_2"})
         raise RuntimeError("boom")
-    assert (data_dir / "sales.json").read_bytes() == before
+    assert on_disk(data_dir, "sales") == before
     assert store.view("sales").get("orders", "ord_1") == {"id": "ord_1", "status": "paid"}
     assert Store(data_dir).view("sales").count("orders") == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.data_files import on_disk
 from tests.forms import form_for
 from tests.web.site import FREE, PAID, RETIRED, UNOWNED_PAID, Site, logged_in, login
 
@@ -130,7 +131,7 @@ def test_covers_are_public_and_cacheable(site: Site) -> None:
 def test_checkout_access(site: Site, who: str | None, target: str) -> None:
     """Who reaches the checkout route (what it does for a buyer is the payments area's tests)."""
     app = logged_in(site, who)
-    sales_before = site.store.path("sales").read_bytes()
+    sales_before = on_disk(site.data_dir, "sales")
     forged = app.post(f"/checkout/{target}", {"csrf_token": "0" * 64}, status="*")
     if who is None:
         assert forged.status_int in (302, 303, 404)
@@ -138,14 +139,14 @@ def test_checkout_access(site: Site, who: str | None, target: str) -> None:
             assert "/login?next=" in forged.location
     else:
         assert forged.status_int in (403, 404)
-    assert site.store.path("sales").read_bytes() == sales_before  # nothing created
+    assert on_disk(site.data_dir, "sales") == sales_before  # nothing created
     _no_leak(site, forged.body)
     if who is None or target == PAID or (target == RETIRED and who == "owner"):
         return
     token = app.get("/").html.find("input", attrs={"name": "csrf_token"})["value"]
     res = app.post(f"/checkout/{target}", {"csrf_token": token}, status="*")
     assert res.status_int == 404  # unknown, traversal, or retired and not owned
-    assert site.store.path("sales").read_bytes() == sales_before
+    assert on_disk(site.data_dir, "sales") == sales_before
     _no_leak(site, res.body)
 
 

@@ -15,6 +15,7 @@ from webtest import TestApp
 
 from paidpdf.accounts import sessions, throttle, users
 from paidpdf.config import Secret, Settings
+from tests.data_files import on_disk
 from tests.forms import form_for
 from tests.smtp import SmtpServer, smtp_catcher
 from tests.web.site import PASSWORD, Site, copy_seed, logged_in, login, make_site
@@ -127,14 +128,14 @@ def test_change_password(site: Site) -> None:
 def test_csrf_rejections_change_nothing(site: Site, token: str | None) -> None:
     app = site.app
     fields: dict[str, str] = {} if token is None else {"csrf_token": token}
-    before = site.store.path("accounts").read_bytes()
+    before = on_disk(site.data_dir, "accounts")
     res = app.post(
         "/signup", {**fields, "email": "csrf@example.com", "password": "long enough pw"}, status=403
     )
     assert "did not come from this site" in res.text
     app.post("/login", {**fields, "email": "reader@example.com", "password": PASSWORD}, status=403)
     app.post("/forgot", {**fields, "email": "reader@example.com"}, status=403)
-    assert site.store.path("accounts").read_bytes() == before
+    assert on_disk(site.data_dir, "accounts") == before
     assert "paidpdf_session" not in app.cookies
     # logged in: logout / change password / checkout need the session-bound token
     logged_in(site, "reader")

@@ -17,6 +17,7 @@ from paidpdf.accounts import throttle
 from paidpdf.config import Secret, Settings
 from paidpdf.errors import ConfigError
 from paidpdf.web import security
+from tests.data_files import on_disk
 from tests.web.site import BIG, FREE, PAID, Site, copy_seed, logged_in, login, make_site
 
 EXPECTED = {
@@ -154,12 +155,12 @@ def test_every_post_route_checks_csrf(site: Site) -> None:
     app = logged_in(site, "reader")
     routes = [r for r in site.app.app.routes if r.method == "POST" and r.rule != "/stripe/webhook"]
     assert {"/login", "/signup", "/logout", "/forgot", "/account/password"} <= {r.rule for r in routes}
-    before = {name: site.store.path(name).read_bytes() for name in ("accounts", "sales", "catalog")}
+    before = {name: on_disk(site.data_dir, name) for name in ("accounts", "sales", "catalog")}
     for route in routes:
         path = re.sub(r"<[^>]+>", PAID, route.rule)
         res = app.post(path, {"csrf_token": "forged", "email": "x@example.com"}, status="*")
         assert res.status_int == 403, (route.rule, res.status)
-    assert before == {name: site.store.path(name).read_bytes() for name in before}
+    assert before == {name: on_disk(site.data_dir, name) for name in before}
 
 
 @given(st.text(max_size=60))

@@ -1,0 +1,327 @@
+"""One data file on disk: its base (`sales.json`) and journal (`sales.journal`), as this process read them.
+
+`DataFile.current()` answers "what does the file say now?" by reading only what changed: nothing when
+both files' identities are as last seen, the journal's new bytes when it grew, everything when the base
+was replaced (a compaction or restore by any process). The writer-side methods (`commit`, `compact`,
+`replace`, `remove`) assume the caller holds the file's writer lock (`Store.lock`).
+
+The journal's header names its base by size and CRC-32: a journal that does not continue the current
+base is obsolete (a compaction or restore that a crash interrupted had already folded it into the base,
+or it was replaced with the base) and is ignored until the next writer replaces it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from paidpdf.errors import StorageCorrupt, StorageError
+from paidpdf.store import journal
+from paidpdf.store.documents import Changes, Snapshot, replay
+from paidpdf.store.files import atomic_write
+from paidpdf.store.parsing import backup_hint, parse_data_file
+from paidpdf.store.tables import Table
+
+log = logging.getLogger("paidpdf.store")
+
+#: A journal is folded into a new base once it is larger than this share of the base and this size.
+COMPACT_RATIO = 0.5
+COMPACT_MIN_BYTES = 1024 * 1024
+
+Identity = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class JournalState:
+    """What `db check` and `db info` say about a journal."""
+
+    path: Path
+    exists: bool
+    records: int  # units committed since the base was written
+    bytes: int  # size of the journal file
+    tail: int  # bytes after the last whole record: an interrupted write, cut off by the next writer
+    current: bool  # it continues the base (False: obsolete or absent; the next write starts one)
+    base_bytes: int
+
+
+class DataFile:
+    """The base and journal of one data file, and the state read from them."""
+
+    def __init__(self, base: Path, latest_backup: Callable[[], Path | None]) -> None:
+        self.base_path = base
+        self.journal_path = base.with_suffix(".journal")
+        self._latest_backup = latest_backup
+        self._lock = threading.Lock()  # one catch-up at a time; never held while waiting for a writer
+        self._told: set[tuple[Any, ...]] = set()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.base_identity: Identity | None = None
+        self.base_fd: int | None = None  # kept open so the identity cannot be fooled by inode reuse
+        self.base_size = 0
+        self.base_crc = 0
+        self.journal_identity: tuple[int, int] | None = None
+        self.journal_fd: int | None = None
+        self.journal_ok = False  # the journal continues this base (else it is obsolete or absent)
+        self.offset = 0  # just past the last record applied
+        self.records = 0
+        self.snapshot: Snapshot | None = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_fds()
+            self._reset()
+
+    def _close_fds(self) -> None:
+        for fd in (self.base_fd, self.journal_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.base_fd = self.journal_fd = None
+
+    def version(self) -> tuple[Any, ...]:
+        return (self.base_identity, self.journal_identity, self.offset)
+
+    def _hint(self) -> str:
+        return backup_hint(self._latest_backup())
+
+    # -- reading ---------------------------------------------------------------------------------
+    def current(self, *, writer: bool = False) -> Snapshot:
+        """The file's state with every committed unit applied (reads only what is new)."""
+        with self._lock:
+            try:
+                for _ in range(20):  # a base replaced while it was being read: read again
+                    if self.snapshot is None or self.base_identity != _identity(self.base_path):
+                        self._load_base()
+                    if self._catch_up(writer):
+                        tables = self.snapshot.tables if self.snapshot is not None else {}
+                        if self.snapshot is None or self.snapshot.version != self.version():
+                            self.snapshot = Snapshot(tables, self.version())
+                        return self.snapshot
+            except BaseException:
+                # Forget everything: a half-read state must never pass for the file's (the next call
+                # reads again and fails the same way, and no writer starts over a damaged journal).
+                self._close_fds()
+                self._reset()
+                raise
+            raise StorageError(f"{self.base_path} keeps changing while it is read; try again")
+
+    def journal_state(self) -> JournalState:
+        """The journal as read now: every record's checksum verified on the way."""
+        self.current()
+        with self._lock:
+            size = _identity(self.journal_path)
+            on_disk = size[2] if size is not None else 0
+            if not self.journal_ok:
+                return JournalState(self.journal_path, size is not None, 0, on_disk, 0, False, self.base_size)
+            tail = max(0, on_disk - self.offset)
+            return JournalState(self.journal_path, True, self.records, on_disk, tail, True, self.base_size)
+
+    def _load_base(self) -> None:
+        path = self.base_path
+        self._close_fds()
+        self._reset()
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            self.snapshot = Snapshot({})
+            return
+        except OSError as exc:
+            raise StorageError(f"cannot read {path}: {exc.strerror}{self._hint()}") from None
+        try:
+            st = os.fstat(fd)
+            raw = journal.read_from(fd, 0, st.st_size)
+            data = parse_data_file(raw, path, self._latest_backup)
+        except OSError as exc:
+            os.close(fd)
+            raise StorageError(f"cannot read {path}: {exc.strerror}{self._hint()}") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        self.base_fd, self.base_identity = fd, _stat_identity(st)
+        self.base_size, self.base_crc = len(raw), zlib.crc32(raw)
+        self.snapshot = Snapshot({table: Table.of(rows) for table, rows in data.items()})
+
+    def _catch_up(self, writer: bool) -> bool:
+        """Apply the journal's new records; False when the base must be read again."""
+        current = _identity(self.journal_path)
+        if current is None:
+            self.journal_identity, self.journal_ok = None, False
+            return True
+        if (current[0], current[1]) != self.journal_identity:
+            return self._open_journal(writer)
+        if self.journal_ok and current[2] > self.offset:
+            assert self.journal_fd is not None
+            data = journal.read_from(self.journal_fd, self.offset, current[2])
+            self._apply(journal.scan(data, self.offset), writer)
+        return True
+
+    def _open_journal(self, writer: bool) -> bool:
+        path = self.journal_path
+        try:
+            fd = os.open(path, (os.O_RDWR | os.O_APPEND) if os.access(path, os.W_OK) else os.O_RDONLY)
+        except FileNotFoundError:
+            return True
+        except OSError as exc:
+            raise StorageError(f"cannot read {path}: {exc.strerror}") from None
+        if self.journal_fd is not None:
+            os.close(self.journal_fd)
+        st = os.fstat(fd)
+        self.journal_fd, self.journal_identity = fd, (st.st_dev, st.st_ino)
+        self.journal_ok, self.offset, self.records = False, 0, 0
+        data = journal.read_from(fd, 0, st.st_size)
+        problem = journal.check_magic(data, path)
+        if problem:
+            raise StorageCorrupt(f"{problem}; it was left untouched{self._hint()}")
+        found = journal.scan(data[len(journal.MAGIC) :], len(journal.MAGIC))
+        if found.damage or not found.records or journal.header_base(found.records[0]) is None:
+            why = found.damage or "no valid header"
+            raise StorageCorrupt(f"{path} is corrupt ({why}); it was left untouched{self._hint()}")
+        if journal.header_base(found.records[0]) != (self.base_size, self.base_crc):
+            # Not this base's journal: older than the base (all its records are in it), or the base
+            # was replaced after we read it. The base's identity tells which.
+            return _identity(self.base_path) == self.base_identity
+        self.journal_ok = True
+        self.offset = found.end
+        found.records = found.records[1:]
+        self._apply(found, writer)
+        return True
+
+    def _apply(self, found: journal.Scan, writer: bool) -> None:
+        if found.damage:
+            raise StorageCorrupt(
+                f"{self.journal_path} is corrupt ({found.damage}); it was left untouched{self._hint()}"
+            )
+        if found.records:
+            self.records += len(found.records)
+            self.offset = found.end
+            self.snapshot = replay(self.snapshot or Snapshot({}), found.records, self.version())
+        if found.tail:
+            self._torn_tail(found, writer)
+
+    def _torn_tail(self, found: journal.Scan, writer: bool) -> None:
+        """Bytes after the last whole record: a write in progress, or one a crash interrupted. A writer
+        (who holds the lock, so no write is in progress) cuts them off; either says so once."""
+        if writer:
+            assert self.journal_fd is not None
+            os.ftruncate(self.journal_fd, found.end)
+            os.fsync(self.journal_fd)
+        key = (self.journal_identity, found.end)
+        if key not in self._told:
+            self._told.add(key)
+            log.warning(
+                "%s: %d byte(s) after the last whole record (byte %d) %s: an interrupted write, whose "
+                "unit never happened",
+                self.journal_path, found.tail, found.end, "were cut off" if writer else "are ignored",
+            )
+
+    # -- writing (the caller holds the writer lock) ----------------------------------------------
+    def commit(self, changes: Changes) -> bool:
+        """Append one unit's changes and make them the current state; True when compaction is due."""
+        with self._lock:
+            if not self.journal_ok:
+                self._start_journal()
+            assert self.journal_fd is not None
+            record = journal.unit_record(changes.ops())
+            try:
+                journal.append(self.journal_fd, record)
+            except OSError as exc:
+                with contextlib.suppress(OSError):  # no half record left behind: the lock is ours
+                    os.ftruncate(self.journal_fd, self.offset)
+                raise StorageError(f"cannot write {self.journal_path}: {exc.strerror}") from None
+            self.offset += len(record)
+            self.records += 1
+            self.snapshot = (self.snapshot or Snapshot({})).with_changes(
+                changes.docs, changes.dropped, self.version()
+            )
+            return self.offset > max(COMPACT_MIN_BYTES, COMPACT_RATIO * self.base_size)
+
+    def compact(self) -> tuple[int, int]:
+        """Write the state as a new base, then start an empty journal; returns the journal's (records,
+        bytes) before. A crash between the two leaves the new base and an obsolete journal."""
+        snapshot = self.current(writer=True)
+        with self._lock:
+            before = (self.records, self.offset) if self.journal_ok else (0, 0)
+            never_written = self.base_identity is None and self.journal_identity is None
+            if never_written or (self.journal_ok and self.records == 0):
+                return before  # nothing to fold
+            tables = {t: table.folded() for t, table in snapshot.tables.items()}
+            self._write_base(encode_tables(Snapshot(tables)))
+            self._start_journal()
+            self.snapshot = Snapshot(tables, self.version())
+            return before
+
+    def replace(self, payload: bytes) -> None:
+        """Make `payload` (a whole TinyDB file) the state: base first, then a new journal, so a crash
+        between the two leaves the state before or the new one (restore)."""
+        parse_data_file(payload, self.base_path, None)
+        with self._lock:
+            self._write_base(payload)
+            self._start_journal()
+        self.close()
+
+    def remove(self) -> int:
+        """Delete the base, then the journal (a journal without its base is ignored) (flush)."""
+        removed = 0
+        for path in (self.base_path, self.journal_path):
+            if path.exists():
+                path.unlink()
+                removed += 1
+        self.close()
+        return removed
+
+    def _start_journal(self) -> None:
+        """Begin an empty journal for the current base, replacing any other atomically."""
+        if self.base_identity is None:  # a new file: an empty base for the journal to continue
+            self._write_base(b"{}")
+        path = self.journal_path
+        try:
+            atomic_write(path, journal.header(self.base_size, self.base_crc))
+            fd = os.open(path, os.O_RDWR | os.O_APPEND)
+        except OSError as exc:
+            raise StorageError(f"cannot write {path}: {exc.strerror}") from None
+        if self.journal_fd is not None:
+            os.close(self.journal_fd)
+        st = os.fstat(fd)
+        self.journal_fd, self.journal_identity = fd, (st.st_dev, st.st_ino)
+        self.journal_ok, self.offset, self.records = True, st.st_size, 0
+
+    def _write_base(self, payload: bytes) -> None:
+        path = self.base_path
+        try:
+            atomic_write(path, payload)
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as exc:
+            raise StorageError(f"cannot write {path}: {exc.strerror}") from None
+        if self.base_fd is not None:
+            os.close(self.base_fd)
+        self.base_fd, self.base_identity = fd, _stat_identity(os.fstat(fd))
+        self.base_size, self.base_crc = len(payload), zlib.crc32(payload)
+        self.journal_ok = False  # the old journal continues the old base
+
+
+def encode_tables(snapshot: Snapshot) -> bytes:
+    """The whole state as one TinyDB JSON document (a new base, or a backup's copy of the file)."""
+    return orjson.dumps({t: table.materialize() for t, table in snapshot.tables.items()})
+
+
+def _stat_identity(st: os.stat_result) -> Identity:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _identity(path: Path) -> Identity | None:
+    try:
+        return _stat_identity(path.stat())
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror}") from None

@@ -1,0 +1,172 @@
+"""The journal under damage: torn tails at every byte, damage in the middle, kills mid-append and
+mid-compaction, and a shop written by the release before the journal.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import shutil
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from paidpdf.errors import StorageCorrupt
+from paidpdf.store import Store
+from tests.data_files import on_disk, state, torn_bytes
+from tests.store.children import Child
+
+OLD_RELEASE_SHOP = Path(__file__).parent / "release_0_1_shop"
+
+
+def _torn_messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "after the last whole record" in r.getMessage()]
+
+
+def test_a_torn_last_record_at_every_byte_is_the_state_before_it(
+    data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(data_dir)
+    with store.unit("sales") as unit:
+        unit.put("orders", {"id": "a", "status": "paid", "amount": 1999})
+    before_last = (data_dir / "sales.journal").stat().st_size
+    with store.unit("sales") as unit:
+        unit.put("orders", {"id": "b", "status": "paid", "amount": 500, "note": "é" * 40})
+        unit.put("library", {"id": "b-lib", "order_id": "b"})
+    full = (data_dir / "sales.journal").read_bytes()
+    assert len(full) - before_last > 100
+    caplog.set_level(logging.WARNING, logger="paidpdf.store")
+    for cut in range(before_last, len(full)):
+        folder = tmp_path / f"cut{cut}"
+        folder.mkdir()
+        shutil.copy(data_dir / "sales.json", folder / "sales.json")
+        (folder / "sales.journal").write_bytes(full[:cut])
+        caplog.clear()
+        reader = Store(folder)
+        for _ in range(3):  # said once, however often it is read
+            view = reader.view("sales")
+            assert view.all("orders") == [{"id": "a", "status": "paid", "amount": 1999}], cut
+            assert view.count("library") == 0
+        assert len(_torn_messages(caplog)) == (1 if cut > before_last else 0), (cut, caplog.text)
+        if cut % 17 == 0 or cut == len(full) - 1:  # the next writer cuts the tail and carries on
+            with Store(folder).unit("sales") as unit:
+                unit.put("orders", {"id": "c", "status": "pending"})
+            assert torn_bytes(folder, "sales") == 0
+            assert sorted(state(folder, "sales")["orders"]) == ["a", "c"]
+        shutil.rmtree(folder)
+
+
+def test_damage_in_the_middle_is_corruption_and_nothing_is_written(data_dir: Path) -> None:
+    store = Store(data_dir)
+    for n in range(3):
+        with store.unit("sales") as unit:
+            unit.put("orders", {"id": f"o{n}", "status": "paid"})
+    path = data_dir / "sales.journal"
+    raw = bytearray(path.read_bytes())
+    middle = raw.index(b'"o1"')
+    raw[middle + 1] ^= 0x20  # one flipped bit in the second unit's record, with a whole record after it
+    path.write_bytes(bytes(raw))
+    before = on_disk(data_dir, "sales")
+    fresh = Store(data_dir)
+    damaged = r"sales\.journal is corrupt \(record at byte \d+ fails its checksum\)"
+    with pytest.raises(StorageCorrupt, match=damaged):
+        fresh.view("sales")
+    with pytest.raises(StorageCorrupt, match="left untouched"), fresh.unit("sales") as unit:
+        unit.put("orders", {"id": "never"})
+    assert on_disk(data_dir, "sales") == before
+
+
+def test_a_shop_written_by_the_previous_release_opens_and_upgrades_on_first_write(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`release_0_1_shop` was written by paidpdf 0.1 (before the journal): whole-file JSON only."""
+    shop = tmp_path / "shop"
+    shutil.copytree(OLD_RELEASE_SHOP, shop)
+    assert not list(shop.glob("*.journal"))
+    names = ("catalog", "accounts", "sales")
+    old = {name: orjson.loads((shop / f"{name}.json").read_bytes()) for name in names}
+    store = Store(shop)
+    for name, tables in old.items():
+        view = store.view(name)
+        for table, rows in tables.items():
+            assert {d["id"]: d for d in view.all(table)} == rows
+    with store.unit("sales") as unit:
+        unit.put("orders", {"id": "ord_after_upgrade", "status": "pending"})
+    assert (shop / "sales.journal").exists()
+    assert (shop / "sales.json").read_bytes() == (OLD_RELEASE_SHOP / "sales.json").read_bytes()
+    again = state(shop, "sales")
+    assert set(again["orders"]) == set(old["sales"]["orders"]) | {"ord_after_upgrade"}
+    store.compact("sales")
+    compacted = orjson.loads((shop / "sales.json").read_bytes())
+    assert compacted["orders"]["ord_after_upgrade"]["status"] == "pending"
+    from paidpdf.maintenance import checks
+
+    assert checks.check(Store(shop)).problems == []
+
+
+def _big_writer(data: Path) -> object:
+    """Units with records of 40-400 KB (a kill lands inside the write), and a compaction every few
+    units (a kill lands inside it): a counter, a ledger row and a large document in each unit."""
+
+    def run(out: int, _in: int) -> None:
+        store = Store(data)
+        rng = random.Random(os.getpid())
+        n = 0
+        while True:
+            n += 1
+            with store.unit("sales") as unit:
+                meta = unit.require("meta", "seq", "counter")
+                seq = meta["n"] + 1
+                unit.put("meta", {"id": "seq", "n": seq})
+                unit.insert("ledger", {"id": f"L{seq:07d}"})
+                unit.put("blobs", {"id": f"b{seq % 3}", "pad": "z" * rng.randint(40_000, 400_000)})
+            os.write(out, f"{seq}\n".encode())
+            if n % 4 == 0:
+                store.compact("sales")
+                os.write(out, b"compacted\n")
+
+    return run
+
+
+@pytest.mark.slow
+def test_200_kills_during_appends_and_compactions(data_dir: Path, children: list[Child]) -> None:
+    with Store(data_dir).unit("sales") as unit:
+        unit.put("meta", {"id": "seq", "n": 0})
+    rng = random.Random(99)
+    acked = 0
+    torn = temp_left = mid_unit = compactions = 0
+    deadline = time.monotonic() + 150
+    for _ in range(200):
+        child = Child(_big_writer(data_dir))
+        children.append(child)
+        first = child.readline()  # past start-up: committing
+        time.sleep(rng.uniform(0, 0.02))
+        child.kill()
+        child.wait()
+        lines = [first, *child.read_rest()]
+        child.close()
+        children.remove(child)
+        assert not [x for x in lines if x.startswith("ERROR")], lines
+        compactions += lines.count("compacted")
+        acked = max([acked, *(int(x) for x in lines if x.isdigit())])
+        torn += torn_bytes(data_dir, "sales") > 0
+        temp_left += bool(list(data_dir.glob(".sales.*.tmp")))
+        found = state(data_dir, "sales")  # every file opens
+        seq = found["meta"]["seq"]["n"]
+        assert len(found["ledger"]) == seq, "a unit half applied"
+        assert acked <= seq <= acked + 1, f"acked unit lost or phantom unit: acked {acked}, file {seq}"
+        mid_unit += seq > acked
+        acked = seq
+        assert time.monotonic() < deadline, "kill test too slow"
+    assert compactions >= 20, compactions
+    # The kills landed inside appends (torn tails), inside compactions (temp files), and between a
+    # record's write and its unit's return; not only between units.
+    assert torn >= 5 and temp_left >= 3 and mid_unit >= 5, (torn, temp_left, mid_unit)
+    with Store(data_dir).unit("sales") as unit:
+        unit.put("meta", {"id": "seq", "n": acked + 1})
+        unit.insert("ledger", {"id": f"L{acked + 1:07d}"})
+    assert torn_bytes(data_dir, "sales") == 0 and not list(data_dir.glob(".sales.*.tmp"))
+    assert len(state(data_dir, "sales")["ledger"]) == acked + 1
