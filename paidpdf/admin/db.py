@@ -173,7 +173,7 @@ def compact_cmd(
     Example: paidpdf db compact
     """
     store = state(ctx).store
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in FILES:
         records, size = store.compact(name)
         after = store.journal_state(name)
