@@ -10,6 +10,7 @@ import random
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -170,3 +171,86 @@ def test_200_kills_during_appends_and_compactions(data_dir: Path, children: list
         unit.insert("ledger", {"id": f"L{acked + 1:07d}"})
     assert torn_bytes(data_dir, "sales") == 0 and not list(data_dir.glob(".sales.*.tmp"))
     assert len(state(data_dir, "sales")["ledger"]) == acked + 1
+
+
+def test_a_backup_during_a_burst_of_writes_restores_to_a_state_that_existed(
+    data_dir: Path, children: list[Child], cli: Any
+) -> None:
+    """A writer process moves money between two wallets and bumps a counter across two files while
+    backups are taken: each backup holds both files of one moment (sums right, counters equal)."""
+    from paidpdf.maintenance import backups
+
+    store = Store(data_dir)
+    with store.unit("sales") as unit:
+        unit.put("wallets", {"id": "a", "balance": 500})
+        unit.put("wallets", {"id": "b", "balance": 500})
+        unit.put("meta", {"id": "seq", "n": 0})
+    with store.unit("catalog") as unit:
+        unit.put("content", {"id": "seq", "n": 0})
+
+    def writer(out: int, _in: int) -> None:
+        mine = Store(data_dir)
+        rng = random.Random(7)
+        while True:
+            with mine.unit("catalog") as cat, mine.unit("sales") as sales:  # FILES order
+                a, b = sales.require("wallets", "a", "w"), sales.require("wallets", "b", "w")
+                amount = rng.randint(-a["balance"], b["balance"])
+                seq = sales.require("meta", "seq", "m")["n"] + 1
+                sales.put("wallets", {**a, "balance": a["balance"] + amount})
+                sales.put("wallets", {**b, "balance": b["balance"] - amount})
+                sales.put("meta", {"id": "seq", "n": seq})
+                cat.put("content", {"id": "seq", "n": seq})
+            if seq == 1:
+                os.write(out, b"writing\n")
+
+    child = Child(writer)
+    children.append(child)
+    assert child.readline() == "writing"
+    taken = []
+    for i in range(6):
+        taken.append(backups.backup(Store(data_dir), data_dir / "backups" / f"b{i}").path)
+        now = state(data_dir, "sales")["meta"]["seq"]["n"]
+        deadline = time.monotonic() + 10
+        while state(data_dir, "sales")["meta"]["seq"]["n"] == now:  # let the writer move on
+            assert time.monotonic() < deadline, "the writer stopped writing"
+            time.sleep(0.005)
+    child.kill()
+    child.wait()
+    assert not [x for x in child.read_rest() if x.startswith("ERROR")]
+    seqs = set()
+    for path in taken:
+        sales = orjson.loads((path / "sales.json").read_bytes())
+        catalog = orjson.loads((path / "catalog.json").read_bytes())
+        wallets = sales["wallets"]
+        assert wallets["a"]["balance"] + wallets["b"]["balance"] == 1000
+        assert sales["meta"]["seq"]["n"] == catalog["content"]["seq"]["n"]
+        seqs.add(sales["meta"]["seq"]["n"])
+    assert len(seqs) > 1, "the writer wrote between backups"
+    restored = tmp = data_dir.parent / "restored"
+    tmp.mkdir()
+    backups.restore(Store(restored), taken[-1])
+    assert state(restored, "sales") == orjson.loads((taken[-1] / "sales.json").read_bytes())
+
+
+def test_db_check_info_and_compact_speak_about_the_journal(data_dir: Path, cli: Any) -> None:
+    store = Store(data_dir)
+    for n in range(5):
+        with store.unit("sales") as unit:
+            unit.put("orders", {"id": f"o{n}", "status": "paid"})
+    check = cli("db", "check", "--json")
+    assert check.exit_code == 0, check.stderr
+    journals = orjson.loads(check.stdout)["journals"]
+    assert journals["sales"]["records"] == 5 and journals["sales"]["interrupted_tail_bytes"] == 0
+    info = orjson.loads(cli("db", "info", "--json").stdout)
+    assert info["files"]["sales"]["journal"]["records"] == 5
+    assert "journal: 5 records" in " ".join(cli("db", "info").stdout.split())
+    with (data_dir / "sales.journal").open("ab") as journal_file:
+        journal_file.write(b"\x00\x00\x01\x00half a rec")  # what a kill mid-append leaves
+    human = cli("db", "check")
+    assert human.exit_code == 0 and "interrupted write" in human.stderr
+    compact = cli("db", "compact", "--json")
+    assert compact.exit_code == 0, compact.stderr
+    rows = {r["file"]: r for r in orjson.loads(compact.stdout)}
+    assert rows["sales"]["records_folded"] == 5
+    assert set(orjson.loads((data_dir / "sales.json").read_bytes())["orders"]) == {f"o{n}" for n in range(5)}
+    assert orjson.loads(cli("db", "check", "--json").stdout)["journals"]["sales"]["records"] == 0
