@@ -46,13 +46,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
 
-import orjson
 from tinydb import TinyDB
 from whole_file_store import WholeFileStore
 
 from paidpdf.accounts import passwords, sessions, users
 from paidpdf.sales import orders as sales_orders
 from paidpdf.store import Store
+from paidpdf.testing.big_files import write_tables
 
 PEERS_UP_TO = 100_000
 PASSWORD = "kx7-qpzv-long-enough"  # noqa: S105 - the bench's throwaway readers
@@ -98,24 +98,6 @@ def item(i: int) -> dict[str, Any]:
     }
 
 
-def write_tables(path: Path, tables: dict[str, tuple[int, Callable[[int], dict[str, Any]], bool]]) -> None:
-    """Write a TinyDB file table by table, documents in chunks (a million never sit in one list).
-    `stock_ids`: key documents 1..n as stock TinyDB does, else by their own id."""
-    with path.open("wb") as out:
-        out.write(b"{")
-        for t, (name, (count, make, stock_ids)) in enumerate(tables.items()):
-            out.write((b"," if t else b"") + orjson.dumps(name) + b":{")
-            for start in range(0, count, 10_000):
-                chunk = {}
-                for i in range(start, min(count, start + 10_000)):
-                    doc = make(i)
-                    chunk[str(i + 1) if stock_ids else doc["id"]] = doc
-                body = orjson.dumps(chunk)[1:-1]
-                out.write((b"," if start else b"") + body)
-            out.write(b"}")
-        out.write(b"}")
-
-
 def rounds(sides: dict[str, Callable[[int], object]], repeat: int) -> dict[str, float]:
     """Median ms of each side, run in turn A B C A B C ... so machine noise hits all alike."""
     times: dict[str, list[float]] = {name: [] for name in sides}
@@ -137,8 +119,8 @@ def bench_size(n: int, repeat: int, root: Path) -> dict[str, dict[str, float]]:
         if side != "journal" and not peers:
             continue
         folder.mkdir()
-        write_tables(folder / "sales.json", {"orders": (n, order, False)})
-        write_tables(folder / "accounts.json", {"users": (n, lambda i: user(i, hashed), False)})
+        write_tables(folder / "sales.json", {"orders": (n, order)})
+        write_tables(folder / "accounts.json", {"users": (n, lambda i: user(i, hashed))})
     stores: dict[str, Any] = {"journal": Store(folders["journal"])}
     readers: dict[str, Any] = {"journal": Store(folders["journal"])}
     if peers:
@@ -150,7 +132,7 @@ def bench_size(n: int, repeat: int, root: Path) -> dict[str, dict[str, float]]:
     stock_db = None
     if peers:
         stock_path = root / f"stock-{n}.json"
-        write_tables(stock_path, {"orders": (n, order, True)})
+        write_tables(stock_path, {"orders": (n, order)}, stock_ids=True)
         stock_db = TinyDB(stock_path)
     counter = itertools.count(50_000_000)
     results: dict[str, dict[str, float]] = {}
@@ -230,7 +212,7 @@ def bench_catalog(orders_count: int, repeat: int, root: Path) -> tuple[float, fl
             for i in range(40):
                 unit.put("content", item(i))
         if count:
-            write_tables(folder / "sales.json", {"orders": (count, order, False)})
+            write_tables(folder / "sales.json", {"orders": (count, order)})
         folders.append(folder)
     gc.collect()
     timings: tuple[list[float], list[float]] = ([], [])

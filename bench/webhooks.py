@@ -1,6 +1,8 @@
-"""Webhook fulfilment latency with 1k, 10k and 100k existing orders: paidpdf's store vs stock TinyDB.
+"""Webhook fulfilment latency at 1k to 1M existing orders: the journal store vs the 0.1 whole-file
+store vs stock TinyDB.
 
-Not a test: run `python3 bench/webhooks.py [--sizes 1000,10000,100000] [--samples N]` from the repo root.
+Not a test: run `python3 bench/webhooks.py [--sizes 1000,10000,100000,1000000] [--samples N]` from the
+repo root.
 
 What is timed, per webhook: the work the shop does for one signed `checkout.session.completed` event —
 verify the Stripe-Signature over the raw body, check the event id was not processed, load the order,
@@ -8,16 +10,20 @@ check the session against it, mark it paid, add the library entry, record the ev
 
 - "paidpdf": a signed POST to `/stripe/webhook` through the real WSGI app (`create_app`, called
   in-process through WebTest, so Bottle routing and the app's wrappers are included) →
-  `stripe_gateway.verify_event` + `webhook_events.handle_event` → `fulfilment.fulfil` on `paidpdf.store` (one locked,
-  atomic write of sales.json per webhook; the parsed file cached between units).
+  `stripe_gateway.verify_event` + `webhook_events.handle_event` → `fulfilment.fulfil` on
+  `paidpdf.store` (one locked unit per webhook: its changed documents appended to the journal).
+- "whole-file": the same app on `bench/peers/whole_file_store.py`, the store of paidpdf 0.1 (one
+  locked, atomic rewrite of the whole sales.json per webhook), the design the journal replaced.
 - "stock": the same logic on stock TinyDB as a careful user writes it: `CachingMiddleware` (the file
   is parsed once), `Query()` lookups, changes in the cache and one `flush()` per webhook (one write),
   so the ratio measures the design (atomic, locked, crash-safe units) rather than a strawman.
 
-Both start from byte-identical data (N paid orders with library entries and event ids) and fulfil the
-same pending orders, in the same run, alternating A B A B per webhook (a noisy machine slows both
+All start from byte-identical data (N paid orders with library entries and event ids) and fulfil the
+same pending orders, in the same run, alternating A B C A B C per webhook (a noisy machine slows all
 alike). The table shows the median per webhook, the p95 when there are at least 20 samples, and the
-ratio. `--quick` (tiny sizes, seconds) is what the test suite runs.
+ratios. The peers run up to 100,000 orders (at 1M one of their webhooks takes many seconds); the data
+files are written directly by streaming chunks of documents (`paidpdf.testing.big_files`), so 1M
+orders never sit in one list. `--quick` (tiny sizes, seconds) is what the test suite runs.
 """
 
 from __future__ import annotations
@@ -33,16 +39,18 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
 
-import orjson
 import stripe
 from tinydb import Query, TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import JSONStorage
 from webtest import TestApp
+from whole_file_store import WholeFileStore
 
 from paidpdf.config import Settings
 from paidpdf.store import Store
+from paidpdf.testing.big_files import write_tables
 from paidpdf.testing.stripe_objects import session_for
 from paidpdf.web import create_app
 
@@ -76,35 +84,54 @@ def make_order(i: int, status: str) -> dict[str, Any]:
     }
 
 
-def dataset(existing: int, pending: int) -> dict[str, list[dict[str, Any]]]:
-    paid = [make_order(i, "paid") for i in range(existing)]
-    todo = [make_order(existing + i, "pending") for i in range(pending)]
-    for o in todo:
-        o["history"] = o["history"][:1]
-    library = [
+def library_entry(order: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"{order['user_id']}:{order['content_id']}:{order['id']}",
+        "user_id": order["user_id"],
+        "content_id": order["content_id"],
+        "source": "bought",
+        "order_id": order["id"],
+        "acquired_at": STAMP,
+        "revoked_at": None,
+        "revoked_reason": None,
+    }
+
+
+def event_record(order: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"evt_{order['id'][4:]}",
+        "type": "checkout.session",
+        "order_id": order["id"],
+        "outcome": "fulfilled",
+        "processed_at": STAMP,
+    }
+
+
+def order_at(existing: int) -> Any:
+    """Order number `i`: paid below `existing`, a pending order (one history entry) from there on."""
+
+    def make(i: int) -> dict[str, Any]:
+        if i < existing:
+            return make_order(i, "paid")
+        pending = make_order(i, "pending")
+        pending["history"] = pending["history"][:1]
+        return pending
+
+    return make
+
+
+def write_shop(path: Path, existing: int, pending: int, *, stock_ids: bool = False) -> None:
+    """The sales file: `existing` paid orders with their library entries and events, then `pending`."""
+    make = order_at(existing)
+    write_tables(
+        path,
         {
-            "id": f"{o['user_id']}:{o['content_id']}:{o['id']}",
-            "user_id": o["user_id"],
-            "content_id": o["content_id"],
-            "source": "bought",
-            "order_id": o["id"],
-            "acquired_at": STAMP,
-            "revoked_at": None,
-            "revoked_reason": None,
-        }
-        for o in paid
-    ]
-    events = [
-        {
-            "id": f"evt_{o['id'][4:]}",
-            "type": "checkout.session",
-            "order_id": o["id"],
-            "outcome": "fulfilled",
-            "processed_at": STAMP,
-        }
-        for o in paid
-    ]
-    return {"orders": paid + todo, "library": library, "events": events}
+            "orders": (existing + pending, make),
+            "library": (existing, lambda i: library_entry(make(i))),
+            "events": (existing, lambda i: event_record(make(i))),
+        },
+        stock_ids=stock_ids,
+    )
 
 
 def signed_event(order: dict[str, Any], n: int) -> tuple[bytes, str]:
@@ -125,12 +152,12 @@ def signed_event(order: dict[str, Any], n: int) -> tuple[bytes, str]:
 
 
 class Ours:
-    """The shop: signed POSTs to `/stripe/webhook` through the real app, on `paidpdf.store`."""
+    """The shop: signed POSTs to `/stripe/webhook` through the real app, on `paidpdf.store` (or, as the
+    whole-file peer, on the store of 0.1)."""
 
-    def __init__(self, folder: Path, data: dict[str, list[dict[str, Any]]]) -> None:
-        tables = {name: {d["id"]: d for d in rows} for name, rows in data.items()}
+    def __init__(self, folder: Path, existing: int, pending: int, store_class: Any = Store) -> None:
         folder.mkdir()
-        (folder / "sales.json").write_bytes(orjson.dumps(tables))
+        write_shop(folder / "sales.json", existing, pending)
         settings = Settings.from_env(
             {
                 "STRIPE_WEBHOOK_SECRET": SECRET,
@@ -139,7 +166,7 @@ class Ours:
             },
             data_dir=folder,
         )
-        self.store = Store(folder)
+        self.store = store_class(folder)
         self.app = TestApp(create_app(settings, store=self.store))
         self.store.view("sales")  # a running server has the file parsed and cached
 
@@ -213,11 +240,10 @@ class Stock:
     signature check and the same checks and effects; unfair only in its favour (no locks, no fsync, no
     atomic rename, not crash-safe)."""
 
-    def __init__(self, folder: Path, data: dict[str, list[dict[str, Any]]]) -> None:
+    def __init__(self, folder: Path, existing: int, pending: int) -> None:
         folder.mkdir()
         path = folder / "sales.json"
-        stock = {name: {str(i + 1): d for i, d in enumerate(rows)} for name, rows in data.items()}
-        path.write_text(json.dumps(stock))
+        write_shop(path, existing, pending, stock_ids=True)
         self.db = TinyDB(path, storage=CachingMiddleware(JSONStorage))
         self.db.table("orders").all()  # the one read: parse into the cache, as ours is warm
 
@@ -234,27 +260,33 @@ class Stock:
         self.db.close()
 
 
-def run(root: Path, size: int, samples: int) -> tuple[float, list[float], list[float]]:
-    """Fulfil the same `samples` pending orders on both, alternating A B A B per webhook."""
-    data = dataset(size, samples)
-    todo = data["orders"][size:]
-    ours, stock = Ours(root / f"ours-{size}", data), Stock(root / f"stock-{size}", data)
-    times: dict[str, list[float]] = {"ours": [], "stock": []}
+PEERS_UP_TO = 100_000
+
+
+def run(root: Path, size: int, samples: int) -> tuple[float, dict[str, list[float]]]:
+    """Fulfil the same `samples` pending orders on each side, alternating A B C per webhook."""
+    todo = [order_at(size)(size + i) for i in range(samples)]
+    sides: dict[str, Any] = {"journal": Ours(root / f"ours-{size}", size, samples)}
+    if size <= PEERS_UP_TO:
+        sides["whole-file"] = Ours(root / f"whole-{size}", size, samples, WholeFileStore)
+        sides["stock"] = Stock(root / f"stock-{size}", size, samples)
+    times: dict[str, list[float]] = {name: [] for name in sides}
     for n, order in enumerate(todo):
         body, header = signed_event(order, n)
-        times["ours"].append(ours.one(body, header))
-        times["stock"].append(stock.one(body, header))
-    stock.close()
-    view = ours.store.view("sales")
+        for name, side in sides.items():
+            times[name].append(side.one(body, header))
+    if "stock" in sides:
+        sides["stock"].close()
+    view = sides["journal"].store.view("sales")
     assert sum(1 for _ in view.find("orders", "status", "paid")) == size + samples
     file_mb = (root / f"ours-{size}" / "sales.json").stat().st_size / 1e6
-    return file_mb, times["ours"], times["stock"]
+    return file_mb, times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--samples", type=int, default=0, help="webhooks per size (default: 40/20/8 by size)")
+    parser.add_argument("--samples", type=int, default=0, help="webhooks per size (default: 40, 30 above 10k)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds (run by the test suite)")
     args = parser.parse_args()
     if args.quick:
@@ -264,30 +296,36 @@ def main() -> None:
     rows = []
     try:
         for size in sizes:
-            samples = args.samples or (40 if size <= 1000 else 20 if size <= 10000 else 8)
-            file_mb, ours, stock = run(root, size, samples)
-            rows.append((size, samples, file_mb, ours, stock))
+            samples = args.samples or (40 if size <= 10000 else 30)
+            file_mb, times = run(root, size, samples)
+            rows.append((size, samples, file_mb, times))
             print(f"  done {size} orders", file=sys.stderr)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
-    def p95(values: list[float]) -> str:
-        if len(values) < 20:  # fewer samples say nothing about a tail
+    def p95(values: list[float] | None) -> str:
+        if not values or len(values) < 20:  # fewer samples say nothing about a tail
             return "–"
         ordered = sorted(values)
         return f"{ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000:.1f} ms"
 
+    def median(values: list[float] | None) -> str:
+        return f"{statistics.median(values) * 1000:.1f} ms" if values else "–"
+
     print(
-        "| existing orders | webhooks | sales.json | paidpdf median | paidpdf p95 | stock median | stock p95 "
-        "| median ratio (stock / paidpdf) |"
+        "| existing orders | webhooks | sales.json | journal median | journal p95 | whole-file median "
+        "| whole-file p95 | stock median | stock p95 |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size, samples, file_mb, ours, stock in rows:
-        om, sm = statistics.median(ours) * 1000, statistics.median(stock) * 1000
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size, samples, file_mb, times in rows:
         print(
-            f"| {size:,} | {samples} | {file_mb:.1f} MB | {om:.1f} ms | {p95(ours)} | {sm:.1f} ms "
-            f"| {p95(stock)} | {sm / om:.1f}x |"
+            f"| {size:,} | {samples} | {file_mb:.1f} MB | {median(times['journal'])} | {p95(times['journal'])} "
+            f"| {median(times.get('whole-file'))} | {p95(times.get('whole-file'))} "
+            f"| {median(times.get('stock'))} | {p95(times.get('stock'))} |"
         )
+    smallest, biggest = rows[0], rows[-1]
+    ratio = statistics.median(biggest[3]["journal"]) / statistics.median(smallest[3]["journal"])
+    print(f"journal median at {biggest[0]:,} / at {smallest[0]:,} orders: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
