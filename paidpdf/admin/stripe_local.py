@@ -9,7 +9,11 @@ address in their Host header (no DNS rebinding from a web page).
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -86,12 +90,28 @@ def stripe_local_cmd(
             f"  export STRIPE_WEBHOOK_SECRET={secret}"
         )
     out.print("Press Ctrl+C to stop.")
+    _serve_until_signalled(server)
+    out.print("Stopped.")
+
+
+def _serve_until_signalled(server: Any) -> None:
+    """Serve from a background thread until SIGINT (Ctrl+C) or SIGTERM, then stop cleanly. A signal
+    only sets a flag here: a KeyboardInterrupt raised at an arbitrary point inside the server's loop
+    could leave it half shut down (and then hang on exit, as seen under load)."""
+    stopping = threading.Event()
+
+    def ask_to_stop(_signum: int, _frame: object) -> None:
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        out.print("Stopped.")
+        server.start()
+        while not stopping.is_set():
+            time.sleep(0.05)
     finally:
         server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def command() -> TopCommand:

@@ -64,3 +64,23 @@ def test_runs_in_the_foreground_and_prints_a_secret_when_unset() -> None:
         _, err = process.communicate(timeout=10)
     assert process.returncode == 0
     assert "export STRIPE_WEBHOOK_SECRET=whsec_" in err
+
+
+def test_sigterm_stops_it_cleanly_too() -> None:
+    """A service manager stops it with SIGTERM: same clean stop as Ctrl+C, status 0."""
+    process = subprocess.Popen(
+        [sys.executable, "cli.py", "stripe-local", "--port", "0"],
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "200"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert "listening on http://127.0.0.1:" in process.stdout.readline()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert "Stopped." in out
