@@ -12,6 +12,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,18 @@ def stripe_local_cmd(
         raise InvalidInput(f"cannot start on {host}:{port}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
+    with _stop_signals() as stopping:  # before the address is announced: a signal any time after it stops
+        _announce(server, webhook_url, api_key, secret if generated else None)
+        try:
+            server.start()
+            while not stopping.is_set():
+                time.sleep(0.05)
+        finally:
+            server.stop()
+    console().print("Stopped.")
+
+
+def _announce(server: Any, webhook_url: str | None, api_key: str | None, generated: str | None) -> None:
     out = console()
     out.print(f"[bold]Local Stripe stand-in[/] listening on {server.url}")
     keys = "only STRIPE_SECRET_KEY's key works" if api_key else "any sk_test_... key works"
@@ -87,17 +101,16 @@ def stripe_local_cmd(
     if generated:
         err_console().print(
             "STRIPE_WEBHOOK_SECRET is not set; generated one for this run. Give the shop the same secret:\n"
-            f"  export STRIPE_WEBHOOK_SECRET={secret}"
+            f"  export STRIPE_WEBHOOK_SECRET={generated}"
         )
     out.print("Press Ctrl+C to stop.")
-    _serve_until_signalled(server)
-    out.print("Stopped.")
 
 
-def _serve_until_signalled(server: Any) -> None:
-    """Serve from a background thread until SIGINT (Ctrl+C) or SIGTERM, then stop cleanly. A signal
-    only sets a flag here: a KeyboardInterrupt raised at an arbitrary point inside the server's loop
-    could leave it half shut down (and then hang on exit, as seen under load)."""
+@contextmanager
+def _stop_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT (Ctrl+C) or SIGTERM. The server runs in a thread and the main thread
+    only waits for this flag: a KeyboardInterrupt raised at an arbitrary point inside the server's
+    loop could leave it half shut down (and hang on exit, as seen under load)."""
     stopping = threading.Event()
 
     def ask_to_stop(_signum: int, _frame: object) -> None:
@@ -105,11 +118,8 @@ def _serve_until_signalled(server: Any) -> None:
 
     previous = {sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server.start()
-        while not stopping.is_set():
-            time.sleep(0.05)
+        yield stopping
     finally:
-        server.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
