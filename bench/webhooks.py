@@ -214,18 +214,7 @@ def stock_fulfil(db: TinyDB, event: dict[str, Any]) -> str:
     )
     entry_id = f"{order['user_id']}:{order['content_id']}"
     if library.get((q.id == entry_id) & (q.revoked_at == None)) is None:  # noqa: E711 - TinyDB query syntax
-        library.insert(
-            {
-                "id": entry_id,
-                "user_id": order["user_id"],
-                "content_id": order["content_id"],
-                "source": "bought",
-                "order_id": order["id"],
-                "acquired_at": STAMP,
-                "revoked_at": None,
-                "revoked_reason": None,
-            }
-        )
+        library.insert({**library_entry(order), "id": entry_id})
     events.insert(
         {"id": event["id"], "type": event["type"], "order_id": order["id"], "outcome": "fulfilled",
          "processed_at": STAMP}

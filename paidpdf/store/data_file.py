@@ -173,12 +173,8 @@ class DataFile:
             return True
         except OSError as exc:
             raise StorageError(f"cannot read {path}: {exc.strerror}") from None
-        if self.journal_fd is not None:
-            os.close(self.journal_fd)
-        st = os.fstat(fd)
-        self.journal_fd, self.journal_identity = fd, (st.st_dev, st.st_ino)
-        self.journal_ok, self.offset, self.records = False, 0, 0
-        data = journal.read_from(fd, 0, st.st_size)
+        size = self._use_journal(fd, ok=False, offset=0)
+        data = journal.read_from(fd, 0, size)
         problem = journal.check_magic(data, path)
         if problem:
             raise StorageCorrupt(f"{problem}; it was left untouched{self._hint()}")
@@ -289,11 +285,16 @@ class DataFile:
             fd = os.open(path, os.O_RDWR | os.O_APPEND)
         except OSError as exc:
             raise StorageError(f"cannot write {path}: {exc.strerror}") from None
+        self._use_journal(fd, ok=True, offset=-1)
+
+    def _use_journal(self, fd: int, *, ok: bool, offset: int) -> int:
+        """Read and append through `fd` from now on (`offset` -1: its end); returns its size."""
         if self.journal_fd is not None:
             os.close(self.journal_fd)
         st = os.fstat(fd)
         self.journal_fd, self.journal_identity = fd, (st.st_dev, st.st_ino)
-        self.journal_ok, self.offset, self.records = True, st.st_size, 0
+        self.journal_ok, self.offset, self.records = ok, st.st_size if offset < 0 else offset, 0
+        return st.st_size
 
     def _write_base(self, payload: bytes) -> None:
         path = self.base_path
