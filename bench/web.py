@@ -16,6 +16,10 @@ A B A B ... so a noisy machine slows both alike.
    checked route) vs Debian's nginx serving the same file from a temp config on a random port.
 3. Peak memory of our server while the 8 downloads run: VmHWM from /proc/<pid>/status (peak reset via
    /proc/<pid>/clear_refs first), against its VmRSS just before.
+4. The order history: the same catalog page, anonymous and logged in, from a copy of the shop whose
+   sales file also holds `--orders` orders (default 100,000, with their library entries, other
+   readers'), against the shop without them, A B A B: a shop that has sold a lot must not serve its
+   catalog slower.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+import orjson  # noqa: E402
 
 from paidpdf.accounts import sessions, users  # noqa: E402
 from paidpdf.clock import now_iso  # noqa: E402
@@ -115,6 +121,29 @@ def seed(data: Path, items: int, size_mb: int) -> tuple[str, Path]:
     token = sessions.open_session(store, user["id"])
     assert settings
     return token, big
+
+
+def with_history(data: Path, target: Path, orders: int) -> Path:
+    """A copy of the shop whose sales also hold `orders` paid orders and library entries of other
+    readers, written as a compacted base (no journal), as a shop that sold that much would have."""
+    shutil.copytree(data, target, symlinks=True)
+    tables = orjson.loads(Store(data).export("sales") or b"{}")
+    for i in range(orders):
+        order_id = f"ord_{i:016x}"
+        user_id = f"usr_{i % 50_000:016x}"
+        tables.setdefault("orders", {})[order_id] = {
+            "id": order_id, "status": "paid", "content_id": f"bench-item-{1 + i % 19}",
+            "user_id": user_id, "buyer": f"r{i % 50_000}@example.com", "amount": 499, "currency": "usd",
+            "stripe_session_id": f"cs_test_{i:024x}", "created_at": now_iso(), "history": [],
+        }
+        tables.setdefault("library", {})[f"{user_id}:{order_id}"] = {
+            "id": f"{user_id}:{order_id}", "user_id": user_id, "content_id": f"bench-item-{1 + i % 19}",
+            "source": "bought", "order_id": order_id, "acquired_at": now_iso(), "revoked_at": None,
+            "revoked_reason": None,
+        }
+    (target / "sales.journal").unlink(missing_ok=True)
+    (target / "sales.json").write_bytes(orjson.dumps(tables))
+    return target
 
 
 def start(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
@@ -206,10 +235,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--size-mb", type=int, default=512)
     parser.add_argument("--rounds", type=int, default=3, help="A B A B ... rounds; medians are shown")
+    parser.add_argument("--orders", type=int, default=100_000, help="order history for section 4")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds (run by the test suite)")
     options = parser.parse_args()
     if options.quick:
         options.items, options.duration, options.size_mb, options.connections = 20, 1, 4, 4
+        options.orders = 200
     for tool in ("wrk", "nginx", "curl"):
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
             raise SystemExit(f"{tool} is missing: run scripts/install-system-deps")
@@ -265,6 +296,30 @@ def main() -> None:
             )
         )
         flask.terminate()
+
+        # 4. the same catalog with an order history beside it
+        history = with_history(data, root / "history", options.orders)
+        sold, sold_url = start(serve_command(history, options.threads), env)
+        processes.append(sold)
+        for url in (sold_url, ours_url):
+            wrk(url + "/", options.connections, 2, cookie)
+        by_history: dict[str, list[float]] = {"empty": [], "sold": [], "empty user": [], "sold user": []}
+        for _ in range(max(3, options.rounds)):
+            by_history["empty"].append(wrk(ours_url + "/", options.connections, options.duration))
+            by_history["sold"].append(wrk(sold_url + "/", options.connections, options.duration))
+            by_history["empty user"].append(wrk(ours_url + "/", options.connections, options.duration, cookie))
+            by_history["sold user"].append(wrk(sold_url + "/", options.connections, options.duration, cookie))
+        medians = {k: statistics.median(v) for k, v in by_history.items()}
+        for who, key in (("anonymous", ""), ("logged in", " user")):
+            rows.append(
+                (
+                    f"catalog {who}, {options.orders:,} orders in the shop (req/s)",
+                    f"{medians['sold' + key]:,.0f}",
+                    f"no orders {medians['empty' + key]:,.0f}",
+                    f"{medians['sold' + key] / medians['empty' + key]:.2f}x",
+                )
+            )
+        sold.terminate()
 
         # 2. downloads
         web, nginx_url = nginx(root, big)
