@@ -67,7 +67,7 @@ def test_db_info_and_backup_speak_in_sizes_for_people(tmp_path: Path) -> None:
     size = sum(p.stat().st_size for p in (data / "accounts.json", data / "accounts.journal"))
     assert size > 2048
     info = _run("--data", str(data), "db", "info")
-    assert info.returncode == 0 and f"{size / 1024:.1f} KB; users: 20" in info.stdout
+    assert info.returncode == 0 and f"{size / 1024:.1f} KB; " in info.stdout and "users: 20" in info.stdout
     assert str(size) not in info.stdout
     backup = _run("--data", str(data), "db", "backup")
     assert backup.returncode == 0
@@ -80,8 +80,10 @@ def test_no_help_page_shows_a_bool_type_beside_a_flag() -> None:
     """A flag takes no value, so `--json <bool>` (typer's default) would tell people to type one."""
     app = build_app()
     root = typer.main.get_command(app)
+    ctx = root.make_context("paidpdf", ["--help"], resilient_parsing=True)
     pages = [("--help",)]
-    for name, command in root.commands.items():  # type: ignore[attr-defined]
+    for name in root.list_commands(ctx):  # type: ignore[attr-defined]
+        command = root.get_command(ctx, name)  # type: ignore[attr-defined]
         pages.append((name, "--help"))
         for verb in getattr(command, "commands", {}):
             pages.append((name, verb, "--help"))
@@ -111,3 +113,14 @@ def test_tables_show_times_one_way(tmp_path: Path) -> None:
         assert out.returncode == 0, out.stderr
         assert table_time.search(out.stdout), (args, out.stdout)
         assert "T" not in "".join(re.findall(r"\d{4}-\d\d-\d\dT\d\d", out.stdout)), out.stdout
+
+
+def test_the_root_help_lists_each_commands_own_summary() -> None:
+    """`paidpdf --help` shows summaries kept in `subapps` (so it imports no command module): each must
+    be what the command itself says, or the two would drift apart."""
+    from paidpdf.admin import subapps
+
+    for entry in subapps.ENTRIES:
+        own = subapps.load(entry)
+        text = " ".join((own.help or "").split("\n\n")[0].split())
+        assert text == entry.summary, entry.name

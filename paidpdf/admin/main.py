@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from paidpdf import __version__
+from paidpdf.admin import subapps
 from paidpdf.admin.context import CliState
 from paidpdf.config import Settings
 from paidpdf.errors import InvalidInput, PaidPdfError
@@ -84,11 +85,35 @@ def _hide_flag_types(command: Any) -> None:
 
 
 class _ErrorMappingGroup(TyperGroup):
-    """Turns every error raised below into a one-line message on stderr and an exit code."""
+    """Turns every error raised below into a one-line message on stderr and an exit code, and loads
+    each command's module only when that command is used (`subapps`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _hide_flag_types(self)
+        self._listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [entry.name for entry in subapps.ENTRIES]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        entry = subapps.BY_NAME.get(cmd_name)
+        if entry is None:
+            return super().get_command(ctx, cmd_name)
+        if cmd_name not in self.commands:
+            if self._listing:  # the root help lists names and summaries: no module needed
+                return subapps.summary_command(entry)
+            command = subapps.load(entry)
+            _hide_flag_types(command)
+            self.commands[cmd_name] = command
+        return self.commands[cmd_name]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
         try:
@@ -180,12 +205,6 @@ def build_app() -> typer.Typer:
             raise typer.Exit(exc.exit_code) from None
         ctx.obj = CliState(settings)
 
-    from paidpdf.admin import subapps
-
-    for name, sub in subapps.all_subapps():
-        app.add_typer(sub, name=name)
-    for command in subapps.all_commands():
-        app.command(**command.options)(command.function)
     return app
 
 
