@@ -28,7 +28,7 @@ from paidpdf.errors import StorageCorrupt, StorageError
 from paidpdf.store import journal
 from paidpdf.store.documents import Changes, Snapshot, replay
 from paidpdf.store.files import atomic_write
-from paidpdf.store.parsing import backup_hint, parse_data_file
+from paidpdf.store.parsing import backup_hint, bulk_load, parse_data_file
 from paidpdf.store.tables import Table
 
 log = logging.getLogger("paidpdf.store")
@@ -178,7 +178,8 @@ class DataFile:
         problem = journal.check_magic(data, path)
         if problem:
             raise StorageCorrupt(f"{problem}; it was left untouched{self._hint()}")
-        found = journal.scan(data[len(journal.MAGIC) :], len(journal.MAGIC))
+        with bulk_load():  # a whole journal at once: as long-lived as a parsed base
+            found = journal.scan(data[len(journal.MAGIC) :], len(journal.MAGIC))
         if found.damage or not found.records or journal.header_base(found.records[0]) is None:
             why = found.damage or "no valid header"
             raise StorageCorrupt(f"{path} is corrupt ({why}); it was left untouched{self._hint()}")
@@ -189,7 +190,8 @@ class DataFile:
         self.journal_ok = True
         self.offset = found.end
         found.records = found.records[1:]
-        self._apply(found, writer)
+        with bulk_load():
+            self._apply(found, writer)
         return True
 
     def _apply(self, found: journal.Scan, writer: bool) -> None:
