@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from paidpdf.config import Settings
 from paidpdf.errors import NotFound
-from paidpdf.store import Store
+
+if TYPE_CHECKING:  # the store loads when a command opens the data folder, not for `--help`
+    from paidpdf.store import Store
 
 
 @dataclass
@@ -34,6 +36,8 @@ class CliState:
     def creating_store(self) -> Store:
         """The data folder, created if missing: for the commands that start a shop's data."""
         if self._store is None:
+            from paidpdf.store import Store
+
             self._store = Store(self.settings.data_dir)
         return self._store
 

@@ -1,13 +1,36 @@
 """Storage: the only package that imports TinyDB. See `db.py` for the guarantees.
 
-`db` (the `Store`: files, locks, units, caching), `documents` (views and units over TinyDB),
-`parsing` (what a healthy data file is), `files` (atomic writes), `blobs` (content-addressed files),
-`backup_manifest` (a backup's manifest), `permissions` (private files and folders), `layout`
+`db` (the `Store`: files, locks, units), `data_file` (one file's base and journal, read incrementally),
+`journal` (the record format), `tables` (versioned tables: base + overlay), `documents` (views and units
+over TinyDB), `parsing` (what a healthy base is), `files` (atomic writes), `blobs` (content-addressed
+files), `backup_manifest` (a backup's manifest), `permissions` (private files and folders), `layout`
 (the names of the data folder's files and folders).
+
+`Store`, `Doc`, `Unit` and `View` are loaded on first use, so a command that never opens the data
+folder (`paidpdf --help`) does not pay for TinyDB, filelock and the store.
 """
 
-from paidpdf.store.db import Store
-from paidpdf.store.documents import Doc, Unit, View
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from paidpdf.store.layout import ACCOUNTS, CATALOG, FILES, SALES
 
+if TYPE_CHECKING:
+    from paidpdf.store.db import Store
+    from paidpdf.store.documents import Doc, Unit, View
+
 __all__ = ["ACCOUNTS", "CATALOG", "FILES", "SALES", "Doc", "Store", "Unit", "View"]
+
+_LAZY = {"Store": "paidpdf.store.db", "Doc": "paidpdf.store.documents", "Unit": "paidpdf.store.documents",
+         "View": "paidpdf.store.documents"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'paidpdf.store' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
