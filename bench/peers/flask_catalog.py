@@ -1,8 +1,9 @@
 """The peer of bench/web.py (not a bench itself): a minimal Flask app rendering the same catalog page.
 
-Same Jinja2 template (`paidpdf/web/templates/catalog.html`, autoescaped, same globals and filters),
+Same Jinja2 templates (`catalog.html` and its `_card.html` cards, autoescaped, same globals and filters),
 same data (`catalog.list_items` on the same data folder, read on each request as a plain app would),
-served by waitress with the same number of threads. Run by the bench, not by hand:
+the same first page (`content.browse`: newest first, 24 per page), served by waitress with the same
+number of threads. Run by the bench, not by hand:
 `python3 bench/peers/flask_catalog.py DATA_DIR THREADS` prints the URL it listens on.
 """
 
@@ -18,7 +19,7 @@ from flask import Flask
 from waitress.server import create_server
 
 from paidpdf.byte_sizes import human_size
-from paidpdf.content import catalog
+from paidpdf.content import browse, catalog
 from paidpdf.money import format_amount
 from paidpdf.store import Store
 from paidpdf.web.templates import TEMPLATES_DIR, static_version
@@ -35,12 +36,19 @@ def build(data_dir: Path) -> Flask:
     @app.get("/")
     def catalog_page() -> str:
         from flask import render_template
+        from markupsafe import Markup
 
         items = catalog.list_items(store)
+        page = browse.browse(items, browse.CatalogQuery())
+        card = app.jinja_env.get_template("_card.html")
+        grid = Markup("".join(card.render(item=item, owned=False) for item in page.items))  # noqa: S704
         return render_template(
             "catalog.html",
-            items=items,
-            owned_ids=frozenset(),
+            grid_html=grid,
+            page=page,
+            catalog_size=len(items),
+            tags=browse.all_tags(items),
+            sorts=browse.SORT_LABELS,
             user=None,
             csrf_token=lambda: "",
             flash=None,

@@ -75,6 +75,7 @@ def _show(item: Doc, title: str) -> None:
             ("version", item["version"]),
             ("sha256", item["sha256"]),
             ("cover", item.get("cover")),
+            ("tags", ", ".join(item.get("tags") or [])),
             ("created", when(item["created_at"], seconds=True)),
             ("updated", when(item["updated_at"], seconds=True)),
             ("description", item.get("description") or ""),
@@ -222,6 +223,27 @@ def edit_cmd(
             progress=progress,
         )
     _show(item, f"Updated {item['id']}")
+
+
+@app.command("tag")
+def tag_cmd(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="Item id."),
+    tags: list[str] = typer.Argument(None, metavar="TAG...", help="Tags such as baking or 'home cooking'."),
+    remove: bool = typer.Option(False, "--remove", help="Remove these tags instead of adding them."),
+    clear: bool = typer.Option(False, "--clear", help="Remove every tag first (then add the given ones)."),
+) -> None:
+    """Tag an item, so readers can filter the catalog by tag (`/?tag=baking`).
+
+    Example: paidpdf content tag the-sourdough-guide baking bread
+    """
+    if not tags and not clear:
+        raise InvalidInput("name at least one tag (or --clear to remove them all)")
+    if remove and clear:
+        raise InvalidInput("choose one of --remove and --clear")
+    item = catalog.tag(state(ctx).store, item_id, tags or [], remove=remove, clear=clear)
+    shown = ", ".join(item.get("tags") or []) or "none"
+    console().print(f"{item['id']} tags: {shown}", markup=False)
 
 
 @app.command("retire")

@@ -25,6 +25,7 @@ from paidpdf.content.item_text import (
     MAX_TITLE,
     check_description,
     check_id,
+    check_tags,
     check_title,
     download_name,
     read_description_file,
@@ -53,6 +54,7 @@ FIELDS = (
     "cover",
     "status",
     "version",
+    "tags",
     "created_at",
     "updated_at",
 )
@@ -74,6 +76,7 @@ __all__ = [
     "retire",
     "set_price",
     "slugify",
+    "tag",
 ]
 
 
@@ -254,6 +257,22 @@ def set_price(store: Store, item_id: str, price_text: str, currency: str) -> Doc
     price = parse_price(price_text, code)
     with store.unit(CATALOG) as unit:
         return _put(unit, _require(unit, item_id), {"price": price, "currency": code})
+
+
+def tag(store: Store, item_id: str, tags: list[str], *, remove: bool = False, clear: bool = False) -> Doc:
+    """Add tags to an item (or remove them, or clear all first); checked before anything is written."""
+    wanted = check_tags(tags)
+    with store.unit(CATALOG) as unit:
+        current = _require(unit, item_id)
+        have = [] if clear else list(current.get("tags") or [])
+        if remove:
+            have = [t for t in have if t not in wanted]
+        else:
+            have += [t for t in wanted if t not in have]
+        final = check_tags(have)
+        if final == (current.get("tags") or []):
+            return current
+        return _put(unit, current, {"tags": final})
 
 
 def retire(store: Store, item_id: str) -> Doc:

@@ -103,6 +103,25 @@ def read_description_file(path: Path) -> str:
         raise InvalidInput(f"description file {path}: {exc.message}") from None
 
 
+MAX_TAGS = 10
+_TAG_RE = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?\Z")
+
+
+def check_tags(tags: list[str]) -> list[str]:
+    """Tags as the catalog filters by them: lower-case slugs (`Home Baking` → `home-baking`), at most
+    30 characters, at most 10 per item, no repeats; an empty or all-symbol tag is an error."""
+    found: list[str] = []
+    for raw in tags:
+        tag = slugify(raw)[:30].strip("-")
+        if not _TAG_RE.match(tag):
+            raise InvalidInput(f"tag {raw.strip()[:40]!r} has no letters or digits to keep")
+        if tag not in found:
+            found.append(tag)
+    if len(found) > MAX_TAGS:
+        raise InvalidInput(f"an item has at most {MAX_TAGS} tags, not {len(found)}")
+    return found
+
+
 def download_name(filename: str, item_id: str) -> str:
     """The original file name, kept for the download, minus anything that could break a header line."""
     name = " ".join(_CONTROL_RE.sub("", filename.replace("\n", " ").replace("\r", " ")).split())

@@ -2,7 +2,8 @@
 
 The catalog page is the busiest page and the catalog changes rarely, so each item's card is rendered
 once per version of the catalog (`View.version`, which changes with every commit), in both its "owned"
-and "not owned" form. A request then only joins the prepared strings for the reader's owned set. The
+and "not owned" form. A request then only joins the prepared strings of its page (`content.browse`)
+for the reader's owned set. The
 version is taken *before* the items are read, so a concurrent change can at worst store newer cards
 under an older key, which the next request replaces; a stale page is never kept under a new key.
 """
@@ -26,9 +27,8 @@ Identity = tuple[Any, ...]
 class Cards:
     identity: Identity
     items: tuple[Doc, ...]
-    plain: tuple[str, ...]
-    owned: tuple[str, ...]
-    anonymous: Markup
+    plain: dict[str, str]  # item id → its card for a reader who does not own it
+    owned: dict[str, str]  # item id → its card with the "Owned" mark
 
 
 class CatalogCache:
@@ -53,22 +53,17 @@ class CatalogCache:
                 return current
             items = tuple(catalog.list_items(self._store))
             card = self._templates.get_template(self._card)
-            plain = tuple(card.render(item=item, owned=False) for item in items)
-            owned = tuple(card.render(item=item, owned=True) for item in items)
-            current = Cards(identity, items, plain, owned, _trusted("".join(plain)))
+            plain = {item["id"]: card.render(item=item, owned=False) for item in items}
+            owned = {item["id"]: card.render(item=item, owned=True) for item in items}
+            current = Cards(identity, items, plain, owned)
             self._cards = current
             return current
 
-    def grid(self, owned_ids: frozenset[str]) -> tuple[Markup, int]:
-        """The cards for a reader who owns `owned_ids`, and how many items there are."""
-        cards = self.cards()
-        if not owned_ids:
-            return cards.anonymous, len(cards.items)
-        parts = [
-            cards.owned[i] if item["id"] in owned_ids else cards.plain[i]
-            for i, item in enumerate(cards.items)
-        ]
-        return _trusted("".join(parts)), len(cards.items)
+    def grid(self, cards: Cards, shown: list[Doc], owned_ids: frozenset[str]) -> Markup:
+        """The cards of `shown` (a page of `cards.items`) for a reader who owns `owned_ids`."""
+        return _trusted(
+            "".join(cards.owned[i["id"]] if i["id"] in owned_ids else cards.plain[i["id"]] for i in shown)
+        )
 
 
 def _trusted(html: str) -> Markup:

@@ -6,11 +6,13 @@ import re
 
 from bottle import response
 
+from paidpdf.content import browse
 from paidpdf.errors import NotFound
 from paidpdf.ownership import access
 from paidpdf.store import Doc
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
+from paidpdf.web.request_fields import query
 from paidpdf.web.templates import STATIC_DIR
 
 _STATIC_NAME = re.compile(r"\A[a-z0-9_-]{1,40}\.(?:css|svg|png|ico)\Z")
@@ -23,9 +25,18 @@ _STATIC_TYPES = {
 
 
 def catalog_page(web: WebContext) -> str:
+    wanted = browse.parse_query(query("page", 10), query("q", 300), query("sort", 20), query("tag", 60))
+    cards = web.catalog_cache.cards()
+    page = browse.browse(cards.items, wanted)
     owned = access.owned_ids(web.store, web.visitor.current_user())
-    grid, count = web.catalog_cache.grid(owned)
-    return web.render("catalog.html", grid_html=grid, count=count)
+    return web.render(
+        "catalog.html",
+        grid_html=web.catalog_cache.grid(cards, page.items, owned),
+        page=page,
+        catalog_size=len(cards.items),
+        tags=browse.all_tags(cards.items),
+        sorts=browse.SORT_LABELS,
+    )
 
 
 def item_page(web: WebContext, item_id: str) -> str:
