@@ -33,8 +33,9 @@ def request_password_reset(
     *,
     remote_addr: str | None = None,
     now: datetime | None = None,
+    shop_name: str = "paidpdf",
 ) -> None:
-    """Mail a single-use reset link valid for `RESET_LIFETIME`.
+    """Mail a single-use reset link valid for `RESET_LIFETIME`, in the shop's name.
 
     Unknown or disabled addresses get nothing and the caller cannot tell (no user enumeration): both
     cases do the same work, one unit on `accounts.json`, and the mail itself is handed to `mailer`
@@ -71,12 +72,14 @@ def request_password_reset(
     link = f"{base_url.rstrip('/')}/reset/{token}"
     minutes = int(RESET_LIFETIME.total_seconds() // 60)
     body = (
-        f"Someone (hopefully you) asked to reset the password of the account {user['email']}.\n\n"
+        f"Someone (hopefully you) asked to reset the password of your {shop_name} account"
+        f" {user['email']}.\n\n"
         f"To choose a new password, open this link within {minutes} minutes:\n\n{link}\n\n"
         "The link works once. If you did not ask for this, ignore this mail: your password stays as it is.\n"
+        f"\n-- \n{shop_name}\n"
     )
     try:
-        mailer.send(user["email"], "Reset your password", body)
+        mailer.send(user["email"], f"Reset your {shop_name} password", body)
     except MailError as exc:
         log.error("password reset mail to %s failed: %s", user["email"], exc.message)
 

@@ -30,6 +30,7 @@ ENTRIES = (
     Entry("content", "content",
           "Content: the PDFs you sell (add, list, show, price, edit, retire, restore)."),
     Entry("db", "db", "The database: backup, restore, check, compact, flush, info."),
+    Entry("shop", "shop", "The shop's identity: name, tagline, about text, accent colour, logo."),
     Entry("demo", "demo", "Run a demo shop with sample booklets (one free) in its own data folder, kept "
           "between runs.", noun=False),
     Entry("stripe-local", "stripe_local", "Run a local Stripe stand-in (API, test checkout page, signed "

@@ -63,7 +63,7 @@ def check_id(item_id: str) -> str:
     return key
 
 
-def _shown_text(text: str, what: str, limit: int, hint: str = "") -> str:
+def shown_text(text: str, what: str, limit: int, hint: str = "") -> str:
     """`text` if it fits in `limit` characters and has no control characters (it ends up in HTML, mail
     and terminal tables); otherwise `InvalidInput` naming `what` was wrong."""
     if len(text) > limit:
@@ -73,16 +73,21 @@ def _shown_text(text: str, what: str, limit: int, hint: str = "") -> str:
     return text
 
 
+def check_line(text: str, what: str, limit: int) -> str:
+    """One line of shown text (a title, a shop name): spaces collapsed, not empty, checked."""
+    line = " ".join(text.split())
+    if not line:
+        raise InvalidInput(f"the {what} is empty")
+    return shown_text(line, what, limit)
+
+
 def check_title(title: str) -> str:
-    text = " ".join(title.split())
-    if not text:
-        raise InvalidInput("the title is empty")
-    return _shown_text(text, "title", MAX_TITLE)
+    return check_line(title, "title", MAX_TITLE)
 
 
 def check_description(text: str) -> str:
     body = text.replace("\r\n", "\n").strip()
-    return _shown_text(body, "description", MAX_DESCRIPTION, " (is it a binary file?)")
+    return shown_text(body, "description", MAX_DESCRIPTION, " (is it a binary file?)")
 
 
 def read_description_file(path: Path) -> str:

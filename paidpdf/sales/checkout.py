@@ -14,7 +14,7 @@ from typing import Any
 import stripe
 
 from paidpdf.config import Settings
-from paidpdf.content import catalog
+from paidpdf.content import catalog, shop
 from paidpdf.errors import NotFound, PaymentProviderError
 from paidpdf.ownership import library
 from paidpdf.sales import fulfilment, orders
@@ -89,7 +89,10 @@ def _new_session(
                 "price_data": {
                     "currency": order["currency"],
                     "unit_amount": order["amount"],
-                    "product_data": {"name": item["title"], "metadata": {"content_id": content_id}},
+                    "product_data": {
+                        "name": f"{item['title']} · {shop.identity(store)['name']}",
+                        "metadata": {"content_id": content_id},
+                    },
                 },
             }
         ],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bottle import response
 
 from paidpdf.accounts import password_resets, sessions, users
+from paidpdf.content import shop
 from paidpdf.errors import AccessDenied, Conflict, InvalidInput
 from paidpdf.store import Doc
 from paidpdf.web.context import WebContext
@@ -78,7 +79,8 @@ def forgot_form(web: WebContext) -> str:
 def forgot(web: WebContext) -> None:
     web.visitor.check_csrf()
     password_resets.request_password_reset(
-        web.store, web.mailer, form("email", limit=320), web.settings.base_url, remote_addr=remote_addr()
+        web.store, web.mailer, form("email", limit=320), web.settings.base_url, remote_addr=remote_addr(),
+        shop_name=shop.identity_or_defaults(web.store)["name"],
     )
     web.cookies.flash("reset_sent")  # the same answer whether or not the address has an account
     web.redirect_local("/login", "/login")

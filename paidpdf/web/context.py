@@ -18,6 +18,7 @@ import jinja2
 from bottle import request, response
 
 from paidpdf.config import Settings
+from paidpdf.content import shop
 from paidpdf.mail import Mailer
 from paidpdf.store import Store
 from paidpdf.web import security
@@ -83,6 +84,7 @@ class WebContext:
         if "Cache-Control" not in response.headers:  # pages show who is logged in: never shared
             response.set_header("Cache-Control", "private, no-cache")
         context: dict[str, Any] = {
+            "shop": shop.identity_or_defaults(self.store),  # live: a `shop set` shows on the next page
             "user": self.visitor.current_user(),
             "csrf_token": self.visitor.csrf_token,
             "flash": self.cookies.take_flash(),

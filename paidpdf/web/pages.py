@@ -6,7 +6,7 @@ import re
 
 from bottle import response
 
-from paidpdf.content import browse
+from paidpdf.content import browse, shop
 from paidpdf.errors import NotFound
 from paidpdf.ownership import access
 from paidpdf.store import Doc
@@ -53,6 +53,14 @@ def healthz(web: WebContext) -> str:
     response.content_type = "text/plain; charset=utf-8"
     response.set_header("Cache-Control", "no-store")
     return "ok\n"
+
+
+def shop_css(web: WebContext) -> str:
+    """The shop's accent colour as a stylesheet (the CSP allows no inline styles). The link carries the
+    colour, so a new colour is a new URL and this one may be cached."""
+    response.content_type = "text/css; charset=utf-8"
+    response.set_header("Cache-Control", "public, max-age=86400")
+    return f":root {{ --accent: {shop.identity_or_defaults(web.store)['accent']}; }}\n"
 
 
 def static(web: WebContext, name: str) -> bytes:

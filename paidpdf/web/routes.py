@@ -38,6 +38,7 @@ ROUTES: tuple[Route, ...] = (
     _route(GET_HEAD, "/content/<item_id>/download", downloads.download),
     _route(GET_HEAD, "/covers/<name>", downloads.cover),
     _route("GET", "/static/<name>", pages.static),
+    _route("GET", "/shop.css", pages.shop_css),
     _route("GET", "/healthz", pages.healthz),
     # accounts
     _route("GET", "/signup", account.signup_form),

@@ -289,3 +289,18 @@ def test_stripe_down_success_page_waits_and_buy_is_a_502_page(shop: Shop) -> Non
     buy = shop.app.post("/checkout/watercolour-in-ten-lessons", {"csrf_token": token}, status=502)
     assert "A service we rely on did not answer" in buy.text and "Traceback" not in buy.text
     assert shop.order(order["id"])["status"] == "pending" and shop.entries() == []
+
+
+def test_the_checkout_names_the_item_and_the_shop(shop: Shop) -> None:
+    import urllib.request
+
+    from paidpdf.content import catalog
+    from paidpdf.content import shop as identity
+
+    identity.set_identity(shop.store, name="Field & Oven")
+    shop.login()
+    _, session_id = shop.buy()
+    with urllib.request.urlopen(f"{shop.sl.url}/pay/{session_id}", timeout=10) as answer:
+        page = answer.read().decode()
+    title = catalog.get_item(shop.store, PAID)["title"]
+    assert f"{title} · Field &amp; Oven" in page

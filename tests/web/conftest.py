@@ -21,6 +21,7 @@ from paidpdf.content import catalog, demo
 from paidpdf.ownership import library
 from paidpdf.testing.serve_process import start_serve, stop
 from tests.demo_seed import seed_demo_folder
+from tests.smtp import SmtpServer, smtp_catcher
 from tests.web.site import (
     BIG,
     BIG_SIZE,
@@ -108,3 +109,10 @@ def served(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         yield Served(url, "127.0.0.1", int(url.rsplit(":", 1)[1]), data, process)
     finally:
         stop(process)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, its inbox on `.inbox`."""
+    with smtp_catcher() as server:
+        yield server

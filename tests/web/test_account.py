@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,14 +16,8 @@ from paidpdf.accounts import sessions, throttle, users
 from paidpdf.config import Secret, Settings
 from tests.data_files import on_disk
 from tests.forms import form_for
-from tests.smtp import SmtpServer, smtp_catcher
+from tests.smtp import SmtpServer
 from tests.web.site import PASSWORD, Site, copy_seed, logged_in, login, make_site
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_catcher() as server:
-        yield server
 
 
 # -- sign up, log in, log out ----------------------------------------------------------------------

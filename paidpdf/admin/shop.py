@@ -1,0 +1,68 @@
+"""`paidpdf shop ...`: the shop's name, tagline, about text, accent colour and logo (`content.shop`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from paidpdf.admin.context import state
+from paidpdf.admin.output import JSON_OPTION, details, emit_json, when
+from paidpdf.content import shop
+
+app = typer.Typer(
+    help="The shop's identity: name, tagline, about text, accent colour, logo.", no_args_is_help=True
+)
+
+
+@app.command("set")
+def set_cmd(
+    ctx: typer.Context,
+    name: str | None = typer.Option(
+        None, "--name", metavar="NAME", help="Shown in the header, titles and mails."
+    ),
+    tagline: str | None = typer.Option(None, "--tagline", metavar="TEXT", help="One line under the name."),
+    about_file: Path | None = typer.Option(
+        None, "--about-file", metavar="FILE", help="About the shop, from a UTF-8 text file."
+    ),
+    accent: str | None = typer.Option(
+        None, "--accent", metavar="#RRGGBB", help="Colour of links and buttons."
+    ),
+    logo: Path | None = typer.Option(None, "--logo", metavar="IMG", help="A PNG, JPEG or WebP logo."),
+) -> None:
+    """Set the shop's name, tagline, about text, accent colour or logo (live at once, no restart).
+
+    Example: paidpdf shop set --name "Field & Oven" --tagline "Booklets for home bakers" --accent "#b5472a"
+    """
+    found = shop.set_identity(
+        state(ctx).creating_store, name=name, tagline=tagline, about_file=about_file, accent=accent, logo=logo
+    )
+    _show(found)
+
+
+@app.command("show")
+def show_cmd(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Show the shop's identity.
+
+    Example: paidpdf shop show --json
+    """
+    found = shop.identity(state(ctx).store)
+    if as_json:
+        emit_json(found)
+        return
+    _show(found)
+
+
+def _show(found: dict[str, object]) -> None:
+    about = str(found["about"] or "")
+    details(
+        str(found["name"]),
+        [
+            ("name", found["name"]),
+            ("tagline", found["tagline"]),
+            ("about", (about[:200] + " …") if len(about) > 200 else about),
+            ("accent", found["accent"]),
+            ("logo", found["logo"] or "none"),
+            ("updated", when(found["updated_at"], seconds=True) or "never (defaults)"),
+        ],
+    )

@@ -1,0 +1,80 @@
+"""The shop's identity: its name, tagline, about text, accent colour and logo.
+
+Stored as one document beside the items (`catalog` file, table `shop`), so it is backed up with the
+catalog and every server sees a change on its next request: nothing to restart. Everything is checked
+before it is written (a logo is re-encoded like a cover, so only a real PNG, JPEG or WebP is ever
+served); a shop never set up has sensible defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from paidpdf.clock import now_iso
+from paidpdf.content import media
+from paidpdf.content.item_text import check_description, check_line, read_description_file
+from paidpdf.errors import InvalidInput, StorageError
+from paidpdf.store import CATALOG, Doc, Store, blobs
+
+TABLE = "shop"
+DOC_ID = "identity"
+MAX_NAME = 80
+MAX_TAGLINE = 200
+DEFAULT_ACCENT = "#2b59c3"
+_ACCENT_RE = re.compile(r"\A#[0-9a-fA-F]{6}\Z")
+
+#: What `shop show --json` prints, in this order.
+FIELDS = ("name", "tagline", "about", "accent", "logo", "updated_at")
+DEFAULTS: dict[str, Any] = {
+    "name": "PDF shop", "tagline": "", "about": "", "accent": DEFAULT_ACCENT, "logo": None,
+    "updated_at": None,
+}
+
+
+def identity(store: Store) -> dict[str, Any]:
+    """The shop's identity with defaults filled in (one in-memory lookup: cheap on every page)."""
+    found = store.view(CATALOG).get(TABLE, DOC_ID) or {}
+    return {name: found.get(name, DEFAULTS[name]) for name in FIELDS}
+
+
+def identity_or_defaults(store: Store) -> dict[str, Any]:
+    """`identity`, or the defaults when the catalog cannot be read: pages about that very error
+    (the 500 page of a damaged catalog) must still render."""
+    try:
+        return identity(store)
+    except StorageError:
+        return dict(DEFAULTS)
+
+
+def set_identity(
+    store: Store,
+    *,
+    name: str | None = None,
+    tagline: str | None = None,
+    about_file: Path | None = None,
+    accent: str | None = None,
+    logo: Path | None = None,
+) -> dict[str, Any]:
+    """Change the given parts of the identity; the rest stays. Nothing is written unless all are valid."""
+    changes: Doc = {}
+    if name is not None:
+        changes["name"] = check_line(name, "shop name", MAX_NAME)
+    if tagline is not None:
+        changes["tagline"] = check_line(tagline, "tagline", MAX_TAGLINE) if tagline.strip() else ""
+    if about_file is not None:
+        changes["about"] = check_description(read_description_file(about_file))
+    if accent is not None:
+        if not _ACCENT_RE.match(accent.strip()):
+            raise InvalidInput(f"accent must be a colour like #2b59c3, not {accent.strip()[:20]!r}")
+        changes["accent"] = accent.strip().lower()
+    image = media.check_cover(Path(logo)) if logo is not None else None
+    if not changes and image is None:
+        raise InvalidInput("nothing to change: give --name, --tagline, --about-file, --accent or --logo")
+    if image is not None:
+        changes["logo"] = blobs.store_cover(store.root, image.data, image.ext)
+    with store.unit(CATALOG) as unit:
+        current = unit.get(TABLE, DOC_ID) or {"id": DOC_ID}
+        unit.put(TABLE, {**current, **changes, "updated_at": now_iso()})
+    return identity(store)
