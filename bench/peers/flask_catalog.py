@@ -19,7 +19,7 @@ from flask import Flask
 from waitress.server import create_server
 
 from paidpdf.byte_sizes import human_size
-from paidpdf.content import browse, catalog
+from paidpdf.content import browse, catalog, shop
 from paidpdf.money import format_amount
 from paidpdf.store import Store
 from paidpdf.web.templates import TEMPLATES_DIR, static_version
@@ -49,6 +49,7 @@ def build(data_dir: Path) -> Flask:
             catalog_size=len(items),
             tags=browse.all_tags(items),
             sorts=browse.SORT_LABELS,
+            shop=shop.identity(store),
             user=None,
             csrf_token=lambda: "",
             flash=None,
