@@ -6,8 +6,10 @@ import hashlib
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from paidpdf.byte_sizes import human_size
+from paidpdf.content import markdown_text
 from paidpdf.money import format_amount
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -26,7 +28,14 @@ def make_templates() -> jinja2.Environment:
     )
     env.globals["format_amount"] = format_amount
     env.filters["human_size"] = human_size
+    env.filters["markdown"] = render_markdown
     return env
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown as HTML that is safe to show as it is (raw HTML off, links checked, see
+    `content.markdown_text`), so templates do not escape it again."""
+    return Markup(markdown_text.render(text or ""))  # noqa: S704 - escaped by the renderer itself
 
 
 def static_version() -> str:
