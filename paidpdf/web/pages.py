@@ -10,6 +10,7 @@ from paidpdf.content import browse, shop
 from paidpdf.errors import NotFound
 from paidpdf.ownership import access
 from paidpdf.store import Doc
+from paidpdf.web import seo
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.request_fields import query
@@ -31,6 +32,7 @@ def catalog_page(web: WebContext) -> str:
     owned = access.owned_ids(web.store, web.visitor.current_user())
     return web.render(
         "catalog.html",
+        base=web.settings.base_url.rstrip("/"),
         grid_html=web.catalog_cache.grid(cards, page.items, owned),
         page=page,
         catalog_size=len(cards.items),
@@ -41,7 +43,12 @@ def catalog_page(web: WebContext) -> str:
 
 def item_page(web: WebContext, item_id: str) -> str:
     shelf = access.shelf_item(web.store, web.visitor.current_user(), item_id)
-    return web.render("item.html", item=shelf.item, owned=shelf.owned, can_download=shelf.can_download)
+    base = web.settings.base_url.rstrip("/")
+    return web.render(
+        "item.html", item=shelf.item, owned=shelf.owned, can_download=shelf.can_download, base=base,
+        summary=seo.summary(shelf.item.get("description")),
+        json_ld=seo.product_json_ld(base, shelf.item, shop.identity_or_defaults(web.store)["name"]),
+    )
 
 
 @login_required

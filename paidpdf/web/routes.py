@@ -13,7 +13,7 @@ from typing import Any
 
 import bottle
 
-from paidpdf.web import account, checkout, downloads, pages, webhook
+from paidpdf.web import account, checkout, downloads, pages, seo, webhook
 from paidpdf.web.context import Handler, WebContext
 
 GET_HEAD = ("GET", "HEAD")
@@ -40,6 +40,8 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/static/<name>", pages.static),
     _route("GET", "/shop.css", pages.shop_css),
     _route("GET", "/healthz", pages.healthz),
+    _route("GET", "/robots.txt", seo.robots_txt),
+    _route("GET", "/sitemap.xml", seo.sitemap_xml),
     # accounts
     _route("GET", "/signup", account.signup_form),
     _route("POST", "/signup", account.signup),
