@@ -70,6 +70,12 @@ def shop_css(web: WebContext) -> str:
     return f":root {{ --accent: {shop.identity_or_defaults(web.store)['accent']}; }}\n"
 
 
+def favicon(web: WebContext) -> None:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the logo or the default."""
+    logo = shop.identity_or_defaults(web.store)["logo"]
+    web.redirect(f"/covers/{logo}" if logo else "/static/favicon.svg", 302)
+
+
 def static(web: WebContext, name: str) -> bytes:
     if not _STATIC_NAME.match(name):
         raise NotFound("no such file")

@@ -39,6 +39,7 @@ ROUTES: tuple[Route, ...] = (
     _route(GET_HEAD, "/covers/<name>", downloads.cover),
     _route("GET", "/static/<name>", pages.static),
     _route("GET", "/shop.css", pages.shop_css),
+    _route("GET", "/favicon.ico", pages.favicon),
     _route("GET", "/healthz", pages.healthz),
     _route("GET", "/robots.txt", seo.robots_txt),
     _route("GET", "/sitemap.xml", seo.sitemap_xml),

@@ -50,3 +50,32 @@ def test_sign_up_browse_download_logout_login(served: Served, tmp_path: Path) ->
         page.wait_for_url("**/library")
         assert "You are logged in." in page.content()
         assert "browser@example.com" in page.content()
+
+
+@pytest.mark.browser
+def test_layout_at_phone_and_desktop_sizes_in_light_and_dark(served: Served, tmp_path: Path) -> None:
+    """The footer sits at the bottom of a short page, the phone header is one line, dark mode follows
+    the system. Screenshots of each page are kept for a reviewer (the folder is printed)."""
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    print(f"\nscreenshots: {shots}")
+    sizes = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
+    with chromium() as browser:
+        for size, viewport in sizes.items():
+            for scheme in ("light", "dark"):
+                context = browser.new_context(viewport=viewport, color_scheme=scheme)
+                page = context.new_page()
+                page.set_default_timeout(15_000)
+                page.goto(served.url + "/login")
+                foot = page.locator("footer").bounding_box()
+                assert foot is not None and abs(foot["y"] + foot["height"] - viewport["height"]) <= 1, foot
+                nav = page.locator("header nav").bounding_box()
+                assert nav is not None and nav["height"] < 64, (size, nav)  # one line
+                background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+                assert background == ("rgb(18, 19, 23)" if scheme == "dark" else "rgb(250, 250, 251)")
+                page.screenshot(path=str(shots / f"login-{size}-{scheme}.png"), full_page=True)
+                for name, path in (("catalog", "/"), ("item", f"/content/{FREE}"), ("missing", "/nope")):
+                    page.goto(served.url + path)
+                    page.screenshot(path=str(shots / f"{name}-{size}-{scheme}.png"), full_page=True)
+                context.close()
+    assert len(list(shots.iterdir())) == 16

@@ -92,3 +92,14 @@ def test_reset_mails_speak_in_the_shops_name(seeded_template: Path, tmp_path: Pa
     assert message["Subject"] == "Reset your Field & Oven password"
     body = message.get_content()
     assert "your Field & Oven account" in body and body.rstrip().endswith("Field & Oven")
+
+
+def test_the_favicon_is_the_logo_or_a_default(site: Site) -> None:
+    assert site.app.get("/favicon.ico", status=302).headers["Location"] == "/static/favicon.svg"
+    icon = site.app.get("/").html.find("link", rel="icon")["href"]
+    assert icon.startswith("/static/favicon.svg") and site.app.get(icon).content_type == "image/svg+xml"
+    cover = next((site.data_dir / "covers").iterdir())
+    shop.set_identity(site.store, logo=cover)
+    logo = shop.identity(site.store)["logo"]
+    assert site.app.get("/favicon.ico", status=302).headers["Location"] == f"/covers/{logo}"
+    assert site.app.get("/").html.find("link", rel="icon")["href"] == f"/covers/{logo}"
