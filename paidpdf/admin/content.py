@@ -76,6 +76,7 @@ def _show(item: Doc, title: str) -> None:
             ("sha256", item["sha256"]),
             ("cover", item.get("cover")),
             ("tags", ", ".join(item.get("tags") or [])),
+            ("look inside", f"{len(item.get('previews') or [])} page(s)"),
             ("created", when(item["created_at"], seconds=True)),
             ("updated", when(item["updated_at"], seconds=True)),
             ("description", item.get("description") or ""),
@@ -115,6 +116,10 @@ def add_cmd(
     item_id: str | None = typer.Option(
         None, "--id", metavar="SLUG", help="Choose the id (default: made from the title)."
     ),
+    preview_pages: int = typer.Option(
+        catalog.DEFAULT_PREVIEW_PAGES, "--preview-pages", metavar="N",
+        help="First pages shown on the item page as a look-inside strip (0 = none, at most 10).",
+    ),
 ) -> None:
     """Add a PDF to the catalog with its title and price.
 
@@ -133,6 +138,7 @@ def add_cmd(
             cover=cover,
             item_id=item_id,
             progress=progress,
+            preview_pages=preview_pages,
         )
     _show(item, f"Added {item['id']}")
 
@@ -205,8 +211,11 @@ def edit_cmd(
     pdf: Path | None = typer.Option(
         None, "--file", metavar="PDF", help="Replace the PDF (bumps the version)."
     ),
+    preview_pages: int | None = typer.Option(
+        None, "--preview-pages", metavar="N", help="Pages in the look-inside strip (0 = none, at most 10)."
+    ),
 ) -> None:
-    """Change an item's title, description, cover or file.
+    """Change an item's title, description, cover, file or preview pages.
 
     Example: paidpdf content edit the-sourdough-guide --file guide-v2.pdf
     """
@@ -221,6 +230,7 @@ def edit_cmd(
             cover=cover,
             pdf=pdf,
             progress=progress,
+            preview_pages=preview_pages,
         )
     _show(item, f"Updated {item['id']}")
 

@@ -39,6 +39,9 @@ CONTENT = "content"
 
 ACTIVE = "active"
 RETIRED = "retired"
+#: First pages rendered once, when the file is added, for the item page's "look inside" strip.
+DEFAULT_PREVIEW_PAGES = 3
+MAX_PREVIEW_PAGES = 10
 
 #: The fields of an item, in the order `--json` shows them (the data contract other areas rely on).
 FIELDS = (
@@ -52,6 +55,8 @@ FIELDS = (
     "size",
     "pages",
     "cover",
+    "previews",
+    "preview_pages",
     "status",
     "version",
     "tags",
@@ -137,6 +142,13 @@ def _choose_id(view: View, title: str, wanted: str | None) -> str:
     return key
 
 
+def check_preview_pages(count: int) -> int:
+    """How many first pages the item page shows ("look inside"): 0 (none) to `MAX_PREVIEW_PAGES`."""
+    if not 0 <= count <= MAX_PREVIEW_PAGES:
+        raise InvalidInput(f"preview pages must be 0 to {MAX_PREVIEW_PAGES}, not {count}")
+    return count
+
+
 def _rendered_cover_name(sha256: str) -> str:
     return f"{sha256}.png"
 
@@ -153,8 +165,10 @@ def add_item(
     cover: Path | None = None,
     item_id: str | None = None,
     progress: Progress | None = None,
+    preview_pages: int = DEFAULT_PREVIEW_PAGES,
 ) -> Doc:
-    """Add a PDF to the catalog. Everything is checked before the first byte is written."""
+    """Add a PDF to the catalog. Everything is checked (and the pages for the cover and the "look
+    inside" strip rendered) before the first byte is written."""
     data_dir = store.root  # files live beside the catalog that names them
     pdf = Path(pdf)
     code = check_currency(currency)
@@ -164,9 +178,11 @@ def add_item(
     view = store.view(CATALOG)
     _check_title_free(view, clean_title)
     key = _choose_id(view, clean_title, item_id)
+    previews = check_preview_pages(preview_pages)
     info = media.inspect_pdf(pdf)
     given = media.check_cover(Path(cover)) if cover is not None else None
-    rendered = media.render_cover(pdf) if given is None else None
+    pages = media.render_pages(pdf, max(previews, 1 if given is None else 0))
+    rendered = pages[0] if given is None else None
 
     sha256, size = blobs.store_file(data_dir, pdf, progress)
     if given is not None:
@@ -187,6 +203,8 @@ def add_item(
         "size": size,
         "pages": info.pages,
         "cover": cover_name,
+        "previews": [blobs.store_cover(data_dir, page.data, "png") for page in pages[:previews]],
+        "preview_pages": previews,
         "status": ACTIVE,
         "version": 1,
         "created_at": stamp,
@@ -210,14 +228,18 @@ def edit_item(
     cover: Path | None = None,
     pdf: Path | None = None,
     progress: Progress | None = None,
+    preview_pages: int | None = None,
 ) -> Doc:
-    """Change an item's title, description, cover and/or file. A new file bumps `version`.
+    """Change an item's title, description, cover, file and/or number of preview pages. A new file
+    bumps `version` and renders its preview pages again.
 
     When the file is replaced and the cover was rendered from the old file, a new cover is rendered.
     """
     data_dir = store.root
-    if title is None and description is None and cover is None and pdf is None:
-        raise InvalidInput("nothing to change: give --title, --description, --cover or --file")
+    if title is None and description is None and cover is None and pdf is None and preview_pages is None:
+        raise InvalidInput(
+            "nothing to change: give --title, --description, --cover, --file or --preview-pages"
+        )
     current = get_item(store, item_id)
     key = current["id"]
     changes: dict[str, Any] = {}
@@ -226,7 +248,14 @@ def edit_item(
         _check_title_free(store.view(CATALOG), changes["title"], except_id=key)
     if description is not None:
         changes["description"] = check_description(description)
+    previews = check_preview_pages(preview_pages) if preview_pages is not None else None
     info = media.inspect_pdf(Path(pdf)) if pdf is not None else None
+    if previews is not None or info is not None:
+        count = previews if previews is not None else int(current.get("preview_pages", DEFAULT_PREVIEW_PAGES))
+        source = info.path if info is not None else blobs.content_path(data_dir, current["sha256"])
+        pictures = media.render_pages(source, count)
+        changes["preview_pages"] = count
+        changes["previews"] = [blobs.store_cover(data_dir, page.data, "png") for page in pictures]
     given = media.check_cover(Path(cover)) if cover is not None else None
     cover_was_rendered = current.get("cover") == _rendered_cover_name(current.get("sha256") or "")
     rerender = pdf is not None and given is None and cover_was_rendered

@@ -209,37 +209,47 @@ def _reason(exc: BaseException) -> str:
 
 def render_cover(path: Path, width: int = RENDER_WIDTH) -> CoverImage:
     """Page 1 of a checked PDF as a PNG `width` pixels wide: the cover when the admin gives none."""
+    return render_pages(path, 1, width)[0]
+
+
+def render_pages(path: Path, count: int, width: int = RENDER_WIDTH) -> list[CoverImage]:
+    """The first `count` pages (fewer if the PDF is shorter) as PNGs: the cover, the "look inside" strip."""
     with PDFIUM_LOCK:
-        image = _render_page_one(path, width)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return CoverImage(data=out.getvalue(), ext="png", width=image.width, height=image.height)
+        images = _render_first_pages(path, count, width)
+    found = []
+    for image in images:
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        found.append(CoverImage(data=out.getvalue(), ext="png", width=image.width, height=image.height))
+    return found
 
 
-def _render_page_one(path: Path, width: int) -> Image.Image:
+def _render_first_pages(path: Path, count: int, width: int) -> list[Image.Image]:
     import pypdfium2 as pdfium
 
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        raise InvalidInput(f"cannot render a cover from {path} ({_reason(exc)})") from None
+        raise InvalidInput(f"cannot render pages of {path} ({_reason(exc)})") from None
+    images = []
     try:
-        page = document[0]
-        try:
-            page_width, page_height = page.get_size()
-            scale = width / page_width if page_width > 0 else 1.0
-            if page_height * scale > MAX_RENDER_HEIGHT:  # a hostile 1 x 14400 pt page must not eat memory
-                scale = MAX_RENDER_HEIGHT / page_height
-            bitmap = page.render(scale=scale)
-            image = bitmap.to_pil().convert("RGB")
-            bitmap.close()
-        finally:
-            page.close()
+        for index in range(min(count, len(document))):
+            page = document[index]
+            try:
+                page_width, page_height = page.get_size()
+                scale = width / page_width if page_width > 0 else 1.0
+                if page_height * scale > MAX_RENDER_HEIGHT:  # a hostile 1 x 14400 pt page must not eat memory
+                    scale = MAX_RENDER_HEIGHT / page_height
+                bitmap = page.render(scale=scale)
+                images.append(bitmap.to_pil().convert("RGB"))
+                bitmap.close()
+            finally:
+                page.close()
     except pdfium.PdfiumError as exc:
-        raise InvalidInput(f"cannot render a cover from {path} ({_reason(exc)})") from None
+        raise InvalidInput(f"cannot render pages of {path} ({_reason(exc)})") from None
     finally:
         document.close()
-    return image
+    return images
 
 
 def check_cover(path: Path) -> CoverImage:
