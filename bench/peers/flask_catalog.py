@@ -22,7 +22,7 @@ from paidpdf.byte_sizes import human_size
 from paidpdf.content import browse, catalog, shop
 from paidpdf.money import format_amount
 from paidpdf.store import Store
-from paidpdf.web.templates import TEMPLATES_DIR, static_version
+from paidpdf.web.templates import TEMPLATES_DIR, render_markdown, static_version
 
 
 def build(data_dir: Path) -> Flask:
@@ -30,6 +30,7 @@ def build(data_dir: Path) -> Flask:
     app.jinja_options = {"undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True}
     app.jinja_env.globals["format_amount"] = format_amount
     app.jinja_env.filters["human_size"] = human_size
+    app.jinja_env.filters["markdown"] = render_markdown
     store = Store(data_dir)
     version = static_version()
 
@@ -50,6 +51,7 @@ def build(data_dir: Path) -> Flask:
             tags=browse.all_tags(items),
             sorts=browse.SORT_LABELS,
             shop=shop.identity(store),
+            base="http://127.0.0.1",
             user=None,
             csrf_token=lambda: "",
             flash=None,
