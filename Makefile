@@ -15,6 +15,7 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	scripts/install-system-deps
+	npm install --prefix $(VENV)/axe --no-save --no-audit --no-fund --loglevel=error axe-core@4.14.1
 
 demo: install
 	$(BIN)/paidpdf demo

@@ -1,0 +1,54 @@
+"""axe-core (the npm package, injected by Playwright into Debian's Chromium) on the reader's pages, at
+phone and desktop sizes, in light and dark mode: no serious or critical violation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.browser import chromium
+from tests.web.site import FREE, PASSWORD, Served
+
+AXE = Path(__file__).resolve().parents[2] / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
+
+
+def _violations(page: object) -> list[dict[str, object]]:
+    page.add_script_tag(content=AXE.read_text())  # type: ignore[attr-defined]
+    result = page.evaluate(  # type: ignore[attr-defined]
+        "async () => JSON.stringify(await axe.run(document, {resultTypes: ['violations']}))"
+    )
+    found = json.loads(result)["violations"]
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.browser
+def test_no_serious_or_critical_violations(served: Served) -> None:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make install-test` installs axe-core with npm")
+    problems: dict[str, list[str]] = {}
+    with chromium() as browser:
+        for size, viewport in SIZES.items():
+            for scheme in ("light", "dark"):
+                # the site's CSP forbids scripts; the test injects axe through the browser itself
+                context = browser.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=True)
+                page = context.new_page()
+                page.set_default_timeout(15_000)
+                pages = ["/", f"/content/{FREE}", "/login", "/signup", "/forgot", "/nope"]
+                for path in pages:
+                    page.goto(served.url + path)
+                    for v in _violations(page):
+                        problems.setdefault(f"{path} {size} {scheme}", []).append(f"{v['id']}: {v['help']}")
+                page.goto(served.url + "/login")
+                page.get_by_label("Email").fill("reader@example.com")
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Log in").click()
+                page.wait_for_url("**/library")
+                for path in ("/library", "/account/password", "/checkout/cancel"):
+                    page.goto(served.url + path)
+                    for v in _violations(page):
+                        problems.setdefault(f"{path} {size} {scheme}", []).append(f"{v['id']}: {v['help']}")
+                context.close()
+    assert problems == {}
