@@ -16,6 +16,8 @@ A B A B ... so a noisy machine slows both alike.
    checked route) vs Debian's nginx serving the same file from a temp config on a random port.
 3. Peak memory of our server while the 8 downloads run: VmHWM from /proc/<pid>/status (peak reset via
    /proc/<pid>/clear_refs first), against its VmRSS just before.
+5. Catalog page 1 with 10,000 items against 100 items, in-process through WebTest (the server's own
+   cost, no HTTP), alternating: the first page must cost about the same whatever the catalog's size.
 4. The order history: the same catalog page, anonymous and logged in, from a copy of the shop whose
    sales file also holds `--orders` orders (default 100,000, with their library entries, other
    readers'), against the shop without them, A B A B: a shop that has sold a lot must not serve its
@@ -144,6 +146,29 @@ def with_history(data: Path, target: Path, orders: int) -> Path:
     (target / "sales.journal").unlink(missing_ok=True)
     (target / "sales.json").write_bytes(orjson.dumps(tables))
     return target
+
+
+def page_one_scaling(root: Path, small: int, large: int, rounds: int) -> tuple[float, float]:
+    """Median ms of catalog page 1 (anonymous) with `small` and with `large` items, A B A B."""
+    from webtest import TestApp
+
+    from paidpdf.web import create_app
+
+    apps = []
+    for count in (small, large):
+        folder = root / f"scaling-{count}"
+        folder.mkdir()
+        seed(folder, count, 1)
+        app = TestApp(create_app(Settings.from_env({}, data_dir=folder), store=Store(folder)))
+        app.get("/")  # cards rendered once per catalog version, as in a running server
+        apps.append(app)
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(rounds):
+        for side, app in enumerate(apps):
+            began = time.perf_counter()
+            app.get("/")
+            times[side].append(time.perf_counter() - began)
+    return statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000
 
 
 def start(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
@@ -321,6 +346,14 @@ def main() -> None:
                 )
             )
         sold.terminate()
+
+        # 5. page 1 at 10,000 items against 100 items
+        small, large = (20, 200) if options.quick else (100, 10_000)
+        few, many = page_one_scaling(root, small, large, 30 if options.quick else 300)
+        rows.append(
+            (f"catalog page 1, {large:,} vs {small} items (server ms)", f"{many:.3f}", f"{few:.3f}",
+             f"{many / few:.2f}x")
+        )
 
         # 2. downloads
         web, nginx_url = nginx(root, big)

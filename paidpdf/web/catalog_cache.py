@@ -11,13 +11,13 @@ under an older key, which the next request replaces; a stale page is never kept 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from paidpdf.content import catalog
+from paidpdf.content import browse, catalog
 from paidpdf.store import Doc, Store
 
 Identity = tuple[Any, ...]
@@ -29,6 +29,16 @@ class Cards:
     items: tuple[Doc, ...]
     plain: dict[str, str]  # item id → its card for a reader who does not own it
     owned: dict[str, str]  # item id → its card with the "Owned" mark
+    by_sort: dict[str, list[Doc]] = field(default_factory=dict)  # filled on first use of each sort
+    tags: list[str] = field(default_factory=list)  # every tag in use, for the tag filter
+
+    def sorted(self, sort: str) -> list[Doc]:
+        """The items in `sort` order, computed once per catalog version (a race computes it twice,
+        with the same result)."""
+        found = self.by_sort.get(sort)
+        if found is None:
+            found = self.by_sort[sort] = browse.sort_items(self.items, sort)
+        return found
 
 
 class CatalogCache:
@@ -55,7 +65,7 @@ class CatalogCache:
             card = self._templates.get_template(self._card)
             plain = {item["id"]: card.render(item=item, owned=False) for item in items}
             owned = {item["id"]: card.render(item=item, owned=True) for item in items}
-            current = Cards(identity, items, plain, owned)
+            current = Cards(identity, items, plain, owned, tags=browse.all_tags(items))
             self._cards = current
             return current
 

@@ -28,7 +28,7 @@ _STATIC_TYPES = {
 def catalog_page(web: WebContext) -> str:
     wanted = browse.parse_query(query("page", 10), query("q", 300), query("sort", 20), query("tag", 60))
     cards = web.catalog_cache.cards()
-    page = browse.browse(cards.items, wanted)
+    page = browse.browse(cards.sorted(wanted.sort), wanted, presorted=True)
     owned = access.owned_ids(web.store, web.visitor.current_user())
     return web.render(
         "catalog.html",
@@ -36,7 +36,7 @@ def catalog_page(web: WebContext) -> str:
         grid_html=web.catalog_cache.grid(cards, page.items, owned),
         page=page,
         catalog_size=len(cards.items),
-        tags=browse.all_tags(cards.items),
+        tags=cards.tags,
         sorts=browse.SORT_LABELS,
     )
 
