@@ -18,7 +18,7 @@ from paidpdf.accounts import passwords
 from paidpdf.config import Settings
 from paidpdf.mail import Mailer, QueuedMailer, make_mailer
 from paidpdf.store import Store
-from paidpdf.web import errors, routes, security
+from paidpdf.web import errors, page_encoding, routes, security
 from paidpdf.web.access_log import log_request
 from paidpdf.web.context import WebContext
 from paidpdf.web.templates import make_templates, static_version
@@ -37,14 +37,19 @@ class ReaderApp(bottle.Bottle):
 
     def wsgi(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         began = time.perf_counter()
+        started: list[Any] = []
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [status, headers, exc_info]  # sent once the body is known (page_encoding)
+
+        def send(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
             log_request(environ, status, time.perf_counter() - began)
             present = {name.lower() for name, _ in headers}
             headers = list(headers) + [h for h in self.security_headers if h[0].lower() not in present]
             if exc_info is not None:
-                return start_response(status, headers, exc_info)
-            return start_response(status, headers)
+                start_response(status, headers, exc_info)
+            else:
+                start_response(status, headers)
 
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -52,12 +57,16 @@ class ReaderApp(bottle.Bottle):
             length = MAX_BODY + 1
         if length > MAX_BODY:
             body = self.too_large_page
-            start(
+            send(
                 "413 Request Entity Too Large",
                 [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
             )
             return [self.too_large_page]
         result: Iterable[bytes] = super().wsgi(environ, start)
+        status, headers, exc_info = started
+        if exc_info is None and environ.get("REQUEST_METHOD") == "GET":
+            status, headers, result = page_encoding.finish(environ, status, headers, result)
+        send(status, headers, exc_info)
         return result
 
 

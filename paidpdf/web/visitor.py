@@ -11,7 +11,7 @@ from bottle import request
 from paidpdf.accounts import sessions
 from paidpdf.errors import AccessDenied, AuthRequired
 from paidpdf.store import Doc, Store
-from paidpdf.web import request_fields, security
+from paidpdf.web import page_encoding, request_fields, security
 from paidpdf.web.cookies import Cookies
 
 _USER_KEY = "paidpdf.user"
@@ -78,6 +78,7 @@ class Visitor:
         """The token for this browser's forms (sets the anonymous pre-session cookie on first use)."""
         binding = self._binding(create=True)
         assert binding is not None
+        request.environ[page_encoding.HAS_SECRET] = True  # this page must not be compressed (BREACH)
         return security.csrf_token(self._secret_key, binding)
 
     def check_csrf(self) -> None:
