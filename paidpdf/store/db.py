@@ -23,6 +23,7 @@ Stock TinyDB rewrites its file in place and has no locks (see docs/storage.md). 
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -51,7 +52,10 @@ class Store:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
         _prepare_folder(self.root)
-        self._files = {name: DataFile(self.root / f"{name}.json", self.latest_backup) for name in FILES}
+        # A partial over the folder, not the bound method: a DataFile holding the Store would make a
+        # reference cycle, and a Store only the cyclic GC frees keeps its descriptors open meanwhile.
+        backups = functools.partial(latest_backup_in, self.root)
+        self._files = {name: DataFile(self.root / f"{name}.json", backups) for name in FILES}
         self._thread_locks = {name: threading.RLock() for name in FILES}
         self._file_locks = {
             name: FileLock(self.root / LOCKS_DIR / f"{name}.lock", mode=PRIVATE_FILE, thread_local=False)
@@ -71,20 +75,9 @@ class Store:
         return self._file(name).journal_path
 
     def latest_backup(self) -> Path | None:
-        """The newest backup under `<data>/backups/` that can be offered for a restore, if any.
-
-        Offered only when its manifest parses and says the backup was verified when it was taken
-        (every content file hashed), and every file it lists is still there with the listed size
-        (cheap: no hashing, since this runs inside error messages). A folder that fails is skipped
-        for the next older one, so a "corrupt file" message never recommends a backup that cannot
-        be restored.
-        """
-        folder = self.root / BACKUPS_DIR
-        try:
-            found = sorted((p for p in folder.iterdir() if not p.name.startswith(".")), reverse=True)
-        except OSError:
-            return None
-        return next((p for p in found if looks_restorable(p)), None)
+        """The newest backup under `<data>/backups/` that can be offered for a restore, if any (see
+        `latest_backup_in`)."""
+        return latest_backup_in(self.root)
 
     # -- reading ---------------------------------------------------------------------------------
     def _file(self, name: str) -> DataFile:
@@ -187,6 +180,23 @@ class Store:
         # A Store that is dropped (one per CLI command, many in tests) must not leak its descriptors.
         for data_file in getattr(self, "_files", {}).values():
             data_file.close()
+
+
+def latest_backup_in(root: Path) -> Path | None:
+    """The newest backup under `<data>/backups/` that can be offered for a restore, if any.
+
+    Offered only when its manifest parses and says the backup was verified when it was taken
+    (every content file hashed), and every file it lists is still there with the listed size
+    (cheap: no hashing, since this runs inside error messages). A folder that fails is skipped
+    for the next older one, so a "corrupt file" message never recommends a backup that cannot
+    be restored.
+    """
+    folder = root / BACKUPS_DIR
+    try:
+        found = sorted((p for p in folder.iterdir() if not p.name.startswith(".")), reverse=True)
+    except OSError:
+        return None
+    return next((p for p in found if looks_restorable(p)), None)
 
 
 def _prepare_folder(root: Path) -> None:

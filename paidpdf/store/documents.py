@@ -119,7 +119,7 @@ class _Pending(dict[str, Change]):
         self._name = table
 
     def __contains__(self, doc_id: object) -> bool:
-        return self._unit._table(self._name).get(cast(str, doc_id)) is not None
+        return self._unit._current_doc(self._name, cast(str, doc_id)) is not None
 
     def __setitem__(self, doc_id: str, doc: Change) -> None:
         self._unit._record(self._name, doc_id, doc)
@@ -212,6 +212,17 @@ class Unit(View):
         self._working[table] = working
         return working
 
+    def _current_doc(self, table: str, doc_id: str) -> Doc | None:
+        """One document as this unit sees it, without building the unit's view of the whole table
+        (each `put` asks twice; a rebuild would copy the overlay each time)."""
+        pending = self._changes.docs.get(table)
+        if pending is not None and doc_id in pending:
+            change = pending[doc_id]
+            return None if change is DELETED else cast(Doc, change)
+        if table in self._changes.dropped:
+            return None
+        return self._snapshot.tables.get(table, EMPTY).get(doc_id)
+
     def _check_writable(self) -> None:
         if self._closed:
             raise StorageError("internal error: a unit was used after its `with` block ended")
@@ -224,7 +235,7 @@ class Unit(View):
         """Add a document under `doc["id"]`; an existing id is a `Conflict`."""
         doc_id = _doc_id(doc)
         self._check_writable()
-        if self._table(table).get(doc_id) is not None:
+        if self._current_doc(table, doc_id) is not None:
             raise Conflict(f"{table} {doc_id!r} already exists")
         self._db.table(table, cache_size=0).insert(Document(_detach(doc), doc_id=doc_id))  # type: ignore[arg-type]
         return doc
@@ -240,7 +251,7 @@ class Unit(View):
 
     def delete(self, table: str, doc_id: str) -> bool:
         self._check_writable()
-        if self._table(table).get(doc_id) is None:
+        if self._current_doc(table, doc_id) is None:
             return False
         self._db.table(table, cache_size=0).remove(doc_ids=[doc_id])  # type: ignore[list-item]
         return True

@@ -174,3 +174,24 @@ def test_parsing_keeps_documents_out_of_the_collectors_way_and_pins_no_garbage(
         assert not gc.isenabled(), "a caller that paused the GC keeps it paused"
     finally:
         gc.enable()
+
+
+def test_a_dropped_store_closes_its_descriptors_at_once(data_dir: Path) -> None:
+    """No reference cycle keeps a Store (and its open base and journal) alive until a GC pass: one CLI
+    command or test after another must not run out of descriptors."""
+    import os
+
+    with Store(data_dir).unit("sales") as unit:
+        unit.put("orders", {"id": "a"})
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(50):
+            store = Store(data_dir)
+            store.view("sales")
+            del store
+        assert len(os.listdir("/proc/self/fd")) == before
+    finally:
+        if was_enabled:
+            gc.enable()
