@@ -21,6 +21,7 @@ from paidpdf.store.layout import ACCOUNTS as ACCOUNTS  # the accounts area names
 USERS = "users"
 SESSIONS = "sessions"
 RESETS = "resets"
+SIGN_IN_LINKS = "sign_in_links"
 #: When expired rows were last swept (one document, so every process shares the schedule).
 HOUSEKEEPING = "housekeeping"
 PRUNE_EVERY = timedelta(minutes=5)
@@ -47,7 +48,7 @@ def prune(unit: Unit, now: datetime) -> None:
     if last is not None and last.get("at", "") > iso(now - PRUNE_EVERY):
         return
     cutoff = iso(now)
-    for table in (SESSIONS, RESETS):
+    for table in (SESSIONS, RESETS, SIGN_IN_LINKS):
         for doc in unit.where(table, lambda d: d.get("expires_at", "") <= cutoff):
             unit.delete(table, doc["id"])
     throttle.prune(unit, now)

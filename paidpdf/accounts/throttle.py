@@ -110,6 +110,14 @@ def signup_rules(email: str, remote_addr: str | None) -> list[Rule]:
     ]
 
 
+def sign_in_link_rules(email: str, remote_addr: str | None) -> list[Rule]:
+    """Sign-in links: the same limits as password resets, counted on their own."""
+    return [
+        Rule(address_key(remote_addr, "sign-in-link-address"), RESETS_PER_ADDRESS, HOURLY),
+        Rule(f"sign-in-link-email:{email.strip().lower()[:320]}", REQUESTS_PER_TARGET, HOURLY),
+    ]
+
+
 def reset_rules(email: str, remote_addr: str | None) -> list[Rule]:
     return [
         Rule(address_key(remote_addr, "reset-address"), RESETS_PER_ADDRESS, HOURLY),

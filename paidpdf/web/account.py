@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bottle import response
 
-from paidpdf.accounts import password_resets, sessions, users
+from paidpdf.accounts import password_resets, sessions, sign_in_links, users
 from paidpdf.content import shop
 from paidpdf.errors import AccessDenied, Conflict, InvalidInput
 from paidpdf.store import Doc
@@ -107,6 +107,40 @@ def reset(web: WebContext, token: str) -> str:
     web.visitor.end_session()
     web.cookies.flash("reset_done")
     web.redirect_local("/login", "/login")
+
+
+# -- sign-in links ------------------------------------------------------------------------------
+def request_sign_in_link(web: WebContext) -> None:
+    web.visitor.check_csrf()
+    sign_in_links.request_link(
+        web.store, web.mailer, form("email", limit=320), web.settings.base_url, remote_addr=remote_addr(),
+        shop_name=shop.identity_or_defaults(web.store)["name"],
+    )
+    web.cookies.flash("link_sent")  # the same answer whether or not the address has an account
+    web.redirect_local("/login", "/login")
+
+
+def sign_in_form(web: WebContext, token: str) -> str:
+    """Read-only: a mail scanner that opens the link must not use it up."""
+    response.set_header("Cache-Control", "no-store")
+    if not sign_in_links.link_valid(web.store, token):
+        return web.render("signin.html", status=400, token=None, error=sign_in_links.BAD_LINK)
+    return web.render("signin.html", token=token)
+
+
+def sign_in(web: WebContext, token: str) -> str:
+    web.visitor.check_csrf()
+    response.set_header("Cache-Control", "no-store")
+    try:
+        user = sign_in_links.sign_in(web.store, token)
+    except InvalidInput as exc:
+        return web.render("signin.html", status=400, token=None, error=exc.message)
+    old = web.visitor.session_token()
+    if old:  # a fresh token on every sign-in: no session fixation
+        sessions.close_session(web.store, old)
+    web.visitor.start_session(user)
+    web.cookies.flash("logged_in")
+    web.redirect_local("/library", "/library")
 
 
 # -- change password -----------------------------------------------------------------------------

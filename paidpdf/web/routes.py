@@ -53,6 +53,9 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", "/forgot", account.forgot),
     _route("GET", "/reset/<token>", account.reset_form),
     _route("POST", "/reset/<token>", account.reset),
+    _route("POST", "/login/link", account.request_sign_in_link),
+    _route("GET", "/signin/<token>", account.sign_in_form),
+    _route("POST", "/signin/<token>", account.sign_in),
     _route("GET", "/account/password", account.password_form),
     _route("POST", "/account/password", account.change_password),
     # buying

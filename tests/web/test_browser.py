@@ -66,15 +66,15 @@ def test_layout_at_phone_and_desktop_sizes_in_light_and_dark(served: Served, tmp
                 context = browser.new_context(viewport=viewport, color_scheme=scheme)
                 page = context.new_page()
                 page.set_default_timeout(15_000)
-                page.goto(served.url + "/login")
+                page.goto(served.url + "/forgot")  # a short page
                 foot = page.locator("footer").bounding_box()
                 assert foot is not None and abs(foot["y"] + foot["height"] - viewport["height"]) <= 1, foot
                 nav = page.locator("header nav").bounding_box()
                 assert nav is not None and nav["height"] < 64, (size, nav)  # one line
                 background = page.evaluate("getComputedStyle(document.body).backgroundColor")
                 assert background == ("rgb(18, 19, 23)" if scheme == "dark" else "rgb(250, 250, 251)")
-                page.screenshot(path=str(shots / f"login-{size}-{scheme}.png"), full_page=True)
-                for name, path in (("catalog", "/"), ("item", f"/content/{FREE}"), ("missing", "/nope")):
+                page.screenshot(path=str(shots / f"forgot-{size}-{scheme}.png"), full_page=True)
+                for name, path in (("catalog", "/"), ("item", f"/content/{FREE}"), ("login", "/login")):
                     page.goto(served.url + path)
                     page.screenshot(path=str(shots / f"{name}-{size}-{scheme}.png"), full_page=True)
                 context.close()

@@ -1,0 +1,71 @@
+"""Sign-in links: "email me a sign-in link" beside the password form, for readers who forgot their
+password or never had one. Single-use, valid for 15 minutes, stored hashed, throttled like resets
+(the shared rules are in `mailed_links`).
+
+Opening the link shows a page with one button; only pressing it (a POST with the page's CSRF token)
+signs in. A mail scanner that fetches every link in a mail therefore cannot use it up, and a link
+opened by someone else's browser does not log that browser in behind the reader's back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from paidpdf.accounts import mailed_links, records, throttle
+from paidpdf.errors import InvalidInput
+from paidpdf.mail import Mailer, MailError
+from paidpdf.store import Doc, Store
+
+LIFETIME = timedelta(minutes=15)
+MAX_OPEN = 3
+BAD_LINK = "this sign-in link is invalid, already used or has expired; ask for a new one"
+KIND = mailed_links.LinkKind(
+    records.SIGN_IN_LINKS, LIFETIME, MAX_OPEN, throttle.sign_in_link_rules, "sign-in link requests", "signin"
+)
+
+log = logging.getLogger("paidpdf.accounts")
+
+
+def request_link(
+    store: Store,
+    mailer: Mailer,
+    email: str,
+    base_url: str,
+    *,
+    remote_addr: str | None = None,
+    now: datetime | None = None,
+    shop_name: str = "paidpdf",
+) -> None:
+    """Mail a sign-in link to the account with this address; nothing (and no sign of it) otherwise."""
+    moment = records.moment_or_now(now)
+    issued = mailed_links.issue(store, KIND, email, base_url, remote_addr=remote_addr, now=moment)
+    if issued is None:
+        return
+    user, link = issued
+    minutes = int(LIFETIME.total_seconds() // 60)
+    body = (
+        f"Someone (hopefully you) asked to sign in to your {shop_name} account {user['email']}.\n\n"
+        f"To sign in, open this link within {minutes} minutes and press the button:\n\n{link}\n\n"
+        "The link works once. If you did not ask for it, ignore this mail.\n"
+        f"\n-- \n{shop_name}\n"
+    )
+    try:
+        mailer.send(user["email"], f"Sign in to {shop_name}", body)
+    except MailError as exc:
+        log.error("sign-in link mail to %s failed: %s", user["email"], exc.message)
+
+
+def link_valid(store: Store, token: str, *, now: datetime | None = None) -> bool:
+    return mailed_links.valid(store, KIND, token, records.moment_or_now(now)) is not None
+
+
+def sign_in(store: Store, token: str, *, now: datetime | None = None) -> Doc:
+    """Use a link: the user it signs in (the caller opens the session); the link works once."""
+    moment = records.moment_or_now(now)
+    with store.unit(records.ACCOUNTS) as unit:
+        user = mailed_links.use(unit, KIND, token, moment)
+        if user is None:
+            raise InvalidInput(BAD_LINK)
+        throttle.clear(unit, throttle.account_key(user["email"]))
+    return user
