@@ -225,6 +225,14 @@ def reconcile_cmd(
             bar.update(task, completed=done, total=total)
 
         summary = reconcile.reconcile(cli.store, client, moment, settings=cli.settings, progress=progress)
+    from paidpdf.content import shop
+    from paidpdf.mail import make_mailer
+    from paidpdf.sales import receipts
+
+    mailed = receipts.send_due(
+        cli.store, make_mailer(cli.settings), base_url=cli.settings.base_url,
+        shop_name=shop.identity(cli.store)["name"],
+    )
     table(
         f"Reconciled {summary.sessions} Stripe session(s) since {iso(moment)}",
         ("result", "count"),
@@ -237,6 +245,7 @@ def reconcile_cmd(
             ("not from this shop", summary.foreign),
             (f"refund/dispute events applied (of {summary.events})", summary.events_applied),
             ("events refused (other mode or account)", summary.refused),
+            ("receipts mailed", mailed),
         ],
     )
 

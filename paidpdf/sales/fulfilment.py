@@ -95,6 +95,7 @@ def _fulfil_in(unit: Unit, session: Mapping[str, Any], *, livemode: bool, source
         paid_at=now_iso(),
         stripe_session_id=session_id,
         stripe_payment_intent=payment_intent,
+        receipt="due",  # once per order: only this transition sets it (see `receipts`)
     )
     library.add(unit, order["user_id"], order["content_id"], "bought", order["id"])
     if payment_intent:

@@ -7,18 +7,21 @@ and checks it belongs to the logged-in buyer.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import bottle
 
-from paidpdf.content import catalog
-from paidpdf.errors import NotFound, PaymentProviderError
+from paidpdf.content import catalog, shop
+from paidpdf.errors import NotFound, PaidPdfError, PaymentProviderError
 from paidpdf.ownership import access
-from paidpdf.sales import checkout, orders
+from paidpdf.sales import checkout, orders, receipts
 from paidpdf.store import Doc
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.request_fields import query
+
+log = logging.getLogger("paidpdf.web")
 
 #: Seconds between reloads of the "payment processing" page (no JavaScript needed).
 REFRESH_SECONDS = 3
@@ -50,6 +53,7 @@ def success(web: WebContext, user: Doc) -> Any:
         raise NotFound("no such checkout for this account")
     item = _item_of(web, order)
     if outcome.granted:
+        send_receipts(web)
         return web.render("checkout_done.html", item=item, order=order)
     if order["status"] in ("failed", "expired", "abandoned", "flagged", "refunded", "disputed"):
         return web.render("checkout_pending.html", item=item, order=order, final=True, refresh=0)
@@ -82,6 +86,18 @@ def _item_of(web: WebContext, order: Doc | None) -> Doc | None:
         return catalog.get_item(web.store, order["content_id"])
     except NotFound:
         return None
+
+
+def send_receipts(web: WebContext) -> None:
+    """Hand due receipts to the (queued) mailer; a storage or mail problem is logged, never shown:
+    the purchase itself is already safe, and the next fulfilment or reconcile sends them."""
+    try:
+        receipts.send_due(
+            web.store, web.mailer, base_url=web.settings.base_url,
+            shop_name=shop.identity_or_defaults(web.store)["name"],
+        )
+    except PaidPdfError as exc:
+        log.error("receipts not sent now: %s", exc.message)
 
 
 def item_url(content_id: str) -> str:

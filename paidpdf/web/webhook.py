@@ -16,6 +16,7 @@ import bottle
 
 from paidpdf.errors import PaidPdfError
 from paidpdf.sales import stripe_gateway, webhook_events
+from paidpdf.web import checkout
 from paidpdf.web.access_log import LOG_NOTE
 from paidpdf.web.context import WebContext
 from paidpdf.web.request_fields import raw_header
@@ -44,6 +45,8 @@ def webhook(web: WebContext) -> Any:
             bottle.request.environ[LOG_NOTE] = f"refused: {exc.message}"
         return _answer(exc.http_status, {"error": exc.message})
     bottle.request.environ[LOG_NOTE] = f"{event['id']} {event['type']}: {outcome.action}"
+    if outcome.action == "fulfilled":
+        checkout.send_receipts(web)  # queued: the answer does not wait for the mail server
     return _answer(200, {"received": True, "outcome": outcome.action})
 
 

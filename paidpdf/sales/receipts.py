@@ -1,0 +1,89 @@
+"""Receipt mails: one per paid order, whichever of the success page, the webhook and reconcile
+fulfilled it (and however many of them did).
+
+`fulfilment.fulfil` marks an order's receipt `due` in the very unit that marks it paid, which happens
+once per order. `send_due` then claims each due receipt in a unit of its own (`due` → `sending`, so
+two servers or threads never both send it), hands the mail to the mailer and marks it `sent`. A
+process killed between the claim and the mark leaves the claim, which `send_due` takes over again
+after `RECLAIM_AFTER`: such a receipt may then go out twice, never zero times. The web hands receipts
+to its queued mailer, so a webhook's answer never waits for the mail server.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from paidpdf import clock
+from paidpdf.clock import iso, now_iso
+from paidpdf.content import catalog
+from paidpdf.errors import NotFound
+from paidpdf.mail import Mailer, MailError
+from paidpdf.money import format_amount
+from paidpdf.sales.orders import ORDERS, SALES, history_entry
+from paidpdf.store import Doc, Store
+
+DUE, SENDING, SENT = "due", "sending", "sent"
+RECLAIM_AFTER = timedelta(minutes=10)
+
+log = logging.getLogger("paidpdf.sales")
+
+
+def send_due(store: Store, mailer: Mailer, *, base_url: str, shop_name: str, limit: int = 50) -> int:
+    """Mail every receipt that is due (at most `limit` per call); returns how many were sent."""
+    view = store.view(SALES)
+    stale = iso(clock.now() - RECLAIM_AFTER)
+    waiting = view.find(ORDERS, "receipt", DUE) + [
+        o for o in view.find(ORDERS, "receipt", SENDING) if (o.get("receipt_claimed_at") or "") < stale
+    ]
+    sent = 0
+    for order in waiting[:limit]:
+        claimed = _claim(store, order["id"], stale)
+        if claimed is None:
+            continue  # another thread or server has it
+        try:
+            mailer.send(claimed["buyer"], *_message(store, claimed, base_url, shop_name))
+        except MailError as exc:
+            log.error("receipt for %s to %s failed: %s", claimed["id"], claimed["buyer"], exc.message)
+            _mark(store, claimed["id"], DUE, f"receipt mail failed: {exc.message}")
+            continue
+        _mark(store, claimed["id"], SENT, f"receipt mailed to {claimed['buyer']}")
+        sent += 1
+    return sent
+
+
+def _claim(store: Store, order_id: str, stale: str) -> Doc | None:
+    with store.unit(SALES) as unit:
+        current = unit.get(ORDERS, order_id)
+        if current is None:
+            return None
+        state = current.get("receipt")
+        if state != DUE and not (state == SENDING and (current.get("receipt_claimed_at") or "") < stale):
+            return None
+        return unit.put(ORDERS, {**current, "receipt": SENDING, "receipt_claimed_at": now_iso()})
+
+
+def _mark(store: Store, order_id: str, state: str, detail: str) -> None:
+    with store.unit(SALES) as unit:
+        current = unit.get(ORDERS, order_id)
+        if current is not None:
+            history = [*current.get("history", []), history_entry("receipt", detail, "shop")]
+            unit.put(ORDERS, {**current, "receipt": state, "history": history, "updated_at": now_iso()})
+
+
+def _message(store: Store, order: Doc, base_url: str, shop_name: str) -> tuple[str, str]:
+    try:
+        title = str(catalog.get_item(store, order["content_id"])["title"])
+    except NotFound:
+        title = str(order["content_id"])
+    amount = format_amount(int(order["amount"]), str(order["currency"]))
+    body = (
+        f"Thank you for your purchase from {shop_name}.\n\n"
+        f"  {title}\n"
+        f"  {amount}\n"
+        f"  Order {order['id']}\n\n"
+        f"Your PDF is in your library, ready to download whenever you like:\n\n"
+        f"{base_url.rstrip('/')}/library\n"
+        f"\n-- \n{shop_name}\n"
+    )
+    return f"Your receipt from {shop_name}: {title}", body
