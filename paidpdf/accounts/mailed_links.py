@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from paidpdf.accounts import records, throttle, users
 from paidpdf.clock import iso
+from paidpdf.mail import Mailer, MailError
 from paidpdf.store import Doc, Store, Unit
 
 log = logging.getLogger("paidpdf.accounts")
@@ -61,6 +62,31 @@ def issue(
             },
         )
     return user, f"{base_url.rstrip('/')}/{kind.path}/{token}"
+
+
+def mail_link(
+    store: Store,
+    mailer: Mailer,
+    kind: LinkKind,
+    email: str,
+    base_url: str,
+    compose: Callable[[Doc, str], tuple[str, str]],
+    *,
+    remote_addr: str | None,
+    now: datetime,
+) -> None:
+    """Issue a link and mail it: `compose(user, link)` gives the subject and body. Nothing is sent (and
+    the caller cannot tell) for an unknown address; a mail server failure is logged for the operator,
+    never shown, and the mailer is the web's queue, so the answer never waits for it."""
+    issued = issue(store, kind, email, base_url, remote_addr=remote_addr, now=now)
+    if issued is None:
+        return
+    user, link = issued
+    subject, body = compose(user, link)
+    try:
+        mailer.send(user["email"], subject, body)
+    except MailError as exc:
+        log.error("%s: mail to %s failed: %s", kind.what, user["email"], exc.message)
 
 
 def open_links(unit: Unit, kind: LinkKind, user_id: str, now: datetime) -> list[Doc]:

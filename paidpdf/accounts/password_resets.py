@@ -7,21 +7,18 @@ address; the users and sessions it touches stay in `paidpdf.accounts.users`.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from paidpdf.accounts import mailed_links, passwords, records, sessions, throttle, users
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
-from paidpdf.mail import Mailer, MailError
+from paidpdf.mail import Mailer
 from paidpdf.store import Doc, Store
 
 RESET_LIFETIME = timedelta(hours=1)
 #: Unused reset links a user may have at once; further requests within the hour send no more mail.
 MAX_OPEN_RESETS = 3
 BAD_RESET = "this reset link is invalid or has expired"
-
-log = logging.getLogger("paidpdf.accounts")
 
 
 RESETS = mailed_links.LinkKind(
@@ -45,23 +42,23 @@ def request_password_reset(
     mail itself is handed to `mailer` (the web's is a queue, so the answer never waits for it). A mail
     server failure is logged for the operator instead of shown.
     """
-    moment = records.moment_or_now(now)
-    issued = mailed_links.issue(store, RESETS, email, base_url, remote_addr=remote_addr, now=moment)
-    if issued is None:
-        return
-    user, link = issued
     minutes = int(RESET_LIFETIME.total_seconds() // 60)
-    body = (
-        f"Someone (hopefully you) asked to reset the password of your {shop_name} account"
-        f" {user['email']}.\n\n"
-        f"To choose a new password, open this link within {minutes} minutes:\n\n{link}\n\n"
-        "The link works once. If you did not ask for this, ignore this mail: your password stays as it is.\n"
-        f"\n-- \n{shop_name}\n"
+
+    def compose(user: Doc, link: str) -> tuple[str, str]:
+        body = (
+            f"Someone (hopefully you) asked to reset the password of your {shop_name} account"
+            f" {user['email']}.\n\n"
+            f"To choose a new password, open this link within {minutes} minutes:\n\n{link}\n\n"
+            "The link works once. If you did not ask for this, ignore this mail: your password stays as"
+            " it is.\n"
+            f"\n-- \n{shop_name}\n"
+        )
+        return f"Reset your {shop_name} password", body
+
+    mailed_links.mail_link(
+        store, mailer, RESETS, email, base_url, compose, remote_addr=remote_addr,
+        now=records.moment_or_now(now),
     )
-    try:
-        mailer.send(user["email"], f"Reset your {shop_name} password", body)
-    except MailError as exc:
-        log.error("password reset mail to %s failed: %s", user["email"], exc.message)
 
 
 def reset_token_valid(store: Store, token: str, *, now: datetime | None = None) -> bool:

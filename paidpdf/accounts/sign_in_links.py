@@ -9,12 +9,11 @@ opened by someone else's browser does not log that browser in behind the reader'
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from paidpdf.accounts import mailed_links, records, throttle
 from paidpdf.errors import InvalidInput
-from paidpdf.mail import Mailer, MailError
+from paidpdf.mail import Mailer
 from paidpdf.store import Doc, Store
 
 LIFETIME = timedelta(minutes=15)
@@ -23,8 +22,6 @@ BAD_LINK = "this sign-in link is invalid, already used or has expired; ask for a
 KIND = mailed_links.LinkKind(
     records.SIGN_IN_LINKS, LIFETIME, MAX_OPEN, throttle.sign_in_link_rules, "sign-in link requests", "signin"
 )
-
-log = logging.getLogger("paidpdf.accounts")
 
 
 def request_link(
@@ -38,22 +35,20 @@ def request_link(
     shop_name: str = "paidpdf",
 ) -> None:
     """Mail a sign-in link to the account with this address; nothing (and no sign of it) otherwise."""
-    moment = records.moment_or_now(now)
-    issued = mailed_links.issue(store, KIND, email, base_url, remote_addr=remote_addr, now=moment)
-    if issued is None:
-        return
-    user, link = issued
     minutes = int(LIFETIME.total_seconds() // 60)
-    body = (
-        f"Someone (hopefully you) asked to sign in to your {shop_name} account {user['email']}.\n\n"
-        f"To sign in, open this link within {minutes} minutes and press the button:\n\n{link}\n\n"
-        "The link works once. If you did not ask for it, ignore this mail.\n"
-        f"\n-- \n{shop_name}\n"
+
+    def compose(user: Doc, link: str) -> tuple[str, str]:
+        body = (
+            f"Someone (hopefully you) asked to sign in to your {shop_name} account {user['email']}.\n\n"
+            f"To sign in, open this link within {minutes} minutes and press the button:\n\n{link}\n\n"
+            "The link works once. If you did not ask for it, ignore this mail.\n"
+            f"\n-- \n{shop_name}\n"
+        )
+        return f"Sign in to {shop_name}", body
+
+    mailed_links.mail_link(
+        store, mailer, KIND, email, base_url, compose, remote_addr=remote_addr, now=records.moment_or_now(now)
     )
-    try:
-        mailer.send(user["email"], f"Sign in to {shop_name}", body)
-    except MailError as exc:
-        log.error("sign-in link mail to %s failed: %s", user["email"], exc.message)
 
 
 def link_valid(store: Store, token: str, *, now: datetime | None = None) -> bool:
