@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from paidpdf.content import catalog, demo, markdown_text
@@ -57,5 +57,7 @@ def test_a_hostile_description_renders_inert_on_the_item_page(site: Site, tmp_pa
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("<>\"'=/:[]()!*#` \nabcjsvx-onerrorscriptjavascript")),
                max_size=120))
+@example("<aa:>")  # an autolink with a made-up scheme (found by this test)
+@example("<javascript:alert(1)>")
 def test_any_markdown_renders_to_allowed_tags_only(text: str) -> None:
     _inert(markdown_text.render(text))
