@@ -2,8 +2,9 @@
 
 markdown-it-py (CommonMark) with raw HTML off: `<script>` or `<img onerror=...>` in a description is
 shown as text. Only http(s), mailto and scheme-less links become links (`javascript:`, `data:` and any
-other scheme stay text; hypothesis found `<aa:>`), and every link gets `rel="nofollow noopener"`. Images are off too: the site's CSP
-only allows its own images, and a creator's cover and previews already show the book. Rendering is
+other scheme stay text; hypothesis found `<aa:>`), and every link gets `rel="nofollow noopener"`.
+Images are off too: the site's CSP only allows its own images, and a creator's cover and previews
+already show the book. Rendering is
 cached by text, so a page view costs a dictionary lookup.
 """
 
