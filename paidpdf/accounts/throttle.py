@@ -103,26 +103,26 @@ def login_rules(email: str, remote_addr: str | None) -> list[Rule]:
     ]
 
 
-def signup_rules(email: str, remote_addr: str | None) -> list[Rule]:
+def _address_and_target(kind: str, per_address: int, email: str, remote_addr: str | None) -> list[Rule]:
+    """Requests that mail or create something for an address: limited per client address and per
+    target address, each within the hour (the keys name the kind, so each kind counts on its own)."""
     return [
-        Rule(address_key(remote_addr, "signup-address"), SIGNUPS_PER_ADDRESS, HOURLY),
-        Rule(f"signup-email:{email.strip().lower()[:320]}", REQUESTS_PER_TARGET, HOURLY),
+        Rule(address_key(remote_addr, f"{kind}-address"), per_address, HOURLY),
+        Rule(f"{kind}-email:{email.strip().lower()[:320]}", REQUESTS_PER_TARGET, HOURLY),
     ]
+
+
+def signup_rules(email: str, remote_addr: str | None) -> list[Rule]:
+    return _address_and_target("signup", SIGNUPS_PER_ADDRESS, email, remote_addr)
+
+
+def reset_rules(email: str, remote_addr: str | None) -> list[Rule]:
+    return _address_and_target("reset", RESETS_PER_ADDRESS, email, remote_addr)
 
 
 def sign_in_link_rules(email: str, remote_addr: str | None) -> list[Rule]:
     """Sign-in links: the same limits as password resets, counted on their own."""
-    return [
-        Rule(address_key(remote_addr, "sign-in-link-address"), RESETS_PER_ADDRESS, HOURLY),
-        Rule(f"sign-in-link-email:{email.strip().lower()[:320]}", REQUESTS_PER_TARGET, HOURLY),
-    ]
-
-
-def reset_rules(email: str, remote_addr: str | None) -> list[Rule]:
-    return [
-        Rule(address_key(remote_addr, "reset-address"), RESETS_PER_ADDRESS, HOURLY),
-        Rule(f"reset-email:{email.strip().lower()[:320]}", REQUESTS_PER_TARGET, HOURLY),
-    ]
+    return _address_and_target("sign-in-link", RESETS_PER_ADDRESS, email, remote_addr)
 
 
 def _recent(view: View, rule: Rule, now: datetime) -> list[datetime]:

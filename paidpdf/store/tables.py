@@ -114,9 +114,6 @@ class Table:
     def __len__(self) -> int:
         return self.size
 
-    def __contains__(self, doc_id: object) -> bool:
-        return self.get(doc_id) is not None  # type: ignore[arg-type]
-
     def get(self, doc_id: str) -> Doc | None:
         change = self.overlay.get(doc_id)
         if change is None:

@@ -84,7 +84,8 @@ class WebContext:
         if "Cache-Control" not in response.headers:  # pages show who is logged in: never shared
             response.set_header("Cache-Control", "private, no-cache")
         context: dict[str, Any] = {
-            "shop": shop.identity_or_defaults(self.store),  # live: a `shop set` shows on the next page
+            # live: a `shop set` shows on the next page; a handler that already read it passes it
+            "shop": values.pop("shop", None) or shop.identity_or_defaults(self.store),
             "user": self.visitor.current_user(),
             "csrf_token": self.visitor.csrf_token,
             "flash": self.cookies.take_flash(),

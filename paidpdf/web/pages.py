@@ -44,10 +44,11 @@ def catalog_page(web: WebContext) -> str:
 def item_page(web: WebContext, item_id: str) -> str:
     shelf = access.shelf_item(web.store, web.visitor.current_user(), item_id)
     base = web.settings.base_url.rstrip("/")
+    identity = shop.identity_or_defaults(web.store)
     return web.render(
         "item.html", item=shelf.item, owned=shelf.owned, can_download=shelf.can_download, base=base,
-        summary=seo.summary(shelf.item.get("description")),
-        json_ld=seo.product_json_ld(base, shelf.item, shop.identity_or_defaults(web.store)["name"]),
+        summary=seo.summary(shelf.item.get("description")), shop=identity,
+        json_ld=seo.product_json_ld(base, shelf.item, identity["name"]),
     )
 
 
