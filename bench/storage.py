@@ -119,8 +119,9 @@ def bench_size(n: int, repeat: int, root: Path) -> dict[str, dict[str, float]]:
         if side != "journal" and not peers:
             continue
         folder.mkdir()
-        write_tables(folder / "sales.json", {"orders": (n, order)})
-        write_tables(folder / "accounts.json", {"users": (n, lambda i: user(i, hashed))})
+        ours = side == "journal"  # our files carry their index, as a compaction writes them
+        write_tables(folder / "sales.json", {"orders": (n, order)}, indexed=ours)
+        write_tables(folder / "accounts.json", {"users": (n, lambda i: user(i, hashed))}, indexed=ours)
     stores: dict[str, Any] = {"journal": Store(folders["journal"])}
     readers: dict[str, Any] = {"journal": Store(folders["journal"])}
     if peers:
@@ -212,7 +213,7 @@ def bench_catalog(orders_count: int, repeat: int, root: Path) -> tuple[float, fl
             for i in range(40):
                 unit.put("content", item(i))
         if count:
-            write_tables(folder / "sales.json", {"orders": (count, order)})
+            write_tables(folder / "sales.json", {"orders": (count, order)}, indexed=True)
         folders.append(folder)
     gc.collect()
     timings: tuple[list[float], list[float]] = ([], [])

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -53,6 +54,7 @@ from paidpdf.config import Settings  # noqa: E402
 from paidpdf.content import browse, catalog, demo  # noqa: E402
 from paidpdf.ownership import library  # noqa: E402
 from paidpdf.store import Store  # noqa: E402
+from paidpdf.store.base_writer import write_base_file  # noqa: E402
 from paidpdf.testing.serve_process import serve_command  # noqa: E402
 
 BIG_ID = "bench-big-file"
@@ -127,24 +129,36 @@ def seed(data: Path, items: int, size_mb: int) -> tuple[str, Path]:
 
 def with_history(data: Path, target: Path, orders: int) -> Path:
     """A copy of the shop whose sales also hold `orders` paid orders and library entries of other
-    readers, written as a compacted base (no journal), as a shop that sold that much would have."""
+    readers, written as a compaction writes a base (with its index, no journal), as a shop that sold
+    that much would have. Streamed: the orders never sit in memory at once."""
     shutil.copytree(data, target, symlinks=True)
     tables = orjson.loads(Store(data).export("sales") or b"{}")
-    for i in range(orders):
-        order_id = f"ord_{i:016x}"
-        user_id = f"usr_{i % 50_000:016x}"
-        tables.setdefault("orders", {})[order_id] = {
-            "id": order_id, "status": "paid", "content_id": f"bench-item-{1 + i % 19}",
-            "user_id": user_id, "buyer": f"r{i % 50_000}@example.com", "amount": 499, "currency": "usd",
-            "stripe_session_id": f"cs_test_{i:024x}", "created_at": now_iso(), "history": [],
+
+    def order(i: int) -> dict[str, Any]:
+        return {
+            "id": f"ord_{i:016x}", "status": "paid", "content_id": f"bench-item-{1 + i % 19}",
+            "user_id": f"usr_{i % 50_000:016x}", "buyer": f"r{i % 50_000}@example.com", "amount": 499,
+            "currency": "usd", "stripe_session_id": f"cs_test_{i:024x}", "created_at": now_iso(),
+            "history": [],
         }
-        tables.setdefault("library", {})[f"{user_id}:{order_id}"] = {
-            "id": f"{user_id}:{order_id}", "user_id": user_id, "content_id": f"bench-item-{1 + i % 19}",
-            "source": "bought", "order_id": order_id, "acquired_at": now_iso(), "revoked_at": None,
+
+    def entry(i: int) -> dict[str, Any]:
+        o = order(i)
+        return {
+            "id": f"{o['user_id']}:{o['id']}", "user_id": o["user_id"], "content_id": o["content_id"],
+            "source": "bought", "order_id": o["id"], "acquired_at": now_iso(), "revoked_at": None,
             "revoked_reason": None,
         }
+
     (target / "sales.journal").unlink(missing_ok=True)
-    (target / "sales.json").write_bytes(orjson.dumps(tables))
+    write_base_file(
+        target / "sales.json",
+        {
+            **{name: iter(rows.values()) for name, rows in tables.items()},
+            "orders": itertools.chain(tables.get("orders", {}).values(), map(order, range(orders))),
+            "library": itertools.chain(tables.get("library", {}).values(), map(entry, range(orders))),
+        },
+    )
     return target
 
 

@@ -120,7 +120,9 @@ def order_at(existing: int) -> Any:
     return make
 
 
-def write_shop(path: Path, existing: int, pending: int, *, stock_ids: bool = False) -> None:
+def write_shop(
+    path: Path, existing: int, pending: int, *, stock_ids: bool = False, indexed: bool = False
+) -> None:
     """The sales file: `existing` paid orders with their library entries and events, then `pending`."""
     make = order_at(existing)
     write_tables(
@@ -131,6 +133,7 @@ def write_shop(path: Path, existing: int, pending: int, *, stock_ids: bool = Fal
             "events": (existing, lambda i: event_record(make(i))),
         },
         stock_ids=stock_ids,
+        indexed=indexed,
     )
 
 
@@ -157,7 +160,7 @@ class Ours:
 
     def __init__(self, folder: Path, existing: int, pending: int, store_class: Any = Store) -> None:
         folder.mkdir()
-        write_shop(folder / "sales.json", existing, pending)
+        write_shop(folder / "sales.json", existing, pending, indexed=store_class is Store)
         settings = Settings.from_env(
             {
                 "STRIPE_WEBHOOK_SECRET": SECRET,

@@ -25,17 +25,25 @@ from typing import Any
 import orjson
 
 from paidpdf.errors import StorageCorrupt, StorageError
-from paidpdf.store import journal
-from paidpdf.store.documents import Changes, Snapshot, replay
-from paidpdf.store.files import atomic_write
+from paidpdf.store import base_index, journal
+from paidpdf.store.base_writer import write_new_base
+from paidpdf.store.cold import BaseReader, ColdTable, Layered
+from paidpdf.store.documents import AnyTable, Changes, Snapshot, replay
+from paidpdf.store.files import atomic_write, fsync_dir
+from paidpdf.store.layout import INDEXED_FIELDS
 from paidpdf.store.parsing import backup_hint, bulk_load, parse_data_file
 from paidpdf.store.tables import Table
 
 log = logging.getLogger("paidpdf.store")
 
-#: A journal is folded into a new base once it is larger than this share of the base and this size.
+#: A journal is folded into a new base once it is larger than this share of the base and this size,
+#: or larger than `JOURNAL_MAX` (what changed since the base is held in memory: this bounds it).
 COMPACT_RATIO = 0.5
 COMPACT_MIN_BYTES = 1024 * 1024
+JOURNAL_MAX = 32 * 1024 * 1024
+#: Bases at least this large are read through their index, document by document (`cold.py`);
+#: smaller ones are parsed whole, which is faster for them.
+COLD_FROM = 8 * 1024 * 1024
 
 Identity = tuple[int, ...]
 
@@ -51,14 +59,19 @@ class JournalState:
     tail: int  # bytes after the last whole record: an interrupted write, cut off by the next writer
     current: bool  # it continues the base (False: obsolete or absent; the next write starts one)
     base_bytes: int
+    on_disk: bool = False  # the base is read through its index, document by document
 
 
 class DataFile:
     """The base and journal of one data file, and the state read from them."""
 
-    def __init__(self, base: Path, latest_backup: Callable[[], Path | None]) -> None:
+    def __init__(
+        self, base: Path, latest_backup: Callable[[], Path | None], *, cold_from: int = COLD_FROM
+    ) -> None:
         self.base_path = base
         self.journal_path = base.with_suffix(".journal")
+        self.index_path = base_index.index_path(base)
+        self.cold_from = cold_from
         self._latest_backup = latest_backup
         self._lock = threading.Lock()  # one catch-up at a time; never held while waiting for a writer
         self._told: set[tuple[Any, ...]] = set()
@@ -75,6 +88,8 @@ class DataFile:
         self.offset = 0  # just past the last record applied
         self.records = 0
         self.snapshot: Snapshot | None = None
+        self.cold = False  # the base is read through its index
+        self.needs_index = False  # a large base without a usable index: the next writer compacts
 
     def close(self) -> None:
         with self._lock:
@@ -122,9 +137,13 @@ class DataFile:
             size = _identity(self.journal_path)
             on_disk = size[2] if size is not None else 0
             if not self.journal_ok:
-                return JournalState(self.journal_path, size is not None, 0, on_disk, 0, False, self.base_size)
+                return JournalState(
+                    self.journal_path, size is not None, 0, on_disk, 0, False, self.base_size, self.cold
+                )
             tail = max(0, on_disk - self.offset)
-            return JournalState(self.journal_path, True, self.records, on_disk, tail, True, self.base_size)
+            return JournalState(
+                self.journal_path, True, self.records, on_disk, tail, True, self.base_size, self.cold
+            )
 
     def _load_base(self) -> None:
         path = self.base_path
@@ -139,6 +158,8 @@ class DataFile:
             raise StorageError(f"cannot read {path}: {exc.strerror}{self._hint()}") from None
         try:
             st = os.fstat(fd)
+            if st.st_size >= self.cold_from and self._load_cold(fd, st):
+                return
             raw = journal.read_from(fd, 0, st.st_size)
             data = parse_data_file(raw, path, self._latest_backup)
         except OSError as exc:
@@ -150,6 +171,23 @@ class DataFile:
         self.base_fd, self.base_identity = fd, _stat_identity(st)
         self.base_size, self.base_crc = len(raw), zlib.crc32(raw)
         self.snapshot = Snapshot({table: Table.of(rows) for table, rows in data.items()})
+        self.needs_index = st.st_size >= self.cold_from
+
+    def _load_cold(self, fd: int, st: os.stat_result) -> bool:
+        """Use the base's index instead of parsing it, if it has a usable one."""
+        index = base_index.read(self.base_path, st)
+        if index is None:
+            return False
+        self.base_fd, self.base_identity = fd, _stat_identity(st)
+        self.base_size, self.base_crc = st.st_size, index.base.crc32
+        self.snapshot = Snapshot(self._cold_tables(index))
+        return True
+
+    def _cold_tables(self, index: base_index.BaseIndex) -> dict[str, AnyTable]:
+        assert self.base_fd is not None
+        reader = BaseReader(self.base_fd, str(self.base_path))
+        self.cold = True
+        return {name: Layered(ColdTable(reader, table)) for name, table in index.tables.items()}
 
     def _catch_up(self, writer: bool) -> bool:
         """Apply the journal's new records; False when the base must be read again."""
@@ -241,7 +279,8 @@ class DataFile:
             self.snapshot = (self.snapshot or Snapshot({})).with_changes(
                 changes.docs, changes.dropped, self.version()
             )
-            return self.offset > max(COMPACT_MIN_BYTES, COMPACT_RATIO * self.base_size)
+            limit = max(COMPACT_MIN_BYTES, min(JOURNAL_MAX, COMPACT_RATIO * self.base_size))
+            return self.needs_index or self.offset > limit
 
     def compact(self) -> tuple[int, int]:
         """Write the state as a new base, then start an empty journal; returns the journal's (records,
@@ -250,27 +289,27 @@ class DataFile:
         with self._lock:
             before = (self.records, self.offset) if self.journal_ok else (0, 0)
             never_written = self.base_identity is None and self.journal_identity is None
-            if never_written or (self.journal_ok and self.records == 0):
+            if never_written or (self.journal_ok and self.records == 0 and not self.needs_index):
                 return before  # nothing to fold
-            tables = {t: table.folded() for t, table in snapshot.tables.items()}
-            self._write_base(encode_tables(Snapshot(tables)))
+            self._install_base(snapshot.tables)
             self._start_journal()
-            self.snapshot = Snapshot(tables, self.version())
+            assert self.snapshot is not None
+            self.snapshot = Snapshot(self.snapshot.tables, self.version())
             return before
 
     def replace(self, payload: bytes) -> None:
         """Make `payload` (a whole TinyDB file) the state: base first, then a new journal, so a crash
         between the two leaves the state before or the new one (restore)."""
-        parse_data_file(payload, self.base_path, None)
+        data = parse_data_file(payload, self.base_path, None)
         with self._lock:
-            self._write_base(payload)
+            self._install_base({table: Table.of(rows) for table, rows in data.items()})
             self._start_journal()
         self.close()
 
     def remove(self) -> int:
         """Delete the base, then the journal (a journal without its base is ignored) (flush)."""
         removed = 0
-        for path in (self.base_path, self.journal_path):
+        for path in (self.base_path, self.journal_path, self.index_path):
             if path.exists():
                 path.unlink()
                 removed += 1
@@ -297,6 +336,39 @@ class DataFile:
         self.journal_fd, self.journal_identity = fd, (st.st_dev, st.st_ino)
         self.journal_ok, self.offset, self.records = ok, st.st_size if offset < 0 else offset, 0
         return st.st_size
+
+    def _install_base(self, tables: dict[str, AnyTable]) -> None:
+        """Write `tables` as the new base with its index (base first: a crash before the index is in
+        place leaves a base without one, which is parsed whole until the next compaction)."""
+        tmp, index = write_new_base(self.base_path, tables, INDEXED_FIELDS)
+        try:
+            tmp.replace(self.base_path)
+            fsync_dir(self.base_path.parent)
+            fd = os.open(self.base_path, os.O_RDONLY)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageError(f"cannot write {self.base_path}: {exc.strerror}") from None
+        if self.base_fd is not None:
+            os.close(self.base_fd)
+        self.base_fd, self.base_identity = fd, _stat_identity(os.fstat(fd))
+        self.base_size, self.base_crc = index.base.size, index.base.crc32
+        self.journal_ok = False  # the old journal continues the old base
+        self.needs_index = False
+        try:
+            base_index.write(self.base_path, index)
+        except OSError as exc:
+            raise StorageError(f"cannot write {self.index_path}: {exc.strerror}") from None
+        self.snapshot = Snapshot(self._fresh_tables(tables, index), self.version())
+
+    def _fresh_tables(self, tables: dict[str, AnyTable], index: base_index.BaseIndex) -> dict[str, AnyTable]:
+        """The tables as read from the new base: through its index when large, else in memory."""
+        if index.base.size >= self.cold_from:
+            return self._cold_tables(index)
+        self.cold = False
+        hot: dict[str, AnyTable] = {}
+        for name, table in tables.items():
+            hot[name] = table.folded() if isinstance(table, Table) else Table.of(table.materialize())
+        return hot
 
     def _write_base(self, payload: bytes) -> None:
         path = self.base_path

@@ -34,7 +34,7 @@ from filelock import FileLock, Timeout
 
 from paidpdf.errors import StorageError
 from paidpdf.store.backup_manifest import looks_restorable
-from paidpdf.store.data_file import DataFile, JournalState, encode_tables
+from paidpdf.store.data_file import COLD_FROM, DataFile, JournalState, encode_tables
 from paidpdf.store.documents import Unit, View
 from paidpdf.store.files import sweep_temp_files
 from paidpdf.store.layout import BACKUPS_DIR, FILES, LOCKS_DIR
@@ -48,14 +48,16 @@ class Store:
     #: a thread lock instead and never poll).
     POLL_INTERVAL = 0.002
 
-    def __init__(self, root: Path, *, lock_timeout: float = 60.0) -> None:
+    def __init__(self, root: Path, *, lock_timeout: float = 60.0, cold_from: int = COLD_FROM) -> None:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
         _prepare_folder(self.root)
         # A partial over the folder, not the bound method: a DataFile holding the Store would make a
         # reference cycle, and a Store only the cyclic GC frees keeps its descriptors open meanwhile.
         backups = functools.partial(latest_backup_in, self.root)
-        self._files = {name: DataFile(self.root / f"{name}.json", backups) for name in FILES}
+        self._files = {
+            name: DataFile(self.root / f"{name}.json", backups, cold_from=cold_from) for name in FILES
+        }
         self._thread_locks = {name: threading.RLock() for name in FILES}
         self._file_locks = {
             name: FileLock(self.root / LOCKS_DIR / f"{name}.lock", mode=PRIVATE_FILE, thread_local=False)
@@ -121,6 +123,7 @@ class Store:
                 if name not in self._swept:
                     sweep_temp_files(self.path(name))
                     sweep_temp_files(self.journal_path(name))
+                    sweep_temp_files(self._file(name).index_path)
                     self._swept.add(name)
                 yield
             finally:

@@ -20,16 +20,19 @@ from tinydb.table import Document
 from tinydb.table import Table as TinyTable
 
 from paidpdf.errors import Conflict, NotFound, StorageError
+from paidpdf.store.cold import Layered
 from paidpdf.store.tables import DELETED, Change, Table
 
 Doc = dict[str, Any]
+#: A table as of one commit: all in memory, or a base on disk plus what changed since (`cold.py`).
+AnyTable = Table | Layered
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """One data file as of one commit: its tables, and a token that changes with every commit."""
 
-    tables: dict[str, Table]
+    tables: dict[str, AnyTable]
     version: tuple[Any, ...] = ()
 
     def with_changes(
@@ -42,7 +45,7 @@ class Snapshot:
         return Snapshot(tables, version)
 
 
-EMPTY = Table.of({})
+EMPTY: AnyTable = Table.of({})
 
 
 class View:
@@ -57,7 +60,7 @@ class View:
         """Changes with every commit to this file (caches of derived pages key on it)."""
         return self._snapshot.version
 
-    def _table(self, table: str) -> Table:
+    def _table(self, table: str) -> AnyTable:
         return self._snapshot.tables.get(table, EMPTY)
 
     def get(self, table: str, doc_id: str) -> Doc | None:
@@ -83,8 +86,7 @@ class View:
 
     def find(self, table: str, field: str, value: Any) -> list[Doc]:
         """Documents whose `field` equals `value`; indexed, so cheap on large tables."""
-        rows = self._table(table)
-        return _detach_all([cast(Doc, rows.get(i)) for i in rows.find_ids(field, value)])
+        return _detach_all(self._table(table).find(field, value))
 
     def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]:
         """Documents for which `predicate` is true. The predicate must only read what it is given."""
@@ -190,7 +192,7 @@ class Unit(View):
     def __init__(self, name: str, snapshot: Snapshot) -> None:
         super().__init__(name, snapshot)
         self._changes = Changes()
-        self._working: dict[str, Table] = {}
+        self._working: dict[str, AnyTable] = {}
         self._closed = False
         self._db = _UnitDB(storage=_UnitStorage, unit=self)
 
@@ -202,7 +204,7 @@ class Unit(View):
     def changes(self) -> Changes:
         return self._changes
 
-    def _table(self, table: str) -> Table:
+    def _table(self, table: str) -> AnyTable:
         working = self._working.get(table)
         if working is not None:
             return working

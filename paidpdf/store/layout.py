@@ -14,3 +14,15 @@ FILES = (CATALOG, ACCOUNTS, SALES)
 
 BACKUPS_DIR = "backups"
 LOCKS_DIR = ".locks"
+
+#: Fields that documents are looked up by (`View.find`), per table. A large base keeps an index on
+#: disk for each (`base_index.py`), so a lookup reads only the matching documents; a lookup on a field
+#: not named here still works on a large base, but reads the whole table (and says so in the log).
+INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
+    "orders": ("user_id", "stripe_session_id", "stripe_payment_intent", "receipt"),
+    "library": ("user_id",),
+    "users": ("email",),
+    "sessions": ("user_id",),
+    "resets": ("user_id",),
+    "sign_in_links": ("user_id",),
+}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 Doc = dict[str, Any]
 Index = dict[Any, list[str]]
@@ -140,6 +140,10 @@ class Table:
         ids = [i for i in self.base.index(field).get(value, ()) if i not in overlay]
         ids += [i for i, d in overlay.items() if d is not DELETED and d.get(field) == value]  # type: ignore[union-attr]
         return ids
+
+    def find(self, field: str, value: Any) -> list[Doc]:
+        """The documents whose `field` equals `value` (the shared documents: callers copy them)."""
+        return [cast(Doc, self.get(i)) for i in self.find_ids(field, value)]
 
     def changed(self, changes: Mapping[str, Change]) -> Table:
         """A new version with `changes` applied (this one stays as it is)."""

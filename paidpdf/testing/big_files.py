@@ -2,7 +2,8 @@
 
 A million order documents as Python dicts take gigabytes; written table by table in chunks of 10,000
 they never exist at once. The result is exactly what the store reads: TinyDB JSON keyed by each
-document's own id, or by 1..n as stock TinyDB keys them.
+document's own id, or by 1..n as stock TinyDB keys them. A shop's own files are written with their
+index, as a compaction writes them (`indexed`), so opening a million-order shop reads it from disk.
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ from typing import Any
 
 import orjson
 
+from paidpdf.store.base_writer import write_base_file
+
 Maker = Callable[[int], dict[str, Any]]
 CHUNK = 10_000
 
 
-def write_tables(path: Path, tables: dict[str, tuple[int, Maker]], *, stock_ids: bool = False) -> None:
+def write_tables(
+    path: Path, tables: dict[str, tuple[int, Maker]], *, stock_ids: bool = False, indexed: bool = False
+) -> None:
     """Write `{table: (count, make)}` as one TinyDB file; `make(i)` builds document number `i`."""
+    if indexed:
+        write_base_file(path, {name: map(make, range(count)) for name, (count, make) in tables.items()})
+        return
     with path.open("wb") as out:
         out.write(b"{")
         for t, (name, (count, make)) in enumerate(tables.items()):

@@ -9,7 +9,6 @@ test gets a hard-linked copy (data files are only ever replaced by rename, conte
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from paidpdf.stripe_local import StripeLocal, start_in_thread
 from paidpdf.web import create_app
 from tests.demo_seed import seed_demo_folder
 from tests.payments.shop import BUYER, OTHER, PASSWORD, WEBHOOK_SECRET, Shop, shop_settings
+from tests.web.site import copy_seed
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +53,7 @@ def stand_in() -> Iterator[StripeLocal]:
 @pytest.fixture
 def shop(seeded: Path, tmp_path: Path, stand_in: StripeLocal) -> Iterator[Shop]:
     folder = tmp_path / "data"
-    shutil.copytree(seeded, folder, copy_function=os.link)
+    copy_seed(seeded, folder)
     settings = shop_settings(folder, stand_in.url)
     store = Store(folder)
     app = TestApp(create_app(settings, store=store), extra_environ={"REMOTE_ADDR": "127.0.0.1"})

@@ -3,10 +3,8 @@ webhooks reaching the real shop server, so a newcomer can buy without any accoun
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import shutil
 import threading
 from pathlib import Path
 
@@ -22,13 +20,14 @@ from paidpdf.ownership import library
 from paidpdf.sales import checkout, stripe_gateway
 from paidpdf.store import Store
 from tests.payments.shop import BUYER, PAID, wait_until
+from tests.web.site import copy_seed
 
 TOKEN = re.compile(r'name="(?:csrf_token|token)" value="([^"]+)"')
 
 
 def test_demo_buyer_can_buy_and_download(seeded: Path, tmp_path: Path) -> None:
     folder = tmp_path / "demo"
-    shutil.copytree(seeded, folder, copy_function=os.link)
+    copy_seed(seeded, folder)
     settings = Settings.from_env({}, data_dir=folder)
     store = Store(folder)
     with demo_payments(settings, store) as pay:
@@ -78,7 +77,7 @@ def test_demo_buyer_can_buy_and_download(seeded: Path, tmp_path: Path) -> None:
 def test_demo_prints_the_environment_for_admin_commands(seeded: Path, tmp_path: Path) -> None:
     """The printed `export ...` line is all another terminal needs to reconcile against the demo."""
     folder = tmp_path / "demo"
-    shutil.copytree(seeded, folder, copy_function=os.link)
+    copy_seed(seeded, folder)
     store = Store(folder)
     with demo_payments(Settings.from_env({}, data_dir=folder), store) as pay:
         line = pay.export_line()
@@ -104,7 +103,7 @@ def test_demo_prints_the_environment_for_admin_commands(seeded: Path, tmp_path: 
 
 def test_the_demo_stand_in_takes_only_the_demos_own_key(seeded: Path, tmp_path: Path) -> None:
     folder = tmp_path / "demo"
-    shutil.copytree(seeded, folder, copy_function=os.link)
+    copy_seed(seeded, folder)
     with demo_payments(Settings.from_env({}, data_dir=folder), Store(folder)) as pay:
         own = pay.settings.stripe_secret_key
         assert own is not None

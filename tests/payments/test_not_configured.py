@@ -4,8 +4,6 @@ the webhook answers 503 (Stripe retries once the operator fixes it), and nothing
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import stripe
@@ -16,11 +14,12 @@ from paidpdf.store import Store
 from paidpdf.web import create_app
 from tests.forms import form_for
 from tests.payments.shop import BUYER, PAID, PASSWORD, WEBHOOK_SECRET
+from tests.web.site import copy_seed
 
 
 def _keyless_shop(seeded: Path, tmp_path: Path, env: dict[str, str]) -> tuple[TestApp, Store]:
     folder = tmp_path / "data"
-    shutil.copytree(seeded, folder, copy_function=os.link)
+    copy_seed(seeded, folder)
     settings = Settings.from_env(env, data_dir=folder)
     store = Store(folder)
     return TestApp(create_app(settings, store=store), extra_environ={"REMOTE_ADDR": "127.0.0.1"}), store

@@ -77,13 +77,14 @@ def pdf_bytes(label: str) -> bytes:
 
 def snapshot_files(root: Path) -> dict[str, bytes]:
     """Every regular file under `root` (but lock files) with its bytes, to prove nothing changed. A data
-    file counts by its state (base plus journal, as the shop reads it), whatever its layout on disk."""
+    file counts by its state (base plus journal, as the shop reads it), whatever its layout on disk (its
+    index is derived from the base)."""
     found: dict[str, bytes] = {}
     for path in sorted(root.rglob("*")):
         if not path.is_file() or ".locks" in path.parts:
             continue
         rel = path.relative_to(root)
-        if len(rel.parts) == 1 and rel.suffix in (".json", ".journal") and rel.stem in FILES:
+        if len(rel.parts) == 1 and rel.suffix in (".json", ".journal", ".index") and rel.stem in FILES:
             if rel.suffix == ".json" or not (root / f"{rel.stem}.json").exists():
                 found[f"{rel.stem}.json"] = state_bytes(root, rel.stem)
             continue

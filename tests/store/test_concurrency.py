@@ -12,6 +12,7 @@ import pytest
 from paidpdf.clock import new_id
 from paidpdf.errors import StorageError
 from paidpdf.store import Store
+from paidpdf.store.data_file import COLD_FROM
 from tests.store.children import Child
 
 PROCESSES = 2
@@ -19,14 +20,14 @@ THREADS = 4
 ROUNDS = 40
 
 
-def _worker(data: Path) -> object:
+def _worker(data: Path, cold_from: int) -> object:
     """4 threads, each doing ROUNDS units: take the next sequence number, insert a document under it
     and under a random id, and bump shared and per-thread counters. A lost update shows up as a
     duplicate sequence id (`Conflict`), a wrong counter or a missing document."""
 
     def run(out: int, inp: int) -> None:
         os.read(inp, 1)  # start together with the other process and the readers
-        store = Store(data)
+        store = Store(data, cold_from=cold_from)
         errors: list[str] = []
 
         def thread(t: int) -> None:
@@ -58,12 +59,12 @@ def _worker(data: Path) -> object:
     return run
 
 
-def _compactor(data: Path) -> object:
+def _compactor(data: Path, cold_from: int) -> object:
     """A third process that folds the journals into new bases over and over until told to stop."""
 
     def run(out: int, inp: int) -> None:
         os.read(inp, 3)  # "go\n"
-        store = Store(data)
+        store = Store(data, cold_from=cold_from)
         os.set_blocking(inp, False)
         rounds = 0
         while True:
@@ -81,14 +82,18 @@ def _compactor(data: Path) -> object:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("compacting", [False, True], ids=["plain", "while-a-third-process-compacts"])
+@pytest.mark.parametrize(
+    ("compacting", "cold_from"),
+    [(False, COLD_FROM), (True, COLD_FROM), (True, 0)],
+    ids=["plain", "while-a-third-process-compacts", "base-on-disk-while-a-third-process-compacts"],
+)
 def test_two_processes_of_four_threads_lose_nothing(
-    data_dir: Path, children: list[Child], compacting: bool
+    data_dir: Path, children: list[Child], compacting: bool, cold_from: int
 ) -> None:
-    compactor = Child(_compactor(data_dir)) if compacting else None
+    compactor = Child(_compactor(data_dir, cold_from)) if compacting else None
     for _ in range(PROCESSES):  # fork before this process starts any thread
-        children.append(Child(_worker(data_dir)))
-    reader_store = Store(data_dir)
+        children.append(Child(_worker(data_dir, cold_from)))
+    reader_store = Store(data_dir, cold_from=cold_from)
     stop = threading.Event()
     seen: list[int] = []
     reader_errors: list[str] = []
@@ -126,7 +131,7 @@ def test_two_processes_of_four_threads_lose_nothing(
         assert compacted.startswith("COMPACTED ") and int(compacted.split()[1]) >= 5, compacted
 
     total = PROCESSES * THREADS * ROUNDS
-    view = Store(data_dir).view("sales")
+    view = Store(data_dir, cold_from=cold_from).view("sales")
     docs = view.all("docs")
     assert view.get("meta", "seq") == {"id": "seq", "n": total}
     assert len(docs) == 2 * total

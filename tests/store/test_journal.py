@@ -17,6 +17,7 @@ import pytest
 
 from paidpdf.errors import StorageCorrupt
 from paidpdf.store import Store
+from paidpdf.store.data_file import COLD_FROM
 from tests.data_files import on_disk, state, torn_bytes
 from tests.store.children import Child
 
@@ -108,12 +109,12 @@ def test_a_shop_written_by_the_previous_release_opens_and_upgrades_on_first_writ
     assert checks.check(Store(shop)).problems == []
 
 
-def _big_writer(data: Path) -> object:
+def _big_writer(data: Path, cold_from: int) -> object:
     """Units with records of 0.1-1 MB (a kill lands inside the write), and a compaction every few
     units (a kill lands inside it): a counter, a ledger row and a large document in each unit."""
 
     def run(out: int, _in: int) -> None:
-        store = Store(data)
+        store = Store(data, cold_from=cold_from)
         rng = random.Random(os.getpid())
         n = 0
         while True:
@@ -133,7 +134,10 @@ def _big_writer(data: Path) -> object:
 
 
 @pytest.mark.slow
-def test_200_kills_during_appends_and_compactions(data_dir: Path, children: list[Child]) -> None:
+@pytest.mark.parametrize("cold_from", [COLD_FROM, 0], ids=["in-memory", "base-on-disk"])
+def test_200_kills_during_appends_and_compactions(
+    data_dir: Path, children: list[Child], cold_from: int
+) -> None:
     with Store(data_dir).unit("sales") as unit:
         unit.put("meta", {"id": "seq", "n": 0})
     rng = random.Random(99)
@@ -141,7 +145,7 @@ def test_200_kills_during_appends_and_compactions(data_dir: Path, children: list
     torn = temp_left = mid_unit = compactions = 0
     deadline = time.monotonic() + 150
     for _ in range(200):
-        child = Child(_big_writer(data_dir))
+        child = Child(_big_writer(data_dir, cold_from))
         children.append(child)
         first = child.readline()  # past start-up: committing
         time.sleep(rng.uniform(0, 0.03))

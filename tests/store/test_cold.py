@@ -1,0 +1,143 @@
+"""Bases read from disk through their index (`cold.py`): the same answers as a base parsed whole.
+
+`Store(cold_from=0)` reads every base through its index, so these tests exercise that path on small
+data; the default store parses small bases whole and only large ones stay on disk.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from paidpdf.store import Store
+from paidpdf.store.base_index import index_path
+
+USERS = ["u1", "u2", "u3", None]
+
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("put"), st.integers(0, 30), st.sampled_from(USERS), st.text(max_size=6)),
+        st.tuples(st.just("delete"), st.integers(0, 30)),
+        st.tuples(st.just("compact")),
+        st.tuples(st.just("reopen")),
+    ),
+    max_size=40,
+)
+
+
+def _check(store: Store, model: dict[str, dict[str, Any]]) -> None:
+    view = store.view("sales")
+    assert view.count("orders") == len(model)
+    assert {d["id"]: d for d in view.all("orders")} == model
+    for doc_id in ("o0", "o7", "o30", "missing"):
+        assert view.get("orders", doc_id) == model.get(doc_id)
+    for user in USERS:
+        found = sorted(d["id"] for d in view.find("orders", "user_id", user))
+        assert found == sorted(i for i, d in model.items() if d.get("user_id") == user)
+    unindexed = sorted(d["id"] for d in view.find("orders", "note", "a"))
+    assert unindexed == sorted(i for i, d in model.items() if d.get("note") == "a")
+    newest = view.select_ids("orders", lambda d: d.get("user_id") == "u1", key=lambda d: d["id"])
+    assert newest == sorted(i for i, d in model.items() if d.get("user_id") == "u1")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=ops)
+def test_a_base_on_disk_answers_like_the_model(tmp_path: Path, steps: list[tuple[Any, ...]]) -> None:
+    folder = tmp_path / f"shop{len(list(tmp_path.iterdir()))}"
+    store = Store(folder, cold_from=0)
+    model: dict[str, dict[str, Any]] = {}
+    for step in steps:
+        if step[0] == "put":
+            _, n, user, note = step
+            doc = {"id": f"o{n}", "user_id": user, "note": note, "n": n}
+            with store.unit("sales") as unit:
+                unit.put("orders", doc)
+            model[doc["id"]] = doc
+        elif step[0] == "delete":
+            with store.unit("sales") as unit:
+                assert unit.delete("orders", f"o{step[1]}") == (f"o{step[1]}" in model)
+            model.pop(f"o{step[1]}", None)
+        elif step[0] == "compact":
+            store.compact("sales")
+        else:
+            store = Store(folder, cold_from=0)  # another process, reading from scratch
+        _check(store, model)
+    _check(Store(folder), model)  # and a store that parses the base whole agrees
+
+
+def _shop(folder: Path, orders: int) -> Store:
+    store = Store(folder, cold_from=0)
+    with store.unit("sales") as unit:
+        for n in range(orders):
+            unit.put("orders", {"id": f"o{n}", "user_id": f"u{n % 10}", "amount": n})
+    store.compact("sales")
+    return store
+
+
+def test_the_base_is_read_through_its_index_and_says_so(data_dir: Path) -> None:
+    _shop(data_dir, 50)
+    assert index_path(data_dir / "sales.json").exists()
+    assert Store(data_dir, cold_from=0).journal_state("sales").on_disk
+    assert not Store(data_dir).journal_state("sales").on_disk  # small: parsed whole by default
+    assert orjson.loads((data_dir / "sales.json").read_bytes())["orders"]["o7"]["amount"] == 7
+
+
+def test_a_snapshot_held_across_a_compaction_still_reads_its_own_base(data_dir: Path) -> None:
+    store = _shop(data_dir, 20)
+    before = store.view("sales")
+    with store.unit("sales") as unit:
+        unit.delete("orders", "o3")
+        unit.put("orders", {"id": "o4", "user_id": "new", "amount": -1})
+    store.compact("sales")
+    Store(data_dir, cold_from=0).compact("sales")
+    assert before.get("orders", "o3") == {"id": "o3", "user_id": "u3", "amount": 3}
+    assert before.get("orders", "o4") == {"id": "o4", "user_id": "u4", "amount": 4}
+    assert [d["id"] for d in before.find("orders", "user_id", "u4")] == ["o4", "o14"]
+    now = store.view("sales")
+    assert now.get("orders", "o3") is None and now.find("orders", "user_id", "new")[0]["id"] == "o4"
+
+
+@pytest.mark.parametrize("damage", ["missing", "flipped byte", "truncated", "other base"])
+def test_an_unusable_index_is_ignored_and_rewritten_by_the_next_writer(data_dir: Path, damage: str) -> None:
+    _shop(data_dir, 30)
+    index = index_path(data_dir / "sales.json")
+    if damage == "missing":
+        index.unlink()
+    elif damage == "flipped byte":
+        raw = bytearray(index.read_bytes())
+        raw[len(raw) // 2] ^= 0xFF
+        index.write_bytes(bytes(raw))
+    elif damage == "truncated":
+        index.write_bytes(index.read_bytes()[:-9])
+    else:  # the base was copied (a new inode): the index describes another file
+        shutil.copy(data_dir / "sales.json", data_dir / "copy.json")
+        (data_dir / "copy.json").replace(data_dir / "sales.json")
+    store = Store(data_dir, cold_from=0)
+    assert not store.journal_state("sales").on_disk
+    assert store.view("sales").get("orders", "o29") == {"id": "o29", "user_id": "u9", "amount": 29}
+    with store.unit("sales") as unit:  # a large base without a usable index: the writer re-indexes
+        unit.put("orders", {"id": "o30", "user_id": "u0", "amount": 30})
+    fresh = Store(data_dir, cold_from=0)
+    assert fresh.journal_state("sales").on_disk
+    assert [d["id"] for d in fresh.view("sales").find("orders", "user_id", "u0")] == ["o0", "o10", "o20", "o30"]
+
+
+def test_a_field_indexed_after_the_base_was_written_is_indexed_at_the_next_compaction(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paidpdf.store import layout
+
+    _shop(data_dir, 12)
+    monkeypatch.setitem(layout.INDEXED_FIELDS, "orders", (*layout.INDEXED_FIELDS["orders"], "amount"))
+    store = Store(data_dir, cold_from=0)
+    with store.unit("sales") as unit:
+        unit.put("orders", {"id": "o12", "user_id": "u2", "amount": 5})
+    store.compact("sales")
+    fresh = Store(data_dir, cold_from=0).view("sales")
+    assert sorted(d["id"] for d in fresh.find("orders", "amount", 5)) == ["o12", "o5"]
