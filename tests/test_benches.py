@@ -18,6 +18,7 @@ pytestmark = pytest.mark.slow
 #: A line of each bench's final table that shows it measured both sides.
 SHOWS = {
     "content_memory.py": "baseline: peak memory big/small",
+    "history.py": "| 300 |",
     "storage.py": "catalog read",
     "web.py": "catalog, 20 items",
     "webhooks.py": "| 200 | 20 |",

@@ -229,6 +229,8 @@ def info_cmd(
         journal = entry.get("journal") or {}
         if journal.get("records"):
             status += f"; journal: {_count(journal['records'], 'record')} since the base"
+        if journal.get("read_from_disk"):
+            status += "; read from disk through its index"
         pairs.append((f"{name}.json", f"{human_size(entry['size'])}; {status}"))
     for name, entry in found["blobs"].items():
         pairs.append((f"{name}/", f"{_count(entry['files'], 'file')}, {human_size(entry['bytes'])}"))

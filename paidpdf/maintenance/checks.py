@@ -53,6 +53,7 @@ def check(store: Store, progress: Progress | None = None, *, fix_permissions: bo
     for name in FILES:
         try:
             view = store.view(name)  # reads the base and every journal record, checking each checksum
+            store.verify_index(name)
             journals[name] = journal_summary(store, name)
         except StorageError as exc:
             problems.append(Problem(str(store.path(name)), exc.message))
@@ -96,6 +97,7 @@ def journal_summary(store: Store, name: str) -> dict[str, Any]:
         "interrupted_tail_bytes": found.tail,
         "continues_base": found.current,
         "base_bytes": found.base_bytes,
+        "read_from_disk": found.on_disk,
     }
 
 

@@ -137,7 +137,7 @@ class _TableBuilder:
             start = stop + 1
         self.copied.append((cold, runs))
         for field in self.fields:
-            if field not in old.fields:  # a field indexed since the old base was written: read them
+            if field not in old.field_names:  # a field indexed since the old base was written: read them
                 for lo, hi, new_lo in runs:
                     for offset, pos in enumerate(range(lo, hi + 1)):
                         found = cold._parse(cold._entry(pos), old.keylens[pos]).get(field)
@@ -160,11 +160,11 @@ class _TableBuilder:
             offset += len(chunk)
 
     def finish(self) -> TableIndex:
-        self.index.ids = _merge(self.copied, lambda ix: ix.ids, self.new_ids)
+        self.index.arrays["ids"] = _merge(self.copied, lambda ix: ix.ids, self.new_ids)
         for field in self.fields:
-            self.index.fields[field] = _merge(
-                [(c, r) for c, r in self.copied if field in c.index.fields],
-                lambda ix, f=field: ix.fields[f],  # type: ignore[misc]
+            self.index.arrays[f"field:{field}"] = _merge(
+                [(c, r) for c, r in self.copied if field in c.index.field_names],
+                lambda ix, f=field: ix.field(f),  # type: ignore[misc]
                 self.new_keys[field],
             )
         return self.index

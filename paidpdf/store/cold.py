@@ -104,7 +104,7 @@ class ColdTable:
 
     def find(self, field: str, value: Any) -> list[Doc] | None:
         """Documents whose `field` equals `value`, through the field's index; None if not indexed."""
-        keys = self.index.fields.get(field)
+        keys = self.index.field(field)
         if keys is None or not indexable(value):
             return None
         found = []

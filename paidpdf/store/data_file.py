@@ -145,6 +145,13 @@ class DataFile:
                 self.journal_path, True, self.records, on_disk, tail, True, self.base_size, self.cold
             )
 
+    def verify_index(self) -> None:
+        """Load every array of the index the current base is read through, checking its checksum."""
+        snapshot = self.current()
+        for table in snapshot.tables.values():
+            if isinstance(table, Layered):
+                base_index.verify_table(table.cold.index)
+
     def _load_base(self) -> None:
         path = self.base_path
         self._close_fds()

@@ -95,6 +95,10 @@ class Store:
         """The file's journal: records since the base, sizes, an interrupted tail (`db check`/`info`)."""
         return self._file(name).journal_state()
 
+    def verify_index(self, name: str) -> None:
+        """Check every array of the base's index, if it is read through one (`db check`)."""
+        self._file(name).verify_index()
+
     def export(self, name: str) -> bytes | None:
         """The file's whole current state as one TinyDB JSON document (what a backup holds), or None
         when the shop has never written it. Hold the lock for a state consistent with other files."""

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from paidpdf.errors import StorageCorrupt
 from paidpdf.store import Store
 from paidpdf.store.base_index import index_path
 
@@ -103,15 +104,15 @@ def test_a_snapshot_held_across_a_compaction_still_reads_its_own_base(data_dir: 
     assert now.get("orders", "o3") is None and now.find("orders", "user_id", "new")[0]["id"] == "o4"
 
 
-@pytest.mark.parametrize("damage", ["missing", "flipped byte", "truncated", "other base"])
+@pytest.mark.parametrize("damage", ["missing", "damaged header", "truncated", "other base"])
 def test_an_unusable_index_is_ignored_and_rewritten_by_the_next_writer(data_dir: Path, damage: str) -> None:
     _shop(data_dir, 30)
     index = index_path(data_dir / "sales.json")
     if damage == "missing":
         index.unlink()
-    elif damage == "flipped byte":
+    elif damage == "damaged header":
         raw = bytearray(index.read_bytes())
-        raw[len(raw) // 2] ^= 0xFF
+        raw[20] ^= 0xFF
         index.write_bytes(bytes(raw))
     elif damage == "truncated":
         index.write_bytes(index.read_bytes()[:-9])
@@ -125,7 +126,27 @@ def test_an_unusable_index_is_ignored_and_rewritten_by_the_next_writer(data_dir:
         unit.put("orders", {"id": "o30", "user_id": "u0", "amount": 30})
     fresh = Store(data_dir, cold_from=0)
     assert fresh.journal_state("sales").on_disk
-    assert [d["id"] for d in fresh.view("sales").find("orders", "user_id", "u0")] == ["o0", "o10", "o20", "o30"]
+    found = fresh.view("sales").find("orders", "user_id", "u0")
+    assert [d["id"] for d in found] == ["o0", "o10", "o20", "o30"]
+
+
+def test_a_damaged_index_array_is_a_clear_error_and_db_check_finds_it(data_dir: Path, cli: Any) -> None:
+    _shop(data_dir, 30)
+    index = index_path(data_dir / "sales.json")
+    raw = bytearray(index.read_bytes())
+    raw[-1] ^= 0xFF  # the last array: the keys of the last indexed field
+    index.write_bytes(bytes(raw))
+    store = Store(data_dir, cold_from=0)
+    assert store.view("sales").get("orders", "o3") == {"id": "o3", "user_id": "u3", "amount": 3}
+    with pytest.raises(StorageCorrupt, match=r"sales\.index is damaged .*delete it"):
+        store.view("sales").find("orders", "receipt", None)
+    checked = Store(data_dir, cold_from=0)
+    from paidpdf.maintenance import checks
+
+    problems = checks.check(checked).problems
+    assert len(problems) == 1 and "sales.index is damaged" in problems[0].problem
+    index.unlink()
+    assert len(Store(data_dir, cold_from=0).view("sales").find("orders", "receipt", None)) == 30
 
 
 def test_a_field_indexed_after_the_base_was_written_is_indexed_at_the_next_compaction(
