@@ -51,7 +51,7 @@ def compute(view: View) -> SalesStats:
     per_day: dict[tuple[str, str], Bucket] = defaultdict(Bucket)
     totals: dict[str, Bucket] = defaultdict(Bucket)
     statuses: dict[str, int] = defaultdict(int)
-    for order in view.all(orders.ORDERS):
+    for order in view.each(orders.ORDERS):
         statuses[order["status"]] += 1
         if order["status"] != "paid":
             continue

@@ -13,6 +13,7 @@ import contextlib
 import os
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from paidpdf.store.permissions import PRIVATE_FILE
 from paidpdf.store.tables import Doc, Table, indexable
 
 FLUSH_AT = 4 * 1024 * 1024
+#: Index entries re-numbered at a time (bounds the Python ints alive during a compaction).
+SLICE = 65536
 Run = tuple[int, int, int]  # old first position, old last position, new first position
 
 
@@ -150,7 +153,9 @@ class _TableBuilder:
         old = cold.index
         self._separator()
         delta = self.writer.offset - old.starts[lo]
-        self.index.starts.extend(array(U64, [s + delta for s in old.starts[lo : hi + 1]]))
+        for at in range(lo, hi + 1, SLICE):
+            part = old.starts[at : min(hi + 1, at + SLICE)]
+            self.index.starts.extend(array(U64, [s + delta for s in part]))
         self.index.keylens.extend(old.keylens[lo : hi + 1])
         self.index.lengths.extend(old.lengths[lo : hi + 1])
         offset, end = old.starts[lo], old.end(hi)
@@ -172,23 +177,45 @@ class _TableBuilder:
 
 def _merge(copied: list[tuple[ColdTable, list[Run]]], keys_of: Any, new: list[int]) -> array[int]:
     """Sorted keys: the copied documents' old keys re-numbered (still sorted: re-numbering keeps the
-    order of positions), merged with the new documents' keys (`sorted` merges two sorted runs in
-    linear time)."""
-    merged: list[int] = sorted(new)
+    order of positions), with the new documents' keys inserted. Works a slice at a time, so a million
+    keys never become a million Python ints at once (a compaction inside the server stays small)."""
+    keys = array(U64)
     for cold, runs in copied:
         old_keys: array[int] = keys_of(cold.index)
         if runs == [(0, len(cold.index) - 1, 0)]:
-            renumbered = old_keys.tolist()  # every document copied, in place: keys unchanged
-        else:
-            newpos = array("q", [-1]) * len(cold.index)
-            for lo, hi, new_lo in runs:
-                newpos[lo : hi + 1] = array("q", range(new_lo, new_lo + hi - lo + 1))
-            hash_mask = ~POS_MASK
-            renumbered = [
-                (key & hash_mask) | newpos[key & POS_MASK] for key in old_keys if newpos[key & POS_MASK] >= 0
-            ]
-        merged = sorted(renumbered + merged)
-    return array(U64, merged)
+            keys.extend(old_keys)  # every document copied, in place: keys unchanged
+            continue
+        newpos = array("q", [-1]) * len(cold.index)
+        for lo, hi, new_lo in runs:
+            newpos[lo : hi + 1] = array("q", range(new_lo, new_lo + hi - lo + 1))
+        hash_mask = ~POS_MASK
+        for at in range(0, len(old_keys), SLICE):
+            keys.extend(
+                array(
+                    U64,
+                    [
+                        (key & hash_mask) | newpos[key & POS_MASK]
+                        for key in old_keys[at : at + SLICE]
+                        if newpos[key & POS_MASK] >= 0
+                    ],
+                )
+            )
+    return _insert_sorted(keys, sorted(new))
+
+
+def _insert_sorted(keys: array[int], new: list[int]) -> array[int]:
+    """`keys` (sorted) with the sorted `new` keys inserted: slices copied in C, one bisect per key."""
+    if not new:
+        return keys
+    merged = array(U64)
+    done = 0
+    for key in new:
+        at = bisect_left(keys, key, done)
+        merged.extend(keys[done:at])
+        merged.append(key)
+        done = at
+    merged.extend(keys[done:])
+    return merged
 
 
 def write_new_base(

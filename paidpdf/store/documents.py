@@ -77,6 +77,12 @@ class View:
     def all(self, table: str) -> list[Doc]:
         return _detach_all(list(self._table(table).values()))
 
+    def each(self, table: str) -> Iterator[Doc]:
+        """Every document, one private copy at a time (a summary of a million orders never holds
+        them all; a base on disk is read a block at a time)."""
+        for _, doc in self._table(table).items():
+            yield _detach(doc)
+
     def count(self, table: str) -> int:
         return len(self._table(table))
 
@@ -224,6 +230,12 @@ class Unit(View):
         if table in self._changes.dropped:
             return None
         return self._snapshot.tables.get(table, EMPTY).get(doc_id)
+
+    def get(self, table: str, doc_id: str) -> Doc | None:
+        """One document as this unit sees it (without rebuilding the unit's view of the table: a
+        unit that reads and writes many documents would otherwise pay for all its changes each time)."""
+        found = self._current_doc(table, doc_id)
+        return None if found is None else _detach(found)
 
     def _check_writable(self) -> None:
         if self._closed:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from array import array
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 TEMP_SUFFIX = ".tmp"
 
@@ -28,16 +31,19 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, payload: bytes, mode: int = 0o600) -> None:
-    """Replace `path` with `payload` so that readers and crashes only ever see old or new bytes."""
+def atomic_write(path: Path, payload: bytes | Sequence[bytes | array[Any]], mode: int = 0o600) -> None:
+    """Replace `path` with `payload` (bytes, or buffers written one after the other, never joined)
+    so that readers and crashes only ever see old or new bytes."""
     tmp = temp_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         os.fchmod(fd, mode)  # exact, whatever the umask
-        view = memoryview(payload)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        parts: Sequence[bytes | array[Any]] = [payload] if isinstance(payload, bytes) else payload
+        for part in parts:
+            view = memoryview(part).cast("B")
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
         os.fsync(fd)
     except BaseException:
         os.close(fd)
