@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-from paidpdf.stripe_local import objects, payment_objects
+from paidpdf.stripe_local import objects, params, payment_objects
 from paidpdf.stripe_local.account import CUSTOMER, Obj
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.checkout_sessions import Sessions
@@ -19,8 +19,12 @@ class Paying(Sessions):
 
     # ------------------------------------------------------------------ paying (the customer's side)
 
-    def pay(self, session_id: str, method: str = "card", delay: float | None = None) -> Obj:
-        """What the buyer does on the hosted page.
+    def pay(
+        self, session_id: str, method: str = "card", delay: float | None = None, email: str | None = None
+    ) -> Obj:
+        """What the buyer does on the hosted page (`email`: what they typed, when the session was
+        created without `customer_email`; the hosted page requires one then, as Stripe's does; the
+        test control falls back to buyer@example.com).
 
         `card`: complete and paid at once. `delayed_success` / `delayed_failure`: complete but unpaid,
         then after `delay` (default `config.async_delay`) seconds the async result. `delayed`: complete
@@ -54,7 +58,8 @@ class Paying(Sessions):
                 )
             now = self.now()
             kind = "card" if method == "card" else "us_bank_account"
-            email = session["customer_email"] or "buyer@example.com"
+            typed = params.email(email, "email") if email else "buyer@example.com"
+            email = session["customer_email"] or typed
             intent = payment_objects.payment_intent(
                 session, self._private[session_id]["payment_intent_data"], now, kind
             )

@@ -73,6 +73,10 @@ def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) ->
             return page(session_id, "Checkout cancelled. You can close this page.", "info")
         if session["status"] != "open":
             return page(session_id)
+        email = str(form.get("email") or "").strip() or None
+        if not session["customer_email"] and (email is None or "@" not in email):
+            bottle.response.status = 400
+            return page(session_id, "Enter your email address: your receipt goes there.")
         method = {"pay": "card", "decline": "decline"}.get(str(action))
         if action == "delayed":
             method = "delayed_failure" if form.get("outcome") == "failed" else "delayed_success"
@@ -80,7 +84,7 @@ def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) ->
             bottle.response.status = 400
             return page(session_id, "Unknown action.")
         try:
-            paid = core.pay(session_id, method)
+            paid = core.pay(session_id, method, email=email)
         except ApiError as exc:
             bottle.response.status = exc.status
             text = (

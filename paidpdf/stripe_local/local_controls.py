@@ -16,7 +16,7 @@ from paidpdf.stripe_local.wire import control_route
 #: The documented test controls, served at GET /_local so a curious developer can find them.
 CONTROLS = {
     "POST /_local/sessions/{id}/pay": (
-        "method=card|delayed_success|delayed_failure|delayed|decline [delay=SECONDS]"
+        "method=card|delayed_success|delayed_failure|delayed|decline [delay=SECONDS] [email=ADDRESS]"
     ),
     "POST /_local/sessions/{id}/settle": "outcome=succeeded|failed (finish a method=delayed payment)",
     "POST /_local/sessions/{id}/expire": "expire now, sends checkout.session.expired",
@@ -42,7 +42,8 @@ def install(app: bottle.Bottle, core: StandIn, config: Config) -> None:
     @control("POST", "/_local/sessions/<session_id>/pay")
     def local_pay(raw: dict[str, Any], session_id: str) -> Any:
         delay = _float(raw.get("delay"), "delay")
-        return core.pay(session_id, str(raw.get("method") or "card"), delay)
+        email = str(raw["email"]) if raw.get("email") else None
+        return core.pay(session_id, str(raw.get("method") or "card"), delay, email)
 
     @control("POST", "/_local/sessions/<session_id>/settle")
     def local_settle(raw: dict[str, Any], session_id: str) -> Any:

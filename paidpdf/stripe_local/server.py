@@ -88,9 +88,12 @@ class StripeLocal:
     def webhook_secret(self) -> str:
         return self.config.webhook_secret
 
-    def pay(self, session_id: str, method: str = "card", delay: float | None = None) -> dict[str, Any]:
-        """method: card | delayed_success | delayed_failure | delayed | decline (raises ApiError 402)."""
-        return self.state.pay(session_id, method, delay)
+    def pay(
+        self, session_id: str, method: str = "card", delay: float | None = None, email: str | None = None
+    ) -> dict[str, Any]:
+        """method: card | delayed_success | delayed_failure | delayed | decline (raises ApiError 402);
+        `email`: what the buyer typed when the session has no `customer_email`."""
+        return self.state.pay(session_id, method, delay, email)
 
     def settle(self, session_id: str, outcome: str) -> dict[str, Any]:
         return self.state.settle(session_id, outcome)
