@@ -185,7 +185,8 @@ def change_password(
     *,
     now: datetime | None = None,
 ) -> None:
-    """Set a new password after checking the current one; every other session of the user ends.
+    """Set a new password after checking the current one (an account without one sets its first);
+    every other session of the user ends.
 
     A wrong current password counts as a failed login for the account (same throttle), so a stolen
     session cannot be used to guess the password.
@@ -201,7 +202,9 @@ def change_password(
     with store.unit(ACCOUNTS) as unit:
         throttle.check(unit, [rule], moment)
         throttle.record(unit, [rule], moment)
-    if not passwords.verify_password(user.get("password_hash"), old):
+    # An account made by buying as a guest has no password to check: the session (opened by a mailed
+    # link or the paying browser) is what proves who this is, as for a first password anywhere.
+    if user.get("password_hash") and not passwords.verify_password(user.get("password_hash"), old):
         raise InvalidInput("the current password is wrong")
     new_hash = passwords.hash_password(new)
     keep = token_digest(keep_token) if keep_token else None

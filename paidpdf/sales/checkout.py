@@ -15,7 +15,7 @@ import stripe
 
 from paidpdf.config import Settings
 from paidpdf.content import catalog, shop
-from paidpdf.errors import NotFound, PaymentProviderError
+from paidpdf.errors import AccessDenied, NotFound, PaymentProviderError
 from paidpdf.ownership import library
 from paidpdf.sales import fulfilment, orders
 from paidpdf.sales.stripe_gateway import livemode, provider_errors, retrieve_session
@@ -33,12 +33,20 @@ class CheckoutStart:
 
 
 def start_checkout(
-    store: Store, client: stripe.StripeClient, settings: Settings, *, user: Mapping[str, Any], content_id: str
+    store: Store,
+    client: stripe.StripeClient,
+    settings: Settings,
+    *,
+    user: Mapping[str, Any] | None,
+    content_id: str,
+    guest_token: str | None = None,
 ) -> CheckoutStart:
-    """A pending order and its Checkout Session; amount and currency come from the catalog only."""
+    """A pending order and its Checkout Session; amount and currency come from the catalog only.
+    Without a `user` it is a guest's: `guest_token` is the SHA-256 of the browser's checkout cookie,
+    and Stripe Checkout asks for the email the purchase goes to."""
     item = catalog.get_item(store, content_id)
     content_id = item["id"]
-    if library.owns(store.view(orders.SALES), user["id"], content_id):
+    if user is not None and library.owns(store.view(orders.SALES), user["id"], content_id):
         return CheckoutStart("owned", item)
     if item.get("status") != "active":
         raise NotFound(f"item {content_id!r} is not for sale")
@@ -49,15 +57,16 @@ def start_checkout(
     for _attempt in range(3):
         order = orders.create_pending(
             store,
-            user_id=user["id"],
-            buyer=user["email"],
+            user_id=user["id"] if user else None,
+            buyer=user["email"] if user else None,
             content_id=content_id,
             amount=int(item["price"]),
             currency=str(item["currency"]).lower(),
             livemode=mode,
+            guest_token=None if user else guest_token,
         )
         if not order.get("stripe_session_id"):
-            return _new_session(store, client, base, item, order, user)
+            return _new_session(store, client, base, item, order)
         # A recent pending order (double click, back button) already has a session: reuse it while it
         # is open; otherwise settle the order from it and start again with a fresh order.
         session = retrieve_session(client, order["stripe_session_id"])
@@ -77,10 +86,10 @@ def start_checkout(
 
 
 def _new_session(
-    store: Store, client: stripe.StripeClient, base: str, item: Doc, order: Doc, user: Mapping[str, Any]
+    store: Store, client: stripe.StripeClient, base: str, item: Doc, order: Doc
 ) -> CheckoutStart:
     content_id = item["id"]
-    reference = {"order_id": order["id"], "content_id": content_id, "user_id": user["id"]}
+    reference = {"order_id": order["id"], "content_id": content_id, "user_id": order["user_id"] or "guest"}
     params: dict[str, Any] = {
         "mode": "payment",
         "line_items": [
@@ -99,7 +108,8 @@ def _new_session(
         "client_reference_id": order["id"],
         "metadata": reference,
         "payment_intent_data": {"metadata": reference},
-        "customer_email": user["email"],
+        # a guest's email is asked by Checkout itself (customer_details.email on the completed session)
+        **({"customer_email": order["buyer"]} if order["buyer"] else {}),
         "success_url": f"{base}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{base}/checkout/cancel?order={order['id']}",
     }
@@ -113,13 +123,18 @@ def _new_session(
 
 
 def confirm_return(
-    store: Store, client: stripe.StripeClient, settings: Settings, *, session_id: str, user_id: str
+    store: Store, client: stripe.StripeClient, settings: Settings, *, session_id: str, user_id: str | None
 ) -> orders.Outcome:
     """The success page: the session is fetched from Stripe (the URL alone proves nothing), must be
-    the logged-in buyer's, and goes through the same `fulfil` as the webhook."""
+    the logged-in buyer's (`user_id`) or, for a visitor who is not logged in (None), a guest's; it
+    goes through the same `fulfil` as the webhook."""
     session = retrieve_session(client, session_id)
     order_id = session.get("client_reference_id")
     found = store.view(orders.SALES).get(orders.ORDERS, order_id) if isinstance(order_id, str) else None
-    if found is None or found["user_id"] != user_id:
+    if found is None:
+        raise NotFound("no such checkout for this account")
+    if user_id is None and found.get("guest_token") is None:
+        raise AccessDenied("log in to see this checkout")
+    if user_id is not None and found["user_id"] != user_id and found.get("guest_token") is None:
         raise NotFound("no such checkout for this account")
     return fulfilment.fulfil(store, session, livemode=livemode(settings), source="success page")

@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from paidpdf.accounts import guest_accounts
 from paidpdf.clock import now_iso
+from paidpdf.errors import InvalidInput
 from paidpdf.ownership import library
 from paidpdf.sales.orders import (
     DEFERRED,
@@ -49,16 +51,39 @@ def fulfil(
     that does not match its order in mode, amount, currency, reference or livemode grants nothing and
     flags the order; a complete but unpaid session (delayed method) leaves the order pending.
     """
+    guest = _guest_account(store, session)
     with store.unit(SALES) as unit:
         if event_id is not None and unit.get(EVENTS, event_id) is not None:
             return Outcome("duplicate", _order_for_session(unit, session), "event already processed")
-        outcome = _fulfil_in(unit, session, livemode=livemode, source=with_event(source, event_id))
+        source = with_event(source, event_id)
+        outcome = _fulfil_in(unit, session, livemode=livemode, source=source, guest=guest)
         if event_id is not None:
             record_event(unit, event_id, "checkout.session", outcome)
         return outcome
 
 
-def _fulfil_in(unit: Unit, session: Mapping[str, Any], *, livemode: bool, source: str) -> Outcome:
+def _guest_account(store: Store, session: Mapping[str, Any]) -> Doc | None:
+    """For a paid checkout of a guest's order: the account with the email given at checkout, made
+    (without a password) when there is none. Done before the sales unit, since accounts are another
+    file; an account is all it can make, and `_fulfil_in` still decides whether anything is granted."""
+    if session.get("status") != "complete" or session.get("payment_status") != "paid":
+        return None
+    order = _order_for_session(store.view(SALES), session)
+    if order is None or order.get("user_id") is not None:
+        return None
+    details = session.get("customer_details") or {}
+    email = details.get("email") if isinstance(details, Mapping) else None
+    if not isinstance(email, str) or not email:
+        return None  # `_fulfil_in` flags the order: a guest's purchase needs an address to go to
+    try:
+        return guest_accounts.account_for_checkout(store, email, order["id"])
+    except InvalidInput:
+        return None
+
+
+def _fulfil_in(
+    unit: Unit, session: Mapping[str, Any], *, livemode: bool, source: str, guest: Doc | None = None
+) -> Outcome:
     order = _order_for_session(unit, session)
     if order is None:
         return Outcome("ignored", None, "session names no order of this shop")
@@ -82,6 +107,12 @@ def _fulfil_in(unit: Unit, session: Mapping[str, Any], *, livemode: bool, source
         return Outcome("processing", order, "payment not confirmed yet")
     if order["status"] not in FULFILLABLE:
         return Outcome("already", order, f"order is {order['status']}")
+    if order.get("user_id") is None:
+        if guest is None:
+            reason = "a guest's checkout without a usable email address"
+            order = save(unit, order, "flagged", reason, source, status="flagged", flag_reason=reason)
+            return Outcome("flagged", order, reason)
+        order = {**order, "user_id": guest["id"], "buyer": guest["email"]}
     payment_intent = session.get("payment_intent")
     if isinstance(payment_intent, Mapping):
         payment_intent = payment_intent.get("id")

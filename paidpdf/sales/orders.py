@@ -103,19 +103,27 @@ def public(order: Mapping[str, Any]) -> Doc:
 def create_pending(
     store: Store,
     *,
-    user_id: str,
-    buyer: str,
+    user_id: str | None,
+    buyer: str | None,
     content_id: str,
     amount: int,
     currency: str,
     livemode: bool,
+    guest_token: str | None = None,
 ) -> Doc:
-    """A pending order for a checkout about to start; a recent identical pending order is reused."""
+    """A pending order for a checkout about to start; a recent identical pending order is reused.
+
+    A guest's order has no user yet (`fulfil` finds or makes the account from the email given at
+    checkout) and carries the SHA-256 of the browser's checkout cookie instead (`guest_token`), by
+    which a double click finds it again and the success page knows the browser that started it."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise InvalidInput("a paid order needs a positive integer amount")
+    if (user_id is None) == (guest_token is None):
+        raise InvalidInput("internal error: an order is either a reader's or a guest's")
     cutoff = now() - REUSE_PENDING
     with store.unit(SALES) as unit:
-        for existing in unit.find(ORDERS, "user_id", user_id):
+        field, value = ("user_id", user_id) if user_id else ("guest_token", guest_token)
+        for existing in unit.find(ORDERS, field, value):
             if (
                 existing["status"] == "pending"
                 and existing["content_id"] == content_id
@@ -132,6 +140,7 @@ def create_pending(
             "content_id": content_id,
             "user_id": user_id,
             "buyer": buyer,
+            "guest_token": guest_token,
             "amount": amount,
             "currency": currency,
             "livemode": livemode,

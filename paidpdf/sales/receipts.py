@@ -15,6 +15,7 @@ import logging
 from datetime import timedelta
 
 from paidpdf import clock
+from paidpdf.accounts import guest_accounts, mailed_links, sign_in_links, users
 from paidpdf.clock import iso, now_iso
 from paidpdf.content import catalog
 from paidpdf.errors import NotFound
@@ -71,19 +72,41 @@ def _mark(store: Store, order_id: str, state: str, detail: str) -> None:
             unit.put(ORDERS, {**current, "receipt": state, "history": history, "updated_at": now_iso()})
 
 
+def _sign_in_link(store: Store, order: Doc, base_url: str) -> str | None:
+    """A sign-in link for a buyer whose account has no password (a guest's), else None."""
+    user = users.get_user(store, order["user_id"]) if order.get("user_id") else None
+    if user is None or guest_accounts.has_password(user):
+        return None
+    issued = mailed_links.issue(
+        store, sign_in_links.KIND, user["email"], base_url, remote_addr=None, now=clock.now()
+    )
+    return issued[1] if issued else None
+
+
 def _message(store: Store, order: Doc, base_url: str, shop_name: str) -> tuple[str, str]:
     try:
         title = str(catalog.get_item(store, order["content_id"])["title"])
     except NotFound:
         title = str(order["content_id"])
     amount = format_amount(int(order["amount"]), str(order["currency"]))
+    library = f"{base_url.rstrip('/')}/library"
+    signing_in = _sign_in_link(store, order, base_url)
+    if signing_in:
+        minutes = int(sign_in_links.LIFETIME.total_seconds() // 60)
+        where = (
+            f"Your PDF is in your library. To sign in, open this link within {minutes} minutes and press "
+            f"the button (it works once):\n\n{signing_in}\n\n"
+            f"Later, use \"Email me a sign-in link\" on {base_url.rstrip('/')}/login, or set a password "
+            "from your account page.\n"
+        )
+    else:
+        where = f"Your PDF is in your library, ready to download whenever you like:\n\n{library}\n"
     body = (
         f"Thank you for your purchase from {shop_name}.\n\n"
         f"  {title}\n"
         f"  {amount}\n"
         f"  Order {order['id']}\n\n"
-        f"Your PDF is in your library, ready to download whenever you like:\n\n"
-        f"{base_url.rstrip('/')}/library\n"
+        f"{where}"
         f"\n-- \n{shop_name}\n"
     )
     return f"Your receipt from {shop_name}: {title}", body

@@ -151,6 +151,8 @@ class StrTable(TinyTable):
     def _update_table(self, updater: Callable[[dict[Any, Any]], None]) -> None:
         """Hand TinyDB's updater the unit's pending changes instead of a copy of the whole table."""
         unit = cast(_UnitStorage, self._storage).unit
+        if unit is None:
+            raise StorageError("internal error: a unit was used after its `with` block ended")
         unit._check_writable()
         updater(_Pending(unit, self.name))
         self.clear_cache()
@@ -160,7 +162,7 @@ class _UnitStorage(Storage):
     """TinyDB storage of a unit: reads are never made through it, writes are recorded per document."""
 
     def __init__(self, unit: Unit) -> None:
-        self.unit = unit
+        self.unit: Unit | None = unit
 
     def read(self) -> dict[str, Any]:
         return {}
@@ -277,7 +279,11 @@ class Unit(View):
         self._working.pop(table, None)
 
     def close(self) -> None:
+        """End the unit. Its TinyDB handle refers back to it (a reference cycle): cut it, so the unit
+        and the snapshot it holds are freed as soon as the caller lets go, not at the next collection."""
         self._closed = True
+        cast(_UnitStorage, self._db.storage).unit = None
+        self._working.clear()
 
 
 def replay(snapshot: Snapshot, records: list[Any], version: tuple[Any, ...]) -> Snapshot:

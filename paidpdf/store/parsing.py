@@ -58,26 +58,21 @@ def parse_data_file(
 
 @contextmanager
 def bulk_load() -> Iterator[None]:
-    """Make many long-lived objects (a parsed base, a replayed journal) without the cyclic garbage
-    collector in the way, and keep them out of its way afterwards.
+    """Make many objects at once (a parsed base, a replayed journal) without the cyclic garbage
+    collector in the way.
 
-    Parsing a large file allocates hundreds of thousands of dicts and lists; with the GC running, each
-    allocation burst triggers collections that find nothing (JSON holds no cycles), a third of the
-    parse time. Worse, once made they are long-lived objects that *every* later full collection
-    traverses: with 100,000 orders in memory, allocation-heavy work (rendering pages) took 2.2× as
-    long (measured: 12.5 s vs 5.7 s for the same loop). So the GC is paused while loading, and the
-    result is then frozen (`gc.freeze()`, an O(1) move to the permanent generation, which collections
-    skip). Nothing is leaked by that: documents are still freed by reference counting when a newer
-    version replaces them. A collection runs just before, so the freeze does not also pin garbage
-    cycles that happen to exist at that moment (it costs little: frozen objects are skipped).
+    Parsing a file allocates many dicts and lists; with the GC running, each allocation burst
+    triggers collections that find nothing (JSON holds no cycles), a third of the parse time. So the
+    GC is paused while loading. (An earlier version also froze the result with `gc.freeze()` so that
+    later collections skip it; but a freeze also pins every garbage cycle alive at that instant in
+    any thread, forever, and with it whatever the cycle holds: a snapshot, and the descriptor of a
+    base a compaction has replaced. Large bases now stay on disk (`cold.py`), so what is parsed into
+    memory is small and the freeze is not worth that.)
     """
     was_enabled = gc.isenabled()
-    if was_enabled:
-        gc.collect()
     gc.disable()
     try:
         yield
-        gc.freeze()
     finally:
         if was_enabled:
             gc.enable()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bottle import response
 
-from paidpdf.accounts import password_resets, sessions, sign_in_links, users
+from paidpdf.accounts import guest_accounts, password_resets, sessions, sign_in_links, users
 from paidpdf.content import shop
 from paidpdf.errors import AccessDenied, Conflict, InvalidInput
 from paidpdf.store import Doc
@@ -19,6 +19,12 @@ from paidpdf.web.request_fields import form, query, remote_addr
 from paidpdf.web.security import safe_next
 
 MISMATCH = "the two new passwords are not the same"
+
+#: Sign-up with the address of an account made by buying: a sign-in link goes there instead.
+GUEST_ACCOUNT = (
+    "You already have an account with this address: it was made when you bought with it. We have "
+    "emailed you a sign-in link; once signed in, set a password from your account page."
+)
 
 
 def _next_target() -> str:
@@ -35,7 +41,18 @@ def signup(web: WebContext) -> str:
     email = form("email", limit=320)
     try:
         user = users.sign_up(web.store, email, form("password", limit=2048), remote_addr=remote_addr())
-    except (InvalidInput, Conflict) as exc:
+    except Conflict as exc:
+        existing = users.find_user(web.store, email)
+        if existing is not None and not guest_accounts.has_password(existing):
+            # Made when this address bought as a guest: prove the address first (a sign-in link),
+            # then set a password; signing up must not take over the purchases unproven.
+            _mail_sign_in_link(web, email)
+            return web.render(
+                "signup.html", status=409, error=GUEST_ACCOUNT, email=email, next=_next_target()
+            )
+        return web.render("signup.html", status=exc.http_status, error=exc.message, email=email,
+                          next=_next_target())
+    except InvalidInput as exc:
         return web.render("signup.html", status=exc.http_status, error=exc.message, email=email,
                           next=_next_target())
     web.visitor.start_session(user)
@@ -112,12 +129,16 @@ def reset(web: WebContext, token: str) -> str:
 # -- sign-in links ------------------------------------------------------------------------------
 def request_sign_in_link(web: WebContext) -> None:
     web.visitor.check_csrf()
-    sign_in_links.request_link(
-        web.store, web.mailer, form("email", limit=320), web.settings.base_url, remote_addr=remote_addr(),
-        shop_name=shop.identity_or_defaults(web.store)["name"],
-    )
+    _mail_sign_in_link(web, form("email", limit=320))
     web.cookies.flash("link_sent")  # the same answer whether or not the address has an account
     web.redirect_local("/login", "/login")
+
+
+def _mail_sign_in_link(web: WebContext, email: str) -> None:
+    sign_in_links.request_link(
+        web.store, web.mailer, email, web.settings.base_url, remote_addr=remote_addr(),
+        shop_name=shop.identity_or_defaults(web.store)["name"],
+    )
 
 
 def sign_in_form(web: WebContext, token: str) -> str:
@@ -146,7 +167,7 @@ def sign_in(web: WebContext, token: str) -> str:
 # -- change password -----------------------------------------------------------------------------
 @login_required
 def password_form(web: WebContext, user: Doc) -> str:
-    return web.render("password.html")
+    return web.render("password.html", has_password=guest_accounts.has_password(user))
 
 
 @login_required
@@ -154,12 +175,16 @@ def change_password(web: WebContext, user: Doc) -> str:
     web.visitor.check_csrf()
     new = form("password", limit=2048)
     if new != form("password2", limit=2048):
-        return web.render("password.html", status=400, error=MISMATCH)
+        return web.render(
+            "password.html", status=400, error=MISMATCH, has_password=guest_accounts.has_password(user)
+        )
     try:
         users.change_password(
             web.store, user["id"], form("current", limit=2048), new, keep_token=web.visitor.session_token()
         )
     except InvalidInput as exc:
-        return web.render("password.html", status=400, error=exc.message)
+        return web.render(
+            "password.html", status=400, error=exc.message, has_password=guest_accounts.has_password(user)
+        )
     web.cookies.flash("password_changed")
     web.redirect_local("/account/password", "/")

@@ -13,45 +13,68 @@ from typing import Any
 import bottle
 
 from paidpdf.content import catalog, shop
-from paidpdf.errors import NotFound, PaidPdfError, PaymentProviderError
+from paidpdf.errors import AccessDenied, NotFound, PaidPdfError, PaymentProviderError
 from paidpdf.ownership import access
-from paidpdf.sales import checkout, orders, receipts
+from paidpdf.sales import checkout, guest_checkout, orders, receipts
 from paidpdf.store import Doc
 from paidpdf.web.context import WebContext
-from paidpdf.web.guards import login_required
 from paidpdf.web.request_fields import query
 
 log = logging.getLogger("paidpdf.web")
+
+#: The cookie that ties a guest's checkout to the browser that started it.
+GUEST_COOKIE = "paidpdf_checkout"
 
 #: Seconds between reloads of the "payment processing" page (no JavaScript needed).
 REFRESH_SECONDS = 3
 
 
-@login_required
-def start(web: WebContext, user: Doc, content_id: str) -> Any:
+def start(web: WebContext, content_id: str) -> Any:
+    """Buy: a reader's checkout, or, for a visitor who is not logged in, a guest's (Checkout asks
+    for the email; this browser gets the checkout cookie that signs it in on the success page)."""
     web.visitor.check_csrf()
+    user = web.visitor.current_user()
     shelf = access.shelf_item(web.store, user, content_id)  # NotFound for bad ids, retired items
     started = checkout.start_checkout(
-        web.store, web.stripe(), web.settings, user=user, content_id=shelf.item["id"]
+        web.store, web.stripe(), web.settings, user=user, content_id=shelf.item["id"],
+        guest_token=None if user else guest_checkout.token_digest(_guest_cookie(web, create=True)),
     )
     if started.kind != "redirect":  # free or already owned: no checkout, back to the item
         web.redirect(item_url(started.item["id"]))
     web.redirect(started.url)
 
 
-@login_required
-def success(web: WebContext, user: Doc) -> Any:
+def _guest_cookie(web: WebContext, *, create: bool) -> str:
+    """This browser's checkout cookie (made on its first guest Buy; it lives a day)."""
+    token = web.cookies.get(GUEST_COOKIE) or ""
+    if not token and create:
+        token = guest_checkout.new_token()
+        web.cookies.set(GUEST_COOKIE, token, int(guest_checkout.COOKIE_LIFETIME.total_seconds()))
+    return token
+
+
+def success(web: WebContext) -> Any:
+    user = web.visitor.current_user()
     try:
         outcome = checkout.confirm_return(
-            web.store, web.stripe(), web.settings, session_id=query("session_id"), user_id=user["id"]
+            web.store, web.stripe(), web.settings, session_id=query("session_id"),
+            user_id=user["id"] if user else None,
         )
     except PaymentProviderError:
         # Stripe unreachable right now: the webhook (or reconcile) still fulfils; keep waiting.
         return _processing(web, None, "We could not reach the payment provider yet.")
+    except AccessDenied:
+        web.visitor.require_user()  # a reader's checkout: log in first (then back here)
+        raise
     order = outcome.order
     if order is None:
         raise NotFound("no such checkout for this account")
     item = _item_of(web, order)
+    if outcome.granted and user is None:
+        user = _sign_in_guest(web, order)
+    if outcome.granted and (user is None or order["user_id"] != user["id"]):
+        send_receipts(web)
+        return web.render("checkout_email.html", item=item, order=order)
     if outcome.granted:
         send_receipts(web)
         return web.render("checkout_done.html", item=item, order=order)
@@ -60,14 +83,29 @@ def success(web: WebContext, user: Doc) -> Any:
     return _processing(web, order, "")
 
 
-@login_required
-def cancel(web: WebContext, user: Doc) -> Any:
+def cancel(web: WebContext) -> Any:
     """Read-only, like every GET (a cross-site link must not change an order): the pending order
-    simply expires with its Checkout Session, and a payment that still arrives is fulfilled."""
+    simply expires with its Checkout Session, and a payment that still arrives is fulfilled. The
+    order is named only to its reader, or to the browser that started a guest's checkout."""
+    user = web.visitor.current_user()
     order_id = query("order")
     found = web.store.view(orders.SALES).get(orders.ORDERS, order_id) if order_id else None
-    order = found if found is not None and found["user_id"] == user["id"] else None
+    cookie = _guest_cookie(web, create=False)
+    mine = found is not None and (
+        (user is not None and found["user_id"] == user["id"])
+        or (bool(cookie) and found.get("guest_token") == guest_checkout.token_digest(cookie))
+    )
+    order = found if mine else None
     return web.render("checkout_cancel.html", item=_item_of(web, order), order=order)
+
+
+def _sign_in_guest(web: WebContext, order: Doc) -> Doc | None:
+    """Sign this browser in to the account a guest's purchase went to, when it holds the checkout's
+    own cookie and the account was made by this very checkout (see `guest_checkout.claim`)."""
+    user = guest_checkout.claim(web.store, order["id"], _guest_cookie(web, create=False))
+    if user is not None:
+        web.visitor.start_session(user)
+    return user
 
 
 def _processing(web: WebContext, order: Doc | None, note: str) -> Any:

@@ -12,9 +12,6 @@ LOGIN_ONLY = {
     ("GET", "/library"),
     ("GET", "/account/password"),
     ("POST", "/account/password"),
-    ("POST", "/checkout/<content_id>"),
-    ("GET", "/checkout/success"),
-    ("GET", "/checkout/cancel"),
 }
 
 
