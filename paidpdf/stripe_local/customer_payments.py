@@ -58,7 +58,7 @@ class Paying(Sessions):
                 )
             now = self.now()
             kind = "card" if method == "card" else "us_bank_account"
-            typed = params.email(email, "email") if email else "buyer@example.com"
+            typed = params.email(email.strip(), "email") if email else "buyer@example.com"
             email = session["customer_email"] or typed
             intent = payment_objects.payment_intent(
                 session, self._private[session_id]["payment_intent_data"], now, kind

@@ -16,6 +16,7 @@ from paidpdf.web.cookies import Cookies
 
 _USER_KEY = "paidpdf.user"
 _ANON_KEY = "paidpdf.anon"
+_TOKEN_KEY = "paidpdf.session_token"  # noqa: S105 - an environ key: a session opened or ended during this request
 
 
 class Visitor:
@@ -28,6 +29,10 @@ class Visitor:
 
     # -- sessions ------------------------------------------------------------------------------
     def session_token(self) -> str | None:
+        """The browser's session token; one opened during this request wins (its forms bind to it)."""
+        if _TOKEN_KEY in request.environ:
+            found: str | None = request.environ[_TOKEN_KEY]
+            return found
         return self._cookies.get(security.SESSION_COOKIE)
 
     def current_user(self) -> Doc | None:
@@ -49,6 +54,7 @@ class Visitor:
         token = sessions.open_session(self._store, user["id"])
         self._cookies.set(security.SESSION_COOKIE, token, int(sessions.SESSION_LIFETIME.total_seconds()))
         request.environ[_USER_KEY] = user
+        request.environ[_TOKEN_KEY] = token
 
     def end_session(self) -> None:
         token = self.session_token()
@@ -56,6 +62,7 @@ class Visitor:
             sessions.close_session(self._store, token)
         self._cookies.clear(security.SESSION_COOKIE)
         request.environ[_USER_KEY] = None
+        request.environ[_TOKEN_KEY] = None
 
     # -- CSRF ----------------------------------------------------------------------------------
     def _binding(self, create: bool) -> str | None:

@@ -140,7 +140,9 @@ def test_checkout_access(site: Site, who: str | None, target: str) -> None:
     _no_leak(site, forged.body)
     if target == PAID or (target == RETIRED and who == "owner"):
         return
-    token = app.get("/").html.find("input", attrs={"name": "csrf_token"})["value"]
+    # a form of this browser's: the logout form when logged in, a guest's Buy form otherwise
+    page = app.get("/" if who else f"/content/{UNOWNED_PAID}")
+    token = page.html.find("input", attrs={"name": "csrf_token"})["value"]
     res = app.post(f"/checkout/{target}", {"csrf_token": token}, status="*")
     assert res.status_int == 404  # unknown, traversal, or retired and not owned
     assert on_disk(site.data_dir, "sales") == sales_before

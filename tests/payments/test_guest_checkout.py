@@ -1,0 +1,176 @@
+"""Guest checkout: buying without an account, by email; who gets signed in, and nothing paid lost.
+
+The real app over WebTest, the real stripe library against the local stand-in; the guest's email is
+what they would type on the stand-in's hosted page (`pay(..., email=...)`).
+"""
+
+from __future__ import annotations
+
+import re
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+from typer.testing import CliRunner
+from webtest import TestApp
+
+from paidpdf.accounts import users
+from paidpdf.admin import build_app
+from paidpdf.sales import receipts
+from tests.forms import form_for
+from tests.payments.shop import API_KEY, BUYER, PAID, PASSWORD, WEBHOOK_SECRET, Shop
+
+GUEST = "new.reader@example.com"
+
+
+def _guest_app(shop: Shop) -> TestApp:
+    return TestApp(shop.app.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+
+
+def _mails(shop: Shop, to: str) -> list[str]:
+    shop.app.app.web.mailer.drain(10)
+    outbox = shop.data_dir / "outbox"
+    found: list[str] = []
+    for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
+        message = BytesParser(policy=policy.default).parsebytes(Path(path).read_bytes())
+        if message["To"] == to:
+            found.append(f"{message['Subject']}\n{message.get_content()}")
+    return found
+
+
+def _library_titles(app: TestApp) -> str:
+    return app.get("/library").text
+
+
+def test_a_guest_buys_with_an_email_and_the_paying_browser_is_signed_in(shop: Shop) -> None:
+    guest = _guest_app(shop)
+    order, session_id = shop.buy(app=guest)
+    assert order["user_id"] is None and order["guest_token"]
+    checkout = shop.client.v1.checkout.sessions.retrieve(session_id)
+    assert checkout.customer_email is None  # Checkout asks for it
+    shop.sl.pay(session_id, email=GUEST)
+
+    page = guest.get(f"/checkout/success?session_id={session_id}")
+    assert "Thank you for your purchase" in page.text and "Download PDF" in page.text
+    account = users.require_user(shop.store, GUEST)
+    assert account["password_hash"] is None and account["created_for_order"] == order["id"]
+    assert shop.owns(PAID, GUEST)
+    assert guest.get(f"/content/{PAID}/download").status_int == 200  # signed in: the owner's route
+
+    stranger = _guest_app(shop)  # the same URL in another browser: no way in
+    other = stranger.get(f"/checkout/success?session_id={session_id}")
+    assert "Check your email" in other.text and "Download PDF" not in other.text
+    assert stranger.get("/library", status=302).location.startswith("/login")
+    again = guest.get(f"/checkout/success?session_id={session_id}")  # the claim works once
+    assert "Download PDF" in again.text  # still signed in from before, nothing more
+
+
+def test_replays_of_a_guest_order_make_one_account_one_entry_one_receipt(shop: Shop) -> None:
+    guest = _guest_app(shop)
+    order, session_id = shop.buy(app=guest)
+    shop.sl.pay(session_id, email="  New.Reader@Example.com ")
+    (completed,) = shop.stand_in_events("checkout.session.completed")
+    for _ in range(2):  # the webhook first, twice
+        shop.post_event(completed)
+    guest.get(f"/checkout/success?session_id={session_id}")
+    env = {
+        "STRIPE_SECRET_KEY": API_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "STRIPE_API_BASE": shop.sl.url
+    }
+    done = CliRunner().invoke(
+        build_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"], env=env
+    )
+    assert done.exit_code == 0, done.output
+    accounts = [u for u in users.list_users(shop.store) if u["email"] == GUEST]
+    assert len(accounts) == 1
+    assert len(shop.entries(PAID, GUEST)) == 1
+    stored = shop.order(order["id"])
+    assert stored["status"] == "paid" and stored["user_id"] == accounts[0]["id"] and stored["buyer"] == GUEST
+    assert stored["receipt"] == receipts.SENT
+    (receipt,) = _mails(shop, GUEST)
+    assert order["id"] in receipt and "/signin/" in receipt  # a guest's receipt signs in
+    # The webhook came first, so the paying browser was still signed in by its cookie.
+    assert "Download PDF" in guest.get(f"/content/{PAID}").text
+
+
+def test_the_receipts_sign_in_link_works_once(shop: Shop) -> None:
+    guest = _guest_app(shop)
+    _order, session_id = shop.buy(app=guest)
+    shop.sl.pay(session_id, email=GUEST)
+    (completed,) = shop.stand_in_events("checkout.session.completed")
+    shop.post_event(completed)
+    (receipt,) = _mails(shop, GUEST)
+    link = re.search(r"http\S+/signin/\S+", receipt)
+    assert link is not None
+    path = link.group(0).split("127.0.0.1:8080", 1)[-1]
+    reader = _guest_app(shop)
+    form_for(reader.get(path), path).submit(status=303)
+    assert f"{PAID}/download" in _library_titles(reader)
+    late = _guest_app(shop)
+    assert late.get(path, status=400).status_int == 400  # used up
+
+
+def test_two_guests_with_one_email_end_in_one_account(shop: Shop) -> None:
+    first, second = _guest_app(shop), _guest_app(shop)
+    _o1, s1 = shop.buy(app=first)
+    _o2, s2 = shop.buy("git-for-writers", app=second)
+    shop.sl.pay(s1, email=GUEST)
+    shop.sl.pay(s2, email=GUEST.upper())
+    first.get(f"/checkout/success?session_id={s1}")
+    second_page = second.get(f"/checkout/success?session_id={s2}")
+    assert [u["email"] for u in users.list_users(shop.store)].count(GUEST) == 1
+    assert shop.owns(PAID, GUEST) and shop.owns("git-for-writers", GUEST)
+    # The account was made by the first checkout: the second browser is told to check its email.
+    assert "Check your email" in second_page.text
+
+
+def test_a_guest_using_an_existing_accounts_email_is_never_signed_in_to_it(shop: Shop) -> None:
+    guest = _guest_app(shop)
+    _order, session_id = shop.buy(app=guest)
+    shop.sl.pay(session_id, email=BUYER)  # someone else's address, with its own password
+    page = guest.get(f"/checkout/success?session_id={session_id}")
+    assert "Check your email" in page.text
+    assert shop.owns(PAID, BUYER)  # the purchase went where the email says: nothing lost
+    assert guest.get("/library", status=302).location.startswith("/login")
+
+
+def test_a_guest_who_signs_up_later_gets_a_link_then_sets_a_password(shop: Shop) -> None:
+    guest = _guest_app(shop)
+    _order, session_id = shop.buy(app=guest)
+    shop.sl.pay(session_id, email=GUEST)
+    (completed,) = shop.stand_in_events("checkout.session.completed")
+    shop.post_event(completed)  # paid, but this browser never came back
+
+    later = _guest_app(shop)
+    form = form_for(later.get("/signup"), "/signup")
+    form["email"], form["password"] = GUEST, PASSWORD
+    answer = form.submit(status=409)
+    assert "emailed you a sign-in link" in answer.text
+    assert users.require_user(shop.store, GUEST)["password_hash"] is None  # no takeover unproven
+    link = re.search(r"http\S+/signin/\S+", _mails(shop, GUEST)[-1])
+    assert link is not None
+    path = link.group(0).split("127.0.0.1:8080", 1)[-1]
+    form_for(later.get(path), path).submit(status=303)
+    assert f"{PAID}/download" in _library_titles(later)
+
+    page = later.get("/account/password")
+    assert "Set a password" in page.text and 'name="current"' not in page.text
+    form = form_for(page, "/account/password")
+    form["password"] = form["password2"] = "a new long password"
+    form.submit(status=303)
+    assert users.require_user(shop.store, GUEST)["password_hash"]
+    fresh = _guest_app(shop)
+    login = form_for(fresh.get("/login"), "/login")
+    login["email"], login["password"] = GUEST, "a new long password"
+    login.submit(status=303)
+    assert f"{PAID}/download" in _library_titles(fresh)
+
+
+def test_a_guest_checkout_without_an_email_is_flagged_not_lost(shop: Shop) -> None:
+    """Stripe always collects one; a session that somehow lacks it is flagged for the admin."""
+    guest = _guest_app(shop)
+    order, session_id = shop.buy(app=guest)
+    shop.sl.pay(session_id, email=GUEST)
+    (completed,) = shop.stand_in_events("checkout.session.completed")
+    completed["data"]["object"]["customer_details"] = {"email": None}
+    assert shop.post_event(completed).json["outcome"] == "flagged"
+    assert shop.order(order["id"])["status"] == "flagged"
