@@ -47,7 +47,9 @@ API_KEY = "sk_test_payments_tests"
 SHOP_SECRET = "payments-tests-secret-key-0123456789-abcdefghijkl"
 
 
-def shop_settings(data_dir: Path, api_base: str, base_url: str | None = None) -> Settings:
+def shop_settings(
+    data_dir: Path, api_base: str, base_url: str | None = None, smtp_url: str | None = None
+) -> Settings:
     env = {
         "STRIPE_SECRET_KEY": API_KEY,
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
@@ -56,6 +58,8 @@ def shop_settings(data_dir: Path, api_base: str, base_url: str | None = None) ->
     }
     if base_url:
         env["PAIDPDF_BASE_URL"] = base_url
+    if smtp_url:
+        env["PAIDPDF_SMTP_URL"] = smtp_url
     return Settings.from_env(env, data_dir=data_dir)
 
 
@@ -138,11 +142,11 @@ class Shop:
     def stand_in_events(self, kind: str) -> list[dict[str, Any]]:
         return [e for e in self.sl.events() if e["type"] == kind]
 
-    def serve(self) -> str:
+    def serve(self, settings: Settings | None = None) -> str:
         """Run the real shop (waitress, 8 threads) on a free port and point the stand-in's webhooks at it."""
         from paidpdf.admin.site_server import build_server, server_url
 
-        server = build_server(self.settings, host="127.0.0.1", port=0, store=self.store)
+        server = build_server(settings or self.settings, host="127.0.0.1", port=0, store=self.store)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         self.servers.append(server)

@@ -1,0 +1,75 @@
+"""A guest in a real browser (Debian's Chromium through Playwright), at phone and desktop sizes: buys with
+only an email on the stand-in's hosted page, lands signed in on the success page and downloads; another
+browser opening the same success URL gets no access; the receipt with a sign-in link arrives in a real
+SMTP server (aiosmtpd), and the link signs in once only. Screenshots go to a folder named in the output."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from paidpdf.accounts import users
+from paidpdf.content import catalog
+from tests.browser import chromium
+from tests.payments.shop import PAID, Shop, shop_settings, wait_until
+from tests.smtp import smtp_catcher
+
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+
+@pytest.mark.browser
+def test_a_guest_buys_with_only_an_email(shop: Shop, tmp_path: Path) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    print(f"\nscreenshots: {shots}")
+    item = catalog.get_item(shop.store, PAID)
+    pdf = (shop.data_dir / "content" / item["sha256"]).read_bytes()
+    with smtp_catcher() as smtp, chromium() as browser:
+        url = shop.serve(shop_settings(shop.data_dir, shop.sl.url, smtp_url=f"smtp://127.0.0.1:{smtp.port}"))
+        for size, viewport in SIZES.items():
+            email = f"guest-{size}@example.com"
+            buyer = browser.new_context(accept_downloads=True, viewport=viewport)
+            page = buyer.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{url}/content/{PAID}")
+            page.screenshot(path=str(shots / f"item-guest-{size}.png"), full_page=True)
+            page.get_by_role("button", name="Buy for $4.99").click()
+            page.wait_for_url(shop.sl.url + "/pay/**")
+            page.get_by_label("Email").fill(email)
+            page.screenshot(path=str(shots / f"checkout-{size}.png"), full_page=True)
+            page.get_by_role("button", name="Pay $4.99").click()
+            page.wait_for_url(f"{url}/checkout/success**")
+            page.get_by_text("Thank you for your purchase!").wait_for()
+            page.screenshot(path=str(shots / f"success-{size}.png"), full_page=True)
+            assert email in page.content()  # signed in: the header names the account
+            success_url = page.url
+            with page.expect_download() as info:
+                page.get_by_role("link", name="Download PDF").first.click()
+            target = tmp_path / f"bought-{size}.pdf"
+            info.value.save_as(target)
+            assert target.read_bytes() == pdf
+
+            other = browser.new_context(viewport=viewport).new_page()  # a second browser, same URL
+            other.goto(success_url)
+            assert "Check your email" in other.content() and "Download PDF" not in other.content()
+            other.screenshot(path=str(shots / f"success-elsewhere-{size}.png"), full_page=True)
+            other.goto(f"{url}/library")
+            assert "/login" in other.url
+
+            arrived = lambda to=email: any(to in m["To"] for m in smtp.messages)  # noqa: E731
+            wait_until(arrived, what=f"the receipt to {email}")
+            receipt = next(m for m in smtp.messages if email in m["To"])
+            link = re.search(r"http://\S+/signin/\S+", receipt.get_content())
+            assert link is not None and item["title"] in receipt["Subject"]
+            reader = browser.new_context(viewport=viewport).new_page()
+            reader.goto(link.group(0))
+            reader.get_by_role("button", name="Sign in").click()
+            reader.wait_for_url("**/library")
+            assert item["title"] in reader.content()
+            reader.screenshot(path=str(shots / f"library-{size}.png"), full_page=True)
+            late = browser.new_context(viewport=viewport).new_page()
+            late.goto(link.group(0))
+            assert "invalid, already used or has expired" in late.content()
+            assert users.require_user(shop.store, email)["password_hash"] is None
