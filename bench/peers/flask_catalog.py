@@ -1,9 +1,10 @@
-"""The peer of bench/web.py (not a bench itself): a minimal Flask app rendering the same catalog page.
+"""The peer of bench/web.py (not a bench itself): a minimal Flask app rendering the same pages.
 
-Same Jinja2 templates (`catalog.html` and its `_card.html` cards, autoescaped, same globals and filters),
-same data (`catalog.list_items` on the same data folder, read on each request as a plain app would),
-the same first page (`content.browse`: newest first, 24 per page), served by waitress with the same
-number of threads. Run by the bench, not by hand:
+Same Jinja2 templates (`catalog.html` and its `_card.html` cards, `item.html`; autoescaped, same
+globals and filters), same data (`catalog.list_items` / `catalog.get_item` on the same data folder,
+read on each request as a plain app would), the same first page and search (`content.browse`: newest
+first, 24 per page, `?q=`), the same item page (Markdown description, JSON-LD), served by waitress
+with the same number of threads. Anonymous only: it has no accounts. Run by the bench, not by hand:
 `python3 bench/peers/flask_catalog.py DATA_DIR THREADS` prints the URL it listens on.
 """
 
@@ -22,6 +23,7 @@ from paidpdf.byte_sizes import human_size
 from paidpdf.content import browse, catalog, shop
 from paidpdf.money import format_amount
 from paidpdf.store import Store
+from paidpdf.web import seo
 from paidpdf.web.templates import TEMPLATES_DIR, render_markdown, static_version
 
 
@@ -36,11 +38,12 @@ def build(data_dir: Path) -> Flask:
 
     @app.get("/")
     def catalog_page() -> str:
-        from flask import render_template
+        from flask import render_template, request
         from markupsafe import Markup
 
         items = catalog.list_items(store)
-        page = browse.browse(items, browse.CatalogQuery())
+        wanted = browse.parse_query("", request.args.get("q", ""), "", "")
+        page = browse.browse(items, wanted)
         card = app.jinja_env.get_template("_card.html")
         grid = Markup("".join(card.render(item=item, owned=False) for item in page.items))  # noqa: S704
         return render_template(
@@ -57,6 +60,29 @@ def build(data_dir: Path) -> Flask:
             flash=None,
             static_version=version,
             path="/",
+            error=None,
+        )
+
+    @app.get("/content/<item_id>")
+    def item_page(item_id: str) -> str:
+        from flask import render_template
+
+        item = catalog.get_item(store, item_id)
+        identity = shop.identity(store)
+        return render_template(
+            "item.html",
+            item=item,
+            owned=False,
+            can_download=False,
+            base="http://127.0.0.1",
+            summary=seo.summary(item.get("description")),
+            shop=identity,
+            json_ld=seo.product_json_ld("http://127.0.0.1", item, identity["name"]),
+            user=None,
+            csrf_token=lambda: "",
+            flash=None,
+            static_version=version,
+            path=f"/content/{item_id}",
             error=None,
         )
 
