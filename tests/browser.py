@@ -6,6 +6,7 @@ browser the same way; a missing binary fails loudly (it is a setup bug), a missi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,3 +38,19 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+AXE = Path(__file__).resolve().parents[1] / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page (its context needs `bypass_csp=True`:
+    the site's CSP forbids scripts, so axe is injected through the browser itself)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make install-test` installs axe-core with npm")
+    page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate(
+        "async () => JSON.stringify(await axe.run(document, {resultTypes: ['violations']}))"
+    )
+    found: list[dict[str, Any]] = json.loads(result)["violations"]
+    return [v for v in found if v["impact"] in ("serious", "critical")]

@@ -12,11 +12,18 @@ import pytest
 
 from paidpdf.accounts import users
 from paidpdf.content import catalog
-from tests.browser import chromium
+from tests.browser import axe_violations, chromium
 from tests.payments.shop import PAID, Shop, shop_settings, wait_until
 from tests.smtp import smtp_catcher
 
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+
+def _check(page: object, name: str, shots: Path, problems: dict[str, list[str]]) -> None:
+    """A screenshot, and axe-core's serious or critical violations (none expected)."""
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    for v in axe_violations(page):
+        problems.setdefault(name, []).append(f"{v['id']}: {v['help']}")
 
 
 @pytest.mark.browser
@@ -26,15 +33,16 @@ def test_a_guest_buys_with_only_an_email(shop: Shop, tmp_path: Path) -> None:
     print(f"\nscreenshots: {shots}")
     item = catalog.get_item(shop.store, PAID)
     pdf = (shop.data_dir / "content" / item["sha256"]).read_bytes()
+    problems: dict[str, list[str]] = {}
     with smtp_catcher() as smtp, chromium() as browser:
         url = shop.serve(shop_settings(shop.data_dir, shop.sl.url, smtp_url=f"smtp://127.0.0.1:{smtp.port}"))
         for size, viewport in SIZES.items():
             email = f"guest-{size}@example.com"
-            buyer = browser.new_context(accept_downloads=True, viewport=viewport)
+            buyer = browser.new_context(accept_downloads=True, viewport=viewport, bypass_csp=True)
             page = buyer.new_page()
             page.set_default_timeout(15_000)
             page.goto(f"{url}/content/{PAID}")
-            page.screenshot(path=str(shots / f"item-guest-{size}.png"), full_page=True)
+            _check(page, f"item-guest-{size}", shots, problems)
             page.get_by_role("button", name="Buy for $4.99").click()
             page.wait_for_url(shop.sl.url + "/pay/**")
             page.get_by_label("Email").fill(email)
@@ -42,19 +50,19 @@ def test_a_guest_buys_with_only_an_email(shop: Shop, tmp_path: Path) -> None:
             page.get_by_role("button", name="Pay $4.99").click()
             page.wait_for_url(f"{url}/checkout/success**")
             page.get_by_text("Thank you for your purchase!").wait_for()
-            page.screenshot(path=str(shots / f"success-{size}.png"), full_page=True)
             assert email in page.content()  # signed in: the header names the account
             success_url = page.url
+            _check(page, f"success-{size}", shots, problems)
             with page.expect_download() as info:
                 page.get_by_role("link", name="Download PDF").first.click()
             target = tmp_path / f"bought-{size}.pdf"
             info.value.save_as(target)
             assert target.read_bytes() == pdf
 
-            other = browser.new_context(viewport=viewport).new_page()  # a second browser, same URL
+            other = browser.new_context(viewport=viewport, bypass_csp=True).new_page()  # a second browser
             other.goto(success_url)
             assert "Check your email" in other.content() and "Download PDF" not in other.content()
-            other.screenshot(path=str(shots / f"success-elsewhere-{size}.png"), full_page=True)
+            _check(other, f"success-elsewhere-{size}", shots, problems)
             other.goto(f"{url}/library")
             assert "/login" in other.url
 
@@ -63,13 +71,17 @@ def test_a_guest_buys_with_only_an_email(shop: Shop, tmp_path: Path) -> None:
             receipt = next(m for m in smtp.messages if email in m["To"])
             link = re.search(r"http://\S+/signin/\S+", receipt.get_content())
             assert link is not None and item["title"] in receipt["Subject"]
-            reader = browser.new_context(viewport=viewport).new_page()
+            reader = browser.new_context(viewport=viewport, bypass_csp=True).new_page()
             reader.goto(link.group(0))
             reader.get_by_role("button", name="Sign in").click()
             reader.wait_for_url("**/library")
             assert item["title"] in reader.content()
-            reader.screenshot(path=str(shots / f"library-{size}.png"), full_page=True)
+            _check(reader, f"library-{size}", shots, problems)
+            reader.goto(f"{url}/account/password")
+            assert "Set a password" in reader.content()
+            _check(reader, f"set-password-{size}", shots, problems)
             late = browser.new_context(viewport=viewport).new_page()
             late.goto(link.group(0))
             assert "invalid, already used or has expired" in late.content()
             assert users.require_user(shop.store, email)["password_hash"] is None
+    assert problems == {}

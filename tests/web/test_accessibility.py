@@ -3,31 +3,17 @@ phone and desktop sizes, in light and dark mode: no serious or critical violatio
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
+from tests.browser import axe_violations as _violations
 from tests.browser import chromium
 from tests.web.site import FREE, PASSWORD, Served
 
-AXE = Path(__file__).resolve().parents[2] / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
-
-
-def _violations(page: object) -> list[dict[str, object]]:
-    page.add_script_tag(content=AXE.read_text())  # type: ignore[attr-defined]
-    result = page.evaluate(  # type: ignore[attr-defined]
-        "async () => JSON.stringify(await axe.run(document, {resultTypes: ['violations']}))"
-    )
-    found = json.loads(result)["violations"]
-    return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.browser
 def test_no_serious_or_critical_violations(served: Served) -> None:
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: `make install-test` installs axe-core with npm")
     problems: dict[str, list[str]] = {}
     with chromium() as browser:
         for size, viewport in SIZES.items():
