@@ -12,10 +12,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paidpdf.errors import ConfigError
 from paidpdf.money import check_currency
+
+if TYPE_CHECKING:
+    from paidpdf.store import DataStore
 
 
 class Secret:
@@ -62,6 +65,7 @@ class Settings:
     stripe_secret_key: Secret | None = None
     stripe_webhook_secret: Secret | None = None
     stripe_api_base: str | None = None
+    database_url: Secret | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -78,12 +82,19 @@ class Settings:
             "stripe_secret_key": _secret(env, "STRIPE_SECRET_KEY"),
             "stripe_webhook_secret": _secret(env, "STRIPE_WEBHOOK_SECRET"),
             "stripe_api_base": (env.get("STRIPE_API_BASE", "") or None),
+            "database_url": _secret(env, "PAIDPDF_DATABASE_URL"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not str(values["base_url"]).startswith(("http://", "https://")):
             shown = values["base_url"]
             raise ConfigError(f"PAIDPDF_BASE_URL must start with http:// or https://, got {shown!r}")
         return cls(**values)
+
+    def open_store(self) -> DataStore:
+        """The shop's store: the data folder, or PostgreSQL when `PAIDPDF_DATABASE_URL` is set."""
+        from paidpdf.store import open_store
+
+        return open_store(self.data_dir, self.database_url.reveal() if self.database_url else None)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

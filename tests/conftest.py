@@ -6,7 +6,7 @@ Areas keep their own fixtures in `tests/<area>/conftest.py`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -36,6 +36,25 @@ def settings(data_dir: Path) -> Settings:
 @pytest.fixture
 def store(data_dir: Path) -> Store:
     return Store(data_dir)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """One throwaway PostgreSQL cluster for the session (see `tests/postgres_server.py`)."""
+    import tempfile
+
+    from tests.postgres_server import postgres_cluster
+
+    with postgres_cluster(Path(tempfile.mkdtemp(prefix="paidpdf-pg-"))) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A fresh database of its own for one test."""
+    from tests.postgres_server import new_database
+
+    return new_database(postgres_server)
 
 
 @pytest.fixture

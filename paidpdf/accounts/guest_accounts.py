@@ -14,10 +14,10 @@ from __future__ import annotations
 from paidpdf import clock
 from paidpdf.accounts.records import ACCOUNTS, USERS
 from paidpdf.accounts.users import normalize_email
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 
 
-def account_for_checkout(store: Store, email: str, order_id: str) -> Doc:
+def account_for_checkout(store: DataStore, email: str, order_id: str) -> Doc:
     """The account with this address, created without a password (for `order_id`) when there is none.
     Two checkouts with one address, even at the same instant, end in the same account."""
     address = normalize_email(email)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from paidpdf.accounts import records, throttle, users
 from paidpdf.clock import iso
 from paidpdf.mail import Mailer, MailError
-from paidpdf.store import Doc, Store, Unit
+from paidpdf.store import DataStore, Doc, Unit
 
 log = logging.getLogger("paidpdf.accounts")
 
@@ -33,7 +33,7 @@ class LinkKind:
 
 
 def issue(
-    store: Store, kind: LinkKind, email: str, base_url: str, *, remote_addr: str | None, now: datetime
+    store: DataStore, kind: LinkKind, email: str, base_url: str, *, remote_addr: str | None, now: datetime
 ) -> tuple[Doc, str] | None:
     """A new link for the account with this address: (user, URL), or None when nothing is to be sent.
     From the web (`remote_addr` given) a request over the limits is `Throttled`."""
@@ -65,7 +65,7 @@ def issue(
 
 
 def mail_link(
-    store: Store,
+    store: DataStore,
     mailer: Mailer,
     kind: LinkKind,
     email: str,
@@ -95,7 +95,7 @@ def open_links(unit: Unit, kind: LinkKind, user_id: str, now: datetime) -> list[
     return [link for link in unit.find(kind.table, "user_id", user_id) if link["expires_at"] > cutoff]
 
 
-def valid(store: Store, kind: LinkKind, token: str, now: datetime) -> Doc | None:
+def valid(store: DataStore, kind: LinkKind, token: str, now: datetime) -> Doc | None:
     """The link behind `token` if it still works and its account is active (read-only)."""
     if not token or len(token) > 256:
         return None

@@ -13,7 +13,7 @@ from paidpdf.accounts import mailed_links, passwords, records, sessions, throttl
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
 from paidpdf.mail import Mailer
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 
 RESET_LIFETIME = timedelta(hours=1)
 #: Unused reset links a user may have at once; further requests within the hour send no more mail.
@@ -27,7 +27,7 @@ RESETS = mailed_links.LinkKind(
 
 
 def request_password_reset(
-    store: Store,
+    store: DataStore,
     mailer: Mailer,
     email: str,
     base_url: str,
@@ -61,11 +61,11 @@ def request_password_reset(
     )
 
 
-def reset_token_valid(store: Store, token: str, *, now: datetime | None = None) -> bool:
+def reset_token_valid(store: DataStore, token: str, *, now: datetime | None = None) -> bool:
     return mailed_links.valid(store, RESETS, token, records.moment_or_now(now)) is not None
 
 
-def reset_password(store: Store, token: str, new_password: str, *, now: datetime | None = None) -> Doc:
+def reset_password(store: DataStore, token: str, new_password: str, *, now: datetime | None = None) -> Doc:
     """Use a reset link: set the password, burn the link (and the user's other links), end ALL sessions."""
     moment = records.moment_or_now(now)
     found = mailed_links.valid(store, RESETS, token, moment)

@@ -14,12 +14,12 @@ from paidpdf import clock
 from paidpdf.accounts.records import ACCOUNTS, SESSIONS, USERS, moment_or_now, prune, token_digest
 from paidpdf.clock import iso
 from paidpdf.errors import NotFound
-from paidpdf.store import Doc, Store, Unit
+from paidpdf.store import DataStore, Doc, Unit
 
 SESSION_LIFETIME = timedelta(days=14)
 
 
-def open_session(store: Store, user_id: str, *, now: datetime | None = None) -> str:
+def open_session(store: DataStore, user_id: str, *, now: datetime | None = None) -> str:
     """Start a session; returns the raw token for the cookie (only its SHA-256 is stored)."""
     moment = moment_or_now(now)
     token = secrets.token_urlsafe(32)
@@ -39,7 +39,7 @@ def open_session(store: Store, user_id: str, *, now: datetime | None = None) -> 
     return token
 
 
-def session_user(store: Store, token: str | None, *, now: datetime | None = None) -> Doc | None:
+def session_user(store: DataStore, token: str | None, *, now: datetime | None = None) -> Doc | None:
     """The user behind a session cookie, or None (missing, unknown, expired, user gone or disabled).
 
     Read-only and lock-free: one view, two lookups by id. Called on every request.
@@ -56,7 +56,7 @@ def session_user(store: Store, token: str | None, *, now: datetime | None = None
     return user
 
 
-def close_session(store: Store, token: str) -> None:
+def close_session(store: DataStore, token: str) -> None:
     """Log out: the token stops working at once. Unknown tokens are ignored."""
     if not token or len(token) > 256:
         return
@@ -68,7 +68,7 @@ def close_session(store: Store, token: str) -> None:
         prune(unit, clock.now())
 
 
-def active_sessions(store: Store, user_id: str, *, now: datetime | None = None) -> int:
+def active_sessions(store: DataStore, user_id: str, *, now: datetime | None = None) -> int:
     cutoff = iso(moment_or_now(now))
     return sum(1 for s in store.view(ACCOUNTS).find(SESSIONS, "user_id", user_id) if s["expires_at"] > cutoff)
 

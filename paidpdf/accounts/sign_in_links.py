@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from paidpdf.accounts import mailed_links, records, throttle
 from paidpdf.errors import InvalidInput
 from paidpdf.mail import Mailer
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 
 LIFETIME = timedelta(minutes=15)
 MAX_OPEN = 3
@@ -25,7 +25,7 @@ KIND = mailed_links.LinkKind(
 
 
 def request_link(
-    store: Store,
+    store: DataStore,
     mailer: Mailer,
     email: str,
     base_url: str,
@@ -51,11 +51,11 @@ def request_link(
     )
 
 
-def link_valid(store: Store, token: str, *, now: datetime | None = None) -> bool:
+def link_valid(store: DataStore, token: str, *, now: datetime | None = None) -> bool:
     return mailed_links.valid(store, KIND, token, records.moment_or_now(now)) is not None
 
 
-def sign_in(store: Store, token: str, *, now: datetime | None = None) -> Doc:
+def sign_in(store: DataStore, token: str, *, now: datetime | None = None) -> Doc:
     """Use a link: the user it signs in (the caller opens the session); the link works once."""
     moment = records.moment_or_now(now)
     with store.unit(records.ACCOUNTS) as unit:

@@ -20,7 +20,7 @@ from paidpdf.accounts.records import ACCOUNTS, MAX_LENGTH, USERS, moment_or_now,
 from paidpdf.accounts.sessions import end_sessions
 from paidpdf.clock import iso
 from paidpdf.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 
 MAX_PASSWORD_LENGTH = MAX_LENGTH
 
@@ -53,7 +53,12 @@ def lenient_email(email: str) -> str:
 
 # -- users ---------------------------------------------------------------------------------------
 def sign_up(
-    store: Store, email: str, password: str, *, remote_addr: str | None = None, now: datetime | None = None
+    store: DataStore,
+    email: str,
+    password: str,
+    *,
+    remote_addr: str | None = None,
+    now: datetime | None = None,
 ) -> Doc:
     """Create an account. `Conflict` if the address (in any letter case) is taken.
 
@@ -85,7 +90,7 @@ def sign_up(
     return user
 
 
-def check_email_available(store: Store, email: str) -> str:
+def check_email_available(store: DataStore, email: str) -> str:
     """The normalised address, or `InvalidInput` / `Conflict` if it cannot be used for a new account."""
     address = normalize_email(email)
     if find_user(store, address) is not None:
@@ -93,28 +98,28 @@ def check_email_available(store: Store, email: str) -> str:
     return address
 
 
-def add_user(store: Store, email: str, password: str) -> Doc:
+def add_user(store: DataStore, email: str, password: str) -> Doc:
     """The admin's `users add`: the same rules as a reader signing up."""
     return sign_up(store, email, password)
 
 
-def get_user(store: Store, user_id: str) -> Doc | None:
+def get_user(store: DataStore, user_id: str) -> Doc | None:
     return store.view(ACCOUNTS).get(USERS, user_id)
 
 
-def find_user(store: Store, email: str) -> Doc | None:
+def find_user(store: DataStore, email: str) -> Doc | None:
     found = store.view(ACCOUNTS).find(USERS, "email", lenient_email(email))
     return found[0] if found else None
 
 
-def require_user(store: Store, email: str) -> Doc:
+def require_user(store: DataStore, email: str) -> Doc:
     user = find_user(store, email)
     if user is None:
         raise NotFound(f"no user '{(email or '').strip()}'")
     return user
 
 
-def list_users(store: Store) -> list[Doc]:
+def list_users(store: DataStore) -> list[Doc]:
     return sorted(store.view(ACCOUNTS).all(USERS), key=lambda u: (u.get("created_at") or "", u["email"]))
 
 
@@ -123,7 +128,7 @@ def public(user: Doc) -> Doc:
     return {k: v for k, v in user.items() if k != "password_hash"}
 
 
-def set_disabled(store: Store, email: str, disabled: bool) -> Doc:
+def set_disabled(store: DataStore, email: str, disabled: bool) -> Doc:
     """Disable or enable an account; disabling ends all its sessions at once."""
     target = require_user(store, email)
     with store.unit(ACCOUNTS) as unit:
@@ -139,7 +144,7 @@ def set_disabled(store: Store, email: str, disabled: bool) -> Doc:
 
 # -- login -------------------------------------------------------------------------------------------
 def authenticate(
-    store: Store, email: str, password: str, remote_addr: str, *, now: datetime | None = None
+    store: DataStore, email: str, password: str, remote_addr: str, *, now: datetime | None = None
 ) -> Doc:
     """The user whose email and password these are.
 
@@ -177,7 +182,7 @@ def authenticate(
 
 
 def change_password(
-    store: Store,
+    store: DataStore,
     user_id: str,
     old: str,
     new: str,

@@ -12,16 +12,16 @@ from paidpdf.config import Settings
 from paidpdf.errors import NotFound
 
 if TYPE_CHECKING:  # the store loads when a command opens the data folder, not for `--help`
-    from paidpdf.store import Store
+    from paidpdf.store import DataStore
 
 
 @dataclass
 class CliState:
     settings: Settings
-    _store: Store | None = field(default=None, repr=False)
+    _store: DataStore | None = field(default=None, repr=False)
 
     @property
-    def store(self) -> Store:
+    def store(self) -> DataStore:
         """The existing data folder. A missing one is an error, so a typo in `--data` never shows an
         empty shop or leaves a stray folder behind."""
         folder = self.settings.data_dir
@@ -33,12 +33,10 @@ class CliState:
         return self.creating_store
 
     @property
-    def creating_store(self) -> Store:
+    def creating_store(self) -> DataStore:
         """The data folder, created if missing: for the commands that start a shop's data."""
         if self._store is None:
-            from paidpdf.store import Store
-
-            self._store = Store(self.settings.data_dir)
+            self._store = self.settings.open_store()
         return self._store
 
 

@@ -16,7 +16,7 @@ from paidpdf.admin.output import console
 from paidpdf.config import Settings
 from paidpdf.content import catalog, demo
 from paidpdf.errors import AddressInUse
-from paidpdf.store import Store
+from paidpdf.store import DataStore
 
 #: The demo's folder when neither --folder nor the global --data names one.
 DEFAULT_FOLDER = Path("demo-data")
@@ -45,7 +45,7 @@ def demo_cmd(
     chosen = demo_folder(ctx, folder)
     prepared = demo.prepare_folder(chosen, fresh=fresh)
     settings = state(ctx).settings.replace(data_dir=prepared.path)
-    store = Store(settings.data_dir)
+    store = settings.open_store()
     if prepared.wiped:
         gone = ", ".join(prepared.wiped)
         console().print(f"--fresh: deleted {gone} from {chosen} (backups/ kept)", markup=False)
@@ -74,7 +74,7 @@ def demo_folder(ctx: typer.Context, folder: Path | None) -> Path:
     return Path(data) if isinstance(data, str) and data.strip() else DEFAULT_FOLDER
 
 
-def serve(settings: Settings, store: Store, port: int = 0) -> None:
+def serve(settings: Settings, store: DataStore, port: int = 0) -> None:
     """Start the demo's reader site on loopback (on `port`; the default 8080 falls back to a free port)."""
     from paidpdf.admin.demo_payments import demo_payments
     from paidpdf.admin.site_server import run_site

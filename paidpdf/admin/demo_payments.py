@@ -20,7 +20,7 @@ from typing import Any
 
 from paidpdf.accounts import users
 from paidpdf.config import Secret, Settings
-from paidpdf.store import Store
+from paidpdf.store import DataStore
 from paidpdf.store.files import atomic_write
 from paidpdf.stripe_local import StripeLocal, new_webhook_secret, start_in_thread
 
@@ -86,7 +86,7 @@ def _start_stand_in(identity: dict[str, Any]) -> StripeLocal:
 
 
 @contextmanager
-def demo_payments(settings: Settings, store: Store) -> Iterator[DemoPayments]:
+def demo_payments(settings: Settings, store: DataStore) -> Iterator[DemoPayments]:
     """Start the stand-in on 127.0.0.1 and yield the shop settings that use it. The key, the webhook
     secret and the port are the demo folder's own, the same on every run."""
     identity = _demo_identity(Path(settings.data_dir))

@@ -28,7 +28,7 @@ from paidpdf.admin.serve import (
 from paidpdf.config import Settings
 from paidpdf.errors import AddressInUse, ConfigError, InvalidInput
 from paidpdf.sales import stripe_gateway
-from paidpdf.store import Store
+from paidpdf.store import DataStore
 from paidpdf.web import create_app, security
 from paidpdf.web.app import MAX_BODY
 from paidpdf.web.security import SECURITY_HEADERS
@@ -49,7 +49,7 @@ class ServerOptions(TypedDict, total=False):
     host: str
     port: int
     threads: int
-    store: Store | None
+    store: DataStore | None
     trusted_proxy: str | None
     connection_limit: int
     idle_timeout: int

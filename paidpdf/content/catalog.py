@@ -33,7 +33,7 @@ from paidpdf.content.item_text import (
 )
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.money import check_currency, parse_price
-from paidpdf.store import CATALOG, Doc, Store, Unit, View, blobs
+from paidpdf.store import CATALOG, DataStore, Doc, Unit, View, blobs
 
 CONTENT = "content"
 
@@ -86,7 +86,7 @@ __all__ = [
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def list_items(store: Store, include_retired: bool = False) -> list[Doc]:
+def list_items(store: DataStore, include_retired: bool = False) -> list[Doc]:
     """The catalog, oldest first (ties in the same second keep the order they were stored in);
     retired items only with `include_retired`."""
     rows = store.view(CATALOG).all(CONTENT)
@@ -95,7 +95,7 @@ def list_items(store: Store, include_retired: bool = False) -> list[Doc]:
     return sorted(rows, key=lambda r: r.get("created_at") or "")
 
 
-def get_item(store: Store, item_id: str) -> Doc:
+def get_item(store: DataStore, item_id: str) -> Doc:
     """One item by id, whatever its status; ids match case-insensitively."""
     return _require(store.view(CATALOG), item_id)
 
@@ -155,7 +155,7 @@ def _rendered_cover_name(sha256: str) -> str:
 
 # -- writing ---------------------------------------------------------------------------------------
 def add_item(
-    store: Store,
+    store: DataStore,
     pdf: Path,
     *,
     title: str,
@@ -220,7 +220,7 @@ def add_item(
 
 
 def edit_item(
-    store: Store,
+    store: DataStore,
     item_id: str,
     *,
     title: str | None = None,
@@ -280,7 +280,7 @@ def edit_item(
         return _put(unit, latest, changes)
 
 
-def set_price(store: Store, item_id: str, price_text: str, currency: str) -> Doc:
+def set_price(store: DataStore, item_id: str, price_text: str, currency: str) -> Doc:
     """Set an item's price (typed text such as "19.99", or "0" for free) in the store's currency."""
     code = check_currency(currency)
     price = parse_price(price_text, code)
@@ -288,7 +288,7 @@ def set_price(store: Store, item_id: str, price_text: str, currency: str) -> Doc
         return _put(unit, _require(unit, item_id), {"price": price, "currency": code})
 
 
-def tag(store: Store, item_id: str, tags: list[str], *, remove: bool = False, clear: bool = False) -> Doc:
+def tag(store: DataStore, item_id: str, tags: list[str], *, remove: bool = False, clear: bool = False) -> Doc:
     """Add tags to an item (or remove them, or clear all first); checked before anything is written."""
     wanted = check_tags(tags)
     with store.unit(CATALOG) as unit:
@@ -304,17 +304,17 @@ def tag(store: Store, item_id: str, tags: list[str], *, remove: bool = False, cl
         return _put(unit, current, {"tags": final})
 
 
-def retire(store: Store, item_id: str) -> Doc:
+def retire(store: DataStore, item_id: str) -> Doc:
     """Take an item out of the catalog. Owners keep it in their library; retiring twice changes nothing."""
     return _set_status(store, item_id, RETIRED)
 
 
-def restore(store: Store, item_id: str) -> Doc:
+def restore(store: DataStore, item_id: str) -> Doc:
     """Put a retired item back in the catalog; restoring an active item changes nothing."""
     return _set_status(store, item_id, ACTIVE)
 
 
-def _set_status(store: Store, item_id: str, status: str) -> Doc:
+def _set_status(store: DataStore, item_id: str, status: str) -> Doc:
     with store.unit(CATALOG) as unit:
         current = _require(unit, item_id)
         if current.get("status") == status:

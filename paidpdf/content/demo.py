@@ -16,7 +16,7 @@ from paidpdf.config import Settings
 from paidpdf.content import catalog
 from paidpdf.errors import Conflict, InvalidInput
 from paidpdf.money import to_decimal_text
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 from paidpdf.store.permissions import make_private_dir
 
 #: A file the demo writes into its own data folder; only folders carrying it are ever wiped.
@@ -174,7 +174,7 @@ def make_sample_pdfs(folder: Path) -> list[Path]:
     return paths
 
 
-def seed_demo(store: Store, settings: Settings) -> list[Doc]:
+def seed_demo(store: DataStore, settings: Settings) -> list[Doc]:
     """Add the sample booklets to the catalog (one free, the others 4.99, 9.99 and 19.99)."""
     items = []
     with tempfile.TemporaryDirectory(prefix="paidpdf-demo-") as scratch:

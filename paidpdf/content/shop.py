@@ -16,7 +16,7 @@ from paidpdf.clock import now_iso
 from paidpdf.content import media
 from paidpdf.content.item_text import check_description, check_line, read_description_file
 from paidpdf.errors import InvalidInput, StorageError
-from paidpdf.store import CATALOG, Doc, Store, blobs
+from paidpdf.store import CATALOG, DataStore, Doc, blobs
 
 TABLE = "shop"
 DOC_ID = "identity"
@@ -33,13 +33,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def identity(store: Store) -> dict[str, Any]:
+def identity(store: DataStore) -> dict[str, Any]:
     """The shop's identity with defaults filled in (one in-memory lookup: cheap on every page)."""
     found = store.view(CATALOG).get(TABLE, DOC_ID) or {}
     return {name: found.get(name, DEFAULTS[name]) for name in FIELDS}
 
 
-def identity_or_defaults(store: Store) -> dict[str, Any]:
+def identity_or_defaults(store: DataStore) -> dict[str, Any]:
     """`identity`, or the defaults when the catalog cannot be read: pages about that very error
     (the 500 page of a damaged catalog) must still render."""
     try:
@@ -49,7 +49,7 @@ def identity_or_defaults(store: Store) -> dict[str, Any]:
 
 
 def set_identity(
-    store: Store,
+    store: DataStore,
     *,
     name: str | None = None,
     tagline: str | None = None,

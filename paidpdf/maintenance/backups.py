@@ -44,7 +44,7 @@ from paidpdf.maintenance.data_folder import (
     pending_marker,
     write_new,
 )
-from paidpdf.store import FILES, Store, blobs
+from paidpdf.store import FILES, DataStore, blobs
 from paidpdf.store.backup_manifest import BACKUP_MANIFEST, FORMAT, read_manifest
 from paidpdf.store.files import fsync_dir
 from paidpdf.store.layout import BACKUPS_DIR
@@ -64,7 +64,7 @@ class BackupResult:
 
 
 def backup(
-    store: Store,
+    store: DataStore,
     dest: Path | None = None,
     progress: Progress | None = None,
     *,
@@ -98,7 +98,7 @@ def backup(
     )
 
 
-def _backup_target(store: Store, dest: Path | None) -> Path:
+def _backup_target(store: DataStore, dest: Path | None) -> Path:
     if dest is None:
         folder = store.root / BACKUPS_DIR
         stamp = now().strftime("%Y%m%dT%H%M%SZ")
@@ -126,7 +126,7 @@ def _verify_staged(staging: Path, target: Path) -> None:
         raise StorageError(f"backup {target} failed verification ({where}: {first.problem}){more}")
 
 
-def _fill_backup(store: Store, staging: Path, progress: Progress | None, copy: bool) -> BackupResult:
+def _fill_backup(store: DataStore, staging: Path, progress: Progress | None, copy: bool) -> BackupResult:
     files: dict[str, dict[str, Any]] = {}
     catalog: dict[str, Any] = {}
     for name in FILES:
@@ -242,7 +242,7 @@ def backup_size(path: Path) -> int:
     return sum(int(b.get("size") or 0) for b in read_manifest(path)["blobs"])
 
 
-def restore(store: Store, path: Path, progress: Progress | None = None) -> dict[str, Any]:
+def restore(store: DataStore, path: Path, progress: Progress | None = None) -> dict[str, Any]:
     """Replace the data folder's contents with the backup at `path`, after verifying all of it."""
     folder = Path(path).absolute()
     problems = verify_backup(folder, progress)

@@ -20,7 +20,7 @@ from paidpdf.maintenance.data_folder import (
     offset_progress,
     pending,
 )
-from paidpdf.store import FILES, Store, blobs, permissions
+from paidpdf.store import FILES, DataStore, blobs, permissions
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,9 @@ class CheckResult:
     journals: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def check(store: Store, progress: Progress | None = None, *, fix_permissions: bool = False) -> CheckResult:
+def check(
+    store: DataStore, progress: Progress | None = None, *, fix_permissions: bool = False
+) -> CheckResult:
     """Everything wrong with the data folder: data files that do not parse, content files missing,
     of the wrong size or hash, covers missing. Hashing streams, so memory stays flat. Also lists what
     other local users could read (see `paidpdf.store.permissions`), and tightens it when asked."""
@@ -87,7 +89,7 @@ def check(store: Store, progress: Progress | None = None, *, fix_permissions: bo
     return CheckResult(problems, readable, len(items), done, loose_modes, fixed, journals)
 
 
-def journal_summary(store: Store, name: str) -> dict[str, Any]:
+def journal_summary(store: DataStore, name: str) -> dict[str, Any]:
     """A journal as `db check --json` and `db info --json` show it."""
     found = store.journal_state(name)
     return {
@@ -101,7 +103,7 @@ def journal_summary(store: Store, name: str) -> dict[str, Any]:
     }
 
 
-def content_bytes(store: Store) -> int:
+def content_bytes(store: DataStore) -> int:
     """Bytes `check` will hash (for a progress bar's total); 0 when the catalog is unreadable."""
     try:
         items = store.view(CATALOG).all(CONTENT)
@@ -114,7 +116,7 @@ def content_bytes(store: Store) -> int:
     return sum(sizes.values())
 
 
-def info(store: Store) -> dict[str, Any]:
+def info(store: DataStore) -> dict[str, Any]:
     """Paths, sizes and record counts of the data folder; an unreadable file is reported, not raised."""
     files: dict[str, Any] = {}
     for name in FILES:

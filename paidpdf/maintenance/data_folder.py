@@ -16,7 +16,7 @@ import orjson
 from paidpdf.clock import now_iso
 from paidpdf.content.catalog import CONTENT
 from paidpdf.errors import NotFound
-from paidpdf.store import Store, blobs
+from paidpdf.store import DataStore, blobs
 from paidpdf.store.files import atomic_write, fsync_dir
 from paidpdf.store.permissions import PRIVATE_FILE
 
@@ -80,7 +80,7 @@ PENDING = ".pending-operation.json"
 
 
 @contextmanager
-def pending_marker(store: Store, operation: str, backup_path: Path) -> Iterator[None]:
+def pending_marker(store: DataStore, operation: str, backup_path: Path) -> Iterator[None]:
     """Leave a marker while a restore or flush replaces several files: each file is replaced
     atomically, but a crash between two of them would leave a mix. `check` reports the marker and
     says which command finishes the job (both are safe to run again)."""
@@ -92,7 +92,7 @@ def pending_marker(store: Store, operation: str, backup_path: Path) -> Iterator[
     fsync_dir(store.root)
 
 
-def pending(store: Store) -> Problem | None:
+def pending(store: DataStore) -> Problem | None:
     """The restore or flush that was interrupted, if any, as a problem that says how to finish it."""
     try:
         record = orjson.loads((store.root / PENDING).read_bytes())
@@ -110,7 +110,7 @@ def pending(store: Store) -> Problem | None:
     return Problem(str(store.root / PENDING), f"{what}; {fix}")
 
 
-def blob_bytes(store: Store) -> int:
+def blob_bytes(store: DataStore) -> int:
     """Total size of the content and cover files (a progress bar's total for backup and flush)."""
     return sum(path.stat().st_size for _rel, path in blob_files(store.root))
 

@@ -16,7 +16,7 @@ from paidpdf.maintenance.data_folder import (
     blob_files,
     pending_marker,
 )
-from paidpdf.store import FILES, Store
+from paidpdf.store import FILES, DataStore
 from paidpdf.store.files import fsync_dir
 
 
@@ -27,7 +27,7 @@ class FlushResult:
     removed_blobs: int
 
 
-def flush(store: Store, progress: Progress | None = None) -> FlushResult:
+def flush(store: DataStore, progress: Progress | None = None) -> FlushResult:
     """Back up, verify the backup, then delete the data files and content/cover files (one lock)."""
     with store.lock_all():
         try:
@@ -40,7 +40,7 @@ def flush(store: Store, progress: Progress | None = None) -> FlushResult:
     return FlushResult(taken.path, removed_files, removed_blobs)
 
 
-def _delete_data(store: Store) -> tuple[int, int]:
+def _delete_data(store: DataStore) -> tuple[int, int]:
     removed_files = 0
     for name in FILES:
         removed_files += store.remove_files(name)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from paidpdf.content import catalog, item_text
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound, PaidPdfError
 from paidpdf.ownership import library
-from paidpdf.store import Doc, Store, blobs
+from paidpdf.store import DataStore, Doc, blobs
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,14 @@ def valid_cover_name(name: str) -> bool:
     return blobs.is_cover_name(name)
 
 
-def owned_ids(store: Store, user: Doc | None) -> frozenset[str]:
+def owned_ids(store: DataStore, user: Doc | None) -> frozenset[str]:
     """Ids of the items the user currently owns (empty for anonymous readers)."""
     if user is None:
         return frozenset()
     return frozenset(e["content_id"] for e in library.for_user(store.view(library.SALES), user["id"]))
 
 
-def _lookup(store: Store, content_id: str) -> Doc | None:
+def _lookup(store: DataStore, content_id: str) -> Doc | None:
     if not valid_item_id(content_id):
         return None
     try:
@@ -64,7 +64,7 @@ def _may_download(item: Doc, user: Doc | None, owned: bool) -> bool:
     return owned or int(item.get("price") or 0) == 0
 
 
-def shelf_item(store: Store, user: Doc | None, content_id: str) -> ShelfItem:
+def shelf_item(store: DataStore, user: Doc | None, content_id: str) -> ShelfItem:
     """The item page's view of an item; `NotFound` for unknown ids and retired items not owned."""
     item = _lookup(store, content_id)
     if item is None:
@@ -75,7 +75,7 @@ def shelf_item(store: Store, user: Doc | None, content_id: str) -> ShelfItem:
     return ShelfItem(item, owned, _may_download(item, user, owned))
 
 
-def downloadable_item(store: Store, user: Doc | None, content_id: str) -> Doc:
+def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Doc:
     """The item `user` may download now, or the reason why not (see the module docstring).
 
     A free item the reader does not own yet is added to their library here (source `free`)."""
@@ -99,7 +99,7 @@ def downloadable_item(store: Store, user: Doc | None, content_id: str) -> Doc:
     return shelf.item
 
 
-def library_items(store: Store, user: Doc) -> list[ShelfItem]:
+def library_items(store: DataStore, user: Doc) -> list[ShelfItem]:
     """Everything the reader owns, retired items included, in the order they got them."""
     rows: list[ShelfItem] = []
     for entry in library.for_user(store.view(library.SALES), user["id"]):

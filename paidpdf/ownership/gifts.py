@@ -11,10 +11,10 @@ from paidpdf.accounts import users
 from paidpdf.content import catalog
 from paidpdf.errors import NotFound
 from paidpdf.ownership import library
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 
 
-def holdings(store: Store, user_id: str) -> list[Doc]:
+def holdings(store: DataStore, user_id: str) -> list[Doc]:
     """Every library entry of the user, revoked ones included, with the item's title when known."""
     items = store.view(catalog.CATALOG)
     rows = []
@@ -35,7 +35,7 @@ def holdings(store: Store, user_id: str) -> list[Doc]:
     return rows
 
 
-def grant_by_email(store: Store, email: str, content_id: str) -> tuple[Doc, bool]:
+def grant_by_email(store: DataStore, email: str, content_id: str) -> tuple[Doc, bool]:
     """Give the item to the user as a gift. Returns (entry, False) when they already own it."""
     user = users.require_user(store, email)
     item_id = catalog.get_item(store, content_id)["id"]
@@ -45,7 +45,7 @@ def grant_by_email(store: Store, email: str, content_id: str) -> tuple[Doc, bool
     return library.grant(store, user["id"], item_id), True
 
 
-def revoke_by_email(store: Store, email: str, content_id: str) -> Doc:
+def revoke_by_email(store: DataStore, email: str, content_id: str) -> Doc:
     """Take the item away (whatever the source). `NotFound` when the user does not own it."""
     user = users.require_user(store, email)
     owned = {e["content_id"] for e in library.for_user(store.view(library.SALES), user["id"])}

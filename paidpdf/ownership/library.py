@@ -11,7 +11,7 @@ given a price stays downloadable for readers who took it while it was free.
 from __future__ import annotations
 
 from paidpdf.clock import now_iso
-from paidpdf.store import SALES, Doc, Store, Unit, View
+from paidpdf.store import SALES, DataStore, Doc, Unit, View
 
 LIBRARY = "library"
 
@@ -71,19 +71,19 @@ def remove(unit: Unit, user_id: str, content_id: str, reason: str, order_id: str
     return unit.put(LIBRARY, current)
 
 
-def grant(store: Store, user_id: str, content_id: str) -> Doc:
+def grant(store: DataStore, user_id: str, content_id: str) -> Doc:
     """An admin's gift, recorded as `granted`."""
     with store.unit(SALES) as unit:
         return add(unit, user_id, content_id, "granted")
 
 
-def keep_free(store: Store, user_id: str, content_id: str) -> Doc:
+def keep_free(store: DataStore, user_id: str, content_id: str) -> Doc:
     """Record that the reader took a free item, as `free`: it then shows in "My library" and stays
     theirs if the item is retired or given a price later. Idempotent (one entry per reader and item)."""
     with store.unit(SALES) as unit:
         return add(unit, user_id, content_id, "free")
 
 
-def revoke(store: Store, user_id: str, content_id: str, reason: str = "revoked by admin") -> Doc | None:
+def revoke(store: DataStore, user_id: str, content_id: str, reason: str = "revoked by admin") -> Doc | None:
     with store.unit(SALES) as unit:
         return remove(unit, user_id, content_id, reason)

@@ -9,10 +9,10 @@ import stripe
 
 from paidpdf.sales import orders, refunds
 from paidpdf.sales.stripe_gateway import as_dict, provider_errors
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 
 
-def refund(store: Store, client: stripe.StripeClient, order_id: str) -> Doc:
+def refund(store: DataStore, client: stripe.StripeClient, order_id: str) -> Doc:
     """Refund a paid order in full at Stripe and revoke exactly that purchase right away."""
     order = orders.refundable(store.view(orders.SALES), order_id)
     with provider_errors():

@@ -19,7 +19,7 @@ from paidpdf.errors import AccessDenied, NotFound, PaymentProviderError
 from paidpdf.ownership import library
 from paidpdf.sales import fulfilment, orders
 from paidpdf.sales.stripe_gateway import livemode, provider_errors, retrieve_session
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class CheckoutStart:
 
 
 def start_checkout(
-    store: Store,
+    store: DataStore,
     client: stripe.StripeClient,
     settings: Settings,
     *,
@@ -86,7 +86,7 @@ def start_checkout(
 
 
 def _new_session(
-    store: Store, client: stripe.StripeClient, base: str, item: Doc, order: Doc
+    store: DataStore, client: stripe.StripeClient, base: str, item: Doc, order: Doc
 ) -> CheckoutStart:
     content_id = item["id"]
     reference = {"order_id": order["id"], "content_id": content_id, "user_id": order["user_id"] or "guest"}
@@ -123,7 +123,7 @@ def _new_session(
 
 
 def confirm_return(
-    store: Store, client: stripe.StripeClient, settings: Settings, *, session_id: str, user_id: str | None
+    store: DataStore, client: stripe.StripeClient, settings: Settings, *, session_id: str, user_id: str | None
 ) -> orders.Outcome:
     """The success page: the session is fetched from Stripe (the URL alone proves nothing), must be
     the logged-in buyer's (`user_id`) or, for a visitor who is not logged in (None), a guest's; it

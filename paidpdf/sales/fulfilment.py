@@ -33,11 +33,11 @@ from paidpdf.sales.orders import (
     with_event,
 )
 from paidpdf.sales.refunds import apply_charge_effect
-from paidpdf.store import Doc, Store, Unit, View
+from paidpdf.store import DataStore, Doc, Unit, View
 
 
 def fulfil(
-    store: Store,
+    store: DataStore,
     session: Mapping[str, Any],
     *,
     livemode: bool,
@@ -62,7 +62,7 @@ def fulfil(
         return outcome
 
 
-def _guest_account(store: Store, session: Mapping[str, Any]) -> Doc | None:
+def _guest_account(store: DataStore, session: Mapping[str, Any]) -> Doc | None:
     """For a paid checkout of a guest's order: the account with the email given at checkout, made
     (without a password) when there is none. Done before the sales unit, since accounts are another
     file; an account is all it can make, and `_fulfil_in` still decides whether anything is granted."""
@@ -204,21 +204,21 @@ def _order_for_session(view: View, session: Mapping[str, Any]) -> Doc | None:
 
 
 def expire(
-    store: Store, session: Mapping[str, Any], *, source: str = "webhook", event_id: str | None = None
+    store: DataStore, session: Mapping[str, Any], *, source: str = "webhook", event_id: str | None = None
 ) -> Outcome:
     """`checkout.session.expired`: the pending order is closed as expired (a paid one is untouched)."""
     return _session_transition(store, session, "expired", "checkout session expired", source, event_id)
 
 
 def fail(
-    store: Store, session: Mapping[str, Any], *, source: str = "webhook", event_id: str | None = None
+    store: DataStore, session: Mapping[str, Any], *, source: str = "webhook", event_id: str | None = None
 ) -> Outcome:
     """`checkout.session.async_payment_failed`: the delayed payment did not go through."""
     return _session_transition(store, session, "failed", "delayed payment failed", source, event_id)
 
 
 def _session_transition(
-    store: Store, session: Mapping[str, Any], status: str, why: str, source: str, event_id: str | None
+    store: DataStore, session: Mapping[str, Any], status: str, why: str, source: str, event_id: str | None
 ) -> Outcome:
     with store.unit(SALES) as unit:
         if event_id is not None and unit.get(EVENTS, event_id) is not None:

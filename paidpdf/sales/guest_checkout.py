@@ -20,7 +20,7 @@ from paidpdf import clock
 from paidpdf.accounts import users
 from paidpdf.clock import parse_iso
 from paidpdf.sales.orders import ORDERS, SALES, history_entry
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 
 COOKIE_LIFETIME = timedelta(days=1)
 
@@ -33,7 +33,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def claim(store: Store, order_id: str, token: str) -> Doc | None:
+def claim(store: DataStore, order_id: str, token: str) -> Doc | None:
     """The account to sign this browser in to after a guest's purchase, or None (see the module
     docstring for when). A successful claim is used up."""
     if not token or len(token) > 256:

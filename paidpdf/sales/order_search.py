@@ -14,7 +14,7 @@ from paidpdf.accounts import users
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
 from paidpdf.sales.orders import ORDERS, SALES, STATUSES
-from paidpdf.store import Doc, Store, View
+from paidpdf.store import DataStore, Doc, View
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def list_orders(
 
 
 def search(
-    store: Store,
+    store: DataStore,
     *,
     status: str | None = None,
     buyer: str | None = None,

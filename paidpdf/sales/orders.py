@@ -19,7 +19,7 @@ from typing import Any
 
 from paidpdf.clock import new_id, now, now_iso, parse_iso
 from paidpdf.errors import Conflict, InvalidInput
-from paidpdf.store import SALES, Doc, Store, Unit, View
+from paidpdf.store import SALES, DataStore, Doc, Unit, View
 
 ORDERS = "orders"
 EVENTS = "events"
@@ -101,7 +101,7 @@ def public(order: Mapping[str, Any]) -> Doc:
 
 
 def create_pending(
-    store: Store,
+    store: DataStore,
     *,
     user_id: str | None,
     buyer: str | None,
@@ -157,7 +157,7 @@ def create_pending(
         return unit.insert(ORDERS, order)
 
 
-def attach_session(store: Store, order_id: str, session_id: str) -> Doc:
+def attach_session(store: DataStore, order_id: str, session_id: str) -> Doc:
     """Remember the Checkout Session made for the order (the same one again is a no-op)."""
     with store.unit(SALES) as unit:
         order = get(unit, order_id)
@@ -177,7 +177,7 @@ def event_seen(view: View, event_id: str) -> bool:
     return view.get(EVENTS, event_id) is not None
 
 
-def record_other_event(store: Store, event_id: str, event_type: str) -> bool:
+def record_other_event(store: DataStore, event_id: str, event_type: str) -> bool:
     """Note an event type the shop does not act on; False when it had been seen already."""
     with store.unit(SALES) as unit:
         if unit.get(EVENTS, event_id) is not None:

@@ -22,7 +22,7 @@ from paidpdf.errors import NotFound
 from paidpdf.mail import Mailer, MailError
 from paidpdf.money import format_amount
 from paidpdf.sales.orders import ORDERS, SALES, history_entry
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 
 DUE, SENDING, SENT = "due", "sending", "sent"
 RECLAIM_AFTER = timedelta(minutes=10)
@@ -30,7 +30,7 @@ RECLAIM_AFTER = timedelta(minutes=10)
 log = logging.getLogger("paidpdf.sales")
 
 
-def send_due(store: Store, mailer: Mailer, *, base_url: str, shop_name: str, limit: int = 50) -> int:
+def send_due(store: DataStore, mailer: Mailer, *, base_url: str, shop_name: str, limit: int = 50) -> int:
     """Mail every receipt that is due (at most `limit` per call); returns how many were sent."""
     view = store.view(SALES)
     stale = iso(clock.now() - RECLAIM_AFTER)
@@ -53,7 +53,7 @@ def send_due(store: Store, mailer: Mailer, *, base_url: str, shop_name: str, lim
     return sent
 
 
-def _claim(store: Store, order_id: str, stale: str) -> Doc | None:
+def _claim(store: DataStore, order_id: str, stale: str) -> Doc | None:
     with store.unit(SALES) as unit:
         current = unit.get(ORDERS, order_id)
         if current is None:
@@ -64,7 +64,7 @@ def _claim(store: Store, order_id: str, stale: str) -> Doc | None:
         return unit.put(ORDERS, {**current, "receipt": SENDING, "receipt_claimed_at": now_iso()})
 
 
-def _mark(store: Store, order_id: str, state: str, detail: str) -> None:
+def _mark(store: DataStore, order_id: str, state: str, detail: str) -> None:
     with store.unit(SALES) as unit:
         current = unit.get(ORDERS, order_id)
         if current is not None:
@@ -72,7 +72,7 @@ def _mark(store: Store, order_id: str, state: str, detail: str) -> None:
             unit.put(ORDERS, {**current, "receipt": state, "history": history, "updated_at": now_iso()})
 
 
-def _sign_in_link(store: Store, order: Doc, base_url: str) -> str | None:
+def _sign_in_link(store: DataStore, order: Doc, base_url: str) -> str | None:
     """A sign-in link for a buyer whose account has no password (a guest's), else None."""
     user = users.get_user(store, order["user_id"]) if order.get("user_id") else None
     if user is None or guest_accounts.has_password(user):
@@ -83,7 +83,7 @@ def _sign_in_link(store: Store, order: Doc, base_url: str) -> str | None:
     return issued[1] if issued else None
 
 
-def _message(store: Store, order: Doc, base_url: str, shop_name: str) -> tuple[str, str]:
+def _message(store: DataStore, order: Doc, base_url: str, shop_name: str) -> tuple[str, str]:
     try:
         title = str(catalog.get_item(store, order["content_id"])["title"])
     except NotFound:

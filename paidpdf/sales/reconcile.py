@@ -19,7 +19,7 @@ from paidpdf.errors import PaymentMismatch
 from paidpdf.sales import fulfilment, orders
 from paidpdf.sales.stripe_gateway import list_events, list_sessions, livemode
 from paidpdf.sales.webhook_events import handle_event
-from paidpdf.store import Store
+from paidpdf.store import DataStore
 
 log = logging.getLogger("paidpdf.payments")
 
@@ -42,7 +42,7 @@ class ReconcileSummary:
 
 
 def reconcile(
-    store: Store,
+    store: DataStore,
     client: stripe.StripeClient,
     since: datetime | None,
     *,

@@ -28,13 +28,13 @@ from paidpdf.sales.orders import (
     save,
     with_event,
 )
-from paidpdf.store import Doc, Store, Unit, View
+from paidpdf.store import DataStore, Doc, Unit, View
 
 log = logging.getLogger("paidpdf.orders")
 
 
 def apply_charge_event(
-    store: Store, event_id: str, event_type: str, obj: Mapping[str, Any], *, source: str = "webhook"
+    store: DataStore, event_id: str, event_type: str, obj: Mapping[str, Any], *, source: str = "webhook"
 ) -> Outcome:
     """A refund or dispute event (its object is a Charge, Refund or Dispute) applied to its order.
 
@@ -63,7 +63,9 @@ def apply_charge_event(
         return outcome
 
 
-def record_refund(store: Store, order_id: str, refund: Mapping[str, Any], *, source: str = "admin") -> Doc:
+def record_refund(
+    store: DataStore, order_id: str, refund: Mapping[str, Any], *, source: str = "admin"
+) -> Doc:
     """Apply a refund the admin just created (its webhook, arriving later, changes nothing more)."""
     with store.unit(SALES) as unit:
         return apply_charge_effect(unit, get(unit, order_id), "refund.created", refund, source)

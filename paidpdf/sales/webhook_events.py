@@ -12,7 +12,7 @@ from typing import Any
 from paidpdf.errors import PaymentMismatch
 from paidpdf.sales import fulfilment, orders, refunds
 from paidpdf.sales.stripe_gateway import as_dict
-from paidpdf.store import Store
+from paidpdf.store import DataStore
 
 SESSION_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 CHARGE_EVENTS = (
@@ -25,7 +25,7 @@ CHARGE_EVENTS = (
 )
 
 
-def handle_event(store: Store, event: Any, *, livemode: bool) -> orders.Outcome:
+def handle_event(store: DataStore, event: Any, *, livemode: bool) -> orders.Outcome:
     """Apply one verified event, once: its id is recorded in the same unit as its effect.
 
     An event from the other mode than the secret key's (a live event on a test shop, or the reverse)

@@ -6,8 +6,9 @@ over TinyDB), `parsing` (what a healthy base is), `files` (atomic writes), `blob
 files), `backup_manifest` (a backup's manifest), `permissions` (private files and folders), `layout`
 (the names of the data folder's files and folders).
 
-`Store`, `Doc`, `Unit` and `View` are loaded on first use, so a command that never opens the data
-folder (`paidpdf --help`) does not pay for TinyDB, filelock and the store.
+The rest of paidpdf is written against `api` (`DataStore`, `View`, `Unit`, `Doc`: protocols) and gets
+its store from `open_store`. `Store` (the embedded backend) is loaded on first use, so a command that
+never opens the data folder (`paidpdf --help`) does not pay for TinyDB, filelock and the store.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from paidpdf.store.api import DataStore, Doc, Unit, View
 from paidpdf.store.layout import ACCOUNTS, CATALOG, FILES, SALES
 
 if TYPE_CHECKING:
+    from paidpdf.store.backends import open_store
     from paidpdf.store.db import Store
-    from paidpdf.store.documents import Doc, Unit, View
 
-__all__ = ["ACCOUNTS", "CATALOG", "FILES", "SALES", "Doc", "Store", "Unit", "View"]
+__all__ = [
+    "ACCOUNTS", "CATALOG", "FILES", "SALES", "DataStore", "Doc", "Store", "Unit", "View", "open_store"
+]
 
-_LAZY = {"Store": "paidpdf.store.db", "Doc": "paidpdf.store.documents", "Unit": "paidpdf.store.documents",
-         "View": "paidpdf.store.documents"}
+_LAZY = {"Store": "paidpdf.store.db", "open_store": "paidpdf.store.backends"}
 
 
 def __getattr__(name: str) -> Any:

@@ -66,6 +66,10 @@ class Store:
         self._swept: set[str] = set()
         self._local = threading.local()
 
+    def describe(self) -> str:
+        """Where the documents are, for people (`serve`'s first line, `db info`)."""
+        return f"data folder {self.root}"
+
     # -- paths -----------------------------------------------------------------------------------
     def path(self, name: str) -> Path:
         """The base file of `name` (plain TinyDB JSON)."""

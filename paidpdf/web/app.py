@@ -17,7 +17,7 @@ import bottle
 from paidpdf.accounts import passwords
 from paidpdf.config import Settings
 from paidpdf.mail import Mailer, QueuedMailer, make_mailer
-from paidpdf.store import Store
+from paidpdf.store import DataStore
 from paidpdf.web import errors, page_encoding, routes, security
 from paidpdf.web.access_log import log_request
 from paidpdf.web.context import WebContext
@@ -73,7 +73,7 @@ class ReaderApp(bottle.Bottle):
 def create_app(
     settings: Settings,
     *,
-    store: Store | None = None,
+    store: DataStore | None = None,
     mailer: Mailer | None = None,
     stripe_client: Any = None,
     bind_host: str | None = None,
@@ -83,7 +83,7 @@ def create_app(
     passwords.warm_up()
     web = WebContext(
         settings=settings,
-        store=store if store is not None else Store(settings.data_dir),
+        store=store if store is not None else settings.open_store(),
         mailer=QueuedMailer(mailer if mailer is not None else make_mailer(settings)),
         templates=make_templates(),
         secret_key=key,

@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from paidpdf.content import browse, catalog
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 
 Identity = tuple[Any, ...]
 
@@ -42,7 +42,7 @@ class Cards:
 
 
 class CatalogCache:
-    def __init__(self, store: Store, templates: jinja2.Environment, card: str = "_card.html") -> None:
+    def __init__(self, store: DataStore, templates: jinja2.Environment, card: str = "_card.html") -> None:
         self._store = store
         self._templates = templates
         self._card = card

@@ -20,7 +20,7 @@ from bottle import request, response
 from paidpdf.config import Settings
 from paidpdf.content import shop
 from paidpdf.mail import Mailer
-from paidpdf.store import Store
+from paidpdf.store import DataStore
 from paidpdf.web import security
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
@@ -32,7 +32,7 @@ Handler = Callable[..., Any]
 @dataclass
 class WebContext:
     settings: Settings
-    store: Store
+    store: DataStore
     mailer: Mailer
     templates: jinja2.Environment
     secret_key: bytes = field(repr=False)

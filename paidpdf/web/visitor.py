@@ -10,7 +10,7 @@ from bottle import request
 
 from paidpdf.accounts import sessions
 from paidpdf.errors import AccessDenied, AuthRequired
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 from paidpdf.web import page_encoding, request_fields, security
 from paidpdf.web.cookies import Cookies
 
@@ -22,7 +22,7 @@ _TOKEN_KEY = "paidpdf.session_token"  # noqa: S105 - an environ key: a session o
 class Visitor:
     """Per-request questions about the browser, answered from its cookies and the store."""
 
-    def __init__(self, store: Store, cookies: Cookies, secret_key: bytes) -> None:
+    def __init__(self, store: DataStore, cookies: Cookies, secret_key: bytes) -> None:
         self._store = store
         self._cookies = cookies
         self._secret_key = secret_key

@@ -1,0 +1,128 @@
+"""The storage interface the rest of paidpdf is written against, whichever backend runs.
+
+Two backends keep these promises: the embedded store (`db.Store`: TinyDB files with journals in the
+data folder, the default) and the scale-out store (`postgres.PgStore`: one PostgreSQL database shared by
+several servers). Domain code only names these protocols, so it cannot tell which one it was given:
+
+- a `View` reads one data file (`catalog`, `accounts`, `sales`) as of one moment;
+- a `Unit` is an atomic read-modify-write of one data file: all of its changes land, or none, and
+  units on the same file queue behind each other across threads, processes and servers;
+- a `DataStore` hands out views and units, and what backups, restores and checks need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol
+
+Doc = dict[str, Any]
+
+
+class View(Protocol):
+    """Read access to one data file. Every document returned is the caller's own copy."""
+
+    name: str
+
+    @property
+    def version(self) -> tuple[Any, ...]: ...
+
+    def get(self, table: str, doc_id: str) -> Doc | None: ...
+
+    def require(self, table: str, doc_id: str, what: str) -> Doc: ...
+
+    def all(self, table: str) -> list[Doc]: ...
+
+    def each(self, table: str) -> Iterator[Doc]: ...
+
+    def count(self, table: str) -> int: ...
+
+    def tables(self) -> list[str]: ...
+
+    def find(self, table: str, field: str, value: Any) -> list[Doc]: ...
+
+    def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]: ...
+
+    def select_ids(
+        self, table: str, predicate: Callable[[Doc], bool], key: Callable[[Doc], Any]
+    ) -> list[str]: ...
+
+    def stream(self, table: str, ids: Iterable[str]) -> Iterator[Doc]: ...
+
+
+class Unit(View, Protocol):
+    """A `View` that also changes documents; used only inside `with store.unit(name) as unit:`."""
+
+    def insert(self, table: str, doc: Doc) -> Doc: ...
+
+    def put(self, table: str, doc: Doc) -> Doc: ...
+
+    def delete(self, table: str, doc_id: str) -> bool: ...
+
+    def drop(self, table: str) -> None: ...
+
+
+class JournalInfo(Protocol):
+    """What `db check` and `db info` say about how a data file is kept (see `data_file.JournalState`)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def exists(self) -> bool: ...
+
+    @property
+    def records(self) -> int: ...
+
+    @property
+    def bytes(self) -> int: ...
+
+    @property
+    def tail(self) -> int: ...
+
+    @property
+    def current(self) -> bool: ...
+
+    @property
+    def base_bytes(self) -> int: ...
+
+    @property
+    def on_disk(self) -> bool: ...
+
+
+class DataStore(Protocol):
+    """Where the shop's documents live. `root` is the local data folder either way (backups, the
+    outbox and the secret key stay there)."""
+
+    root: Path
+
+    def describe(self) -> str: ...
+
+    def path(self, name: str) -> Path: ...
+
+    def journal_path(self, name: str) -> Path: ...
+
+    def latest_backup(self) -> Path | None: ...
+
+    def view(self, name: str) -> View: ...
+
+    def unit(self, name: str) -> AbstractContextManager[Unit]: ...
+
+    def lock(self, name: str) -> AbstractContextManager[None]: ...
+
+    def lock_all(self) -> AbstractContextManager[None]: ...
+
+    def compact(self, name: str) -> tuple[int, int]: ...
+
+    def export(self, name: str) -> bytes | None: ...
+
+    def replace_file(self, name: str, payload: bytes) -> None: ...
+
+    def remove_files(self, name: str) -> int: ...
+
+    def forget(self) -> None: ...
+
+    def journal_state(self, name: str) -> JournalInfo: ...
+
+    def verify_index(self, name: str) -> None: ...

@@ -1,0 +1,448 @@
+"""The scale-out store: the same documents, views and units, kept in PostgreSQL for several servers.
+
+One table holds every document (`paidpdf_documents`: data file, table, id, a JSONB document, and the
+order it was first inserted in), with an index per field that code looks documents up by
+(`layout.INDEXED_FIELDS`), so `find` is an index lookup, never a scan in Python. The promises of the
+embedded store hold across servers:
+
+- A unit is one transaction that first takes a PostgreSQL advisory lock named for its data file, so
+  units on one file queue behind each other on every server, as the embedded store's `flock` makes
+  them queue on one machine: no lost update, and exactly-once fulfilment (the order's status and the
+  webhook's event id are read and written under that lock). A server killed mid-unit loses its
+  connection, and PostgreSQL rolls the transaction back and releases the lock.
+- A view is one moment of the database: its reads share one read-only REPEATABLE READ transaction,
+  begun at its first read and ended when the view is dropped.
+- Each file has a version number, bumped by every unit that changed it, for caches of derived pages.
+
+The schema is created and upgraded by the program itself (`paidpdf_schema` holds its version) when a
+store opens, and by `paidpdf db init`.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from paidpdf.errors import Conflict, NotFound, StorageError
+from paidpdf.store.api import Doc
+from paidpdf.store.db import latest_backup_in
+from paidpdf.store.layout import FILES, INDEXED_FIELDS
+from paidpdf.store.parsing import parse_data_file
+from paidpdf.store.tables import indexable
+
+SCHEMA_VERSION = 1
+#: Connections per server process: each thread may hold a view of each data file and a unit at once.
+POOL_SIZE = 32
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _schema() -> list[str]:
+    statements = [
+        "create table if not exists paidpdf_schema (version integer not null)",
+        """create table if not exists paidpdf_documents (
+            file text not null, tbl text not null, id text not null,
+            seq bigserial not null, doc jsonb not null,
+            primary key (file, tbl, id))""",
+        "create index if not exists paidpdf_documents_order on paidpdf_documents (file, tbl, seq)",
+        "create table if not exists paidpdf_versions (file text primary key, version bigint not null)",
+    ]
+    for table, fields in INDEXED_FIELDS.items():
+        for field in fields:
+            statements.append(
+                f"create index if not exists paidpdf_by_{table}_{field} "
+                f"on paidpdf_documents (file, tbl, (doc -> '{field}'))"
+            )
+    return statements
+
+
+def redact(url: str) -> str:
+    """The URL without its password (for `db info`, `serve`'s first line and errors)."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://(unparsable URL)"
+    host, port, db = info.get("host", ""), str(info.get("port", "")), info.get("dbname", "")
+    user = str(info.get("user", ""))
+    return f"postgresql://{user + '@' if user else ''}{host}{':' + port if port else ''}/{db}"
+
+
+class _Reads:
+    """The read operations, over whatever connection the subclass gives (a unit's or a view's)."""
+
+    name: str
+
+    def _conn(self) -> psycopg.Connection[Any]:
+        raise NotImplementedError
+
+    def _rows(self, sql: str, params: Iterable[Any]) -> list[Any]:
+        try:
+            return self._conn().execute(sql, list(params)).fetchall()
+        except psycopg.Error as exc:
+            raise StorageError(f"database error: {exc.diag.message_primary or exc}") from None
+
+    @property
+    def version(self) -> tuple[Any, ...]:
+        rows = self._rows("select version from paidpdf_versions where file = %s", [self.name])
+        return ("postgresql", rows[0][0] if rows else 0)
+
+    def get(self, table: str, doc_id: str) -> Doc | None:
+        rows = self._rows(
+            "select doc from paidpdf_documents where file = %s and tbl = %s and id = %s",
+            [self.name, table, doc_id],
+        )
+        return rows[0][0] if rows else None
+
+    def require(self, table: str, doc_id: str, what: str) -> Doc:
+        found = self.get(table, doc_id)
+        if found is None:
+            raise NotFound(f"no {what} {doc_id!r}")
+        return found
+
+    def all(self, table: str) -> list[Doc]:
+        return list(self.each(table))
+
+    def each(self, table: str) -> Iterator[Doc]:
+        sql = "select doc from paidpdf_documents where file = %s and tbl = %s order by seq"
+        for (doc,) in self._rows(sql, [self.name, table]):
+            yield doc
+
+    def count(self, table: str) -> int:
+        rows = self._rows(
+            "select count(*) from paidpdf_documents where file = %s and tbl = %s", [self.name, table]
+        )
+        return int(rows[0][0])
+
+    def tables(self) -> list[str]:
+        rows = self._rows("select distinct tbl from paidpdf_documents where file = %s", [self.name])
+        return sorted(r[0] for r in rows)
+
+    def find(self, table: str, field: str, value: Any) -> list[Doc]:
+        """Documents whose `field` equals `value`, through the field's index (`doc -> field`)."""
+        base = "select doc from paidpdf_documents where file = %s and tbl = %s and "
+        if value is None:  # a missing field counts as None, as in the embedded store
+            sql = base + "((doc -> %s) is null or doc -> %s = 'null'::jsonb) order by seq"
+            return [r[0] for r in self._rows(sql, [self.name, table, field, field])]
+        if not indexable(value):
+            return [d for d in self.each(table) if d.get(field) == value]
+        sql = base + "doc -> %s = %s::jsonb order by seq"
+        rows = self._rows(sql, [self.name, table, field, _dumps(value)])
+        return [r[0] for r in rows if r[0].get(field) == value]
+
+    def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]:
+        return [d for d in self.each(table) if predicate(d)]
+
+    def select_ids(
+        self, table: str, predicate: Callable[[Doc], bool], key: Callable[[Doc], Any]
+    ) -> list[str]:
+        chosen = sorted((key(d), d["id"]) for d in self.each(table) if predicate(d))
+        return [doc_id for _, doc_id in chosen]
+
+    def stream(self, table: str, ids: Iterable[str]) -> Iterator[Doc]:
+        for doc_id in ids:
+            found = self.get(table, doc_id)
+            if found is not None:
+                yield found
+
+
+class PgView(_Reads):
+    """Reads of one data file, all in one read-only REPEATABLE READ transaction (one moment)."""
+
+    def __init__(self, name: str, pool: ConnectionPool[Any]) -> None:
+        self.name = name
+        self._pool = pool
+        self._connection: psycopg.Connection[Any] | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+
+    def _conn(self) -> psycopg.Connection[Any]:
+        if self._connection is None:
+            conn = _checkout(self._pool)
+            try:
+                conn.autocommit = True  # so that this BEGIN, not psycopg's own, sets the isolation
+                conn.execute("begin isolation level repeatable read read only")
+            except psycopg.Error as exc:
+                _give_back(self._pool, conn)
+                raise StorageError(f"database error: {exc}") from None
+            self._connection = conn
+            self._finalizer = weakref.finalize(self, _give_back, self._pool, conn)
+        return self._connection
+
+    def close(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()
+            self._connection = None
+
+
+def _give_back(pool: ConnectionPool[Any], conn: psycopg.Connection[Any]) -> None:
+    try:
+        conn.execute("rollback")
+        conn.autocommit = False
+    except psycopg.Error:
+        conn.close()  # the pool replaces a closed connection
+    pool.putconn(conn)
+
+
+def _checkout(pool: ConnectionPool[Any]) -> psycopg.Connection[Any]:
+    try:
+        return pool.getconn(timeout=30)
+    except PoolTimeout:
+        raise StorageError("the database did not answer within 30 s (is PostgreSQL running?)") from None
+
+
+class PgUnit(_Reads):
+    """A unit: reads and writes inside the transaction that holds the file's lock."""
+
+    def __init__(self, name: str, conn: psycopg.Connection[Any]) -> None:
+        self.name = name
+        self._connection = conn
+        self.dirty = False
+        self._closed = False
+
+    def _conn(self) -> psycopg.Connection[Any]:
+        if self._closed:
+            raise StorageError("internal error: a unit was used after its `with` block ended")
+        return self._connection
+
+    def insert(self, table: str, doc: Doc) -> Doc:
+        doc_id = _doc_id(doc)
+        if self.get(table, doc_id) is not None:
+            raise Conflict(f"{table} {doc_id!r} already exists")
+        return self.put(table, doc)
+
+    def put(self, table: str, doc: Doc) -> Doc:
+        doc_id = _doc_id(doc)
+        self._rows(
+            """insert into paidpdf_documents (file, tbl, id, doc) values (%s, %s, %s, %s)
+               on conflict (file, tbl, id) do update set doc = excluded.doc returning 1""",
+            [self.name, table, doc_id, Jsonb(doc, dumps=_dumps)],
+        )
+        self.dirty = True
+        return doc
+
+    def delete(self, table: str, doc_id: str) -> bool:
+        rows = self._rows(
+            "delete from paidpdf_documents where file = %s and tbl = %s and id = %s returning 1",
+            [self.name, table, doc_id],
+        )
+        self.dirty = self.dirty or bool(rows)
+        return bool(rows)
+
+    def drop(self, table: str) -> None:
+        self._conn().execute(
+            "delete from paidpdf_documents where file = %s and tbl = %s", [self.name, table]
+        )
+        self.dirty = True
+
+    def close(self) -> None:
+        self._closed = True
+
+
+@dataclass(frozen=True)
+class PgJournal:
+    """What `db check`/`db info` show for a data file kept in PostgreSQL (it has no journal file)."""
+
+    path: Path
+    exists: bool
+    records: int = 0
+    bytes: int = 0
+    tail: int = 0
+    current: bool = True
+    base_bytes: int = 0
+    on_disk: bool = True
+
+
+class PgStore:
+    """The documents of a shop in PostgreSQL, through a connection pool shared by the process's threads."""
+
+    def __init__(
+        self, url: str, root: Path, *, pool_size: int = POOL_SIZE, lock_timeout: float = 60.0
+    ) -> None:
+        self.root = Path(root)
+        self.url = url
+        self.lock_timeout = lock_timeout
+        self._local = threading.local()
+        self._pool: ConnectionPool[Any] = ConnectionPool(
+            url, min_size=1, max_size=pool_size, open=False, configure=self._configure,
+            kwargs={"connect_timeout": 10},
+        )
+        try:
+            self._pool.open(wait=True, timeout=30)
+        except PoolTimeout:
+            self._pool.close()
+            raise StorageError(f"cannot connect to {redact(url)} (is PostgreSQL running?)") from None
+        self.init_schema()
+
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        psycopg.types.json.set_json_loads(orjson.loads, conn)
+        conn.execute(f"set lock_timeout = '{int(self.lock_timeout * 1000)}ms'")
+        conn.commit()
+
+    def describe(self) -> str:
+        return redact(self.url)
+
+    def init_schema(self) -> int:
+        """Create or upgrade the tables; returns the schema version now in place."""
+        with self._pool.connection() as conn:
+            conn.execute("select pg_advisory_xact_lock(hashtext('paidpdf:schema'))")
+            for statement in _schema():
+                conn.execute(statement)
+            rows = conn.execute("select version from paidpdf_schema").fetchall()
+            if not rows:
+                conn.execute("insert into paidpdf_schema (version) values (%s)", [SCHEMA_VERSION])
+            elif rows[0][0] > SCHEMA_VERSION:
+                raise StorageError(
+                    f"the database schema is version {rows[0][0]}, newer than this paidpdf "
+                    f"({SCHEMA_VERSION}): upgrade paidpdf"
+                )
+        return SCHEMA_VERSION
+
+    def close(self) -> None:
+        self._pool.close()
+
+    # -- names ---------------------------------------------------------------------------------------
+    def path(self, name: str) -> Path:
+        if name not in FILES:
+            raise StorageError(f"internal error: unknown data file {name!r}")
+        return self.root / f"{name}.json"
+
+    def journal_path(self, name: str) -> Path:
+        return self.root / f"{name}.journal"
+
+    def latest_backup(self) -> Path | None:
+        return latest_backup_in(self.root)
+
+    # -- reading and writing -------------------------------------------------------------------------
+    def view(self, name: str) -> PgView:
+        self.path(name)
+        return PgView(name, self._pool)
+
+    @contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        with self._locked(name):
+            yield
+
+    @contextmanager
+    def _locked(self, name: str) -> Iterator[psycopg.Connection[Any]]:
+        """This file's lock, on a connection of this thread (re-entrant), held until the block ends."""
+        self.path(name)
+        held: dict[str, psycopg.Connection[Any]] = self._local.__dict__.setdefault("held", {})
+        if name in held:
+            yield held[name]
+            return
+        conn = _checkout(self._pool)
+        try:
+            try:
+                conn.execute("select pg_advisory_lock(hashtext(%s))", [f"paidpdf:{name}"])
+                conn.commit()
+            except psycopg.errors.LockNotAvailable:
+                conn.rollback()
+                raise StorageError(
+                    f"{name} is locked by another writer for over {self.lock_timeout:.0f}s"
+                ) from None
+            except psycopg.Error as exc:
+                raise StorageError(f"database error: {exc}") from None
+            held[name] = conn
+            try:
+                yield conn
+            finally:
+                del held[name]
+                try:
+                    conn.rollback()
+                    conn.execute("select pg_advisory_unlock(hashtext(%s))", [f"paidpdf:{name}"])
+                    conn.commit()
+                except psycopg.Error:
+                    conn.close()  # a broken session releases its locks with it
+        finally:
+            self._pool.putconn(conn)
+
+    @contextmanager
+    def lock_all(self) -> Iterator[None]:
+        with self.lock(FILES[0]), self.lock(FILES[1]), self.lock(FILES[2]):
+            yield
+
+    @contextmanager
+    def unit(self, name: str) -> Iterator[PgUnit]:
+        """One atomic read-modify-write of a data file (a transaction under the file's lock)."""
+        active: set[str] = self._local.__dict__.setdefault("units", set())
+        if name in active:
+            raise StorageError(f"internal error: nested unit on {name}; pass the open unit down instead")
+        with self._locked(name) as conn:
+            active.add(name)
+            unit = PgUnit(name, conn)
+            try:
+                yield unit
+                if unit.dirty:
+                    conn.execute(
+                        """insert into paidpdf_versions (file, version) values (%s, 1)
+                           on conflict (file) do update set version = paidpdf_versions.version + 1""",
+                        [name],
+                    )
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+            finally:
+                unit.close()
+                active.discard(name)
+
+    # -- maintenance ---------------------------------------------------------------------------------
+    def compact(self, name: str) -> tuple[int, int]:
+        return (0, 0)  # PostgreSQL keeps its own files (autovacuum)
+
+    def export(self, name: str) -> bytes | None:
+        view = self.view(name)
+        tables = {table: {d["id"]: d for d in view.each(table)} for table in view.tables()}
+        view.close()
+        return orjson.dumps(tables) if tables else None
+
+    def replace_file(self, name: str, payload: bytes) -> None:
+        """Make `payload` (a whole TinyDB file) the file's documents; the caller holds the lock."""
+        data = parse_data_file(payload, self.path(name), None)
+        with self._locked(name) as conn:
+            conn.execute("delete from paidpdf_documents where file = %s", [name])
+            sql = "copy paidpdf_documents (file, tbl, id, doc) from stdin"
+            with conn.cursor() as cur, cur.copy(sql) as copy:
+                for table, rows in data.items():
+                    for doc_id, doc in rows.items():
+                        copy.write_row([name, table, doc_id, _dumps(doc)])
+            conn.execute(
+                """insert into paidpdf_versions (file, version) values (%s, 1)
+                   on conflict (file) do update set version = paidpdf_versions.version + 1""",
+                [name],
+            )
+            conn.commit()
+
+    def remove_files(self, name: str) -> int:
+        with self._locked(name) as conn:
+            sql = "delete from paidpdf_documents where file = %s returning 1"
+            rows = conn.execute(sql, [name]).fetchall()
+            conn.commit()
+        return 1 if rows else 0
+
+    def forget(self) -> None:
+        return None
+
+    def journal_state(self, name: str) -> PgJournal:
+        return PgJournal(Path(self.describe()), bool(self.view(name).tables()))
+
+    def verify_index(self, name: str) -> None:
+        return None
+
+
+def _doc_id(doc: Doc) -> str:
+    doc_id = doc.get("id")
+    if not isinstance(doc_id, str) or not doc_id:
+        raise StorageError("internal error: every stored document needs a string 'id'")
+    return doc_id

@@ -1,0 +1,75 @@
+"""A throwaway PostgreSQL cluster (Debian's package) on a free loopback port, for the scale-out tests.
+
+The server refuses to run as root, so as root `initdb` and `pg_ctl` run as the `postgres` user (the
+package creates it) in a folder it may write; otherwise as whoever runs the tests. One cluster per test
+session (start-up takes 2-3 s); each test gets a database of its own.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+
+def _bindir() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        pytest.fail("PostgreSQL is missing: run scripts/install-system-deps")
+    return Path(found[-1]).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _as_owner(args: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@contextmanager
+def postgres_cluster(folder: Path) -> Iterator[str]:
+    """Run a cluster in `folder`; yields the URL of its `postgres` database."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o777)
+    data = folder / "pgdata"
+    bindir = _bindir()
+    subprocess.run(
+        _as_owner([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"]),
+        check=True, capture_output=True,
+    )
+    port = _free_port()
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+    subprocess.run(
+        _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"), "-o", options,
+                   "start"]),
+        check=True, capture_output=True,
+    )
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def new_database(server_url: str) -> str:
+    """A fresh, empty database on the cluster; returns its URL."""
+    import psycopg
+
+    name = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"create database {name}")
+    return server_url.rsplit("/", 1)[0] + f"/{name}"

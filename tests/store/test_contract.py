@@ -1,0 +1,191 @@
+"""The storage contract, run against both backends: the embedded store (data folder) and PostgreSQL.
+
+Whatever the backend, domain code gets the same answers: atomic units, no lost updates across threads
+and processes, refused nested units, views that are one moment, indexed lookups with the embedded
+store's `None` semantics, listings, exports and restores that round-trip.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from paidpdf.errors import Conflict, NotFound, StorageError
+from paidpdf.store import DataStore, Store, open_store
+from tests.store.children import Child
+
+
+@pytest.fixture(params=["embedded", "postgresql"])
+def backend(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[tuple[str, str | None]]:
+    """(kind, database URL or None): what `open_store` is given."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    yield request.param, url
+
+
+@pytest.fixture
+def any_store(backend: tuple[str, str | None], data_dir: Path) -> Iterator[DataStore]:
+    store = open_store(data_dir, backend[1])
+    yield store
+    close = getattr(store, "close", None)
+    if close is not None:
+        close()
+
+
+def _reopen(data_dir: Path, backend: tuple[str, str | None]) -> DataStore:
+    return open_store(data_dir, backend[1])
+
+
+def test_units_write_all_or_nothing(any_store: DataStore) -> None:
+    with any_store.unit("sales") as unit:
+        unit.insert("orders", {"id": "o1", "user_id": "u1", "status": "paid"})
+        unit.put("meta", {"id": "n", "n": 1})
+    with pytest.raises(RuntimeError), any_store.unit("sales") as unit:
+        unit.put("orders", {"id": "o2", "user_id": "u1"})
+        unit.delete("orders", "o1")
+        raise RuntimeError("boom")
+    view = any_store.view("sales")
+    assert view.get("orders", "o1") == {"id": "o1", "user_id": "u1", "status": "paid"}
+    assert view.get("orders", "o2") is None
+    with pytest.raises(Conflict), any_store.unit("sales") as unit:
+        unit.insert("orders", {"id": "o1"})
+    with pytest.raises(NotFound, match="no order 'nope'"):
+        view.require("orders", "nope", "order")
+
+
+def test_a_nested_unit_on_the_same_file_is_refused(any_store: DataStore) -> None:
+    with any_store.unit("sales") as outer:
+        outer.put("orders", {"id": "o1"})
+        with pytest.raises(StorageError, match="nested unit"), any_store.unit("sales"):
+            pass
+        with any_store.unit("catalog") as other:  # another file is fine
+            other.put("content", {"id": "c1"})
+    assert any_store.view("sales").count("orders") == 1
+    assert any_store.view("catalog").count("content") == 1
+
+
+def test_lookups_listings_and_none(any_store: DataStore) -> None:
+    with any_store.unit("sales") as unit:
+        for n in range(12):
+            doc: dict[str, Any] = {"id": f"o{n:02d}", "amount": n, "user_id": f"u{n % 3}"}
+            if n % 4 == 0:
+                del doc["user_id"]  # a missing field counts as None
+            unit.put("orders", doc)
+        unit.put("orders", {"id": "ox", "user_id": None, "amount": 99})
+    view = any_store.view("sales")
+    assert sorted(d["id"] for d in view.find("orders", "user_id", "u1")) == ["o01", "o07", "o10"]
+    assert sorted(d["id"] for d in view.find("orders", "user_id", None)) == ["o00", "o04", "o08", "ox"]
+    assert [d["id"] for d in view.find("orders", "amount", 7)] == ["o07"]
+    assert view.find("orders", "amount", "7") == []  # types matter, as in JSON
+    assert view.count("orders") == 13 and view.tables() == ["orders"]
+    big = view.where("orders", lambda d: d["amount"] >= 10)
+    assert sorted(d["id"] for d in big) == ["o10", "o11", "ox"]
+    ids = view.select_ids("orders", lambda d: d["amount"] % 2 == 0, key=lambda d: -d["amount"])
+    assert ids[:3] == ["o10", "o08", "o06"]
+    assert [d["id"] for d in view.stream("orders", ["o03", "gone", "o01"])] == ["o03", "o01"]
+    assert len(list(view.each("orders"))) == 13
+    mine = view.get("orders", "o01")
+    assert mine is not None
+    mine["amount"] = -1  # the caller's own copy
+    assert any_store.view("sales").get("orders", "o01") == {"id": "o01", "amount": 1, "user_id": "u1"}
+    with any_store.unit("sales") as unit:
+        unit.drop("orders")
+    assert any_store.view("sales").count("orders") == 0
+
+
+def test_versions_change_with_every_commit_that_changes_something(any_store: DataStore) -> None:
+    first = any_store.view("catalog").version
+    with any_store.unit("catalog") as unit:
+        unit.put("content", {"id": "c1"})
+    second = any_store.view("catalog").version
+    with any_store.unit("catalog") as unit:
+        unit.get("content", "c1")  # reads only
+    assert second != first
+    assert any_store.view("catalog").version == second
+
+
+def test_threads_lose_no_update(any_store: DataStore) -> None:
+    def bump() -> None:
+        for _ in range(25):
+            with any_store.unit("sales") as unit:
+                row = unit.get("meta", "n") or {"id": "n", "n": 0}
+                unit.put("meta", {**row, "n": row["n"] + 1})
+
+    threads = [threading.Thread(target=bump) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert any_store.view("sales").get("meta", "n") == {"id": "n", "n": 150}
+
+
+def _bumper(data_dir: Path, url: str | None) -> object:
+    def run(out: int, inp: int) -> None:
+        os.read(inp, 1)
+        store = open_store(data_dir, url)
+        for _ in range(40):
+            with store.unit("sales") as unit:
+                row = unit.get("meta", "n") or {"id": "n", "n": 0}
+                unit.insert("ledger", {"id": f"{os.getpid()}-{row['n']}"})
+                unit.put("meta", {**row, "n": row["n"] + 1})
+        os.write(out, b"DONE\n")
+
+    return run
+
+
+@pytest.mark.slow
+def test_processes_lose_no_update_and_views_are_one_moment(
+    backend: tuple[str, str | None], data_dir: Path, children: list[Child]
+) -> None:
+    if backend[0] == "embedded":
+        Store(data_dir)  # the folder exists before the children fork
+    for _ in range(2):
+        children.append(Child(_bumper(data_dir, backend[1])))
+    reader = _reopen(data_dir, backend)
+    stop = threading.Event()
+    seen: list[tuple[int, int]] = []
+
+    def read() -> None:
+        while not stop.is_set():
+            view = reader.view("sales")
+            seen.append(((view.get("meta", "n") or {"n": 0})["n"], view.count("ledger")))
+            del view
+
+    watcher = threading.Thread(target=read)
+    watcher.start()
+    for child in children:
+        child.send("go")
+    try:
+        assert [c.readline() for c in children] == ["DONE", "DONE"]
+    finally:
+        stop.set()
+        watcher.join()
+    torn = [pair for pair in seen if pair[0] != pair[1]]
+    final = _reopen(data_dir, backend).view("sales")
+    assert final.get("meta", "n") == {"id": "n", "n": 80} and final.count("ledger") == 80
+    assert len(seen) > 5 and torn == [], f"a view mixed two moments: {torn[:5]}"
+
+
+def test_export_and_replace_round_trip(any_store: DataStore) -> None:
+    with any_store.unit("accounts") as unit:
+        unit.put("users", {"id": "u1", "email": "a@example.com"})
+        unit.put("sessions", {"id": "s1", "user_id": "u1"})
+    payload = any_store.export("accounts")
+    assert payload is not None
+    assert orjson.loads(payload) == {
+        "users": {"u1": {"id": "u1", "email": "a@example.com"}},
+        "sessions": {"s1": {"id": "s1", "user_id": "u1"}},
+    }
+    with any_store.lock_all():
+        any_store.replace_file("accounts", orjson.dumps({"users": {"u2": {"id": "u2", "email": "b@x.io"}}}))
+    any_store.forget()
+    view = any_store.view("accounts")
+    assert view.tables() == ["users"] and view.find("users", "email", "b@x.io")[0]["id"] == "u2"
+    with any_store.lock_all():
+        assert any_store.remove_files("accounts") >= 1
+    assert any_store.export("accounts") is None
