@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from paidpdf.errors import ConfigError
 from paidpdf.money import check_currency
@@ -95,6 +96,17 @@ class Settings:
         from paidpdf.store import open_store
 
         return open_store(self.data_dir, self.database_url.reveal() if self.database_url else None)
+
+    def documents_location(self) -> str:
+        """Where the documents are, for people: the data folder, or the database URL without its
+        password (`serve`'s first line, `db info`)."""
+        if not self.database_url:
+            return f"data folder {self.data_dir}"
+        parts = urlsplit(self.database_url.reveal())
+        user = f"{parts.username}@" if parts.username else ""
+        port = f":{parts.port}" if parts.port else ""
+        netloc = f"{user}{parts.hostname or ''}{port}"
+        return f"PostgreSQL {parts.scheme}://{netloc}{parts.path}"
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -104,6 +104,14 @@ class StorageError(PaidPdfError):
     http_status = 500
 
 
+class StorageUnavailable(StorageError):
+    """The database cannot be reached right now (PostgreSQL down, no free connection): try again later.
+    The web answers 503, so a load balancer and Stripe's webhook retries both wait it out."""
+
+    exit_code = 12
+    http_status = 503
+
+
 class StorageCorrupt(StorageError):
     """A data file is not valid JSON. It is never overwritten; the message names a backup to restore."""
 

@@ -37,31 +37,47 @@ def _as_owner(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 
 
+class Cluster:
+    """A cluster in `folder` that a test can stop and start again (an outage), on a fixed port."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o777)
+        self.folder = folder
+        self.data = folder / "pgdata"
+        self.bindir = _bindir()
+        self.port = _free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        subprocess.run(
+            _as_owner([str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                       "-E", "UTF8"]),
+            check=True, capture_output=True,
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=300"
+        )
+        command = [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.folder / "log")]
+        subprocess.run(_as_owner([*command, "-o", options, "start"]), check=True, capture_output=True)
+
+    def stop(self) -> None:
+        subprocess.run(
+            _as_owner([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"]),
+            capture_output=True,
+        )
+
+
 @contextmanager
 def postgres_cluster(folder: Path) -> Iterator[str]:
     """Run a cluster in `folder`; yields the URL of its `postgres` database."""
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o777)
-    data = folder / "pgdata"
-    bindir = _bindir()
-    subprocess.run(
-        _as_owner([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"]),
-        check=True, capture_output=True,
-    )
-    port = _free_port()
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
-    subprocess.run(
-        _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"), "-o", options,
-                   "start"]),
-        check=True, capture_output=True,
-    )
+    cluster = Cluster(folder)
+    cluster.start()
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield cluster.url
     finally:
-        subprocess.run(
-            _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
+        cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 

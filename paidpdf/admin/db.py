@@ -21,6 +21,7 @@ from paidpdf.admin.output import (
     table,
 )
 from paidpdf.byte_sizes import human_size
+from paidpdf.config import Secret
 from paidpdf.maintenance import backups, checks, data_folder, flush
 from paidpdf.store import FILES, backup_manifest
 
@@ -30,7 +31,7 @@ def _count(n: int, noun: str) -> str:
 
 
 app = typer.Typer(
-    help="The database: backup, restore, check, compact, flush, info.", no_args_is_help=True
+    help="The database: backup, restore, check, compact, flush, info, init, migrate.", no_args_is_help=True
 )
 
 
@@ -207,6 +208,53 @@ def flush_cmd(
     typer.echo(f"flushed {result.removed_files} data files and {result.removed_blobs} content/cover files")
 
 
+@app.command("init")
+def init_cmd(ctx: typer.Context) -> None:
+    """Create or upgrade the database's tables (PostgreSQL; also done on every start).
+
+    Example: PAIDPDF_DATABASE_URL=postgresql://shop@db/shop paidpdf db init
+    """
+    cli = state(ctx)
+    store = cli.creating_store
+    init = getattr(store, "init_schema", None)
+    if init is None:
+        where = cli.settings.documents_location()
+        typer.echo(f"{where}: nothing to create (files are made on first write)")
+        return
+    typer.echo(f"{cli.settings.documents_location()}: schema version {init()} in place")
+
+
+@app.command("migrate")
+def migrate_cmd(
+    ctx: typer.Context,
+    to: str = typer.Option(..., "--to", help="The PostgreSQL database to copy into: postgresql://..."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite documents the database already holds."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Copy this data folder's documents into PostgreSQL, verified document by document.
+
+    Run it again after changes (with --replace); then set PAIDPDF_DATABASE_URL on every server.
+    Content files stay in the data folder.
+    Example: paidpdf db migrate --to postgresql://shop@db.internal/shop
+    """
+    from paidpdf.maintenance import migrate
+    from paidpdf.store import open_store
+
+    cli = state(ctx)
+    source = cli.store
+    target = open_store(cli.settings.data_dir, to)
+    result = migrate.migrate(source, target, replace=replace)
+    where = cli.settings.replace(database_url=Secret(to)).documents_location()
+    if as_json:
+        emit_json({"target": where, "files": result.counts, "sha256": result.digests})
+        return
+    table(
+        f"Copied into {where} (every document read back and compared)",
+        ["file", "table", "documents"],
+        [(f, t, f"{n:,}") for f, tables in result.counts.items() for t, n in tables.items()],
+    )
+
+
 @app.command("info")
 def info_cmd(
     ctx: typer.Context,
@@ -222,7 +270,9 @@ def info_cmd(
     if as_json:
         emit_json(found)
         return
-    pairs: list[tuple[str, Any]] = [("data folder", found["data_dir"])]
+    pairs: list[tuple[str, Any]] = [
+        ("documents", cli.settings.documents_location()), ("data folder", found["data_dir"])
+    ]
     for name, entry in found["files"].items():
         counts = ", ".join(f"{t}: {n}" for t, n in entry.get("tables", {}).items()) or "empty"
         status = entry.get("error") or (counts if entry["exists"] else "not created yet")

@@ -201,7 +201,10 @@ def run_site(
     if announce is not None:
         announce(url)
     else:
-        typer.echo(f"Serving the reader site on {url} (data: {settings.data_dir}); Ctrl-C stops it.")
+        typer.echo(
+            f"Serving the reader site on {url} (documents: {settings.documents_location()}; "
+            f"data folder: {settings.data_dir}); Ctrl-C stops it."
+        )
     sys.stdout.flush()
     try:
         server.run()

@@ -29,7 +29,7 @@ ENTRIES = (
     Entry("users", "users", "Reader accounts: list, inspect, add, gift or revoke items, disable."),
     Entry("content", "content",
           "Content: the PDFs you sell (add, list, show, price, edit, retire, restore)."),
-    Entry("db", "db", "The database: backup, restore, check, compact, flush, info."),
+    Entry("db", "db", "The database: backup, restore, check, compact, flush, info, init, migrate."),
     Entry("shop", "shop", "The shop's identity: name, tagline, about text, accent colour, logo."),
     Entry("demo", "demo", "Run a demo shop with sample booklets (one free) in its own data folder, kept "
           "between runs.", noun=False),

@@ -144,6 +144,7 @@ def info(store: DataStore) -> dict[str, Any]:
     latest = store.latest_backup()
     return {
         "data_dir": str(store.root.absolute()),
+        "documents": store.describe(),
         "files": files,
         "blobs": blob_stats,
         "latest_backup": str(latest) if latest else None,

@@ -66,6 +66,11 @@ class Store:
         self._swept: set[str] = set()
         self._local = threading.local()
 
+    def check_health(self) -> None:
+        """`StorageError` unless the data folder can be written now (`/healthz`)."""
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageError(f"data folder {self.root} is not writable")
+
     def describe(self) -> str:
         """Where the documents are, for people (`serve`'s first line, `db info`)."""
         return f"data folder {self.root}"

@@ -20,6 +20,7 @@ store opens, and by `paidpdf db init`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -33,7 +34,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from paidpdf.errors import Conflict, NotFound, StorageError
+from paidpdf.errors import Conflict, NotFound, StorageError, StorageUnavailable
 from paidpdf.store.api import Doc
 from paidpdf.store.db import latest_backup_in
 from paidpdf.store.layout import FILES, INDEXED_FIELDS
@@ -43,6 +44,8 @@ from paidpdf.store.tables import indexable
 SCHEMA_VERSION = 1
 #: Connections per server process: each thread may hold a view of each data file and a unit at once.
 POOL_SIZE = 32
+#: Seconds a request waits for a connection before the page says the database is unavailable (503).
+CONNECT_TIMEOUT = 10.0
 
 
 def _dumps(value: Any) -> str:
@@ -90,8 +93,10 @@ class _Reads:
     def _rows(self, sql: str, params: Iterable[Any]) -> list[Any]:
         try:
             return self._conn().execute(sql, list(params)).fetchall()
+        except psycopg.OperationalError as exc:
+            raise StorageUnavailable(f"the database is unavailable: {_first_line(exc)}") from None
         except psycopg.Error as exc:
-            raise StorageError(f"database error: {exc.diag.message_primary or exc}") from None
+            raise StorageError(f"database error: {_first_line(exc)}") from None
 
     @property
     def version(self) -> tuple[Any, ...]:
@@ -196,9 +201,15 @@ def _give_back(pool: ConnectionPool[Any], conn: psycopg.Connection[Any]) -> None
 
 def _checkout(pool: ConnectionPool[Any]) -> psycopg.Connection[Any]:
     try:
-        return pool.getconn(timeout=30)
+        return pool.getconn()  # waits at most the pool's `timeout`
     except PoolTimeout:
-        raise StorageError("the database did not answer within 30 s (is PostgreSQL running?)") from None
+        raise StorageUnavailable(
+            f"the database did not answer within {pool.timeout:.0f} s (is PostgreSQL running?)"
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or ["?"])[0]
 
 
 class PgUnit(_Reads):
@@ -267,18 +278,27 @@ class PgStore:
     """The documents of a shop in PostgreSQL, through a connection pool shared by the process's threads."""
 
     def __init__(
-        self, url: str, root: Path, *, pool_size: int = POOL_SIZE, lock_timeout: float = 60.0
+        self,
+        url: str,
+        root: Path,
+        *,
+        pool_size: int = POOL_SIZE,
+        lock_timeout: float = 60.0,
+        wait: float = CONNECT_TIMEOUT,
     ) -> None:
         self.root = Path(root)
         self.url = url
         self.lock_timeout = lock_timeout
         self._local = threading.local()
         self._pool: ConnectionPool[Any] = ConnectionPool(
-            url, min_size=1, max_size=pool_size, open=False, configure=self._configure,
-            kwargs={"connect_timeout": 10},
+            url, min_size=1, max_size=pool_size, open=False, configure=self._configure, timeout=wait,
+            kwargs={"connect_timeout": max(1, int(wait))},
+            # a connection is tried before it is handed out: after a database restart the pool's old
+            # connections are dead, and a request must not be the one to find out
+            check=ConnectionPool.check_connection, reconnect_timeout=0,
         )
         try:
-            self._pool.open(wait=True, timeout=30)
+            self._pool.open(wait=True, timeout=wait)
         except PoolTimeout:
             self._pool.close()
             raise StorageError(f"cannot connect to {redact(url)} (is PostgreSQL running?)") from None
@@ -351,8 +371,10 @@ class PgStore:
                 raise StorageError(
                     f"{name} is locked by another writer for over {self.lock_timeout:.0f}s"
                 ) from None
+            except psycopg.OperationalError as exc:
+                raise StorageUnavailable(f"the database is unavailable: {_first_line(exc)}") from None
             except psycopg.Error as exc:
-                raise StorageError(f"database error: {exc}") from None
+                raise StorageError(f"database error: {_first_line(exc)}") from None
             held[name] = conn
             try:
                 yield conn
@@ -384,14 +406,19 @@ class PgStore:
             try:
                 yield unit
                 if unit.dirty:
-                    conn.execute(
+                    unit._rows(
                         """insert into paidpdf_versions (file, version) values (%s, 1)
-                           on conflict (file) do update set version = paidpdf_versions.version + 1""",
+                           on conflict (file) do update set version = paidpdf_versions.version + 1
+                           returning 1""",
                         [name],
                     )
-                conn.commit()
+                try:
+                    conn.commit()
+                except psycopg.OperationalError as exc:
+                    raise StorageUnavailable(f"the database is unavailable: {_first_line(exc)}") from None
             except BaseException:
-                conn.rollback()
+                with contextlib.suppress(psycopg.Error):
+                    conn.rollback()
                 raise
             finally:
                 unit.close()
@@ -439,6 +466,14 @@ class PgStore:
 
     def verify_index(self, name: str) -> None:
         return None
+
+    def check_health(self) -> None:
+        """`StorageUnavailable` unless the database answers now (`/healthz`)."""
+        view = self.view("catalog")
+        try:
+            view.tables()
+        finally:
+            view.close()
 
 
 def _doc_id(doc: Doc) -> str:

@@ -7,7 +7,7 @@ import re
 from bottle import response
 
 from paidpdf.content import browse, shop
-from paidpdf.errors import NotFound
+from paidpdf.errors import NotFound, StorageError
 from paidpdf.ownership import access
 from paidpdf.store import Doc
 from paidpdf.web import seo
@@ -58,8 +58,14 @@ def library_page(web: WebContext, user: Doc) -> str:
 
 
 def healthz(web: WebContext) -> str:
+    """For load balancers: 200 when the store answers, else 503 naming what failed (no secrets)."""
     response.content_type = "text/plain; charset=utf-8"
     response.set_header("Cache-Control", "no-store")
+    try:
+        web.store.check_health()
+    except StorageError as exc:
+        response.status = 503
+        return f"unavailable: documents ({web.store.describe()}): {exc.message}\n"
     return "ok\n"
 
 

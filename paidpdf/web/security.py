@@ -100,6 +100,12 @@ def load_secret_key(settings: Settings, bind_host: str | None = None) -> bytes:
                 '(e.g. python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
             )
         return value.encode("utf-8")
+    if settings.database_url:
+        raise ConfigError(
+            "PAIDPDF_SECRET_KEY must be set when the shop keeps its data in PostgreSQL: every server "
+            "behind the shop's address must sign with the same key "
+            '(generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
     public_host = urlsplit(settings.base_url).hostname or ""
     if not is_loopback(public_host) or (bind_host is not None and not is_loopback(bind_host)):
         raise ConfigError(

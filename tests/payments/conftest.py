@@ -16,6 +16,7 @@ import pytest
 from webtest import TestApp
 
 from paidpdf.accounts import users
+from paidpdf.maintenance import migrate
 from paidpdf.store import Store
 from paidpdf.stripe_local import StripeLocal, start_in_thread
 from paidpdf.web import create_app
@@ -50,12 +51,29 @@ def stand_in() -> Iterator[StripeLocal]:
         sl.stop()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules that set `BOTH_BACKENDS = True` run each shop test on the data folder and on PostgreSQL
+    (the seeded shop migrated into a fresh database with `db migrate`'s code)."""
+    if "shop" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
+        metafunc.parametrize("shop_backend", ["embedded", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def shop(seeded: Path, tmp_path: Path, stand_in: StripeLocal) -> Iterator[Shop]:
+def shop_backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "embedded"))
+
+
+@pytest.fixture
+def shop(
+    seeded: Path, tmp_path: Path, stand_in: StripeLocal, shop_backend: str, request: pytest.FixtureRequest
+) -> Iterator[Shop]:
     folder = tmp_path / "data"
     copy_seed(seeded, folder)
-    settings = shop_settings(folder, stand_in.url)
-    store = Store(folder)
+    database_url = request.getfixturevalue("postgres_url") if shop_backend == "postgresql" else None
+    settings = shop_settings(folder, stand_in.url, database_url=database_url)
+    store = settings.open_store()
+    if database_url:
+        migrate.migrate(Store(folder), store)
     app = TestApp(create_app(settings, store=store), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
     made = Shop(folder, store, settings, stand_in, app)
     try:
@@ -63,3 +81,6 @@ def shop(seeded: Path, tmp_path: Path, stand_in: StripeLocal) -> Iterator[Shop]:
     finally:
         for server in made.servers:
             server.close()
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()

@@ -19,8 +19,9 @@ from paidpdf.accounts import users
 from paidpdf.config import Settings
 from paidpdf.ownership import library
 from paidpdf.sales import orders
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc
 from paidpdf.stripe_local import StripeLocal
+from tests.data_files import on_disk
 from tests.forms import form_for
 
 PASSWORD = "correct horse 1"
@@ -48,7 +49,11 @@ SHOP_SECRET = "payments-tests-secret-key-0123456789-abcdefghijkl"
 
 
 def shop_settings(
-    data_dir: Path, api_base: str, base_url: str | None = None, smtp_url: str | None = None
+    data_dir: Path,
+    api_base: str,
+    base_url: str | None = None,
+    smtp_url: str | None = None,
+    database_url: str | None = None,
 ) -> Settings:
     env = {
         "STRIPE_SECRET_KEY": API_KEY,
@@ -60,6 +65,8 @@ def shop_settings(
         env["PAIDPDF_BASE_URL"] = base_url
     if smtp_url:
         env["PAIDPDF_SMTP_URL"] = smtp_url
+    if database_url:
+        env["PAIDPDF_DATABASE_URL"] = database_url
     return Settings.from_env(env, data_dir=data_dir)
 
 
@@ -68,11 +75,24 @@ class Shop:
     """One shop on its own data folder, wired to one running stand-in."""
 
     data_dir: Path
-    store: Store
+    store: DataStore
     settings: Settings
     sl: StripeLocal
     app: TestApp
     servers: list[Any] = field(default_factory=list)
+
+    def written(self, name: str) -> tuple[Any, ...]:
+        """What shows a write to a data file, whatever the backend: its files' bytes (embedded), its
+        documents and its version (equal before and after = nothing was written)."""
+        return (on_disk(self.data_dir, name), self.store.export(name), self.store.view(name).version)
+
+    def cli_env(self) -> dict[str, str]:
+        """The environment a CLI command needs to act on this shop (its Stripe, its database)."""
+        env = {"STRIPE_SECRET_KEY": API_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET}
+        env["STRIPE_API_BASE"] = self.sl.url
+        if self.settings.database_url:
+            env["PAIDPDF_DATABASE_URL"] = self.settings.database_url.reveal()
+        return env
 
     @property
     def client(self) -> stripe.StripeClient:

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.data_files import on_disk
 from tests.forms import form_for
 from tests.payments.shop import FREE, OTHER, PAID, Shop
+
+BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
 
 
 def test_buy_pay_success_page_download(shop: Shop) -> None:
@@ -156,7 +157,7 @@ def test_forged_and_stale_signatures_change_nothing(shop: Shop) -> None:
     _order, session_id = shop.buy()
     shop.sl.pay(session_id)
     (completed,) = shop.stand_in_events("checkout.session.completed")
-    before = on_disk(shop.data_dir, "sales")
+    before = shop.written("sales")
     assert shop.post_event(completed, secret="whsec_wrong", status=400).status_int == 400
     assert shop.post_event(completed, timestamp=int(time.time()) - 3600, status=400).status_int == 400
     no_header = shop.app.post("/stripe/webhook", b"{}", status=400)
@@ -165,7 +166,7 @@ def test_forged_and_stale_signatures_change_nothing(shop: Shop) -> None:
         "/stripe/webhook", b"\xff\xfe not json", headers={"Stripe-Signature": "t=1,v1=00"}, status=400
     )
     assert garbage.status_int == 400
-    assert on_disk(shop.data_dir, "sales") == before
+    assert shop.written("sales") == before
     assert shop.entries() == []
 
 

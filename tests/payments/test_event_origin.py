@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paidpdf.sales import orders
-from tests.data_files import on_disk
 from tests.payments.shop import WEBHOOK_SECRET, Shop
+
+BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
 
 
 def _paid(shop: Shop) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -29,7 +30,7 @@ def _paid(shop: Shop) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _sales(shop: Shop) -> bytes:
-    return on_disk(shop.data_dir, "sales")
+    return shop.written("sales")
 
 
 @pytest.mark.parametrize(

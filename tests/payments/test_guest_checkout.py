@@ -18,9 +18,10 @@ from paidpdf.accounts import users
 from paidpdf.admin import build_app
 from paidpdf.sales import receipts
 from tests.forms import form_for
-from tests.payments.shop import API_KEY, BUYER, PAID, PASSWORD, WEBHOOK_SECRET, Shop
+from tests.payments.shop import BUYER, PAID, PASSWORD, Shop
 
 GUEST = "new.reader@example.com"
+BOTH_BACKENDS = True  # every test here also runs on PostgreSQL
 
 
 def _guest_app(shop: Shop) -> TestApp:
@@ -73,11 +74,9 @@ def test_replays_of_a_guest_order_make_one_account_one_entry_one_receipt(shop: S
     for _ in range(2):  # the webhook first, twice
         shop.post_event(completed)
     guest.get(f"/checkout/success?session_id={session_id}")
-    env = {
-        "STRIPE_SECRET_KEY": API_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "STRIPE_API_BASE": shop.sl.url
-    }
     done = CliRunner().invoke(
-        build_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"], env=env
+        build_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"],
+        env=shop.cli_env(),
     )
     assert done.exit_code == 0, done.output
     accounts = [u for u in users.list_users(shop.store) if u["email"] == GUEST]

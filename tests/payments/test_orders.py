@@ -16,6 +16,8 @@ from paidpdf.store import Doc, Store
 from paidpdf.testing.stripe_objects import session_for
 from tests.payments.helpers import add_item, add_user
 
+BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
+
 
 def pending_order(store: Store, user_id: str, buyer: str) -> Doc:
     """The pending order every test here starts from: the $19.99 "guide", in test mode."""

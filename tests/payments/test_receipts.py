@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 from paidpdf.admin import build_app
 from paidpdf.content import catalog
 from paidpdf.sales import receipts
-from tests.payments.shop import API_KEY, PAID, WEBHOOK_SECRET, Shop
+from tests.payments.shop import PAID, Shop
+
+BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
 
 
 def _receipts(shop: Shop) -> list[Path]:
@@ -29,11 +31,9 @@ def test_success_page_webhook_replays_and_reconcile_send_one_receipt(shop: Shop)
     (completed,) = shop.stand_in_events("checkout.session.completed")
     for _ in range(3):  # the webhook arrives late, and again
         shop.post_event(completed)
-    env = {
-        "STRIPE_SECRET_KEY": API_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "STRIPE_API_BASE": shop.sl.url
-    }
     done = CliRunner().invoke(
-        build_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"], env=env
+        build_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"],
+        env=shop.cli_env(),
     )
     assert done.exit_code == 0, done.output
     (mail,) = _receipts(shop)

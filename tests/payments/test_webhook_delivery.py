@@ -16,17 +16,14 @@ from typer.testing import CliRunner, Result
 from paidpdf.admin import build_app
 from paidpdf.admin.site_server import build_server, server_url
 from paidpdf.store import Doc
-from tests.data_files import on_disk
-from tests.payments.shop import API_KEY, PAID, WEBHOOK_SECRET, Shop, wait_until
+from tests.payments.shop import PAID, WEBHOOK_SECRET, Shop, wait_until
+
+BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
 
 
 @pytest.fixture
 def cli_env(shop: Shop) -> Iterator[dict[str, str]]:
-    yield {
-        "STRIPE_SECRET_KEY": API_KEY,
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_API_BASE": shop.sl.url,
-    }
+    yield shop.cli_env()
 
 
 def summary(stdout: str, label: str) -> int:
@@ -189,10 +186,10 @@ def test_refund_with_stripe_unreachable_is_one_line_and_changes_nothing(
     order, session_id = shop.buy()
     shop.sl.pay(session_id)
     shop.app.get(f"/checkout/success?session_id={session_id}")
-    before = on_disk(shop.data_dir, "sales")
+    before = shop.written("sales")
     shop.sl.stop()
     result = run_cli(shop, cli_env, "orders", "refund", order["id"], "--yes")
     assert result.exit_code == 8
     assert result.stderr == "Error: Stripe could not be reached (network error); please try again\n"
-    assert on_disk(shop.data_dir, "sales") == before
+    assert shop.written("sales") == before
     assert shop.owns()

@@ -1,0 +1,128 @@
+"""The shop on PostgreSQL: configuration, `db init` / `db migrate` / `db info`, and a database outage.
+
+Real engines only: Debian's PostgreSQL (a throwaway cluster), the real app over WSGI.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+import stripe
+from typer.testing import CliRunner, Result
+from webtest import TestApp
+
+from paidpdf.admin import build_app
+from paidpdf.config import Settings
+from paidpdf.content import catalog
+from paidpdf.errors import ConfigError
+from paidpdf.store import Store, open_store
+from paidpdf.store.postgres import PgStore
+from paidpdf.web import create_app
+from tests.demo_seed import seed_demo_folder
+from tests.payments.shop import wait_until
+from tests.postgres_server import Cluster, new_database
+
+SECRET = "a-test-secret-key-that-is-long-enough-0123456789"
+WEBHOOK_SECRET = "whsec_outage"
+
+
+def _cli(data_dir: Path, url: str | None, *args: str) -> Result:
+    env = {"PAIDPDF_DATABASE_URL": url} if url else {}
+    return CliRunner().invoke(build_app(), ["--data", str(data_dir), *args], env=env)
+
+
+def _small_shop(data_dir: Path) -> Store:
+    """The demo's catalog (real items), an account and 30 orders."""
+    data_dir.rmdir()  # the demo seeds a folder of its own making
+    seed_demo_folder(data_dir)
+    store = Store(data_dir)
+    with store.unit("accounts") as unit:
+        unit.put("users", {"id": "u1", "email": "a@example.com"})
+    with store.unit("sales") as unit:
+        for n in range(30):
+            unit.put("orders", {"id": f"ord_{n}", "user_id": "u1", "status": "paid", "amount": n})
+    return store
+
+
+def test_migrate_copies_verifies_refuses_a_full_target_and_reruns(data_dir: Path, postgres_url: str) -> None:
+    _small_shop(data_dir)
+    done = _cli(data_dir, None, "db", "migrate", "--to", postgres_url, "--json")
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["files"]["sales"] == {"orders": 30} and len(report["sha256"]["sales"]) == 64
+    target = open_store(data_dir, postgres_url)
+    source = Store(data_dir).export("sales") or b""
+    assert orjson.loads(target.export("sales") or b"{}") == orjson.loads(source)
+    again = _cli(data_dir, None, "db", "migrate", "--to", postgres_url)
+    assert again.exit_code == 4 and "--replace" in again.stderr
+    with Store(data_dir).unit("sales") as unit:
+        unit.put("orders", {"id": "ord_new", "user_id": "u1", "status": "pending", "amount": 1})
+    assert _cli(data_dir, None, "db", "migrate", "--to", postgres_url, "--replace").exit_code == 0
+    assert open_store(data_dir, postgres_url).view("sales").count("orders") == 31
+
+
+def test_db_init_info_and_a_redacted_url(data_dir: Path, postgres_url: str) -> None:
+    secret_url = postgres_url.replace("postgres@", "postgres:hunter2secret@")
+    done = _cli(data_dir, secret_url, "db", "init")
+    assert done.exit_code == 0 and "schema version 1" in done.stdout
+    info = _cli(data_dir, secret_url, "db", "info", "--json")
+    assert info.exit_code == 0, info.output
+    assert "hunter2secret" not in info.stdout
+    assert json.loads(info.stdout)["documents"].startswith("postgresql://postgres@127.0.0.1")
+    plain = _cli(data_dir, secret_url, "db", "info")
+    assert plain.exit_code == 0, plain.output
+    assert "hunter2secret" not in plain.stdout
+    assert "PostgreSQL" in plain.stdout and "postgres@" in plain.stdout.replace("│", "").replace(" ", "")
+
+
+def test_postgresql_needs_a_secret_key(data_dir: Path, postgres_url: str) -> None:
+    settings = Settings.from_env({"PAIDPDF_DATABASE_URL": postgres_url}, data_dir=data_dir)
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set when the shop keeps its data in Postgre"):
+        create_app(settings)
+
+
+def test_an_outage_is_a_503_then_everything_continues(data_dir: Path) -> None:
+    cluster = Cluster(Path(tempfile.mkdtemp(prefix="paidpdf-pg-outage-")))
+    cluster.start()
+    try:
+        url = new_database(cluster.url)
+        _small_shop(data_dir)
+        _cli(data_dir, None, "db", "migrate", "--to", url)
+        env = {
+            "PAIDPDF_DATABASE_URL": url, "PAIDPDF_SECRET_KEY": SECRET, "STRIPE_SECRET_KEY": "sk_test_x",
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        }
+        settings = Settings.from_env(env, data_dir=data_dir)
+        store = PgStore(url, data_dir, wait=1.0)  # fail fast while the database is away
+        app = TestApp(create_app(settings, store=store), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+        assert app.get("/healthz").text == "ok\n"
+        item = catalog.list_items(open_store(data_dir, url))[0]
+        assert item["title"] in app.get("/").text
+        cluster.stop()
+        down = app.get("/healthz", status=503)
+        assert down.text.startswith("unavailable: documents (postgresql://postgres@127.0.0.1")
+        page = app.get(f"/content/{item['id']}", status=503)
+        assert "<!doctype html>" in page.text  # the styled page, no traceback
+        event = {
+            "id": "evt_outage", "object": "event", "type": "checkout.session.completed", "livemode": False,
+            "created": int(time.time()), "api_version": "2025-01-27.acacia",
+            "data": {"object": {"id": "cs_test_outage", "object": "checkout.session", "livemode": False}},
+        }
+        body = json.dumps(event)
+        header = stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
+        hook = app.post(
+            "/stripe/webhook", body.encode(), headers={"Stripe-Signature": header}, status="*",
+            content_type="application/json",
+        )
+        assert hook.status_int == 503  # Stripe retries it later; nothing was recorded
+        cluster.start()
+        wait_until(lambda: app.get("/healthz", status="*").status_int == 200, timeout=20, what="recovery")
+        assert item["title"] in app.get(f"/content/{item['id']}").text
+        assert open_store(data_dir, url).view("sales").count("orders") == 30
+    finally:
+        cluster.stop()
