@@ -67,6 +67,9 @@ class Settings:
     stripe_webhook_secret: Secret | None = None
     stripe_api_base: str | None = None
     database_url: Secret | None = None
+    files_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_downloads: str = "redirect"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -84,6 +87,9 @@ class Settings:
             "stripe_webhook_secret": _secret(env, "STRIPE_WEBHOOK_SECRET"),
             "stripe_api_base": (env.get("STRIPE_API_BASE", "") or None),
             "database_url": _secret(env, "PAIDPDF_DATABASE_URL"),
+            "files_url": env.get("PAIDPDF_FILES_URL", "").strip() or None,
+            "s3_endpoint_url": env.get("PAIDPDF_S3_ENDPOINT_URL", "").strip() or None,
+            "s3_downloads": env.get("PAIDPDF_S3_DOWNLOADS", "").strip() or "redirect",
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not str(values["base_url"]).startswith(("http://", "https://")):
@@ -95,7 +101,18 @@ class Settings:
         """The shop's store: the data folder, or PostgreSQL when `PAIDPDF_DATABASE_URL` is set."""
         from paidpdf.store import open_store
 
-        return open_store(self.data_dir, self.database_url.reveal() if self.database_url else None)
+        store = open_store(self.data_dir, self.database_url.reveal() if self.database_url else None)
+        if self.files_url:
+            from paidpdf.store.object_files import ObjectFiles
+
+            store.objects = ObjectFiles(
+                self.files_url, endpoint_url=self.s3_endpoint_url, downloads=self.s3_downloads
+            )
+        return store
+
+    def files_location(self) -> str:
+        """Where content files, covers and previews are served from, for people."""
+        return self.files_url.rstrip("/") if self.files_url else f"data folder {self.data_dir}"
 
     def documents_location(self) -> str:
         """Where the documents are, for people: the data folder, or the database URL without its

@@ -49,6 +49,17 @@ def postgres_server() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """One SeaweedFS S3 gateway for the session (see `tests/seaweed_server.py`)."""
+    import tempfile
+
+    from tests.seaweed_server import seaweed
+
+    with seaweed(Path(tempfile.mkdtemp(prefix="paidpdf-s3-"))) as url:
+        yield url
+
+
 @pytest.fixture
 def postgres_url(postgres_server: str) -> str:
     """A fresh database of its own for one test."""

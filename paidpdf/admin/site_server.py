@@ -203,7 +203,7 @@ def run_site(
     else:
         typer.echo(
             f"Serving the reader site on {url} (documents: {settings.documents_location()}; "
-            f"data folder: {settings.data_dir}); Ctrl-C stops it."
+            f"files: {settings.files_location()}; data folder: {settings.data_dir}); Ctrl-C stops it."
         )
     sys.stdout.flush()
     try:

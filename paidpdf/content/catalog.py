@@ -33,7 +33,7 @@ from paidpdf.content.item_text import (
 )
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.money import check_currency, parse_price
-from paidpdf.store import CATALOG, DataStore, Doc, Unit, View, blobs
+from paidpdf.store import CATALOG, DataStore, Doc, Unit, View, blobs, object_files
 
 CONTENT = "content"
 
@@ -210,6 +210,7 @@ def add_item(
         "created_at": stamp,
         "updated_at": stamp,
     }
+    object_files.publish(store, _file_names(doc))
     with store.unit(CATALOG) as unit:
         # Checked again under the lock: another process may have added the same title meanwhile.
         _check_title_free(unit, clean_title)
@@ -270,6 +271,7 @@ def edit_item(
             changes["cover"] = blobs.store_cover(data_dir, rendered.data, "png", name=name)
     if given is not None:
         changes["cover"] = blobs.store_cover(data_dir, given.data, given.ext)
+    object_files.publish(store, _file_names(changes))
 
     with store.unit(CATALOG) as unit:
         latest = _require(unit, key)
@@ -278,6 +280,13 @@ def edit_item(
         if "sha256" in changes and changes["sha256"] != latest.get("sha256"):
             changes["version"] = int(latest.get("version") or 0) + 1
         return _put(unit, latest, changes)
+
+
+def _file_names(doc: dict[str, Any]) -> list[str]:
+    """The stored files an item (or changes to one) names: `content/<sha256>`, `covers/<name>`."""
+    names = [f"{blobs.CONTENT_DIR}/{doc['sha256']}"] if doc.get("sha256") else []
+    names += [f"{blobs.COVERS_DIR}/{n}" for n in [doc.get("cover"), *doc.get("previews", [])] if n]
+    return names
 
 
 def set_price(store: DataStore, item_id: str, price_text: str, currency: str) -> Doc:

@@ -16,7 +16,7 @@ from paidpdf.clock import now_iso
 from paidpdf.content import media
 from paidpdf.content.item_text import check_description, check_line, read_description_file
 from paidpdf.errors import InvalidInput, StorageError
-from paidpdf.store import CATALOG, DataStore, Doc, blobs
+from paidpdf.store import CATALOG, DataStore, Doc, blobs, object_files
 
 TABLE = "shop"
 DOC_ID = "identity"
@@ -74,6 +74,7 @@ def set_identity(
         raise InvalidInput("nothing to change: give --name, --tagline, --about-file, --accent or --logo")
     if image is not None:
         changes["logo"] = blobs.store_cover(store.root, image.data, image.ext)
+        object_files.publish(store, [f"{blobs.COVERS_DIR}/{changes['logo']}"])
     with store.unit(CATALOG) as unit:
         current = unit.get(TABLE, DOC_ID) or {"id": DOC_ID}
         unit.put(TABLE, {**current, **changes, "updated_at": now_iso()})

@@ -15,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from paidpdf.store.object_files import ObjectFiles
 
 Doc = dict[str, Any]
 
@@ -96,6 +99,8 @@ class DataStore(Protocol):
     outbox and the secret key stay there)."""
 
     root: Path
+    #: The object store files are mirrored to and served from (`object_files`), or None: the data folder.
+    objects: ObjectFiles | None
 
     def describe(self) -> str: ...
 

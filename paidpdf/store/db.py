@@ -38,6 +38,7 @@ from paidpdf.store.data_file import COLD_FROM, DataFile, JournalState, encode_ta
 from paidpdf.store.documents import Unit, View
 from paidpdf.store.files import sweep_temp_files
 from paidpdf.store.layout import BACKUPS_DIR, FILES, LOCKS_DIR
+from paidpdf.store.object_files import ObjectFiles
 from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
 
 
@@ -51,6 +52,7 @@ class Store:
     def __init__(self, root: Path, *, lock_timeout: float = 60.0, cold_from: int = COLD_FROM) -> None:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
+        self.objects: ObjectFiles | None = None
         _prepare_folder(self.root)
         # A partial over the folder, not the bound method: a DataFile holding the Store would make a
         # reference cycle, and a Store only the cyclic GC frees keeps its descriptors open meanwhile.

@@ -38,6 +38,7 @@ from paidpdf.errors import Conflict, NotFound, StorageError, StorageUnavailable
 from paidpdf.store.api import Doc
 from paidpdf.store.db import latest_backup_in
 from paidpdf.store.layout import FILES, INDEXED_FIELDS
+from paidpdf.store.object_files import ObjectFiles
 from paidpdf.store.parsing import parse_data_file
 from paidpdf.store.tables import indexable
 
@@ -288,6 +289,7 @@ class PgStore:
     ) -> None:
         self.root = Path(root)
         self.url = url
+        self.objects: ObjectFiles | None = None
         self.lock_timeout = lock_timeout
         self._local = threading.local()
         self._pool: ConnectionPool[Any] = ConnectionPool(

@@ -29,6 +29,7 @@ from paidpdf.ownership import access
 from paidpdf.store import blobs
 from paidpdf.web import ranges
 from paidpdf.web.context import WebContext
+from paidpdf.web.object_downloads import send_object
 from paidpdf.web.request_fields import raw_header
 
 CHUNK = 256 * 1024
@@ -121,6 +122,13 @@ def send_file(
 
 def download(web: WebContext, item_id: str) -> Any:
     item = access.downloadable_item(web.store, web.visitor.current_user(), item_id)
+    blobs.content_path(web.store.root, item["sha256"])  # validates the name before it becomes a key
+    if web.store.objects is not None:
+        return send_object(
+            web.store.objects, f"{blobs.CONTENT_DIR}/{item['sha256']}", content_type="application/pdf",
+            etag=ranges.etag_for(item["sha256"], int(item.get("version") or 1)), cache_control=DOWNLOAD_CACHE,
+            disposition=ranges.content_disposition(str(item.get("filename") or f"{item['id']}.pdf")),
+        )
     return send_file(
         blobs.content_path(web.store.root, item["sha256"]),  # the folder the catalog row came from
         content_type="application/pdf",
@@ -134,6 +142,12 @@ def download(web: WebContext, item_id: str) -> Any:
 def cover(web: WebContext, name: str) -> Any:
     if not access.valid_cover_name(name):
         raise NotFound("no such cover")
+    if web.store.objects is not None:
+        kind = _COVER_TYPES[name.rsplit(".", 1)[1]]
+        return send_object(
+            web.store.objects, f"{blobs.COVERS_DIR}/{name}", content_type=kind,
+            etag=f'"{name.split(".")[0][:32]}"', cache_control=COVER_CACHE,
+        )
     return send_file(
         blobs.cover_path(web.store.root, name),
         content_type=_COVER_TYPES[name.rsplit(".", 1)[1]],

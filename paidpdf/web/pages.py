@@ -7,7 +7,7 @@ import re
 from bottle import response
 
 from paidpdf.content import browse, shop
-from paidpdf.errors import NotFound, StorageError
+from paidpdf.errors import NotFound, PaidPdfError, StorageError
 from paidpdf.ownership import access
 from paidpdf.store import Doc
 from paidpdf.web import seo
@@ -66,6 +66,13 @@ def healthz(web: WebContext) -> str:
     except StorageError as exc:
         response.status = 503
         return f"unavailable: documents ({web.store.describe()}): {exc.message}\n"
+    objects = web.store.objects
+    if objects is not None:
+        try:
+            objects.check()
+        except PaidPdfError as exc:
+            response.status = 503
+            return f"unavailable: files ({objects.describe()}): {exc.message}\n"
     return "ok\n"
 
 

@@ -1,0 +1,158 @@
+"""Content files, covers and previews in an S3-compatible object store, for shops on several servers.
+
+With `PAIDPDF_FILES_URL=s3://bucket/prefix` (and `PAIDPDF_S3_ENDPOINT_URL` for stores other than
+AWS; credentials from the standard AWS variables) every file the shop stores also goes to
+`<prefix>/content/<sha256>` or `<prefix>/covers/<name>` in the bucket, through boto3, when it is
+stored; the data folder keeps the local copy it was written through (the same checks, hashing and
+atomic placement as before). Any server can then serve any file: a download, after the entitlement
+check, is either a 303 to a presigned GET valid for 5 minutes with the right Content-Disposition (the
+bytes never pass through Python; `PAIDPDF_S3_DOWNLOADS=redirect`, the default) or streamed through the
+shop with the same Range semantics as local files (`proxy`).
+
+Object names are built only from a validated SHA-256 or cover name (see `blobs`), never from a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from paidpdf.errors import ConfigError, NotFound, StorageError, StorageUnavailable
+
+#: How long a presigned download link works (the issue: at most 5 minutes).
+PRESIGNED_SECONDS = 300
+CHUNK = 1024 * 1024
+MODES = ("redirect", "proxy")
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, url: str) -> S3Location:
+        parts = urlsplit(url)
+        if parts.scheme != "s3" or not parts.netloc:
+            raise ConfigError(f"PAIDPDF_FILES_URL must look like s3://bucket/prefix, got {url!r}")
+        return cls(parts.netloc, parts.path.strip("/"))
+
+    def key(self, rel: str) -> str:
+        return f"{self.prefix}/{rel}" if self.prefix else rel
+
+    def describe(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+
+class ObjectFiles:
+    """The bucket a shop's files are mirrored to and served from."""
+
+    def __init__(self, url: str, *, endpoint_url: str | None = None, downloads: str = "redirect") -> None:
+        import boto3
+        from botocore.config import Config
+
+        if downloads not in MODES:
+            raise ConfigError(f"PAIDPDF_S3_DOWNLOADS must be one of {', '.join(MODES)}, got {downloads!r}")
+        self.location = S3Location.parse(url)
+        self.downloads = downloads
+        config = Config(
+            signature_version="s3v4",  # presigned links say how long they work (X-Amz-Expires)
+            retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30,
+        )
+        self._client: Any = boto3.client("s3", endpoint_url=endpoint_url, config=config)
+
+    def describe(self) -> str:
+        return self.location.describe()
+
+    def _call(self, what: str, method: str, **params: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+        try:
+            return getattr(self._client, method)(Bucket=self.location.bucket, **params)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in ("404", "NoSuchKey", "NotFound"):
+                raise NotFound(f"no such file in {self.describe()}") from None
+            raise StorageError(f"{what} in {self.describe()} failed: {code or exc}") from None
+        except EndpointConnectionError:
+            raise StorageUnavailable(f"the file store {self.describe()} cannot be reached") from None
+        except BotoCoreError as exc:
+            raise StorageError(f"{what} in {self.describe()} failed: {exc}") from None
+
+    def ensure_bucket(self) -> None:
+        """Create the bucket when it is missing (a fresh store; `paidpdf db init`)."""
+        try:
+            self._call("checking the bucket", "head_bucket")
+        except NotFound:
+            self._call("creating the bucket", "create_bucket")
+
+    def put(self, rel: str, path: Path, content_type: str) -> None:
+        """Upload a stored file (`content/<sha256>`, `covers/<name>`) unless an equal object exists."""
+        size = path.stat().st_size
+        try:
+            found = self._call("looking up", "head_object", Key=self.location.key(rel))
+            if int(found.get("ContentLength", -1)) == size:
+                return  # content-addressed: same name and size is the same file
+        except NotFound:
+            pass
+        with path.open("rb") as body:
+            self._call("uploading", "put_object", Key=self.location.key(rel), Body=body,
+                       ContentType=content_type, ContentLength=size)
+
+    def size(self, rel: str) -> int:
+        found = self._call("looking up", "head_object", Key=self.location.key(rel))
+        return int(found["ContentLength"])
+
+    def read(self, rel: str, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """The object's bytes from `start` (`length` of them, or to the end), a chunk at a time."""
+        params: dict[str, Any] = {"Key": self.location.key(rel)}
+        if start or length is not None:
+            end = "" if length is None else str(start + length - 1)
+            params["Range"] = f"bytes={start}-{end}"
+        body = self._call("reading", "get_object", **params)["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK)
+        finally:
+            body.close()
+
+    def presigned(self, rel: str, *, disposition: str, content_type: str) -> str:
+        """A GET link valid for `PRESIGNED_SECONDS`, answering with these headers."""
+        params = {
+            "Bucket": self.location.bucket, "Key": self.location.key(rel),
+            "ResponseContentDisposition": disposition, "ResponseContentType": content_type,
+        }
+        url: str = self._client.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=PRESIGNED_SECONDS
+        )
+        return url
+
+    def check(self) -> None:
+        """`StorageUnavailable`/`StorageError` unless the bucket answers now (`/healthz`)."""
+        self._call("checking the bucket", "head_bucket")
+
+
+def content_type_of(rel: str) -> str:
+    if rel.startswith("content/"):
+        return "application/pdf"
+    return {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}.get(rel.rsplit(".", 1)[-1], "")
+
+
+def publish(store: Any, names: list[str]) -> None:
+    """Mirror files the shop just stored (`content/<sha256>`, `covers/<name>`) to its object store, if it
+    has one; called before the catalog row naming them is written, so no server ever lists a file the
+    bucket does not have yet."""
+    objects: ObjectFiles | None = getattr(store, "objects", None)
+    if objects is None:
+        return
+    from paidpdf.store import blobs
+
+    for rel in dict.fromkeys(names):
+        folder, name = rel.split("/", 1)
+        if folder == blobs.CONTENT_DIR:
+            path = blobs.content_path(store.root, name)
+        else:
+            path = blobs.cover_path(store.root, name)
+        objects.put(rel, path, content_type_of(rel))

