@@ -54,7 +54,9 @@ def seaweed(folder: Path) -> Iterator[str]:
     log = (folder / "weed.log").open("w")
     process = subprocess.Popen(
         [str(binary), "server", f"-dir={folder}", "-s3", f"-s3.port={s3}", f"-master.port={master}",
-         f"-volume.port={volume}", f"-filer.port={filer}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"],
+         f"-volume.port={volume}", f"-filer.port={filer}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+         # small volumes, many of them: each bucket is a collection that claims volumes of its own
+         "-master.volumeSizeLimitMB=64", "-volume.max=200"],
         stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{s3}"

@@ -22,6 +22,7 @@ from paidpdf.admin.output import (
 )
 from paidpdf.byte_sizes import human_size
 from paidpdf.config import Secret
+from paidpdf.errors import InvalidInput
 from paidpdf.maintenance import backups, checks, data_folder, flush
 from paidpdf.store import FILES, backup_manifest
 
@@ -227,32 +228,51 @@ def init_cmd(ctx: typer.Context) -> None:
 @app.command("migrate")
 def migrate_cmd(
     ctx: typer.Context,
-    to: str = typer.Option(..., "--to", help="The PostgreSQL database to copy into: postgresql://..."),
+    to: str | None = typer.Option(None, "--to", help="The PostgreSQL database to copy documents into."),
+    files_to: str | None = typer.Option(
+        None, "--files-to", help="The S3 bucket to copy files into: s3://bucket/prefix."
+    ),
     replace: bool = typer.Option(False, "--replace", help="Overwrite documents the database already holds."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Copy this data folder's documents into PostgreSQL, verified document by document.
+    """Copy this data folder's documents into PostgreSQL and its files into S3, every one verified.
 
-    Run it again after changes (with --replace); then set PAIDPDF_DATABASE_URL on every server.
-    Content files stay in the data folder.
-    Example: paidpdf db migrate --to postgresql://shop@db.internal/shop
+    Run it again after changes (with --replace); then set PAIDPDF_DATABASE_URL / PAIDPDF_FILES_URL.
+    Example: paidpdf db migrate --to postgresql://shop@db.internal/shop --files-to s3://shop-files/prod
     """
     from paidpdf.maintenance import migrate
     from paidpdf.store import open_store
+    from paidpdf.store.object_files import ObjectFiles
 
     cli = state(ctx)
+    if not to and not files_to:
+        raise InvalidInput("give --to postgresql://... and/or --files-to s3://...")
     source = cli.store
-    target = open_store(cli.settings.data_dir, to)
-    result = migrate.migrate(source, target, replace=replace)
-    where = cli.settings.replace(database_url=Secret(to)).documents_location()
+    report: dict[str, Any] = {}
+    if files_to:
+        objects = ObjectFiles(files_to, endpoint_url=cli.settings.s3_endpoint_url)
+        with _progress("Copying files", data_folder.blob_bytes(source)) as progress:
+            copied = migrate.migrate_files(source, objects, progress)
+        report["files_target"] = objects.describe()
+        report["files"] = {"count": copied.files, "bytes": copied.bytes}
+    if to:
+        result = migrate.migrate(source, open_store(cli.settings.data_dir, to), replace=replace)
+        report["target"] = cli.settings.replace(database_url=Secret(to)).documents_location()
+        report["documents"], report["sha256"] = result.counts, result.digests
     if as_json:
-        emit_json({"target": where, "files": result.counts, "sha256": result.digests})
+        emit_json(report)
         return
-    table(
-        f"Copied into {where} (every document read back and compared)",
-        ["file", "table", "documents"],
-        [(f, t, f"{n:,}") for f, tables in result.counts.items() for t, n in tables.items()],
-    )
+    if files_to:
+        console().print(
+            f"Copied {report['files']['count']:,} files ({human_size(report['files']['bytes'])}) into "
+            f"{report['files_target']}, each read back and compared", markup=False,
+        )
+    if to:
+        table(
+            f"Copied into {report['target']} (every document read back and compared)",
+            ["file", "table", "documents"],
+            [(f, t, f"{n:,}") for f, tables in report["documents"].items() for t, n in tables.items()],
+        )
 
 
 @app.command("info")

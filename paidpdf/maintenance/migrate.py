@@ -1,4 +1,4 @@
-"""`db migrate`: copy a whole embedded shop's documents into the scale-out database.
+"""`db migrate`: copy a whole embedded shop into the scale-out backends (documents, files).
 
 Each data file is exported as it is now (base plus journal) under the source's locks, written into
 the target in one transaction per file, and then read back and compared document by document
@@ -16,7 +16,9 @@ from typing import Any
 import orjson
 
 from paidpdf.errors import Conflict, StorageError
-from paidpdf.store import FILES, DataStore
+from paidpdf.maintenance.data_folder import Progress, blob_files
+from paidpdf.store import FILES, DataStore, blobs
+from paidpdf.store.object_files import ObjectFiles, content_type_of
 
 
 @dataclass
@@ -64,3 +66,29 @@ def _digest(tables: dict[str, dict[str, Any]]) -> tuple[str, dict[str, int]]:
         for doc_id in sorted(rows):
             digest.update(orjson.dumps([table, doc_id, rows[doc_id]], option=orjson.OPT_SORT_KEYS))
     return digest.hexdigest(), counts
+
+
+@dataclass
+class FilesResult:
+    files: int = 0
+    bytes: int = 0
+
+
+def migrate_files(store: DataStore, objects: ObjectFiles, progress: Progress | None = None) -> FilesResult:
+    """Upload every content file and cover of the data folder to the object store, then read each one
+    back and compare its SHA-256 (a content file's name is its hash; a cover's is its bytes' hash).
+    Re-runnable: an object already there with the same size is not sent again (but still checked)."""
+    objects.ensure_bucket()
+    result = FilesResult()
+    for rel, path in blob_files(store.root):
+        objects.put(rel, path, content_type_of(rel))
+        digest = hashlib.sha256()
+        for chunk in objects.read(rel):
+            digest.update(chunk)
+        if digest.hexdigest() != blobs.hash_file(path):
+            raise StorageError(f"{rel}: the copy in {objects.describe()} differs from {path}")
+        result.files += 1
+        result.bytes += path.stat().st_size
+        if progress is not None:
+            progress(result.bytes)
+    return result

@@ -54,7 +54,7 @@ def test_migrate_copies_verifies_refuses_a_full_target_and_reruns(data_dir: Path
     done = _cli(data_dir, None, "db", "migrate", "--to", postgres_url, "--json")
     assert done.exit_code == 0, done.output
     report = json.loads(done.stdout)
-    assert report["files"]["sales"] == {"orders": 30} and len(report["sha256"]["sales"]) == 64
+    assert report["documents"]["sales"] == {"orders": 30} and len(report["sha256"]["sales"]) == 64
     target = open_store(data_dir, postgres_url)
     source = Store(data_dir).export("sales") or b""
     assert orjson.loads(target.export("sales") or b"{}") == orjson.loads(source)

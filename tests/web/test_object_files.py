@@ -27,7 +27,7 @@ def s3_env(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "paidpdf-test-secret")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     return {
-        "PAIDPDF_FILES_URL": f"s3://shop-{secrets.token_hex(4)}/files",
+        "PAIDPDF_FILES_URL": f"s3://paidpdf-tests/{secrets.token_hex(4)}",  # a prefix per test
         "PAIDPDF_S3_ENDPOINT_URL": s3_endpoint,
         "PAIDPDF_SECRET_KEY": SECRET,
     }
@@ -104,3 +104,28 @@ def test_a_bad_files_url_is_a_clear_configuration_error(data_dir: Path) -> None:
     with pytest.raises(ConfigError, match="s3://bucket/prefix"):
         Settings.from_env({"PAIDPDF_FILES_URL": "http://nope"}, data_dir=data_dir).open_store()
 
+
+
+def test_migrate_copies_a_shops_files_into_the_bucket_verified_and_reruns(
+    data_dir: Path, s3_env: dict[str, str], tmp_path: Path
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from paidpdf.admin import build_app
+    from paidpdf.store import Store
+
+    local = Store(data_dir)
+    pdf = demo.make_sample_pdfs(tmp_path)[0]
+    item = catalog.add_item(local, pdf, title="Local book", price_text="2.50", currency="usd")
+    env = {"PAIDPDF_S3_ENDPOINT_URL": s3_env["PAIDPDF_S3_ENDPOINT_URL"]}
+    args = ["--data", str(data_dir), "db", "migrate", "--files-to", s3_env["PAIDPDF_FILES_URL"], "--json"]
+    for _ in range(2):  # re-runnable
+        done = CliRunner().invoke(build_app(), args, env=env)
+        assert done.exit_code == 0, done.output
+        report = json.loads(done.stdout)
+        assert report["files"]["count"] == 1 + 1 + len(item["previews"])  # the PDF, its cover, previews
+    store = Settings.from_env(s3_env, data_dir=data_dir).open_store()
+    assert store.objects is not None
+    assert store.objects.size(f"content/{item['sha256']}") == item["size"]
