@@ -16,18 +16,24 @@ REPO = Path(__file__).resolve().parents[2]
 _ANNOUNCED = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
-def serve_command(data: Path, threads: int) -> list[str]:
-    """`cli.py --data DATA serve` on a free port (it prints the URL it bound)."""
-    return [sys.executable, "cli.py", "--data", str(data), "serve", "--port", "0", "--threads", str(threads)]
+def serve_command(data: Path, threads: int, port: int = 0) -> list[str]:
+    """`cli.py --data DATA serve` on `port` (0: a free one; it prints the URL it bound)."""
+    return [
+        sys.executable, "cli.py", "--data", str(data), "serve", "--port", str(port), "--threads", str(threads)
+    ]
 
 
 def start_serve(
-    data: Path, env: dict[str, str], *, threads: int, stderr: int | IO[Any] = subprocess.DEVNULL
+    data: Path,
+    env: dict[str, str],
+    *,
+    threads: int,
+    stderr: int | IO[Any] = subprocess.DEVNULL,
+    port: int = 0,
 ) -> tuple[subprocess.Popen[str], str]:
     """Start the site and wait for its announced URL; a server that does not announce one is stopped."""
-    process = subprocess.Popen(
-        serve_command(data, threads), cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
-    )
+    command = serve_command(data, threads, port)
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
     match = _ANNOUNCED.search(line)
