@@ -39,12 +39,13 @@ from paidpdf.maintenance.data_folder import (
     Progress,
     blob_files,
     copy_hashing,
+    fetch_from_objects,
     missing_blobs,
     offset_progress,
     pending_marker,
     write_new,
 )
-from paidpdf.store import FILES, DataStore, blobs
+from paidpdf.store import FILES, DataStore, blobs, object_files
 from paidpdf.store.backup_manifest import BACKUP_MANIFEST, FORMAT, read_manifest
 from paidpdf.store.files import fsync_dir
 from paidpdf.store.layout import BACKUPS_DIR
@@ -86,6 +87,7 @@ def backup(
         except OSError as exc:
             raise StorageError(f"cannot create backup folder {target}: {exc.strerror}") from None
         try:
+            fetch_from_objects(store)
             result = _fill_backup(store, staging, progress, copy)
             if verify:
                 _verify_staged(staging, target)
@@ -263,6 +265,7 @@ def restore(store: DataStore, path: Path, progress: Progress | None = None) -> d
         with pending_marker(store, "restore", folder):
             for entry in manifest["blobs"]:
                 _put_blob(folder / entry["path"], store.root / entry["path"])
+            object_files.publish(store, [entry["path"] for entry in manifest["blobs"]])
             for name in FILES:
                 if name in payloads:
                     store.replace_file(name, payloads[name])

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from paidpdf.content.catalog import CATALOG, CONTENT
-from paidpdf.errors import StorageError
+from paidpdf.errors import PaidPdfError, StorageError
 from paidpdf.maintenance.data_folder import (
     BLOB_DIRS,
     Problem,
     Progress,
     blob_files,
+    fetch_from_objects,
     item_paths,
     offset_progress,
     pending,
@@ -46,6 +47,10 @@ def check(
     fixed = permissions.tighten(loose) if fix_permissions else 0
     loose_modes = [Problem(str(m.path), m.describe()) for m in loose]
     problems: list[Problem] = []
+    try:
+        fetch_from_objects(store)  # with an object store: check every file, not just local copies
+    except PaidPdfError as exc:
+        problems.append(Problem(store.objects.describe() if store.objects else "files", exc.message))
     interrupted = pending(store)
     if interrupted is not None:
         problems.append(interrupted)

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from paidpdf.clock import now_iso
-from paidpdf.content.catalog import CONTENT
+from paidpdf.content.catalog import CATALOG, CONTENT
 from paidpdf.errors import NotFound
 from paidpdf.store import DataStore, blobs
 from paidpdf.store.files import atomic_write, fsync_dir
@@ -49,6 +49,31 @@ def blob_files(root: Path) -> Iterator[tuple[str, Path]]:
                 continue
             if path.is_file():
                 yield f"{folder_name}/{path.name}", path
+
+
+def catalog_files(store: DataStore) -> list[str]:
+    """Every stored file the catalog names (`content/<sha256>`, `covers/<name>`): items' files,
+    covers and previews, and the shop's logo."""
+    view = store.view(CATALOG)
+    names: list[str] = []
+    for item in view.all(CONTENT):
+        if item.get("sha256"):
+            names.append(f"{blobs.CONTENT_DIR}/{item['sha256']}")
+        names += [f"{blobs.COVERS_DIR}/{n}" for n in [item.get("cover"), *item.get("previews", [])] if n]
+    logo = (view.get("shop", "identity") or {}).get("logo")
+    if logo:
+        names.append(f"{blobs.COVERS_DIR}/{logo}")
+    return names
+
+
+def fetch_from_objects(store: DataStore) -> int:
+    """With an object store, fetch the files the catalog names that this data folder lacks, so backups
+    and checks on any server see every file (see `object_files.hydrate`)."""
+    if store.objects is None:
+        return 0
+    from paidpdf.store import object_files
+
+    return object_files.hydrate(store, catalog_files(store))
 
 
 def missing_blobs(root: Path, catalog: dict[str, Any]) -> list[Problem]:

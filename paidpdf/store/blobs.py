@@ -18,7 +18,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from paidpdf.errors import InvalidInput, NotFound, StorageError
@@ -134,6 +134,30 @@ def store_cover(data_dir: Path, data: bytes, ext: str, name: str | None = None) 
         tmp.unlink(missing_ok=True)
         raise
     return cover_name
+
+
+def store_fetched(data_dir: Path, rel: str, chunks: Iterable[bytes]) -> None:
+    """Place a file fetched from the object store (`content/<sha256>` or `covers/<name>`) in the data
+    folder the same safe way; a content file whose bytes do not hash to its name is refused."""
+    folder_name, name = rel.split("/", 1)
+    final = content_path(data_dir, name) if folder_name == CONTENT_DIR else cover_path(data_dir, name)
+    folder = _folder(data_dir, folder_name)
+    tmp = folder / f"{_TEMP_PREFIX}{os.getpid()}.{secrets.token_hex(6)}{_TEMP_SUFFIX}"
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with _create(tmp) as target:
+            for chunk in chunks:
+                digest.update(chunk)
+                _write_all(target.fileno(), memoryview(chunk), tmp)
+                size += len(chunk)
+            os.fsync(target.fileno())
+        if folder_name == CONTENT_DIR and digest.hexdigest() != name:
+            raise StorageError(f"{rel} in the object store is damaged (its SHA-256 does not match its name)")
+        _move_into_place(tmp, final, size)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _folder(data_dir: Path, name: str) -> Path:

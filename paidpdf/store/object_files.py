@@ -134,6 +134,14 @@ class ObjectFiles:
         self._call("checking the bucket", "head_bucket")
 
 
+def local_path(root: Path, rel: str) -> Path:
+    """The data folder's copy of `content/<sha256>` or `covers/<name>` (names validated by `blobs`)."""
+    from paidpdf.store import blobs
+
+    folder, name = rel.split("/", 1)
+    return blobs.content_path(root, name) if folder == blobs.CONTENT_DIR else blobs.cover_path(root, name)
+
+
 def content_type_of(rel: str) -> str:
     if rel.startswith("content/"):
         return "application/pdf"
@@ -147,12 +155,22 @@ def publish(store: Any, names: list[str]) -> None:
     objects: ObjectFiles | None = getattr(store, "objects", None)
     if objects is None:
         return
+    for rel in dict.fromkeys(names):
+        objects.put(rel, local_path(store.root, rel), content_type_of(rel))
+
+
+def hydrate(store: Any, names: list[str]) -> int:
+    """Fetch into the data folder every named file it lacks (a backup or `db check` on a server that
+    did not add the content works on local copies); returns how many were fetched."""
+    objects: ObjectFiles | None = getattr(store, "objects", None)
+    if objects is None:
+        return 0
     from paidpdf.store import blobs
 
+    fetched = 0
     for rel in dict.fromkeys(names):
-        folder, name = rel.split("/", 1)
-        if folder == blobs.CONTENT_DIR:
-            path = blobs.content_path(store.root, name)
-        else:
-            path = blobs.cover_path(store.root, name)
-        objects.put(rel, path, content_type_of(rel))
+        if local_path(store.root, rel).is_file():
+            continue
+        blobs.store_fetched(store.root, rel, objects.read(rel))
+        fetched += 1
+    return fetched

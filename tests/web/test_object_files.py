@@ -129,3 +129,23 @@ def test_migrate_copies_a_shops_files_into_the_bucket_verified_and_reruns(
     store = Settings.from_env(s3_env, data_dir=data_dir).open_store()
     assert store.objects is not None
     assert store.objects.size(f"content/{item['sha256']}") == item["size"]
+
+
+def test_backup_and_check_on_a_server_without_local_copies_fetch_from_the_bucket(
+    data_dir: Path, s3_env: dict[str, str], tmp_path: Path
+) -> None:
+    import shutil
+
+    from paidpdf.maintenance import backups, checks
+
+    store, item, _token = _shop(data_dir, s3_env, tmp_path)
+    pdf = (data_dir / "content" / item["sha256"]).read_bytes()
+    shutil.rmtree(data_dir / "content")
+    shutil.rmtree(data_dir / "covers")  # another machine: the files are only in the bucket
+    result = checks.check(store)
+    assert result.problems == [] and result.items == 1 and result.bytes_hashed >= len(b"%PDF")
+    assert (data_dir / "content" / item["sha256"]).read_bytes() == pdf  # fetched and verified
+    shutil.rmtree(data_dir / "content")
+    taken = backups.backup(store, tmp_path / "backup")
+    assert backups.verify_backup(taken.path) == []
+    assert (taken.path / "content" / item["sha256"]).read_bytes() == pdf
