@@ -40,10 +40,10 @@ def store(data_dir: Path) -> Store:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """One throwaway PostgreSQL cluster for the session (see `tests/postgres_server.py`)."""
+    """One throwaway PostgreSQL cluster for the session (see `paidpdf/testing/postgres_cluster.py`)."""
     import tempfile
 
-    from tests.postgres_server import postgres_cluster
+    from paidpdf.testing.postgres_cluster import postgres_cluster
 
     with postgres_cluster(Path(tempfile.mkdtemp(prefix="paidpdf-pg-"))) as url:
         yield url
@@ -51,10 +51,10 @@ def postgres_server() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
-    """One SeaweedFS S3 gateway for the session (see `tests/seaweed_server.py`)."""
+    """One SeaweedFS S3 gateway for the session (see `paidpdf/testing/seaweed.py`)."""
     import tempfile
 
-    from tests.seaweed_server import seaweed
+    from paidpdf.testing.seaweed import seaweed
 
     with seaweed(Path(tempfile.mkdtemp(prefix="paidpdf-s3-"))) as url:
         yield url
@@ -63,7 +63,7 @@ def s3_endpoint() -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_server: str) -> str:
     """A fresh database of its own for one test."""
-    from tests.postgres_server import new_database
+    from paidpdf.testing.postgres_cluster import new_database
 
     return new_database(postgres_server)
 

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 SHOWS = {
     "content_memory.py": "baseline: peak memory big/small",
     "history.py": "| 300 |",
+    "scale_out.py": "| 200 |",
     "storage.py": "catalog read",
     "web.py": "catalog, 20 items",
     "webhooks.py": "| 200 | 20 |",

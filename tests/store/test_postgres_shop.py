@@ -22,10 +22,10 @@ from paidpdf.content import catalog
 from paidpdf.errors import ConfigError
 from paidpdf.store import Store, open_store
 from paidpdf.store.postgres import PgStore
+from paidpdf.testing.postgres_cluster import Cluster, new_database
 from paidpdf.web import create_app
 from tests.demo_seed import seed_demo_folder
 from tests.payments.shop import wait_until
-from tests.postgres_server import Cluster, new_database
 
 SECRET = "a-test-secret-key-that-is-long-enough-0123456789"
 WEBHOOK_SECRET = "whsec_outage"

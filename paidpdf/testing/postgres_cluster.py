@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster (Debian's package) on a free loopback port, for the scale-out tests.
+"""A throwaway PostgreSQL cluster (Debian's package) on a free loopback port, for tests and benches.
 
 The server refuses to run as root, so as root `initdb` and `pg_ctl` run as the `postgres` user (the
 package creates it) in a folder it may write; otherwise as whoever runs the tests. One cluster per test
@@ -7,7 +7,6 @@ session (start-up takes 2-3 s); each test gets a database of its own.
 
 from __future__ import annotations
 
-import glob
 import os
 import secrets
 import shutil
@@ -17,13 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 
 def _bindir() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     if not found:
-        pytest.fail("PostgreSQL is missing: run scripts/install-system-deps")
+        raise RuntimeError("PostgreSQL is missing: run scripts/install-system-deps")
     return Path(found[-1]).parent
 
 
