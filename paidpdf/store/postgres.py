@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,16 +30,20 @@ from typing import Any
 
 import orjson
 import psycopg
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from paidpdf.errors import Conflict, NotFound, StorageError, StorageUnavailable
-from paidpdf.store.api import Doc
+from paidpdf.errors import StorageError, StorageUnavailable
 from paidpdf.store.db import latest_backup_in
 from paidpdf.store.layout import FILES, INDEXED_FIELDS
 from paidpdf.store.object_files import ObjectFiles
 from paidpdf.store.parsing import parse_data_file
-from paidpdf.store.tables import indexable
+from paidpdf.store.postgres_documents import (
+    PgUnit,
+    PgView,
+    checkout,
+    first_line,
+    to_json,
+)
 
 SCHEMA_VERSION = 1
 #: Connections per server process: each thread may hold a view of each data file and a unit at once.
@@ -48,9 +51,6 @@ POOL_SIZE = 32
 #: Seconds a request waits for a connection before the page says the database is unavailable (503).
 CONNECT_TIMEOUT = 10.0
 
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 def _schema() -> list[str]:
@@ -81,184 +81,6 @@ def redact(url: str) -> str:
     host, port, db = info.get("host", ""), str(info.get("port", "")), info.get("dbname", "")
     user = str(info.get("user", ""))
     return f"postgresql://{user + '@' if user else ''}{host}{':' + port if port else ''}/{db}"
-
-
-class _Reads:
-    """The read operations, over whatever connection the subclass gives (a unit's or a view's)."""
-
-    name: str
-
-    def _conn(self) -> psycopg.Connection[Any]:
-        raise NotImplementedError
-
-    def _rows(self, sql: str, params: Iterable[Any]) -> list[Any]:
-        try:
-            return self._conn().execute(sql, list(params)).fetchall()
-        except psycopg.OperationalError as exc:
-            raise StorageUnavailable(f"the database is unavailable: {_first_line(exc)}") from None
-        except psycopg.Error as exc:
-            raise StorageError(f"database error: {_first_line(exc)}") from None
-
-    @property
-    def version(self) -> tuple[Any, ...]:
-        rows = self._rows("select version from paidpdf_versions where file = %s", [self.name])
-        return ("postgresql", rows[0][0] if rows else 0)
-
-    def get(self, table: str, doc_id: str) -> Doc | None:
-        rows = self._rows(
-            "select doc from paidpdf_documents where file = %s and tbl = %s and id = %s",
-            [self.name, table, doc_id],
-        )
-        return rows[0][0] if rows else None
-
-    def require(self, table: str, doc_id: str, what: str) -> Doc:
-        found = self.get(table, doc_id)
-        if found is None:
-            raise NotFound(f"no {what} {doc_id!r}")
-        return found
-
-    def all(self, table: str) -> list[Doc]:
-        return list(self.each(table))
-
-    def each(self, table: str) -> Iterator[Doc]:
-        sql = "select doc from paidpdf_documents where file = %s and tbl = %s order by seq"
-        for (doc,) in self._rows(sql, [self.name, table]):
-            yield doc
-
-    def count(self, table: str) -> int:
-        rows = self._rows(
-            "select count(*) from paidpdf_documents where file = %s and tbl = %s", [self.name, table]
-        )
-        return int(rows[0][0])
-
-    def tables(self) -> list[str]:
-        rows = self._rows("select distinct tbl from paidpdf_documents where file = %s", [self.name])
-        return sorted(r[0] for r in rows)
-
-    def find(self, table: str, field: str, value: Any) -> list[Doc]:
-        """Documents whose `field` equals `value`, through the field's index (`doc -> field`)."""
-        base = "select doc from paidpdf_documents where file = %s and tbl = %s and "
-        if value is None:  # a missing field counts as None, as in the embedded store
-            sql = base + "((doc -> %s) is null or doc -> %s = 'null'::jsonb) order by seq"
-            return [r[0] for r in self._rows(sql, [self.name, table, field, field])]
-        if not indexable(value):
-            return [d for d in self.each(table) if d.get(field) == value]
-        sql = base + "doc -> %s = %s::jsonb order by seq"
-        rows = self._rows(sql, [self.name, table, field, _dumps(value)])
-        return [r[0] for r in rows if r[0].get(field) == value]
-
-    def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]:
-        return [d for d in self.each(table) if predicate(d)]
-
-    def select_ids(
-        self, table: str, predicate: Callable[[Doc], bool], key: Callable[[Doc], Any]
-    ) -> list[str]:
-        chosen = sorted((key(d), d["id"]) for d in self.each(table) if predicate(d))
-        return [doc_id for _, doc_id in chosen]
-
-    def stream(self, table: str, ids: Iterable[str]) -> Iterator[Doc]:
-        for doc_id in ids:
-            found = self.get(table, doc_id)
-            if found is not None:
-                yield found
-
-
-class PgView(_Reads):
-    """Reads of one data file, all in one read-only REPEATABLE READ transaction (one moment)."""
-
-    def __init__(self, name: str, pool: ConnectionPool[Any]) -> None:
-        self.name = name
-        self._pool = pool
-        self._connection: psycopg.Connection[Any] | None = None
-        self._finalizer: weakref.finalize[Any, Any] | None = None
-
-    def _conn(self) -> psycopg.Connection[Any]:
-        if self._connection is None:
-            conn = _checkout(self._pool)
-            try:
-                conn.autocommit = True  # so that this BEGIN, not psycopg's own, sets the isolation
-                conn.execute("begin isolation level repeatable read read only")
-            except psycopg.Error as exc:
-                _give_back(self._pool, conn)
-                raise StorageError(f"database error: {exc}") from None
-            self._connection = conn
-            self._finalizer = weakref.finalize(self, _give_back, self._pool, conn)
-        return self._connection
-
-    def close(self) -> None:
-        if self._finalizer is not None:
-            self._finalizer()
-            self._connection = None
-
-
-def _give_back(pool: ConnectionPool[Any], conn: psycopg.Connection[Any]) -> None:
-    try:
-        conn.execute("rollback")
-        conn.autocommit = False
-    except psycopg.Error:
-        conn.close()  # the pool replaces a closed connection
-    pool.putconn(conn)
-
-
-def _checkout(pool: ConnectionPool[Any]) -> psycopg.Connection[Any]:
-    try:
-        return pool.getconn()  # waits at most the pool's `timeout`
-    except PoolTimeout:
-        raise StorageUnavailable(
-            f"the database did not answer within {pool.timeout:.0f} s (is PostgreSQL running?)"
-        ) from None
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or ["?"])[0]
-
-
-class PgUnit(_Reads):
-    """A unit: reads and writes inside the transaction that holds the file's lock."""
-
-    def __init__(self, name: str, conn: psycopg.Connection[Any]) -> None:
-        self.name = name
-        self._connection = conn
-        self.dirty = False
-        self._closed = False
-
-    def _conn(self) -> psycopg.Connection[Any]:
-        if self._closed:
-            raise StorageError("internal error: a unit was used after its `with` block ended")
-        return self._connection
-
-    def insert(self, table: str, doc: Doc) -> Doc:
-        doc_id = _doc_id(doc)
-        if self.get(table, doc_id) is not None:
-            raise Conflict(f"{table} {doc_id!r} already exists")
-        return self.put(table, doc)
-
-    def put(self, table: str, doc: Doc) -> Doc:
-        doc_id = _doc_id(doc)
-        self._rows(
-            """insert into paidpdf_documents (file, tbl, id, doc) values (%s, %s, %s, %s)
-               on conflict (file, tbl, id) do update set doc = excluded.doc returning 1""",
-            [self.name, table, doc_id, Jsonb(doc, dumps=_dumps)],
-        )
-        self.dirty = True
-        return doc
-
-    def delete(self, table: str, doc_id: str) -> bool:
-        rows = self._rows(
-            "delete from paidpdf_documents where file = %s and tbl = %s and id = %s returning 1",
-            [self.name, table, doc_id],
-        )
-        self.dirty = self.dirty or bool(rows)
-        return bool(rows)
-
-    def drop(self, table: str) -> None:
-        self._conn().execute(
-            "delete from paidpdf_documents where file = %s and tbl = %s", [self.name, table]
-        )
-        self.dirty = True
-
-    def close(self) -> None:
-        self._closed = True
 
 
 @dataclass(frozen=True)
@@ -363,7 +185,7 @@ class PgStore:
         if name in held:
             yield held[name]
             return
-        conn = _checkout(self._pool)
+        conn = checkout(self._pool)
         try:
             try:
                 conn.execute("select pg_advisory_lock(hashtext(%s))", [f"paidpdf:{name}"])
@@ -374,9 +196,9 @@ class PgStore:
                     f"{name} is locked by another writer for over {self.lock_timeout:.0f}s"
                 ) from None
             except psycopg.OperationalError as exc:
-                raise StorageUnavailable(f"the database is unavailable: {_first_line(exc)}") from None
+                raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
             except psycopg.Error as exc:
-                raise StorageError(f"database error: {_first_line(exc)}") from None
+                raise StorageError(f"database error: {first_line(exc)}") from None
             held[name] = conn
             try:
                 yield conn
@@ -417,7 +239,7 @@ class PgStore:
                 try:
                     conn.commit()
                 except psycopg.OperationalError as exc:
-                    raise StorageUnavailable(f"the database is unavailable: {_first_line(exc)}") from None
+                    raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
             except BaseException:
                 with contextlib.suppress(psycopg.Error):
                     conn.rollback()
@@ -445,7 +267,7 @@ class PgStore:
             with conn.cursor() as cur, cur.copy(sql) as copy:
                 for table, rows in data.items():
                     for doc_id, doc in rows.items():
-                        copy.write_row([name, table, doc_id, _dumps(doc)])
+                        copy.write_row([name, table, doc_id, to_json(doc)])
             conn.execute(
                 """insert into paidpdf_versions (file, version) values (%s, 1)
                    on conflict (file) do update set version = paidpdf_versions.version + 1""",
@@ -476,10 +298,3 @@ class PgStore:
             view.tables()
         finally:
             view.close()
-
-
-def _doc_id(doc: Doc) -> str:
-    doc_id = doc.get("id")
-    if not isinstance(doc_id, str) or not doc_id:
-        raise StorageError("internal error: every stored document needs a string 'id'")
-    return doc_id

@@ -1,0 +1,213 @@
+"""Views and units of the PostgreSQL backend: the document API (`api.View`, `api.Unit`) over SQL.
+
+A unit reads and writes inside the transaction that holds its data file's advisory lock (`PgStore.unit`);
+a view reads inside a read-only REPEATABLE READ transaction of its own, begun at its first read and
+ended when the view is dropped, so all its reads see one moment. Reads by field go through the
+expression indexes `postgres.PgStore` creates (`doc -> field`), with the embedded store's semantics
+(a missing field matches None; a value matches by JSON type and equality).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from paidpdf.errors import Conflict, NotFound, StorageError, StorageUnavailable
+from paidpdf.store.api import Doc
+from paidpdf.store.tables import indexable
+
+
+def to_json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+
+class _Reads:
+    """The read operations, over whatever connection the subclass gives (a unit's or a view's)."""
+
+    name: str
+
+    def _conn(self) -> psycopg.Connection[Any]:
+        raise NotImplementedError
+
+    def _rows(self, sql: str, params: Iterable[Any]) -> list[Any]:
+        try:
+            return self._conn().execute(sql, list(params)).fetchall()
+        except psycopg.OperationalError as exc:
+            raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise StorageError(f"database error: {first_line(exc)}") from None
+
+    @property
+    def version(self) -> tuple[Any, ...]:
+        rows = self._rows("select version from paidpdf_versions where file = %s", [self.name])
+        return ("postgresql", rows[0][0] if rows else 0)
+
+    def get(self, table: str, doc_id: str) -> Doc | None:
+        rows = self._rows(
+            "select doc from paidpdf_documents where file = %s and tbl = %s and id = %s",
+            [self.name, table, doc_id],
+        )
+        return rows[0][0] if rows else None
+
+    def require(self, table: str, doc_id: str, what: str) -> Doc:
+        found = self.get(table, doc_id)
+        if found is None:
+            raise NotFound(f"no {what} {doc_id!r}")
+        return found
+
+    def all(self, table: str) -> list[Doc]:
+        return list(self.each(table))
+
+    def each(self, table: str) -> Iterator[Doc]:
+        sql = "select doc from paidpdf_documents where file = %s and tbl = %s order by seq"
+        for (doc,) in self._rows(sql, [self.name, table]):
+            yield doc
+
+    def count(self, table: str) -> int:
+        rows = self._rows(
+            "select count(*) from paidpdf_documents where file = %s and tbl = %s", [self.name, table]
+        )
+        return int(rows[0][0])
+
+    def tables(self) -> list[str]:
+        rows = self._rows("select distinct tbl from paidpdf_documents where file = %s", [self.name])
+        return sorted(r[0] for r in rows)
+
+    def find(self, table: str, field: str, value: Any) -> list[Doc]:
+        """Documents whose `field` equals `value`, through the field's index (`doc -> field`)."""
+        base = "select doc from paidpdf_documents where file = %s and tbl = %s and "
+        if value is None:  # a missing field counts as None, as in the embedded store
+            sql = base + "((doc -> %s) is null or doc -> %s = 'null'::jsonb) order by seq"
+            return [r[0] for r in self._rows(sql, [self.name, table, field, field])]
+        if not indexable(value):
+            return [d for d in self.each(table) if d.get(field) == value]
+        sql = base + "doc -> %s = %s::jsonb order by seq"
+        rows = self._rows(sql, [self.name, table, field, to_json(value)])
+        return [r[0] for r in rows if r[0].get(field) == value]
+
+    def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]:
+        return [d for d in self.each(table) if predicate(d)]
+
+    def select_ids(
+        self, table: str, predicate: Callable[[Doc], bool], key: Callable[[Doc], Any]
+    ) -> list[str]:
+        chosen = sorted((key(d), d["id"]) for d in self.each(table) if predicate(d))
+        return [doc_id for _, doc_id in chosen]
+
+    def stream(self, table: str, ids: Iterable[str]) -> Iterator[Doc]:
+        for doc_id in ids:
+            found = self.get(table, doc_id)
+            if found is not None:
+                yield found
+
+
+class PgView(_Reads):
+    """Reads of one data file, all in one read-only REPEATABLE READ transaction (one moment)."""
+
+    def __init__(self, name: str, pool: ConnectionPool[Any]) -> None:
+        self.name = name
+        self._pool = pool
+        self._connection: psycopg.Connection[Any] | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+
+    def _conn(self) -> psycopg.Connection[Any]:
+        if self._connection is None:
+            conn = checkout(self._pool)
+            try:
+                conn.autocommit = True  # so that this BEGIN, not psycopg's own, sets the isolation
+                conn.execute("begin isolation level repeatable read read only")
+            except psycopg.Error as exc:
+                _give_back(self._pool, conn)
+                raise StorageError(f"database error: {exc}") from None
+            self._connection = conn
+            self._finalizer = weakref.finalize(self, _give_back, self._pool, conn)
+        return self._connection
+
+    def close(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()
+            self._connection = None
+
+
+def _give_back(pool: ConnectionPool[Any], conn: psycopg.Connection[Any]) -> None:
+    try:
+        conn.execute("rollback")
+        conn.autocommit = False
+    except psycopg.Error:
+        conn.close()  # the pool replaces a closed connection
+    pool.putconn(conn)
+
+
+def checkout(pool: ConnectionPool[Any]) -> psycopg.Connection[Any]:
+    try:
+        return pool.getconn()  # waits at most the pool's `timeout`
+    except PoolTimeout:
+        raise StorageUnavailable(
+            f"the database did not answer within {pool.timeout:.0f} s (is PostgreSQL running?)"
+        ) from None
+
+
+def first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or ["?"])[0]
+
+
+class PgUnit(_Reads):
+    """A unit: reads and writes inside the transaction that holds the file's lock."""
+
+    def __init__(self, name: str, conn: psycopg.Connection[Any]) -> None:
+        self.name = name
+        self._connection = conn
+        self.dirty = False
+        self._closed = False
+
+    def _conn(self) -> psycopg.Connection[Any]:
+        if self._closed:
+            raise StorageError("internal error: a unit was used after its `with` block ended")
+        return self._connection
+
+    def insert(self, table: str, doc: Doc) -> Doc:
+        doc_id = _doc_id(doc)
+        if self.get(table, doc_id) is not None:
+            raise Conflict(f"{table} {doc_id!r} already exists")
+        return self.put(table, doc)
+
+    def put(self, table: str, doc: Doc) -> Doc:
+        doc_id = _doc_id(doc)
+        self._rows(
+            """insert into paidpdf_documents (file, tbl, id, doc) values (%s, %s, %s, %s)
+               on conflict (file, tbl, id) do update set doc = excluded.doc returning 1""",
+            [self.name, table, doc_id, Jsonb(doc, dumps=to_json)],
+        )
+        self.dirty = True
+        return doc
+
+    def delete(self, table: str, doc_id: str) -> bool:
+        rows = self._rows(
+            "delete from paidpdf_documents where file = %s and tbl = %s and id = %s returning 1",
+            [self.name, table, doc_id],
+        )
+        self.dirty = self.dirty or bool(rows)
+        return bool(rows)
+
+    def drop(self, table: str) -> None:
+        self._conn().execute(
+            "delete from paidpdf_documents where file = %s and tbl = %s", [self.name, table]
+        )
+        self.dirty = True
+
+    def close(self) -> None:
+        self._closed = True
+
+
+def _doc_id(doc: Doc) -> str:
+    doc_id = doc.get("id")
+    if not isinstance(doc_id, str) or not doc_id:
+        raise StorageError("internal error: every stored document needs a string 'id'")
+    return doc_id
