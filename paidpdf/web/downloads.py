@@ -22,15 +22,14 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import IO, Any
 
-from bottle import request, response
+from bottle import request
 
 from paidpdf.errors import NotFound
 from paidpdf.ownership import access
 from paidpdf.store import blobs
-from paidpdf.web import ranges
+from paidpdf.web import file_answers, ranges
 from paidpdf.web.context import WebContext
 from paidpdf.web.object_downloads import send_object
-from paidpdf.web.request_fields import raw_header
 
 CHUNK = 256 * 1024
 DOWNLOAD_CACHE = "private, max-age=0, must-revalidate"
@@ -75,46 +74,18 @@ def send_file(
         raise NotFound(f"this {what} is not available right now") from None
     try:
         st = os.fstat(handle.fileno())
-        size = st.st_size
-        last_modified = formatdate(st.st_mtime, usegmt=True)
-        response.set_header("ETag", etag)
-        response.set_header("Last-Modified", last_modified)
-        response.set_header("Cache-Control", cache_control)
-        response.set_header("Accept-Ranges", "bytes")
-        response.content_type = content_type
-        if disposition:
-            response.set_header("Content-Disposition", disposition)
-        if ranges.none_match(raw_header("If-None-Match"), etag):
-            handle.close()
-            response.status = 304
-            return b""
-        wanted: ranges.ByteRange | None = None
-        if ranges.if_range_allows(raw_header("If-Range"), etag, last_modified):
-            try:
-                wanted = ranges.parse_range(raw_header("Range"), size)
-            except ranges.Unsatisfiable:
-                handle.close()
-                response.status = 416
-                response.set_header("Content-Range", f"bytes */{size}")
-                response.content_type = "text/plain; charset=utf-8"
-                return b""
-        if wanted is None:
-            response.status = 200
-            response.set_header("Content-Length", str(size))
-            length, start = size, 0
-        else:
-            response.status = 206
-            response.set_header("Content-Range", wanted.content_range(size))
-            response.set_header("Content-Length", str(wanted.length))
-            length, start = wanted.length, wanted.start
-        if request.method == "HEAD" or length == 0:
+        body = file_answers.plan(
+            st.st_size, etag=etag, last_modified=formatdate(st.st_mtime, usegmt=True),
+            cache_control=cache_control, content_type=content_type, disposition=disposition,
+        )
+        if body is None:
             handle.close()
             return b""
-        if start:
-            handle.seek(start)
-        if wanted is None or _server_bounds_file_wrapper():
+        if body.start:
+            handle.seek(body.start)
+        if not body.partial or _server_bounds_file_wrapper():
             return handle  # Bottle hands it to wsgi.file_wrapper
-        return _chunks(handle, length)
+        return _chunks(handle, body.length)
     except BaseException:
         handle.close()
         raise
