@@ -54,6 +54,10 @@ class Cookies:
         if key in FLASH_MESSAGES:
             self.set(security.FLASH_COOKIE, key, 60)
 
+    def has_flash(self) -> bool:
+        """A flash message waits for this browser (pages that show one are not served from a cache)."""
+        return bool(self.get(security.FLASH_COOKIE))
+
     def take_flash(self) -> str | None:
         key = self.get(security.FLASH_COOKIE)
         if not key:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
-from bottle import response
+from bottle import request, response
 
 from paidpdf.content import browse, shop
 from paidpdf.errors import NotFound, PaidPdfError, StorageError
 from paidpdf.ownership import access
-from paidpdf.store import Doc
+from paidpdf.store import CATALOG, Doc
 from paidpdf.web import seo
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
+from paidpdf.web.page_cache import PLACEHOLDER
 from paidpdf.web.request_fields import query
 from paidpdf.web.templates import STATIC_DIR
 
@@ -42,13 +45,27 @@ def catalog_page(web: WebContext) -> str:
 
 
 def item_page(web: WebContext, item_id: str) -> str:
-    shelf = access.shelf_item(web.store, web.visitor.current_user(), item_id)
+    user = web.visitor.current_user()
+    if user is None and not web.cookies.has_flash():
+        version = web.store.view(CATALOG).version  # before the page is read (see `page_cache`)
+        shelf = access.shelf_item(web.store, None, item_id)  # NotFound for bad ids, retired items
+        response.set_header("Cache-Control", "private, no-cache")
+        response.content_type = "text/html; charset=utf-8"
+        return web.anonymous_pages.page(
+            version, request.path, lambda: _item_html(web, shelf, lambda: PLACEHOLDER),
+            web.visitor.csrf_token,
+        )
+    return _item_html(web, access.shelf_item(web.store, user, item_id))
+
+
+def _item_html(web: WebContext, shelf: access.ShelfItem, token: Callable[[], str] | None = None) -> str:
     base = web.settings.base_url.rstrip("/")
     identity = shop.identity_or_defaults(web.store)
+    extra: dict[str, Any] = {"csrf_token": token} if token is not None else {}
     return web.render(
         "item.html", item=shelf.item, owned=shelf.owned, can_download=shelf.can_download, base=base,
         summary=seo.summary(shelf.item.get("description")), shop=identity,
-        json_ld=seo.product_json_ld(base, shelf.item, identity["name"]),
+        json_ld=seo.product_json_ld(base, shelf.item, identity["name"]), **extra,
     )
 
 

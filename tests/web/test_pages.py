@@ -116,3 +116,24 @@ def test_healthz_and_static(site: Site) -> None:
 def test_oversized_bodies_are_refused(site: Site) -> None:
     res = site.app.post("/login", {"email": "x" * (2 * 1024 * 1024)}, status=413)
     assert res.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_anonymous_item_pages_come_from_a_cache_with_each_browsers_own_token(site: Site) -> None:
+    """Rendered once per catalog version, with the CSRF token put in per browser (see `page_cache`)."""
+    from webtest import TestApp
+
+    tokens = []
+    for _ in range(2):
+        visitor = TestApp(site.app.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+        page = visitor.get(f"/content/{PAID}")
+        assert "\x00" not in page.text
+        token = page.html.find("form", attrs={"action": f"/checkout/{PAID}"}).find(
+            "input", attrs={"name": "csrf_token"})["value"]
+        tokens.append(token)
+        again = visitor.get(f"/content/{PAID}")  # the cached page, this browser's token again
+        assert token in again.text
+    assert tokens[0] != tokens[1]
+    catalog.edit_item(site.store, PAID, title="Renamed while cached")
+    assert "Renamed while cached" in TestApp(site.app.app).get(f"/content/{PAID}").text
+    reader = logged_in(site, "reader")
+    assert "Renamed while cached" in reader.get(f"/content/{PAID}").text
