@@ -117,9 +117,9 @@ class PgStore:
         self._pool: ConnectionPool[Any] = ConnectionPool(
             url, min_size=1, max_size=pool_size, open=False, configure=self._configure, timeout=wait,
             kwargs={"connect_timeout": max(1, int(wait))},
-            # a connection is tried before it is handed out: after a database restart the pool's old
-            # connections are dead, and a request must not be the one to find out
-            check=ConnectionPool.check_connection, reconnect_timeout=0,
+            # No check before each checkout (a round trip per request): after a database restart a dead
+            # connection fails its first query (503), is closed, and the pool replaces it.
+            reconnect_timeout=0,
         )
         try:
             self._pool.open(wait=True, timeout=wait)
@@ -214,6 +214,35 @@ class PgStore:
             self._pool.putconn(conn)
 
     @contextmanager
+    def _unit_connection(self, name: str) -> Iterator[psycopg.Connection[Any]]:
+        """The connection a unit runs on, holding the file's lock. Inside `lock(name)` that lock's
+        connection; otherwise a pooled one whose transaction takes the lock first
+        (`pg_advisory_xact_lock`, released by the unit's own commit or rollback: one round trip,
+        where a session lock costs four)."""
+        held: dict[str, psycopg.Connection[Any]] = self._local.__dict__.setdefault("held", {})
+        if name in held:
+            yield held[name]
+            return
+        conn = checkout(self._pool)
+        try:
+            try:
+                conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"paidpdf:{name}"])
+            except psycopg.errors.LockNotAvailable:
+                conn.rollback()
+                raise StorageError(
+                    f"{name} is locked by another writer for over {self.lock_timeout:.0f}s"
+                ) from None
+            except psycopg.OperationalError as exc:
+                raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
+            held[name] = conn
+            try:
+                yield conn
+            finally:
+                del held[name]
+        finally:
+            self._pool.putconn(conn)
+
+    @contextmanager
     def lock_all(self) -> Iterator[None]:
         with self.lock(FILES[0]), self.lock(FILES[1]), self.lock(FILES[2]):
             yield
@@ -224,7 +253,7 @@ class PgStore:
         active: set[str] = self._local.__dict__.setdefault("units", set())
         if name in active:
             raise StorageError(f"internal error: nested unit on {name}; pass the open unit down instead")
-        with self._locked(name) as conn:
+        with self._unit_connection(name) as conn:
             active.add(name)
             unit = PgUnit(name, conn)
             try:

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -36,9 +37,9 @@ class _Reads:
     def _conn(self) -> psycopg.Connection[Any]:
         raise NotImplementedError
 
-    def _rows(self, sql: str, params: Iterable[Any]) -> list[Any]:
+    def _rows(self, statement: str | sql.Composed, params: Iterable[Any]) -> list[Any]:
         try:
-            return self._conn().execute(sql, list(params)).fetchall()
+            return self._conn().execute(statement, list(params)).fetchall()
         except psycopg.OperationalError as exc:
             raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
         except psycopg.Error as exc:
@@ -66,8 +67,8 @@ class _Reads:
         return list(self.each(table))
 
     def each(self, table: str) -> Iterator[Doc]:
-        sql = "select doc from paidpdf_documents where file = %s and tbl = %s order by seq"
-        for (doc,) in self._rows(sql, [self.name, table]):
+        query = "select doc from paidpdf_documents where file = %s and tbl = %s order by seq"
+        for (doc,) in self._rows(query, [self.name, table]):
             yield doc
 
     def count(self, table: str) -> int:
@@ -81,15 +82,22 @@ class _Reads:
         return sorted(r[0] for r in rows)
 
     def find(self, table: str, field: str, value: Any) -> list[Doc]:
-        """Documents whose `field` equals `value`, through the field's index (`doc -> field`)."""
-        base = "select doc from paidpdf_documents where file = %s and tbl = %s and "
-        if value is None:  # a missing field counts as None, as in the embedded store
-            sql = base + "((doc -> %s) is null or doc -> %s = 'null'::jsonb) order by seq"
-            return [r[0] for r in self._rows(sql, [self.name, table, field, field])]
+        """Documents whose `field` equals `value`, through the field's index (`doc -> 'field'`). The
+        field is written into the statement as a literal, not passed as a parameter, so the planner
+        matches the expression index even in a prepared statement's generic plan."""
         if not indexable(value):
             return [d for d in self.each(table) if d.get(field) == value]
-        sql = base + "doc -> %s = %s::jsonb order by seq"
-        rows = self._rows(sql, [self.name, table, field, to_json(value)])
+        path = sql.SQL("doc -> {}").format(sql.Literal(field))
+        if value is None:  # a missing field counts as None, as in the embedded store
+            test = sql.SQL("(({path}) is null or {path} = 'null'::jsonb)").format(path=path)
+            params = [self.name, table]
+        else:
+            test = sql.SQL("{path} = %s::jsonb").format(path=path)
+            params = [self.name, table, to_json(value)]
+        query = sql.SQL(
+            "select doc from paidpdf_documents where file = %s and tbl = %s and {test} order by seq"
+        ).format(test=test)
+        rows = self._rows(query, params)
         return [r[0] for r in rows if r[0].get(field) == value]
 
     def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]:
