@@ -1,9 +1,9 @@
 """One data file on disk: its base (`sales.json`) and journal (`sales.journal`), as this process read them.
 
-`DataFile.current()` answers "what does the file say now?" by reading only what changed: nothing when
-both files' identities are as last seen, the journal's new bytes when it grew, everything when the base
-was replaced (a compaction or restore by any process). The writer-side methods (`commit`, `compact`,
-`replace`, `remove`) assume the caller holds the file's writer lock (`Store.lock`).
+`DataFileReader.current()` answers "what does the file say now?" by reading only what changed: nothing
+when both files' identities are as last seen, the journal's new bytes when it grew, everything when the
+base was replaced (a compaction or restore by any process); a large base is read through its index
+(`cold.py`). The writer side (`commit`, `compact`, `replace`, `remove`) is `data_file_writer.DataFile`.
 
 The journal's header names its base by size and CRC-32: a journal that does not continue the current
 base is obsolete (a compaction or restore that a crash interrupted had already folded it into the base,
@@ -26,11 +26,8 @@ import orjson
 
 from paidpdf.errors import StorageCorrupt, StorageError
 from paidpdf.store import base_index, journal
-from paidpdf.store.base_writer import write_new_base
 from paidpdf.store.cold import BaseReader, ColdTable, Layered
-from paidpdf.store.documents import AnyTable, Changes, Snapshot, replay
-from paidpdf.store.files import atomic_write, fsync_dir
-from paidpdf.store.layout import INDEXED_FIELDS
+from paidpdf.store.documents import AnyTable, Snapshot, replay
 from paidpdf.store.parsing import backup_hint, bulk_load, parse_data_file
 from paidpdf.store.tables import Table
 
@@ -62,7 +59,7 @@ class JournalState:
     on_disk: bool = False  # the base is read through its index, document by document
 
 
-class DataFile:
+class DataFileReader:
     """The base and journal of one data file, and the state read from them."""
 
     def __init__(
@@ -267,74 +264,6 @@ class DataFile:
                 self.journal_path, found.tail, found.end, "were cut off" if writer else "are ignored",
             )
 
-    # -- writing (the caller holds the writer lock) ----------------------------------------------
-    def commit(self, changes: Changes) -> bool:
-        """Append one unit's changes and make them the current state; True when compaction is due."""
-        with self._lock:
-            if not self.journal_ok:
-                self._start_journal()
-            assert self.journal_fd is not None
-            record = journal.unit_record(changes.ops())
-            try:
-                journal.append(self.journal_fd, record)
-            except OSError as exc:
-                with contextlib.suppress(OSError):  # no half record left behind: the lock is ours
-                    os.ftruncate(self.journal_fd, self.offset)
-                raise StorageError(f"cannot write {self.journal_path}: {exc.strerror}") from None
-            self.offset += len(record)
-            self.records += 1
-            self.snapshot = (self.snapshot or Snapshot({})).with_changes(
-                changes.docs, changes.dropped, self.version()
-            )
-            limit = max(COMPACT_MIN_BYTES, min(JOURNAL_MAX, COMPACT_RATIO * self.base_size))
-            return self.needs_index or self.offset > limit
-
-    def compact(self) -> tuple[int, int]:
-        """Write the state as a new base, then start an empty journal; returns the journal's (records,
-        bytes) before. A crash between the two leaves the new base and an obsolete journal."""
-        snapshot = self.current(writer=True)
-        with self._lock:
-            before = (self.records, self.offset) if self.journal_ok else (0, 0)
-            never_written = self.base_identity is None and self.journal_identity is None
-            if never_written or (self.journal_ok and self.records == 0 and not self.needs_index):
-                return before  # nothing to fold
-            self._install_base(snapshot.tables)
-            self._start_journal()
-            assert self.snapshot is not None
-            self.snapshot = Snapshot(self.snapshot.tables, self.version())
-            return before
-
-    def replace(self, payload: bytes) -> None:
-        """Make `payload` (a whole TinyDB file) the state: base first, then a new journal, so a crash
-        between the two leaves the state before or the new one (restore)."""
-        data = parse_data_file(payload, self.base_path, None)
-        with self._lock:
-            self._install_base({table: Table.of(rows) for table, rows in data.items()})
-            self._start_journal()
-        self.close()
-
-    def remove(self) -> int:
-        """Delete the base, then the journal (a journal without its base is ignored) (flush)."""
-        removed = 0
-        for path in (self.base_path, self.journal_path, self.index_path):
-            if path.exists():
-                path.unlink()
-                removed += 1
-        self.close()
-        return removed
-
-    def _start_journal(self) -> None:
-        """Begin an empty journal for the current base, replacing any other atomically."""
-        if self.base_identity is None:  # a new file: an empty base for the journal to continue
-            self._write_base(b"{}")
-        path = self.journal_path
-        try:
-            atomic_write(path, journal.header(self.base_size, self.base_crc))
-            fd = os.open(path, os.O_RDWR | os.O_APPEND)
-        except OSError as exc:
-            raise StorageError(f"cannot write {path}: {exc.strerror}") from None
-        self._use_journal(fd, ok=True, offset=-1)
-
     def _use_journal(self, fd: int, *, ok: bool, offset: int) -> int:
         """Read and append through `fd` from now on (`offset` -1: its end); returns its size."""
         if self.journal_fd is not None:
@@ -344,51 +273,6 @@ class DataFile:
         self.journal_ok, self.offset, self.records = ok, st.st_size if offset < 0 else offset, 0
         return st.st_size
 
-    def _install_base(self, tables: dict[str, AnyTable]) -> None:
-        """Write `tables` as the new base with its index (base first: a crash before the index is in
-        place leaves a base without one, which is parsed whole until the next compaction)."""
-        tmp, index = write_new_base(self.base_path, tables, INDEXED_FIELDS)
-        try:
-            tmp.replace(self.base_path)
-            fsync_dir(self.base_path.parent)
-            fd = os.open(self.base_path, os.O_RDONLY)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise StorageError(f"cannot write {self.base_path}: {exc.strerror}") from None
-        if self.base_fd is not None:
-            os.close(self.base_fd)
-        self.base_fd, self.base_identity = fd, _stat_identity(os.fstat(fd))
-        self.base_size, self.base_crc = index.base.size, index.base.crc32
-        self.journal_ok = False  # the old journal continues the old base
-        self.needs_index = False
-        try:
-            base_index.write(self.base_path, index)
-        except OSError as exc:
-            raise StorageError(f"cannot write {self.index_path}: {exc.strerror}") from None
-        self.snapshot = Snapshot(self._fresh_tables(tables, index), self.version())
-
-    def _fresh_tables(self, tables: dict[str, AnyTable], index: base_index.BaseIndex) -> dict[str, AnyTable]:
-        """The tables as read from the new base: through its index when large, else in memory."""
-        if index.base.size >= self.cold_from:
-            return self._cold_tables(index)
-        self.cold = False
-        hot: dict[str, AnyTable] = {}
-        for name, table in tables.items():
-            hot[name] = table.folded() if isinstance(table, Table) else Table.of(table.materialize())
-        return hot
-
-    def _write_base(self, payload: bytes) -> None:
-        path = self.base_path
-        try:
-            atomic_write(path, payload)
-            fd = os.open(path, os.O_RDONLY)
-        except OSError as exc:
-            raise StorageError(f"cannot write {path}: {exc.strerror}") from None
-        if self.base_fd is not None:
-            os.close(self.base_fd)
-        self.base_fd, self.base_identity = fd, _stat_identity(os.fstat(fd))
-        self.base_size, self.base_crc = len(payload), zlib.crc32(payload)
-        self.journal_ok = False  # the old journal continues the old base
 
 
 def encode_tables(snapshot: Snapshot) -> bytes:

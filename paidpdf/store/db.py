@@ -34,7 +34,8 @@ from filelock import FileLock, Timeout
 
 from paidpdf.errors import StorageError
 from paidpdf.store.backup_manifest import looks_restorable
-from paidpdf.store.data_file import COLD_FROM, DataFile, JournalState, encode_tables
+from paidpdf.store.data_file import COLD_FROM, JournalState, encode_tables
+from paidpdf.store.data_file_writer import DataFile
 from paidpdf.store.documents import Unit, View
 from paidpdf.store.files import sweep_temp_files
 from paidpdf.store.layout import BACKUPS_DIR, FILES, LOCKS_DIR
