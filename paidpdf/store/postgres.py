@@ -187,18 +187,8 @@ class PgStore:
             return
         conn = checkout(self._pool)
         try:
-            try:
-                conn.execute("select pg_advisory_lock(hashtext(%s))", [f"paidpdf:{name}"])
-                conn.commit()
-            except psycopg.errors.LockNotAvailable:
-                conn.rollback()
-                raise StorageError(
-                    f"{name} is locked by another writer for over {self.lock_timeout:.0f}s"
-                ) from None
-            except psycopg.OperationalError as exc:
-                raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
-            except psycopg.Error as exc:
-                raise StorageError(f"database error: {first_line(exc)}") from None
+            self._take_lock(conn, name, "pg_advisory_lock")
+            conn.commit()
             held[name] = conn
             try:
                 yield conn
@@ -225,15 +215,7 @@ class PgStore:
             return
         conn = checkout(self._pool)
         try:
-            try:
-                conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"paidpdf:{name}"])
-            except psycopg.errors.LockNotAvailable:
-                conn.rollback()
-                raise StorageError(
-                    f"{name} is locked by another writer for over {self.lock_timeout:.0f}s"
-                ) from None
-            except psycopg.OperationalError as exc:
-                raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
+            self._take_lock(conn, name, "pg_advisory_xact_lock")
             held[name] = conn
             try:
                 yield conn
@@ -241,6 +223,20 @@ class PgStore:
                 del held[name]
         finally:
             self._pool.putconn(conn)
+
+    def _take_lock(self, conn: psycopg.Connection[Any], name: str, function: str) -> None:
+        """Wait for the file's advisory lock (`function`: for the session or the transaction), at most
+        `lock_timeout` (the connection's `lock_timeout` setting)."""
+        try:
+            conn.execute(f"select {function}(hashtext(%s))", [f"paidpdf:{name}"])
+        except psycopg.errors.LockNotAvailable:
+            conn.rollback()
+            waited = f"{self.lock_timeout:.0f}s"
+            raise StorageError(f"{name} is locked by another writer for over {waited}") from None
+        except psycopg.OperationalError as exc:
+            raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise StorageError(f"database error: {first_line(exc)}") from None
 
     @contextmanager
     def lock_all(self) -> Iterator[None]:
