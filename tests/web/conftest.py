@@ -38,6 +38,8 @@ from tests.web.site import (
     make_site,
 )
 
+PG_SECRET = "a-secret-key-for-the-postgresql-site-0123456789"
+
 
 @pytest.fixture(autouse=True)
 def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,9 +84,35 @@ def site_dir(seeded_template: Path, tmp_path: Path) -> Path:
     return copy_seed(seeded_template, tmp_path / "data")
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules that set `BOTH_BACKENDS = True` run each site test on the data folder and on PostgreSQL
+    (the seeded shop moved there by `db migrate`'s code)."""
+    if "site" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
+        metafunc.parametrize("site_backend", ["embedded", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def site(site_dir: Path) -> Site:
-    return make_site(site_dir)
+def site_backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "embedded"))
+
+
+@pytest.fixture
+def site(site_dir: Path, site_backend: str, request: pytest.FixtureRequest) -> Iterator[Site]:
+    if site_backend == "embedded":
+        yield make_site(site_dir)
+        return
+    from paidpdf.config import Settings
+    from paidpdf.maintenance import migrate
+    from paidpdf.store import Store
+
+    env = {"PAIDPDF_DATABASE_URL": request.getfixturevalue("postgres_url"), "PAIDPDF_SECRET_KEY": PG_SECRET}
+    settings = Settings.from_env(env, data_dir=site_dir)
+    made = make_site(site_dir, settings)
+    migrate.migrate(Store(site_dir), made.store)
+    try:
+        yield made
+    finally:
+        made.store.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

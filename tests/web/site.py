@@ -17,8 +17,9 @@ from webtest import TestApp, TestResponse
 from paidpdf.accounts import users
 from paidpdf.config import Settings
 from paidpdf.content import catalog
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc, Store
 from paidpdf.web import create_app
+from tests.data_files import on_disk
 from tests.forms import form_for
 
 PASSWORD = "correct horse 1"
@@ -64,10 +65,15 @@ def big_pdf(path: Path, size: int) -> Path:
 @dataclass
 class Site:
     app: TestApp
-    store: Store
+    store: DataStore
     settings: Settings
     data_dir: Path
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def written(self, name: str) -> tuple[Any, ...]:
+        """What shows a write to a data file, whatever the backend: its files' bytes (embedded), its
+        documents and its version (equal before and after = nothing was written)."""
+        return (on_disk(self.data_dir, name), self.store.export(name), self.store.view(name).version)
 
     def item(self, content_id: str) -> Doc:
         return catalog.get_item(self.store, content_id)
@@ -96,7 +102,7 @@ def copy_seed(template: Path, target: Path) -> Path:
 
 def make_site(data_dir: Path, settings: Settings | None = None, **app_options: Any) -> Site:
     settings = settings or Settings.from_env({}, data_dir=data_dir)
-    store = Store(data_dir)
+    store = settings.open_store()
     app = create_app(settings, store=store, **app_options)
     test_app = TestApp(app, extra_environ={"REMOTE_ADDR": REMOTE})
     return Site(test_app, store, settings, data_dir)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.data_files import on_disk
 from tests.forms import form_for
 from tests.web.site import FREE, PAID, RETIRED, UNOWNED_PAID, Site, logged_in, login
 
@@ -46,6 +45,8 @@ ITEM_PAGE = {
     "disabled": {FREE: 200, PAID: 200, RETIRED: 404, UNOWNED_PAID: 200, UNKNOWN: 404},
 }
 WHO = [None, "reader", "owner", "disabled"]
+
+BOTH_BACKENDS = True  # the access matrix also runs on a shop migrated to PostgreSQL
 
 
 def _no_leak(site: Site, body: bytes) -> None:
@@ -133,10 +134,10 @@ def test_checkout_access(site: Site, who: str | None, target: str) -> None:
     """Who reaches the checkout route (what it does for a buyer is the payments area's tests). Visitors
     who are not logged in may buy as guests, so for them too only the CSRF token stands in the way."""
     app = logged_in(site, who)
-    sales_before = on_disk(site.data_dir, "sales")
+    sales_before = site.written("sales")
     forged = app.post(f"/checkout/{target}", {"csrf_token": "0" * 64}, status="*")
     assert forged.status_int in (403, 404)
-    assert on_disk(site.data_dir, "sales") == sales_before  # nothing created
+    assert site.written("sales") == sales_before  # nothing created
     _no_leak(site, forged.body)
     if target == PAID or (target == RETIRED and who == "owner"):
         return
@@ -145,7 +146,7 @@ def test_checkout_access(site: Site, who: str | None, target: str) -> None:
     token = page.html.find("input", attrs={"name": "csrf_token"})["value"]
     res = app.post(f"/checkout/{target}", {"csrf_token": token}, status="*")
     assert res.status_int == 404  # unknown, traversal, or retired and not owned
-    assert on_disk(site.data_dir, "sales") == sales_before
+    assert site.written("sales") == sales_before
     _no_leak(site, res.body)
 
 

@@ -17,6 +17,8 @@ from tests.forms import form_for
 from tests.smtp import SmtpServer
 from tests.web.site import Site, copy_seed, make_site
 
+BOTH_BACKENDS = True  # every site test here also runs on a shop migrated to PostgreSQL
+
 
 @pytest.fixture
 def mailing_site(seeded_template: Path, tmp_path: Path, smtp: SmtpServer) -> Site:
