@@ -126,3 +126,34 @@ def test_an_outage_is_a_503_then_everything_continues(data_dir: Path) -> None:
         assert open_store(data_dir, url).view("sales").count("orders") == 30
     finally:
         cluster.stop()
+
+
+def test_a_migrated_shop_answers_the_cli_exactly_as_the_original(data_dir: Path, postgres_url: str) -> None:
+    """orders, users and content listings (JSON) and `orders show` read the same from PostgreSQL."""
+    from paidpdf.accounts import users
+    from paidpdf.ownership import library
+    from paidpdf.sales import orders
+
+    data_dir.rmdir()
+    seed_demo_folder(data_dir)
+    store = Store(data_dir)
+    buyer = users.sign_up(store, "buyer@example.com", "a long buyer password")
+    item = catalog.list_items(store)[0]
+    made = [
+        orders.create_pending(
+            store, user_id=buyer["id"], buyer=buyer["email"], content_id=item["id"], amount=499 + n,
+            currency="usd", livemode=False,
+        )
+        for n in range(3)
+    ]
+    library.grant(store, buyer["id"], item["id"])
+    assert _cli(data_dir, None, "db", "migrate", "--to", postgres_url).exit_code == 0
+    for command in (
+        ["orders", "list", "--json", "--limit", "0"], ["users", "list", "--json"],
+        ["content", "list", "--json"], ["orders", "show", made[1]["id"], "--json"],
+        ["users", "show", "buyer@example.com", "--json"],
+    ):
+        original = _cli(data_dir, None, *command)
+        migrated = _cli(data_dir, postgres_url, *command)
+        assert original.exit_code == migrated.exit_code == 0, (command, original.output, migrated.output)
+        assert json.loads(migrated.stdout) == json.loads(original.stdout), command
