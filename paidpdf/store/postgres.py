@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 import psycopg
+from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from paidpdf.errors import StorageError, StorageUnavailable
@@ -129,7 +130,7 @@ class PgStore:
         self.init_schema()
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
-        psycopg.types.json.set_json_loads(orjson.loads, conn)
+        set_json_loads(orjson.loads, conn)
         conn.execute(f"set lock_timeout = '{int(self.lock_timeout * 1000)}ms'")
         conn.commit()
 

@@ -9,6 +9,7 @@ expression indexes `postgres.PgStore` creates (`doc -> field`), with the embedde
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -16,12 +17,15 @@ from typing import Any
 import orjson
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from paidpdf.errors import Conflict, NotFound, StorageError, StorageUnavailable
+from paidpdf.errors import Conflict, InvalidInput, NotFound, StorageError, StorageUnavailable
 from paidpdf.store.api import Doc
 from paidpdf.store.tables import indexable
+
+#: A NUL character as JSON writes it: `\u0000` after an even number of backslashes (an odd number
+#: means the backslash itself was escaped, and the text only looks like one).
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def to_json(value: Any) -> str:
@@ -188,10 +192,15 @@ class PgUnit(_Reads):
 
     def put(self, table: str, doc: Doc) -> Doc:
         doc_id = _doc_id(doc)
+        text = to_json(doc)
+        if _NUL.search(text):
+            # PostgreSQL's JSONB cannot hold a NUL character; no real Stripe event or admin input has
+            # one, so such a document is refused as bad input (a webhook answers 400), never a 500.
+            raise InvalidInput(f"{table} {doc_id!r} contains a NUL character, which cannot be stored")
         self._rows(
-            """insert into paidpdf_documents (file, tbl, id, doc) values (%s, %s, %s, %s)
+            """insert into paidpdf_documents (file, tbl, id, doc) values (%s, %s, %s, %s::jsonb)
                on conflict (file, tbl, id) do update set doc = excluded.doc returning 1""",
-            [self.name, table, doc_id, Jsonb(doc, dumps=to_json)],
+            [self.name, table, doc_id, text],
         )
         self.dirty = True
         return doc

@@ -189,3 +189,24 @@ def test_export_and_replace_round_trip(any_store: DataStore) -> None:
     with any_store.lock_all():
         assert any_store.remove_files("accounts") >= 1
     assert any_store.export("accounts") is None
+
+
+def test_a_nul_character_is_kept_or_refused_cleanly_never_a_database_error(
+    any_store: DataStore, backend: tuple[str, str | None]
+) -> None:
+    """PostgreSQL's JSONB cannot hold NUL: there it is bad input (a webhook answers 400), and the unit
+    writes nothing; the data folder keeps it. A literal backslash-u-0000 in text is fine on both."""
+    from paidpdf.errors import InvalidInput
+
+    with any_store.unit("sales") as unit:
+        unit.put("events", {"id": "lit", "reason": "text with \\u0000 in it"})
+    assert any_store.view("sales").get("events", "lit") == {"id": "lit", "reason": "text with \\u0000 in it"}
+    if backend[0] == "postgresql":
+        with pytest.raises(InvalidInput, match="NUL"), any_store.unit("sales") as unit:
+            unit.put("events", {"id": "e2", "ok": True})
+            unit.put("events", {"id": "nul", "reason": "a\x00b"})
+        assert any_store.view("sales").get("events", "e2") is None  # the whole unit was refused
+    else:
+        with any_store.unit("sales") as unit:
+            unit.put("events", {"id": "nul", "reason": "a\x00b"})
+        assert any_store.view("sales").get("events", "nul") == {"id": "nul", "reason": "a\x00b"}
