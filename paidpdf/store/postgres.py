@@ -179,8 +179,14 @@ class PgStore:
             yield
 
     @contextmanager
-    def _locked(self, name: str) -> Iterator[psycopg.Connection[Any]]:
-        """This file's lock, on a connection of this thread (re-entrant), held until the block ends."""
+    def _locked(self, name: str, *, session: bool = True) -> Iterator[psycopg.Connection[Any]]:
+        """A connection of this thread holding the file's lock until the block ends (re-entrant: inside
+        another `_locked` on the same file, that one's connection).
+
+        `session`: a session lock, held across transactions (`lock`, restores, flushes) and released
+        at the end. Otherwise the lock of the connection's transaction (`pg_advisory_xact_lock`, one
+        round trip where a session lock costs four), released by the caller's commit or rollback:
+        what a unit uses."""
         self.path(name)
         held: dict[str, psycopg.Connection[Any]] = self._local.__dict__.setdefault("held", {})
         if name in held:
@@ -188,40 +194,21 @@ class PgStore:
             return
         conn = checkout(self._pool)
         try:
-            self._take_lock(conn, name, "pg_advisory_lock")
-            conn.commit()
+            self._take_lock(conn, name, "pg_advisory_lock" if session else "pg_advisory_xact_lock")
+            if session:
+                conn.commit()
             held[name] = conn
             try:
                 yield conn
             finally:
                 del held[name]
-                try:
-                    conn.rollback()
-                    conn.execute("select pg_advisory_unlock(hashtext(%s))", [f"paidpdf:{name}"])
-                    conn.commit()
-                except psycopg.Error:
-                    conn.close()  # a broken session releases its locks with it
-        finally:
-            self._pool.putconn(conn)
-
-    @contextmanager
-    def _unit_connection(self, name: str) -> Iterator[psycopg.Connection[Any]]:
-        """The connection a unit runs on, holding the file's lock. Inside `lock(name)` that lock's
-        connection; otherwise a pooled one whose transaction takes the lock first
-        (`pg_advisory_xact_lock`, released by the unit's own commit or rollback: one round trip,
-        where a session lock costs four)."""
-        held: dict[str, psycopg.Connection[Any]] = self._local.__dict__.setdefault("held", {})
-        if name in held:
-            yield held[name]
-            return
-        conn = checkout(self._pool)
-        try:
-            self._take_lock(conn, name, "pg_advisory_xact_lock")
-            held[name] = conn
-            try:
-                yield conn
-            finally:
-                del held[name]
+                if session:
+                    try:
+                        conn.rollback()
+                        conn.execute("select pg_advisory_unlock(hashtext(%s))", [f"paidpdf:{name}"])
+                        conn.commit()
+                    except psycopg.Error:
+                        conn.close()  # a broken session releases its locks with it
         finally:
             self._pool.putconn(conn)
 
@@ -250,7 +237,7 @@ class PgStore:
         active: set[str] = self._local.__dict__.setdefault("units", set())
         if name in active:
             raise StorageError(f"internal error: nested unit on {name}; pass the open unit down instead")
-        with self._unit_connection(name) as conn:
+        with self._locked(name, session=False) as conn:
             active.add(name)
             unit = PgUnit(name, conn)
             try:
