@@ -20,6 +20,7 @@ import smtplib
 import ssl
 import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -45,17 +46,25 @@ class MailError(PaidPdfError):
     http_status = 502
 
 
+#: Extra headers a sender may set (update notices: a stable Message-ID, List-Unsubscribe).
+Headers = Mapping[str, str]
+
+
 class Mailer(Protocol):
-    def send(self, to: str, subject: str, body: str) -> None: ...
+    def send(self, to: str, subject: str, body: str, headers: Headers | None = None) -> None: ...
 
 
-def build_message(sender: str, to: str, subject: str, body: str, *, readable: bool = False) -> EmailMessage:
+def build_message(
+    sender: str, to: str, subject: str, body: str, *, readable: bool = False, headers: Headers | None = None
+) -> EmailMessage:
     """A plain-text UTF-8 message. Header values with line breaks are refused (header injection).
 
     `readable` keeps the body as plain 8-bit text (no quoted-printable line folding), so that a link
-    in an outbox file can be copied straight from a text editor.
+    in an outbox file can be copied straight from a text editor. `headers` are added as given, and a
+    `Message-ID` among them replaces the generated one.
     """
-    for value in (sender, to, subject):
+    extra = dict(headers or {})
+    for value in (sender, to, subject, *extra, *extra.values()):
         if "\r" in value or "\n" in value:
             raise MailError("mail headers must not contain line breaks")
     message = EmailMessage()
@@ -64,7 +73,9 @@ def build_message(sender: str, to: str, subject: str, body: str, *, readable: bo
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = extra.pop("Message-ID", None) or make_msgid(domain=domain)
+    for name, value in extra.items():
+        message[name] = value
     if readable:
         message.set_content(body, cte="8bit")
     else:
@@ -138,8 +149,8 @@ class SmtpMailer:
             timeout=timeout,
         )
 
-    def send(self, to: str, subject: str, body: str) -> None:
-        message = build_message(self.sender, to, subject, body)
+    def send(self, to: str, subject: str, body: str, headers: Headers | None = None) -> None:
+        message = build_message(self.sender, to, subject, body, headers=headers)
         context = self._tls or ssl.create_default_context()
         try:
             smtp: smtplib.SMTP
@@ -164,8 +175,8 @@ class OutboxMailer:
         self.folder = Path(folder)
         self.sender = sender
 
-    def send(self, to: str, subject: str, body: str) -> None:
-        message = build_message(self.sender, to, subject, body, readable=True)
+    def send(self, to: str, subject: str, body: str, headers: Headers | None = None) -> None:
+        message = build_message(self.sender, to, subject, body, readable=True, headers=headers)
         try:
             make_private_dir(self.folder)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -192,19 +203,20 @@ class QueuedMailer:
     def __init__(self, inner: Mailer, *, capacity: int = 1000, delay: float = 0.05) -> None:
         self.inner = inner
         self.delay = delay
-        self._queue: queue.Queue[tuple[float, str, str, str]] = queue.Queue(capacity)
+        self._queue: queue.Queue[tuple[float, str, str, str, dict[str, str]]] = queue.Queue(capacity)
         self._start = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def __repr__(self) -> str:
         return f"QueuedMailer({self.inner!r})"
 
-    def send(self, to: str, subject: str, body: str) -> None:
-        if any(c in value for value in (to, subject) for c in "\r\n"):  # what build_message refuses, now
-            raise MailError("mail headers must not contain line breaks")
+    def send(self, to: str, subject: str, body: str, headers: Headers | None = None) -> None:
+        extra = dict(headers or {})
+        if any(c in value for value in (to, subject, *extra, *extra.values()) for c in "\r\n"):
+            raise MailError("mail headers must not contain line breaks")  # what build_message refuses, now
         self._ensure_thread()
         try:
-            self._queue.put_nowait((time.monotonic() + self.delay, to, subject, body))
+            self._queue.put_nowait((time.monotonic() + self.delay, to, subject, body, extra))
         except queue.Full:
             log.error("mail queue is full (is the mail server down?): mail to %s dropped", to)
 
@@ -227,10 +239,10 @@ class QueuedMailer:
 
     def _run(self) -> None:
         while True:
-            due, to, subject, body = self._queue.get()
+            due, to, subject, body, extra = self._queue.get()
             time.sleep(max(0.0, due - time.monotonic()))  # let the request that queued it answer first
             try:
-                self.inner.send(to, subject, body)
+                self.inner.send(to, subject, body, extra or None)
             except MailError as exc:
                 log.error("mail to %s failed: %s", to, exc.message)
             except Exception:  # a bug must not kill the thread that sends every later mail

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from paidpdf.clock import now_iso
-from paidpdf.content import media
+from paidpdf.content import media, versions
 from paidpdf.content.item_text import (
     MAX_ID,
     MAX_TITLE,
@@ -230,9 +230,11 @@ def edit_item(
     pdf: Path | None = None,
     progress: Progress | None = None,
     preview_pages: int | None = None,
+    notes: str | None = None,
 ) -> Doc:
     """Change an item's title, description, cover, file and/or number of preview pages. A new file
-    bumps `version` and renders its preview pages again.
+    becomes a new version (with `notes`, see `versions`; the earlier files stay downloadable for
+    owners) and renders its preview pages again.
 
     When the file is replaced and the cover was rendered from the old file, a new cover is rendered.
     """
@@ -241,6 +243,9 @@ def edit_item(
         raise InvalidInput(
             "nothing to change: give --title, --description, --cover, --file or --preview-pages"
         )
+    if notes is not None and pdf is None:
+        raise InvalidInput("release notes go with a new file: give the PDF too")
+    clean_notes = versions.check_notes(notes)
     current = get_item(store, item_id)
     key = current["id"]
     changes: dict[str, Any] = {}
@@ -278,7 +283,9 @@ def edit_item(
         if "title" in changes:
             _check_title_free(unit, changes["title"], except_id=key)
         if "sha256" in changes and changes["sha256"] != latest.get("sha256"):
-            changes["version"] = int(latest.get("version") or 0) + 1
+            number = int(latest.get("version") or 0) + 1
+            changes["version"] = number
+            changes["versions"] = versions.appended(latest, changes, number, clean_notes, now_iso())
         return _put(unit, latest, changes)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from paidpdf.clock import now_iso
+from paidpdf.content import versions
 from paidpdf.content.catalog import CATALOG, CONTENT
 from paidpdf.errors import NotFound
 from paidpdf.store import DataStore, blobs
@@ -57,8 +58,8 @@ def catalog_files(store: DataStore) -> list[str]:
     view = store.view(CATALOG)
     names: list[str] = []
     for item in view.all(CONTENT):
-        if item.get("sha256"):
-            names.append(f"{blobs.CONTENT_DIR}/{item['sha256']}")
+        shas = dict.fromkeys([item.get("sha256"), *(v.get("sha256") for v in versions.history(item))])
+        names += [f"{blobs.CONTENT_DIR}/{sha}" for sha in shas if sha]
         names += [f"{blobs.COVERS_DIR}/{n}" for n in [item.get("cover"), *item.get("previews", [])] if n]
     logo = (view.get("shop", "identity") or {}).get("logo")
     if logo:
@@ -93,6 +94,13 @@ def item_paths(root: Path, item: dict[str, Any]) -> list[tuple[str, Path | None]
         paths.append(("content file", blobs.content_path(root, item.get("sha256", ""))))
     except NotFound:
         paths.append(("content file", None))
+    for old in versions.history(item)[:-1]:  # earlier versions stay downloadable for their owners
+        if old.get("sha256") != item.get("sha256"):
+            label = f"version {old['version']} file"
+            try:
+                paths.append((label, blobs.content_path(root, old.get("sha256") or "")))
+            except NotFound:
+                paths.append((label, None))
     if item.get("cover"):
         try:
             paths.append(("cover", blobs.cover_path(root, item["cover"])))

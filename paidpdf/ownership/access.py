@@ -14,11 +14,12 @@ The web adapter asks these functions and never decides on its own:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from paidpdf.content import catalog, item_text
+from paidpdf.content import catalog, item_text, versions
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound, PaidPdfError
-from paidpdf.ownership import library
+from paidpdf.ownership import download_log, library
 from paidpdf.store import DataStore, Doc, blobs
 
 
@@ -29,6 +30,10 @@ class ShelfItem:
     item: Doc
     owned: bool
     can_download: bool
+    #: Every version of the file, oldest first (the library lists earlier ones with their notes).
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    #: A version newer than the reader's last download (or than their purchase) exists.
+    updated: bool = False
 
 
 def valid_item_id(content_id: str) -> bool:
@@ -101,9 +106,17 @@ def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Do
 
 def library_items(store: DataStore, user: Doc) -> list[ShelfItem]:
     """Everything the reader owns, retired items included, in the order they got them."""
+    view = store.view(library.SALES)
+    fetched: dict[str, list[Doc]] = {}
+    for row in download_log.for_user(view, user["id"]):
+        fetched.setdefault(row["content_id"], []).append(row)
     rows: list[ShelfItem] = []
-    for entry in library.for_user(store.view(library.SALES), user["id"]):
+    for entry in library.for_user(view, user["id"]):
         item = _lookup(store, entry["content_id"])
         if item is not None:
-            rows.append(ShelfItem(item, True, _may_download(item, user, True)))
+            history = versions.history(item)
+            last = download_log.last_download(fetched.get(item["id"], []))
+            seen = max(last, str(entry.get("acquired_at") or ""))
+            updated = len(history) > 1 and str(history[-1].get("created_at") or "") > seen
+            rows.append(ShelfItem(item, True, _may_download(item, user, True), history, updated))
     return rows

@@ -20,7 +20,8 @@ LOCKS_DIR = ".locks"
 #: not named here still works on a large base, but reads the whole table (and says so in the log).
 INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "orders": ("user_id", "stripe_session_id", "stripe_payment_intent", "receipt", "guest_token"),
-    "library": ("user_id",),
+    "library": ("user_id", "content_id"),
+    "downloads": ("user_id", "content_id"),
     "users": ("email",),
     "sessions": ("user_id",),
     "resets": ("user_id",),

@@ -46,7 +46,8 @@ from paidpdf.store.postgres_documents import (
     to_json,
 )
 
-SCHEMA_VERSION = 1
+#: 2 added the download log's indexes (`layout.INDEXED_FIELDS`); upgrades only add indexes.
+SCHEMA_VERSION = 2
 #: Connections per server process: each thread may hold a view of each data file and a unit at once.
 POOL_SIZE = 32
 #: Seconds a request waits for a connection before the page says the database is unavailable (503).
@@ -146,6 +147,8 @@ class PgStore:
             rows = conn.execute("select version from paidpdf_schema").fetchall()
             if not rows:
                 conn.execute("insert into paidpdf_schema (version) values (%s)", [SCHEMA_VERSION])
+            elif rows[0][0] < SCHEMA_VERSION:  # the statements above brought it up to date
+                conn.execute("update paidpdf_schema set version = %s", [SCHEMA_VERSION])
             elif rows[0][0] > SCHEMA_VERSION:
                 raise StorageError(
                     f"the database schema is version {rows[0][0]}, newer than this paidpdf "

@@ -24,6 +24,7 @@ from paidpdf.store import DataStore
 from paidpdf.web import security
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
+from paidpdf.web.download_records import DownloadRecorder
 from paidpdf.web.page_cache import AnonymousPages
 from paidpdf.web.visitor import Visitor
 
@@ -43,6 +44,7 @@ class WebContext:
     visitor: Visitor = field(init=False)
     catalog_cache: CatalogCache = field(init=False)
     anonymous_pages: AnonymousPages = field(init=False)
+    download_recorder: DownloadRecorder = field(init=False)
     _stripe_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -50,6 +52,7 @@ class WebContext:
         self.visitor = Visitor(self.store, self.cookies, self.secret_key)
         self.catalog_cache = CatalogCache(self.store, self.templates)
         self.anonymous_pages = AnonymousPages()
+        self.download_recorder = DownloadRecorder(self.store)
 
     def stripe(self) -> Any:
         """The Stripe client, made on first use (a shop without payments never builds one)."""

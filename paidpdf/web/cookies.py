@@ -21,6 +21,8 @@ FLASH_MESSAGES = {
     "password_changed": "Your password was changed. Other sessions were logged out.",
     "reset_done": "Your password was reset. Log in with the new one.",
     "reset_sent": "If an account exists for that address, a reset link is on its way. It works for one hour.",
+    "updates_on": "We will email you when an item you own gets a new version.",
+    "updates_off": "Update mails are off. Your library still marks updated items.",
     "link_sent": "If an account exists for that address, a sign-in link is on its way (it works 15 minutes).",
 }
 

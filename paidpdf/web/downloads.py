@@ -17,19 +17,22 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.utils import formatdate
 from pathlib import Path
 from typing import IO, Any
 
 from bottle import request
 
+from paidpdf.content import versions
 from paidpdf.errors import NotFound
-from paidpdf.ownership import access
-from paidpdf.store import blobs
+from paidpdf.ownership import access, download_log
+from paidpdf.store import SALES, blobs
 from paidpdf.web import file_answers, ranges
 from paidpdf.web.context import WebContext
+from paidpdf.web.download_records import TrackedFile
 from paidpdf.web.object_downloads import send_object
+from paidpdf.web.request_fields import query, remote_addr
 
 CHUNK = 256 * 1024
 DOWNLOAD_CACHE = "private, max-age=0, must-revalidate"
@@ -39,7 +42,7 @@ _COVER_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 log = logging.getLogger("paidpdf.web")
 
 
-def _chunks(handle: IO[bytes], remaining: int) -> Iterator[bytes]:
+def _chunks(handle: IO[bytes], remaining: int, done: Callable[[], None] | None = None) -> Iterator[bytes]:
     try:
         while remaining > 0:
             block = handle.read(min(CHUNK, remaining))
@@ -49,6 +52,8 @@ def _chunks(handle: IO[bytes], remaining: int) -> Iterator[bytes]:
             yield block
     finally:
         handle.close()
+    if remaining == 0 and done is not None:
+        done()
 
 
 def _server_bounds_file_wrapper() -> bool:
@@ -65,8 +70,10 @@ def send_file(
     cache_control: str,
     disposition: str | None = None,
     what: str = "file",
+    finished: Callable[[file_answers.Body, int], None] | None = None,
 ) -> Any:
-    """Answer GET/HEAD for one file with validators, ranges and flat memory."""
+    """Answer GET/HEAD for one file with validators, ranges and flat memory; `finished(body, size)`
+    runs once the body's last byte was handed to the connection (the download log)."""
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -83,30 +90,46 @@ def send_file(
             return b""
         if body.start:
             handle.seek(body.start)
+        done = (lambda: finished(body, st.st_size)) if finished is not None else None
         if not body.partial or _server_bounds_file_wrapper():
-            return handle  # Bottle hands it to wsgi.file_wrapper
-        return _chunks(handle, body.length)
+            if done is None:
+                return handle  # Bottle hands it to wsgi.file_wrapper
+            return TrackedFile(handle, body.start + body.length, done)
+        return _chunks(handle, body.length, done)
     except BaseException:
         handle.close()
         raise
 
 
 def download(web: WebContext, item_id: str) -> Any:
-    item = access.downloadable_item(web.store, web.visitor.current_user(), item_id)
-    blobs.content_path(web.store.root, item["sha256"])  # validates the name before it becomes a key
+    """The owner's file: the newest version, or `?version=N` (earlier versions stay theirs). Within
+    the item's download limit; each completed download is logged (`download_log`)."""
+    user = web.visitor.current_user()
+    item = access.downloadable_item(web.store, user, item_id)
+    assert user is not None  # downloadable_item refuses anonymous readers
+    chosen = versions.get(item, versions.parse_number(query("version") or None))
+    number = int(chosen["version"])
+    download_log.enforce(web.store.view(SALES), item, user["id"], number)
+    sha256 = str(chosen["sha256"])
+    blobs.content_path(web.store.root, sha256)  # validates the name before it becomes a key
+    etag = ranges.etag_for(sha256, number)
+    disposition = ranges.content_disposition(str(chosen.get("filename") or f"{item['id']}.pdf"))
+    client = remote_addr()
+
+    def finished(body: file_answers.Body, size: int) -> None:
+        web.download_recorder.completed(
+            download_log.Delivery(user["id"], item["id"], number, body.start, body.length, size, client)
+        )
+
     if web.store.objects is not None:
         return send_object(
-            web.store.objects, f"{blobs.CONTENT_DIR}/{item['sha256']}", content_type="application/pdf",
-            etag=ranges.etag_for(item["sha256"], int(item.get("version") or 1)), cache_control=DOWNLOAD_CACHE,
-            disposition=ranges.content_disposition(str(item.get("filename") or f"{item['id']}.pdf")),
+            web.store.objects, f"{blobs.CONTENT_DIR}/{sha256}", content_type="application/pdf",
+            etag=etag, cache_control=DOWNLOAD_CACHE, disposition=disposition, finished=finished,
         )
     return send_file(
-        blobs.content_path(web.store.root, item["sha256"]),  # the folder the catalog row came from
-        content_type="application/pdf",
-        etag=ranges.etag_for(item["sha256"], int(item.get("version") or 1)),
-        cache_control=DOWNLOAD_CACHE,
-        disposition=ranges.content_disposition(str(item.get("filename") or f"{item['id']}.pdf")),
-        what="download",
+        blobs.content_path(web.store.root, sha256),  # the folder the catalog row came from
+        content_type="application/pdf", etag=etag, cache_control=DOWNLOAD_CACHE,
+        disposition=disposition, what="download", finished=finished,
     )
 
 

@@ -9,10 +9,10 @@ proxied: they are small, public and cached for a year under their content hash.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from bottle import redirect, response
+from bottle import redirect, request, response
 
 from paidpdf.store.object_files import ObjectFiles
 from paidpdf.web import file_answers
@@ -29,19 +29,32 @@ def send_object(
     etag: str,
     cache_control: str,
     disposition: str | None = None,
+    finished: Callable[[file_answers.Body, int], None] | None = None,
 ) -> Any:
-    """Answer GET/HEAD for one object: a presigned redirect, or the bytes streamed (see the module)."""
+    """Answer GET/HEAD for one object: a presigned redirect, or the bytes streamed (see the module).
+    `finished(body, size)` runs when a streamed body was sent whole, or, for a redirect (the bytes
+    then never pass here), when the reader is sent to the object store."""
     if objects.downloads == "redirect" and disposition is not None:
         response.set_header("Cache-Control", "no-store")
-        redirect(objects.presigned(rel, disposition=disposition, content_type=content_type), 303)
+        url = objects.presigned(rel, disposition=disposition, content_type=content_type)
+        if finished is not None and request.method == "GET":
+            size = objects.size(rel)
+            finished(file_answers.Body(0, size, partial=False), size)
+        redirect(url, 303)
+    size = objects.size(rel)
     body = file_answers.plan(
-        objects.size(rel), etag=etag, last_modified=LAST_MODIFIED, cache_control=cache_control,
+        size, etag=etag, last_modified=LAST_MODIFIED, cache_control=cache_control,
         content_type=content_type, disposition=disposition,
     )
     if body is None:
         return b""
-    return _stream(objects, rel, body.start, body.length)
+    return _stream(objects, rel, body, size, finished)
 
 
-def _stream(objects: ObjectFiles, rel: str, start: int, length: int) -> Iterator[bytes]:
-    yield from objects.read(rel, start, length)
+def _stream(
+    objects: ObjectFiles, rel: str, body: file_answers.Body, size: int,
+    finished: Callable[[file_answers.Body, int], None] | None,
+) -> Iterator[bytes]:
+    yield from objects.read(rel, body.start, body.length)
+    if finished is not None:
+        finished(body, size)

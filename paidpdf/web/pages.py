@@ -10,7 +10,7 @@ from bottle import request, response
 
 from paidpdf.content import browse, shop
 from paidpdf.errors import NotFound, PaidPdfError, StorageError
-from paidpdf.ownership import access
+from paidpdf.ownership import access, update_notices
 from paidpdf.store import CATALOG, Doc
 from paidpdf.web import seo
 from paidpdf.web.context import WebContext
@@ -71,7 +71,10 @@ def _item_html(web: WebContext, shelf: access.ShelfItem, token: Callable[[], str
 
 @login_required
 def library_page(web: WebContext, user: Doc) -> str:
-    return web.render("library.html", rows=access.library_items(web.store, user))
+    return web.render(
+        "library.html", rows=access.library_items(web.store, user),
+        update_mails=update_notices.wanted_updates(user),
+    )
 
 
 def healthz(web: WebContext) -> str:

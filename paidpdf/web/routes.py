@@ -13,7 +13,7 @@ from typing import Any
 
 import bottle
 
-from paidpdf.web import account, checkout, downloads, pages, seo, webhook
+from paidpdf.web import account, checkout, downloads, pages, seo, update_mails, webhook
 from paidpdf.web.context import Handler, WebContext
 
 GET_HEAD = ("GET", "HEAD")
@@ -58,6 +58,9 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", "/signin/<token>", account.sign_in),
     _route("GET", "/account/password", account.password_form),
     _route("POST", "/account/password", account.change_password),
+    _route("POST", "/account/updates", update_mails.set_updates),
+    _route("GET", "/updates/unsubscribe", update_mails.unsubscribe_form),
+    _route("POST", "/updates/unsubscribe", update_mails.unsubscribe),  # one-click: the link's token
     # buying
     _route("POST", "/checkout/<content_id>", checkout.start),
     _route("GET", "/checkout/success", checkout.success),

@@ -12,6 +12,7 @@ LOGIN_ONLY = {
     ("GET", "/library"),
     ("GET", "/account/password"),
     ("POST", "/account/password"),
+    ("POST", "/account/updates"),
 }
 
 

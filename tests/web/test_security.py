@@ -151,7 +151,8 @@ def test_seed_copy_is_independent(seeded_template: Path, tmp_path: Path) -> None
 
 def test_every_post_route_checks_csrf(site: Site) -> None:
     """Walks the app's route table, so a POST route added later without a CSRF check fails here.
-    Only the Stripe webhook is exempt (Stripe signs it; browsers cannot forge the signature)."""
+    Only the Stripe webhook is exempt (Stripe signs it; browsers cannot forge the signature); the
+    one-click unsubscribe carries its own keyed token instead, and a forged one is a 403 like CSRF."""
     app = logged_in(site, "reader")
     routes = [r for r in site.app.app.routes if r.method == "POST" and r.rule != "/stripe/webhook"]
     assert {"/login", "/signup", "/logout", "/forgot", "/account/password"} <= {r.rule for r in routes}
