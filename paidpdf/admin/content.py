@@ -11,20 +11,23 @@ from pathlib import Path
 
 import typer
 
+from paidpdf.admin import content_updates
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, byte_progress, console, details, emit_json, table, when
-from paidpdf.content import catalog
+from paidpdf.content import catalog, item_options
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount
+from paidpdf.ownership import download_log
 from paidpdf.store import Doc
 
 app = typer.Typer(
-    help="Content: the PDFs you sell (add, list, show, price, edit, retire, restore).", no_args_is_help=True
+    help="Content: the PDFs you sell (add, list, show, price, edit, update, notify, retire, restore).",
+    no_args_is_help=True,
 )
 
 
 @contextmanager
-def _copy_progress(pdf: Path | None) -> Iterator[catalog.Progress | None]:
+def copy_progress(pdf: Path | None) -> Iterator[catalog.Progress | None]:
     """A byte progress bar while the PDF is copied and hashed (silent when stderr is not a terminal)."""
     if pdf is None:
         yield None
@@ -77,6 +80,9 @@ def _show(item: Doc, title: str) -> None:
             ("cover", item.get("cover")),
             ("tags", ", ".join(item.get("tags") or [])),
             ("look inside", f"{len(item.get('previews') or [])} page(s)"),
+            ("stamped", "yes: each owner's copy names them" if item.get("stamp") else "no"),
+            ("download limit", f"{item['download_limit']} per owner and version" if item.get("download_limit")
+             else "none"),
             ("created", when(item["created_at"], seconds=True)),
             ("updated", when(item["updated_at"], seconds=True)),
             ("description", item.get("description") or ""),
@@ -127,7 +133,7 @@ def add_cmd(
     """
     cli = state(ctx)
     text = _description(description, description_file) or ""
-    with _copy_progress(pdf) as progress:
+    with copy_progress(pdf) as progress:
         item = catalog.add_item(
             cli.creating_store,
             pdf,
@@ -170,11 +176,14 @@ def show_cmd(
 
     Example: paidpdf content show the-sourdough-guide --json
     """
-    item = catalog.get_item(state(ctx).store, item_id)
+    store = state(ctx).store
+    item = catalog.get_item(store, item_id)
+    fetched = len(download_log.for_item(store.view(download_log.SALES), item["id"]))
     if as_json:
-        emit_json(catalog.public(item))
+        emit_json({**catalog.public(item), "downloads": fetched})
         return
     _show(item, f"Item {item['id']}")
+    console().print(f"Downloaded {fetched} time(s) by owners (completed downloads).")
 
 
 # Unknown "options" are taken as arguments so that `content price ID -1` reaches the price check and
@@ -214,14 +223,27 @@ def edit_cmd(
     preview_pages: int | None = typer.Option(
         None, "--preview-pages", metavar="N", help="Pages in the look-inside strip (0 = none, at most 10)."
     ),
+    stamp: bool | None = typer.Option(
+        None, "--stamp/--no-stamp", help="Stamp each owner's copy with their email and order (traceable)."
+    ),
+    download_limit: int | None = typer.Option(
+        None, "--download-limit", metavar="N", help="Downloads per owner and version (0 = no limit)."
+    ),
 ) -> None:
-    """Change an item's title, description, cover, file or preview pages.
+    """Change an item's title, description, cover, file, preview pages, stamping or download limit.
 
-    Example: paidpdf content edit the-sourdough-guide --file guide-v2.pdf
+    Example: paidpdf content edit the-sourdough-guide --stamp --download-limit 5
     """
     cli = state(ctx)
     text = _description(description, description_file)
-    with _copy_progress(pdf) as progress:
+    options = stamp is not None or download_limit is not None
+    if options:
+        item_options.check_limit(download_limit or 0)
+    if options and all(v is None for v in (title, text, cover, pdf, preview_pages)):
+        item = item_options.set_options(cli.store, item_id, stamp=stamp, download_limit=download_limit)
+        _show(item, f"Updated {item['id']}")
+        return
+    with copy_progress(pdf) as progress:
         item = catalog.edit_item(
             cli.store,
             item_id,
@@ -232,6 +254,8 @@ def edit_cmd(
             progress=progress,
             preview_pages=preview_pages,
         )
+    if options:
+        item = item_options.set_options(cli.store, item_id, stamp=stamp, download_limit=download_limit)
     _show(item, f"Updated {item['id']}")
 
 
@@ -280,3 +304,6 @@ def restore_cmd(
     """
     item = catalog.restore(state(ctx).store, item_id)
     console().print(f"{item['id']} is back in the catalog.")
+
+
+content_updates.register(app)

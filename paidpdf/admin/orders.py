@@ -14,6 +14,7 @@ from rich.bar import Bar
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from paidpdf.admin import download_rows
 from paidpdf.admin.context import state
 from paidpdf.admin.output import (
     JSON_OPTION,
@@ -29,6 +30,7 @@ from paidpdf.admin.output import (
 from paidpdf.clock import iso, parse_date_option
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount, to_decimal_text
+from paidpdf.ownership import download_log
 from paidpdf.sales import order_search, orders, sales_stats
 
 app = typer.Typer(
@@ -136,9 +138,12 @@ def show_cmd(
 
     Example: paidpdf orders show ord_5f2c9a0e1b7d4c3a --json
     """
-    order = orders.get(state(ctx).store.view(orders.SALES), order_id)
+    view = state(ctx).store.view(orders.SALES)
+    order = orders.get(view, order_id)
+    buyer = order.get("user_id")
+    fetched = download_log.for_user(view, buyer, order["content_id"]) if buyer else []
     if as_json:
-        emit_json(orders.public(order))
+        emit_json({**orders.public(order), "downloads": download_rows.public(fetched)})
         return
     details(
         f"Order {order['id']}",
@@ -168,6 +173,7 @@ def show_cmd(
             for h in order.get("history", [])
         ),
     )
+    download_rows.show(fetched, "Downloads of this item by the buyer")
 
 
 @app.command("refund")

@@ -26,9 +26,10 @@ class Entry:
 
 ENTRIES = (
     Entry("orders", "orders", "Orders: list, inspect, refund, reconcile with Stripe, sales stats."),
-    Entry("users", "users", "Reader accounts: list, inspect, add, gift or revoke items, disable."),
+    Entry("users", "users",
+          "Reader accounts: list, inspect, add, gift or revoke items, reset downloads, disable."),
     Entry("content", "content",
-          "Content: the PDFs you sell (add, list, show, price, edit, retire, restore)."),
+          "Content: the PDFs you sell (add, list, show, price, edit, update, notify, retire, restore)."),
     Entry("db", "db", "The database: backup, restore, check, compact, flush, info, init, migrate."),
     Entry("shop", "shop", "The shop's identity: name, tagline, about text, accent colour, logo."),
     Entry("demo", "demo", "Run a demo shop with sample booklets (one free) in its own data folder, kept "

@@ -10,14 +10,16 @@ import sys
 import typer
 
 from paidpdf.accounts import sessions, users
+from paidpdf.admin import download_rows
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table, when
 from paidpdf.errors import InvalidInput
-from paidpdf.ownership import gifts, library
+from paidpdf.ownership import download_log, gifts, library
 from paidpdf.store import Doc
 
 app = typer.Typer(
-    help="Reader accounts: list, inspect, add, gift or revoke items, disable.", no_args_is_help=True
+    help="Reader accounts: list, inspect, add, gift or revoke items, reset downloads, disable.",
+    no_args_is_help=True,
 )
 
 
@@ -64,8 +66,12 @@ def show_cmd(
     user = users.require_user(store, email)
     owned = gifts.holdings(store, user["id"])
     open_sessions = sessions.active_sessions(store, user["id"])
+    fetched = download_log.for_user(store.view(download_log.SALES), user["id"])
     if as_json:
-        emit_json({"user": users.public(user), "active_sessions": open_sessions, "library": owned})
+        emit_json({
+            "user": users.public(user), "active_sessions": open_sessions, "library": owned,
+            "downloads": download_rows.public(fetched),
+        })
         return
     details(
         user["email"],
@@ -95,6 +101,7 @@ def show_cmd(
             for r in owned
         ],
     )
+    download_rows.show(fetched)
 
 
 @app.command("add")
@@ -153,6 +160,22 @@ def revoke_cmd(
     """
     entry = gifts.revoke_by_email(state(ctx).store, email, content_id)
     console().print(f"Revoked {entry['content_id']} ({entry.get('source')}) from {email.strip().lower()}.")
+
+
+@app.command("reset-downloads")
+def reset_downloads_cmd(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The user's email."),
+    content_id: str = typer.Argument(..., metavar="ID", help="The catalog item's id."),
+) -> None:
+    """Let a reader download an item again after reaching its download limit.
+
+    Example: paidpdf users reset-downloads reader@example.com field-guide
+    """
+    store = state(ctx).store
+    user = users.require_user(store, email)
+    entry = download_log.reset(store, user["id"], content_id.strip().lower())
+    console().print(f"{user['email']} can download {entry['content_id']} again (the count starts from 0).")
 
 
 @app.command("disable")

@@ -60,6 +60,8 @@ FIELDS = (
     "status",
     "version",
     "tags",
+    "stamp",
+    "download_limit",
     "created_at",
     "updated_at",
 )
@@ -102,7 +104,9 @@ def get_item(store: DataStore, item_id: str) -> Doc:
 
 def public(item: Doc) -> dict[str, Any]:
     """The item as `--json` and other areas see it: exactly the contract fields, in a stable order."""
-    return {name: item.get(name) for name in FIELDS}
+    shown = {name: item.get(name) for name in FIELDS}
+    shown["stamp"] = bool(item.get("stamp"))
+    return shown
 
 
 def _require(view: View, item_id: str) -> Doc:

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 
 from paidpdf.clock import now_iso
 from paidpdf.content.shop_secret import tag
-from paidpdf.errors import AccessDenied, InvalidInput, NotFound
+from paidpdf.errors import AccessDenied, NotFound
 from paidpdf.ownership import library
 from paidpdf.store import SALES, DataStore, Doc, View
 
 DOWNLOADS = "downloads"
-MAX_LIMIT = 10_000
 
 
 class DownloadLimitReached(AccessDenied):
@@ -44,13 +43,6 @@ class Delivery:
     length: int
     size: int
     client: str
-
-
-def check_limit(limit: object) -> int | None:
-    """A download limit from the CLI: a whole number from 1 to `MAX_LIMIT`, or 0 for none."""
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"the download limit must be a whole number from 0 (none) to {MAX_LIMIT}")
-    return limit or None
 
 
 def record(store: DataStore, sent: Delivery) -> Doc:

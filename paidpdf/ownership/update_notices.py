@@ -44,7 +44,6 @@ class Summary:
     total: int = 0
     sent: int = 0
     already: int = 0
-    skipped: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
