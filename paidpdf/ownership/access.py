@@ -115,8 +115,17 @@ def library_items(store: DataStore, user: Doc) -> list[ShelfItem]:
         item = _lookup(store, entry["content_id"])
         if item is not None:
             history = versions.history(item)
-            last = download_log.last_download(fetched.get(item["id"], []))
-            seen = max(last, str(entry.get("acquired_at") or ""))
-            updated = len(history) > 1 and str(history[-1].get("created_at") or "") > seen
+            updated = _updated(history, fetched.get(item["id"], []), str(entry.get("acquired_at") or ""))
             rows.append(ShelfItem(item, True, _may_download(item, user, True), history, updated))
     return rows
+
+
+def _updated(history: list[dict[str, Any]], fetched: list[Doc], acquired_at: str) -> bool:
+    """A version newer than the reader has: than any they downloaded, or, before their first
+    download, one released since they got the item (timestamps have one-second steps, so a version
+    of the same second counts as newer: a stray badge is better than a missed update)."""
+    if len(history) < 2:
+        return False
+    if fetched:
+        return max(int(r.get("version") or 0) for r in fetched) < int(history[-1]["version"])
+    return str(history[-1].get("created_at") or "") >= acquired_at

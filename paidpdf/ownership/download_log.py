@@ -16,7 +16,6 @@ range requests of one download count once. A limit that is reached refuses new r
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from paidpdf.clock import now_iso
@@ -102,8 +101,3 @@ def reset(store: DataStore, user_id: str, content_id: str) -> Doc:
         if entry is None or entry.get("revoked_at") is not None:
             raise NotFound(f"this reader does not own {content_id!r}")
         return unit.put(library.LIBRARY, {**entry, "downloads_reset_at": now_iso()})
-
-
-def last_download(rows: Iterable[Doc]) -> str:
-    """When the newest of these downloads happened ("" for none)."""
-    return max((str(r.get("at") or "") for r in rows), default="")
