@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import typer
 from rich.bar import Bar
@@ -31,10 +32,11 @@ from paidpdf.clock import iso, parse_date_option
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount, to_decimal_text
 from paidpdf.ownership import download_log
-from paidpdf.sales import order_search, orders, sales_stats
+from paidpdf.sales import leak_trace, order_search, orders, sales_stats
 
 app = typer.Typer(
-    help="Orders: list, inspect, refund, reconcile with Stripe, sales stats.", no_args_is_help=True
+    help="Orders: list, inspect, refund, reconcile with Stripe, sales stats, trace leaks.",
+    no_args_is_help=True,
 )
 
 CSV_COLUMNS = (
@@ -293,3 +295,34 @@ def stats_cmd(
         )
     out.print(chart)
     out.print("Orders by status: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.statuses.items())))
+
+
+@app.command("trace")
+def trace_cmd(
+    ctx: typer.Context,
+    pdf: Path = typer.Argument(..., metavar="FILE.pdf", help="A copy found where it should not be."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Name the order and buyer a leaked stamped copy was delivered to.
+
+    Example: paidpdf orders trace found-online.pdf --json
+    """
+    found = leak_trace.trace(state(ctx).store, pdf)
+    order, user = found.order, found.user
+    if as_json:
+        emit_json({
+            "identifier": found.identifier, "version": found.version,
+            "order": order["id"] if order else None, "item": order["content_id"] if order else None,
+            "buyer": user["email"] if user else None, "user_id": user["id"] if user else None,
+        })
+        return
+    details(
+        "Stamped copy traced",
+        [
+            ("identifier", found.identifier),
+            ("file version", found.version),
+            ("order", f"{order['id']} ({order['status']}, {order['content_id']})" if order
+             else "none (a free or given item)"),
+            ("buyer", f"{user['email']} ({user['id']})" if user else "account no longer exists"),
+        ],
+    )

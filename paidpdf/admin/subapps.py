@@ -25,7 +25,8 @@ class Entry:
 
 
 ENTRIES = (
-    Entry("orders", "orders", "Orders: list, inspect, refund, reconcile with Stripe, sales stats."),
+    Entry("orders", "orders",
+          "Orders: list, inspect, refund, reconcile with Stripe, sales stats, trace leaks."),
     Entry("users", "users",
           "Reader accounts: list, inspect, add, gift or revoke items, reset downloads, disable."),
     Entry("content", "content",

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from paidpdf.clock import now_iso
-from paidpdf.content import media, versions
+from paidpdf.content import item_names, media, stamp_templates, versions
 from paidpdf.content.item_text import (
-    MAX_ID,
     MAX_TITLE,
     check_description,
     check_id,
@@ -117,35 +116,6 @@ def _require(view: View, item_id: str) -> Doc:
     return found
 
 
-# -- checks ----------------------------------------------------------------------------------------
-def _title_key(title: str) -> str:
-    return " ".join(title.split()).casefold()
-
-
-def _check_title_free(view: View, title: str, except_id: str | None = None) -> None:
-    key = _title_key(title)
-    for other in view.all(CONTENT):
-        if other["id"] != except_id and _title_key(other.get("title", "")) == key:
-            raise Conflict(f"an item titled {title!r} already exists: {other['id']}")
-
-
-def _choose_id(view: View, title: str, wanted: str | None) -> str:
-    if wanted is not None:
-        key = check_id(wanted)
-        if view.get(CONTENT, key) is not None:
-            raise Conflict(f"an item with id {key!r} already exists")
-        return key
-    base = slugify(title)
-    if not base:
-        raise InvalidInput(f"cannot make an id from the title {title!r}; choose one with --id")
-    key, n = base, 2
-    while view.get(CONTENT, key) is not None:
-        suffix = f"-{n}"
-        key = base[: MAX_ID - len(suffix)].rstrip("-") + suffix
-        n += 1
-    return key
-
-
 def check_preview_pages(count: int) -> int:
     """How many first pages the item page shows ("look inside"): 0 (none) to `MAX_PREVIEW_PAGES`."""
     if not 0 <= count <= MAX_PREVIEW_PAGES:
@@ -180,8 +150,8 @@ def add_item(
     price = parse_price(price_text, code)
     body = check_description(description)
     view = store.view(CATALOG)
-    _check_title_free(view, clean_title)
-    key = _choose_id(view, clean_title, item_id)
+    item_names.check_title_free(view, clean_title)
+    key = item_names.choose_id(view, clean_title, item_id)
     previews = check_preview_pages(preview_pages)
     info = media.inspect_pdf(pdf)
     given = media.check_cover(Path(cover)) if cover is not None else None
@@ -217,7 +187,7 @@ def add_item(
     object_files.publish(store, _file_names(doc))
     with store.unit(CATALOG) as unit:
         # Checked again under the lock: another process may have added the same title meanwhile.
-        _check_title_free(unit, clean_title)
+        item_names.check_title_free(unit, clean_title)
         if unit.get(CONTENT, key) is not None:
             raise Conflict(f"an item with id {key!r} already exists")
         unit.insert(CONTENT, doc)
@@ -255,7 +225,7 @@ def edit_item(
     changes: dict[str, Any] = {}
     if title is not None:
         changes["title"] = check_title(title)
-        _check_title_free(store.view(CATALOG), changes["title"], except_id=key)
+        item_names.check_title_free(store.view(CATALOG), changes["title"], except_id=key)
     if description is not None:
         changes["description"] = check_description(description)
     previews = check_preview_pages(preview_pages) if preview_pages is not None else None
@@ -275,6 +245,8 @@ def edit_item(
         sha256, size = blobs.store_file(data_dir, info.path, progress)
         filename = download_name(info.path.name, key)
         changes.update(sha256=sha256, size=size, pages=info.pages, filename=filename)
+        if current.get("stamp"):  # a stamped item's new file must take the stamp, before it is sold
+            stamp_templates.build(store, sha256)
         if rendered is not None:
             name = _rendered_cover_name(sha256)
             changes["cover"] = blobs.store_cover(data_dir, rendered.data, "png", name=name)
@@ -285,7 +257,7 @@ def edit_item(
     with store.unit(CATALOG) as unit:
         latest = _require(unit, key)
         if "title" in changes:
-            _check_title_free(unit, changes["title"], except_id=key)
+            item_names.check_title_free(unit, changes["title"], except_id=key)
         if "sha256" in changes and changes["sha256"] != latest.get("sha256"):
             number = int(latest.get("version") or 0) + 1
             changes["version"] = number

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from paidpdf.clock import now_iso
+from paidpdf.content import catalog, stamp_templates, versions
 from paidpdf.content.catalog import CONTENT
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.store import CATALOG, DataStore, Doc
@@ -34,6 +35,9 @@ def set_options(
         changes["download_limit"] = check_limit(download_limit)
     if not changes:
         raise InvalidInput("nothing to change")
+    if stamp:  # every version must take the stamp (and its template is ready) before it is switched on
+        for version in versions.history(catalog.get_item(store, item_id)):
+            stamp_templates.build(store, str(version["sha256"]))
     with store.unit(CATALOG) as unit:
         current = unit.get(CONTENT, item_id.strip().lower())
         if current is None:

@@ -13,7 +13,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import IO
+from typing import Protocol
 
 from paidpdf.errors import PaidPdfError
 from paidpdf.ownership import download_log
@@ -58,10 +58,20 @@ class DownloadRecorder:
                 self._queue.task_done()
 
 
+class Readable(Protocol):
+    @property
+    def closed(self) -> bool: ...
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+    def tell(self) -> int: ...
+    def close(self) -> None: ...
+
+
 class TrackedFile:
     """A file handed to the server that reports, when closed, whether its body was sent to `end`."""
 
-    def __init__(self, handle: IO[bytes], end: int, done: Callable[[], None]) -> None:
+    def __init__(self, handle: Readable, end: int, done: Callable[[], None]) -> None:
         self._handle = handle
         self._end = end
         self._done: Callable[[], None] | None = done

@@ -22,13 +22,11 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import IO, Any
 
-from bottle import request
-
-from paidpdf.content import versions
+from paidpdf.content import stamp_templates, stamping, versions
 from paidpdf.errors import NotFound
-from paidpdf.ownership import access, download_log
-from paidpdf.store import SALES, blobs
-from paidpdf.web import file_answers, ranges
+from paidpdf.ownership import access, download_log, library
+from paidpdf.store import SALES, Doc, blobs
+from paidpdf.web import file_answers, ranges, stamped_files
 from paidpdf.web.context import WebContext
 from paidpdf.web.download_records import TrackedFile
 from paidpdf.web.object_downloads import send_object
@@ -54,12 +52,6 @@ def _chunks(handle: IO[bytes], remaining: int, done: Callable[[], None] | None =
         handle.close()
     if remaining == 0 and done is not None:
         done()
-
-
-def _server_bounds_file_wrapper() -> bool:
-    """True when `wsgi.file_wrapper` sends no more than Content-Length bytes (waitress does)."""
-    wrapper = request.environ.get("wsgi.file_wrapper")
-    return str(getattr(wrapper, "__module__", "")).startswith("waitress.")
 
 
 def send_file(
@@ -91,7 +83,7 @@ def send_file(
         if body.start:
             handle.seek(body.start)
         done = (lambda: finished(body, st.st_size)) if finished is not None else None
-        if not body.partial or _server_bounds_file_wrapper():
+        if not body.partial or file_answers.server_bounds_file_wrapper():
             if done is None:
                 return handle  # Bottle hands it to wsgi.file_wrapper
             return TrackedFile(handle, body.start + body.length, done)
@@ -121,6 +113,18 @@ def download(web: WebContext, item_id: str) -> Any:
             download_log.Delivery(user["id"], item["id"], number, body.start, body.length, size, client)
         )
 
+    if item.get("stamp"):
+        tail = stamped_tail(web, user, item, sha256, number)
+        etag = stamped_files.stamped_etag(sha256, number, tail)
+        if web.store.objects is not None:
+            return stamped_files.send_stamped_object(
+                web.store.objects, f"{blobs.CONTENT_DIR}/{sha256}", tail, etag=etag,
+                cache_control=DOWNLOAD_CACHE, disposition=disposition, finished=finished,
+            )
+        return stamped_files.send_stamped(
+            blobs.content_path(web.store.root, sha256), tail, etag=etag, cache_control=DOWNLOAD_CACHE,
+            disposition=disposition, finished=finished,
+        )
     if web.store.objects is not None:
         return send_object(
             web.store.objects, f"{blobs.CONTENT_DIR}/{sha256}", content_type="application/pdf",
@@ -131,6 +135,16 @@ def download(web: WebContext, item_id: str) -> Any:
         content_type="application/pdf", etag=etag, cache_control=DOWNLOAD_CACHE,
         disposition=disposition, what="download", finished=finished,
     )
+
+
+def stamped_tail(web: WebContext, user: Doc, item: Doc, sha256: str, version: int) -> bytes:
+    """This owner's tail for a stamped item: the order that bought it names them, or (free, granted)
+    their account."""
+    entry = library.entry(web.store.view(SALES), user["id"], item["id"]) or {}
+    order_id = entry.get("order_id") if entry.get("source") == "bought" else None
+    ident = stamping.identifier(web.store, str(order_id or user["id"]), version)
+    text = stamping.stamp_text(str(user["email"]), order_id, ident)
+    return stamping.fill(stamp_templates.template(web.store, sha256), text)
 
 
 def cover(web: WebContext, name: str) -> Any:

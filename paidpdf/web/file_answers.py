@@ -66,3 +66,10 @@ def plan(
     if request.method == "HEAD" or body.length == 0:
         return None
     return body
+
+
+def server_bounds_file_wrapper() -> bool:
+    """True when `wsgi.file_wrapper` sends no more than Content-Length bytes (waitress does), so a
+    range can be handed to it too."""
+    wrapper = request.environ.get("wsgi.file_wrapper")
+    return str(getattr(wrapper, "__module__", "")).startswith("waitress.")
