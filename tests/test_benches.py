@@ -20,6 +20,7 @@ SHOWS = {
     "content_memory.py": "baseline: peak memory big/small",
     "history.py": "| 300 |",
     "scale_out.py": "| 200 |",
+    "stamping.py": "| stamped / plain, throughput |",
     "storage.py": "catalog read",
     "web.py": "catalog, 20 items",
     "webhooks.py": "| 200 | 20 |",
