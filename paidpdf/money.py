@@ -97,6 +97,39 @@ def parse_price(text: str, currency: str = "usd") -> int:
     return amount
 
 
+def parse_offer(text: str, currency: str = "usd") -> tuple[int, bool]:
+    """An admin's price with its kind: "19.99" is fixed; "5+" is pay what you want from 5.00 up;
+    "0+" is free or whatever the reader wants to pay. Returns (price or minimum, pay_what_you_want)."""
+    stripped = text.strip()
+    if stripped.endswith("+"):
+        return parse_price(stripped[:-1], currency), True
+    return parse_price(stripped, currency), False
+
+
+def parse_chosen_amount(text: str, currency: str, minimum: int) -> int:
+    """What a reader typed as their price for a pay-what-you-want item, checked like an admin's price
+    (decimals of the currency, Stripe's minimum charge and maximum) and against the item's minimum.
+    0 is allowed only when the minimum is 0 (the reader takes the item for free)."""
+    if not text.strip():
+        raise InvalidInput(f"enter the amount you want to pay (at least {format_amount(minimum, currency)})")
+    if len(text.strip()) > 20:  # refused before any arithmetic, like `parse_price`
+        raise InvalidInput(f"the most one payment can be is {format_amount(MAX_AMOUNT, currency)}")
+    try:
+        amount = parse_amount(text, currency)
+    except InvalidInput:
+        raise InvalidInput(
+            f"enter the amount as a number such as {to_decimal_text(max(minimum, 500), currency)}"
+        ) from None
+    if amount < minimum:
+        raise InvalidInput(f"the price for this item is at least {format_amount(minimum, currency)}")
+    floor = MIN_CHARGE.get(currency.lower(), DEFAULT_MIN_CHARGE)
+    if 0 < amount < floor:
+        raise InvalidInput(f"card payments start at {format_amount(floor, currency)}; pay that or more, or 0")
+    if amount > MAX_AMOUNT:
+        raise InvalidInput(f"the most one payment can be is {format_amount(MAX_AMOUNT, currency)}")
+    return amount
+
+
 def _shown(text: str) -> str:
     """The typed text as quoted in an error message, cut short so the message stays one line."""
     quoted = repr(" ".join(text.split()))  # repr also neutralises terminal escape sequences
@@ -116,6 +149,16 @@ def format_amount(amount: int, currency: str) -> str:
     if symbol:
         return f"{sign}{symbol}{number}"
     return f"{sign}{number} {code.upper()}"
+
+
+def format_offer(amount: int, currency: str, pay_what_you_want: bool) -> str:
+    """An item's price as shown: "$19.99", "Free", or for pay what you want "$5.00 or more" and
+    "Free, or pay what you want"."""
+    if not pay_what_you_want:
+        return format_amount(amount, currency)
+    if amount == 0:
+        return "Free, or pay what you want"
+    return f"{format_amount(amount, currency)} or more"
 
 
 def to_decimal_text(amount: int, currency: str) -> str:

@@ -16,7 +16,7 @@ from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, byte_progress, console, details, emit_json, table, when
 from paidpdf.content import catalog, item_options
 from paidpdf.errors import InvalidInput
-from paidpdf.money import format_amount
+from paidpdf.money import format_offer
 from paidpdf.ownership import download_log
 from paidpdf.store import Doc
 
@@ -54,7 +54,7 @@ def _description(text: str | None, file: Path | None) -> str | None:
 
 
 def _price(item: Doc) -> str:
-    return format_amount(int(item["price"]), item["currency"])
+    return format_offer(int(item["price"]), item["currency"], bool(item.get("pay_what_you_want")))
 
 
 def _size(size: int) -> str:
@@ -110,7 +110,8 @@ def add_cmd(
         ..., "--title", metavar="TITLE", help="Title shown in the shop; the id is made from it."
     ),
     price: str = typer.Option(
-        ..., "--price", metavar="PRICE", help="Price such as 19.99, or 0 for a free item."
+        ..., "--price", metavar="PRICE",
+        help="Price such as 19.99, 0 for free, 5+ for pay what you want from 5.00, 0+ for free or more."
     ),
     description: str | None = typer.Option(None, "--description", metavar="TEXT", help="Description text."),
     description_file: Path | None = typer.Option(
@@ -192,9 +193,11 @@ def show_cmd(
 def price_cmd(
     ctx: typer.Context,
     item_id: str = typer.Argument(..., metavar="ID", help="Item id."),
-    price: str = typer.Argument(..., metavar="PRICE", help="New price such as 19.99, or 0 for free."),
+    price: str = typer.Argument(
+        ..., metavar="PRICE", help="19.99, 0 for free, 5+ to pay what you want from 5.00, 0+ free or more."
+    ),
 ) -> None:
-    """Set an item's price (0 makes it free).
+    """Set an item's price (0 makes it free, 5+ lets readers pay what they want from 5.00).
 
     Example: paidpdf content price the-sourdough-guide 12.50
     """

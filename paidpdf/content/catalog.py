@@ -31,7 +31,7 @@ from paidpdf.content.item_text import (
     slugify,
 )
 from paidpdf.errors import Conflict, InvalidInput, NotFound
-from paidpdf.money import check_currency, parse_price
+from paidpdf.money import check_currency, parse_offer
 from paidpdf.store import CATALOG, DataStore, Doc, Unit, View, blobs, object_files
 
 CONTENT = "content"
@@ -49,6 +49,7 @@ FIELDS = (
     "description",
     "price",
     "currency",
+    "pay_what_you_want",
     "filename",
     "sha256",
     "size",
@@ -105,6 +106,7 @@ def public(item: Doc) -> dict[str, Any]:
     """The item as `--json` and other areas see it: exactly the contract fields, in a stable order."""
     shown = {name: item.get(name) for name in FIELDS}
     shown["stamp"] = bool(item.get("stamp"))
+    shown["pay_what_you_want"] = bool(item.get("pay_what_you_want"))
     return shown
 
 
@@ -147,7 +149,7 @@ def add_item(
     pdf = Path(pdf)
     code = check_currency(currency)
     clean_title = check_title(title)
-    price = parse_price(price_text, code)
+    price, pay_what_you_want = parse_offer(price_text, code)
     body = check_description(description)
     view = store.view(CATALOG)
     item_names.check_title_free(view, clean_title)
@@ -172,6 +174,7 @@ def add_item(
         "description": body,
         "price": price,
         "currency": code,
+        "pay_what_you_want": pay_what_you_want,
         "filename": download_name(pdf.name, key),
         "sha256": sha256,
         "size": size,
@@ -273,11 +276,13 @@ def _file_names(doc: dict[str, Any]) -> list[str]:
 
 
 def set_price(store: DataStore, item_id: str, price_text: str, currency: str) -> Doc:
-    """Set an item's price (typed text such as "19.99", or "0" for free) in the store's currency."""
+    """Set an item's price (typed text such as "19.99", "0" for free, "5+" for pay what you want from
+    5.00, "0+" for free or more) in the store's currency."""
     code = check_currency(currency)
-    price = parse_price(price_text, code)
+    price, pay_what_you_want = parse_offer(price_text, code)
     with store.unit(CATALOG) as unit:
-        return _put(unit, _require(unit, item_id), {"price": price, "currency": code})
+        changes = {"price": price, "currency": code, "pay_what_you_want": pay_what_you_want}
+        return _put(unit, _require(unit, item_id), changes)
 
 
 def tag(store: DataStore, item_id: str, tags: list[str], *, remove: bool = False, clear: bool = False) -> Doc:

@@ -15,9 +15,10 @@ import stripe
 
 from paidpdf.config import Settings
 from paidpdf.content import catalog, shop
-from paidpdf.errors import AccessDenied, NotFound, PaymentProviderError
+from paidpdf.errors import AccessDenied, AuthRequired, NotFound, PaymentProviderError
+from paidpdf.money import parse_chosen_amount
 from paidpdf.ownership import library
-from paidpdf.sales import fulfilment, orders
+from paidpdf.sales import fulfilment, orders, promos
 from paidpdf.sales.stripe_gateway import livemode, provider_errors, retrieve_session
 from paidpdf.store import DataStore, Doc
 
@@ -40,17 +41,28 @@ def start_checkout(
     user: Mapping[str, Any] | None,
     content_id: str,
     guest_token: str | None = None,
+    amount_text: str = "",
+    code: str = "",
 ) -> CheckoutStart:
-    """A pending order and its Checkout Session; amount and currency come from the catalog only.
-    Without a `user` it is a guest's: `guest_token` is the SHA-256 of the browser's checkout cookie,
-    and Stripe Checkout asks for the email the purchase goes to."""
+    """A pending order and its Checkout Session. The amount comes from the catalog, less a discount
+    `code` (`promos`), or for a pay-what-you-want item from `amount_text`, checked against the item's
+    minimum (`money.parse_chosen_amount`). Without a `user` it is a guest's: `guest_token` is the
+    SHA-256 of the browser's checkout cookie, and Stripe Checkout asks for the email the purchase
+    goes to."""
     item = catalog.get_item(store, content_id)
     content_id = item["id"]
     if user is not None and library.owns(store.view(orders.SALES), user["id"], content_id):
         return CheckoutStart("owned", item)
     if item.get("status") != "active":
         raise NotFound(f"item {content_id!r} is not for sale")
-    if int(item["price"]) == 0:
+    if item.get("pay_what_you_want"):
+        chosen = parse_chosen_amount(amount_text, str(item["currency"]), int(item["price"]))
+        priced = promos.Priced(chosen, None, chosen)
+    else:
+        priced = promos.price_with(store.view(orders.SALES), item, code)
+    if priced.amount == 0 and priced.code is not None:
+        return _free_with_code(store, user, item, priced.code)
+    if priced.amount == 0:
         return CheckoutStart("free", item)
     base = settings.base_url.rstrip("/")
     mode = livemode(settings)
@@ -60,10 +72,12 @@ def start_checkout(
             user_id=user["id"] if user else None,
             buyer=user["email"] if user else None,
             content_id=content_id,
-            amount=int(item["price"]),
+            amount=priced.amount,
             currency=str(item["currency"]).lower(),
             livemode=mode,
             guest_token=None if user else guest_token,
+            promo=priced.code,
+            list_price=priced.list_price,
         )
         if not order.get("stripe_session_id"):
             return _new_session(store, client, base, item, order)
@@ -110,6 +124,8 @@ def _new_session(
         "payment_intent_data": {"metadata": reference},
         # a guest's email is asked by Checkout itself (customer_details.email on the completed session)
         **({"customer_email": order["buyer"]} if order["buyer"] else {}),
+        # a limited code's reservation lasts as long as the session (see `promos`)
+        **({"expires_at": promos.session_expiry()} if order.get("promo") else {}),
         "success_url": f"{base}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{base}/checkout/cancel?order={order['id']}",
     }
@@ -120,6 +136,18 @@ def _new_session(
         )
     order = orders.attach_session(store, order["id"], session.id)
     return CheckoutStart("redirect", item, order, str(session.url))
+
+
+def _free_with_code(store: DataStore, user: Mapping[str, Any] | None, item: Doc, code: str) -> CheckoutStart:
+    """A code that takes the whole price off: the item is the reader's at once (no payment, so no
+    order), and the use is counted in the same unit that checks the code's limit."""
+    if user is None:
+        raise AuthRequired("log in to take this item with your code")
+    with store.unit(orders.SALES) as unit:
+        promos.reserve(unit, code)
+        library.add(unit, user["id"], item["id"], "promo")
+        promos.count_use(unit, code)
+    return CheckoutStart("owned", item)
 
 
 def confirm_return(

@@ -19,7 +19,7 @@ from typing import Any
 from paidpdf.accounts import guest_accounts
 from paidpdf.clock import now_iso
 from paidpdf.errors import InvalidInput
-from paidpdf.ownership import library
+from paidpdf.sales import promos
 from paidpdf.sales.orders import (
     DEFERRED,
     EVENTS,
@@ -32,6 +32,7 @@ from paidpdf.sales.orders import (
     save,
     with_event,
 )
+from paidpdf.sales.purchases import grant_purchase
 from paidpdf.sales.refunds import apply_charge_effect
 from paidpdf.store import DataStore, Doc, Unit, View
 
@@ -128,7 +129,9 @@ def _fulfil_in(
         stripe_payment_intent=payment_intent,
         receipt="due",  # once per order: only this transition sets it (see `receipts`)
     )
-    library.add(unit, order["user_id"], order["content_id"], "bought", order["id"])
+    grant_purchase(unit, order)
+    if order.get("promo"):
+        promos.count_use(unit, order["promo"])  # a use counts when the order is paid
     if payment_intent:
         parked = unit.get(DEFERRED, str(payment_intent))
         if parked is not None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from paidpdf.clock import new_id, now, now_iso, parse_iso
 from paidpdf.errors import Conflict, InvalidInput
+from paidpdf.sales import promos
 from paidpdf.store import SALES, DataStore, Doc, Unit, View
 
 ORDERS = "orders"
@@ -110,8 +111,11 @@ def create_pending(
     currency: str,
     livemode: bool,
     guest_token: str | None = None,
+    promo: str | None = None,
+    list_price: int | None = None,
 ) -> Doc:
     """A pending order for a checkout about to start; a recent identical pending order is reused.
+    With a discount `promo` code, a use of it is reserved in the same unit (`promos.reserve`).
 
     A guest's order has no user yet (`fulfil` finds or makes the account from the email given at
     checkout) and carries the SHA-256 of the browser's checkout cookie instead (`guest_token`), by
@@ -130,9 +134,12 @@ def create_pending(
                 and existing["amount"] == amount
                 and existing["currency"] == currency
                 and existing.get("livemode") == livemode
+                and existing.get("promo") == promo
                 and parse_iso(existing["created_at"]) >= cutoff
             ):
                 return existing
+        if promo is not None:
+            promos.reserve(unit, promo)
         stamp = now_iso()
         order: Doc = {
             "id": new_id("ord"),
@@ -143,6 +150,8 @@ def create_pending(
             "guest_token": guest_token,
             "amount": amount,
             "currency": currency,
+            "promo": promo,
+            "list_price": list_price if list_price is not None else amount,
             "livemode": livemode,
             "stripe_session_id": None,
             "stripe_payment_intent": None,

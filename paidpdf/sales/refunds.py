@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from paidpdf.clock import now_iso
-from paidpdf.ownership import library
 from paidpdf.sales.orders import (
     DEFERRED,
     EVENTS,
@@ -28,6 +27,7 @@ from paidpdf.sales.orders import (
     save,
     with_event,
 )
+from paidpdf.sales.purchases import grant_purchase, revoke_purchase
 from paidpdf.store import DataStore, Doc, Unit, View
 
 log = logging.getLogger("paidpdf.orders")
@@ -94,7 +94,7 @@ def apply_charge_effect(unit: Unit, order: Doc, event_type: str, obj: Mapping[st
             status="disputed",
             status_before_dispute=order["status"],
         )
-        library.remove(unit, order["user_id"], order["content_id"], "disputed", order_id=order["id"])
+        revoke_purchase(unit, order, "disputed")
         return order
     if event_type == "charge.dispute.closed":
         outcome = str(obj.get("status") or "")
@@ -109,7 +109,7 @@ def apply_charge_effect(unit: Unit, order: Doc, event_type: str, obj: Mapping[st
                 status=back,
             )
             if back == "paid":
-                library.add(unit, order["user_id"], order["content_id"], "bought", order["id"])
+                grant_purchase(unit, order)
             return order
         return save(
             unit, order, "dispute_closed", f"dispute {obj.get('id')} closed: {outcome or 'unknown'}", source
@@ -145,7 +145,7 @@ def _apply_refund(unit: Unit, order: Doc, event_type: str, obj: Mapping[str, Any
     )
     order = save(unit, order, "refund", what, source, **changes)
     if full:
-        library.remove(unit, order["user_id"], order["content_id"], "refunded", order_id=order["id"])
+        revoke_purchase(unit, order, "refunded")
     return order
 
 

@@ -19,7 +19,7 @@ LOCKS_DIR = ".locks"
 #: disk for each (`base_index.py`), so a lookup reads only the matching documents; a lookup on a field
 #: not named here still works on a large base, but reads the whole table (and says so in the log).
 INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
-    "orders": ("user_id", "stripe_session_id", "stripe_payment_intent", "receipt", "guest_token"),
+    "orders": ("user_id", "stripe_session_id", "stripe_payment_intent", "receipt", "guest_token", "promo"),
     "library": ("user_id", "content_id"),
     "downloads": ("user_id", "content_id"),
     "users": ("email",),

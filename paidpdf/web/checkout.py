@@ -13,12 +13,13 @@ from typing import Any
 import bottle
 
 from paidpdf.content import catalog, shop
-from paidpdf.errors import AccessDenied, NotFound, PaidPdfError, PaymentProviderError
+from paidpdf.errors import AccessDenied, InvalidInput, NotFound, PaidPdfError, PaymentProviderError
 from paidpdf.ownership import access
 from paidpdf.sales import checkout, guest_checkout, orders, receipts
 from paidpdf.store import Doc
+from paidpdf.web import pages
 from paidpdf.web.context import WebContext
-from paidpdf.web.request_fields import query
+from paidpdf.web.request_fields import form, query
 
 log = logging.getLogger("paidpdf.web")
 
@@ -35,10 +36,15 @@ def start(web: WebContext, content_id: str) -> Any:
     web.visitor.check_csrf()
     user = web.visitor.current_user()
     shelf = access.shelf_item(web.store, user, content_id)  # NotFound for bad ids, retired items
-    started = checkout.start_checkout(
-        web.store, web.stripe(), web.settings, user=user, content_id=shelf.item["id"],
-        guest_token=None if user else guest_checkout.token_digest(_guest_cookie(web, create=True)),
-    )
+    amount, code = form("amount", 32), form("code", 64)
+    try:
+        started = checkout.start_checkout(
+            web.store, web.stripe(), web.settings, user=user, content_id=shelf.item["id"],
+            guest_token=None if user else guest_checkout.token_digest(_guest_cookie(web, create=True)),
+            amount_text=amount, code=code,
+        )
+    except InvalidInput as exc:  # a price or code the reader typed: the item page again, with why
+        return pages.item_html(web, shelf, status=400, error=exc.message, code=code, amount=amount)
     if started.kind != "redirect":  # free or already owned: no checkout, back to the item
         web.redirect(item_url(started.item["id"]))
     web.redirect(started.url)

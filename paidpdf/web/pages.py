@@ -9,9 +9,11 @@ from typing import Any
 from bottle import request, response
 
 from paidpdf.content import browse, shop
-from paidpdf.errors import NotFound, PaidPdfError, StorageError
+from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
+from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
-from paidpdf.store import CATALOG, Doc
+from paidpdf.sales import promos
+from paidpdf.store import CATALOG, SALES, Doc
 from paidpdf.web import seo
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
@@ -46,27 +48,52 @@ def catalog_page(web: WebContext) -> str:
 
 def item_page(web: WebContext, item_id: str) -> str:
     user = web.visitor.current_user()
-    if user is None and not web.cookies.has_flash():
+    code = query("code", 64)
+    if user is None and not web.cookies.has_flash() and not code:
         version = web.store.view(CATALOG).version  # before the page is read (see `page_cache`)
         shelf = access.shelf_item(web.store, None, item_id)  # NotFound for bad ids, retired items
         response.set_header("Cache-Control", "private, no-cache")
         response.content_type = "text/html; charset=utf-8"
         return web.anonymous_pages.page(
-            version, request.path, lambda: _item_html(web, shelf, lambda: PLACEHOLDER),
+            version, request.path, lambda: item_html(web, shelf, token=lambda: PLACEHOLDER),
             web.visitor.csrf_token,
         )
-    return _item_html(web, access.shelf_item(web.store, user, item_id))
+    return item_html(web, access.shelf_item(web.store, user, item_id), code=code)
 
 
-def _item_html(web: WebContext, shelf: access.ShelfItem, token: Callable[[], str] | None = None) -> str:
+def item_html(
+    web: WebContext,
+    shelf: access.ShelfItem,
+    *,
+    token: Callable[[], str] | None = None,
+    status: int = 200,
+    error: str | None = None,
+    code: str = "",
+    amount: str = "",
+) -> str:
+    """The item page; with a discount `code` (typed, or from a `?code=` link) it shows the price with
+    it, or why it does not apply; `error` and `amount` come back from a refused Buy."""
     base = web.settings.base_url.rstrip("/")
     identity = shop.identity_or_defaults(web.store)
     extra: dict[str, Any] = {"csrf_token": token} if token is not None else {}
+    offer: promos.Priced | None = None
+    if code and error is None and not shelf.owned:
+        try:
+            offer = promos.price_with(web.store.view(SALES), shelf.item, code)
+        except InvalidInput as exc:
+            error = exc.message
     return web.render(
-        "item.html", item=shelf.item, owned=shelf.owned, can_download=shelf.can_download, base=base,
-        summary=seo.summary(shelf.item.get("description")), shop=identity,
-        json_ld=seo.product_json_ld(base, shelf.item, identity["name"]), **extra,
+        "item.html", status=status, item=shelf.item, owned=shelf.owned, can_download=shelf.can_download,
+        base=base, summary=seo.summary(shelf.item.get("description")), shop=identity,
+        json_ld=seo.product_json_ld(base, shelf.item, identity["name"]), error=error, code=code,
+        amount=amount or _suggested(shelf.item), offer=offer, **extra,
     )
+
+
+def _suggested(item: Doc) -> str:
+    """The amount a pay-what-you-want form starts with: the minimum, or a modest one for 0+."""
+    minimum = int(item.get("price") or 0)
+    return to_decimal_text(minimum or 5 * 10 ** decimals(str(item["currency"])), str(item["currency"]))
 
 
 @login_required

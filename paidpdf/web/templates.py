@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from paidpdf.byte_sizes import human_size
 from paidpdf.content import markdown_text
-from paidpdf.money import format_amount
+from paidpdf.money import format_amount, format_offer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -27,6 +27,7 @@ def make_templates() -> jinja2.Environment:
         auto_reload=False,
     )
     env.globals["format_amount"] = format_amount
+    env.globals["format_offer"] = format_offer
     env.filters["human_size"] = human_size
     env.filters["markdown"] = render_markdown
     return env
