@@ -33,6 +33,7 @@ from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount, to_decimal_text
 from paidpdf.ownership import download_log
 from paidpdf.sales import leak_trace, order_search, orders, sales_stats
+from paidpdf.store import Doc
 
 app = typer.Typer(
     help="Orders: list, inspect, refund, reconcile with Stripe, sales stats, trace leaks.",
@@ -158,6 +159,8 @@ def show_cmd(
                 f"{format_amount(order['amount'], order['currency'])}"
                 f" ({order['amount']} {order['currency']})",
             ),
+            ("discount code", _code(order)),
+            ("bundle", ", ".join(order["bundle_items"]) if order.get("bundle_items") else None),
             ("refunded", _refunded(order)),
             ("created", when(order["created_at"], seconds=True)),
             ("paid", when(order.get("paid_at"), seconds=True)),
@@ -295,6 +298,12 @@ def stats_cmd(
         )
     out.print(chart)
     out.print("Orders by status: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.statuses.items())))
+
+
+def _code(order: Doc) -> str | None:
+    if not order.get("promo"):
+        return None
+    return f"{order['promo']} (list price {format_amount(int(order['list_price']), order['currency'])})"
 
 
 @app.command("trace")

@@ -91,9 +91,13 @@ def public(order: Mapping[str, Any]) -> Doc:
         "livemode",
         "refunded_amount",
         "flag_reason",
+        "promo",
+        "list_price",
+        "bundle_items",
         "history",
     )
     shown = {k: order.get(k) for k in keys}
+    shown["list_price"] = int(order.get("list_price") or order.get("amount") or 0)
     shown["refunded_amount"] = int(order.get("refunded_amount") or 0)
     return shown
 

@@ -104,6 +104,13 @@ def public(promo: Doc) -> dict[str, Any]:
     return {name: promo.get(name) for name in FIELDS}
 
 
+def get(store: DataStore, code: str) -> Doc:
+    promo = store.view(SALES).get(PROMOS, check_code(code))
+    if promo is None:
+        raise NotFound(f"no code {code.strip().upper()}")
+    return promo
+
+
 def disable(store: DataStore, code: str) -> Doc:
     key = check_code(code)
     with store.unit(SALES) as unit:
