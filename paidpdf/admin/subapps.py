@@ -31,6 +31,8 @@ ENTRIES = (
           "Reader accounts: list, inspect, add, gift or revoke items, reset downloads, disable."),
     Entry("content", "content",
           "Content: the PDFs you sell (add, list, show, price, edit, update, notify, retire, restore)."),
+    Entry("bundles", "bundles",
+          "Bundles: several items at one price (add, list, show, edit, retire, restore)."),
     Entry("promos", "promos", "Discount codes: add, list, show, disable."),
     Entry("db", "db", "The database: backup, restore, check, compact, flush, info, init, migrate."),
     Entry("shop", "shop", "The shop's identity: name, tagline, about text, accent colour, logo."),

@@ -11,6 +11,7 @@ from paidpdf.errors import Conflict, InvalidInput
 from paidpdf.store import View
 
 CONTENT = "content"
+BUNDLES = "bundles"  # bundles share the id namespace (see `bundles`)
 
 
 def title_key(title: str) -> str:
@@ -27,15 +28,19 @@ def check_title_free(view: View, title: str, except_id: str | None = None) -> No
 def choose_id(view: View, title: str, wanted: str | None) -> str:
     if wanted is not None:
         key = check_id(wanted)
-        if view.get(CONTENT, key) is not None:
-            raise Conflict(f"an item with id {key!r} already exists")
+        if _taken(view, key):
+            raise Conflict(f"an item or bundle with id {key!r} already exists")
         return key
     base = slugify(title)
     if not base:
         raise InvalidInput(f"cannot make an id from the title {title!r}; choose one with --id")
     key, n = base, 2
-    while view.get(CONTENT, key) is not None:
+    while _taken(view, key):
         suffix = f"-{n}"
         key = base[: MAX_ID - len(suffix)].rstrip("-") + suffix
         n += 1
     return key
+
+
+def _taken(view: View, key: str) -> bool:
+    return view.get(CONTENT, key) is not None or view.get(BUNDLES, key) is not None

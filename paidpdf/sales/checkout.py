@@ -14,7 +14,7 @@ from typing import Any
 import stripe
 
 from paidpdf.config import Settings
-from paidpdf.content import catalog, shop
+from paidpdf.content import bundles, catalog, shop
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound, PaymentProviderError
 from paidpdf.money import parse_chosen_amount
 from paidpdf.ownership import library
@@ -64,6 +64,43 @@ def start_checkout(
         return _free_with_code(store, user, item, priced.code)
     if priced.amount == 0:
         return CheckoutStart("free", item)
+    return _checkout(store, client, settings, item, user, guest_token, priced)
+
+
+def start_bundle_checkout(
+    store: DataStore,
+    client: stripe.StripeClient,
+    settings: Settings,
+    *,
+    user: Mapping[str, Any] | None,
+    bundle_id: str,
+    guest_token: str | None = None,
+) -> CheckoutStart:
+    """A bundle's checkout: its price, and the items it holds now fixed on the order (`bundle_items`)
+    so that fulfilment grants exactly those. A reader who owns every item already has nothing to buy."""
+    bundle = bundles.get(store, bundle_id)
+    if bundle.get("status") != "active":
+        raise NotFound(f"bundle {bundle_id!r} is not for sale")
+    if user is not None:
+        view = store.view(orders.SALES)
+        if all(library.owns(view, user["id"], i) for i in bundle["items"]):
+            return CheckoutStart("owned", bundle)
+    price = int(bundle["price"])
+    priced = promos.Priced(price, None, price)
+    return _checkout(store, client, settings, bundle, user, guest_token, priced, list(bundle["items"]))
+
+
+def _checkout(
+    store: DataStore,
+    client: stripe.StripeClient,
+    settings: Settings,
+    item: Doc,
+    user: Mapping[str, Any] | None,
+    guest_token: str | None,
+    priced: promos.Priced,
+    bundle_items: list[str] | None = None,
+) -> CheckoutStart:
+    """The pending order (reused on a double click) and its Checkout Session."""
     base = settings.base_url.rstrip("/")
     mode = livemode(settings)
     for _attempt in range(3):
@@ -71,13 +108,14 @@ def start_checkout(
             store,
             user_id=user["id"] if user else None,
             buyer=user["email"] if user else None,
-            content_id=content_id,
+            content_id=item["id"],
             amount=priced.amount,
             currency=str(item["currency"]).lower(),
             livemode=mode,
             guest_token=None if user else guest_token,
             promo=priced.code,
             list_price=priced.list_price,
+            bundle_items=bundle_items,
         )
         if not order.get("stripe_session_id"):
             return _new_session(store, client, base, item, order)

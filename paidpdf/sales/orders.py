@@ -117,6 +117,7 @@ def create_pending(
     guest_token: str | None = None,
     promo: str | None = None,
     list_price: int | None = None,
+    bundle_items: list[str] | None = None,
 ) -> Doc:
     """A pending order for a checkout about to start; a recent identical pending order is reused.
     With a discount `promo` code, a use of it is reserved in the same unit (`promos.reserve`).
@@ -139,6 +140,7 @@ def create_pending(
                 and existing["currency"] == currency
                 and existing.get("livemode") == livemode
                 and existing.get("promo") == promo
+                and existing.get("bundle_items") == bundle_items
                 and parse_iso(existing["created_at"]) >= cutoff
             ):
                 return existing
@@ -156,6 +158,7 @@ def create_pending(
             "currency": currency,
             "promo": promo,
             "list_price": list_price if list_price is not None else amount,
+            "bundle_items": bundle_items,
             "livemode": livemode,
             "stripe_session_id": None,
             "stripe_payment_intent": None,

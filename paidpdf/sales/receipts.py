@@ -17,12 +17,12 @@ from datetime import timedelta
 from paidpdf import clock
 from paidpdf.accounts import guest_accounts, mailed_links, sign_in_links, users
 from paidpdf.clock import iso, now_iso
-from paidpdf.content import catalog
+from paidpdf.content import bundles, catalog
 from paidpdf.errors import NotFound
 from paidpdf.mail import Mailer, MailError
 from paidpdf.money import format_amount
 from paidpdf.sales.orders import ORDERS, SALES, history_entry
-from paidpdf.store import DataStore, Doc
+from paidpdf.store import CATALOG, DataStore, Doc
 
 DUE, SENDING, SENT = "due", "sending", "sent"
 RECLAIM_AFTER = timedelta(minutes=10)
@@ -87,7 +87,8 @@ def _message(store: DataStore, order: Doc, base_url: str, shop_name: str) -> tup
     try:
         title = str(catalog.get_item(store, order["content_id"])["title"])
     except NotFound:
-        title = str(order["content_id"])
+        bundle = bundles.find(store.view(CATALOG), str(order["content_id"]))
+        title = f"{bundle['title']} (bundle)" if bundle else str(order["content_id"])
     amount = format_amount(int(order["amount"]), str(order["currency"]))
     library = f"{base_url.rstrip('/')}/library"
     signing_in = _sign_in_link(store, order, base_url)

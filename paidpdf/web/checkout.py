@@ -12,11 +12,11 @@ from typing import Any
 
 import bottle
 
-from paidpdf.content import catalog, shop
+from paidpdf.content import bundles, catalog, shop
 from paidpdf.errors import AccessDenied, InvalidInput, NotFound, PaidPdfError, PaymentProviderError
 from paidpdf.ownership import access
 from paidpdf.sales import checkout, guest_checkout, orders, receipts
-from paidpdf.store import Doc
+from paidpdf.store import CATALOG, Doc
 from paidpdf.web import pages
 from paidpdf.web.context import WebContext
 from paidpdf.web.request_fields import form, query
@@ -47,6 +47,36 @@ def start(web: WebContext, content_id: str) -> Any:
         return pages.item_html(web, shelf, status=400, error=exc.message, code=code, amount=amount)
     if started.kind != "redirect":  # free or already owned: no checkout, back to the item
         web.redirect(item_url(started.item["id"]))
+    web.redirect(started.url)
+
+
+def bundle_page(web: WebContext, bundle_id: str) -> str:
+    """A bundle: its price against its items' and the items themselves; Buy unless all are owned."""
+    bundle = bundles.find(web.store.view(CATALOG), bundle_id) if access.valid_item_id(bundle_id) else None
+    if bundle is None or bundle.get("status") != "active":
+        raise NotFound("no such bundle")
+    user = web.visitor.current_user()
+    items = bundles.contents(web.store, bundle)
+    owned = access.owned_ids(web.store, user)
+    return web.render(
+        "bundle.html", bundle=bundle, items=items, owned_ids=owned, base=web.settings.base_url.rstrip("/"),
+        worth=sum(int(i["price"]) for i in items), all_owned=bool(user) and set(bundle["items"]) <= owned,
+        owned_some=bool(owned & set(bundle["items"])),
+    )
+
+
+def start_bundle(web: WebContext, bundle_id: str) -> Any:
+    """Buy a bundle: like an item's Buy, for everything the bundle holds."""
+    web.visitor.check_csrf()
+    if not access.valid_item_id(bundle_id):
+        raise NotFound("no such bundle")
+    user = web.visitor.current_user()
+    started = checkout.start_bundle_checkout(
+        web.store, web.stripe(), web.settings, user=user, bundle_id=bundle_id,
+        guest_token=None if user else guest_checkout.token_digest(_guest_cookie(web, create=True)),
+    )
+    if started.kind != "redirect":
+        web.redirect("/library")
     web.redirect(started.url)
 
 

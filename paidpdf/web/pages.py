@@ -8,7 +8,7 @@ from typing import Any
 
 from bottle import request, response
 
-from paidpdf.content import browse, shop
+from paidpdf.content import browse, bundles, shop
 from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
 from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
@@ -43,6 +43,7 @@ def catalog_page(web: WebContext) -> str:
         catalog_size=len(cards.items),
         tags=cards.tags,
         sorts=browse.SORT_LABELS,
+        bundles=bundles.list_bundles(web.store) if wanted.page == 1 else [],
     )
 
 

@@ -34,6 +34,7 @@ ROUTES: tuple[Route, ...] = (
     # browsing
     _route("GET", "/", pages.catalog_page),
     _route("GET", "/content/<item_id>", pages.item_page),
+    _route("GET", "/bundles/<bundle_id>", checkout.bundle_page),
     _route("GET", "/library", pages.library_page),
     _route(GET_HEAD, "/content/<item_id>/download", downloads.download),
     _route(GET_HEAD, "/covers/<name>", downloads.cover),
@@ -63,6 +64,7 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", "/updates/unsubscribe", update_mails.unsubscribe),  # one-click: the link's token
     # buying
     _route("POST", "/checkout/<content_id>", checkout.start),
+    _route("POST", "/checkout/bundle/<bundle_id>", checkout.start_bundle),
     _route("GET", "/checkout/success", checkout.success),
     _route("GET", "/checkout/cancel", checkout.cancel),
     _route("POST", "/stripe/webhook", webhook.webhook),  # Stripe's signature, no cookies
