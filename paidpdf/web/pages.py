@@ -35,6 +35,7 @@ def catalog_page(web: WebContext) -> str:
     cards = web.catalog_cache.cards()
     page = browse.browse(cards.sorted(wanted.sort), wanted, presorted=True)
     owned = access.owned_ids(web.store, web.visitor.current_user())
+    shown_bundles = bundles.list_bundles(web.store) if wanted.page == 1 else []
     return web.render(
         "catalog.html",
         base=web.settings.base_url.rstrip("/"),
@@ -43,7 +44,8 @@ def catalog_page(web: WebContext) -> str:
         catalog_size=len(cards.items),
         tags=cards.tags,
         sorts=browse.SORT_LABELS,
-        bundles=bundles.list_bundles(web.store) if wanted.page == 1 else [],
+        bundles=shown_bundles,
+        bundle_titles={b["id"]: [i["title"] for i in bundles.contents(web.store, b)] for b in shown_bundles},
     )
 
 
