@@ -82,7 +82,9 @@ def test_buying_a_bundle_grants_each_item_and_a_refund_takes_back_only_those(sho
     buyer = shop.user()
     library.grant(shop.store, buyer["id"], second)  # owned another way before: must stay
     app = shop.login()
-X
+    front = app.get("/").text
+    assert f'href="/bundles/{SET}"' in front and "Starter set" in front
+    assert shop.store.view("catalog").get("content", PAID)["title"] in front.split("Bundles", 1)[1]
     page = app.get(f"/bundles/{SET}")
     assert "Starter set" in page.text and "instead of" in page.text and "You already own some" in page.text
     answer = form_for(page, f"/checkout/bundle/{SET}").submit(status=303)
