@@ -129,6 +129,7 @@ def download(web: WebContext, item_id: str) -> Any:
         return send_object(
             web.store.objects, f"{blobs.CONTENT_DIR}/{sha256}", content_type="application/pdf",
             etag=etag, cache_control=DOWNLOAD_CACHE, disposition=disposition, finished=finished,
+            known_size=int(chosen["size"]) if isinstance(chosen.get("size"), int) else None,
         )
     return send_file(
         blobs.content_path(web.store.root, sha256),  # the folder the catalog row came from

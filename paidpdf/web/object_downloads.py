@@ -30,6 +30,7 @@ def send_object(
     cache_control: str,
     disposition: str | None = None,
     finished: Callable[[file_answers.Body, int], None] | None = None,
+    known_size: int | None = None,
 ) -> Any:
     """Answer GET/HEAD for one object: a presigned redirect, or the bytes streamed (see the module).
     `finished(body, size)` runs when a streamed body was sent whole, or, for a redirect (the bytes
@@ -37,8 +38,8 @@ def send_object(
     if objects.downloads == "redirect" and disposition is not None:
         response.set_header("Cache-Control", "no-store")
         url = objects.presigned(rel, disposition=disposition, content_type=content_type)
-        if finished is not None and request.method == "GET":
-            size = objects.size(rel)
+        if finished is not None and request.method == "GET":  # the size from the catalog: no round trip
+            size = known_size if known_size is not None else objects.size(rel)
             finished(file_answers.Body(0, size, partial=False), size)
         redirect(url, 303)
     size = objects.size(rel)
