@@ -54,3 +54,15 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     )
     found: list[dict[str, Any]] = json.loads(result)["violations"]
     return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+#: The two viewports the payment flows are checked at.
+PAGE_SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+
+def shoot_and_check(page: Any, name: str, shots: Path, problems: dict[str, list[str]]) -> None:
+    """A full-page screenshot into `shots`, and axe-core's serious or critical violations (none
+    expected) collected under `name`."""
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    for v in axe_violations(page):
+        problems.setdefault(name, []).append(f"{v['id']}: {v['help']}")

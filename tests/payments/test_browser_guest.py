@@ -12,18 +12,9 @@ import pytest
 
 from paidpdf.accounts import users
 from paidpdf.content import catalog
-from tests.browser import axe_violations, chromium
+from tests.browser import PAGE_SIZES, chromium, shoot_and_check
 from tests.payments.shop import PAID, Shop, shop_settings, wait_until
 from tests.smtp import smtp_catcher
-
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
-
-
-def _check(page: object, name: str, shots: Path, problems: dict[str, list[str]]) -> None:
-    """A screenshot, and axe-core's serious or critical violations (none expected)."""
-    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
-    for v in axe_violations(page):
-        problems.setdefault(name, []).append(f"{v['id']}: {v['help']}")
 
 
 @pytest.mark.browser
@@ -36,13 +27,13 @@ def test_a_guest_buys_with_only_an_email(shop: Shop, tmp_path: Path) -> None:
     problems: dict[str, list[str]] = {}
     with smtp_catcher() as smtp, chromium() as browser:
         url = shop.serve(shop_settings(shop.data_dir, shop.sl.url, smtp_url=f"smtp://127.0.0.1:{smtp.port}"))
-        for size, viewport in SIZES.items():
+        for size, viewport in PAGE_SIZES.items():
             email = f"guest-{size}@example.com"
             buyer = browser.new_context(accept_downloads=True, viewport=viewport, bypass_csp=True)
             page = buyer.new_page()
             page.set_default_timeout(15_000)
             page.goto(f"{url}/content/{PAID}")
-            _check(page, f"item-guest-{size}", shots, problems)
+            shoot_and_check(page, f"item-guest-{size}", shots, problems)
             page.get_by_role("button", name="Buy for $4.99").click()
             page.wait_for_url(shop.sl.url + "/pay/**")
             page.get_by_label("Email").fill(email)
@@ -52,7 +43,7 @@ def test_a_guest_buys_with_only_an_email(shop: Shop, tmp_path: Path) -> None:
             page.get_by_text("Thank you for your purchase!").wait_for()
             assert email in page.content()  # signed in: the header names the account
             success_url = page.url
-            _check(page, f"success-{size}", shots, problems)
+            shoot_and_check(page, f"success-{size}", shots, problems)
             with page.expect_download() as info:
                 page.get_by_role("link", name="Download PDF").first.click()
             target = tmp_path / f"bought-{size}.pdf"
@@ -62,7 +53,7 @@ def test_a_guest_buys_with_only_an_email(shop: Shop, tmp_path: Path) -> None:
             other = browser.new_context(viewport=viewport, bypass_csp=True).new_page()  # a second browser
             other.goto(success_url)
             assert "Check your email" in other.content() and "Download PDF" not in other.content()
-            _check(other, f"success-elsewhere-{size}", shots, problems)
+            shoot_and_check(other, f"success-elsewhere-{size}", shots, problems)
             other.goto(f"{url}/library")
             assert "/login" in other.url
 
@@ -76,10 +67,10 @@ def test_a_guest_buys_with_only_an_email(shop: Shop, tmp_path: Path) -> None:
             reader.get_by_role("button", name="Sign in").click()
             reader.wait_for_url("**/library")
             assert item["title"] in reader.content()
-            _check(reader, f"library-{size}", shots, problems)
+            shoot_and_check(reader, f"library-{size}", shots, problems)
             reader.goto(f"{url}/account/password")
             assert "Set a password" in reader.content()
-            _check(reader, f"set-password-{size}", shots, problems)
+            shoot_and_check(reader, f"set-password-{size}", shots, problems)
             late = browser.new_context(viewport=viewport).new_page()
             late.goto(link.group(0))
             assert "invalid, already used or has expired" in late.content()

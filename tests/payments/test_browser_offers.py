@@ -16,16 +16,8 @@ from paidpdf.accounts import users
 from paidpdf.content import bundles, catalog
 from paidpdf.content.item_options import set_options
 from paidpdf.sales import promos
-from tests.browser import axe_violations, chromium
+from tests.browser import PAGE_SIZES, chromium, shoot_and_check
 from tests.payments.shop import FREE, PAID, PASSWORD, Shop, shop_settings
-
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
-
-
-def _check(page: object, name: str, shots: Path, problems: dict[str, list[str]]) -> None:
-    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
-    for v in axe_violations(page):
-        problems.setdefault(name, []).append(f"{v['id']}: {v['help']}")
 
 
 @pytest.mark.browser
@@ -42,7 +34,7 @@ def test_codes_stamps_pay_what_you_want_bundles_and_versions(shop: Shop, tmp_pat
     problems: dict[str, list[str]] = {}
     with chromium() as browser:
         url = shop.serve(shop_settings(shop.data_dir, shop.sl.url))
-        for size, viewport in SIZES.items():
+        for size, viewport in PAGE_SIZES.items():
             email = f"reader-{size}@example.com"
             users.sign_up(shop.store, email, PASSWORD)
             context = browser.new_context(accept_downloads=True, viewport=viewport, bypass_csp=True)
@@ -56,7 +48,7 @@ def test_codes_stamps_pay_what_you_want_bundles_and_versions(shop: Shop, tmp_pat
 
             page.goto(f"{url}/content/{PAID}?code=half")
             assert "$2.49" in page.content()
-            _check(page, f"item-with-code-{size}", shots, problems)
+            shoot_and_check(page, f"item-with-code-{size}", shots, problems)
             page.get_by_role("button", name="Buy for $2.49").click()
             page.wait_for_url(shop.sl.url + "/pay/**")
             page.get_by_role("button", name="Pay $2.49").click()
@@ -68,7 +60,7 @@ def test_codes_stamps_pay_what_you_want_bundles_and_versions(shop: Shop, tmp_pat
             assert f"Licensed to {email}" in copy.pages[0].extract_text()
 
             page.goto(f"{url}/content/{tip_jar}")
-            _check(page, f"pay-what-you-want-{size}", shots, problems)
+            shoot_and_check(page, f"pay-what-you-want-{size}", shots, problems)
             page.get_by_label("Name your price (at least $3.00)").fill("2")
             page.get_by_role("button", name="Pay").click()
             assert "at least $3.00" in page.get_by_role("alert").inner_text()
@@ -78,7 +70,7 @@ def test_codes_stamps_pay_what_you_want_bundles_and_versions(shop: Shop, tmp_pat
             assert "Pay $4.25" in page.content()
 
             page.goto(f"{url}/bundles/set")
-            _check(page, f"bundle-{size}", shots, problems)
+            shoot_and_check(page, f"bundle-{size}", shots, problems)
             assert "The whole set" in page.content()
 
             if size == "phone":  # a new version after the phone reader's download: marked for them
@@ -92,6 +84,6 @@ def test_codes_stamps_pay_what_you_want_bundles_and_versions(shop: Shop, tmp_pat
             else:  # the desktop reader bought version 2: nothing newer to mark
                 assert 'class="badge">Updated' not in page.content()
             page.get_by_text("Earlier versions").click()
-            _check(page, f"library-versions-{size}", shots, problems)
+            shoot_and_check(page, f"library-versions-{size}", shots, problems)
             assert page.get_by_role("link", name="Version 1").is_visible()
     assert problems == {}
