@@ -20,8 +20,8 @@ from flask import Flask
 from waitress.server import create_server
 
 from paidpdf.byte_sizes import human_size
-from paidpdf.content import browse, catalog, shop
-from paidpdf.money import format_amount
+from paidpdf.content import browse, bundles, catalog, shop
+from paidpdf.money import format_amount, format_offer
 from paidpdf.store import Store
 from paidpdf.web import seo
 from paidpdf.web.templates import TEMPLATES_DIR, render_markdown, static_version
@@ -31,6 +31,7 @@ def build(data_dir: Path) -> Flask:
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
     app.jinja_options = {"undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True}
     app.jinja_env.globals["format_amount"] = format_amount
+    app.jinja_env.globals["format_offer"] = format_offer
     app.jinja_env.filters["human_size"] = human_size
     app.jinja_env.filters["markdown"] = render_markdown
     store = Store(data_dir)
@@ -46,8 +47,11 @@ def build(data_dir: Path) -> Flask:
         page = browse.browse(items, wanted)
         card = app.jinja_env.get_template("_card.html")
         grid = Markup("".join(card.render(item=item, owned=False) for item in page.items))  # noqa: S704
+        shown_bundles = bundles.list_bundles(store)  # the same work as the shop's first page
         return render_template(
             "catalog.html",
+            bundles=shown_bundles,
+            bundle_titles={b["id"]: [i["title"] for i in bundles.contents(store, b)] for b in shown_bundles},
             grid_html=grid,
             page=page,
             catalog_size=len(items),
@@ -84,6 +88,9 @@ def build(data_dir: Path) -> Flask:
             static_version=version,
             path=f"/content/{item_id}",
             error=None,
+            offer=None,
+            code="",
+            amount="",
         )
 
     return app

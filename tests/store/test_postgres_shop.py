@@ -21,7 +21,8 @@ from paidpdf.config import Settings
 from paidpdf.content import catalog
 from paidpdf.errors import ConfigError
 from paidpdf.store import Store, open_store
-from paidpdf.store.postgres import PgStore
+from paidpdf.store.layout import INDEXED_FIELDS
+from paidpdf.store.postgres import SCHEMA_VERSION, PgStore
 from paidpdf.testing.postgres_cluster import Cluster, new_database
 from paidpdf.web import create_app
 from tests.demo_seed import seed_demo_folder
@@ -69,7 +70,7 @@ def test_migrate_copies_verifies_refuses_a_full_target_and_reruns(data_dir: Path
 def test_db_init_info_and_a_redacted_url(data_dir: Path, postgres_url: str) -> None:
     secret_url = postgres_url.replace("postgres@", "postgres:hunter2secret@")
     done = _cli(data_dir, secret_url, "db", "init")
-    assert done.exit_code == 0 and "schema version 1" in done.stdout
+    assert done.exit_code == 0 and f"schema version {SCHEMA_VERSION} in place" in done.stdout
     info = _cli(data_dir, secret_url, "db", "info", "--json")
     assert info.exit_code == 0, info.output
     assert "hunter2secret" not in info.stdout
@@ -157,3 +158,27 @@ def test_a_migrated_shop_answers_the_cli_exactly_as_the_original(data_dir: Path,
         migrated = _cli(data_dir, postgres_url, *command)
         assert original.exit_code == migrated.exit_code == 0, (command, original.output, migrated.output)
         assert json.loads(migrated.stdout) == json.loads(original.stdout), command
+
+
+def test_an_older_schema_is_upgraded_in_place(data_dir: Path, postgres_url: str) -> None:
+    """A version-1 database (before the download log's indexes) is brought up to date on open, its
+    documents untouched, and every looked-up field has its index."""
+    import psycopg
+
+    store = open_store(data_dir, postgres_url)
+    with store.unit("sales") as unit:
+        unit.put("orders", {"id": "ord_old", "user_id": "u1", "status": "paid", "amount": 1})
+    store.close()  # type: ignore[attr-defined]
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("drop index paidpdf_by_downloads_user_id")
+        conn.execute("drop index paidpdf_by_orders_promo")
+        conn.execute("update paidpdf_schema set version = 1")
+    done = _cli(data_dir, postgres_url, "db", "init")
+    assert done.exit_code == 0 and f"schema version {SCHEMA_VERSION} in place" in done.stdout
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("select version from paidpdf_schema").fetchall() == [(SCHEMA_VERSION,)]
+        listed = conn.execute("select indexname from pg_indexes where tablename = 'paidpdf_documents'")
+        names = {r[0] for r in listed}
+    wanted = {f"paidpdf_by_{table}_{field}" for table, fields in INDEXED_FIELDS.items() for field in fields}
+    assert wanted <= names
+    assert open_store(data_dir, postgres_url).view("sales").get("orders", "ord_old")["amount"] == 1
