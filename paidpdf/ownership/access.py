@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from paidpdf.content import catalog, item_text, versions
-from paidpdf.errors import AccessDenied, AuthRequired, NotFound, PaidPdfError
+from paidpdf.errors import AccessDenied, AuthRequired, NotFound
 from paidpdf.ownership import download_log, library
 from paidpdf.store import DataStore, Doc, blobs
 
@@ -93,10 +93,12 @@ def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Do
         raise AuthRequired("log in to download")
     if user.get("disabled"):
         raise AccessDenied("this account is disabled")
-    try:
-        shelf = shelf_item(store, user, content_id)
-    except PaidPdfError:
-        raise NotFound("no such item") from None
+    if item is None:
+        raise NotFound("no such item")
+    owned = library.owns(store.view(library.SALES), user["id"], item["id"])
+    if item.get("status") == "retired" and not owned:
+        raise NotFound("no such item")
+    shelf = ShelfItem(item, owned, _may_download(item, user, owned))
     if not shelf.can_download:
         raise AccessDenied("only readers who own this item can download it")
     if not shelf.owned:  # may download without owning: a free item, kept from now on

@@ -131,16 +131,36 @@ class PgView(_Reads):
 
     def _conn(self) -> psycopg.Connection[Any]:
         if self._connection is None:
-            conn = checkout(self._pool)
-            try:
-                conn.autocommit = True  # so that this BEGIN, not psycopg's own, sets the isolation
-                conn.execute("begin isolation level repeatable read read only")
-            except psycopg.Error as exc:
-                _give_back(self._pool, conn)
-                raise StorageError(f"database error: {exc}") from None
-            self._connection = conn
-            self._finalizer = weakref.finalize(self, _give_back, self._pool, conn)
+            self._begin(None)
+        assert self._connection is not None
         return self._connection
+
+    def _rows(self, statement: str | sql.Composed, params: Iterable[Any]) -> list[Any]:
+        if self._connection is not None:
+            return super()._rows(statement, params)
+        try:
+            return self._begin((statement, list(params)))
+        except psycopg.OperationalError as exc:
+            raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise StorageError(f"database error: {first_line(exc)}") from None
+
+    def _begin(self, first: tuple[str | sql.Composed, list[Any]] | None) -> list[Any]:
+        """Begin the view's transaction and, sent in the same round trip (pipeline mode), run its
+        first read: most views read once or twice, so this saves a third of their round trips."""
+        conn = checkout(self._pool)
+        try:
+            conn.autocommit = True  # so that this BEGIN, not psycopg's own, sets the isolation
+            with conn.pipeline():
+                conn.execute("begin isolation level repeatable read read only")
+                cursor = conn.execute(first[0], first[1]) if first is not None else None
+            rows = cursor.fetchall() if cursor is not None else []
+        except BaseException:
+            _give_back(self._pool, conn)
+            raise
+        self._connection = conn
+        self._finalizer = weakref.finalize(self, _give_back, self._pool, conn)
+        return rows
 
     def close(self) -> None:
         if self._finalizer is not None:
