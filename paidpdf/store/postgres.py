@@ -182,14 +182,10 @@ class PgStore:
             yield
 
     @contextmanager
-    def _locked(self, name: str, *, session: bool = True) -> Iterator[psycopg.Connection[Any]]:
-        """A connection of this thread holding the file's lock until the block ends (re-entrant: inside
-        another `_locked` on the same file, that one's connection).
-
-        `session`: a session lock, held across transactions (`lock`, restores, flushes) and released
-        at the end. Otherwise the lock of the connection's transaction (`pg_advisory_xact_lock`, one
-        round trip where a session lock costs four), released by the caller's commit or rollback:
-        what a unit uses."""
+    def _locked(self, name: str) -> Iterator[psycopg.Connection[Any]]:
+        """A connection of this thread holding the file's session lock until the block ends, across
+        transactions (`lock`, restores, flushes); re-entrant: inside another `_locked` on the same
+        file, that one's connection. A unit takes the cheaper transaction lock instead (`unit`)."""
         self.path(name)
         held: dict[str, psycopg.Connection[Any]] = self._local.__dict__.setdefault("held", {})
         if name in held:
@@ -197,21 +193,19 @@ class PgStore:
             return
         conn = checkout(self._pool)
         try:
-            self._take_lock(conn, name, "pg_advisory_lock" if session else "pg_advisory_xact_lock")
-            if session:
-                conn.commit()
+            self._take_lock(conn, name, "pg_advisory_lock")
+            conn.commit()
             held[name] = conn
             try:
                 yield conn
             finally:
                 del held[name]
-                if session:
-                    try:
-                        conn.rollback()
-                        conn.execute("select pg_advisory_unlock(hashtext(%s))", [f"paidpdf:{name}"])
-                        conn.commit()
-                    except psycopg.Error:
-                        conn.close()  # a broken session releases its locks with it
+                try:
+                    conn.rollback()
+                    conn.execute("select pg_advisory_unlock(hashtext(%s))", [f"paidpdf:{name}"])
+                    conn.commit()
+                except psycopg.Error:
+                    conn.close()  # a broken session releases its locks with it
         finally:
             self._pool.putconn(conn)
 
@@ -240,29 +234,42 @@ class PgStore:
         active: set[str] = self._local.__dict__.setdefault("units", set())
         if name in active:
             raise StorageError(f"internal error: nested unit on {name}; pass the open unit down instead")
-        with self._locked(name, session=False) as conn:
-            active.add(name)
-            unit = PgUnit(name, conn)
-            try:
+        held: dict[str, psycopg.Connection[Any]] = self._local.__dict__.setdefault("held", {})
+        if name in held:  # inside `lock(name)`: the session lock is held already
+            with self._unit_on(name, held[name], None, active) as unit:
                 yield unit
-                if unit.dirty:
-                    unit._rows(
-                        """insert into paidpdf_versions (file, version) values (%s, 1)
-                           on conflict (file) do update set version = paidpdf_versions.version + 1
-                           returning 1""",
-                        [name],
-                    )
-                try:
-                    conn.commit()
-                except psycopg.OperationalError as exc:
-                    raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
-            except BaseException:
-                with contextlib.suppress(psycopg.Error):
-                    conn.rollback()
-                raise
-            finally:
-                unit.close()
-                active.discard(name)
+            return
+        conn = checkout(self._pool)
+        held[name] = conn
+        try:
+            lock = ("select pg_advisory_xact_lock(hashtext(%s))", [f"paidpdf:{name}"])
+            with self._unit_on(name, conn, lock, active) as unit:
+                yield unit
+        finally:
+            del held[name]
+            self._pool.putconn(conn)
+
+    @contextmanager
+    def _unit_on(
+        self, name: str, conn: psycopg.Connection[Any], lock: Any, active: set[str]
+    ) -> Iterator[PgUnit]:
+        """The unit's transaction on `conn`: committed when the block ends, rolled back if it raises."""
+        active.add(name)
+        unit = PgUnit(name, conn, lock)
+        try:
+            yield unit
+            unit.finish()
+            try:
+                conn.commit()
+            except psycopg.OperationalError as exc:
+                raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
+        except BaseException:
+            with contextlib.suppress(psycopg.Error):
+                conn.rollback()
+            raise
+        finally:
+            unit.close()
+            active.discard(name)
 
     # -- maintenance ---------------------------------------------------------------------------------
     def compact(self, name: str) -> tuple[int, int]:

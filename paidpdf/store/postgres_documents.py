@@ -190,12 +190,29 @@ def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or ["?"])[0]
 
 
-class PgUnit(_Reads):
-    """A unit: reads and writes inside the transaction that holds the file's lock."""
+Statement = tuple["str | sql.Composed", list[Any]]
+_UPSERT = """insert into paidpdf_documents (file, tbl, id, doc) values (%s, %s, %s, %s::jsonb)
+             on conflict (file, tbl, id) do update set doc = excluded.doc"""
+_BUMP = """insert into paidpdf_versions (file, version) values (%s, 1)
+           on conflict (file) do update set version = paidpdf_versions.version + 1"""
 
-    def __init__(self, name: str, conn: psycopg.Connection[Any]) -> None:
+
+class PgUnit(_Reads):
+    """A unit: reads and writes inside the transaction that holds the file's lock.
+
+    Round trips are what a unit costs on a network, so it saves them without changing what it means:
+    the lock (`lock`, when the unit must take it) is sent with the unit's first statement, in one
+    pipeline, and the server runs them in order, so nothing is read before the lock is held. Writes
+    are kept until a statement needs them (a read of many documents, a delete) or the unit ends, then
+    sent together; a read of one document the unit wrote answers from what it wrote, which is what the
+    database would answer. The version bump and the commit go with the last writes.
+    """
+
+    def __init__(self, name: str, conn: psycopg.Connection[Any], lock: Statement | None = None) -> None:
         self.name = name
         self._connection = conn
+        self._lock = lock
+        self._writes: dict[tuple[str, str], str] = {}
         self.dirty = False
         self._closed = False
 
@@ -203,6 +220,46 @@ class PgUnit(_Reads):
         if self._closed:
             raise StorageError("internal error: a unit was used after its `with` block ended")
         return self._connection
+
+    def _rows(self, statement: str | sql.Composed, params: Iterable[Any], *, flush: bool = True) -> list[Any]:
+        """Run `statement` after what must go first: the lock, and (`flush`) the kept writes."""
+        ahead: list[Statement] = [self._lock] if self._lock is not None else []
+        if flush:
+            ahead += self._pending()
+        if not ahead:
+            return super()._rows(statement, params)
+        rows = self._pipeline([*ahead, (statement, list(params))])
+        self._lock = None
+        if flush:
+            self._writes.clear()
+        return rows
+
+    def _pending(self) -> list[Statement]:
+        return [(_UPSERT, [self.name, table, doc_id, text]) for (table, doc_id), text in self._writes.items()]
+
+    def _pipeline(self, statements: list[Statement]) -> list[Any]:
+        conn = self._conn()
+        try:
+            with conn.pipeline():
+                cursors = [conn.execute(query, params) for query, params in statements]
+            cursor = cursors[-1]
+            return cursor.fetchall() if cursor.description is not None else []
+        except psycopg.errors.LockNotAvailable:
+            raise StorageError(f"{self.name} is locked by another writer for too long") from None
+        except psycopg.OperationalError as exc:
+            raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise StorageError(f"database error: {first_line(exc)}") from None
+
+    def get(self, table: str, doc_id: str) -> Doc | None:
+        kept = self._writes.get((table, doc_id))
+        if kept is not None:
+            return orjson.loads(kept)  # a copy, as a read from the database would be
+        rows = self._rows(
+            "select doc from paidpdf_documents where file = %s and tbl = %s and id = %s",
+            [self.name, table, doc_id], flush=False,  # one document: the kept writes cannot change it
+        )
+        return rows[0][0] if rows else None
 
     def insert(self, table: str, doc: Doc) -> Doc:
         doc_id = _doc_id(doc)
@@ -217,11 +274,9 @@ class PgUnit(_Reads):
             # PostgreSQL's JSONB cannot hold a NUL character; no real Stripe event or admin input has
             # one, so such a document is refused as bad input (a webhook answers 400), never a 500.
             raise InvalidInput(f"{table} {doc_id!r} contains a NUL character, which cannot be stored")
-        self._rows(
-            """insert into paidpdf_documents (file, tbl, id, doc) values (%s, %s, %s, %s::jsonb)
-               on conflict (file, tbl, id) do update set doc = excluded.doc returning 1""",
-            [self.name, table, doc_id, text],
-        )
+        self._conn()
+        self._writes.pop((table, doc_id), None)  # keep the order of first writes stable
+        self._writes[(table, doc_id)] = text
         self.dirty = True
         return doc
 
@@ -234,10 +289,18 @@ class PgUnit(_Reads):
         return bool(rows)
 
     def drop(self, table: str) -> None:
-        self._conn().execute(
-            "delete from paidpdf_documents where file = %s and tbl = %s", [self.name, table]
-        )
+        self._rows("delete from paidpdf_documents where file = %s and tbl = %s", [self.name, table])
         self.dirty = True
+
+    def finish(self) -> None:
+        """Send what is kept (the lock first if no statement took it yet) and the version bump."""
+        statements: list[Statement] = self._pending()
+        if self.dirty:
+            statements.append((_BUMP, [self.name]))
+        if statements:
+            self._pipeline(([self._lock] if self._lock is not None else []) + statements)
+        self._lock = None
+        self._writes.clear()
 
     def close(self) -> None:
         self._closed = True

@@ -58,6 +58,36 @@ def test_units_write_all_or_nothing(any_store: DataStore) -> None:
         view.require("orders", "nope", "order")
 
 
+def test_a_unit_reads_its_own_writes_in_every_way(any_store: DataStore) -> None:
+    """PostgreSQL units keep writes until they are needed (fewer round trips): every kind of read in
+    the unit still sees them, in order, and a view outside sees nothing until the unit ends."""
+    with any_store.unit("sales") as unit:
+        unit.put("orders", {"id": "o1", "user_id": "u1", "n": 1})
+        written = unit.get("orders", "o1")
+        assert written == {"id": "o1", "user_id": "u1", "n": 1}
+        written["n"] = 99  # a caller's change to what it read is not a write
+        assert unit.get("orders", "o1") == {"id": "o1", "user_id": "u1", "n": 1}
+        unit.put("orders", {"id": "o1", "user_id": "u1", "n": 2})
+        assert [d["n"] for d in unit.find("orders", "user_id", "u1")] == [2]
+        assert unit.count("orders") == 1 and [d["id"] for d in unit.all("orders")] == ["o1"]
+        with pytest.raises(Conflict):
+            unit.insert("orders", {"id": "o1"})
+        unit.put("orders", {"id": "o2", "user_id": "u1", "n": 3})
+        assert unit.delete("orders", "o2") is True and unit.get("orders", "o2") is None
+        unit.put("orders", {"id": "o3", "user_id": "u2", "n": 4})
+        assert any_store.view("sales").get("orders", "o1") is None  # not committed yet
+    view = any_store.view("sales")
+    assert view.get("orders", "o1") == {"id": "o1", "user_id": "u1", "n": 2}
+    assert view.get("orders", "o2") is None and view.get("orders", "o3") == {
+        "id": "o3",
+        "user_id": "u2",
+        "n": 4,
+    }
+    with any_store.unit("sales") as unit:  # a unit that only writes still takes the lock and commits
+        unit.put("meta", {"id": "only-write"})
+    assert any_store.view("sales").get("meta", "only-write") == {"id": "only-write"}
+
+
 def test_a_nested_unit_on_the_same_file_is_refused(any_store: DataStore) -> None:
     with any_store.unit("sales") as outer:
         outer.put("orders", {"id": "o1"})
