@@ -71,7 +71,10 @@ def _may_download(item: Doc, user: Doc | None, owned: bool) -> bool:
 
 def shelf_item(store: DataStore, user: Doc | None, content_id: str) -> ShelfItem:
     """The item page's view of an item; `NotFound` for unknown ids and retired items not owned."""
-    item = _lookup(store, content_id)
+    return _shelf(store, user, _lookup(store, content_id))
+
+
+def _shelf(store: DataStore, user: Doc | None, item: Doc | None) -> ShelfItem:
     if item is None:
         raise NotFound("no such item")
     owned = user is not None and library.owns(store.view(library.SALES), user["id"], item["id"])
@@ -93,12 +96,7 @@ def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Do
         raise AuthRequired("log in to download")
     if user.get("disabled"):
         raise AccessDenied("this account is disabled")
-    if item is None:
-        raise NotFound("no such item")
-    owned = library.owns(store.view(library.SALES), user["id"], item["id"])
-    if item.get("status") == "retired" and not owned:
-        raise NotFound("no such item")
-    shelf = ShelfItem(item, owned, _may_download(item, user, owned))
+    shelf = _shelf(store, user, item)  # the item was looked up once, above
     if not shelf.can_download:
         raise AccessDenied("only readers who own this item can download it")
     if not shelf.owned:  # may download without owning: a free item, kept from now on

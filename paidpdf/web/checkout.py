@@ -12,10 +12,10 @@ from typing import Any
 
 import bottle
 
-from paidpdf.content import bundles, catalog, shop
-from paidpdf.errors import AccessDenied, InvalidInput, NotFound, PaidPdfError, PaymentProviderError
+from paidpdf.content import bundles, catalog
+from paidpdf.errors import AccessDenied, InvalidInput, NotFound, PaymentProviderError
 from paidpdf.ownership import access
-from paidpdf.sales import checkout, guest_checkout, orders, receipts
+from paidpdf.sales import checkout, guest_checkout, orders
 from paidpdf.store import CATALOG, Doc
 from paidpdf.web import pages
 from paidpdf.web.context import WebContext
@@ -163,15 +163,10 @@ def _item_of(web: WebContext, order: Doc | None) -> Doc | None:
 
 
 def send_receipts(web: WebContext) -> None:
-    """Hand due receipts to the (queued) mailer; a storage or mail problem is logged, never shown:
-    the purchase itself is already safe, and the next fulfilment or reconcile sends them."""
-    try:
-        receipts.send_due(
-            web.store, web.mailer, base_url=web.settings.base_url,
-            shop_name=shop.identity_or_defaults(web.store)["name"],
-        )
-    except PaidPdfError as exc:
-        log.error("receipts not sent now: %s", exc.message)
+    """Have due receipts sent in the background (`receipt_runner`): a storage or mail problem is
+    logged, never shown; the purchase itself is already safe, and the next fulfilment or reconcile
+    sends them."""
+    web.receipts.kick()
 
 
 def item_url(content_id: str) -> str:

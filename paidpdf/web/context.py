@@ -20,12 +20,14 @@ from bottle import request, response
 from paidpdf.config import Settings
 from paidpdf.content import shop
 from paidpdf.mail import Mailer
+from paidpdf.sales import receipts
 from paidpdf.store import DataStore
 from paidpdf.web import security
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
 from paidpdf.web.download_records import DownloadRecorder
 from paidpdf.web.page_cache import AnonymousPages
+from paidpdf.web.receipt_runner import ReceiptRunner
 from paidpdf.web.visitor import Visitor
 
 Handler = Callable[..., Any]
@@ -45,6 +47,7 @@ class WebContext:
     catalog_cache: CatalogCache = field(init=False)
     anonymous_pages: AnonymousPages = field(init=False)
     download_recorder: DownloadRecorder = field(init=False)
+    receipts: ReceiptRunner = field(init=False)
     _stripe_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -53,6 +56,14 @@ class WebContext:
         self.catalog_cache = CatalogCache(self.store, self.templates)
         self.anonymous_pages = AnonymousPages()
         self.download_recorder = DownloadRecorder(self.store)
+        self.receipts = ReceiptRunner(self._send_due_receipts)
+
+    def _send_due_receipts(self) -> int:
+        """What the receipt runner does: hand every due receipt to the (queued) mailer."""
+        return receipts.send_due(
+            self.store, self.mailer, base_url=self.settings.base_url,
+            shop_name=shop.identity_or_defaults(self.store)["name"],
+        )
 
     def stripe(self) -> Any:
         """The Stripe client, made on first use (a shop without payments never builds one)."""

@@ -126,6 +126,12 @@ class Shop:
         assert len(rows) == 1
         return rows[0]
 
+    def drain_mail(self) -> None:
+        """Wait until due receipts were handed on (they are sent beside the request) and the mail
+        queue is empty."""
+        web = self.app.app.web
+        assert web.receipts.drain(10) and web.mailer.drain(10)
+
     def order(self, order_id: str) -> Doc:
         return orders.get(self.store.view("sales"), order_id)
 

@@ -44,6 +44,7 @@ def test_foreign_events_are_refused_and_change_nothing(shop: Shop, change: dict[
     assert why in answer.json["error"]
     assert _sales(shop) == before and shop.entries() == []
     shop.post_event(completed, status=200)  # the real one still counts: the refused id was not recorded
+    shop.drain_mail()  # its receipt is written beside the request
     assert shop.order(order["id"])["status"] == "paid" and len(shop.entries()) == 1
     intent = shop.order(order["id"])["stripe_payment_intent"]
     assert shop.client.v1.refunds.create(params={"payment_intent": intent}).status == "succeeded"

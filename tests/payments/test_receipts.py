@@ -17,7 +17,7 @@ BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
 
 
 def _receipts(shop: Shop) -> list[Path]:
-    shop.app.app.web.mailer.drain(10)
+    shop.drain_mail()
     outbox = shop.data_dir / "outbox"
     found = sorted(outbox.glob("*.eml")) if outbox.exists() else []
     return [p for p in found if "receipt" in p.read_text(errors="replace").lower()]
@@ -65,7 +65,7 @@ def test_two_senders_at_once_send_one_receipt(shop: Shop) -> None:
     order, session_id = shop.buy()
     shop.sl.pay(session_id)
     shop.app.get(f"/checkout/success?session_id={session_id}")
-    shop.app.app.web.mailer.drain(10)
+    shop.drain_mail()
     with shop.store.unit("sales") as unit:  # make it due again, as if the first send never happened
         current = unit.get("orders", order["id"])
         assert current is not None
