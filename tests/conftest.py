@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 
 from paidpdf.admin import build_app
 from paidpdf.config import Settings
-from paidpdf.store import Store
+from paidpdf.store import DataStore, Store, open_store
 
 # Cheap argon2id parameters for every test (and the servers tests start); one accounts test asserts the
 # memory-hard production parameters that apply when this variable is unset.
@@ -33,9 +33,29 @@ def settings(data_dir: Path) -> Settings:
     return Settings.from_env({}, data_dir=data_dir)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module that sets `BOTH_BACKENDS = True` and uses the plain `store` fixture runs each test on
+    the data folder and on PostgreSQL (the site and shop fixtures do the same for their modules)."""
+    uses_own = {"site", "shop"} & set(metafunc.fixturenames)
+    if "store" in metafunc.fixturenames and not uses_own and getattr(metafunc.module, "BOTH_BACKENDS", False):
+        metafunc.parametrize("store_backend", ["embedded", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def store(data_dir: Path) -> Store:
-    return Store(data_dir)
+def store_backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "embedded"))
+
+
+@pytest.fixture
+def store(data_dir: Path, store_backend: str, request: pytest.FixtureRequest) -> Iterator[DataStore]:
+    if store_backend == "embedded":
+        yield Store(data_dir)
+        return
+    pg = open_store(data_dir, request.getfixturevalue("postgres_url"))
+    try:
+        yield pg
+    finally:
+        pg.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
