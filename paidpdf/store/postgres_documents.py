@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import psycopg
 from psycopg import sql
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from paidpdf.errors import Conflict, InvalidInput, NotFound, StorageError, StorageUnavailable
 from paidpdf.store.api import Doc
@@ -184,6 +184,8 @@ def checkout(pool: ConnectionPool[Any]) -> psycopg.Connection[Any]:
         raise StorageUnavailable(
             f"the database did not answer within {pool.timeout:.0f} s (is PostgreSQL running?)"
         ) from None
+    except PoolClosed:  # a background thread still at work while the process shuts its store down
+        raise StorageUnavailable("the store is closed (the process is shutting down)") from None
 
 
 def first_line(exc: BaseException) -> str:
