@@ -85,6 +85,17 @@ class Site:
     def user(self, email: str) -> Doc:
         return users.require_user(self.store, email)
 
+    def cli(self, *args: str) -> Any:
+        """`paidpdf --data <this shop> ARGS...` in-process, on this site's backend."""
+        from typer.testing import CliRunner
+
+        from paidpdf.admin import build_app
+
+        env = {}
+        if self.settings.database_url:
+            env["PAIDPDF_DATABASE_URL"] = self.settings.database_url.reveal()
+        return CliRunner().invoke(build_app(), ["--data", str(self.data_dir), *args], env=env)
+
 
 def copy_seed(template: Path, target: Path) -> Path:
     """A private copy of the seeded shop in milliseconds: content files and covers are immutable

@@ -19,6 +19,8 @@ from tests.forms import form_for
 from tests.smtp import SmtpServer
 from tests.web.site import PASSWORD, Site, copy_seed, logged_in, login, make_site
 
+BOTH_BACKENDS = True  # every site test here also runs on PostgreSQL
+
 
 # -- sign up, log in, log out ----------------------------------------------------------------------
 def test_signup_login_logout(site: Site) -> None:
@@ -91,7 +93,7 @@ def test_five_wrong_passwords_do_not_lock_the_reader_out(site: Site) -> None:
 
 
 def test_change_password(site: Site) -> None:
-    other = make_site(site.data_dir)
+    other = make_site(site.data_dir, site.settings)
     login(other.app, "reader@example.com")
     other_token = other.app.cookies["paidpdf_session"]
     app = logged_in(site, "reader")
@@ -112,7 +114,7 @@ def test_change_password(site: Site) -> None:
     assert "Your password was changed" in done.text
     assert sessions.session_user(site.store, app.cookies["paidpdf_session"]) is not None  # this one stays
     assert sessions.session_user(site.store, other_token) is None  # others end
-    fresh = make_site(site.data_dir)
+    fresh = make_site(site.data_dir, site.settings)
     login(fresh.app, "reader@example.com", "brand new password")
 
 
@@ -141,18 +143,18 @@ def test_csrf_rejections_change_nothing(site: Site, token: str | None) -> None:
         status=403,
     )
     app.post("/checkout/sourdough-at-home", fields, status=403)
-    login(make_site(site.data_dir).app, "reader@example.com")  # the password did not change
+    login(make_site(site.data_dir, site.settings).app, "reader@example.com")  # the password did not change
 
 
 def test_csrf_token_of_another_browser_is_refused(site: Site, csrf_of: Any) -> None:
-    attacker = make_site(site.data_dir)
+    attacker = make_site(site.data_dir, site.settings)
     attacker_token = csrf_of(attacker.app.get("/login"))
     victim = logged_in(site, "reader")
     session = victim.cookies["paidpdf_session"]
     victim.post("/logout", {"csrf_token": attacker_token}, status=403)
     assert sessions.session_user(site.store, session) is not None
     # the anonymous token stops working once logged in (it was bound to the pre-session cookie)
-    fresh = make_site(site.data_dir)
+    fresh = make_site(site.data_dir, site.settings)
     anon_token = csrf_of(fresh.app.get("/login"))
     login(fresh.app, "owner@example.com")
     fresh.app.post("/logout", {"csrf_token": anon_token}, status=403)

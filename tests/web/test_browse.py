@@ -13,6 +13,8 @@ from paidpdf.errors import InvalidInput
 from paidpdf.store import Doc
 from tests.web.site import FREE, PAID, Site
 
+BOTH_BACKENDS = True  # every site test here also runs on PostgreSQL
+
 EXTRA = 30
 
 
@@ -81,12 +83,8 @@ def test_search_matches_title_and_description_words(big_site: Site) -> None:
 
 
 def test_tags_from_the_cli_filter_the_catalog(big_site: Site) -> None:
-    from typer.testing import CliRunner
-
-    from paidpdf.admin import build_app
-
     def tag(*args: str) -> str:
-        result = CliRunner().invoke(build_app(), ["--data", str(big_site.data_dir), "content", "tag", *args])
+        result = big_site.cli("content", "tag", *args)
         assert result.exit_code == 0, result.output
         return result.output
 

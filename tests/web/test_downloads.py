@@ -12,6 +12,8 @@ from paidpdf.content import catalog, demo
 from paidpdf.web import ranges
 from tests.web.site import BIG, CAFE, FREE, PAID, Site, logged_in
 
+BOTH_BACKENDS = True  # every site test here also runs on PostgreSQL
+
 URL = f"/content/{BIG}/download"
 
 

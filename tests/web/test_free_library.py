@@ -4,15 +4,15 @@ the reader keeps them when the item is later retired or given a price."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import Result
 
 from paidpdf.content import catalog
 from paidpdf.ownership import library
 from tests.web.site import FREE, PAID, Site, logged_in, login
+
+BOTH_BACKENDS = True  # every site test here also runs on PostgreSQL
 
 
 @pytest.fixture
@@ -60,9 +60,9 @@ def test_a_paid_download_by_its_owner_does_not_change_its_source(site: Site) -> 
     assert [r["source"] for r in rows] == ["granted"]
 
 
-def test_users_show_says_the_item_was_free(site: Site, cli: Callable[..., Result]) -> None:
+def test_users_show_says_the_item_was_free(site: Site) -> None:
     logged_in(site, "reader").get(f"/content/{FREE}/download", status=200)
-    result = cli("users", "show", "reader@example.com", "--json")
+    result = site.cli("users", "show", "reader@example.com", "--json")
     assert result.exit_code == 0, result.stderr
     shown = json.loads(result.stdout)
     text = json.dumps(shown)

@@ -21,6 +21,8 @@ from paidpdf.web import security
 from tests.forms import form_for
 from tests.web.site import BIG, FREE, PAID, Site, logged_in, login, make_site
 
+BOTH_BACKENDS = True  # every site test here also runs on PostgreSQL
+
 DOWNLOAD = f"/content/{BIG}/download"
 
 
