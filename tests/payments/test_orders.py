@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from paidpdf.errors import InvalidInput
 from paidpdf.ownership import library
 from paidpdf.sales import fulfilment, orders, refunds
-from paidpdf.store import Doc, Store
+from paidpdf.store import Doc, Store, open_store
 from paidpdf.testing.stripe_objects import session_for
 from tests.payments.helpers import add_item, add_user
 
@@ -55,7 +55,10 @@ def test_concurrent_fulfil_yields_one_entry(store: Store, order: Doc) -> None:
 
     def go() -> None:
         barrier.wait()
-        results.append(fulfilment.fulfil(Store(store.root), session, livemode=False).action)
+        # each thread its own store object, as separate server processes would have
+        own = open_store(store.root, getattr(store, "url", None))
+        results.append(fulfilment.fulfil(own, session, livemode=False).action)
+        getattr(own, "close", lambda: None)()
 
     threads = [threading.Thread(target=go) for _ in range(8)]
     for t in threads:
