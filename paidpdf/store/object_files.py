@@ -14,6 +14,9 @@ Object names are built only from a validated SHA-256 or cover name (see `blobs`)
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,9 @@ from paidpdf.errors import ConfigError, NotFound, StorageError, StorageUnavailab
 
 #: How long a presigned download link works (the issue: at most 5 minutes).
 PRESIGNED_SECONDS = 300
+#: A signed link is handed out again for this long (so it still works 4 minutes after), per process.
+REUSE_SIGNED_SECONDS = 60
+SIGNED_KEPT = 1024
 CHUNK = 1024 * 1024
 MODES = ("redirect", "proxy")
 
@@ -63,6 +69,8 @@ class ObjectFiles:
             retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30,
         )
         self._client: Any = boto3.client("s3", endpoint_url=endpoint_url, config=config)
+        self._signed: OrderedDict[tuple[str, str, str], tuple[float, str]] = OrderedDict()
+        self._signed_lock = threading.Lock()
 
     def describe(self) -> str:
         return self.location.describe()
@@ -119,7 +127,27 @@ class ObjectFiles:
             body.close()
 
     def presigned(self, rel: str, *, disposition: str, content_type: str) -> str:
-        """A GET link valid for `PRESIGNED_SECONDS`, answering with these headers."""
+        """A GET link valid for `PRESIGNED_SECONDS`, answering with these headers.
+
+        Signing costs about half a millisecond of Python per download, so a link is reused for
+        `REUSE_SIGNED_SECONDS`: every reader it is handed to still has at least four minutes to start.
+        It names no reader (the shop checked entitlement before handing it out), so two owners of the
+        same file getting the same link is the same as each getting their own."""
+        key = (rel, disposition, content_type)
+        now = time.monotonic()
+        with self._signed_lock:
+            found = self._signed.get(key)
+            if found is not None and now - found[0] < REUSE_SIGNED_SECONDS:
+                return found[1]
+        url = self._sign(rel, disposition, content_type)
+        with self._signed_lock:
+            self._signed[key] = (now, url)
+            self._signed.move_to_end(key)
+            while len(self._signed) > SIGNED_KEPT:
+                self._signed.popitem(last=False)
+        return url
+
+    def _sign(self, rel: str, disposition: str, content_type: str) -> str:
         params = {
             "Bucket": self.location.bucket, "Key": self.location.key(rel),
             "ResponseContentDisposition": disposition, "ResponseContentType": content_type,
