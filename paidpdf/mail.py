@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import secrets
 import smtplib
 import ssl
 import threading
@@ -23,7 +24,7 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -73,7 +74,8 @@ def build_message(
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message["Message-ID"] = extra.pop("Message-ID", None) or make_msgid(domain=domain)
+    # not `email.utils.make_msgid`: it draws from the `random` module's shared state
+    message["Message-ID"] = extra.pop("Message-ID", None) or f"<{secrets.token_hex(16)}@{domain}>"
     for name, value in extra.items():
         message[name] = value
     if readable:
