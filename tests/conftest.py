@@ -34,21 +34,21 @@ def settings(data_dir: Path) -> Settings:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A module that sets `BOTH_BACKENDS = True` and uses the plain `store` fixture runs each test on
-    the data folder and on PostgreSQL (the site and shop fixtures do the same for their modules)."""
-    uses_own = {"site", "shop"} & set(metafunc.fixturenames)
-    if "store" in metafunc.fixturenames and not uses_own and getattr(metafunc.module, "BOTH_BACKENDS", False):
-        metafunc.parametrize("store_backend", ["embedded", "postgresql"], indirect=True)
+    """A module that sets `BOTH_BACKENDS = True` runs each test that uses a shop (`store` here,
+    `site` in tests/web, `shop` in tests/payments) on the data folder and on PostgreSQL."""
+    if "backend" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
+        metafunc.parametrize("backend", ["embedded", "postgresql"], indirect=True)
 
 
 @pytest.fixture
-def store_backend(request: pytest.FixtureRequest) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
+    """Where the test's shop keeps its documents: "embedded" unless the module runs on both."""
     return str(getattr(request, "param", "embedded"))
 
 
 @pytest.fixture
-def store(data_dir: Path, store_backend: str, request: pytest.FixtureRequest) -> Iterator[DataStore]:
-    if store_backend == "embedded":
+def store(data_dir: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[DataStore]:
+    if backend == "embedded":
         yield Store(data_dir)
         return
     pg = open_store(data_dir, request.getfixturevalue("postgres_url"))

@@ -51,25 +51,13 @@ def stand_in() -> Iterator[StripeLocal]:
         sl.stop()
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Modules that set `BOTH_BACKENDS = True` run each shop test on the data folder and on PostgreSQL
-    (the seeded shop migrated into a fresh database with `db migrate`'s code)."""
-    if "shop" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
-        metafunc.parametrize("shop_backend", ["embedded", "postgresql"], indirect=True)
-
-
-@pytest.fixture
-def shop_backend(request: pytest.FixtureRequest) -> str:
-    return str(getattr(request, "param", "embedded"))
-
-
 @pytest.fixture
 def shop(
-    seeded: Path, tmp_path: Path, stand_in: StripeLocal, shop_backend: str, request: pytest.FixtureRequest
+    seeded: Path, tmp_path: Path, stand_in: StripeLocal, backend: str, request: pytest.FixtureRequest
 ) -> Iterator[Shop]:
     folder = tmp_path / "data"
     copy_seed(seeded, folder)
-    database_url = request.getfixturevalue("postgres_url") if shop_backend == "postgresql" else None
+    database_url = request.getfixturevalue("postgres_url") if backend == "postgresql" else None
     settings = shop_settings(folder, stand_in.url, database_url=database_url)
     store = settings.open_store()
     if database_url:

@@ -84,21 +84,11 @@ def site_dir(seeded_template: Path, tmp_path: Path) -> Path:
     return copy_seed(seeded_template, tmp_path / "data")
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Modules that set `BOTH_BACKENDS = True` run each site test on the data folder and on PostgreSQL
-    (the seeded shop moved there by `db migrate`'s code)."""
-    if "site" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
-        metafunc.parametrize("site_backend", ["embedded", "postgresql"], indirect=True)
-
-
 @pytest.fixture
-def site_backend(request: pytest.FixtureRequest) -> str:
-    return str(getattr(request, "param", "embedded"))
-
-
-@pytest.fixture
-def site(site_dir: Path, site_backend: str, request: pytest.FixtureRequest) -> Iterator[Site]:
-    if site_backend == "embedded":
+def site(site_dir: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[Site]:
+    """The seeded site; on PostgreSQL (`BOTH_BACKENDS`, see tests/conftest.py) the seeded shop is
+    moved there by `db migrate`'s code."""
+    if backend == "embedded":
         yield make_site(site_dir)
         return
     from paidpdf.config import Settings
