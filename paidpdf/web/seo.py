@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 from bottle import response
 from markupsafe import Markup
 
-from paidpdf.content import catalog
+from paidpdf.content import bundles, catalog
 from paidpdf.money import to_decimal_text
 from paidpdf.store import Doc
 from paidpdf.web.context import WebContext
@@ -67,14 +67,16 @@ def robots_txt(web: WebContext) -> str:
 
 
 def sitemap_xml(web: WebContext) -> str:
-    """The catalog and every item on sale, with when it last changed."""
+    """The catalog, every item and bundle on sale, each with when it last changed."""
     response.content_type = "application/xml; charset=utf-8"
     response.set_header("Cache-Control", "public, max-age=3600")
     base = web.settings.base_url.rstrip("/")
     entries = [f"  <url><loc>{escape(base)}/</loc></url>"]
-    for item in catalog.list_items(web.store):
-        changed = str(item.get("updated_at") or "")[:10]
+    pages = [("content", item) for item in catalog.list_items(web.store)]
+    pages += [("bundles", bundle) for bundle in bundles.list_bundles(web.store)]
+    for folder, doc in pages:
+        changed = str(doc.get("updated_at") or "")[:10]
         lastmod = f"<lastmod>{escape(changed)}</lastmod>" if changed else ""
-        entries.append(f"  <url><loc>{escape(base)}/content/{escape(item['id'])}</loc>{lastmod}</url>")
+        entries.append(f"  <url><loc>{escape(base)}/{folder}/{escape(doc['id'])}</loc>{lastmod}</url>")
     head = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
     return "\n".join([head, *entries, "</urlset>"]) + "\n"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree
 
-from paidpdf.content import catalog, demo
+from paidpdf.content import bundles, catalog, demo
 from tests.web.site import PAID, RETIRED, Site
 
 BASE = "http://127.0.0.1:8080"  # the site fixture's PAIDPDF_BASE_URL default
@@ -39,11 +39,17 @@ def test_json_ld_cannot_be_closed_by_a_title(site: Site, tmp_path: Path) -> None
 
 
 def test_sitemap_lists_the_catalog_and_robots_keeps_out_of_private_pages(site: Site) -> None:
+    items = catalog.list_items(site.store)
+    bundles.add(site.store, "the-set", title="The set", price_text="5", currency="usd",
+                items=[items[0]["id"], items[1]["id"]])
+    bundles.add(site.store, "old-set", title="Old set", price_text="5", currency="usd",
+                items=[items[0]["id"], items[1]["id"]])
+    bundles.set_status(site.store, "old-set", "retired")
     xml = site.app.get("/sitemap.xml")
     assert xml.content_type == "application/xml"
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locs = [e.text for e in ElementTree.fromstring(xml.body).findall("s:url/s:loc", ns)]  # noqa: S314 - our own XML
-    expected = [f"{BASE}/"] + [f"{BASE}/content/{i['id']}" for i in catalog.list_items(site.store)]
+    expected = [f"{BASE}/"] + [f"{BASE}/content/{i['id']}" for i in items] + [f"{BASE}/bundles/the-set"]
     assert locs == expected and f"{BASE}/content/{RETIRED}" not in locs
     robots = site.app.get("/robots.txt").text
     assert "Disallow: /library" in robots and "Disallow: /checkout/" in robots
