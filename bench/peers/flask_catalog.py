@@ -47,11 +47,10 @@ def build(data_dir: Path) -> Flask:
         page = browse.browse(items, wanted)
         card = app.jinja_env.get_template("_card.html")
         grid = Markup("".join(card.render(item=item, owned=False) for item in page.items))  # noqa: S704
-        shown_bundles = bundles.list_bundles(store)  # the same work as the shop's first page
+        on_sale = [(b, [i["title"] for i in bundles.contents(store, b)]) for b in bundles.list_bundles(store)]
         return render_template(
             "catalog.html",
-            bundles=shown_bundles,
-            bundle_titles={b["id"]: [i["title"] for i in bundles.contents(store, b)] for b in shown_bundles},
+            bundles=on_sale,
             grid_html=grid,
             page=page,
             catalog_size=len(items),

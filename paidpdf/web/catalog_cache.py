@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from paidpdf.content import browse, catalog
+from paidpdf.content import browse, bundles, catalog
 from paidpdf.store import DataStore, Doc
 
 Identity = tuple[Any, ...]
@@ -31,6 +31,8 @@ class Cards:
     owned: dict[str, str]  # item id → its card with the "Owned" mark
     by_sort: dict[str, list[Doc]] = field(default_factory=dict)  # filled on first use of each sort
     tags: list[str] = field(default_factory=list)  # every tag in use, for the tag filter
+    #: Bundles on sale, each with its items' titles, for the first page's "Bundles" section.
+    bundles: tuple[tuple[Doc, list[str]], ...] = ()
 
     def sorted(self, sort: str) -> list[Doc]:
         """The items in `sort` order, computed once per catalog version (a race computes it twice,
@@ -65,7 +67,11 @@ class CatalogCache:
             card = self._templates.get_template(self._card)
             plain = {item["id"]: card.render(item=item, owned=False) for item in items}
             owned = {item["id"]: card.render(item=item, owned=True) for item in items}
-            current = Cards(identity, items, plain, owned, tags=browse.all_tags(items))
+            on_sale = tuple(
+                (b, [i["title"] for i in bundles.contents(self._store, b)])
+                for b in bundles.list_bundles(self._store)
+            )
+            current = Cards(identity, items, plain, owned, tags=browse.all_tags(items), bundles=on_sale)
             self._cards = current
             return current
 

@@ -7,7 +7,6 @@ and checks it belongs to the logged-in buyer.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import bottle
@@ -20,8 +19,6 @@ from paidpdf.store import CATALOG, Doc
 from paidpdf.web import pages
 from paidpdf.web.context import WebContext
 from paidpdf.web.request_fields import form, query
-
-log = logging.getLogger("paidpdf.web")
 
 #: The cookie that ties a guest's checkout to the browser that started it.
 GUEST_COOKIE = "paidpdf_checkout"

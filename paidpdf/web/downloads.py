@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.utils import formatdate
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from paidpdf.content import stamp_templates, stamping, versions
 from paidpdf.errors import NotFound
@@ -28,30 +28,15 @@ from paidpdf.ownership import access, download_log, library
 from paidpdf.store import SALES, Doc, blobs
 from paidpdf.web import file_answers, ranges, stamped_files
 from paidpdf.web.context import WebContext
-from paidpdf.web.download_records import TrackedFile
+from paidpdf.web.download_records import TrackedFile, chunks
 from paidpdf.web.object_downloads import send_object
 from paidpdf.web.request_fields import query, remote_addr
 
-CHUNK = 256 * 1024
 DOWNLOAD_CACHE = "private, max-age=0, must-revalidate"
 COVER_CACHE = "public, max-age=31536000, immutable"
 _COVER_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 
 log = logging.getLogger("paidpdf.web")
-
-
-def _chunks(handle: IO[bytes], remaining: int, done: Callable[[], None] | None = None) -> Iterator[bytes]:
-    try:
-        while remaining > 0:
-            block = handle.read(min(CHUNK, remaining))
-            if not block:
-                break
-            remaining -= len(block)
-            yield block
-    finally:
-        handle.close()
-    if remaining == 0 and done is not None:
-        done()
 
 
 def send_file(
@@ -87,7 +72,7 @@ def send_file(
             if done is None:
                 return handle  # Bottle hands it to wsgi.file_wrapper
             return TrackedFile(handle, body.start + body.length, done)
-        return _chunks(handle, body.length, done)
+        return chunks(handle, body.length, done)
     except BaseException:
         handle.close()
         raise

@@ -8,7 +8,7 @@ from typing import Any
 
 from bottle import request, response
 
-from paidpdf.content import browse, bundles, shop
+from paidpdf.content import browse, shop
 from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
 from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
@@ -35,7 +35,6 @@ def catalog_page(web: WebContext) -> str:
     cards = web.catalog_cache.cards()
     page = browse.browse(cards.sorted(wanted.sort), wanted, presorted=True)
     owned = access.owned_ids(web.store, web.visitor.current_user())
-    shown_bundles = bundles.list_bundles(web.store) if wanted.page == 1 else []
     return web.render(
         "catalog.html",
         base=web.settings.base_url.rstrip("/"),
@@ -44,8 +43,7 @@ def catalog_page(web: WebContext) -> str:
         catalog_size=len(cards.items),
         tags=cards.tags,
         sorts=browse.SORT_LABELS,
-        bundles=shown_bundles,
-        bundle_titles={b["id"]: [i["title"] for i in bundles.contents(web.store, b)] for b in shown_bundles},
+        bundles=cards.bundles if wanted.page == 1 else (),
     )
 
 

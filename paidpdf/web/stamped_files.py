@@ -19,7 +19,7 @@ from typing import IO, Any
 from paidpdf.errors import NotFound
 from paidpdf.store.object_files import ObjectFiles
 from paidpdf.web import file_answers
-from paidpdf.web.download_records import TrackedFile
+from paidpdf.web.download_records import TrackedFile, chunks
 from paidpdf.web.object_downloads import LAST_MODIFIED
 
 Finished = Callable[[file_answers.Body, int], None]
@@ -90,24 +90,11 @@ def send_stamped(
         joined = JoinedFile(handle, st.st_size, tail)
         joined.seek(body.start)
         if body.partial and not file_answers.server_bounds_file_wrapper():
-            return _chunks(joined, body.length, lambda: finished(body, size))
+            return chunks(joined, body.length, lambda: finished(body, size))
         return TrackedFile(joined, body.start + body.length, lambda: finished(body, size))
     except BaseException:
         handle.close()
         raise
-
-
-def _chunks(joined: JoinedFile, remaining: int, done: Callable[[], None]) -> Iterator[bytes]:
-    try:
-        while remaining > 0:
-            block = joined.read(min(256 * 1024, remaining))
-            if not block:
-                return
-            remaining -= len(block)
-            yield block
-    finally:
-        joined.close()
-    done()
 
 
 def send_stamped_object(
