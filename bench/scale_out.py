@@ -111,7 +111,7 @@ def fulfilment(root: Path, server: str, sizes: list[int], samples: int) -> list[
         rows.append(tuple(row))
         for side in sides.values():  # receipts are sent beside the requests: let them finish
             side.app.app.web.receipts.drain()
-        sides["postgresql"].store.close()  # type: ignore[attr-defined]
+        sides["postgresql"].store.close()
     return rows
 
 
@@ -227,7 +227,7 @@ def main() -> None:
                 hop.append(redirect * 1000)
                 seconds, got, _ = curl_seconds(direct)
                 straight.append(got / seconds / 2**20)
-            store.close()  # type: ignore[attr-defined]
+            store.close()
     finally:
         for process in processes:
             stop(process)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 
 from paidpdf.admin import build_app
 from paidpdf.config import Settings
-from paidpdf.store import DataStore, Store, open_store
+from paidpdf.store import DataStore, Store
 
 # Cheap argon2id parameters for every test (and the servers tests start); one accounts test asserts the
 # memory-hard production parameters that apply when this variable is unset.
@@ -28,9 +28,22 @@ def data_dir(tmp_path: Path) -> Path:
     return folder
 
 
+#: `PAIDPDF_SECRET_KEY` for shops on PostgreSQL (required there: several servers share it).
+PG_SECRET = "a-secret-key-for-the-postgresql-site-0123456789"
+
+
 @pytest.fixture
-def settings(data_dir: Path) -> Settings:
-    return Settings.from_env({}, data_dir=data_dir)
+def backend_env(backend: str, request: pytest.FixtureRequest) -> dict[str, str]:
+    """The environment that points a shop at the test's backend: nothing for the data folder, a fresh
+    database (and the secret key PostgreSQL requires) otherwise."""
+    if backend == "embedded":
+        return {}
+    return {"PAIDPDF_DATABASE_URL": request.getfixturevalue("postgres_url"), "PAIDPDF_SECRET_KEY": PG_SECRET}
+
+
+@pytest.fixture
+def settings(data_dir: Path, backend_env: dict[str, str]) -> Settings:
+    return Settings.from_env(backend_env, data_dir=data_dir)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -47,15 +60,15 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def store(data_dir: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[DataStore]:
+def store(data_dir: Path, backend: str, settings: Settings) -> Iterator[DataStore]:
     if backend == "embedded":
         yield Store(data_dir)
         return
-    pg = open_store(data_dir, request.getfixturevalue("postgres_url"))
+    pg = settings.open_store()
     try:
         yield pg
     finally:
-        pg.close()  # type: ignore[attr-defined]
+        pg.close()
 
 
 @pytest.fixture(scope="session")
@@ -89,11 +102,12 @@ def postgres_url(postgres_server: str) -> str:
 
 
 @pytest.fixture
-def cli(data_dir: Path) -> Callable[..., Result]:
-    """Run `paidpdf --data <tmp> ARGS...` in-process; `result.stdout` / `result.stderr` are separate."""
+def cli(data_dir: Path, backend_env: dict[str, str]) -> Callable[..., Result]:
+    """Run `paidpdf --data <tmp> ARGS...` in-process, on the test's backend; `result.stdout` /
+    `result.stderr` are separate."""
 
     def run(*args: str, input: str | None = None) -> Result:
         runner = CliRunner()
-        return runner.invoke(build_app(), ["--data", str(data_dir), *args], input=input, env={})
+        return runner.invoke(build_app(), ["--data", str(data_dir), *args], input=input, env=backend_env)
 
     return run

@@ -12,7 +12,8 @@ from typing import Any
 
 import orjson
 
-from paidpdf.store import Store
+from paidpdf.store import DataStore, Store
+from paidpdf.store.layout import FILES
 
 
 def state_bytes(data_dir: Path, name: str) -> bytes:
@@ -43,3 +44,26 @@ def torn_bytes(data_dir: Path, name: str) -> int:
         return 0
     raw = path.read_bytes()
     return journal.scan(raw[len(journal.MAGIC) :], len(journal.MAGIC)).tail
+
+
+def written(store: DataStore) -> tuple[Any, ...]:
+    """Everything a command could have written, whatever the backend: every file under the data folder
+    (but lock files) with its bytes, and each data file's documents and version as the store reads
+    them (equal before and after = nothing was written)."""
+    documents = tuple(store.export(n) for n in FILES)
+    return (tree(store.root), documents, tuple(store.view(n).version for n in FILES))
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under a data folder (but the lock files) with its bytes."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".locks" not in p.parts
+    }
+
+
+def documents(store: DataStore, name: str) -> dict[str, Any]:
+    """A data file's documents by table, as the store (either backend) reads them."""
+    found: dict[str, Any] = orjson.loads(store.export(name) or b"{}")
+    return found

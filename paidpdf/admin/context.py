@@ -40,6 +40,14 @@ class CliState:
         return self._store
 
 
+    def close(self) -> None:
+        """Run when the command ends (`ctx.call_on_close`): a PostgreSQL store's pool must not outlive
+        it (in-process callers, such as the tests, run many commands in one process)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
 def state(ctx: typer.Context) -> CliState:
     """The `CliState` the root callback put on the context (found from any nested command)."""
     root = ctx.find_root()

@@ -204,6 +204,7 @@ def build_app() -> typer.Typer:
             typer.secho(f"Error: {exc.message}", err=True, fg="red")
             raise typer.Exit(exc.exit_code) from None
         ctx.obj = CliState(settings)
+        ctx.call_on_close(ctx.obj.close)
 
     return app
 

@@ -57,8 +57,8 @@ def record(store: DataStore, sent: Delivery) -> Doc:
         "to_end": sent.start + sent.length >= sent.size,
         "client": tag(store, "client", sent.client) if sent.client else "",
     }
-    with store.unit(SALES) as unit:
-        return unit.insert(DOWNLOADS, doc)
+    with store.unit(SALES) as unit:  # `put`, not `insert`: a fresh random id, nothing to check first
+        return unit.put(DOWNLOADS, doc)
 
 
 def for_user(view: View, user_id: str, content_id: str | None = None) -> list[Doc]:

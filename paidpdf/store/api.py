@@ -104,6 +104,9 @@ class DataStore(Protocol):
 
     def describe(self) -> str: ...
 
+    def close(self) -> None:
+        """Give back what the store holds (PostgreSQL's connections); the store is not used after."""
+
     def check_health(self) -> None: ...
 
     def path(self, name: str) -> Path: ...

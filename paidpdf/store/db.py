@@ -190,6 +190,10 @@ class Store:
         """Delete a data file and its journal (flush); the caller holds the lock."""
         return self._file(name).remove()
 
+    def close(self) -> None:
+        """Close the data files' descriptors now rather than when the store is dropped."""
+        self.forget()
+
     def forget(self) -> None:
         """Drop what this process has read (after a restore or flush replaced files wholesale)."""
         for data_file in self._files.values():

@@ -45,6 +45,7 @@ from paidpdf.store.postgres_documents import (
     first_line,
     to_json,
 )
+from paidpdf.store.postgres_release import Releaser
 
 #: 2 added the download log's indexes (`layout.INDEXED_FIELDS`); upgrades only add indexes.
 SCHEMA_VERSION = 2
@@ -123,6 +124,7 @@ class PgStore:
             # connection fails its first query (503), is closed, and the pool replaces it.
             reconnect_timeout=0,
         )
+        self._releaser = Releaser(self._pool)
         try:
             self._pool.open(wait=True, timeout=wait)
         except PoolTimeout:
@@ -157,6 +159,7 @@ class PgStore:
         return SCHEMA_VERSION
 
     def close(self) -> None:
+        self._releaser.close()
         self._pool.close()
 
     # -- names ---------------------------------------------------------------------------------------
@@ -174,7 +177,7 @@ class PgStore:
     # -- reading and writing -------------------------------------------------------------------------
     def view(self, name: str) -> PgView:
         self.path(name)
-        return PgView(name, self._pool)
+        return PgView(name, self._pool, self._releaser)
 
     @contextmanager
     def lock(self, name: str) -> Iterator[None]:

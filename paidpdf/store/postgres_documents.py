@@ -2,9 +2,9 @@
 
 A unit reads and writes inside the transaction that holds its data file's advisory lock (`PgStore.unit`);
 a view reads inside a read-only REPEATABLE READ transaction of its own, begun at its first read and
-ended when the view is dropped, so all its reads see one moment. Reads by field go through the
-expression indexes `postgres.PgStore` creates (`doc -> field`), with the embedded store's semantics
-(a missing field matches None; a value matches by JSON type and equality).
+ended when the view is dropped (by a background thread: `postgres_release`), so all its reads see one
+moment. Reads by field go through the expression indexes `postgres.PgStore` creates (`doc -> field`),
+with the embedded store's semantics (a missing field matches None; a value matches by JSON type and equality).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from paidpdf.errors import Conflict, InvalidInput, NotFound, StorageError, StorageUnavailable
 from paidpdf.store.api import Doc
+from paidpdf.store.postgres_release import Releaser, give_back
 from paidpdf.store.tables import indexable
 
 #: A NUL character as JSON writes it: `\u0000` after an even number of backslashes (an odd number
@@ -123,9 +124,10 @@ class _Reads:
 class PgView(_Reads):
     """Reads of one data file, all in one read-only REPEATABLE READ transaction (one moment)."""
 
-    def __init__(self, name: str, pool: ConnectionPool[Any]) -> None:
+    def __init__(self, name: str, pool: ConnectionPool[Any], releaser: Releaser) -> None:
         self.name = name
         self._pool = pool
+        self._releaser = releaser
         self._connection: psycopg.Connection[Any] | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
 
@@ -156,25 +158,16 @@ class PgView(_Reads):
                 cursor = conn.execute(first[0], first[1]) if first is not None else None
             rows = cursor.fetchall() if cursor is not None else []
         except BaseException:
-            _give_back(self._pool, conn)
+            give_back(self._pool, conn)
             raise
         self._connection = conn
-        self._finalizer = weakref.finalize(self, _give_back, self._pool, conn)
+        self._finalizer = weakref.finalize(self, self._releaser.release, conn)
         return rows
 
     def close(self) -> None:
         if self._finalizer is not None:
             self._finalizer()
             self._connection = None
-
-
-def _give_back(pool: ConnectionPool[Any], conn: psycopg.Connection[Any]) -> None:
-    try:
-        conn.execute("rollback")
-        conn.autocommit = False
-    except psycopg.Error:
-        conn.close()  # the pool replaces a closed connection
-    pool.putconn(conn)
 
 
 def checkout(pool: ConnectionPool[Any]) -> psycopg.Connection[Any]:
@@ -295,12 +288,14 @@ class PgUnit(_Reads):
         self.dirty = True
 
     def finish(self) -> None:
-        """Send what is kept (the lock first if no statement took it yet) and the version bump."""
+        """Send what is kept (the lock first if no statement took it yet), the version bump and the
+        commit, in one round trip. The commit's answer is awaited like any statement's, so a unit
+        that returns has committed; one that raises did not (a lost connection is rolled back)."""
         statements: list[Statement] = self._pending()
         if self.dirty:
             statements.append((_BUMP, [self.name]))
         if statements:
-            self._pipeline(([self._lock] if self._lock is not None else []) + statements)
+            self._pipeline(([self._lock] if self._lock is not None else []) + statements + [("commit", [])])
         self._lock = None
         self._writes.clear()
 

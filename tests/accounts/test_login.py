@@ -18,7 +18,9 @@ from paidpdf.clock import iso
 from paidpdf.errors import AccessDenied, InvalidInput, TooManyAttempts
 from paidpdf.store import Doc, Store
 from tests.accounts.readers import PASSWORD
-from tests.data_files import on_disk, state
+from tests.data_files import documents, written
+
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
 
 EMAIL = "reader@example.com"
 
@@ -90,7 +92,7 @@ def test_old_failures_written_into_the_file_do_not_count(store: Store, reader: D
     assert users.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")["id"] == reader["id"]
     later = clock.now() + records.PRUNE_EVERY  # the next sweep rides along with the next write after it
     assert users.authenticate(store, EMAIL, PASSWORD, "203.0.113.5", now=later)["id"] == reader["id"]
-    rows = state(store.root, "accounts").get("throttle", {})
+    rows = documents(store, "accounts").get("throttle", {})
     assert key not in rows  # stale rows are swept
 
 
@@ -153,20 +155,23 @@ def test_parallel_guesses_cannot_slip_past_the_limit(store: Store, reader: Doc) 
 def test_throttled_attempts_write_nothing(store: Store, reader: Doc) -> None:
     for _ in range(throttle.FREE_FAILURES):
         _fail(store)
-    before = on_disk(store.root, "accounts")
+    before = written(store)
     for _ in range(3):
         with pytest.raises(TooManyAttempts):
             users.authenticate(store, EMAIL, "not the password", "203.0.113.5")
-    assert on_disk(store.root, "accounts") == before
+    assert written(store) == before
 
 
-def test_failures_counted_in_another_process_throttle_this_one(store: Store, reader: Doc) -> None:
+def test_failures_counted_in_another_process_throttle_this_one(
+    store: Store, reader: Doc, backend_env: dict[str, str]
+) -> None:
     script = (
         "import sys\n"
         "from paidpdf.accounts import users\n"
         "from paidpdf.errors import InvalidInput\n"
-        "from paidpdf.store import Store\n"
-        "store = Store(sys.argv[1])\n"
+        "from pathlib import Path\n"
+        "from paidpdf.config import Settings\n"
+        "store = Settings.from_env(data_dir=Path(sys.argv[1])).open_store()\n"
         "for _ in range(3):\n"
         "    try:\n"
         "        users.authenticate(store, 'reader@example.com', 'not the password', '198.51.100.9')\n"
@@ -174,7 +179,7 @@ def test_failures_counted_in_another_process_throttle_this_one(store: Store, rea
         "        pass\n"
     )
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**os.environ, **backend_env, "PYTHONPATH": str(root)}
     subprocess.run([sys.executable, "-c", script, str(store.root)], check=True, env=env, cwd=root, timeout=60)
     with pytest.raises(TooManyAttempts):
         users.authenticate(store, EMAIL, PASSWORD, "203.0.113.5")

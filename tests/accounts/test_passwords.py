@@ -13,6 +13,8 @@ from paidpdf.errors import ConfigError
 from paidpdf.store import Store
 from tests.accounts.readers import PASSWORD
 
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
+
 
 def test_production_profile_is_memory_hard_argon2id(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(passwords.PROFILE_ENV, raising=False)

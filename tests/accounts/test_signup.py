@@ -10,7 +10,9 @@ from paidpdf.accounts import passwords, users
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.store import Store
 from tests.accounts.readers import PASSWORD
-from tests.data_files import on_disk, state_bytes
+from tests.data_files import written
+
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
 
 
 def test_sign_up_normalises_and_stores_an_argon2id_hash(store: Store) -> None:
@@ -21,17 +23,17 @@ def test_sign_up_normalises_and_stores_an_argon2id_hash(store: Store) -> None:
     stored = store.view("accounts").get("users", user["id"])
     assert stored is not None
     assert stored["password_hash"].startswith("$argon2id$")
-    assert PASSWORD not in state_bytes(store.root, "accounts").decode()
+    assert PASSWORD.encode() not in (store.export("accounts") or b"")
 
 
 def test_emails_are_unique_whatever_their_case(store: Store) -> None:
     users.sign_up(store, "reader@example.com", PASSWORD)
-    before = on_disk(store.root, "accounts")
+    before = written(store)
     with pytest.raises(Conflict, match="an account with this email already exists"):
         users.sign_up(store, "READER@example.com", "another password")
     with pytest.raises(Conflict):
         users.add_user(store, " Reader@Example.com", "another password")
-    assert on_disk(store.root, "accounts") == before
+    assert written(store) == before
     assert len(users.list_users(store)) == 1
 
 
@@ -55,7 +57,7 @@ def test_lookups_ignore_case_and_spaces(store: Store) -> None:
 def test_implausible_addresses_are_refused_and_nothing_is_written(store: Store, bad: str) -> None:
     with pytest.raises(InvalidInput, match="not a valid email address"):
         users.sign_up(store, bad, PASSWORD)
-    assert not (store.root / "accounts.json").exists()
+    assert store.export("accounts") is None
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,9 @@ from paidpdf.clock import now_iso
 from paidpdf.ownership import library
 from paidpdf.store import Doc, Store
 from tests.accounts.readers import PASSWORD
-from tests.data_files import on_disk
+from tests.data_files import written
+
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,10 +39,6 @@ def _item(store: Store, content_id: str, title: str, price: int = 1999, status: 
     with store.unit("catalog") as unit:
         unit.put("content", doc)
     return doc
-
-
-def _snapshot(data_dir: Path) -> dict[str, bytes]:
-    return {n: on_disk(data_dir, n) for n in ("catalog", "accounts", "sales")}
 
 
 def _one_line_error(result: Result, code: int, text: str) -> None:
@@ -72,11 +70,14 @@ def test_add_from_stdin_then_list_and_show_as_json(cli: Cli, store: Store) -> No
         assert "argon2" not in output and "password" not in output
 
 
-def _run_on_a_terminal(args: list[str], answers: list[str], timeout: float = 60.0) -> tuple[int, str]:
-    """Run the real CLI with a pseudo-terminal as its controlling terminal; answer each prompt."""
+def _run_on_a_terminal(
+    args: list[str], answers: list[str], env: dict[str, str], timeout: float = 60.0
+) -> tuple[int, str]:
+    """Run the real CLI (with `env` added to its environment) with a pseudo-terminal as its
+    controlling terminal; answer each prompt."""
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
-        os.execv(sys.executable, [sys.executable, str(ROOT / "cli.py"), *args])  # noqa: S606
+        os.execve(sys.executable, [sys.executable, str(ROOT / "cli.py"), *args], {**os.environ, **env})  # noqa: S606
     screen = b""
     deadline = time.monotonic() + timeout
     pending = list(answers)
@@ -107,9 +108,11 @@ def _run_on_a_terminal(args: list[str], answers: list[str], timeout: float = 60.
     return os.waitstatus_to_exitcode(status), screen.decode(errors="replace")
 
 
-def test_add_with_a_hidden_prompt_and_confirmation(data_dir: Path, store: Store) -> None:
+def test_add_with_a_hidden_prompt_and_confirmation(
+    data_dir: Path, store: Store, backend_env: dict[str, str]
+) -> None:
     code, screen = _run_on_a_terminal(
-        ["--data", str(data_dir), "users", "add", "bob@example.com"], [PASSWORD, PASSWORD]
+        ["--data", str(data_dir), "users", "add", "bob@example.com"], [PASSWORD, PASSWORD], backend_env
     )
     assert code == 0, screen
     assert "Repeat" in screen  # asked twice
@@ -194,10 +197,10 @@ def test_errors_are_one_line_with_a_non_zero_exit_and_change_nothing(
 ) -> None:
     users.sign_up(store, "reader@example.com", PASSWORD)
     _item(store, "atlas", "The Atlas")
-    before = _snapshot(data_dir)
+    before = written(store)
     result = cli(*args, input=stdin)
     _one_line_error(result, code, text)
-    assert _snapshot(data_dir) == before
+    assert written(store) == before
 
 
 def test_every_users_command_has_an_example(cli: Cli) -> None:

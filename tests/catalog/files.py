@@ -75,12 +75,3 @@ SVG_WITH_SCRIPT = (
 )
 
 HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body>Not found</body></html>\n"
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under a data folder (but the lock files) with its bytes: to prove nothing changed."""
-    return {
-        str(p.relative_to(folder)): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and ".locks" not in p.parts
-    }

@@ -14,8 +14,10 @@ from PIL import Image
 from paidpdf.content import catalog
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.store import Doc, Store, blobs
-from tests.catalog.files import tree, write_image, write_pdf
+from tests.catalog.files import write_image, write_pdf
+from tests.data_files import written
 
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
 ID_RE = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 
 
@@ -80,14 +82,14 @@ def test_lookup_is_case_insensitive(store: Store, item: Doc) -> None:
 
 
 def test_duplicates_conflict(store: Store, data_dir: Path, item: Doc, sample_pdf: Path) -> None:
-    before = tree(data_dir)
+    before = written(store)
     with pytest.raises(Conflict, match="titled"):
         catalog.add_item(store, sample_pdf, title="the  GUIDE", price_text="1", currency="usd")
     with pytest.raises(Conflict, match="id 'the-guide'"):
         catalog.add_item(
             store, sample_pdf, title="Other", price_text="1", currency="usd", item_id="The-Guide"
         )
-    assert tree(data_dir) == before
+    assert written(store) == before
 
 
 def test_same_slug_different_title_gets_a_suffix(store: Store, data_dir: Path, sample_pdf: Path) -> None:
@@ -189,10 +191,12 @@ def test_description_files_must_be_utf8(files: Path) -> None:
 
 
 def test_titles_are_checked(store: Store, data_dir: Path, sample_pdf: Path) -> None:
+    before = written(store)
     for title, message in (("   ", "empty"), ("x" * 201, "too long"), ("a\x1b[31mred", "control")):
         with pytest.raises(InvalidInput, match=message):
             catalog.add_item(store, sample_pdf, title=title, price_text="1", currency="usd")
-    assert not (data_dir / "content").exists() and not (data_dir / "catalog.json").exists()
+    assert written(store) == before
+    assert not (data_dir / "content").exists() and store.export("catalog") is None
 
 
 def test_download_names_cannot_break_a_header() -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 
 from paidpdf.admin import build_app
 from paidpdf.content import catalog
-from paidpdf.store import Doc, Store
+from paidpdf.store import DataStore, Doc, Store
 from tests.catalog.files import (
     HTML_PAGE,
     SVG_WITH_SCRIPT,
@@ -19,12 +19,13 @@ from tests.catalog.files import (
     image_bytes,
     pdf_bytes,
     png_header_only,
-    tree,
     write_image,
     write_pdf,
 )
+from tests.data_files import written
 
 Cli = Callable[..., Result]
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
 
 
 def ok(result: Result) -> Result:
@@ -191,11 +192,12 @@ def _bad_files(files: Path, item: Doc) -> dict[str, list[str]]:
 
 
 def test_bad_input_gives_one_line_and_changes_nothing(
-    cli: Cli, data_dir: Path, item: Doc, files: Path
+    cli: Cli, store: DataStore, item: Doc, files: Path
 ) -> None:
     cases = _bad_files(files, item)
-    before = tree(data_dir)
-    assert "catalog.json" in before and any(k.startswith("content/") for k in before)
+    before = written(store)
+    folder, documents, _ = before
+    assert documents[0] and any(k.startswith("content/") for k in folder)  # the catalog and a file
     failures = []
     for name, args in cases.items():
         result = cli(*args)
@@ -209,9 +211,9 @@ def test_bad_input_gives_one_line_and_changes_nothing(
             or result.stdout.strip()
         ):
             failures.append((name, result.exit_code, result.stdout, result.stderr, result.exception))
-        if tree(data_dir) != before:
-            failures.append((name, "data folder changed"))
-            before = tree(data_dir)
+        if written(store) != before:
+            failures.append((name, "data folder or database changed"))
+            before = written(store)
     assert failures == []
 
 

@@ -10,12 +10,14 @@ from pathlib import Path
 from PIL import Image
 from typer.testing import Result
 
+from paidpdf.config import Settings
 from paidpdf.content import catalog
-from paidpdf.store import Store, blobs
+from paidpdf.store import DataStore, Store, blobs
 from tests.catalog.files import write_pdf
-from tests.data_files import on_disk
+from tests.data_files import written
 
 Cli = Callable[..., Result]
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
 
 
 def _png(store: Store, name: str) -> Image.Image:
@@ -51,14 +53,14 @@ def test_edit_changes_the_strip_and_a_new_file_renders_it_again(store: Store, fi
 
 
 def test_the_item_page_shows_the_strip_without_rendering_anything(
-    cli: Cli, data_dir: Path, files: Path
+    cli: Cli, data_dir: Path, settings: Settings, files: Path
 ) -> None:
     from tests.web.site import make_site
 
     pdf = write_pdf(files / "book.pdf", pages=5)
     added = cli("content", "add", str(pdf), "--title", "Book", "--price", "0", "--preview-pages", "4")
     assert added.exit_code == 0, added.stderr
-    site = make_site(data_dir)
+    site = make_site(data_dir, settings)
     covers_before = sorted((data_dir / "covers").iterdir())
     page = site.app.get("/content/book")
     strip = page.html.find("section", class_="look-inside").find_all("img")
@@ -66,14 +68,15 @@ def test_the_item_page_shows_the_strip_without_rendering_anything(
     for img in strip:
         assert site.app.get(img["src"]).content_type == "image/png"
     assert sorted((data_dir / "covers").iterdir()) == covers_before  # rendered once, at add time
+    site.store.close()
 
 
-def test_a_bad_count_is_one_line_and_changes_nothing(cli: Cli, data_dir: Path, files: Path) -> None:
+def test_a_bad_count_is_one_line_and_changes_nothing(cli: Cli, store: DataStore, files: Path) -> None:
     pdf = write_pdf(files / "book.pdf")
     assert cli("content", "add", str(pdf), "--title", "Book", "--price", "0").exit_code == 0
-    before = on_disk(data_dir, "catalog")
+    before = written(store)
     for args in (("content", "edit", "book", "--preview-pages", "11"),
                  ("content", "add", str(pdf), "--title", "Other", "--price", "0", "--preview-pages", "-1")):
         result = cli(*args)
         assert result.exit_code != 0 and "preview pages must be 0 to 10" in result.stderr, result.stderr
-    assert on_disk(data_dir, "catalog") == before
+    assert written(store) == before

@@ -168,7 +168,7 @@ def test_an_older_schema_is_upgraded_in_place(data_dir: Path, postgres_url: str)
     store = open_store(data_dir, postgres_url)
     with store.unit("sales") as unit:
         unit.put("orders", {"id": "ord_old", "user_id": "u1", "status": "paid", "amount": 1})
-    store.close()  # type: ignore[attr-defined]
+    store.close()
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute("drop index paidpdf_by_downloads_user_id")
         conn.execute("drop index paidpdf_by_orders_promo")

@@ -38,8 +38,6 @@ from tests.web.site import (
     make_site,
 )
 
-PG_SECRET = "a-secret-key-for-the-postgresql-site-0123456789"
-
 
 @pytest.fixture(autouse=True)
 def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,7 +83,7 @@ def site_dir(seeded_template: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def site(site_dir: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[Site]:
+def site(site_dir: Path, backend: str, backend_env: dict[str, str]) -> Iterator[Site]:
     """The seeded site; on PostgreSQL (`BOTH_BACKENDS`, see tests/conftest.py) the seeded shop is
     moved there by `db migrate`'s code."""
     if backend == "embedded":
@@ -95,14 +93,13 @@ def site(site_dir: Path, backend: str, request: pytest.FixtureRequest) -> Iterat
     from paidpdf.maintenance import migrate
     from paidpdf.store import Store
 
-    env = {"PAIDPDF_DATABASE_URL": request.getfixturevalue("postgres_url"), "PAIDPDF_SECRET_KEY": PG_SECRET}
-    settings = Settings.from_env(env, data_dir=site_dir)
+    settings = Settings.from_env(backend_env, data_dir=site_dir)
     made = make_site(site_dir, settings)
     migrate.migrate(Store(site_dir), made.store)
     try:
         yield made
     finally:
-        made.store.close()  # type: ignore[attr-defined]
+        made.store.close()
 
 
 @pytest.fixture
