@@ -39,7 +39,6 @@ class CliState:
             self._store = self.settings.open_store()
         return self._store
 
-
     def close(self) -> None:
         """Run when the command ends (`ctx.call_on_close`): a PostgreSQL store's pool must not outlive
         it (in-process callers, such as the tests, run many commands in one process)."""

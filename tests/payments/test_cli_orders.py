@@ -16,6 +16,7 @@ from paidpdf.testing.stripe_objects import session_for
 from tests.payments.helpers import add_item, add_user
 
 Cli = Callable[..., Result]
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
 
 
 @pytest.fixture

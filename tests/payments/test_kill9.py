@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,15 +18,17 @@ from paidpdf.accounts import users
 from paidpdf.content import catalog
 from paidpdf.sales import checkout
 from paidpdf.testing.serve_process import REPO, start_serve, stop
-from tests.data_files import state
+from tests.data_files import documents, state
 from tests.payments.shop import API_KEY, FREE, SHOP_SECRET, WEBHOOK_SECRET, Shop, wait_until
 
+BOTH_BACKENDS = True  # tests/conftest.py: on the data folder, then on PostgreSQL
 ITEMS = ("sourdough-at-home", "watercolour-in-ten-lessons")
 ORDERS = 200
 
 WRITER = r"""
 import sys
 from pathlib import Path
+from typing import Any
 from paidpdf.admin import build_app
 data, stop, log, emails = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4].split(",")
 i = 0
@@ -43,6 +46,12 @@ with log.open("a") as out:
             out.flush()
         i += 1
 """.replace("FREE_ITEM", FREE).replace("PRICED_ITEM", "git-for-writers")
+
+
+def file_state(shop: Shop, name: str) -> dict[str, Any]:
+    """A data file's documents: read from its files by a fresh store (as another process would) on
+    the data folder, from the database on PostgreSQL."""
+    return documents(shop.store, name) if shop.settings.database_url else state(shop.data_dir, name)
 
 
 def start_shop(shop: Shop, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
@@ -73,6 +82,7 @@ def test_kill9_during_webhook_burst_with_cli_writing(shop: Shop, tmp_path: Path)
         "STRIPE_API_BASE": shop.sl.url,
     }
     env.pop("PAIDPDF_BASE_URL", None)
+    env.update(shop.cli_env())  # the shop's database, when it is PostgreSQL
     shop_process, _ = start_shop(shop, env)
     stop_file, log = tmp_path / "stop", tmp_path / "writes.log"
     writer = subprocess.Popen(
@@ -110,7 +120,7 @@ def test_kill9_during_webhook_burst_with_cli_writing(shop: Shop, tmp_path: Path)
         shop_process.wait()
         killed_at = paid_count()
         for name in ("sales", "catalog", "accounts"):  # valid right after the kill
-            state(shop.data_dir, name)
+            file_state(shop, name)
         restarted, _ = start_shop(shop, env)
         payer.join()
         assert shop.sl.state.wait_idle(60)
@@ -142,8 +152,8 @@ def test_kill9_during_webhook_burst_with_cli_writing(shop: Shop, tmp_path: Path)
         stop(writer)
 
     assert killed_at < ORDERS  # the kill really landed during the burst
-    sales = state(shop.data_dir, "sales")
-    state(shop.data_dir, "accounts")
+    sales = file_state(shop, "sales")
+    file_state(shop, "accounts")
     orders_by_id = sales["orders"]
     for s in started:
         assert s.order is not None

@@ -9,59 +9,45 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
+from paidpdf.config import Settings
 from paidpdf.errors import Conflict, NotFound, StorageError
 from paidpdf.store import DataStore, Store, open_store
 from tests.store.children import Child
 
-
-@pytest.fixture(params=["embedded", "postgresql"])
-def backend(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[tuple[str, str | None]]:
-    """(kind, database URL or None): what `open_store` is given."""
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    yield request.param, url
+BOTH_BACKENDS = True  # tests/conftest.py: the `store` fixture is the data folder, then PostgreSQL
 
 
-@pytest.fixture
-def any_store(backend: tuple[str, str | None], data_dir: Path) -> Iterator[DataStore]:
-    store = open_store(data_dir, backend[1])
-    yield store
-    close = getattr(store, "close", None)
-    if close is not None:
-        close()
+def _url(settings: Settings) -> str | None:
+    return settings.database_url.reveal() if settings.database_url else None
 
 
-def _reopen(data_dir: Path, backend: tuple[str, str | None]) -> DataStore:
-    return open_store(data_dir, backend[1])
-
-
-def test_units_write_all_or_nothing(any_store: DataStore) -> None:
-    with any_store.unit("sales") as unit:
+def test_units_write_all_or_nothing(store: DataStore) -> None:
+    with store.unit("sales") as unit:
         unit.insert("orders", {"id": "o1", "user_id": "u1", "status": "paid"})
         unit.put("meta", {"id": "n", "n": 1})
-    with pytest.raises(RuntimeError), any_store.unit("sales") as unit:
+    with pytest.raises(RuntimeError), store.unit("sales") as unit:
         unit.put("orders", {"id": "o2", "user_id": "u1"})
         unit.delete("orders", "o1")
         raise RuntimeError("boom")
-    view = any_store.view("sales")
+    view = store.view("sales")
     assert view.get("orders", "o1") == {"id": "o1", "user_id": "u1", "status": "paid"}
     assert view.get("orders", "o2") is None
-    with pytest.raises(Conflict), any_store.unit("sales") as unit:
+    with pytest.raises(Conflict), store.unit("sales") as unit:
         unit.insert("orders", {"id": "o1"})
     with pytest.raises(NotFound, match="no order 'nope'"):
         view.require("orders", "nope", "order")
 
 
-def test_a_unit_reads_its_own_writes_in_every_way(any_store: DataStore) -> None:
+def test_a_unit_reads_its_own_writes_in_every_way(store: DataStore) -> None:
     """PostgreSQL units keep writes until they are needed (fewer round trips): every kind of read in
     the unit still sees them, in order, and a view outside sees nothing until the unit ends."""
-    with any_store.unit("sales") as unit:
+    with store.unit("sales") as unit:
         unit.put("orders", {"id": "o1", "user_id": "u1", "n": 1})
         written = unit.get("orders", "o1")
         assert written == {"id": "o1", "user_id": "u1", "n": 1}
@@ -75,39 +61,39 @@ def test_a_unit_reads_its_own_writes_in_every_way(any_store: DataStore) -> None:
         unit.put("orders", {"id": "o2", "user_id": "u1", "n": 3})
         assert unit.delete("orders", "o2") is True and unit.get("orders", "o2") is None
         unit.put("orders", {"id": "o3", "user_id": "u2", "n": 4})
-        assert any_store.view("sales").get("orders", "o1") is None  # not committed yet
-    view = any_store.view("sales")
+        assert store.view("sales").get("orders", "o1") is None  # not committed yet
+    view = store.view("sales")
     assert view.get("orders", "o1") == {"id": "o1", "user_id": "u1", "n": 2}
     assert view.get("orders", "o2") is None and view.get("orders", "o3") == {
         "id": "o3",
         "user_id": "u2",
         "n": 4,
     }
-    with any_store.unit("sales") as unit:  # a unit that only writes still takes the lock and commits
+    with store.unit("sales") as unit:  # a unit that only writes still takes the lock and commits
         unit.put("meta", {"id": "only-write"})
-    assert any_store.view("sales").get("meta", "only-write") == {"id": "only-write"}
+    assert store.view("sales").get("meta", "only-write") == {"id": "only-write"}
 
 
-def test_a_nested_unit_on_the_same_file_is_refused(any_store: DataStore) -> None:
-    with any_store.unit("sales") as outer:
+def test_a_nested_unit_on_the_same_file_is_refused(store: DataStore) -> None:
+    with store.unit("sales") as outer:
         outer.put("orders", {"id": "o1"})
-        with pytest.raises(StorageError, match="nested unit"), any_store.unit("sales"):
+        with pytest.raises(StorageError, match="nested unit"), store.unit("sales"):
             pass
-        with any_store.unit("catalog") as other:  # another file is fine
+        with store.unit("catalog") as other:  # another file is fine
             other.put("content", {"id": "c1"})
-    assert any_store.view("sales").count("orders") == 1
-    assert any_store.view("catalog").count("content") == 1
+    assert store.view("sales").count("orders") == 1
+    assert store.view("catalog").count("content") == 1
 
 
-def test_lookups_listings_and_none(any_store: DataStore) -> None:
-    with any_store.unit("sales") as unit:
+def test_lookups_listings_and_none(store: DataStore) -> None:
+    with store.unit("sales") as unit:
         for n in range(12):
             doc: dict[str, Any] = {"id": f"o{n:02d}", "amount": n, "user_id": f"u{n % 3}"}
             if n % 4 == 0:
                 del doc["user_id"]  # a missing field counts as None
             unit.put("orders", doc)
         unit.put("orders", {"id": "ox", "user_id": None, "amount": 99})
-    view = any_store.view("sales")
+    view = store.view("sales")
     assert sorted(d["id"] for d in view.find("orders", "user_id", "u1")) == ["o01", "o07", "o10"]
     assert sorted(d["id"] for d in view.find("orders", "user_id", None)) == ["o00", "o04", "o08", "ox"]
     assert [d["id"] for d in view.find("orders", "amount", 7)] == ["o07"]
@@ -122,27 +108,27 @@ def test_lookups_listings_and_none(any_store: DataStore) -> None:
     mine = view.get("orders", "o01")
     assert mine is not None
     mine["amount"] = -1  # the caller's own copy
-    assert any_store.view("sales").get("orders", "o01") == {"id": "o01", "amount": 1, "user_id": "u1"}
-    with any_store.unit("sales") as unit:
+    assert store.view("sales").get("orders", "o01") == {"id": "o01", "amount": 1, "user_id": "u1"}
+    with store.unit("sales") as unit:
         unit.drop("orders")
-    assert any_store.view("sales").count("orders") == 0
+    assert store.view("sales").count("orders") == 0
 
 
-def test_versions_change_with_every_commit_that_changes_something(any_store: DataStore) -> None:
-    first = any_store.view("catalog").version
-    with any_store.unit("catalog") as unit:
+def test_versions_change_with_every_commit_that_changes_something(store: DataStore) -> None:
+    first = store.view("catalog").version
+    with store.unit("catalog") as unit:
         unit.put("content", {"id": "c1"})
-    second = any_store.view("catalog").version
-    with any_store.unit("catalog") as unit:
+    second = store.view("catalog").version
+    with store.unit("catalog") as unit:
         unit.get("content", "c1")  # reads only
     assert second != first
-    assert any_store.view("catalog").version == second
+    assert store.view("catalog").version == second
 
 
-def test_threads_lose_no_update(any_store: DataStore) -> None:
+def test_threads_lose_no_update(store: DataStore) -> None:
     def bump() -> None:
         for _ in range(25):
-            with any_store.unit("sales") as unit:
+            with store.unit("sales") as unit:
                 row = unit.get("meta", "n") or {"id": "n", "n": 0}
                 unit.put("meta", {**row, "n": row["n"] + 1})
 
@@ -151,7 +137,7 @@ def test_threads_lose_no_update(any_store: DataStore) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert any_store.view("sales").get("meta", "n") == {"id": "n", "n": 150}
+    assert store.view("sales").get("meta", "n") == {"id": "n", "n": 150}
 
 
 def _bumper(data_dir: Path, url: str | None) -> object:
@@ -170,13 +156,13 @@ def _bumper(data_dir: Path, url: str | None) -> object:
 
 @pytest.mark.slow
 def test_processes_lose_no_update_and_views_are_one_moment(
-    backend: tuple[str, str | None], data_dir: Path, children: list[Child]
+    backend: str, settings: Settings, data_dir: Path, children: list[Child]
 ) -> None:
-    if backend[0] == "embedded":
+    if backend == "embedded":
         Store(data_dir)  # the folder exists before the children fork
     for _ in range(2):
-        children.append(Child(_bumper(data_dir, backend[1])))
-    reader = _reopen(data_dir, backend)
+        children.append(Child(_bumper(data_dir, _url(settings))))
+    reader = settings.open_store()
     stop = threading.Event()
     seen: list[tuple[int, int]] = []
 
@@ -196,47 +182,51 @@ def test_processes_lose_no_update_and_views_are_one_moment(
         stop.set()
         watcher.join()
     torn = [pair for pair in seen if pair[0] != pair[1]]
-    final = _reopen(data_dir, backend).view("sales")
+    reader.close()
+    again = settings.open_store()
+    final = again.view("sales")
     assert final.get("meta", "n") == {"id": "n", "n": 80} and final.count("ledger") == 80
     assert len(seen) > 5 and torn == [], f"a view mixed two moments: {torn[:5]}"
+    del final
+    again.close()
 
 
-def test_export_and_replace_round_trip(any_store: DataStore) -> None:
-    with any_store.unit("accounts") as unit:
+def test_export_and_replace_round_trip(store: DataStore) -> None:
+    with store.unit("accounts") as unit:
         unit.put("users", {"id": "u1", "email": "a@example.com"})
         unit.put("sessions", {"id": "s1", "user_id": "u1"})
-    payload = any_store.export("accounts")
+    payload = store.export("accounts")
     assert payload is not None
     assert orjson.loads(payload) == {
         "users": {"u1": {"id": "u1", "email": "a@example.com"}},
         "sessions": {"s1": {"id": "s1", "user_id": "u1"}},
     }
-    with any_store.lock_all():
-        any_store.replace_file("accounts", orjson.dumps({"users": {"u2": {"id": "u2", "email": "b@x.io"}}}))
-    any_store.forget()
-    view = any_store.view("accounts")
+    with store.lock_all():
+        store.replace_file("accounts", orjson.dumps({"users": {"u2": {"id": "u2", "email": "b@x.io"}}}))
+    store.forget()
+    view = store.view("accounts")
     assert view.tables() == ["users"] and view.find("users", "email", "b@x.io")[0]["id"] == "u2"
-    with any_store.lock_all():
-        assert any_store.remove_files("accounts") >= 1
-    assert any_store.export("accounts") is None
+    with store.lock_all():
+        assert store.remove_files("accounts") >= 1
+    assert store.export("accounts") is None
 
 
 def test_a_nul_character_is_kept_or_refused_cleanly_never_a_database_error(
-    any_store: DataStore, backend: tuple[str, str | None]
+    store: DataStore, backend: str
 ) -> None:
     """PostgreSQL's JSONB cannot hold NUL: there it is bad input (a webhook answers 400), and the unit
     writes nothing; the data folder keeps it. A literal backslash-u-0000 in text is fine on both."""
     from paidpdf.errors import InvalidInput
 
-    with any_store.unit("sales") as unit:
+    with store.unit("sales") as unit:
         unit.put("events", {"id": "lit", "reason": "text with \\u0000 in it"})
-    assert any_store.view("sales").get("events", "lit") == {"id": "lit", "reason": "text with \\u0000 in it"}
-    if backend[0] == "postgresql":
-        with pytest.raises(InvalidInput, match="NUL"), any_store.unit("sales") as unit:
+    assert store.view("sales").get("events", "lit") == {"id": "lit", "reason": "text with \\u0000 in it"}
+    if backend == "postgresql":
+        with pytest.raises(InvalidInput, match="NUL"), store.unit("sales") as unit:
             unit.put("events", {"id": "e2", "ok": True})
             unit.put("events", {"id": "nul", "reason": "a\x00b"})
-        assert any_store.view("sales").get("events", "e2") is None  # the whole unit was refused
+        assert store.view("sales").get("events", "e2") is None  # the whole unit was refused
     else:
-        with any_store.unit("sales") as unit:
+        with store.unit("sales") as unit:
             unit.put("events", {"id": "nul", "reason": "a\x00b"})
-        assert any_store.view("sales").get("events", "nul") == {"id": "nul", "reason": "a\x00b"}
+        assert store.view("sales").get("events", "nul") == {"id": "nul", "reason": "a\x00b"}

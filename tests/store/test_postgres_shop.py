@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -182,3 +183,29 @@ def test_an_older_schema_is_upgraded_in_place(data_dir: Path, postgres_url: str)
     wanted = {f"paidpdf_by_{table}_{field}" for table, fields in INDEXED_FIELDS.items() for field in fields}
     assert wanted <= names
     assert open_store(data_dir, postgres_url).view("sales").get("orders", "ord_old")["amount"] == 1
+
+
+def _release_threads() -> int:
+    return sum(1 for t in threading.enumerate() if t.name == "paidpdf-pg-release" and t.is_alive())
+
+
+def test_views_give_their_connections_back_off_the_readers_thread(data_dir: Path, postgres_url: str) -> None:
+    """A finished view's rollback runs on a background thread (`store/postgres_release.py`). With a
+    pool of two connections, 300 units and views in a row never run out of connections (each view's
+    connection came back), each view sees the unit just before it (a connection is never reused with
+    an old transaction still open), and closing the store stops the thread."""
+    before = _release_threads()
+    store = PgStore(postgres_url, data_dir, pool_size=2, wait=2.0)
+    try:
+        for n in range(300):
+            with store.unit("sales") as unit:
+                unit.put("orders", {"id": "o", "n": n})
+            view = store.view("sales")
+            found = view.get("orders", "o")
+            assert found is not None and found["n"] == n
+            assert view.count("orders") == 1
+            del view  # dropped: its connection goes to the background thread
+        assert _release_threads() == before + 1
+    finally:
+        store.close()
+    assert _release_threads() == before

@@ -8,6 +8,8 @@ from pathlib import Path
 from paidpdf.content import catalog, demo
 from tests.web.site import BIG, FREE, PAID, RETIRED, YEN, Site, logged_in
 
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
+
 
 def _card(page_text: str, content_id: str) -> str:
     start = page_text.index(f'href="/content/{content_id}"')

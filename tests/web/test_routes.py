@@ -8,6 +8,8 @@ from paidpdf.web.guards import needs_login
 from paidpdf.web.routes import ROUTES
 from tests.web.site import Site
 
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
+
 LOGIN_ONLY = {
     ("GET", "/library"),
     ("GET", "/account/password"),

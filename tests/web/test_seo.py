@@ -9,6 +9,8 @@ from xml.etree import ElementTree
 from paidpdf.content import bundles, catalog, demo
 from tests.web.site import PAID, RETIRED, Site
 
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
+
 BASE = "http://127.0.0.1:8080"  # the site fixture's PAIDPDF_BASE_URL default
 
 

@@ -15,6 +15,8 @@ from tests.forms import form_for
 from tests.smtp import SmtpServer
 from tests.web.site import Site, copy_seed, logged_in, make_site
 
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
+
 
 def _cli(site: Site, *args: str) -> Result:
     return CliRunner().invoke(build_app(), ["--data", str(site.data_dir), "shop", *args])

@@ -21,6 +21,8 @@ from paidpdf.ownership import library
 from tests.catalog.files import encrypted_pdf
 from tests.web.site import Site, logged_in
 
+BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
+
 STAMPED = "stamped-book"
 URL = f"/content/{STAMPED}/download"
 
