@@ -48,8 +48,11 @@ def settings(data_dir: Path, backend_env: dict[str, str]) -> Settings:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A module that sets `BOTH_BACKENDS = True` runs each test that uses a shop (`store` here,
-    `site` in tests/web, `shop` in tests/payments) on the data folder and on PostgreSQL."""
-    if "backend" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
+    `site` in tests/web, `shop` in tests/payments) on the data folder and on PostgreSQL; a test marked
+    `embedded_only` (a damaged data file) runs on the data folder alone."""
+    both = getattr(metafunc.module, "BOTH_BACKENDS", False)
+    embedded_only = metafunc.definition.get_closest_marker("embedded_only") is not None
+    if "backend" in metafunc.fixturenames and both and not embedded_only:
         metafunc.parametrize("backend", ["embedded", "postgresql"], indirect=True)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from paidpdf.content import catalog, demo
 from tests.web.site import BIG, FREE, PAID, RETIRED, YEN, Site, logged_in
 
@@ -96,6 +98,7 @@ def test_error_pages_are_styled(site: Site) -> None:
     assert res.location.endswith("/login?next=/library%3Fx%3D1")
 
 
+@pytest.mark.embedded_only  # a damaged data file (PostgreSQL's outage: tests/store/test_postgres_shop.py)
 def test_corrupt_data_gives_a_500_page_without_details(site: Site) -> None:
     path = site.store.path("catalog")
     os.replace(path, path.with_suffix(".bak"))

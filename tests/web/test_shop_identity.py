@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner, Result
+import pytest
+from typer.testing import Result
 
-from paidpdf.admin import build_app
 from paidpdf.config import Settings
 from paidpdf.content import shop
-from tests.data_files import on_disk
+from tests.data_files import written
 from tests.forms import form_for
 from tests.smtp import SmtpServer
 from tests.web.site import Site, copy_seed, logged_in, make_site
@@ -19,7 +19,8 @@ BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and
 
 
 def _cli(site: Site, *args: str) -> Result:
-    return CliRunner().invoke(build_app(), ["--data", str(site.data_dir), "shop", *args])
+    result: Result = site.cli("shop", *args)
+    return result
 
 
 def test_set_shows_on_the_next_page_of_a_running_site(site: Site, tmp_path: Path) -> None:
@@ -47,10 +48,10 @@ def test_set_shows_on_the_next_page_of_a_running_site(site: Site, tmp_path: Path
 def test_a_logo_is_checked_like_a_cover_and_served(site: Site, tmp_path: Path) -> None:
     fake = tmp_path / "logo.png"
     fake.write_text("not an image")
-    before = on_disk(site.data_dir, "catalog")
+    before = written(site.store)
     bad = _cli(site, "set", "--logo", str(fake))
     assert bad.exit_code != 0 and "Error:" in bad.stderr
-    assert on_disk(site.data_dir, "catalog") == before
+    assert written(site.store) == before
     cover = next((site.data_dir / "covers").iterdir())  # a real image the seed stored
     good = _cli(site, "set", "--logo", str(cover))
     assert good.exit_code == 0, good.output
@@ -60,7 +61,7 @@ def test_a_logo_is_checked_like_a_cover_and_served(site: Site, tmp_path: Path) -
 
 
 def test_bad_input_is_one_line_and_changes_nothing(site: Site) -> None:
-    before = on_disk(site.data_dir, "catalog")
+    before = written(site.store)
     for args, text in (
         (("set", "--accent", "red"), "accent must be a colour"),
         (("set", "--name", "x" * 81), "at most 80"),
@@ -71,9 +72,10 @@ def test_bad_input_is_one_line_and_changes_nothing(site: Site) -> None:
         assert result.exit_code != 0, args
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and text in lines[0], (args, result.stderr)
-    assert on_disk(site.data_dir, "catalog") == before
+    assert written(site.store) == before
 
 
+@pytest.mark.embedded_only  # a damaged data file (PostgreSQL's outage: tests/store/test_postgres_shop.py)
 def test_a_damaged_catalog_still_gets_a_styled_error_page(site: Site) -> None:
     (site.data_dir / "catalog.json").write_bytes(b"{broken")
     site.store.forget()

@@ -11,9 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 from fpdf import FPDF
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
-from paidpdf.admin import build_app
 from paidpdf.content import catalog, stamping
 from paidpdf.content.item_options import set_options
 from paidpdf.errors import InvalidInput
@@ -106,8 +104,7 @@ def test_each_owner_has_a_stable_copy_and_resumes_join(site: Site, stamped: byte
 def test_trace_names_the_owner_and_refuses_forgeries(site: Site, stamped: bytes, tmp_path: Path) -> None:
     leaked = tmp_path / "found-online.pdf"
     leaked.write_bytes(logged_in(site, "reader").get(URL).body)
-    runner = CliRunner()
-    out = runner.invoke(build_app(), ["--data", str(site.data_dir), "orders", "trace", str(leaked), "--json"])
+    out = site.cli("orders", "trace", str(leaked), "--json")
     assert out.exit_code == 0, out.stderr
     shown = json.loads(out.stdout)
     assert shown["buyer"] == "reader@example.com" and shown["order"] is None and shown["version"] == 1
@@ -127,7 +124,7 @@ def test_trace_names_the_owner_and_refuses_forgeries(site: Site, stamped: bytes,
             stamping.stamp_text("owner@example.com", None, forged_id).hex().encode(),
         )
     )
-    refused = runner.invoke(build_app(), ["--data", str(site.data_dir), "orders", "trace", str(forged)])
+    refused = site.cli("orders", "trace", str(forged))
     assert (
         refused.exit_code == 3
         and "did not make" in refused.stderr
@@ -135,7 +132,7 @@ def test_trace_names_the_owner_and_refuses_forgeries(site: Site, stamped: bytes,
     )
     clean = tmp_path / "clean.pdf"
     clean.write_bytes(stamped)
-    plain = runner.invoke(build_app(), ["--data", str(site.data_dir), "orders", "trace", str(clean)])
+    plain = site.cli("orders", "trace", str(clean))
     assert plain.exit_code == 3 and "carries no stamp of this shop" in plain.stderr
     assert "Traceback" not in refused.stderr + plain.stderr
 
