@@ -20,6 +20,8 @@ from paidpdf.web import security
 from tests.data_files import on_disk
 from tests.web.site import BIG, FREE, PAID, Site, copy_seed, logged_in, login, make_site
 
+BOTH_BACKENDS = True  # tests/conftest.py: each test with a `site` runs on the data folder and on PostgreSQL
+
 EXPECTED = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -70,9 +72,12 @@ def test_security_headers_on_every_response(site: Site) -> None:
     responses.append(app.get(f"/content/{FREE}/download", headers={"If-None-Match": etag}, status=304))
     for res in responses:
         _check(res)
-    path = site.store.path("catalog")
-    path.write_bytes(b"{broken")
-    _check(app.get("/", status=500))
+
+
+@pytest.mark.embedded_only  # a damaged data file makes the 500 (PostgreSQL's outage: test_postgres_shop.py)
+def test_security_headers_on_an_error_page(site: Site) -> None:
+    site.store.path("catalog").write_bytes(b"{broken")
+    _check(site.app.get("/", status=500))
 
 
 def test_generated_secret_key_is_kept_private_and_reused(site_dir: Path) -> None:
@@ -111,6 +116,7 @@ def test_secret_key_required_when_reachable(site_dir: Path, base_url: str, bind:
         security.load_secret_key(settings.replace(secret_key=Secret("short")), bind)
 
 
+@pytest.mark.embedded_only  # PostgreSQL requires the key anyway (test_postgres_shop.py)
 def test_serve_refuses_public_address_without_key(
     cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
