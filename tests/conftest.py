@@ -106,11 +106,13 @@ def postgres_url(postgres_server: str) -> str:
 
 @pytest.fixture
 def cli(data_dir: Path, backend_env: dict[str, str]) -> Callable[..., Result]:
-    """Run `paidpdf --data <tmp> ARGS...` in-process, on the test's backend; `result.stdout` /
-    `result.stderr` are separate."""
+    """Run `paidpdf --data <tmp> ARGS...` in-process, on the test's backend, with `env` added to its
+    environment; `result.stdout` / `result.stderr` are separate."""
 
-    def run(*args: str, input: str | None = None) -> Result:
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
         runner = CliRunner()
-        return runner.invoke(build_app(), ["--data", str(data_dir), *args], input=input, env=backend_env)
+        return runner.invoke(
+            build_app(), ["--data", str(data_dir), *args], input=input, env={**backend_env, **(env or {})}
+        )
 
     return run

@@ -19,10 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from paidpdf.accounts import users
-from paidpdf.admin import build_app
 from paidpdf.content import catalog, versions
 from paidpdf.ownership import library, update_notices
 from paidpdf.store import Doc, Store
@@ -30,23 +29,9 @@ from tests.catalog.files import write_pdf
 from tests.data_files import written
 from tests.smtp import SmtpServer, smtp_catcher
 
-PASSWORD = "correct horse 1"
-
-
 BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(data_dir: Path, backend_env: dict[str, str]) -> Run:
-    """`paidpdf --data <tmp> ARGS...` on the test's backend, with `env` added to its environment."""
-
-    def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
-        return CliRunner().invoke(
-            build_app(), ["--data", str(data_dir), *args], env={**backend_env, **(env or {})}
-        )
-
-    return invoke
+PASSWORD = "correct horse 1"
+Cli = Callable[..., Result]
 
 
 def ok(result: Result) -> Result:
@@ -55,13 +40,13 @@ def ok(result: Result) -> Result:
 
 
 def test_update_keeps_every_version_with_notes(
-    run: Run, store: Store, data_dir: Path, item: Doc, files: Path
+    cli: Cli, store: Store, data_dir: Path, item: Doc, files: Path
 ) -> None:
     first_sha = item["sha256"]
     v2 = write_pdf(files / "guide-v2.pdf", pages=4, title="The Guide, revised")
-    shown = ok(run("content", "update", item["id"], str(v2), "--notes", "A new chapter"))
+    shown = ok(cli("content", "update", item["id"], str(v2), "--notes", "A new chapter"))
     assert "version 2" in shown.stdout
-    rows = json.loads(ok(run("content", "versions", item["id"], "--json")).stdout)
+    rows = json.loads(ok(cli("content", "versions", item["id"], "--json")).stdout)
     assert [r["version"] for r in rows] == [1, 2]
     assert rows[0]["sha256"] == first_sha and rows[0]["notes"] == ""
     assert (
@@ -72,21 +57,21 @@ def test_update_keeps_every_version_with_notes(
     now = catalog.get_item(store, item["id"])
     assert now["version"] == 2 and now["sha256"] == rows[1]["sha256"] and now["pages"] == 4
     assert (data_dir / "content" / first_sha).is_file()  # the first file stays for its owners
-    table = ok(run("content", "versions", item["id"])).stdout
+    table = ok(cli("content", "versions", item["id"])).stdout
     assert "A new chapter" in table
 
 
-def test_bad_update_changes_nothing(run: Run, store: Store, item: Doc, files: Path) -> None:
+def test_bad_update_changes_nothing(cli: Cli, store: Store, item: Doc, files: Path) -> None:
     before = written(store)
     not_pdf = files / "fake.pdf"
     not_pdf.write_text("<html>not a pdf</html>")
-    failed = run("content", "update", item["id"], str(not_pdf), "--notes", "x")
+    failed = cli("content", "update", item["id"], str(not_pdf), "--notes", "x")
     assert failed.exit_code != 0 and "Traceback" not in failed.stderr and failed.stderr.count("\n") == 1
-    too_long = run(
+    too_long = cli(
         "content", "update", item["id"], str(write_pdf(files / "v2.pdf")), "--notes", "x" * 5000
     )
     assert too_long.exit_code == 2 and "notes are too long" in too_long.stderr
-    bad_rate = run(
+    bad_rate = cli(
         "content", "update", item["id"], str(files / "v2.pdf"), "--notify", "--rate", "fast"
     )
     assert bad_rate.exit_code == 2 and "--rate" in bad_rate.stderr
@@ -112,7 +97,7 @@ def _smtp_env(server: SmtpServer) -> dict[str, str]:
 
 
 def test_notify_mails_current_owners_once_with_one_click_unsubscribe(
-    run: Run, store: Store, item: Doc, files: Path
+    cli: Cli, store: Store, item: Doc, files: Path
 ) -> None:
     people = _owners(store, item["id"], 5)
     update_notices.set_update_mails(store, people[1]["id"], False)
@@ -122,7 +107,7 @@ def test_notify_mails_current_owners_once_with_one_click_unsubscribe(
     with smtp_catcher() as server:
         env = _smtp_env(server)
         out = ok(
-            run(
+            cli(
                 "content",
                 "update",
                 item["id"],
@@ -141,7 +126,7 @@ def test_notify_mails_current_owners_once_with_one_click_unsubscribe(
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         link = message["List-Unsubscribe"].strip("<>")
         assert link.startswith("http://127.0.0.1:8080/updates/unsubscribe?u=")
-        again = json.loads(ok(run("content", "notify", item["id"], "--json", env=env)).stdout)
+        again = json.loads(ok(cli("content", "notify", item["id"], "--json", env=env)).stdout)
         assert again == {
             "item": item["id"],
             "version": 2,
@@ -153,11 +138,11 @@ def test_notify_mails_current_owners_once_with_one_click_unsubscribe(
         assert len(server.messages) == 2
     # the server is gone: the failures are named, the exit is non-zero, a rerun later sends them
     v3 = write_pdf(files / "v3.pdf", pages=3)
-    failed = run("content", "update", item["id"], str(v3), "--notify", env=env)
+    failed = cli("content", "update", item["id"], str(v3), "--notify", env=env)
     assert failed.exit_code == 9 and "2 mail(s) failed" in failed.stderr and "Traceback" not in failed.stderr
     with smtp_catcher() as server:
         retried = json.loads(
-            ok(run("content", "notify", item["id"], "--json", env=_smtp_env(server))).stdout
+            ok(cli("content", "notify", item["id"], "--json", env=_smtp_env(server))).stdout
         )
         assert retried["sent"] == 2 and retried["version"] == 3
         assert sorted(m["To"] for m in server.messages) == [people[0]["email"], people[4]["email"]]
@@ -172,7 +157,7 @@ build_app()()
 
 
 def test_notifier_killed_three_times_sends_each_owner_one_mail(
-    run: Run, store: Store, data_dir: Path, backend_env: dict[str, str], item: Doc, files: Path
+    cli: Cli, store: Store, data_dir: Path, backend_env: dict[str, str], item: Doc, files: Path
 ) -> None:
     people = _owners(store, item["id"], 200)
     quiet = {p["id"] for p in people[::25]}  # 8 unsubscribed
@@ -182,7 +167,7 @@ def test_notifier_killed_three_times_sends_each_owner_one_mail(
     for user_id in refunded:
         library.revoke(store, user_id, item["id"], "refunded")
     ok(
-        run(
+        cli(
             "content",
             "update",
             item["id"],
