@@ -6,7 +6,6 @@ import typer
 
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table, when
-from paidpdf.content import bundles, catalog
 from paidpdf.money import format_amount
 from paidpdf.store import Doc
 
@@ -52,6 +51,9 @@ def add_cmd(
 
     Example: paidpdf bundles add baking-set --title "The Baking Set" --price 24.99 --items sourdough,rye
     """
+
+    from paidpdf.content import bundles
+
     cli = state(ctx)
     bundle = bundles.add(
         cli.creating_store,
@@ -75,6 +77,9 @@ def list_cmd(
 
     Example: paidpdf bundles list --json
     """
+
+    from paidpdf.content import bundles
+
     rows = bundles.list_bundles(state(ctx).store, include_retired=include_all)
     if as_json:
         emit_json([bundles.public(b) for b in rows])
@@ -105,6 +110,9 @@ def show_cmd(
 
     Example: paidpdf bundles show baking-set --json
     """
+
+    from paidpdf.content import bundles
+
     store = state(ctx).store
     bundle = bundles.get(store, bundle_id)
     if as_json:
@@ -128,6 +136,9 @@ def edit_cmd(
 
     Example: paidpdf bundles edit baking-set --items sourdough,rye,brioche --price 29.99
     """
+
+    from paidpdf.content import bundles
+
     bundle = bundles.edit(
         state(ctx).store,
         bundle_id,
@@ -147,6 +158,9 @@ def retire_cmd(
 
     Example: paidpdf bundles retire baking-set
     """
+
+    from paidpdf.content import bundles, catalog
+
     bundle = bundles.set_status(state(ctx).store, bundle_id, catalog.RETIRED)
     console().print(f"{bundle['id']} is retired; buyers keep its items.")
 
@@ -159,5 +173,8 @@ def restore_cmd(
 
     Example: paidpdf bundles restore baking-set
     """
+
+    from paidpdf.content import bundles, catalog
+
     bundle = bundles.set_status(state(ctx).store, bundle_id, catalog.ACTIVE)
     console().print(f"{bundle['id']} is back in the shop.")

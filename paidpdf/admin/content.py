@@ -5,19 +5,15 @@ A thin layer over `paidpdf.content.catalog`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
 from paidpdf.admin import content_updates
 from paidpdf.admin.context import state
-from paidpdf.admin.output import JSON_OPTION, byte_progress, console, details, emit_json, table, when
-from paidpdf.content import catalog, item_options
+from paidpdf.admin.output import JSON_OPTION, console, copy_progress, details, emit_json, table, when
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_offer
-from paidpdf.ownership import download_log
 from paidpdf.store import Doc
 
 app = typer.Typer(
@@ -26,26 +22,9 @@ app = typer.Typer(
 )
 
 
-@contextmanager
-def copy_progress(pdf: Path | None) -> Iterator[catalog.Progress | None]:
-    """A byte progress bar while the PDF is copied and hashed (silent when stderr is not a terminal)."""
-    if pdf is None:
-        yield None
-        return
-    try:
-        total = pdf.stat().st_size
-    except OSError:
-        total = 0
-    with byte_progress(f"Storing {pdf.name}", total) as bar:
-        task = bar.add_task(f"Storing {pdf.name}", total=total or None)
-
-        def update(done: int) -> None:
-            bar.update(task, completed=done)
-
-        yield update
-
-
 def _description(text: str | None, file: Path | None) -> str | None:
+    from paidpdf.content import catalog
+
     if text is not None and file is not None:
         raise InvalidInput("give either --description or --description-file, not both")
     if file is not None:
@@ -123,17 +102,20 @@ def add_cmd(
     item_id: str | None = typer.Option(
         None, "--id", metavar="SLUG", help="Choose the id (default: made from the title)."
     ),
-    preview_pages: int = typer.Option(
-        catalog.DEFAULT_PREVIEW_PAGES, "--preview-pages", metavar="N",
-        help="First pages shown on the item page as a look-inside strip (0 = none, at most 10).",
+    preview_pages: int | None = typer.Option(
+        None, "--preview-pages", metavar="N",
+        help="First pages shown on the item page as a look-inside strip (0 = none, at most 10; default 3).",
     ),
 ) -> None:
     """Add a PDF to the catalog with its title and price.
 
     Example: paidpdf content add guide.pdf --title "The Sourdough Guide" --price 9.99 --cover cover.png
     """
+    from paidpdf.content import catalog
+
     cli = state(ctx)
     text = _description(description, description_file) or ""
+    pages = catalog.DEFAULT_PREVIEW_PAGES if preview_pages is None else preview_pages
     with copy_progress(pdf) as progress:
         item = catalog.add_item(
             cli.creating_store,
@@ -145,7 +127,7 @@ def add_cmd(
             cover=cover,
             item_id=item_id,
             progress=progress,
-            preview_pages=preview_pages,
+            preview_pages=pages,
         )
     _show(item, f"Added {item['id']}")
 
@@ -160,6 +142,8 @@ def list_cmd(
 
     Example: paidpdf content list --all --json
     """
+    from paidpdf.content import catalog
+
     items = catalog.list_items(state(ctx).store, include_retired=include_all)
     if as_json:
         emit_json([catalog.public(i) for i in items])
@@ -177,6 +161,9 @@ def show_cmd(
 
     Example: paidpdf content show the-sourdough-guide --json
     """
+    from paidpdf.content import catalog
+    from paidpdf.ownership import download_log
+
     store = state(ctx).store
     item = catalog.get_item(store, item_id)
     fetched = len(download_log.for_item(store.view(download_log.SALES), item["id"]))
@@ -201,6 +188,8 @@ def price_cmd(
 
     Example: paidpdf content price the-sourdough-guide 12.50
     """
+    from paidpdf.content import catalog
+
     cli = state(ctx)
     item = catalog.set_price(cli.store, item_id, price, cli.settings.currency)
     console().print(f"{item['id']} now costs {_price(item)} ({item['price']} {item['currency']}).")
@@ -237,6 +226,8 @@ def edit_cmd(
 
     Example: paidpdf content edit the-sourdough-guide --stamp --download-limit 5
     """
+    from paidpdf.content import catalog, item_options
+
     cli = state(ctx)
     text = _description(description, description_file)
     options = stamp is not None or download_limit is not None
@@ -274,6 +265,8 @@ def tag_cmd(
 
     Example: paidpdf content tag the-sourdough-guide baking bread
     """
+    from paidpdf.content import catalog
+
     if not tags and not clear:
         raise InvalidInput("name at least one tag (or --clear to remove them all)")
     if remove and clear:
@@ -292,6 +285,8 @@ def retire_cmd(
 
     Example: paidpdf content retire the-sourdough-guide
     """
+    from paidpdf.content import catalog
+
     item = catalog.retire(state(ctx).store, item_id)
     console().print(f"{item['id']} is retired: it left the catalog; owners can still download it.")
 
@@ -305,6 +300,8 @@ def restore_cmd(
 
     Example: paidpdf content restore the-sourdough-guide
     """
+    from paidpdf.content import catalog
+
     item = catalog.restore(state(ctx).store, item_id)
     console().print(f"{item['id']} is back in the catalog.")
 

@@ -6,14 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from paidpdf.admin.context import state
-from paidpdf.admin.output import JSON_OPTION, console, emit_json, err_console, table, when
-from paidpdf.content import catalog, shop, versions
+from paidpdf.admin.output import JSON_OPTION, console, copy_progress, emit_json, err_console, table, when
 from paidpdf.errors import PaidPdfError
-from paidpdf.mail import make_mailer
-from paidpdf.ownership import update_notices
 
 RATE_HELP = "Mails per minute at most, such as 120/min, for your mail server's limits (default: no pause)."
 
@@ -30,7 +26,9 @@ def update_cmd(
 
     Example: paidpdf content update the-sourdough-guide guide-v2.pdf --notes "New chapter on rye" --notify
     """
-    from paidpdf.admin.content import copy_progress
+
+    from paidpdf.content import catalog
+    from paidpdf.ownership import update_notices
 
     cli = state(ctx)
     seconds = update_notices.parse_rate(rate)  # checked before anything is written
@@ -50,6 +48,9 @@ def versions_cmd(
 
     Example: paidpdf content versions the-sourdough-guide --json
     """
+
+    from paidpdf.content import catalog, versions
+
     item = catalog.get_item(state(ctx).store, item_id)
     rows = versions.history(item)
     if as_json:
@@ -75,12 +76,21 @@ def notify_cmd(
 
     Example: paidpdf content notify the-sourdough-guide --rate 120/min
     """
+
+    from paidpdf.ownership import update_notices
+
     _notify(ctx, item_id, version, update_notices.parse_rate(rate), as_json=as_json)
 
 
 def _notify(
     ctx: typer.Context, item_id: str, version: int | None, seconds: float | None, *, as_json: bool
 ) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from paidpdf.content import shop
+    from paidpdf.mail import make_mailer
+    from paidpdf.ownership import update_notices
+
     cli = state(ctx)
     store = cli.store
     mailer = make_mailer(cli.settings)

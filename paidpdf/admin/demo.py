@@ -14,7 +14,6 @@ from paidpdf.admin.content import show_catalog
 from paidpdf.admin.context import TopCommand, state
 from paidpdf.admin.output import console
 from paidpdf.config import Settings
-from paidpdf.content import catalog, demo
 from paidpdf.errors import AddressInUse
 from paidpdf.store import DataStore
 
@@ -42,6 +41,9 @@ def demo_cmd(
 
     Example: paidpdf demo --folder demo-data --port 8080   (add --fresh to start over)
     """
+
+    from paidpdf.content import catalog, demo
+
     chosen = demo_folder(ctx, folder)
     prepared = demo.prepare_folder(chosen, fresh=fresh)
     settings = state(ctx).settings.replace(data_dir=prepared.path)

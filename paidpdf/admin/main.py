@@ -17,8 +17,8 @@ import typer
 from typer.core import TyperGroup
 
 from paidpdf import __version__
-from paidpdf.admin import subapps
-from paidpdf.admin.context import CliState
+from paidpdf.admin import bundles, content, db, demo, orders, promos, serve, shop, stripe_local, users
+from paidpdf.admin.context import CliState, TopCommand
 from paidpdf.config import Settings
 from paidpdf.errors import InvalidInput, PaidPdfError
 from paidpdf.store.permissions import private_umask
@@ -85,35 +85,16 @@ def _hide_flag_types(command: Any) -> None:
 
 
 class _ErrorMappingGroup(TyperGroup):
-    """Turns every error raised below into a one-line message on stderr and an exit code, and loads
-    each command's module only when that command is used (`subapps`)."""
+    """Turns every error raised below into a one-line message on stderr and an exit code."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _hide_flag_types(self)
-        self._listing = False
 
     def list_commands(self, ctx: Any) -> list[str]:
-        return [entry.name for entry in subapps.ENTRIES]
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        entry = subapps.BY_NAME.get(cmd_name)
-        if entry is None:
-            return super().get_command(ctx, cmd_name)
-        if cmd_name not in self.commands:
-            if self._listing:  # the root help lists names and summaries: no module needed
-                return subapps.summary_command(entry)
-            command = subapps.load(entry)
-            _hide_flag_types(command)
-            self.commands[cmd_name] = command
-        return self.commands[cmd_name]
-
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        self._listing = True
-        try:
-            super().format_help(ctx, formatter)
-        finally:
-            self._listing = False
+        """The noun groups first (what an admin looks for), then the top-level verbs."""
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda name: not hasattr(self.commands[name], "commands"))
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
         try:
@@ -206,7 +187,27 @@ def build_app() -> typer.Typer:
         ctx.obj = CliState(settings)
         ctx.call_on_close(ctx.obj.close)
 
+    for name, module in NOUNS:
+        app.add_typer(module.app, name=name)
+    for top in (demo.command(), stripe_local.command(), serve.command()):
+        _add_top_command(app, top)
     return app
+
+
+#: The noun groups, in the order `paidpdf --help` lists them; each module's `app` carries its own help.
+NOUNS = (
+    ("orders", orders),
+    ("users", users),
+    ("content", content),
+    ("bundles", bundles),
+    ("promos", promos),
+    ("db", db),
+    ("shop", shop),
+)
+
+
+def _add_top_command(app: typer.Typer, top: TopCommand) -> None:
+    app.command(**top.options)(top.function)
 
 
 def main() -> None:

@@ -5,14 +5,11 @@ A thin layer over `paidpdf.sales`.
 
 from __future__ import annotations
 
-import csv
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
-from rich.bar import Bar
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from paidpdf.admin import download_rows
@@ -31,8 +28,6 @@ from paidpdf.admin.output import (
 from paidpdf.clock import iso, parse_date_option
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount, to_decimal_text
-from paidpdf.ownership import download_log
-from paidpdf.sales import leak_trace, order_search, orders, sales_stats
 from paidpdf.store import Doc
 
 app = typer.Typer(
@@ -84,6 +79,11 @@ def list_cmd(
 
     Example: paidpdf orders list --status paid --since 2026-11-01 --csv
     """
+
+    import csv
+
+    from paidpdf.sales import order_search, orders
+
     if as_json and as_csv:
         raise InvalidInput("choose one of --json and --csv")
     found = order_search.search(
@@ -141,6 +141,10 @@ def show_cmd(
 
     Example: paidpdf orders show ord_5f2c9a0e1b7d4c3a --json
     """
+
+    from paidpdf.ownership import download_log
+    from paidpdf.sales import orders
+
     view = state(ctx).store.view(orders.SALES)
     order = orders.get(view, order_id)
     buyer = order.get("user_id")
@@ -191,6 +195,9 @@ def refund_cmd(
 
     Example: paidpdf orders refund ord_5f2c9a0e1b7d4c3a --yes
     """
+
+    from paidpdf.sales import orders
+
     cli = state(ctx)
     order = orders.refundable(cli.store.view(orders.SALES), order_id)
     amount = format_amount(order["amount"], order["currency"])
@@ -216,6 +223,8 @@ def reconcile_cmd(
 
     Example: paidpdf orders reconcile --since 2026-11-01
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     from paidpdf.sales import reconcile, stripe_gateway  # stripe loads only for commands that pay
 
     cli = state(ctx)
@@ -270,6 +279,11 @@ def stats_cmd(
 
     Example: paidpdf orders stats
     """
+
+    from rich.bar import Bar
+
+    from paidpdf.sales import orders, sales_stats
+
     stats = sales_stats.compute(state(ctx).store.view(orders.SALES))
     if as_json:
         emit_json(stats.as_json())
@@ -316,6 +330,9 @@ def trace_cmd(
 
     Example: paidpdf orders trace found-online.pdf --json
     """
+
+    from paidpdf.sales import leak_trace
+
     found = leak_trace.trace(state(ctx).store, pdf)
     order, user = found.order, found.user
     if as_json:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
 from paidpdf.errors import InvalidInput
+
+if TYPE_CHECKING:  # rich.progress loads when a bar is drawn, not for `paidpdf --help`
+    from rich.progress import Progress
 
 #: The `--json` switch every list/show command has: one definition, so the promise reads the same everywhere.
 JSON_OPTION: bool = typer.Option(False, "--json", help="Plain JSON on stdout.")
@@ -77,6 +81,8 @@ def details(title: str, pairs: Iterable[tuple[str, Any]]) -> None:
 
 def byte_progress(description: str, total: int) -> Progress:
     """A progress bar for copying or hashing a file; silent when stderr is not a terminal."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
     return Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -87,6 +93,26 @@ def byte_progress(description: str, total: int) -> Progress:
         transient=True,
         disable=not sys.stderr.isatty(),
     )
+
+
+@contextmanager
+def copy_progress(file: Path | None) -> Iterator[Callable[[int], None] | None]:
+    """A byte progress bar while a file is copied and hashed (silent when stderr is not a terminal);
+    yields the callback the catalog reports bytes done to."""
+    if file is None:
+        yield None
+        return
+    try:
+        total = file.stat().st_size
+    except OSError:
+        total = 0
+    with byte_progress(f"Storing {file.name}", total) as bar:
+        task = bar.add_task(f"Storing {file.name}", total=total or None)
+
+        def update(done: int) -> None:
+            bar.update(task, completed=done)
+
+        yield update
 
 
 def confirm(yes: bool, question: str) -> None:

@@ -6,12 +6,7 @@ from __future__ import annotations
 import typer
 
 from paidpdf.admin.context import TopCommand, state
-
-DEFAULT_THREADS = 8
-#: Open connections waitress keeps (its default, 100, lets 100 idle sockets take the site offline).
-DEFAULT_CONNECTION_LIMIT = 1000
-#: Seconds a connection may stay silent before it is closed (waitress's default is 120).
-DEFAULT_IDLE_TIMEOUT = 30
+from paidpdf.admin.server_limits import DEFAULT_CONNECTION_LIMIT, DEFAULT_IDLE_TIMEOUT, DEFAULT_THREADS
 
 
 def serve_cmd(

@@ -8,7 +8,6 @@ import typer
 
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, details, emit_json, when
-from paidpdf.content import shop
 
 app = typer.Typer(
     help="The shop's identity: name, tagline, about text, accent colour, logo.", no_args_is_help=True
@@ -34,6 +33,9 @@ def set_cmd(
 
     Example: paidpdf shop set --name "Field & Oven" --tagline "Booklets for home bakers" --accent "#b5472a"
     """
+
+    from paidpdf.content import shop
+
     found = shop.set_identity(
         state(ctx).creating_store, name=name, tagline=tagline, about_file=about_file, accent=accent, logo=logo
     )
@@ -46,6 +48,9 @@ def show_cmd(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     Example: paidpdf shop show --json
     """
+
+    from paidpdf.content import shop
+
     found = shop.identity(state(ctx).store)
     if as_json:
         emit_json(found)

@@ -20,7 +20,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
-from paidpdf.admin.serve import (
+from paidpdf.admin.server_limits import (
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_THREADS,
