@@ -7,8 +7,10 @@ import email.policy
 import logging
 import re
 import shutil
+import socket
 import ssl
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -138,10 +140,27 @@ def test_starttls_upgrades_before_login(tmp_path: Path) -> None:
         controller.stop()
 
 
-def test_unreachable_server_is_a_mail_error_within_the_timeout() -> None:
+def test_a_refused_connection_is_a_mail_error() -> None:
     mailer = SmtpMailer("127.0.0.1", 1, sender="shop@example.com", timeout=2)
     with pytest.raises(MailError, match="cannot send mail"):
         mailer.send("reader@example.com", "hello", "body")
+
+
+def test_a_server_that_never_answers_is_a_mail_error_within_the_timeout() -> None:
+    """The TCP connection is made (the kernel's backlog accepts it) but no greeting ever comes: the
+    send gives up after its timeout, not after the operating system's minutes."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    try:
+        mailer = SmtpMailer("127.0.0.1", silent.getsockname()[1], sender="shop@example.com", timeout=1)
+        started = time.monotonic()
+        with pytest.raises(MailError, match="cannot send mail"):
+            mailer.send("reader@example.com", "hello", "body")
+        waited = time.monotonic() - started
+    finally:
+        silent.close()
+    assert 0.9 <= waited < 15, waited  # the timeout applied (generous above: a loaded machine is slow)
 
 
 def test_outbox_logger_is_paidpdf_mail(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:

@@ -193,7 +193,15 @@ def test_three_servers_one_database_one_bucket(
         for index in (0, 2):
             browser = requests.Session()
             browser.cookies.set("paidpdf_session", token)
-            got = browser.get(f"{direct[index]}/content/{PAID}/download", timeout=30)
+            hop = browser.get(f"{direct[index]}/content/{PAID}/download", allow_redirects=False, timeout=30)
+            if index == 0:  # "redirect": a presigned GET straight to the bucket, not through the shop
+                assert hop.status_code in (302, 303, 307), hop.status_code
+                signed = hop.headers["Location"]
+                assert signed.startswith(s3_endpoint) and "X-Amz-Signature=" in signed, signed
+                got = requests.get(signed, timeout=30)
+            else:  # "proxy": the shop streams the object itself
+                assert hop.status_code == 200, hop.status_code
+                got = hop
             assert got.content == pdf, index
             if index == 2:
                 ranged = {"Range": "bytes=10-19"}

@@ -57,8 +57,11 @@ def test_webhook_alone_fulfils_without_the_success_page(shop: Shop) -> None:
     order = paid_by_webhook(shop)
     assert shop.owns() and len(shop.entries()) == 1
     assert shop.sl.state.wait_idle(10)
-    shop.sl.resend(shop.stand_in_events("checkout.session.completed")[0]["id"])  # a duplicate delivery
+    event_id = shop.stand_in_events("checkout.session.completed")[0]["id"]
+    duplicate = shop.sl.resend(event_id)  # a duplicate delivery
     assert shop.sl.state.wait_idle(10)
+    delivered = [d for d in shop.sl.deliveries(event=event_id) if d["status"] == "delivered"]
+    assert duplicate["id"] in {d["id"] for d in delivered} and len(delivered) == 2  # the shop took both
     assert len(shop.entries()) == 1
     assert [h["event"] for h in shop.order(order["id"])["history"]].count("paid") == 1
 

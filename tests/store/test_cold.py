@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from paidpdf.errors import StorageCorrupt
 from paidpdf.store import Store
+from paidpdf.store import base_index
 from paidpdf.store.base_index import index_path
 from paidpdf.store.layout import INDEXED_FIELDS
 
@@ -159,8 +160,17 @@ def test_a_field_indexed_after_the_base_was_written_is_indexed_at_the_next_compa
     _shop(data_dir, 12)
     monkeypatch.setitem(layout.INDEXED_FIELDS, "orders", (*layout.INDEXED_FIELDS["orders"], "amount"))
     store = Store(data_dir, cold_from=0)
+    assert "amount" not in _indexed_fields(data_dir / "sales.json")
     with store.unit("sales") as unit:
         unit.put("orders", {"id": "o12", "user_id": "u2", "amount": 5})
     store.compact("sales")
+    assert "amount" in _indexed_fields(data_dir / "sales.json")
     fresh = Store(data_dir, cold_from=0).view("sales")
     assert sorted(d["id"] for d in fresh.find("orders", "amount", 5)) == ["o12", "o5"]
+
+
+def _indexed_fields(base: Path) -> list[str]:
+    """The fields the base's index file holds key arrays for (read from the file itself)."""
+    index = base_index.read(base, base.stat())
+    assert index is not None
+    return index.tables["orders"].field_names
