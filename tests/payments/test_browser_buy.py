@@ -1,15 +1,34 @@
-"""One real browser run (Debian's Chromium through Playwright): sign up → buy → pay on the stand-in's
-hosted checkout page → success page → library → download, against the real waitress server."""
+"""One real browser run (Debian's Chromium through Playwright): sign up (confirmed by mail) → buy → pay
+on the stand-in's hosted checkout page → success page → library → download, against the real waitress
+server."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from paidpdf.content import catalog
 from tests.browser import chromium
-from tests.payments.shop import PAID, Shop
+from tests.payments.shop import PAID, Shop, wait_until
+
+
+def _confirmation_path(shop: Shop, email: str) -> str:
+    """The confirmation link mailed to `email` (this shop writes mail to its outbox folder)."""
+    outbox = shop.data_dir / "outbox"
+    found: list[str] = []
+
+    def arrived() -> bool:
+        for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
+            text = path.read_text()
+            link = re.search(r"(/signup/confirm/[A-Za-z0-9_-]+)", text)
+            if f"To: {email}" in text and link:
+                found.append(link.group(1))
+        return bool(found)
+
+    wait_until(arrived, what=f"the confirmation mail to {email}")
+    return found[0]
 
 
 @pytest.mark.browser
@@ -23,6 +42,9 @@ def test_sign_up_buy_pay_library_download(shop: Shop, tmp_path: Path) -> None:
         page.get_by_label("Email").fill("shopper@example.com")
         page.get_by_label("Password").fill("shopper password")
         page.get_by_role("button", name="Sign up").click()
+        page.wait_for_url("**/signup/sent")  # the address is proven by mail before the account exists
+        page.goto(url + _confirmation_path(shop, "shopper@example.com"))
+        page.get_by_role("button", name="Confirm and sign in").click()
         page.wait_for_url("**/library")
 
         page.goto(f"{url}/content/{PAID}")
