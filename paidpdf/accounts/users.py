@@ -211,18 +211,18 @@ def change_password(
     user = get_user(store, user_id)
     if user is None:
         raise NotFound(f"no user {user_id!r}")
+    # An account made by buying as a guest has no password to check. Its address was never proven
+    # (whoever pays types any address), so only a session opened by a link mailed there proves who
+    # this is; a session from anywhere else (one opened before this rule) must ask for such a link.
+    first = not user.get("password_hash")
+    if first and not opened_by_link(store.view(ACCOUNTS), keep_token, user_id, now=moment):
+        raise AccessDenied(FIRST_PASSWORD_NEEDS_LINK)  # before the throttle: no guess was made
     passwords.check_rules(new, user["email"])
     rule = throttle.login_rules(user["email"], None)[0]
     key = rule.key
     with store.unit(ACCOUNTS) as unit:
         throttle.check(unit, [rule], moment)
         throttle.record(unit, [rule], moment)
-    # An account made by buying as a guest has no password to check. Its address was never proven
-    # (whoever pays types any address), so only a session opened by a link mailed there proves who
-    # this is; a session from anywhere else (one opened before this rule) must ask for such a link.
-    first = not user.get("password_hash")
-    if first and not opened_by_link(store.view(ACCOUNTS), keep_token, user_id, now=moment):
-        raise AccessDenied(FIRST_PASSWORD_NEEDS_LINK)
     if not first and not passwords.verify_password(user.get("password_hash"), old):
         raise InvalidInput("the current password is wrong")
     new_hash = passwords.hash_password(new)
