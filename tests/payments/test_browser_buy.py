@@ -4,31 +4,14 @@ server."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from paidpdf.content import catalog
 from tests.browser import chromium
-from tests.payments.shop import PAID, Shop, wait_until
-
-
-def _confirmation_path(shop: Shop, email: str) -> str:
-    """The confirmation link mailed to `email` (this shop writes mail to its outbox folder)."""
-    outbox = shop.data_dir / "outbox"
-    found: list[str] = []
-
-    def arrived() -> bool:
-        for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
-            text = path.read_text()
-            link = re.search(r"(/signup/confirm/[A-Za-z0-9_-]+)", text)
-            if f"To: {email}" in text and link:
-                found.append(link.group(1))
-        return bool(found)
-
-    wait_until(arrived, what=f"the confirmation mail to {email}")
-    return found[0]
+from tests.payments.shop import PAID, Shop
+from tests.web.site import confirmation_path
 
 
 @pytest.mark.browser
@@ -43,7 +26,7 @@ def test_sign_up_buy_pay_library_download(shop: Shop, tmp_path: Path) -> None:
         page.get_by_label("Password").fill("shopper password")
         page.get_by_role("button", name="Sign up").click()
         page.wait_for_url("**/signup/sent")  # the address is proven by mail before the account exists
-        page.goto(url + _confirmation_path(shop, "shopper@example.com"))
+        page.goto(url + confirmation_path(shop.data_dir / "outbox", "shopper@example.com"))
         page.get_by_role("button", name="Confirm and sign in").click()
         page.wait_for_url("**/library")
 

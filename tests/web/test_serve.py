@@ -10,11 +10,10 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 from paidpdf.accounts import users
 from paidpdf.store import Store
-from tests.web.site import BIG, FREE, PASSWORD, SERVER_THREADS, Served
+from tests.web.site import BIG, FREE, PASSWORD, SERVER_THREADS, Served, confirmation_path
 
 
 def _opener() -> tuple[urllib.request.OpenerDirector, http.cookiejar.CookieJar]:
@@ -26,20 +25,6 @@ def _csrf(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
     assert match, "no csrf field"
     return match.group(1)
-
-
-def _confirmation_path(outbox: Path, email: str) -> str:
-    """The sign-up confirmation link mailed to `email` (the server writes mail to its outbox from a
-    queue, a moment after it answered)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
-            text = path.read_text()
-            found = re.search(r"(/signup/confirm/[A-Za-z0-9_-]+)", text)
-            if f"To: {email}" in text and found:
-                return found.group(1)
-        time.sleep(0.02)
-    raise AssertionError(f"no confirmation mail to {email} in {outbox}")
 
 
 def _session_cookie(served: Served, email: str) -> str:
@@ -62,7 +47,7 @@ def test_end_to_end_on_a_real_server(served: Served) -> None:
     with opener.open(served.url + "/signup", body) as res:  # the address is proven by mail first
         assert res.status == 200 and res.url == served.url + "/signup/sent"
         assert "Check your mail" in res.read().decode()
-    path = _confirmation_path(served.data_dir / "outbox", "e2e@example.com")
+    path = confirmation_path(served.data_dir / "outbox", "e2e@example.com")
     confirm = opener.open(served.url + path).read().decode()
     pressed = urllib.parse.urlencode({"csrf_token": _csrf(confirm)}).encode()
     with opener.open(served.url + path, pressed) as res:
