@@ -4,6 +4,10 @@ Both kinds follow the same rules, kept here once: an unknown or disabled address
 caller cannot tell (the same one unit on `accounts` either way); requests are limited per client
 address and per target address; a user has at most a few open links; only the link's SHA-256 is
 stored, so a leaked data file opens nothing; a link works until it expires or is used.
+
+Links of both kinds end together: using one, a password reset and a password change burn every open
+reset and sign-in link of the account (`records.end_links`), so a link requested before the owner
+took the account back in hand (a reset after a break-in) cannot be used afterwards.
 """
 
 from __future__ import annotations
@@ -109,15 +113,20 @@ def valid(store: DataStore, kind: LinkKind, token: str, now: datetime) -> Doc | 
     return link
 
 
+def owner(store: DataStore, kind: LinkKind, token: str, now: datetime) -> Doc | None:
+    """The active user a still-working link is for (read-only), or None."""
+    link = valid(store, kind, token, now)
+    return store.view(records.ACCOUNTS).get(records.USERS, link["user_id"]) if link else None
+
+
 def use(unit: Unit, kind: LinkKind, token: str, now: datetime) -> Doc | None:
-    """Inside the unit that acts on it: the link's active user, with every link of this kind of that
-    user burnt; None when the link does not (or no longer) work."""
+    """Inside the unit that acts on it: the link's active user, with every open link of that user
+    (of both kinds) burnt; None when the link does not (or no longer) work."""
     link = unit.get(kind.table, records.token_digest(token)) if token and len(token) <= 256 else None
     if link is None or link["expires_at"] <= iso(now):
         return None
     user = unit.get(records.USERS, link["user_id"])
     if user is None or user.get("disabled"):
         return None
-    for other in unit.find(kind.table, "user_id", user["id"]):
-        unit.delete(kind.table, other["id"])
+    records.end_links(unit, user["id"])
     return user

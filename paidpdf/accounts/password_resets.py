@@ -66,7 +66,8 @@ def reset_token_valid(store: DataStore, token: str, *, now: datetime | None = No
 
 
 def reset_password(store: DataStore, token: str, new_password: str, *, now: datetime | None = None) -> Doc:
-    """Use a reset link: set the password, burn the link (and the user's other links), end ALL sessions."""
+    """Use a reset link: set the password, burn the link (and every other reset and sign-in link of the
+    user), end ALL sessions."""
     moment = records.moment_or_now(now)
     found = mailed_links.valid(store, RESETS, token, moment)
     if found is None:  # cheap refusal before the slow hash

@@ -22,6 +22,8 @@ USERS = "users"
 SESSIONS = "sessions"
 RESETS = "resets"
 SIGN_IN_LINKS = "sign_in_links"
+#: Sign-ups waiting for their address to be confirmed (`signups`).
+SIGNUPS = "signups"
 #: When expired rows were last swept (one document, so every process shares the schedule).
 HOUSEKEEPING = "housekeeping"
 PRUNE_EVERY = timedelta(minutes=5)
@@ -48,8 +50,19 @@ def prune(unit: Unit, now: datetime) -> None:
     if last is not None and last.get("at", "") > iso(now - PRUNE_EVERY):
         return
     cutoff = iso(now)
-    for table in (SESSIONS, RESETS, SIGN_IN_LINKS):
+    for table in (SESSIONS, RESETS, SIGN_IN_LINKS, SIGNUPS):
         for doc in unit.where(table, lambda d: d.get("expires_at", "") <= cutoff):
             unit.delete(table, doc["id"])
     throttle.prune(unit, now)
     unit.put(HOUSEKEEPING, {"id": "prune", "at": cutoff})
+
+
+def end_links(unit: Unit, user_id: str) -> int:
+    """Burn every open reset and sign-in link of the user, inside the unit that changes how the
+    account is entered (a link used, a password reset or changed); returns how many there were."""
+    ended = 0
+    for table in (RESETS, SIGN_IN_LINKS):
+        for link in unit.find(table, "user_id", user_id):
+            unit.delete(table, link["id"])
+            ended += 1
+    return ended

@@ -5,13 +5,18 @@ password or never had one. Single-use, valid for 15 minutes, stored hashed, thro
 Opening the link shows a page with one button; only pressing it (a POST with the page's CSRF token)
 signs in. A mail scanner that fetches every link in a mail therefore cannot use it up, and a link
 opened by someone else's browser does not log that browser in behind the reader's back.
+
+Using a link proves the address, which is how the owner of an account takes it back (say, one made
+when someone else paid as a guest with their address): it ends every other session of the account and
+every other open link, and the session it opens is marked as opened by a link (`sessions.BY_LINK`),
+the one kind that may set a first password.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from paidpdf.accounts import mailed_links, records, throttle
+from paidpdf.accounts import mailed_links, records, sessions, throttle
 from paidpdf.errors import InvalidInput
 from paidpdf.mail import Mailer
 from paidpdf.store import DataStore, Doc
@@ -55,12 +60,31 @@ def link_valid(store: DataStore, token: str, *, now: datetime | None = None) -> 
     return mailed_links.valid(store, KIND, token, records.moment_or_now(now)) is not None
 
 
+def link_owner(store: DataStore, token: str, *, now: datetime | None = None) -> Doc | None:
+    """The account a still-working link signs in to (read-only: the confirm page names it)."""
+    return mailed_links.owner(store, KIND, token, records.moment_or_now(now))
+
+
 def sign_in(store: DataStore, token: str, *, now: datetime | None = None) -> Doc:
-    """Use a link: the user it signs in (the caller opens the session); the link works once."""
-    moment = records.moment_or_now(now)
+    """Use a link without opening a session: the user it was for (see `enter`)."""
+    return _use(store, token, records.moment_or_now(now), open_session=False)[0]
+
+
+def enter(store: DataStore, token: str, *, now: datetime | None = None) -> tuple[Doc, str]:
+    """Use a link: (the user, the raw token of the session it opens). In one unit: the link and the
+    user's other links are burnt, EVERY session of the user ends, and a `BY_LINK` session opens."""
+    user, session = _use(store, token, records.moment_or_now(now), open_session=True)
+    assert session is not None
+    return user, session
+
+
+def _use(store: DataStore, token: str, moment: datetime, *, open_session: bool) -> tuple[Doc, str | None]:
     with store.unit(records.ACCOUNTS) as unit:
         user = mailed_links.use(unit, KIND, token, moment)
         if user is None:
             raise InvalidInput(BAD_LINK)
         throttle.clear(unit, throttle.account_key(user["email"]))
-    return user
+        sessions.end_sessions(unit, user["id"])
+        opened = sessions.insert_session(unit, user["id"], moment, sessions.BY_LINK) if open_session else None
+        records.prune(unit, moment)
+    return user, opened

@@ -16,8 +16,16 @@ from datetime import datetime
 
 from paidpdf import clock
 from paidpdf.accounts import throttle
-from paidpdf.accounts.records import ACCOUNTS, MAX_LENGTH, USERS, moment_or_now, prune, token_digest
-from paidpdf.accounts.sessions import end_sessions
+from paidpdf.accounts.records import (
+    ACCOUNTS,
+    MAX_LENGTH,
+    USERS,
+    end_links,
+    moment_or_now,
+    prune,
+    token_digest,
+)
+from paidpdf.accounts.sessions import end_sessions, opened_by_link
 from paidpdf.clock import iso
 from paidpdf.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from paidpdf.store import DataStore, Doc
@@ -25,6 +33,7 @@ from paidpdf.store import DataStore, Doc
 MAX_PASSWORD_LENGTH = MAX_LENGTH
 
 WRONG_LOGIN = "wrong email or password"
+FIRST_PASSWORD_NEEDS_LINK = "to set this account's first password, sign in with a link mailed to it"  # noqa: S105
 
 _EMAIL = re.compile(
     r"""^[^\s@<>()\[\],;:\\"]{1,64}@(?=.{1,253}$)[^\s@<>()\[\],;:\\"./]+(\.[^\s@<>()\[\],;:\\"./]+)+$"""
@@ -190,8 +199,9 @@ def change_password(
     *,
     now: datetime | None = None,
 ) -> None:
-    """Set a new password after checking the current one (an account without one sets its first);
-    every other session of the user ends.
+    """Set a new password after checking the current one; every other session of the user and every
+    open reset and sign-in link end. An account without a password sets its first one only from a
+    session opened by a link mailed to its address (`AccessDenied` otherwise).
 
     A wrong current password counts as a failed login for the account (same throttle), so a stolen
     session cannot be used to guess the password.
@@ -201,15 +211,19 @@ def change_password(
     user = get_user(store, user_id)
     if user is None:
         raise NotFound(f"no user {user_id!r}")
+    # An account made by buying as a guest has no password to check. Its address was never proven
+    # (whoever pays types any address), so only a session opened by a link mailed there proves who
+    # this is; a session from anywhere else (one opened before this rule) must ask for such a link.
+    first = not user.get("password_hash")
+    if first and not opened_by_link(store.view(ACCOUNTS), keep_token, user_id, now=moment):
+        raise AccessDenied(FIRST_PASSWORD_NEEDS_LINK)  # before the throttle: no guess was made
     passwords.check_rules(new, user["email"])
     rule = throttle.login_rules(user["email"], None)[0]
     key = rule.key
     with store.unit(ACCOUNTS) as unit:
         throttle.check(unit, [rule], moment)
         throttle.record(unit, [rule], moment)
-    # An account made by buying as a guest has no password to check: the session (opened by a mailed
-    # link or the paying browser) is what proves who this is, as for a first password anywhere.
-    if user.get("password_hash") and not passwords.verify_password(user.get("password_hash"), old):
+    if not first and not passwords.verify_password(user.get("password_hash"), old):
         raise InvalidInput("the current password is wrong")
     new_hash = passwords.hash_password(new)
     keep = token_digest(keep_token) if keep_token else None
@@ -218,6 +232,9 @@ def change_password(
         current = unit.get(USERS, user_id)
         if current is None:
             raise NotFound(f"no user {user_id!r}")
+        if first and current.get("password_hash"):  # set meanwhile: this form no longer applies
+            raise InvalidInput("a password was set meanwhile; change it with the current one")
         unit.put(USERS, {**current, "password_hash": new_hash, "updated_at": iso(moment)})
         end_sessions(unit, user_id, keep=keep)
+        end_links(unit, user_id)
         prune(unit, moment)

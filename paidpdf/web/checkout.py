@@ -29,7 +29,8 @@ REFRESH_SECONDS = 3
 
 def start(web: WebContext, content_id: str) -> Any:
     """Buy: a reader's checkout, or, for a visitor who is not logged in, a guest's (Checkout asks
-    for the email; this browser gets the checkout cookie that signs it in on the success page)."""
+    for the email; this browser gets the checkout cookie that lets it download this order's files
+    from the success page)."""
     web.visitor.check_csrf()
     user = web.visitor.current_user()
     shelf = access.shelf_item(web.store, user, content_id)  # NotFound for bad ids, retired items
@@ -103,14 +104,11 @@ def success(web: WebContext) -> Any:
     if order is None:
         raise NotFound("no such checkout for this account")
     item = _item_of(web, order)
-    if outcome.granted and user is None:
-        user = _sign_in_guest(web, order)
-    if outcome.granted and (user is None or order["user_id"] != user["id"]):
-        send_receipts(web)
-        return web.render("checkout_email.html", item=item, order=order)
     if outcome.granted:
         send_receipts(web)
-        return web.render("checkout_done.html", item=item, order=order)
+        if user is not None and order["user_id"] == user["id"]:
+            return web.render("checkout_done.html", item=item, order=order)
+        return _guest_done(web, order, item)
     if order["status"] in ("failed", "expired", "abandoned", "flagged", "refunded", "disputed"):
         return web.render("checkout_pending.html", item=item, order=order, final=True, refresh=0)
     return _processing(web, order, "")
@@ -132,13 +130,17 @@ def cancel(web: WebContext) -> Any:
     return web.render("checkout_cancel.html", item=_item_of(web, order), order=order)
 
 
-def _sign_in_guest(web: WebContext, order: Doc) -> Doc | None:
-    """Sign this browser in to the account a guest's purchase went to, when it holds the checkout's
-    own cookie and the account was made by this very checkout (see `guest_checkout.claim`)."""
-    user = guest_checkout.claim(web.store, order["id"], _guest_cookie(web, create=False))
-    if user is not None:
-        web.visitor.start_session(user)
-    return user
+def _guest_done(web: WebContext, order: Doc, item: Doc | None) -> Any:
+    """A guest's paid order: never a session (the checkout cookie proves nothing about the address
+    Stripe collected; the account is entered by the sign-in link mailed with the receipt). The
+    browser that started this checkout gets this order's downloads (`guest_downloads`); anyone
+    else, only "check your email"."""
+    bought = guest_checkout.order_for_browser(web.store, order["id"], _guest_cookie(web, create=False))
+    if bought is None:
+        return web.render("checkout_email.html", item=item, order=order)
+    bottle.response.set_header("Cache-Control", "no-store")
+    files = [_item_of(web, {"content_id": i}) for i in guest_checkout.order_items(order)]
+    return web.render("checkout_guest.html", item=item, order=order, files=[f for f in files if f])
 
 
 def _processing(web: WebContext, order: Doc | None, note: str) -> Any:

@@ -81,7 +81,12 @@ def send_file(
 def download(web: WebContext, item_id: str) -> Any:
     """The owner's file: the newest version, or `?version=N` (earlier versions stay theirs). Within
     the item's download limit; each completed download is logged (`download_log`)."""
-    user = web.visitor.current_user()
+    return send_download(web, web.visitor.current_user(), item_id)
+
+
+def send_download(web: WebContext, user: Doc | None, item_id: str) -> Any:
+    """`user`'s file of the item, as `download` answers it (the guest's order-scoped link reuses it
+    for the account its order went to)."""
     item = access.downloadable_item(web.store, user, item_id)
     assert user is not None  # downloadable_item refuses anonymous readers
     chosen = versions.get(item, versions.parse_number(query("version") or None))

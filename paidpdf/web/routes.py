@@ -13,7 +13,7 @@ from typing import Any
 
 import bottle
 
-from paidpdf.web import account, checkout, downloads, pages, seo, update_mails, webhook
+from paidpdf.web import account, checkout, downloads, guest_downloads, pages, seo, update_mails, webhook
 from paidpdf.web.context import Handler, WebContext
 
 GET_HEAD = ("GET", "HEAD")
@@ -47,6 +47,9 @@ ROUTES: tuple[Route, ...] = (
     # accounts
     _route("GET", "/signup", account.signup_form),
     _route("POST", "/signup", account.signup),
+    _route("GET", "/signup/sent", account.signup_sent),
+    _route("GET", "/signup/confirm/<token>", account.confirm_form),
+    _route("POST", "/signup/confirm/<token>", account.confirm),
     _route("GET", "/login", account.login_form),
     _route("POST", "/login", account.login),
     _route("POST", "/logout", account.logout),
@@ -67,6 +70,7 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", "/checkout/bundle/<bundle_id>", checkout.start_bundle),
     _route("GET", "/checkout/success", checkout.success),
     _route("GET", "/checkout/cancel", checkout.cancel),
+    _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>", guest_downloads.download),  # a guest's
     _route("POST", "/stripe/webhook", webhook.webhook),  # Stripe's signature, no cookies
 )
 

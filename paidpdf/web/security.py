@@ -178,7 +178,9 @@ def _anonymous_mac(key: bytes, nonce: str) -> str:
 
 
 # -- redirects -------------------------------------------------------------------------------------
-_LOCAL_PATH = re.compile(r"^/(?![/\\])[\x21-\x7e]*$")
+#: Matched against the WHOLE candidate (`fullmatch`): with `match` and `$`, a trailing newline slipped
+#: through ("/library\n") and made the redirect's Location header a 500.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
 
 
 def safe_next(candidate: str | None, default: str = "/") -> str:
@@ -187,7 +189,7 @@ def safe_next(candidate: str | None, default: str = "/") -> str:
     Refuses absolute URLs, scheme-relative `//host`, `/\\host` (browsers read `\\` as `/`), control
     characters and anything that is not plain printable ASCII.
     """
-    if not candidate or len(candidate) > 2000 or not _LOCAL_PATH.match(candidate):
+    if not candidate or len(candidate) > 2000 or not _LOCAL_PATH.fullmatch(candidate):
         return default
     parts = urlsplit(candidate)
     if parts.scheme or parts.netloc or "\\" in candidate:

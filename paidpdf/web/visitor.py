@@ -51,7 +51,10 @@ class Visitor:
         return user
 
     def start_session(self, user: Doc) -> None:
-        token = sessions.open_session(self._store, user["id"])
+        self.adopt_session(user, sessions.open_session(self._store, user["id"]))
+
+    def adopt_session(self, user: Doc, token: str) -> None:
+        """Put a session opened elsewhere (by a mailed link, in the unit that used it) in the cookie."""
         self._cookies.set(security.SESSION_COOKIE, token, int(sessions.SESSION_LIFETIME.total_seconds()))
         request.environ[_USER_KEY] = user
         request.environ[_TOKEN_KEY] = token

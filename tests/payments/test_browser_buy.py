@@ -1,5 +1,6 @@
-"""One real browser run (Debian's Chromium through Playwright): sign up → buy → pay on the stand-in's
-hosted checkout page → success page → library → download, against the real waitress server."""
+"""One real browser run (Debian's Chromium through Playwright): sign up (confirmed by mail) → buy → pay
+on the stand-in's hosted checkout page → success page → library → download, against the real waitress
+server."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from paidpdf.content import catalog
 from tests.browser import chromium
 from tests.payments.shop import PAID, Shop
+from tests.web.site import confirmation_path
 
 
 @pytest.mark.browser
@@ -23,6 +25,9 @@ def test_sign_up_buy_pay_library_download(shop: Shop, tmp_path: Path) -> None:
         page.get_by_label("Email").fill("shopper@example.com")
         page.get_by_label("Password").fill("shopper password")
         page.get_by_role("button", name="Sign up").click()
+        page.wait_for_url("**/signup/sent")  # the address is proven by mail before the account exists
+        page.goto(url + confirmation_path(shop.data_dir / "outbox", "shopper@example.com"))
+        page.get_by_role("button", name="Confirm and sign in").click()
         page.wait_for_url("**/library")
 
         page.goto(f"{url}/content/{PAID}")

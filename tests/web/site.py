@@ -5,8 +5,10 @@ serve`, and helpers to log in and submit forms. Fixtures that hand them out are 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,3 +161,17 @@ class Served:
     def content(self, content_id: str) -> bytes:
         item = catalog.get_item(Store(self.data_dir), content_id)
         return (self.data_dir / "content" / item["sha256"]).read_bytes()
+
+
+def confirmation_path(outbox: Path, email: str, timeout: float = 10.0) -> str:
+    """The path of the sign-up confirmation link mailed to `email`, once the shop's mail queue wrote
+    it into the outbox folder (a moment after the answer, from another thread or process)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
+            text = path.read_text()
+            found = re.search(r"(/signup/confirm/[A-Za-z0-9_-]+)", text)
+            if f"To: {email}" in text and found:
+                return found.group(1)
+        time.sleep(0.02)
+    raise AssertionError(f"no confirmation mail to {email} in {outbox}")

@@ -1,6 +1,6 @@
 """One real browser run (Debian's Chromium through Playwright) against a real `paidpdf serve`:
-sign up → browse → download the free item (bytes checked) → log out → log in again.
-No JavaScript is needed by the site; the browser just uses the forms and links."""
+sign up (confirmed by the mailed link) → browse → download the free item (bytes checked) → log out →
+log in again. No JavaScript is needed by the site; the browser just uses the forms and links."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import chromium
-from tests.web.site import FREE, Served
+from tests.web.site import FREE, Served, confirmation_path
 
 
 @pytest.mark.browser
@@ -23,6 +23,10 @@ def test_sign_up_browse_download_logout_login(served: Served, tmp_path: Path) ->
         page.get_by_label("Email").fill("browser@example.com")
         page.get_by_label("Password").fill("browser password")
         page.get_by_role("button", name="Sign up").click()
+        page.wait_for_url("**/signup/sent")  # the address is proven by mail before the account exists
+        page.goto(served.url + confirmation_path(served.data_dir / "outbox", "browser@example.com"))
+        assert "browser@example.com" in page.content()
+        page.get_by_role("button", name="Confirm and sign in").click()
         page.wait_for_url("**/library")
         assert "Welcome! Your account is ready." in page.content()
 

@@ -13,7 +13,7 @@ import urllib.request
 
 from paidpdf.accounts import users
 from paidpdf.store import Store
-from tests.web.site import BIG, FREE, PASSWORD, SERVER_THREADS, Served
+from tests.web.site import BIG, FREE, PASSWORD, SERVER_THREADS, Served, confirmation_path
 
 
 def _opener() -> tuple[urllib.request.OpenerDirector, http.cookiejar.CookieJar]:
@@ -44,7 +44,13 @@ def test_end_to_end_on_a_real_server(served: Served) -> None:
     body = urllib.parse.urlencode(
         {"csrf_token": _csrf(signup), "email": "e2e@example.com", "password": "e2e password!", "next": "/"}
     ).encode()
-    with opener.open(served.url + "/signup", body) as res:
+    with opener.open(served.url + "/signup", body) as res:  # the address is proven by mail first
+        assert res.status == 200 and res.url == served.url + "/signup/sent"
+        assert "Check your mail" in res.read().decode()
+    path = confirmation_path(served.data_dir / "outbox", "e2e@example.com")
+    confirm = opener.open(served.url + path).read().decode()
+    pressed = urllib.parse.urlencode({"csrf_token": _csrf(confirm)}).encode()
+    with opener.open(served.url + path, pressed) as res:
         assert res.status == 200 and res.url == served.url + "/"
         page = res.read().decode()
     assert "e2e@example.com" in page and "Field Notes on City Birds" in page

@@ -1,5 +1,5 @@
-"""Whether an email has an account must not show in how long the shop takes to answer: logins and
-reset requests for existing and unknown addresses, with production argon2, through the real app."""
+"""Whether an email has an account must not show in how long the shop takes to answer: logins, sign-ups
+and reset requests for existing and unknown addresses, with production argon2, through the real app."""
 
 from __future__ import annotations
 
@@ -87,3 +87,29 @@ def test_reset_requests_cost_the_same_for_existing_and_unknown_emails(
     assert max(existing, unknown) / min(existing, unknown) <= 1.3
     assert site.app.app.web.mailer.drain(30)
     assert len(list((data / "outbox").glob("*.eml"))) == RESET_TRIES  # the mails did go, from the queue
+
+
+def test_sign_ups_cost_the_same_for_existing_and_unknown_emails(
+    seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sign-up answers every address with the same "check your mail" (review issue 20): an address
+    with an account gets a sign-in link, a new one a confirmation link, after the same argon2 hash."""
+    data = copy_seed(seeded_template, tmp_path / "data")
+    monkeypatch.setenv("PAIDPDF_ARGON2_PROFILE", "production")
+    site = make_site(data)
+    for email in EXISTING[:TRIES]:
+        users.sign_up(site.store, email, "the right password")
+    clients = {n: _client(site.app.app, n) for n in range(2 * TRIES)}
+    forms = {n: form_for(c.get("/signup"), "/signup") for n, c in clients.items()}
+
+    def attempt(email: str, n: int) -> None:
+        form = forms[n]
+        form["email"], form["password"] = email, "a long enough password"
+        assert form.submit(status=303).location == "/signup/sent"
+
+    existing, unknown = _medians(attempt, TRIES, settle=lambda: site.app.app.web.mailer.drain(30))
+    print(f"sign-up median: existing {existing * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms")
+    assert existing > 0.02  # the real argon2 hash ran either way
+    assert max(existing, unknown) / min(existing, unknown) <= 1.3
+    assert site.app.app.web.mailer.drain(30)
+    assert len(list((data / "outbox").glob("*.eml"))) == 2 * TRIES  # one mail each, from the queue

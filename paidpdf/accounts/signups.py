@@ -1,0 +1,167 @@
+"""Signing up on the web: the address is proven by mail before any account exists, and the answer is
+the same whether or not the address has an account.
+
+Why: an account can hold purchases (a guest who paid with an address gets one without a password), so
+the sign-up form must neither hand such an account to whoever types its address, nor tell them that
+the address bought something (or has an account at all). Every sign-up that passes the form's checks
+hashes the password (the same cost either way), mails one message, and shows "check your mail":
+
+- a new address gets a confirmation link (`/signup/confirm/<token>`): the pending sign-up (address,
+  password hash, where to go next) waits in the `signups` table, stored under the link's SHA-256, for
+  `LIFETIME`; confirming creates the account with that password and opens a session marked as opened
+  by a mailed link;
+- an address with an account gets a sign-in link instead (the password typed is thrown away): its
+  owner signs in with it, which ends every other session, and sets or resets the password from there.
+
+The admin's `users add` (`users.sign_up`) creates accounts directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from paidpdf import clock
+from paidpdf.accounts import mailed_links, passwords, records, sessions, sign_in_links, throttle, users
+from paidpdf.clock import iso
+from paidpdf.errors import InvalidInput
+from paidpdf.mail import Mailer, MailError
+from paidpdf.store import DataStore, Doc
+
+LIFETIME = timedelta(hours=1)
+SIGNUPS = records.SIGNUPS
+BAD_CONFIRMATION = "this sign-up link is invalid, already used or has expired; sign up again"
+TAKEN_MEANWHILE = (
+    "an account with this address was made meanwhile; ask for a sign-in link on the login page"
+)
+
+log = logging.getLogger("paidpdf.accounts")
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    user: Doc
+    session_token: str
+    next_path: str
+
+
+def request_sign_up(
+    store: DataStore,
+    mailer: Mailer,
+    email: str,
+    password: str,
+    base_url: str,
+    *,
+    remote_addr: str | None,
+    next_path: str = "/library",
+    now: datetime | None = None,
+    shop_name: str = "paidpdf",
+) -> None:
+    """Check the form, then mail a confirmation link (new address) or a sign-in link (an account's).
+
+    `InvalidInput` for a malformed address or a password the rules refuse (neither depends on whether
+    the address has an account); over the sign-up limits, `Throttled`. Nothing else tells the caller
+    which mail went out."""
+    moment = records.moment_or_now(now)
+    if remote_addr is not None:
+        rules = throttle.signup_rules(users.lenient_email(email), remote_addr)
+        with store.unit(records.ACCOUNTS) as unit:
+            throttle.check(unit, rules, moment, "sign-ups")
+            throttle.record(unit, rules, moment)
+    address = users.normalize_email(email)
+    passwords.check_rules(password, address)
+    password_hash = passwords.hash_password(password)  # for both kinds: the same cost either way
+    base = base_url.rstrip("/")
+    if users.find_user(store, address) is not None:
+        issued = mailed_links.issue(store, sign_in_links.KIND, address, base, remote_addr=None, now=moment)
+        message = _already_there(address, issued[1], base, shop_name) if issued else None
+    else:
+        message = _pending(store, address, password_hash, next_path, base, moment, shop_name)
+    if message is None:
+        return
+    try:
+        mailer.send(address, *message)
+    except MailError as exc:
+        log.error("sign-up: mail to %s failed: %s", address, exc.message)
+
+
+def _pending(
+    store: DataStore, address: str, password_hash: str, next_path: str, base: str, moment: datetime,
+    shop_name: str,
+) -> tuple[str, str] | None:
+    token = secrets.token_urlsafe(32)
+    with store.unit(records.ACCOUNTS) as unit:
+        records.prune(unit, moment)
+        if unit.find(records.USERS, "email", address):
+            return None  # made a moment ago (a guest's payment): nothing to confirm
+        unit.insert(
+            SIGNUPS,
+            {
+                "id": records.token_digest(token),
+                "email": address,
+                "password_hash": password_hash,
+                "next": next_path,
+                "created_at": iso(moment),
+                "expires_at": iso(moment + LIFETIME),
+            },
+        )
+    minutes = int(LIFETIME.total_seconds() // 60)
+    body = (
+        f"Someone (hopefully you) signed up at {shop_name} with the address {address}.\n\n"
+        f"To confirm it and open your account, open this link within {minutes} minutes and press the "
+        f"button:\n\n{base}/signup/confirm/{token}\n\n"
+        "If you did not sign up, ignore this mail: no account is made.\n"
+        f"\n-- \n{shop_name}\n"
+    )
+    return f"Confirm your {shop_name} account", body
+
+
+def _already_there(address: str, link: str, base: str, shop_name: str) -> tuple[str, str]:
+    minutes = int(sign_in_links.LIFETIME.total_seconds() // 60)
+    body = (
+        f"Someone (hopefully you) tried to sign up at {shop_name} with the address {address}, which "
+        "already has an account (one is also made when you buy with an address).\n\n"
+        f"To sign in, open this link within {minutes} minutes and press the button:\n\n{link}\n\n"
+        f"Then set or change your password from your account page, or reset it at {base}/forgot.\n"
+        "If you did not try to sign up, ignore this mail: nothing was changed.\n"
+        f"\n-- \n{shop_name}\n"
+    )
+    return f"Sign in to {shop_name}", body
+
+
+def pending(store: DataStore, token: str, *, now: datetime | None = None) -> Doc | None:
+    """The pending sign-up behind a confirmation link, if it still works (read-only)."""
+    if not token or len(token) > 256:
+        return None
+    row = store.view(records.ACCOUNTS).get(SIGNUPS, records.token_digest(token))
+    if row is None or row["expires_at"] <= iso(records.moment_or_now(now)):
+        return None
+    return row
+
+
+def confirm(store: DataStore, token: str, *, now: datetime | None = None) -> Confirmed:
+    """Use a confirmation link: create the account and open a session opened by a mailed link, in one
+    unit; the link works once. `InvalidInput` when the link does not work or the
+    address got an account meanwhile."""
+    moment = records.moment_or_now(now)
+    with store.unit(records.ACCOUNTS) as unit:
+        row = unit.get(SIGNUPS, records.token_digest(token)) if token and len(token) <= 256 else None
+        if row is None or row["expires_at"] <= iso(moment):
+            raise InvalidInput(BAD_CONFIRMATION)
+        unit.delete(SIGNUPS, row["id"])  # others of the address find the account made and refuse
+        if unit.find(records.USERS, "email", row["email"]):
+            raise InvalidInput(TAKEN_MEANWHILE)
+        user: Doc = {
+            "id": clock.new_id("usr"),
+            "email": row["email"],
+            "password_hash": row["password_hash"],
+            "disabled": False,
+            "created_at": iso(moment),
+            "updated_at": iso(moment),
+        }
+        unit.insert(records.USERS, user)
+        session = sessions.insert_session(unit, user["id"], moment, sessions.BY_LINK)
+        records.prune(unit, moment)
+    return Confirmed(user, session, str(row.get("next") or "/library"))
