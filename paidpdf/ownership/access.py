@@ -7,9 +7,12 @@ The web adapter asks these functions and never decides on its own:
   the reader's library (source `free`), so it is listed in "My library" and stays theirs if the item
   is later retired or given a price; paid items only for owners (bought, granted or taken while free,
   `paidpdf.ownership.library`); retired items stay downloadable for their owners only;
-- anonymous readers get `AuthRequired` (the site sends them to log in), everyone else who may not
-  have the file gets `AccessDenied`, and an id that names nothing visible is `NotFound` — the same
-  answer for "never existed" and "retired and not yours", so retired ids are not revealed.
+- anonymous readers get `AuthRequired` (the site sends them to log in) for every well-formed id,
+  before any lookup: an active, a retired and a never-used id get the same redirect, so a visitor who
+  is not logged in learns nothing about which ids exist (an owner of a retired item logs in and gets
+  the file); everyone else who may not have the file gets `AccessDenied`, and an id that names nothing
+  visible is `NotFound` — the same answer for "never existed" and "retired and not yours", so retired
+  ids are not revealed.
 """
 
 from __future__ import annotations
@@ -89,11 +92,9 @@ def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Do
     A free item the reader does not own yet is added to their library here (source `free`)."""
     if not valid_item_id(content_id):
         raise NotFound("no such item")
-    item = _lookup(store, content_id)
-    if user is None:
-        if item is None:
-            raise NotFound("no such item")
+    if user is None:  # before the lookup: the answer must not depend on whether the id exists
         raise AuthRequired("log in to download")
+    item = _lookup(store, content_id)
     if user.get("disabled"):
         raise AccessDenied("this account is disabled")
     shelf = _shelf(store, user, item)  # the item was looked up once, above
