@@ -20,10 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from paidpdf.content import catalog, item_text, versions
+from paidpdf.content import catalog, item_text, shop, versions
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound
 from paidpdf.ownership import download_log, library
-from paidpdf.store import DataStore, Doc, blobs
+from paidpdf.store import DataStore, Doc, View, blobs
+
+#: What a published image is, for its cache policy (`published_images`).
+COVER = "cover"
+PREVIEW = "preview"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,23 @@ def valid_item_id(content_id: str) -> bool:
 
 def valid_cover_name(name: str) -> bool:
     return blobs.is_cover_name(name)
+
+
+def published_images(view: View) -> dict[str, str]:
+    """Every image name the catalog names now, as `COVER` or `PREVIEW`: each item's cover and
+    look-inside pages (retired items' too: their owners' library and item page show them) and the
+    shop's logo (a cover). Only these are served under `/covers/`: a preview strip taken down with
+    `--preview-pages 0`, pages replaced with a new file and a replaced cover stay in the data folder
+    (files are content-addressed and may be shared) but are no longer published. A name that is both
+    a cover and a preview is a cover."""
+    names: dict[str, str] = {}
+    logo = (view.get(shop.TABLE, shop.DOC_ID) or {}).get("logo")
+    for item in view.all(catalog.CONTENT):
+        for name in item.get("previews") or []:
+            names.setdefault(str(name), PREVIEW)
+    covers = [item.get("cover") for item in view.all(catalog.CONTENT)] + [logo]
+    names.update((str(name), COVER) for name in covers if name)
+    return names
 
 
 def owned_ids(store: DataStore, user: Doc | None) -> frozenset[str]:

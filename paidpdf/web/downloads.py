@@ -34,6 +34,9 @@ from paidpdf.web.request_fields import query, remote_addr
 
 DOWNLOAD_CACHE = "private, max-age=0, must-revalidate"
 COVER_CACHE = "public, max-age=31536000, immutable"
+#: Look-inside pages can be taken down (`content edit --preview-pages 0`): caches keep them at most
+#: five minutes, then ask again (a 304 while they are published, a 404 once they are not).
+PREVIEW_CACHE = "public, max-age=300, must-revalidate"
 _COVER_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 
 log = logging.getLogger("paidpdf.web")
@@ -134,18 +137,24 @@ def stamped_tail(web: WebContext, user: Doc, item: Doc, sha256: str, version: in
 
 
 def cover(web: WebContext, name: str) -> Any:
+    """A cover, look-inside page or logo the catalog names now (`access.published_images`): one
+    taken down is a 404 at once, whatever validator the client sends."""
     if not access.valid_cover_name(name):
         raise NotFound("no such cover")
+    kind = web.published_images.kind(name)
+    if kind is None:
+        raise NotFound("no such cover")
+    cache = COVER_CACHE if kind == access.COVER else PREVIEW_CACHE
     if web.store.objects is not None:
         kind = _COVER_TYPES[name.rsplit(".", 1)[1]]
         return send_object(
             web.store.objects, f"{blobs.COVERS_DIR}/{name}", content_type=kind,
-            etag=f'"{name.split(".")[0][:32]}"', cache_control=COVER_CACHE,
+            etag=f'"{name.split(".")[0][:32]}"', cache_control=cache,
         )
     return send_file(
         blobs.cover_path(web.store.root, name),
         content_type=_COVER_TYPES[name.rsplit(".", 1)[1]],
         etag=f'"{name.split(".")[0][:32]}"',
-        cache_control=COVER_CACHE,
+        cache_control=cache,
         what="cover",
     )

@@ -98,6 +98,28 @@ def test_proxy_mode_streams_with_ranges_and_validators(
     assert owner.get("/healthz").text == "ok\n"
 
 
+@pytest.mark.parametrize("mode", ["redirect", "proxy"])
+def test_previews_taken_down_are_404_from_the_bucket_too(
+    data_dir: Path, s3_env: dict[str, str], tmp_path: Path, mode: str
+) -> None:
+    """Issue 20, item 12 with the object store: the pages stay in the bucket (content-addressed), but
+    once `--preview-pages 0` took them down their addresses answer 404, validators or not."""
+    env = {**s3_env, "PAIDPDF_S3_DOWNLOADS": mode}
+    store, item, _token = _shop(data_dir, env, tmp_path)
+    assert store.objects is not None and item["previews"]
+    for name in [item["cover"], *item["previews"]]:
+        (data_dir / "covers" / name).unlink()  # another server: only the bucket has them
+    visitor = _app(data_dir, env, store, None)
+    etags = {name: visitor.get(f"/covers/{name}").headers["ETag"] for name in item["previews"]}
+    catalog.edit_item(store, item["id"], preview_pages=0)
+    for name, etag in etags.items():
+        assert store.objects.size(f"covers/{name}") > 0
+        visitor.get(f"/covers/{name}", status=404)
+        visitor.get(f"/covers/{name}", headers={"If-None-Match": etag}, status=404)
+    assert f"/covers/{item['previews'][0]}" not in visitor.get(f"/content/{item['id']}").text
+    assert visitor.get(f"/covers/{item['cover']}").status_int == 200
+
+
 def test_a_bad_files_url_is_a_clear_configuration_error(data_dir: Path) -> None:
     from paidpdf.errors import ConfigError
 
