@@ -183,6 +183,25 @@ def test_anonymous_answers_do_not_tell_retired_ids_from_unknown_ones(
     assert retired[0] in (302, 404)
 
 
+def test_anonymous_bundle_answers_do_not_tell_retired_ids_from_unknown_ones(site: Site) -> None:
+    """The same for bundles: the page and the guest's Buy of a retired bundle answer like an unknown id."""
+    from paidpdf.content import bundles
+
+    bundles.add(site.store, "old-set", title="Old set", price_text="5", currency="usd", items=[PAID, FREE])
+    bundles.set_status(site.store, "old-set", "retired")
+    app = site.app
+    token = app.get(f"/content/{UNOWNED_PAID}").html.find("input", attrs={"name": "csrf_token"})["value"]
+    answers = []
+    for bundle_id in ("old-set", "no-such-set"):
+        page = app.get(f"/bundles/{bundle_id}", status="*")
+        buy = app.post(f"/checkout/bundle/{bundle_id}", {"csrf_token": token}, status="*")
+        plain = [re.sub(rb'value="[^"]*"', b"", r.body).replace(bundle_id.encode(), b"ID")
+                 for r in (page, buy)]
+        answers.append([(page.status_int, plain[0]), (buy.status_int, plain[1])])
+    assert answers[0] == answers[1]
+    assert [status for status, _ in answers[0]] == [404, 404]
+
+
 def test_disabled_account_cannot_log_in(site: Site) -> None:
     res = login(site.app, "disabled@example.com", status=403)
     assert "this account is disabled" in res.text
