@@ -11,7 +11,7 @@ reservation back when the answer failed before its body was handed to the server
 
 from __future__ import annotations
 
-from paidpdf.ownership import download_log
+from paidpdf.ownership import download_budget, download_log
 from paidpdf.store import SALES, Doc
 from paidpdf.web.context import WebContext
 from paidpdf.web.file_answers import Body
@@ -31,6 +31,8 @@ class Ledger:
 
     def admit(self, body: Body | None, size: int) -> None:
         """Refuse (`DownloadLimitReached`) or reserve `body`'s bytes of a `size`-byte copy."""
+        if download_budget.limit_of(self._item) is None:
+            return  # no limit: nothing to check or reserve, and no store access
         if body is None:
             download_log.check(self._web.store.view(SALES), self._item, self._user_id, self._version, size)
             return

@@ -14,15 +14,18 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from paidpdf.accounts import sessions
+from paidpdf.content import catalog
 from paidpdf.content.item_options import set_options
 from paidpdf.ownership import download_budget, download_log, library
 from paidpdf.store import SALES
 from paidpdf.testing.serve_process import start_serve, stop
+from tests.catalog.files import pdf_bytes
 from tests.payments.shop import wait_until
 from tests.web.site import BIG, PAID, Site, logged_in
 
@@ -73,6 +76,26 @@ def test_a_piece_and_its_resume_cost_one_download(site: Site) -> None:
     download_log.reset(site.store, owner["id"], PAID)
     assert _charged(site, "owner@example.com", PAID) == 0
     assert app.get(URL).body == content
+
+
+def test_near_complete_stamped_copies_count_too(site: Site, tmp_path: Path) -> None:
+    """A stamped copy's budget is its own length (the original plus the owner's tail)."""
+    path = tmp_path / "stamped.pdf"
+    path.write_bytes(pdf_bytes(pages=3, title="Stamped and limited"))
+    catalog.add_item(site.store, path, title="Stamped", price_text="3", currency="usd", item_id="stamped-ltd")
+    library.grant(site.store, site.user("owner@example.com")["id"], "stamped-ltd")
+    set_options(site.store, "stamped-ltd", stamp=True, download_limit=2)
+    app = logged_in(site, "owner")
+    url = "/content/stamped-ltd/download"
+    whole = app.head(url)
+    size, etag = int(whole.headers["Content-Length"]), whole.headers["ETag"]
+    assert size > path.stat().st_size  # the tail is part of the copy
+    answers = [app.get(url, headers={"Range": f"bytes=0-{size - 2}"}, status="*") for _ in range(6)]
+    assert [a.status_int for a in answers] == [206, 206, 403, 403, 403, 403]
+    assert all(a.headers["ETag"] == etag for a in answers[:2])  # stable per owner and version
+    assert answers[0].body == answers[1].body
+    assert app.get(url, headers={"Range": f"bytes={size - 2}-", "If-Range": etag}, status=206).body
+    app.get(url, status=403)
 
 
 def test_earlier_logged_downloads_still_count(site: Site) -> None:
