@@ -12,12 +12,12 @@ near-complete ranges cost six near-complete copies.
   the server closed it (`give_back`, from the download recorder): a resume with Range then costs
   only the bytes it carries, never a whole new use.
 - "Sent" is what the server handed to the connection; bytes lost in flight when it broke (the
-  kernel's socket buffers, several MiB each way, or a proxy's buffer) count as sent, so a resume of
-  the last use may find the budget a little short. A *resume* (a range that does not start at byte
-  0) may therefore go past the budget by an allowance: `1/ALLOWANCE_SHARE` of the copy, at most
-  `ALLOWANCE_MAX`, always less than one copy, so `L × size + allowance` bytes never make an
-  `L + 1`th copy. Requests from byte 0 (whole files, ranges one byte short) get no allowance, and
-  once `L × size` bytes are charged every request is refused.
+  kernel's socket buffers, several MiB each way, or a proxy's buffer) count as sent, and a download
+  program may probe with `Range: bytes=0-0` first. So a request made while some of a use is left may
+  go past the budget by an allowance: `1/ALLOWANCE_SHARE` of the copy, at most `ALLOWANCE_MAX`,
+  always less than one copy, so `L × size + allowance` bytes never make an `L + 1`th copy (a third
+  copy one byte short needs almost a whole copy more). Once `L × size` bytes are charged, every
+  request is refused.
 - A process killed while sending keeps its reservation charged (the record of what was sent dies
   with it): the limit errs for the shop, and `users reset-downloads` is the way out.
 - One document per owner and item (`download_budgets`, id `user:item`) holds the bytes charged per
@@ -104,10 +104,9 @@ def check(view: View, item: Doc, user_id: str, version: int, size: int, seed: Se
 
 def reserve(
     store: DataStore, item: Doc, user_id: str, version: int, length: int, size: int, seed: Seed,
-    *, resume: bool = False,
 ) -> Reservation | None:
     """Charge `length` bytes of a `size`-byte copy before they are sent, or `DownloadLimitReached`;
-    None when the item has no limit (nothing to charge). A `resume` may use the allowance."""
+    None when the item has no limit (nothing to charge)."""
     limit = limit_of(item)
     if limit is None:
         return None
@@ -117,7 +116,7 @@ def reserve(
         if doc is None:
             doc = _fresh(user_id, item["id"], seed(unit, user_id, item["id"]))
         used = int(doc["charged"].get(str(version), 0))
-        if used >= budget or used + length > budget + (allowance(size) if resume else 0):
+        if used >= budget or used + length > budget + allowance(size):
             raise _refusal(version, limit)
         unit.put(BUDGETS, {**doc, "charged": {**doc["charged"], str(version): used + length}})
     return Reservation(user_id, item["id"], version, length, str(doc["generation"]))

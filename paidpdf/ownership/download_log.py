@@ -115,10 +115,10 @@ def check(view: View, item: Doc, user_id: str, version: int, size: int) -> None:
 
 
 def reserve(
-    store: DataStore, item: Doc, user_id: str, version: int, length: int, size: int, *, resume: bool = False
+    store: DataStore, item: Doc, user_id: str, version: int, length: int, size: int
 ) -> Reservation | None:
     """Charge an answer's bytes to the owner's budget before they are sent (see `download_budget`)."""
-    return download_budget.reserve(store, item, user_id, version, length, size, seed, resume=resume)
+    return download_budget.reserve(store, item, user_id, version, length, size, seed)
 
 
 def reset(store: DataStore, user_id: str, content_id: str) -> Doc:

@@ -37,8 +37,7 @@ class Ledger:
             download_log.check(self._web.store.view(SALES), self._item, self._user_id, self._version, size)
             return
         self._reservation = download_log.reserve(
-            self._web.store, self._item, self._user_id, self._version, body.length, size,
-            resume=body.start > 0,
+            self._web.store, self._item, self._user_id, self._version, body.length, size
         )
         self._body, self._size = body, size
 
