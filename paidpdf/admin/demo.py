@@ -92,8 +92,8 @@ def serve(settings: Settings, store: DataStore, port: int = 0) -> None:
                 "  1. Open the free booklet in the catalog and download it.\n"
                 "  2. Buy a paid booklet: you land on the test checkout page of the local Stripe stand-in\n"
                 f"     ({pay.stand_in.url}); press Pay (no real money), then find it in your library.\n"
-                f"  Mails (sign-up confirmations, sign-in links, resets) land in {settings.data_dir / 'outbox'}.\n"
-                "  Ctrl-C stops the shop.\n"
+                "  Mails (sign-up confirmations, sign-in links, resets) land in\n"
+                f"  {settings.data_dir / 'outbox'}. Ctrl-C stops the shop.\n"
                 "  To run `paidpdf orders refund/reconcile` against this demo from another terminal:"
             )
             print(f"    {pay.export_line()}", flush=True)  # plain, so it can be copied as it is

@@ -7,9 +7,12 @@ The web adapter asks these functions and never decides on its own:
   the reader's library (source `free`), so it is listed in "My library" and stays theirs if the item
   is later retired or given a price; paid items only for owners (bought, granted or taken while free,
   `paidpdf.ownership.library`); retired items stay downloadable for their owners only;
-- anonymous readers get `AuthRequired` (the site sends them to log in), everyone else who may not
-  have the file gets `AccessDenied`, and an id that names nothing visible is `NotFound` — the same
-  answer for "never existed" and "retired and not yours", so retired ids are not revealed.
+- anonymous readers get `AuthRequired` (the site sends them to log in) for every well-formed id,
+  before any lookup: an active, a retired and a never-used id get the same redirect, so a visitor who
+  is not logged in learns nothing about which ids exist (an owner of a retired item logs in and gets
+  the file); everyone else who may not have the file gets `AccessDenied`, and an id that names nothing
+  visible is `NotFound` — the same answer for "never existed" and "retired and not yours", so retired
+  ids are not revealed.
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from paidpdf.content import catalog, item_text, versions
+from paidpdf.content import catalog, item_text, shop, versions
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound
 from paidpdf.ownership import download_log, library
-from paidpdf.store import DataStore, Doc, blobs
+from paidpdf.store import DataStore, Doc, View, blobs
+
+#: What a published image is, for its cache policy (`published_images`).
+COVER = "cover"
+PREVIEW = "preview"
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,23 @@ def valid_item_id(content_id: str) -> bool:
 
 def valid_cover_name(name: str) -> bool:
     return blobs.is_cover_name(name)
+
+
+def published_images(view: View) -> dict[str, str]:
+    """Every image name the catalog names now, as `COVER` or `PREVIEW`: each item's cover and
+    look-inside pages (retired items' too: their owners' library and item page show them) and the
+    shop's logo (a cover). Only these are served under `/covers/`: a preview strip taken down with
+    `--preview-pages 0`, pages replaced with a new file and a replaced cover stay in the data folder
+    (files are content-addressed and may be shared) but are no longer published. A name that is both
+    a cover and a preview is a cover."""
+    names: dict[str, str] = {}
+    logo = (view.get(shop.TABLE, shop.DOC_ID) or {}).get("logo")
+    for item in view.all(catalog.CONTENT):
+        for name in item.get("previews") or []:
+            names.setdefault(str(name), PREVIEW)
+    covers = [item.get("cover") for item in view.all(catalog.CONTENT)] + [logo]
+    names.update((str(name), COVER) for name in covers if name)
+    return names
 
 
 def owned_ids(store: DataStore, user: Doc | None) -> frozenset[str]:
@@ -89,11 +113,9 @@ def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Do
     A free item the reader does not own yet is added to their library here (source `free`)."""
     if not valid_item_id(content_id):
         raise NotFound("no such item")
-    item = _lookup(store, content_id)
-    if user is None:
-        if item is None:
-            raise NotFound("no such item")
+    if user is None:  # before the lookup: the answer must not depend on whether the id exists
         raise AuthRequired("log in to download")
+    item = _lookup(store, content_id)
     if user.get("disabled"):
         raise AccessDenied("this account is disabled")
     shelf = _shelf(store, user, item)  # the item was looked up once, above

@@ -66,7 +66,8 @@ def bundle_page(web: WebContext, bundle_id: str) -> str:
 def start_bundle(web: WebContext, bundle_id: str) -> Any:
     """Buy a bundle: like an item's Buy, for everything the bundle holds."""
     web.visitor.check_csrf()
-    if not access.valid_item_id(bundle_id):
+    bundle = bundles.find(web.store.view(CATALOG), bundle_id) if access.valid_item_id(bundle_id) else None
+    if bundle is None or bundle.get("status") != "active":  # one answer: a retired id is not revealed
         raise NotFound("no such bundle")
     user = web.visitor.current_user()
     started = checkout.start_bundle_checkout(

@@ -27,6 +27,7 @@ from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
 from paidpdf.web.download_records import DownloadRecorder
 from paidpdf.web.page_cache import AnonymousPages
+from paidpdf.web.published_images import PublishedImages
 from paidpdf.web.receipt_runner import ReceiptRunner
 from paidpdf.web.visitor import Visitor
 
@@ -47,6 +48,7 @@ class WebContext:
     catalog_cache: CatalogCache = field(init=False)
     anonymous_pages: AnonymousPages = field(init=False)
     download_recorder: DownloadRecorder = field(init=False)
+    published_images: PublishedImages = field(init=False)
     receipts: ReceiptRunner = field(init=False)
     _stripe_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
@@ -56,6 +58,7 @@ class WebContext:
         self.catalog_cache = CatalogCache(self.store, self.templates)
         self.anonymous_pages = AnonymousPages()
         self.download_recorder = DownloadRecorder(self.store)
+        self.published_images = PublishedImages(self.store)
         self.receipts = ReceiptRunner(self._send_due_receipts)
 
     def _send_due_receipts(self) -> int:

@@ -1,10 +1,13 @@
 """Writing the download log off the request path: a file's last byte is handed on by the server's
 I/O loop (waitress closes the file there), which must never wait for the database.
 
-`TrackedFile` wraps an open file and, when the server closes it, tells how far it got; a body that
-reached its planned end is a completed download, and its record is queued for one background thread
-(`DownloadRecorder`), which writes it through `download_log.record`. A record still queued when the
-process dies is lost: the log is evidence, not money, and a limit then errs for the reader.
+`TrackedFile` wraps an open file and, when the server closes it, tells how many bytes of its body it
+handed on (`CountedStream` does the same for a body of blocks, on servers without a file wrapper and
+for objects streamed from the bucket). Every answer that ended is queued for one background thread
+(`DownloadRecorder`), which writes through `download_log.record`: the log record of a completed
+download, and the give-back of the unsent part of a download limit's reservation when an answer
+stopped early. A record still queued when the process dies is lost: the log is evidence, not money,
+and a limit then errs for the shop (the reservation stays charged; `users reset-downloads`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ CHUNK = 256 * 1024
 
 
 class DownloadRecorder:
-    """One daemon thread that writes completed downloads, started by the first one."""
+    """One daemon thread that writes what ended answers leave behind, started by the first one."""
 
     def __init__(self, store: DataStore, capacity: int = 10_000) -> None:
         self.store = store
@@ -33,7 +36,9 @@ class DownloadRecorder:
         self._start = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def completed(self, sent: download_log.Delivery) -> None:
+    def ended(self, sent: download_log.Delivery) -> None:
+        if not sent.worth_writing:
+            return
         with self._start:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="paidpdf-downloads", daemon=True)
@@ -42,6 +47,8 @@ class DownloadRecorder:
             self._queue.put_nowait(sent)
         except queue.Full:
             log.error("download log queue full: a download by %s was not recorded", sent.user_id)
+            if sent.reservation is not None and sent.unsent > 0:
+                log.error("  and %d unsent bytes stay charged to its download limit", sent.unsent)
 
     def drain(self) -> None:
         """Wait until every queued record is written (tests, shutdown)."""
@@ -71,12 +78,14 @@ class Readable(Protocol):
 
 
 class TrackedFile:
-    """A file handed to the server that reports, when closed, whether its body was sent to `end`."""
+    """A file handed to the server, positioned at `start`, that reports when closed how many of the
+    `length` bytes from there it was read for (waitress's file wrapper reads what it sends)."""
 
-    def __init__(self, handle: Readable, end: int, done: Callable[[], None]) -> None:
+    def __init__(self, handle: Readable, start: int, length: int, ended: Callable[[int], None]) -> None:
         self._handle = handle
-        self._end = end
-        self._done: Callable[[], None] | None = done
+        self._start = start
+        self._length = length
+        self._ended: Callable[[int], None] | None = ended
 
     def read(self, size: int = -1) -> bytes:
         return self._handle.read(size)
@@ -88,26 +97,65 @@ class TrackedFile:
         return self._handle.tell()
 
     def close(self) -> None:
-        done, self._done = self._done, None
+        ended, self._ended = self._ended, None
+        sent = 0
         try:
-            reached = not self._handle.closed and self._handle.tell() >= self._end
+            if not self._handle.closed:
+                sent = min(max(self._handle.tell() - self._start, 0), self._length)
         finally:
             self._handle.close()
-        if done is not None and reached:
-            done()
+        if ended is not None:
+            ended(sent)
 
 
-def chunks(handle: Readable, remaining: int, done: Callable[[], None] | None = None) -> Iterator[bytes]:
+class CountedStream:
+    """An answer's body as blocks, counted as they are handed on; reports the count once, when the
+    blocks run out, fail, or the server closes it (a reader who went away), whichever comes first."""
+
+    def __init__(
+        self, blocks: Iterator[bytes], ended: Callable[[int], None], closing: Readable | None = None
+    ) -> None:
+        self._blocks = blocks
+        self._ended: Callable[[int], None] | None = ended
+        self._closing = closing
+        self._sent = 0
+
+    def __iter__(self) -> CountedStream:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            block = next(self._blocks)
+        except BaseException:  # the end (StopIteration) or a failure: report either way
+            self.close()
+            raise
+        self._sent += len(block)
+        return block
+
+    def close(self) -> None:
+        ended, self._ended = self._ended, None
+        try:
+            close = getattr(self._blocks, "close", None)
+            if close is not None:
+                close()
+            if self._closing is not None:
+                self._closing.close()
+        finally:
+            if ended is not None:
+                ended(self._sent)
+
+
+def chunks(handle: Readable, remaining: int, ended: Callable[[int], None]) -> CountedStream:
     """`remaining` bytes from `handle` in 256 KiB blocks, for servers whose file wrapper cannot send a
-    range; `done` runs when the last byte was handed on (a download completed)."""
-    try:
-        while remaining > 0:
-            block = handle.read(min(CHUNK, remaining))
+    range; `ended(sent)` runs once the answer is over (see `CountedStream`)."""
+
+    def blocks() -> Iterator[bytes]:
+        left = remaining
+        while left > 0:
+            block = handle.read(min(CHUNK, left))
             if not block:
                 break
-            remaining -= len(block)
+            left -= len(block)
             yield block
-    finally:
-        handle.close()
-    if remaining == 0 and done is not None:
-        done()
+
+    return CountedStream(blocks(), ended, closing=handle)

@@ -24,16 +24,20 @@ from typing import Any
 
 from paidpdf.content import stamp_templates, stamping, versions
 from paidpdf.errors import NotFound
-from paidpdf.ownership import access, download_log, library
+from paidpdf.ownership import access, library
 from paidpdf.store import SALES, Doc, blobs
 from paidpdf.web import file_answers, ranges, stamped_files
 from paidpdf.web.context import WebContext
+from paidpdf.web.download_ledger import Ledger
 from paidpdf.web.download_records import TrackedFile, chunks
 from paidpdf.web.object_downloads import send_object
 from paidpdf.web.request_fields import query, remote_addr
 
 DOWNLOAD_CACHE = "private, max-age=0, must-revalidate"
 COVER_CACHE = "public, max-age=31536000, immutable"
+#: Look-inside pages can be taken down (`content edit --preview-pages 0`): caches keep them at most
+#: five minutes, then ask again (a 304 while they are published, a 404 once they are not).
+PREVIEW_CACHE = "public, max-age=300, must-revalidate"
 _COVER_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 
 log = logging.getLogger("paidpdf.web")
@@ -47,10 +51,11 @@ def send_file(
     cache_control: str,
     disposition: str | None = None,
     what: str = "file",
-    finished: Callable[[file_answers.Body, int], None] | None = None,
+    finished: file_answers.Finished | None = None,
+    admit: file_answers.Admit | None = None,
 ) -> Any:
-    """Answer GET/HEAD for one file with validators, ranges and flat memory; `finished(body, size)`
-    runs once the body's last byte was handed to the connection (the download log)."""
+    """Answer GET/HEAD for one file with validators, ranges and flat memory; `admit` is asked before
+    any header is set, `finished(body, size, sent)` runs once the body is over (`download_ledger`)."""
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -60,19 +65,22 @@ def send_file(
         st = os.fstat(handle.fileno())
         body = file_answers.plan(
             st.st_size, etag=etag, last_modified=formatdate(st.st_mtime, usegmt=True),
-            cache_control=cache_control, content_type=content_type, disposition=disposition,
+            cache_control=cache_control, content_type=content_type, disposition=disposition, admit=admit,
         )
         if body is None:
             handle.close()
             return b""
         if body.start:
             handle.seek(body.start)
-        done = (lambda: finished(body, st.st_size)) if finished is not None else None
+        if finished is None:
+            ended: Callable[[int], None] = lambda sent: None  # noqa: E731
+        else:
+            ended = lambda sent: finished(body, st.st_size, sent)  # noqa: E731
         if not body.partial or file_answers.server_bounds_file_wrapper():
-            if done is None:
+            if finished is None:
                 return handle  # Bottle hands it to wsgi.file_wrapper
-            return TrackedFile(handle, body.start + body.length, done)
-        return chunks(handle, body.length, done)
+            return TrackedFile(handle, body.start, body.length, ended)
+        return chunks(handle, body.length, ended)
     except BaseException:
         handle.close()
         raise
@@ -80,7 +88,8 @@ def send_file(
 
 def download(web: WebContext, item_id: str) -> Any:
     """The owner's file: the newest version, or `?version=N` (earlier versions stay theirs). Within
-    the item's download limit; each completed download is logged (`download_log`)."""
+    the item's download limit, reserved before the bytes are sent; every answer that ends is
+    accounted for (`download_ledger`)."""
     return send_download(web, web.visitor.current_user(), item_id)
 
 
@@ -91,40 +100,43 @@ def send_download(web: WebContext, user: Doc | None, item_id: str) -> Any:
     assert user is not None  # downloadable_item refuses anonymous readers
     chosen = versions.get(item, versions.parse_number(query("version") or None))
     number = int(chosen["version"])
-    download_log.enforce(web.store.view(SALES), item, user["id"], number)
     sha256 = str(chosen["sha256"])
     blobs.content_path(web.store.root, sha256)  # validates the name before it becomes a key
+    ledger = Ledger(web, item, user["id"], number, remote_addr())
+    try:
+        return _send(web, user, item, chosen, ledger)
+    except BaseException:  # a refusal reserved nothing; a failure after the reservation gives it back
+        ledger.abandon()
+        raise
+
+
+def _send(web: WebContext, user: Doc, item: Doc, chosen: dict[str, Any], ledger: Ledger) -> Any:
+    sha256, number = str(chosen["sha256"]), int(chosen["version"])
     etag = ranges.etag_for(sha256, number)
     disposition = ranges.content_disposition(str(chosen.get("filename") or f"{item['id']}.pdf"))
-    client = remote_addr()
-
-    def finished(body: file_answers.Body, size: int) -> None:
-        web.download_recorder.completed(
-            download_log.Delivery(user["id"], item["id"], number, body.start, body.length, size, client)
-        )
-
+    key = f"{blobs.CONTENT_DIR}/{sha256}"
     if item.get("stamp"):
         tail = stamped_tail(web, user, item, sha256, number)
         etag = stamped_files.stamped_etag(sha256, number, tail)
         if web.store.objects is not None:
             return stamped_files.send_stamped_object(
-                web.store.objects, f"{blobs.CONTENT_DIR}/{sha256}", tail, etag=etag,
-                cache_control=DOWNLOAD_CACHE, disposition=disposition, finished=finished,
+                web.store.objects, key, tail, etag=etag, cache_control=DOWNLOAD_CACHE,
+                disposition=disposition, finished=ledger.finished, admit=ledger.admit,
             )
         return stamped_files.send_stamped(
             blobs.content_path(web.store.root, sha256), tail, etag=etag, cache_control=DOWNLOAD_CACHE,
-            disposition=disposition, finished=finished,
+            disposition=disposition, finished=ledger.finished, admit=ledger.admit,
         )
     if web.store.objects is not None:
         return send_object(
-            web.store.objects, f"{blobs.CONTENT_DIR}/{sha256}", content_type="application/pdf",
-            etag=etag, cache_control=DOWNLOAD_CACHE, disposition=disposition, finished=finished,
+            web.store.objects, key, content_type="application/pdf", etag=etag, cache_control=DOWNLOAD_CACHE,
+            disposition=disposition, finished=ledger.finished, admit=ledger.admit,
             known_size=int(chosen["size"]) if isinstance(chosen.get("size"), int) else None,
         )
     return send_file(
         blobs.content_path(web.store.root, sha256),  # the folder the catalog row came from
-        content_type="application/pdf", etag=etag, cache_control=DOWNLOAD_CACHE,
-        disposition=disposition, what="download", finished=finished,
+        content_type="application/pdf", etag=etag, cache_control=DOWNLOAD_CACHE, disposition=disposition,
+        what="download", finished=ledger.finished, admit=ledger.admit,
     )
 
 
@@ -139,18 +151,24 @@ def stamped_tail(web: WebContext, user: Doc, item: Doc, sha256: str, version: in
 
 
 def cover(web: WebContext, name: str) -> Any:
+    """A cover, look-inside page or logo the catalog names now (`access.published_images`): one
+    taken down is a 404 at once, whatever validator the client sends."""
     if not access.valid_cover_name(name):
         raise NotFound("no such cover")
+    kind = web.published_images.kind(name)
+    if kind is None:
+        raise NotFound("no such cover")
+    cache = COVER_CACHE if kind == access.COVER else PREVIEW_CACHE
     if web.store.objects is not None:
         kind = _COVER_TYPES[name.rsplit(".", 1)[1]]
         return send_object(
             web.store.objects, f"{blobs.COVERS_DIR}/{name}", content_type=kind,
-            etag=f'"{name.split(".")[0][:32]}"', cache_control=COVER_CACHE,
+            etag=f'"{name.split(".")[0][:32]}"', cache_control=cache,
         )
     return send_file(
         blobs.cover_path(web.store.root, name),
         content_type=_COVER_TYPES[name.rsplit(".", 1)[1]],
         etag=f'"{name.split(".")[0][:32]}"',
-        cache_control=COVER_CACHE,
+        cache_control=cache,
         what="cover",
     )

@@ -7,6 +7,7 @@ differs (`downloads.send_file`, `object_downloads.send_object`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bottle import request, response
@@ -24,6 +25,14 @@ class Body:
     partial: bool
 
 
+#: Told, before any header is set, which bytes an answer will send (None: no body) and of how big a
+#: file; it may refuse by raising (a download limit, `downloads.download`), and the refusal's page is
+#: then the whole answer.
+Admit = Callable[["Body | None", int], None]
+#: Told, once an answer's body is over, how many of its bytes were handed on: `(body, size, sent)`.
+Finished = Callable[["Body", int, int], None]
+
+
 def plan(
     size: int,
     *,
@@ -32,9 +41,19 @@ def plan(
     cache_control: str,
     content_type: str,
     disposition: str | None = None,
+    admit: Admit | None = None,
 ) -> Body | None:
     """Set the answer's headers and status for a file of `size` bytes; None when no body follows
     (304 Not Modified, 416, a HEAD request, an empty file)."""
+    status, wanted = _decide(size, etag, last_modified)
+    body: Body | None = None
+    if status == 200:
+        body = Body(0, size, partial=False)
+    elif status == 206 and wanted is not None:
+        body = Body(wanted.start, wanted.length, partial=True)
+    sends = body if body is not None and request.method != "HEAD" and body.length > 0 else None
+    if admit is not None:
+        admit(sends, size)
     response.set_header("ETag", etag)
     response.set_header("Last-Modified", last_modified)
     response.set_header("Cache-Control", cache_control)
@@ -42,30 +61,29 @@ def plan(
     response.content_type = content_type
     if disposition:
         response.set_header("Content-Disposition", disposition)
+    response.status = status
+    if status == 416:
+        response.set_header("Content-Range", f"bytes */{size}")
+        response.content_type = "text/plain; charset=utf-8"
+    elif body is not None:
+        response.set_header("Content-Length", str(body.length if body.partial else size))
+        if body.partial and wanted is not None:
+            response.set_header("Content-Range", wanted.content_range(size))
+    return sends
+
+
+def _decide(size: int, etag: str, last_modified: str) -> tuple[int, ranges.ByteRange | None]:
+    """The status (304, 416, 206 or 200) and, for 206, the range."""
     if ranges.none_match(raw_header("If-None-Match"), etag):
-        response.status = 304
-        return None
-    wanted: ranges.ByteRange | None = None
+        return 304, None
     if ranges.if_range_allows(raw_header("If-Range"), etag, last_modified):
         try:
             wanted = ranges.parse_range(raw_header("Range"), size)
         except ranges.Unsatisfiable:
-            response.status = 416
-            response.set_header("Content-Range", f"bytes */{size}")
-            response.content_type = "text/plain; charset=utf-8"
-            return None
-    if wanted is None:
-        response.status = 200
-        response.set_header("Content-Length", str(size))
-        body = Body(0, size, partial=False)
-    else:
-        response.status = 206
-        response.set_header("Content-Range", wanted.content_range(size))
-        response.set_header("Content-Length", str(wanted.length))
-        body = Body(wanted.start, wanted.length, partial=True)
-    if request.method == "HEAD" or body.length == 0:
-        return None
-    return body
+            return 416, None
+        if wanted is not None:
+            return 206, wanted
+    return 200, None
 
 
 def server_bounds_file_wrapper() -> bool:

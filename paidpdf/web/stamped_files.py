@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
 from typing import IO, Any
@@ -19,10 +19,9 @@ from typing import IO, Any
 from paidpdf.errors import NotFound
 from paidpdf.store.object_files import ObjectFiles
 from paidpdf.web import file_answers
-from paidpdf.web.download_records import TrackedFile, chunks
+from paidpdf.web.download_records import CountedStream, TrackedFile, chunks
+from paidpdf.web.file_answers import Admit, Finished
 from paidpdf.web.object_downloads import LAST_MODIFIED
-
-Finished = Callable[[file_answers.Body, int], None]
 
 
 def stamped_etag(sha256: str, version: int, tail: bytes) -> str:
@@ -71,6 +70,7 @@ class JoinedFile:
 
 def send_stamped(
     path: Path, tail: bytes, *, etag: str, cache_control: str, disposition: str, finished: Finished,
+    admit: Admit | None = None,
 ) -> Any:
     """Answer GET/HEAD for a stamped copy of the file at `path` (see the module docstring)."""
     try:
@@ -82,16 +82,17 @@ def send_stamped(
         size = st.st_size + len(tail)
         body = file_answers.plan(
             size, etag=etag, last_modified=formatdate(st.st_mtime, usegmt=True), cache_control=cache_control,
-            content_type="application/pdf", disposition=disposition,
+            content_type="application/pdf", disposition=disposition, admit=admit,
         )
         if body is None:
             handle.close()
             return b""
         joined = JoinedFile(handle, st.st_size, tail)
         joined.seek(body.start)
+        ended = lambda sent: finished(body, size, sent)  # noqa: E731 - one line, used twice
         if body.partial and not file_answers.server_bounds_file_wrapper():
-            return chunks(joined, body.length, lambda: finished(body, size))
-        return TrackedFile(joined, body.start + body.length, lambda: finished(body, size))
+            return chunks(joined, body.length, ended)
+        return TrackedFile(joined, body.start, body.length, ended)
     except BaseException:
         handle.close()
         raise
@@ -99,14 +100,14 @@ def send_stamped(
 
 def send_stamped_object(
     objects: ObjectFiles, rel: str, tail: bytes, *, etag: str, cache_control: str, disposition: str,
-    finished: Finished,
+    finished: Finished, admit: Admit | None = None,
 ) -> Any:
     """The same from the object store: the object's bytes streamed, then the tail."""
     head = objects.size(rel)
     size = head + len(tail)
     body = file_answers.plan(
         size, etag=etag, last_modified=LAST_MODIFIED, cache_control=cache_control,
-        content_type="application/pdf", disposition=disposition,
+        content_type="application/pdf", disposition=disposition, admit=admit,
     )
     if body is None:
         return b""
@@ -117,6 +118,5 @@ def send_stamped_object(
             yield from objects.read(rel, body.start, min(end, head) - body.start)
         if end > head:
             yield tail[max(body.start - head, 0) : end - head]
-        finished(body, size)
 
-    return stream()
+    return CountedStream(stream(), lambda sent: finished(body, size, sent))

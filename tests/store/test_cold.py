@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paidpdf.errors import StorageCorrupt
-from paidpdf.store import Store
-from paidpdf.store import base_index
+from paidpdf.store import Store, base_index
 from paidpdf.store.base_index import index_path
 from paidpdf.store.layout import INDEXED_FIELDS
 

@@ -7,6 +7,8 @@ cookie is treated as anonymous: sent to log in, where the login is refused with 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.forms import form_for
@@ -32,10 +34,12 @@ UNKNOWN = "no-such-item"
 
 # expected status of GET /content/<id>/download
 DOWNLOAD = {
-    None: {FREE: 302, PAID: 302, RETIRED: 302, UNOWNED_PAID: 302, UNKNOWN: 404},
+    # Visitors who are not logged in are sent to log in for every well-formed id (issue 20, item 10):
+    # a 404 for an unknown id next to a redirect for a retired one revealed which ids were retired.
+    None: {FREE: 302, PAID: 302, RETIRED: 302, UNOWNED_PAID: 302, UNKNOWN: 302},
     "reader": {FREE: 200, PAID: 403, RETIRED: 404, UNOWNED_PAID: 403, UNKNOWN: 404},
     "owner": {FREE: 200, PAID: 200, RETIRED: 200, UNOWNED_PAID: 403, UNKNOWN: 404},
-    "disabled": {FREE: 302, PAID: 302, RETIRED: 302, UNOWNED_PAID: 302, UNKNOWN: 404},
+    "disabled": {FREE: 302, PAID: 302, RETIRED: 302, UNOWNED_PAID: 302, UNKNOWN: 302},
 }
 # expected status of GET /content/<id>
 ITEM_PAGE = {
@@ -148,6 +152,54 @@ def test_checkout_access(site: Site, who: str | None, target: str) -> None:
     assert res.status_int == 404  # unknown, traversal, or retired and not owned
     assert site.written("sales") == sales_before
     _no_leak(site, res.body)
+
+
+def _same_shape(site: Site, path: str, method: str) -> tuple[int, str, bytes]:
+    """An anonymous answer with the id written as a placeholder: what a visitor can compare."""
+    app = site.app
+    res = app.head(path, status="*") if method == "HEAD" else app.get(path, status="*")
+
+    def plain(text: str) -> str:
+        return text.replace(RETIRED, "ID").replace(UNKNOWN, "ID")
+    body = re.sub(rb'name="csrf_token" value="[^"]*"', b"", res.body)
+    text = plain(body.decode("utf-8", "replace"))
+    return res.status_int, plain(res.headers.get("Location", "")), text.encode()
+
+
+@pytest.mark.parametrize(
+    ("method", "route"),
+    [(m, r) for m in ("GET", "HEAD")
+     for r in ("/content/{}/download", "/content/{}/download?version=1", "/content/{}/download?version=7")]
+    + [("GET", "/content/{}")],
+)
+def test_anonymous_answers_do_not_tell_retired_ids_from_unknown_ones(
+    site: Site, method: str, route: str
+) -> None:
+    """Issue 20, item 10: a retired item's download, read and page routes answer a visitor who is not
+    logged in exactly like an id that never existed (same status, same location, same body)."""
+    retired = _same_shape(site, route.format(RETIRED), method)
+    unknown = _same_shape(site, route.format(UNKNOWN), method)
+    assert retired == unknown
+    assert retired[0] in (302, 404)
+
+
+def test_anonymous_bundle_answers_do_not_tell_retired_ids_from_unknown_ones(site: Site) -> None:
+    """The same for bundles: the page and the guest's Buy of a retired bundle answer like an unknown id."""
+    from paidpdf.content import bundles
+
+    bundles.add(site.store, "old-set", title="Old set", price_text="5", currency="usd", items=[PAID, FREE])
+    bundles.set_status(site.store, "old-set", "retired")
+    app = site.app
+    token = app.get(f"/content/{UNOWNED_PAID}").html.find("input", attrs={"name": "csrf_token"})["value"]
+    answers = []
+    for bundle_id in ("old-set", "no-such-set"):
+        page = app.get(f"/bundles/{bundle_id}", status="*")
+        buy = app.post(f"/checkout/bundle/{bundle_id}", {"csrf_token": token}, status="*")
+        plain = [re.sub(rb'value="[^"]*"', b"", r.body).replace(bundle_id.encode(), b"ID")
+                 for r in (page, buy)]
+        answers.append([(page.status_int, plain[0]), (buy.status_int, plain[1])])
+    assert answers[0] == answers[1]
+    assert [status for status, _ in answers[0]] == [404, 404]
 
 
 def test_disabled_account_cannot_log_in(site: Site) -> None:

@@ -5,6 +5,7 @@ or streamed with Range and validators (`proxy`). Covers come from the bucket too
 from __future__ import annotations
 
 import secrets
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from webtest import TestApp
 from paidpdf.accounts import sessions, users
 from paidpdf.config import Settings
 from paidpdf.content import catalog, demo
+from paidpdf.content.item_options import set_options
 from paidpdf.ownership import library
 from paidpdf.store import DataStore
 from paidpdf.web import create_app
@@ -96,6 +98,74 @@ def test_proxy_mode_streams_with_ranges_and_validators(
     shown = owner.get(f"/covers/{item['cover']}")
     assert shown.body == cover and "immutable" in shown.headers["Cache-Control"]
     assert owner.get("/healthz").text == "ok\n"
+
+
+@pytest.mark.parametrize("mode", ["redirect", "proxy"])
+def test_previews_taken_down_are_404_from_the_bucket_too(
+    data_dir: Path, s3_env: dict[str, str], tmp_path: Path, mode: str
+) -> None:
+    """Issue 20, item 12 with the object store: the pages stay in the bucket (content-addressed), but
+    once `--preview-pages 0` took them down their addresses answer 404, validators or not."""
+    env = {**s3_env, "PAIDPDF_S3_DOWNLOADS": mode}
+    store, item, _token = _shop(data_dir, env, tmp_path)
+    assert store.objects is not None and item["previews"]
+    for name in [item["cover"], *item["previews"]]:
+        (data_dir / "covers" / name).unlink()  # another server: only the bucket has them
+    visitor = _app(data_dir, env, store, None)
+    etags = {name: visitor.get(f"/covers/{name}").headers["ETag"] for name in item["previews"]}
+    catalog.edit_item(store, item["id"], preview_pages=0)
+    for name, etag in etags.items():
+        assert store.objects.size(f"covers/{name}") > 0
+        visitor.get(f"/covers/{name}", status=404)
+        visitor.get(f"/covers/{name}", headers={"If-None-Match": etag}, status=404)
+    assert f"/covers/{item['previews'][0]}" not in visitor.get(f"/content/{item['id']}").text
+    assert visitor.get(f"/covers/{item['cover']}").status_int == 200
+
+
+def test_a_download_limit_counts_bytes_when_proxied(
+    data_dir: Path, s3_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue 20, item 4 with the bucket streamed through the shop: the same byte budget as from disk."""
+    env = {**s3_env, "PAIDPDF_S3_DOWNLOADS": "proxy"}
+    store, item, token = _shop(data_dir, env, tmp_path)
+    pdf = (data_dir / "content" / item["sha256"]).read_bytes()
+    (data_dir / "content" / item["sha256"]).unlink()
+    set_options(store, item["id"], download_limit=2)
+    owner = _app(data_dir, env, store, token)
+    url = f"/content/{item['id']}/download"
+    short = [owner.get(url, headers={"Range": f"bytes=0-{len(pdf) - 2}"}, status="*") for _ in range(6)]
+    assert [r.status_int for r in short] == [206, 206, 403, 403, 403, 403]
+    assert short[0].body == pdf[:-1]
+    assert owner.get(url, headers={"Range": f"bytes={len(pdf) - 2}-"}, status=206).body == pdf[-2:]
+    owner.get(url, status=403)
+
+
+def test_a_download_limit_reserves_a_whole_copy_before_each_redirect(
+    data_dir: Path, s3_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue 20, item 4 in redirect mode: the bytes never pass the shop, so each redirect reserves the
+    whole file first; 8 parallel requests at 0 of 2 get 2 signed addresses and 6 refusals."""
+    store, item, token = _shop(data_dir, s3_env, tmp_path)
+    set_options(store, item["id"], download_limit=2)
+    url = f"/content/{item['id']}/download"
+    app = create_app(Settings.from_env(s3_env, data_dir=data_dir), store=store)
+    assert _app(data_dir, s3_env, store, token).head(url).status_int == 303  # no bytes: nothing reserved
+    start = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def fetch() -> None:
+        reader = TestApp(app)
+        reader.set_cookie("paidpdf_session", token)
+        start.wait()
+        statuses.append(reader.get(url, status="*").status_int)
+
+    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [303, 303] + [403] * 6
+    _app(data_dir, s3_env, store, token).get(url, headers={"Range": "bytes=1-"}, status=403)
 
 
 def test_a_bad_files_url_is_a_clear_configuration_error(data_dir: Path) -> None:
