@@ -14,7 +14,7 @@ from typing import Any
 
 import bottle
 
-from paidpdf.accounts import passwords
+from paidpdf.accounts import passwords, throttle
 from paidpdf.config import Settings
 from paidpdf.mail import Mailer, QueuedMailer, make_mailer
 from paidpdf.store import DataStore
@@ -37,6 +37,7 @@ class ReaderApp(bottle.Bottle):
 
     def wsgi(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         began = time.perf_counter()
+        throttle.use_limits(self.web.settings.limits)  # this shop's PAIDPDF_* limits for this request
         started: list[Any] = []
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

@@ -26,6 +26,7 @@ from paidpdf.web import security
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
 from paidpdf.web.download_records import DownloadRecorder
+from paidpdf.web.forwarded import ForwardedWatch
 from paidpdf.web.page_cache import AnonymousPages
 from paidpdf.web.receipt_runner import ReceiptRunner
 from paidpdf.web.visitor import Visitor
@@ -48,6 +49,7 @@ class WebContext:
     anonymous_pages: AnonymousPages = field(init=False)
     download_recorder: DownloadRecorder = field(init=False)
     receipts: ReceiptRunner = field(init=False)
+    forwarded: ForwardedWatch = field(init=False)
     _stripe_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -57,6 +59,7 @@ class WebContext:
         self.anonymous_pages = AnonymousPages()
         self.download_recorder = DownloadRecorder(self.store)
         self.receipts = ReceiptRunner(self._send_due_receipts)
+        self.forwarded = ForwardedWatch()
 
     def _send_due_receipts(self) -> int:
         """What the receipt runner does: hand every due receipt to the (queued) mailer."""
