@@ -13,8 +13,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 from webtest import TestApp
 
+from paidpdf.admin import build_app
 from paidpdf.clock import iso, now
 from paidpdf.config import Settings
 from paidpdf.sales import promos
@@ -61,11 +63,8 @@ def _awaiting(order: dict[str, Any]) -> bool:
 
 
 def _promo_cli(shop: Shop, *args: str) -> Any:
-    from typer.testing import CliRunner
-
-    from paidpdf.admin import build_app
-
-    return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), "promos", *args], env=shop.cli_env())
+    command = ["--data", str(shop.data_dir), "promos", *args]
+    return CliRunner().invoke(build_app(), command, env=shop.cli_env())
 
 
 def test_a_delayed_payment_keeps_its_codes_use_until_it_settles(shop: Shop) -> None:

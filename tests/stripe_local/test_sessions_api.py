@@ -106,7 +106,10 @@ def test_expire_sends_the_event_and_cannot_be_repeated(
 
 
 def test_a_complete_session_cannot_be_expired_through_the_resource_api(
-    client: stripe.StripeClient, stripe_local: StripeLocal, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    client: stripe.StripeClient,
+    stripe_local: StripeLocal,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`stripe.checkout.Session.expire` (the library's resource API, as a shop taking over a stale
     checkout calls it): an open session expires and `checkout.session.expired` is sent; a session the

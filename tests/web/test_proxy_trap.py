@@ -113,7 +113,8 @@ def test_the_per_address_limits_are_settings(site: Site) -> None:
         post("/login", "/login", 400, email=f"f{n}@example.com", password="wrong password")
     post("/login", "/login", 429, email="f9@example.com", password="wrong password")
     # the defaults, for a shop that sets nothing
-    assert Settings.from_env({}).limits == Limits() and Limits().signups_per_address == throttle.SIGNUPS_PER_ADDRESS
+    assert Settings.from_env({}).limits == Limits()
+    assert Limits().signups_per_address == throttle.SIGNUPS_PER_ADDRESS
 
 
 def test_db_info_shows_the_limits_and_bad_values_are_refused(cli: Any) -> None:
