@@ -17,7 +17,7 @@ Two kinds of rule:
   any number of failures from anywhere, the owner waits at most `MAX_DELAY` seconds.
 
 The per-address (and per-browser) limits are settings (`paidpdf.limits`, `PAIDPDF_*`); the web app
-puts its `Limits` in force for each request (`use_limits`, a context variable, so the account functions
+puts its `Limits` in force for each request (`limits_in_force`, a context variable, so the account functions
 keep their signatures and a CLI call keeps the defaults).
 
 Keys are derived from the normalised e-mail (whether or not such an account exists, so throttling does
@@ -31,7 +31,8 @@ import contextvars
 import ipaddress
 import math
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,9 +63,15 @@ _DEFAULTS = Limits()
 _LIMITS: contextvars.ContextVar[Limits | None] = contextvars.ContextVar("paidpdf_limits", default=None)
 
 
-def use_limits(limits: Limits) -> None:
-    """Put the shop's configured limits in force for the current request (the web app's first step)."""
-    _LIMITS.set(limits)
+@contextmanager
+def limits_in_force(limits: Limits) -> Iterator[None]:
+    """The shop's configured limits, in force while the web app handles one request (and only then:
+    a thread that handles no request, or a CLI command, keeps the defaults)."""
+    token = _LIMITS.set(limits)
+    try:
+        yield
+    finally:
+        _LIMITS.reset(token)
 
 
 def limits() -> Limits:

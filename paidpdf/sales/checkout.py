@@ -232,8 +232,11 @@ def _release_stale(
     for session_id in held.sessions:
         if freed >= held.needed:
             break
-        expired = expire_session(client, session_id)
-        session = expired if expired is not None else retrieve_session(client, session_id)
+        try:
+            expired = expire_session(client, session_id)
+            session = expired if expired is not None else retrieve_session(client, session_id)
+        except NotFound:  # unknown to Stripe under this key: nothing can ever pay it
+            session = {"id": session_id, "status": "expired"}
         if session.get("status") == "expired":
             if fulfilment.expire(store, session, source="shop (code held too long)").action == "expired":
                 freed += 1

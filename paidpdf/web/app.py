@@ -37,7 +37,6 @@ class ReaderApp(bottle.Bottle):
 
     def wsgi(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         began = time.perf_counter()
-        throttle.use_limits(self.web.settings.limits)  # this shop's PAIDPDF_* limits for this request
         started: list[Any] = []
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -63,7 +62,8 @@ class ReaderApp(bottle.Bottle):
                 [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
             )
             return [self.too_large_page]
-        result: Iterable[bytes] = super().wsgi(environ, start)
+        with throttle.limits_in_force(self.web.settings.limits):  # this shop's PAIDPDF_* limits
+            result: Iterable[bytes] = super().wsgi(environ, start)
         status, headers, exc_info = started
         if exc_info is None and environ.get("REQUEST_METHOD") == "GET":
             status, headers, result = page_encoding.finish(environ, status, headers, result)

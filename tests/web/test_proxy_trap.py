@@ -112,6 +112,7 @@ def test_the_per_address_limits_are_settings(site: Site) -> None:
     for n in range(2):  # a different account each time: only the per-address limit can refuse
         post("/login", "/login", 400, email=f"f{n}@example.com", password="wrong password")
     post("/login", "/login", 429, email="f9@example.com", password="wrong password")
+    assert throttle.limits() == Limits()  # in force only during the app's requests: nothing leaks
     # the defaults, for a shop that sets nothing
     assert Settings.from_env({}).limits == Limits()
     assert Limits().signups_per_address == throttle.SIGNUPS_PER_ADDRESS
