@@ -19,6 +19,7 @@ from webtest import TestApp
 from paidpdf.admin import build_app
 from paidpdf.clock import iso, now
 from paidpdf.config import Settings
+from paidpdf.content import bundles, catalog
 from paidpdf.sales import promos
 from paidpdf.web import create_app
 from tests.forms import form_for
@@ -149,6 +150,20 @@ def test_an_unpaid_checkout_holds_a_code_for_the_hold_then_a_newcomer_takes_it(s
     assert "used up" in late.text
 
 
+def test_a_stale_hold_gives_way_to_a_code_that_makes_the_item_free(shop: Shop) -> None:
+    """The free path (a code for the whole price: no order, the use counted at once) takes over a
+    stale checkout's use the same way."""
+    catalog.set_price(shop.store, PAID, "9.99", "usd")
+    promos.add(shop.store, "FIVE-OFF", currency="usd", amount_text="5.00", max_uses=1)
+    stale_id = _session_of(shop, _buy_with_code(_browser(shop, "127.0.0.8"), "FIVE-OFF", 303))
+    _age(shop, shop.order_for_session(stale_id)["id"], 12)
+    catalog.set_price(shop.store, PAID, "5.00", "usd")  # the code now takes the whole price off
+    reader = shop.login(OTHER, _browser(shop, "127.0.0.9"))
+    assert _buy_with_code(reader, "FIVE-OFF", 303).headers["Location"] == f"/content/{PAID}"
+    assert shop.owns(PAID, OTHER) and promos.get(shop.store, "FIVE-OFF")["uses"] == 1
+    assert shop.client.v1.checkout.sessions.retrieve(stale_id).status == "expired"
+
+
 @pytest.mark.parametrize("method", ["delayed", "card"])
 def test_a_stale_checkout_completed_meanwhile_keeps_the_use(shop: Shop, method: str) -> None:
     """The buyer completes the stale checkout just before the newcomer arrives (its webhook not yet
@@ -245,3 +260,7 @@ def test_one_browser_is_throttled_on_its_own(shop: Shop) -> None:
         form = form_for(reader.get(f"/content/{PAID}"), f"/checkout/{PAID}")
         statuses.append(form.submit(status="*").status_int)
     assert statuses == [303, 303, 303, 429]
+    other = next(i["id"] for i in shop.store.view("catalog").all("content") if i["price"] and i["id"] != PAID)
+    bundles.add(shop.store, "starter-set", title="Set", price_text="6", currency="usd", items=[PAID, other])
+    bundle_buy = form_for(reader.get("/bundles/starter-set"), "/checkout/bundle/starter-set")
+    assert bundle_buy.submit(status="*").status_int == 429  # a bundle's Buy counts the same
