@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from paidpdf import limits as abuse_limits
 from paidpdf.errors import ConfigError
 from paidpdf.money import check_currency
 
@@ -70,6 +71,8 @@ class Settings:
     files_url: str | None = None
     s3_endpoint_url: str | None = None
     s3_downloads: str = "redirect"
+    #: Per-address and per-browser limits and the code hold (`paidpdf.limits`, `PAIDPDF_*`).
+    limits: abuse_limits.Limits = field(default_factory=abuse_limits.Limits)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -90,6 +93,7 @@ class Settings:
             "files_url": env.get("PAIDPDF_FILES_URL", "").strip() or None,
             "s3_endpoint_url": env.get("PAIDPDF_S3_ENDPOINT_URL", "").strip() or None,
             "s3_downloads": env.get("PAIDPDF_S3_DOWNLOADS", "").strip() or "redirect",
+            "limits": abuse_limits.from_env(env),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not str(values["base_url"]).startswith(("http://", "https://")):
@@ -133,6 +137,9 @@ class Settings:
         shown: dict[str, str | None] = {}
         for f in dataclasses.fields(self):
             if f.name == "extra":
+                continue
+            if f.name == "limits":
+                shown.update(abuse_limits.shown(self.limits))
                 continue
             value = getattr(self, f.name)
             if isinstance(value, Secret):

@@ -16,6 +16,10 @@ Two kinds of rule:
   failure, never more than `MAX_DELAY`. So guessing is slow, but nobody can lock a reader out: after
   any number of failures from anywhere, the owner waits at most `MAX_DELAY` seconds.
 
+The per-address (and per-browser) limits are settings (`paidpdf.limits`, `PAIDPDF_*`); the web app
+puts its `Limits` in force for each request (`limits_in_force`, a context variable, so the account functions
+keep their signatures and a CLI call keeps the defaults).
+
 Keys are derived from the normalised e-mail (whether or not such an account exists, so throttling does
 not reveal which accounts exist) and from the client address, IPv6 addresses grouped by their /64
 network (one host usually owns a whole /64).
@@ -23,15 +27,18 @@ network (one host usually owns a whole /64).
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import math
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from paidpdf.clock import iso, parse_iso
 from paidpdf.errors import TooManyAttempts
+from paidpdf.limits import Limits
 from paidpdf.store import Unit, View
 
 TABLE = "throttle"
@@ -43,12 +50,33 @@ FREE_FAILURES = 3
 #: The longest a reader ever has to wait because of failures on their account.
 MAX_DELAY = timedelta(seconds=30)
 #: Failures per client address (IPv6: per /64) within WINDOW before further attempts are refused.
-ADDRESS_LIMIT = 20
+ADDRESS_LIMIT = Limits().login_failures_per_address
 #: Sign-ups and reset requests: per client address and per target e-mail, per hour.
 HOURLY = timedelta(hours=1)
-SIGNUPS_PER_ADDRESS = 10
-RESETS_PER_ADDRESS = 10
+SIGNUPS_PER_ADDRESS = Limits().signups_per_address
+RESETS_PER_ADDRESS = Limits().resets_per_address
 REQUESTS_PER_TARGET = 3
+#: Checkout starts are counted per client address and per browser over this window.
+CHECKOUT_WINDOW = timedelta(minutes=10)
+
+_DEFAULTS = Limits()
+_LIMITS: contextvars.ContextVar[Limits | None] = contextvars.ContextVar("paidpdf_limits", default=None)
+
+
+@contextmanager
+def limits_in_force(limits: Limits) -> Iterator[None]:
+    """The shop's configured limits, in force while the web app handles one request (and only then:
+    a thread that handles no request, or a CLI command, keeps the defaults)."""
+    token = _LIMITS.set(limits)
+    try:
+        yield
+    finally:
+        _LIMITS.reset(token)
+
+
+def limits() -> Limits:
+    """The limits in force: the web app's for this request, else the defaults."""
+    return _LIMITS.get() or _DEFAULTS
 #: Rows older than this are pruned (the longest window of any rule).
 LONGEST = max(WINDOW, HOURLY)
 
@@ -99,7 +127,7 @@ def login_rules(email: str, remote_addr: str | None) -> list[Rule]:
     """Failed logins: a growing delay per account, a hard limit per client address."""
     return [
         Rule(account_key(email), FREE_FAILURES, backoff=True),
-        Rule(address_key(remote_addr), ADDRESS_LIMIT),
+        Rule(address_key(remote_addr), limits().login_failures_per_address),
     ]
 
 
@@ -113,16 +141,25 @@ def _address_and_target(kind: str, per_address: int, email: str, remote_addr: st
 
 
 def signup_rules(email: str, remote_addr: str | None) -> list[Rule]:
-    return _address_and_target("signup", SIGNUPS_PER_ADDRESS, email, remote_addr)
+    return _address_and_target("signup", limits().signups_per_address, email, remote_addr)
 
 
 def reset_rules(email: str, remote_addr: str | None) -> list[Rule]:
-    return _address_and_target("reset", RESETS_PER_ADDRESS, email, remote_addr)
+    return _address_and_target("reset", limits().resets_per_address, email, remote_addr)
 
 
 def sign_in_link_rules(email: str, remote_addr: str | None) -> list[Rule]:
-    """Sign-in links: the same limits as password resets, counted on their own."""
-    return _address_and_target("sign-in-link", RESETS_PER_ADDRESS, email, remote_addr)
+    """Sign-in links: limited like password resets, counted on their own."""
+    return _address_and_target("sign-in-link", limits().sign_in_links_per_address, email, remote_addr)
+
+
+def checkout_rules(remote_addr: str | None, browser: str) -> list[Rule]:
+    """Checkout starts (each makes an order and a Stripe session): per client address and per browser
+    (`browser`: the reader's account id, or the digest of a guest's checkout cookie)."""
+    return [
+        Rule(address_key(remote_addr, "checkout-address"), limits().checkouts_per_address, CHECKOUT_WINDOW),
+        Rule(f"checkout-browser:{browser[:100]}", limits().checkouts_per_browser, CHECKOUT_WINDOW),
+    ]
 
 
 def _recent(view: View, rule: Rule, now: datetime) -> list[datetime]:

@@ -82,17 +82,22 @@ def show_cmd(
 ) -> None:
     """Show one discount code.
 
+    Orders paid past the code's limit (a payment that could not be refused) are listed as such.
+
     Example: paidpdf promos show SPRING-20 --json
     """
     promo = promos.get(state(ctx).store, code)
     if as_json:
-        emit_json(promos.public(promo))
+        emit_json(promos.shown(promo))
         return
+    over = promos.shown(promo)["over_limit_orders"]
     details(promo["code"], [
         ("off", _off(promo)), ("items", ", ".join(promo.get("items") or []) or "all"),
         ("until", when(promo.get("until"))), ("uses (paid orders)", _uses(promo)),
         ("state", "disabled" if promo.get("disabled") else "active"),
         ("created", when(promo.get("created_at"))),
+        *([("OVER LIMIT", f"{len(over)} order(s) paid past the limit (payments kept; see orders show): "
+            + ", ".join(over))] if over else []),
     ])
 
 

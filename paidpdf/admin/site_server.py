@@ -29,7 +29,7 @@ from paidpdf.config import Settings
 from paidpdf.errors import AddressInUse, ConfigError, InvalidInput
 from paidpdf.sales import stripe_gateway
 from paidpdf.store import DataStore
-from paidpdf.web import create_app, security
+from paidpdf.web import create_app, forwarded, security
 from paidpdf.web.app import MAX_BODY
 from paidpdf.web.security import SECURITY_HEADERS
 
@@ -71,7 +71,9 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
         "max_request_body_size": MAX_BODY,
         "max_request_header_size": MAX_HEADER,
         "expose_tracebacks": False,
-        "clear_untrusted_proxy_headers": True,
+        # Without a trusted proxy, `forwarded.watching` drops the proxy headers instead of waitress, so
+        # that the proxy trap (a proxy not declared with --trusted-proxy) is seen and named once.
+        "clear_untrusted_proxy_headers": bool(trusted_proxy),
         # Idle and slow (slowloris) clients cost a socket each, never a worker thread: waitress only
         # hands complete requests to the threads. So allow many sockets, close silent ones sooner,
         # and poll() instead of select() (select() cannot watch more than 1,024 descriptors).
@@ -91,7 +93,8 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
     security.load_secret_key(settings, host)  # refuse before binding when the key is missing
     site = _Deferred()
     try:
-        server = create_server(site, **waitress_options)
+        served = site if trusted_proxy else forwarded.watching(site, site.watch)
+        server = create_server(served, **waitress_options)
     except OSError as exc:
         where = f"{_shown_host(host)}:{waitress_options['port']}"
         if exc.errno == errno.EADDRINUSE:
@@ -173,6 +176,10 @@ class _Deferred:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         return self.app(environ, start_response)
+
+    def watch(self) -> forwarded.ForwardedWatch | None:
+        """The site's record of untrusted forwarded headers (None until the app is made)."""
+        return self.app.web.forwarded if self.app is not None else None
 
 
 def server_url(server: Any) -> str:

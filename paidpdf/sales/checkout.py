@@ -1,7 +1,9 @@
 """Checkout: the Buy button and the success page, on top of the Stripe adapter.
 
 Amount and currency come from the catalog only; a double click reuses the pending order and, through
-the per-order idempotency key, its Checkout Session. The success page proves nothing by its URL: the
+the per-order idempotency key, its Checkout Session. A limited discount code held by unpaid checkouts
+past their hold (`promos.CodeHeld`) is taken over by expiring those sessions at Stripe first
+(`_release_stale`). The success page proves nothing by its URL: the
 session is fetched from Stripe and goes through the same `fulfilment.fulfil` as the webhook.
 """
 
@@ -9,17 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import stripe
 
 from paidpdf.config import Settings
 from paidpdf.content import bundles, catalog, shop
-from paidpdf.errors import AccessDenied, AuthRequired, NotFound, PaymentProviderError
+from paidpdf.errors import AccessDenied, AuthRequired, InvalidInput, NotFound, PaymentProviderError
 from paidpdf.money import parse_chosen_amount
 from paidpdf.ownership import library
 from paidpdf.sales import fulfilment, orders, promos
-from paidpdf.sales.stripe_gateway import livemode, provider_errors, retrieve_session
+from paidpdf.sales.stripe_gateway import expire_session, livemode, provider_errors, retrieve_session
 from paidpdf.store import DataStore, Doc
 
 
@@ -61,7 +64,7 @@ def start_checkout(
     else:
         priced = promos.price_with(store.view(orders.SALES), item, code)
     if priced.amount == 0 and priced.code is not None:
-        return _free_with_code(store, user, item, priced.code)
+        return _free_with_code(store, client, settings, user, item, priced.code)
     if priced.amount == 0:
         return CheckoutStart("free", item)
     return _checkout(store, client, settings, item, user, guest_token, priced)
@@ -103,20 +106,25 @@ def _checkout(
     """The pending order (reused on a double click) and its Checkout Session."""
     base = settings.base_url.rstrip("/")
     mode = livemode(settings)
-    for _attempt in range(3):
-        order = orders.create_pending(
-            store,
-            user_id=user["id"] if user else None,
-            buyer=user["email"] if user else None,
-            content_id=item["id"],
-            amount=priced.amount,
-            currency=str(item["currency"]).lower(),
-            livemode=mode,
-            guest_token=None if user else guest_token,
-            promo=priced.code,
-            list_price=priced.list_price,
-            bundle_items=bundle_items,
-        )
+    for attempt in range(3 + STALE_ROUNDS):
+        try:
+            order = orders.create_pending(
+                store,
+                user_id=user["id"] if user else None,
+                buyer=user["email"] if user else None,
+                content_id=item["id"],
+                amount=priced.amount,
+                currency=str(item["currency"]).lower(),
+                livemode=mode,
+                guest_token=None if user else guest_token,
+                promo=priced.code,
+                list_price=priced.list_price,
+                bundle_items=bundle_items,
+                hold=hold_of(settings),
+            )
+        except promos.CodeHeld as held:
+            _release_stale(store, client, settings, held, attempt)
+            continue
         if not order.get("stripe_session_id"):
             return _new_session(store, client, base, item, order)
         # A recent pending order (double click, back button) already has a session: reuse it while it
@@ -176,16 +184,64 @@ def _new_session(
     return CheckoutStart("redirect", item, order, str(session.url))
 
 
-def _free_with_code(store: DataStore, user: Mapping[str, Any] | None, item: Doc, code: str) -> CheckoutStart:
+def _free_with_code(
+    store: DataStore,
+    client: stripe.StripeClient,
+    settings: Settings,
+    user: Mapping[str, Any] | None,
+    item: Doc,
+    code: str,
+) -> CheckoutStart:
     """A code that takes the whole price off: the item is the reader's at once (no payment, so no
     order), and the use is counted in the same unit that checks the code's limit."""
     if user is None:
         raise AuthRequired("log in to take this item with your code")
-    with store.unit(orders.SALES) as unit:
-        promos.reserve(unit, code)
-        library.add(unit, user["id"], item["id"], "promo")
-        promos.count_use(unit, code)
-    return CheckoutStart("owned", item)
+    for attempt in range(STALE_ROUNDS + 1):
+        try:
+            with store.unit(orders.SALES) as unit:
+                promos.reserve(unit, code, hold_of(settings))
+                library.add(unit, user["id"], item["id"], "promo")
+                promos.count_use(unit, code)
+            return CheckoutStart("owned", item)
+        except promos.CodeHeld as held:
+            _release_stale(store, client, settings, held, attempt)
+    raise InvalidInput(promos.USED_UP)
+
+
+#: Rounds of expiring stale checkouts one Buy may go through (others may take the freed uses first).
+STALE_ROUNDS = 3
+
+
+def hold_of(settings: Settings) -> timedelta:
+    """How long an unpaid checkout holds a limited code's use (`PAIDPDF_CODE_HOLD_MINUTES`)."""
+    return timedelta(minutes=settings.limits.code_hold_minutes)
+
+
+def _release_stale(
+    store: DataStore, client: stripe.StripeClient, settings: Settings, held: promos.CodeHeld, attempt: int
+) -> None:
+    """Free the uses a newcomer needs from unpaid checkouts past their hold: each stale session,
+    oldest first, is expired at Stripe and its order closed. Stripe refuses when the buyer completed
+    the checkout meanwhile; that session is settled from Stripe's own answer instead (paid, or
+    awaiting a delayed payment: either way it keeps its use, and the newcomer is refused when no
+    use is left). Past `STALE_ROUNDS` (others keep taking the freed uses) the code is used up."""
+    if attempt >= STALE_ROUNDS:
+        raise InvalidInput(promos.USED_UP)
+    mode = livemode(settings)
+    freed = 0
+    for session_id in held.sessions:
+        if freed >= held.needed:
+            break
+        try:
+            expired = expire_session(client, session_id)
+            session = expired if expired is not None else retrieve_session(client, session_id)
+        except NotFound:  # unknown to Stripe under this key: nothing can ever pay it
+            session = {"id": session_id, "status": "expired"}
+        if session.get("status") == "expired":
+            if fulfilment.expire(store, session, source="shop (code held too long)").action == "expired":
+                freed += 1
+        else:
+            fulfilment.fulfil(store, session, livemode=mode, source="shop")
 
 
 def confirm_return(

@@ -130,8 +130,9 @@ def _fulfil_in(
         receipt="due",  # once per order: only this transition sets it (see `receipts`)
     )
     grant_purchase(unit, order)
-    if order.get("promo"):
-        promos.count_use(unit, order["promo"])  # a use counts when the order is paid
+    if order.get("promo") and promos.count_use(unit, order["promo"], order["id"]):  # counts when paid
+        detail = f"the code {order['promo']} was used past its limit (the payment is kept)"
+        order = save(unit, order, "promo over limit", detail, source, promo_over_limit=True)
     if payment_intent:
         parked = unit.get(DEFERRED, str(payment_intent))
         if parked is not None:

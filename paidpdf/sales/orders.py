@@ -92,6 +92,7 @@ def public(order: Mapping[str, Any]) -> Doc:
         "refunded_amount",
         "flag_reason",
         "promo",
+        "promo_over_limit",
         "list_price",
         "bundle_items",
         "history",
@@ -118,9 +119,11 @@ def create_pending(
     promo: str | None = None,
     list_price: int | None = None,
     bundle_items: list[str] | None = None,
+    hold: timedelta = promos.DEFAULT_HOLD,
 ) -> Doc:
     """A pending order for a checkout about to start; a recent identical pending order is reused.
-    With a discount `promo` code, a use of it is reserved in the same unit (`promos.reserve`).
+    With a discount `promo` code, a use of it is reserved in the same unit (`promos.reserve`, which
+    `hold` tells how long an unpaid checkout holds a use).
 
     A guest's order has no user yet (`fulfil` finds or makes the account from the email given at
     checkout) and carries the SHA-256 of the browser's checkout cookie instead (`guest_token`), by
@@ -145,7 +148,7 @@ def create_pending(
             ):
                 return existing
         if promo is not None:
-            promos.reserve(unit, promo)
+            promos.reserve(unit, promo, hold)
         stamp = now_iso()
         order: Doc = {
             "id": new_id("ord"),

@@ -6,17 +6,25 @@ Why the rules look like this:
   so abandoned checkouts never use a code up.
 - `--max-uses` still holds under concurrent checkouts: a checkout with a limited code *reserves* a
   use in the same unit of `sales` that creates its pending order, and the code is refused before
-  payment when paid uses plus live reservations reach the limit. A reservation lives as long as its
-  Checkout Session, which for such orders is the shortest Stripe allows (`RESERVATION`), so an
-  abandoned checkout frees its use within about half an hour. A code never pays more orders than its
-  limit: Stripe refuses to take payment on an expired session.
+  payment when paid uses plus held reservations reach the limit (`reserve`).
+- A checkout whose buyer has paid with a delayed method (session complete, payment pending: the order
+  is `awaiting`) holds its use until the payment succeeds or fails, however long that takes.
+- An unpaid checkout holds its use for `PAIDPDF_CODE_HOLD_MINUTES` (default 10). After that its use is
+  *stale*: a buyer who needs it makes the shop expire the stale Checkout Session at Stripe first
+  (`CodeHeld` names them; `sales.checkout` does the expiring) and then takes the use. Stripe refuses
+  to expire a session that completed meanwhile; that session is then settled and holds its use, and
+  the newcomer is refused. So one unpaid checkout cannot hoard a code for long, and a code never pays
+  more orders than its limit: Stripe takes no payment on an expired session.
+- A session lives at most `RESERVATION`, the shortest Stripe allows, so an order of ours that never
+  got a session id (a crash in between) holds its use no longer than that.
+- If a use is counted past the limit anyway (money already paid cannot be refused), the order is
+  marked `promo_over_limit` and listed on the code (`over_limit_orders`, shown by `promos show`).
 - Codes apply to fixed prices; a pay-what-you-want item already lets the reader choose. A discount
   to 0 makes the order free (granted at once, the use counted then); a discount to less than Stripe's
   minimum charge charges that minimum.
 
 Codes live in the `promos` table of `sales`, beside the orders whose creation they gate.
 """
-
 from __future__ import annotations
 
 import re
@@ -33,6 +41,9 @@ PROMOS = "promos"
 ORDERS = "orders"
 #: How long a limited code's checkout holds its reservation (Stripe's shortest session is 30 min).
 RESERVATION = timedelta(minutes=31)
+#: How long an unpaid checkout holds a limited code's use by default (`PAIDPDF_CODE_HOLD_MINUTES`).
+DEFAULT_HOLD = timedelta(minutes=10)
+USED_UP = "this discount code has been used up"
 SESSION_LIFETIME = timedelta(minutes=30)
 _CODE_RE = re.compile(r"\A[A-Z0-9][A-Z0-9_-]{1,31}\Z")
 
@@ -172,30 +183,71 @@ def usable(view: View, code_text: str, item: Doc) -> Doc:
     return promo
 
 
-def reserve(unit: Unit, code: str, reuse: Doc | None = None) -> None:
-    """Inside the unit that creates a pending order: refuse when the code's paid uses plus live
-    reservations (recent pending orders with it, other than `reuse`) reach its limit."""
+class CodeHeld(InvalidInput):
+    """The code's uses are all taken, some only by unpaid checkouts past their hold: `sessions` are
+    their Checkout Session ids, oldest first, of which `needed` must be expired at Stripe to free a
+    use. Uncaught, it reads like any used-up code."""
+
+    def __init__(self, sessions: list[str], needed: int) -> None:
+        super().__init__(USED_UP)
+        self.sessions = sessions
+        self.needed = needed
+
+
+def reserve(unit: Unit, code: str, hold: timedelta = DEFAULT_HOLD) -> None:
+    """Inside the unit that creates a pending order: refuse when the code's paid uses plus held
+    reservations reach its limit (`CodeHeld` when expiring stale checkouts would free a use)."""
     promo = unit.get(PROMOS, code)
     if promo is None or promo.get("disabled"):
         raise InvalidInput("this discount code does not exist or is no longer valid")
     limit = promo.get("max_uses")
     if limit is None:
         return
-    cutoff = now() - RESERVATION
-    live = [
-        o for o in unit.find(ORDERS, "promo", code)
-        if o["status"] == "pending" and parse_iso(o["created_at"]) >= cutoff
-        and (reuse is None or o["id"] != reuse["id"])
-    ]
-    if int(promo.get("uses") or 0) + len(live) >= int(limit):
-        raise InvalidInput("this discount code has been used up")
+    moment = now()
+    held = 0
+    stale: list[Doc] = []
+    for order in unit.find(ORDERS, "promo", code):
+        if order["status"] != "pending":
+            continue
+        created = parse_iso(order["created_at"])
+        if awaiting_payment(order) or created >= moment - hold:
+            held += 1
+        elif order.get("stripe_session_id"):
+            stale.append(order)  # its session may still be open: expire it at Stripe to take its use
+        elif created >= moment - RESERVATION:
+            held += 1  # a session may exist that we never learnt; it cannot outlive RESERVATION
+    free = int(limit) - int(promo.get("uses") or 0) - held
+    if free <= 0:
+        raise InvalidInput(USED_UP)
+    if free <= len(stale):
+        stale.sort(key=lambda o: str(o["created_at"]))
+        raise CodeHeld([str(o["stripe_session_id"]) for o in stale], len(stale) - free + 1)
 
 
-def count_use(unit: Unit, code: str) -> None:
-    """Inside the unit that marks an order paid (or grants a free one): one more use."""
+def awaiting_payment(order: Doc) -> bool:
+    """A pending order whose buyer completed the checkout with a delayed method (see `fulfilment`)."""
+    return any(h.get("event") == "awaiting" for h in order.get("history", []))
+
+
+def count_use(unit: Unit, code: str, order_id: str | None = None) -> bool:
+    """Inside the unit that marks an order paid (or grants a free one): one more use. True when this
+    use goes past the code's limit (money already paid is never refused): the order is then listed
+    on the code as over the limit."""
     promo = unit.get(PROMOS, code)
-    if promo is not None:
-        unit.put(PROMOS, {**promo, "uses": int(promo.get("uses") or 0) + 1})
+    if promo is None:
+        return False
+    uses = int(promo.get("uses") or 0) + 1
+    over = promo.get("max_uses") is not None and uses > int(promo["max_uses"])
+    listed = list(promo.get("over_limit_orders") or [])
+    if over and order_id is not None:
+        listed.append(order_id)
+    unit.put(PROMOS, {**promo, "uses": uses, **({"over_limit_orders": listed} if listed else {})})
+    return over
+
+
+def shown(promo: Doc) -> dict[str, Any]:
+    """What `promos show --json` shows: the listed fields and the orders paid past the limit."""
+    return {**public(promo), "over_limit_orders": list(promo.get("over_limit_orders") or [])}
 
 
 def session_expiry(moment: datetime | None = None) -> int:

@@ -113,6 +113,21 @@ def retrieve_session(client: stripe.StripeClient, session_id: str) -> dict[str, 
 
 
 
+def expire_session(client: stripe.StripeClient, session_id: str) -> dict[str, Any] | None:
+    """Expire an open Checkout Session at Stripe (`POST /v1/checkout/sessions/{id}/expire`): the
+    expired session, or None when Stripe refuses because it is no longer open (completed meanwhile,
+    or expired already); the caller then retrieves it to learn which."""
+    if not session_id.startswith("cs_") or len(session_id) > 255:
+        raise NotFound(f"no checkout session {session_id!r}")
+    with provider_errors():
+        try:
+            return as_dict(client.v1.checkout.sessions.expire(session_id))
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404:
+                raise
+            return None
+
+
 def list_sessions(client: stripe.StripeClient, since: datetime | None) -> list[dict[str, Any]]:
     params: dict[str, Any] = {"limit": 100}
     if since is not None:

@@ -103,9 +103,9 @@ class Sessions(Delivering):
         with self._lock:
             session = self._require(session_id, "sessions", "session")
             if session["status"] != "open":
-                raise ApiError(
+                raise ApiError(  # Stripe's own words (an `invalid_request_error` without a code)
                     'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session '
-                    f'has a status of "{session["status"]}".'
+                    f'has a status of `{session["status"]}`.'
                 )
             self._expire(session, request)
             self._save()

@@ -14,7 +14,7 @@ from typing import Any
 
 import bottle
 
-from paidpdf.accounts import passwords
+from paidpdf.accounts import passwords, throttle
 from paidpdf.config import Settings
 from paidpdf.mail import Mailer, QueuedMailer, make_mailer
 from paidpdf.store import DataStore
@@ -62,7 +62,8 @@ class ReaderApp(bottle.Bottle):
                 [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
             )
             return [self.too_large_page]
-        result: Iterable[bytes] = super().wsgi(environ, start)
+        with throttle.limits_in_force(self.web.settings.limits):  # this shop's PAIDPDF_* limits
+            result: Iterable[bytes] = super().wsgi(environ, start)
         status, headers, exc_info = started
         if exc_info is None and environ.get("REQUEST_METHOD") == "GET":
             status, headers, result = page_encoding.finish(environ, status, headers, result)

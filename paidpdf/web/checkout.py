@@ -11,14 +11,16 @@ from typing import Any
 
 import bottle
 
+from paidpdf import clock
+from paidpdf.accounts import throttle
 from paidpdf.content import bundles, catalog
 from paidpdf.errors import AccessDenied, InvalidInput, NotFound, PaymentProviderError
 from paidpdf.ownership import access
 from paidpdf.sales import checkout, guest_checkout, orders
-from paidpdf.store import CATALOG, Doc
+from paidpdf.store import ACCOUNTS, CATALOG, Doc
 from paidpdf.web import pages
 from paidpdf.web.context import WebContext
-from paidpdf.web.request_fields import form, query
+from paidpdf.web.request_fields import form, query, remote_addr
 
 #: The cookie that ties a guest's checkout to the browser that started it.
 GUEST_COOKIE = "paidpdf_checkout"
@@ -34,6 +36,7 @@ def start(web: WebContext, content_id: str) -> Any:
     web.visitor.check_csrf()
     user = web.visitor.current_user()
     shelf = access.shelf_item(web.store, user, content_id)  # NotFound for bad ids, retired items
+    _count_start(web, user)
     amount, code = form("amount", 32), form("code", 64)
     try:
         started = checkout.start_checkout(
@@ -70,6 +73,7 @@ def start_bundle(web: WebContext, bundle_id: str) -> Any:
     if bundle is None or bundle.get("status") != "active":  # one answer: a retired id is not revealed
         raise NotFound("no such bundle")
     user = web.visitor.current_user()
+    _count_start(web, user)
     started = checkout.start_bundle_checkout(
         web.store, web.stripe(), web.settings, user=user, bundle_id=bundle_id,
         guest_token=None if user else guest_checkout.token_digest(_guest_cookie(web, create=True)),
@@ -77,6 +81,21 @@ def start_bundle(web: WebContext, bundle_id: str) -> Any:
     if started.kind != "redirect":
         web.redirect("/library")
     web.redirect(started.url)
+
+
+def _count_start(web: WebContext, user: Doc | None) -> None:
+    """Every Buy may make an order and a Stripe session: at most `PAIDPDF_CHECKOUTS_PER_ADDRESS` per
+    client address and `PAIDPDF_CHECKOUTS_PER_BROWSER` per browser (the reader's account, or a
+    guest's checkout cookie) in `throttle.CHECKOUT_WINDOW`; more is the 429 page with Retry-After."""
+    browser = f"user:{user['id']}" if user else "guest:" + guest_checkout.token_digest(
+        _guest_cookie(web, create=True)
+    )
+    rules = throttle.checkout_rules(remote_addr(), browser)
+    moment = clock.now()
+    with web.store.unit(ACCOUNTS) as unit:
+        throttle.check(unit, rules, moment, "checkouts started")
+        throttle.record(unit, rules, moment)
+        throttle.prune(unit, moment)
 
 
 def _guest_cookie(web: WebContext, *, create: bool) -> str:

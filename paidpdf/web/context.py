@@ -26,6 +26,7 @@ from paidpdf.web import security
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
 from paidpdf.web.download_records import DownloadRecorder
+from paidpdf.web.forwarded import ForwardedWatch
 from paidpdf.web.page_cache import AnonymousPages
 from paidpdf.web.published_images import PublishedImages
 from paidpdf.web.receipt_runner import ReceiptRunner
@@ -50,6 +51,7 @@ class WebContext:
     download_recorder: DownloadRecorder = field(init=False)
     published_images: PublishedImages = field(init=False)
     receipts: ReceiptRunner = field(init=False)
+    forwarded: ForwardedWatch = field(init=False)
     _stripe_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -60,6 +62,7 @@ class WebContext:
         self.download_recorder = DownloadRecorder(self.store)
         self.published_images = PublishedImages(self.store)
         self.receipts = ReceiptRunner(self._send_due_receipts)
+        self.forwarded = ForwardedWatch()
 
     def _send_due_receipts(self) -> int:
         """What the receipt runner does: hand every due receipt to the (queued) mailer."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -106,22 +107,32 @@ def library_page(web: WebContext, user: Doc) -> str:
 
 
 def healthz(web: WebContext) -> str:
-    """For load balancers: 200 when the store answers, else 503 naming what failed (no secrets)."""
-    response.content_type = "text/plain; charset=utf-8"
+    """For load balancers: 200 when the store answers, else 503 naming what failed (no secrets).
+    `?format=json` answers the same as JSON, with what an operator should know (the proxy trap)."""
+    problem = _health_problem(web)
     response.set_header("Cache-Control", "no-store")
+    if problem:
+        response.status = 503
+    if query("format", 8) == "json":
+        response.content_type = "application/json"
+        return json.dumps({"status": "unavailable" if problem else "ok", "problem": problem or None,
+                           **web.forwarded.health()})
+    response.content_type = "text/plain; charset=utf-8"
+    return f"unavailable: {problem}\n" if problem else "ok\n"
+
+
+def _health_problem(web: WebContext) -> str:
     try:
         web.store.check_health()
     except StorageError as exc:
-        response.status = 503
-        return f"unavailable: documents ({web.store.describe()}): {exc.message}\n"
+        return f"documents ({web.store.describe()}): {exc.message}"
     objects = web.store.objects
     if objects is not None:
         try:
             objects.check()
         except PaidPdfError as exc:
-            response.status = 503
-            return f"unavailable: files ({objects.describe()}): {exc.message}\n"
-    return "ok\n"
+            return f"files ({objects.describe()}): {exc.message}"
+    return ""
 
 
 def shop_css(web: WebContext) -> str:

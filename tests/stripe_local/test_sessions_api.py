@@ -105,6 +105,37 @@ def test_expire_sends_the_event_and_cannot_be_repeated(
     assert refused.value.code == "checkout_session_expired"
 
 
+def test_a_complete_session_cannot_be_expired_through_the_resource_api(
+    client: stripe.StripeClient,
+    stripe_local: StripeLocal,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`stripe.checkout.Session.expire` (the library's resource API, as a shop taking over a stale
+    checkout calls it): an open session expires and `checkout.session.expired` is sent; a session the
+    buyer completed meanwhile is refused with Stripe's error (400 `invalid_request_error`, its words)
+    and stays complete, with no event."""
+    monkeypatch.setattr(stripe, "api_base", stripe_local.url)
+    open_one = client.v1.checkout.sessions.create(params=session_params())
+    expired = stripe.checkout.Session.expire(open_one.id, api_key=API_KEY)
+    assert (expired.status, expired.url) == ("expired", None)
+    assert receiver.wait_for("checkout.session.expired")[0].data.object.id == open_one.id
+
+    paid = client.v1.checkout.sessions.create(params=session_params())
+    stripe_local.pay(paid.id, "delayed")
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe.checkout.Session.expire(paid.id, api_key=API_KEY)
+    assert caught.value.http_status == 400
+    assert caught.value.error is not None and caught.value.error.type == "invalid_request_error"
+    assert caught.value.user_message == (
+        'Only Checkout Sessions with a status in ["open"] can be expired. '
+        "This Checkout Session has a status of `complete`."
+    )
+    assert client.v1.checkout.sessions.retrieve(paid.id).status == "complete"
+    stored = stripe_local.events("checkout.session.expired")  # what Stripe sent, synchronously
+    assert [e["data"]["object"]["id"] for e in stored] == [open_one.id]
+
+
 def test_sessions_past_expires_at_expire_on_their_own(receiver: Receiver) -> None:
     from paidpdf.stripe_local import start_in_thread
 
