@@ -7,7 +7,6 @@ import typer
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table, when
 from paidpdf.money import format_amount
-from paidpdf.sales import promos
 from paidpdf.store import Doc
 
 app = typer.Typer(help="Discount codes: add, list, show, disable.", no_args_is_help=True)
@@ -44,6 +43,8 @@ def add_cmd(
 
     Example: paidpdf promos add SPRING-20 --percent 20 --until 2027-03-31 --max-uses 100
     """
+    from paidpdf.sales import promos
+
     cli = state(ctx)
     promo = promos.add(
         cli.store, code, currency=cli.settings.currency, percent=percent, amount_text=amount,
@@ -59,6 +60,8 @@ def list_cmd(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     Example: paidpdf promos list --json
     """
+    from paidpdf.sales import promos
+
     rows = promos.list_codes(state(ctx).store)
     if as_json:
         emit_json([promos.public(p) for p in rows])
@@ -86,6 +89,8 @@ def show_cmd(
 
     Example: paidpdf promos show SPRING-20 --json
     """
+    from paidpdf.sales import promos
+
     promo = promos.get(state(ctx).store, code)
     if as_json:
         emit_json(promos.shown(promo))
@@ -110,5 +115,7 @@ def disable_cmd(
 
     Example: paidpdf promos disable SPRING-20
     """
+    from paidpdf.sales import promos
+
     promo = promos.disable(state(ctx).store, code)
     console().print(f"{promo['code']} is disabled.")
