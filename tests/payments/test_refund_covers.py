@@ -177,3 +177,17 @@ def test_entries_written_before_covers_existed_keep_a_paid_bundle_in_mind(shop: 
 
     _refund(shop, single)
     assert shop.owns(PAID) and shop.owns(second)
+
+
+def test_reconcile_applies_a_missed_refund_by_the_same_rule(shop: Shop) -> None:
+    """A refund made in the Stripe dashboard whose webhook never arrived: `orders reconcile` replays it,
+    and the item the paid bundle covers stays."""
+    second = _bundle(shop)
+    app = shop.login()
+    single = _buy_single(shop, app)
+    _buy_bundle(shop, app)
+    shop.client.v1.refunds.create(params={"payment_intent": _intent(single)})
+    done = cli(shop, "orders", "reconcile", "--since", "2000-01-01")
+    assert done.exit_code == 0, done.stderr
+    assert shop.order(single["id"])["status"] == "refunded"
+    assert shop.owns(PAID) and shop.owns(second)
