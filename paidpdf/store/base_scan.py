@@ -31,7 +31,6 @@ import orjson
 
 from paidpdf.store.base_index import POS_BITS, U64, BaseId, BaseIndex, TableIndex, key_hash
 from paidpdf.store.parsing import bulk_load
-from paidpdf.store.tables import indexable
 
 #: Bytes read at a time (the window grows past it only for a document larger than that).
 BLOCK = 1024 * 1024
@@ -41,6 +40,8 @@ _ENTRY = re.compile(r'[ \t\n\r]*("[^"\\\x00-\x1f]*"):\{')
 _AFTER = re.compile(r"[ \t\n\r]*([,}])")
 #: Text kept ahead of an entry's start, so that its id is never cut by the end of the window.
 MARGIN = 64 * 1024
+#: The lookup key of `null` (a document without the field), as `base_writer` computes it.
+_NULL_KEY = key_hash(b"null") << POS_BITS
 
 
 def _no_constants(name: str) -> Any:
@@ -134,10 +135,12 @@ class _Keys:
         self.keylens.append(len(key) + 1)
         self.lengths.append(len(value))
         self.ids.append(key_hash(key) << POS_BITS | pos)
-        for field, keys in self.keys.items():
+        for field, keys in self.keys.items():  # `indexable` and `key_hash` inlined: once per field
             found = doc.get(field)
-            if indexable(found):
-                keys.append(key_hash(orjson.dumps(found)) << POS_BITS | pos)
+            if found is None:
+                keys.append(_NULL_KEY | pos)
+            elif isinstance(found, (str, int)):  # bool is an int
+                keys.append(zlib.crc32(orjson.dumps(found)) << POS_BITS | pos)
 
     def finish(self) -> TableIndex:
         """Sort the lookup keys, one array at a time (the only moment its keys are Python ints)."""

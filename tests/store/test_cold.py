@@ -232,3 +232,18 @@ def test_a_base_indexed_by_streaming_reads_like_the_base_parsed_whole(data_dir: 
         )
     assert [d["id"] for d in view.find("library", "user_id", "Zoë")] == ["l1"]
     assert (data_dir / "sales.json").read_bytes() == raw
+
+
+def test_the_streamed_index_is_the_one_a_compaction_writes(data_dir: Path) -> None:
+    """Same base, same index, byte for byte: streaming computes every array as `base_writer` does."""
+    from paidpdf.store.base_writer import write_base_file
+
+    users = ["u1", "Zoë", None, 7, True, ["not", "indexable"]]
+    orders = ({"id": f"o{n}", "user_id": users[n % len(users)], "status": "paid"} for n in range(500))
+    library = ({"id": f"l{n}", "content_id": f"c{n % 3}"} for n in range(50))
+    base = data_dir / "sales.json"
+    write_base_file(base, {"orders": orders, "library": library, "meta": iter([])})
+    written = index_path(base).read_bytes()
+    index_path(base).unlink()
+    assert Store(data_dir, cold_from=0).journal_state("sales").on_disk
+    assert index_path(base).read_bytes() == written
