@@ -41,6 +41,11 @@ def of(entry: Doc | None) -> list[Cover]:
     return [cover(source, ref, str(entry.get("acquired_at") or ""))]
 
 
+def recorded(entry: Doc | None) -> bool:
+    """The entry keeps its covers (False: written before covers existed, it names one source)."""
+    return entry is not None and isinstance(entry.get("covers"), list)
+
+
 def live(entry: Doc | None) -> bool:
     """The access rule: the reader has the item while any cover is live."""
     return bool(of(entry))

@@ -8,7 +8,7 @@ buyer also has another way (a gift, an earlier purchase, another bundle) stays t
 
 from __future__ import annotations
 
-from paidpdf.ownership import library
+from paidpdf.ownership import covers, library
 from paidpdf.sales.orders import GRANTING, ORDERS
 from paidpdf.store import Doc, Unit
 
@@ -25,12 +25,17 @@ def grant_purchase(unit: Unit, order: Doc) -> None:
 
 
 def revoke_purchase(unit: Unit, order: Doc, reason: str) -> None:
+    buyer = order.get("user_id")
     others = [
-        o for o in unit.find(ORDERS, "user_id", order["user_id"])
+        o for o in (unit.find(ORDERS, "user_id", buyer) if buyer else [])
         if o["id"] != order["id"] and o.get("status") in GRANTING
     ]
     for content_id in granted_items(order):
-        for other in others:  # entries of the previous release named one order only: complete them
-            if content_id in granted_items(other) and library.owns(unit, order["user_id"], content_id):
-                library.add(unit, order["user_id"], content_id, "bought", other["id"])
+        current = library.entry(unit, order["user_id"], content_id)
+        if covers.live(current) and not covers.recorded(current):
+            # written before covers existed, the entry names one order: the buyer's other paid orders
+            # that give the item are its covers too (an item bought alone, then in a bundle)
+            for other in others:
+                if content_id in granted_items(other):
+                    library.add(unit, order["user_id"], content_id, "bought", other["id"])
         library.remove(unit, order["user_id"], content_id, reason, order_id=order["id"])
