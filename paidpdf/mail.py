@@ -14,6 +14,7 @@ its path is logged on the `paidpdf.mail` logger.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import queue
 import secrets
@@ -55,6 +56,42 @@ class Mailer(Protocol):
     def send(self, to: str, subject: str, body: str, headers: Headers | None = None) -> None: ...
 
 
+#: RFC 2369 fields whose body is a list of `<URL>`s. Python's header folding turns a long one into
+#: RFC 2047 encoded-words (`=?utf-8?q?=3Chttps...`), which mail providers do not decode there, so
+#: one-click unsubscribe (RFC 8058) would never show: these are written as given, folded by hand.
+URL_LIST_HEADERS = frozenset(
+    {"list-unsubscribe", "list-subscribe", "list-help", "list-post", "list-owner", "list-archive"}
+)
+#: Headers set with `set_raw` are written exactly as given (every other header is a header object
+#: and folds itself as before).
+_POLICY = email.policy.default.clone(refold_source="none")
+#: RFC 5322's recommended line length. A URL is never broken, so a long one runs past it on its line,
+#: which the hard limit of 998 allows.
+_FOLD_AT = 78
+_LINE_LIMIT = 998
+
+
+def fold_url_list(name: str, value: str) -> str:
+    """`<a>, <b>` folded per RFC 5322: a line break (then a space) only where whitespace may stand,
+    after a comma before the next `<URL>`, never inside one; no encoded-words. The first URL stays
+    on the field's own line (a break right after the colon gains nothing for a URL this long, and
+    some readers keep the continuation's space at the start of the value)."""
+    urls = [part.strip() for part in value.split(",") if part.strip()]
+    out = ""
+    line = len(name) + 1  # "Name:"
+    for n, url in enumerate(urls):
+        text = url + ("," if n < len(urls) - 1 else "")
+        if n and line + 1 + len(text) > _FOLD_AT:
+            out += "\n " + text
+            line = 1 + len(text)
+        else:
+            out += (" " if out else "") + text
+            line += 1 + len(text)
+        if line > _LINE_LIMIT:
+            raise MailError(f"the {name} header has a URL too long for a mail header line")
+    return out
+
+
 def build_message(
     sender: str, to: str, subject: str, body: str, *, readable: bool = False, headers: Headers | None = None
 ) -> EmailMessage:
@@ -68,7 +105,7 @@ def build_message(
     for value in (sender, to, subject, *extra, *extra.values()):
         if "\r" in value or "\n" in value:
             raise MailError("mail headers must not contain line breaks")
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
@@ -77,7 +114,10 @@ def build_message(
     # not `email.utils.make_msgid`: it draws from the `random` module's shared state
     message["Message-ID"] = extra.pop("Message-ID", None) or f"<{secrets.token_hex(16)}@{domain}>"
     for name, value in extra.items():
-        message[name] = value
+        if name.lower() in URL_LIST_HEADERS:
+            message.set_raw(name, fold_url_list(name, value))
+        else:
+            message[name] = value
     if readable:
         message.set_content(body, cte="8bit")
     else:

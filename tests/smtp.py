@@ -23,6 +23,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 class _Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        #: The bytes of each message exactly as received (header checks that parsing would hide).
+        self.raw: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -30,6 +32,7 @@ class _Inbox:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.raw.append(bytes(raw))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
 
@@ -52,6 +55,10 @@ class SmtpServer:
     @property
     def messages(self) -> list[EmailMessage]:
         return self.inbox.messages
+
+    @property
+    def raw(self) -> list[bytes]:
+        return self.inbox.raw
 
 
 def start_smtp(

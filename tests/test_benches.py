@@ -22,6 +22,7 @@ SHOWS = {
     "scale_out.py": "| 200 |",
     "stamping.py": "| stamped / plain, throughput |",
     "storage.py": "catalog read",
+    "upgrade.py": "upgrade: streamed, peak growth",
     "web.py": "catalog, 20 items",
     "webhooks.py": "| 200 | 20 |",
 }

@@ -22,10 +22,13 @@ class CliState:
 
     @property
     def store(self) -> DataStore:
-        """The existing data folder. A missing one is an error, so a typo in `--data` never shows an
-        empty shop or leaves a stray folder behind."""
+        """The existing shop. On the data folder, a missing folder is an error, so a typo in `--data`
+        never shows an empty shop or leaves a stray folder behind. On PostgreSQL the documents are in
+        the database and the folder only holds local files (content without an object store, backups,
+        the outbox): a server where it does not exist yet, right after `db init`, is a normal shop."""
         folder = self.settings.data_dir
-        if self._store is None and not folder.exists() and not folder.is_symlink():
+        on_files = not self.settings.database_url
+        if self._store is None and on_files and not folder.exists() and not folder.is_symlink():
             raise NotFound(
                 f"no data folder at {folder} (check --data / PAIDPDF_DATA; "
                 "`paidpdf content add` or `paidpdf users add` creates it)"

@@ -14,7 +14,7 @@ from paidpdf.admin import download_rows
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table, when
 from paidpdf.errors import InvalidInput
-from paidpdf.ownership import download_log, gifts, library
+from paidpdf.ownership import covers, download_log, gifts, library
 from paidpdf.store import Doc
 
 app = typer.Typer(
@@ -93,7 +93,7 @@ def show_cmd(
             [
                 r["content_id"],
                 r["title"] or "(not in catalog)",
-                r["source"],
+                covers.describe(r["covers"]) or r["source"],
                 r["order_id"] or "",
                 when(r["acquired_at"]),
                 f"revoked {when(r['revoked_at'])} ({r['revoked_reason']})" if r["revoked"] else "owned",
@@ -142,10 +142,13 @@ def grant_cmd(
     """
     entry, created = gifts.grant_by_email(state(ctx).store, email, content_id)
     who, item = email.strip().lower(), entry["content_id"]
-    if created:
-        console().print(f"Granted {item} to {who}.")
+    others = [c for c in covers.of(entry) if c["kind"] != "granted"]
+    if not created:
+        console().print(f"{who} already owns {item} as a gift; nothing changed.")
+    elif others:  # the gift is recorded beside them: it outlives a refund of those
+        console().print(f"Granted {item} to {who} (they also have it: {covers.describe(others)}).")
     else:
-        console().print(f"{who} already owns {item} ({entry.get('source')}); nothing changed.")
+        console().print(f"Granted {item} to {who}.")
 
 
 @app.command("revoke")
@@ -158,8 +161,8 @@ def revoke_cmd(
 
     Example: paidpdf users revoke reader@example.com field-guide
     """
-    entry = gifts.revoke_by_email(state(ctx).store, email, content_id)
-    console().print(f"Revoked {entry['content_id']} ({entry.get('source')}) from {email.strip().lower()}.")
+    entry, had = gifts.revoke_by_email(state(ctx).store, email, content_id)
+    console().print(f"Revoked {entry['content_id']} ({covers.describe(had)}) from {email.strip().lower()}.")
 
 
 @app.command("reset-downloads")

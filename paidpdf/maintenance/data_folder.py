@@ -19,7 +19,7 @@ from paidpdf.content.catalog import CATALOG, CONTENT
 from paidpdf.errors import NotFound
 from paidpdf.store import DataStore, blobs
 from paidpdf.store.files import atomic_write, fsync_dir
-from paidpdf.store.permissions import PRIVATE_FILE
+from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
 
 BLOB_DIRS = (blobs.CONTENT_DIR, blobs.COVERS_DIR)
 #: Copies and hashes read this much at a time (flat memory for any file size).
@@ -118,6 +118,7 @@ def pending_marker(store: DataStore, operation: str, backup_path: Path) -> Itera
     atomically, but a crash between two of them would leave a mix. `check` reports the marker and
     says which command finishes the job (both are safe to run again)."""
     marker = store.root / PENDING
+    make_private_dir(store.root)  # a PostgreSQL shop's local folder may not exist yet
     record = {"operation": operation, "backup": str(backup_path), "started_at": now_iso()}
     atomic_write(marker, orjson.dumps(record))
     yield

@@ -1,16 +1,18 @@
 """Who owns what, and why: the entitlements behind every download.
 
 One entry per (user, item) in the `library` table of `sales.json`, next to the orders, so that a
-purchase and the order it fulfils are written in the same atomic unit. An entry is active while
-`revoked_at` is None. `source` says why the user has it: `bought` (with `order_id`), `granted`
-(an admin's gift) or `free` (the reader downloaded a free item, see `keep_free`). Retiring an item
-does not touch entries: owners keep their downloads, free items included, and an item that is later
-given a price stays downloadable for readers who took it while it was free.
+purchase and the order it fulfils are written in the same atomic unit. The entry keeps the set of
+covers of (user, item) (`paidpdf.ownership.covers`: paid orders, gifts, free takes, promo codes) and
+is active while any cover is live; `revoked_at` is set when the last one goes. `source` (and
+`order_id` for `bought`) name the entry's first live cover, for display and for the stamp on a file.
+Retiring an item does not touch entries: owners keep their downloads, free items included, and an
+item that is later given a price stays downloadable for readers who took it while it was free.
 """
 
 from __future__ import annotations
 
 from paidpdf.clock import now_iso
+from paidpdf.ownership import covers
 from paidpdf.store import SALES, DataStore, Doc, Unit, View
 
 LIBRARY = "library"
@@ -25,50 +27,60 @@ def entry(view: View, user_id: str, content_id: str) -> Doc | None:
 
 
 def owns(view: View, user_id: str, content_id: str) -> bool:
-    found = entry(view, user_id, content_id)
-    return found is not None and found.get("revoked_at") is None
+    return covers.live(entry(view, user_id, content_id))
 
 
 def for_user(view: View, user_id: str, *, include_revoked: bool = False) -> list[Doc]:
     """The user's entries, oldest first (the library page and `users show`)."""
     rows = view.find(LIBRARY, "user_id", user_id)
     if not include_revoked:
-        rows = [r for r in rows if r.get("revoked_at") is None]
+        rows = [r for r in rows if covers.live(r)]
     return sorted(rows, key=lambda r: (r.get("acquired_at") or "", r["content_id"]))
 
 
 def add(unit: Unit, user_id: str, content_id: str, source: str, order_id: str | None = None) -> Doc:
-    """Give `user_id` the item inside a sales unit. Idempotent: an active entry is returned unchanged.
+    """Add the cover (`source`, `order_id`) of the user's item inside a sales unit, giving the item if
+    nothing covered it. Idempotent: a cover already there returns the entry unchanged (nothing written).
 
-    Only `fulfilment.fulfil` (source "bought"), an admin grant (source "granted") and `keep_free`
-    (source "free") call this.
+    Only `purchases.grant_purchase` (source "bought"), an admin grant ("granted"), `keep_free`
+    ("free") and a whole-price promo code ("promo") call this.
     """
     current = entry(unit, user_id, content_id)
-    if current is not None and current.get("revoked_at") is None:
+    if covers.has(current, source, order_id):
+        assert current is not None
         return current
+    now = now_iso()
+    new_cover = covers.cover(source, order_id, now)
+    if current is not None and covers.live(current):
+        return unit.put(LIBRARY, {**current, "covers": [*covers.of(current), new_cover]})
     doc: Doc = {
         "id": entry_id(user_id, content_id),
         "user_id": user_id,
         "content_id": content_id,
         "source": source,
         "order_id": order_id,
-        "acquired_at": now_iso(),
+        "acquired_at": now,
         "revoked_at": None,
         "revoked_reason": None,
+        "covers": [new_cover],
     }
     return unit.put(LIBRARY, doc)
 
 
 def remove(unit: Unit, user_id: str, content_id: str, reason: str, order_id: str | None = None) -> Doc | None:
-    """End an entry. With `order_id`, only the entry that order created is touched (a refund of one
-    purchase never takes away a later gift or another purchase)."""
+    """Take away one cover: with `order_id`, the one that order gave (a refund or dispute of one
+    purchase); without, every cover (an admin's revoke). The item goes only when no cover is left.
+    Returns the entry as written, or None when there was nothing to take away."""
     current = entry(unit, user_id, content_id)
-    if current is None or current.get("revoked_at") is not None:
+    had = covers.of(current)
+    left = covers.without(had, "bought", order_id) if order_id is not None else covers.without(had)
+    if current is None or len(left) == len(had):
         return None
-    if order_id is not None and current.get("order_id") != order_id:
-        return None
-    current = {**current, "revoked_at": now_iso(), "revoked_reason": reason}
-    return unit.put(LIBRARY, current)
+    if left:
+        first = left[0]
+        named = {"source": first["kind"], "order_id": first.get("ref")}
+        return unit.put(LIBRARY, {**current, **named, "covers": left})
+    return unit.put(LIBRARY, {**current, "covers": [], "revoked_at": now_iso(), "revoked_reason": reason})
 
 
 def grant(store: DataStore, user_id: str, content_id: str) -> Doc:

@@ -1,14 +1,15 @@
 """What an order grants: its item, or each item of the bundle it bought; and taking exactly that back.
 
 Kept in one place because three paths grant (payment, a dispute won) and two revoke (a full refund,
-a dispute opened), and each must agree on what "this purchase" means. Every entry an order creates
-carries the order's id, so a revoke touches only those: an item the buyer also owns another way (a
-gift, an earlier purchase, another bundle) keeps that entry and stays theirs.
+a dispute opened), and each must agree on what "this purchase" means. An order is one cover of each
+item it gives (`paidpdf.ownership.covers`), and a revoke takes away only that cover: an item the
+buyer also has another way (a gift, an earlier purchase, another bundle) stays theirs.
 """
 
 from __future__ import annotations
 
-from paidpdf.ownership import library
+from paidpdf.ownership import covers, library
+from paidpdf.sales.orders import GRANTING, ORDERS
 from paidpdf.store import Doc, Unit
 
 
@@ -24,5 +25,17 @@ def grant_purchase(unit: Unit, order: Doc) -> None:
 
 
 def revoke_purchase(unit: Unit, order: Doc, reason: str) -> None:
+    buyer = order.get("user_id")
+    others = [
+        o for o in (unit.find(ORDERS, "user_id", buyer) if buyer else [])
+        if o["id"] != order["id"] and o.get("status") in GRANTING
+    ]
     for content_id in granted_items(order):
+        current = library.entry(unit, order["user_id"], content_id)
+        if covers.live(current) and not covers.recorded(current):
+            # written before covers existed, the entry names one order: the buyer's other paid orders
+            # that give the item are its covers too (an item bought alone, then in a bundle)
+            for other in others:
+                if content_id in granted_items(other):
+                    library.add(unit, order["user_id"], content_id, "bought", other["id"])
         library.remove(unit, order["user_id"], content_id, reason, order_id=order["id"])

@@ -25,9 +25,10 @@ from typing import Any
 import orjson
 
 from paidpdf.errors import StorageCorrupt, StorageError
-from paidpdf.store import base_index, journal
+from paidpdf.store import base_index, base_scan, journal
 from paidpdf.store.cold import BaseReader, ColdTable, Layered
 from paidpdf.store.documents import AnyTable, Snapshot, replay
+from paidpdf.store.layout import INDEXED_FIELDS
 from paidpdf.store.parsing import backup_hint, bulk_load, parse_data_file
 from paidpdf.store.tables import Table
 
@@ -178,10 +179,18 @@ class DataFileReader:
         self.needs_index = st.st_size >= self.cold_from
 
     def _load_cold(self, fd: int, st: os.stat_result) -> bool:
-        """Use the base's index instead of parsing it, if it has a usable one."""
+        """Use the base's index instead of parsing it: its own, or, when it has none that is usable (a
+        shop of an earlier release, a crash before the index was written), one made now by streaming
+        the base once (`base_scan.py`) and written beside it for the next process."""
         index = base_index.read(self.base_path, st)
         if index is None:
-            return False
+            index = base_scan.index_base(fd, st, INDEXED_FIELDS)
+            if index is None:
+                return False  # not in this program's layout, or damaged: parsed whole, as before
+            try:
+                base_index.write(self.base_path, index)
+            except OSError as exc:  # a read-only folder: read through the index made in memory
+                log.warning("%s: cannot write its index (%s); using it from memory", self.index_path, exc)
         self.base_fd, self.base_identity = fd, _stat_identity(st)
         self.base_size, self.base_crc = st.st_size, index.base.crc32
         self.snapshot = Snapshot(self._cold_tables(index))

@@ -106,7 +106,9 @@ def test_a_snapshot_held_across_a_compaction_still_reads_its_own_base(data_dir: 
 
 
 @pytest.mark.parametrize("damage", ["missing", "damaged header", "truncated", "other base"])
-def test_an_unusable_index_is_ignored_and_rewritten_by_the_next_writer(data_dir: Path, damage: str) -> None:
+def test_an_unusable_index_is_ignored_and_rebuilt_by_streaming_the_base(data_dir: Path, damage: str) -> None:
+    """Opening the base makes its index again by streaming it (`base_scan.py`), never parsing it whole;
+    the base's bytes and its journal stay as they are."""
     _shop(data_dir, 30)
     index = index_path(data_dir / "sales.json")
     if damage == "missing":
@@ -120,9 +122,44 @@ def test_an_unusable_index_is_ignored_and_rewritten_by_the_next_writer(data_dir:
     else:  # the base was copied (a new inode): the index describes another file
         shutil.copy(data_dir / "sales.json", data_dir / "copy.json")
         (data_dir / "copy.json").replace(data_dir / "sales.json")
+    base = (data_dir / "sales.json").read_bytes()
     store = Store(data_dir, cold_from=0)
-    assert not store.journal_state("sales").on_disk
+    assert store.journal_state("sales").on_disk
     assert store.view("sales").get("orders", "o29") == {"id": "o29", "user_id": "u9", "amount": 29}
+    assert (data_dir / "sales.json").read_bytes() == base
+    rebuilt = index.read_bytes()
+    fresh = Store(data_dir, cold_from=0)  # another process reads the index written beside the base
+    assert fresh.journal_state("sales").on_disk and index.read_bytes() == rebuilt
+    with fresh.unit("sales") as unit:
+        unit.put("orders", {"id": "o30", "user_id": "u0", "amount": 30})
+    found = Store(data_dir, cold_from=0).view("sales").find("orders", "user_id", "u0")
+    assert sorted(d["id"] for d in found) == ["o0", "o10", "o20", "o30"]
+
+
+@pytest.mark.parametrize("layout", ["spaces", "escaped key", "not a document"])
+def test_a_base_in_another_layout_is_parsed_whole_and_rewritten_by_the_next_writer(
+    data_dir: Path, layout: str
+) -> None:
+    """The index describes a base's bytes as this program writes them; a base written otherwise
+    (TinyDB's own `json.dump`, a hand-edited file) is read the old way, and its first write compacts it."""
+    import json
+
+    tables = {"orders": {f"o{n}": {"id": f"o{n}", "user_id": f"u{n % 10}", "amount": n} for n in range(30)}}
+    if layout == "spaces":
+        raw = json.dumps(tables).encode()
+    elif layout == "escaped key":
+        raw = orjson.dumps(tables).replace(b'"o7":', b'"\\u006f7":')
+    else:
+        raw = orjson.dumps({**tables, "notes": {"n1": {"id": "n1"}}}).replace(b'{"id":"n1"}', b"[1]")
+    (data_dir / "sales.json").write_bytes(raw)
+    store = Store(data_dir, cold_from=0)
+    if layout == "not a document":
+        with pytest.raises(StorageCorrupt, match="not a TinyDB file"):
+            store.view("sales")
+        assert not index_path(data_dir / "sales.json").exists()
+        return
+    assert not store.journal_state("sales").on_disk
+    assert store.view("sales").get("orders", "o7") == {"id": "o7", "user_id": "u7", "amount": 7}
     with store.unit("sales") as unit:  # a large base without a usable index: the writer re-indexes
         unit.put("orders", {"id": "o30", "user_id": "u0", "amount": 30})
     fresh = Store(data_dir, cold_from=0)
@@ -173,3 +210,49 @@ def _indexed_fields(base: Path) -> list[str]:
     index = base_index.read(base, base.stat())
     assert index is not None
     return index.tables["orders"].field_names
+
+
+def test_a_base_indexed_by_streaming_reads_like_the_base_parsed_whole(data_dir: Path) -> None:
+    """Ids and values that a byte scanner could trip on: UTF-8, escapes, `},"x":{` inside a string,
+    nested objects and lists, an empty table, documents larger than a block."""
+    tricky = ['a"b', "back\\slash", '},"o9":{', "new\nline", "Zoë", "日本", "\u2028", "{[", ""]
+    orders = {}
+    for n in range(40):
+        doc_id = f"o{n}" if n % 5 else f"ö{n}"
+        orders[doc_id] = {
+            "id": doc_id,
+            "user_id": tricky[n % len(tricky)],
+            "nested": {"list": [1, 2.5, None, True, {"deep": tricky[(n + 1) % len(tricky)]}]},
+            "pad": "x" * (2_000_000 if n == 7 else n),
+        }
+    raw = orjson.dumps({"orders": orders, "empty": {}, "library": {"l1": {"id": "l1", "user_id": "Zoë"}}})
+    (data_dir / "sales.json").write_bytes(raw)
+    whole = Store(data_dir, cold_from=1 << 60).view("sales")
+    store = Store(data_dir, cold_from=0)
+    assert store.journal_state("sales").on_disk and index_path(data_dir / "sales.json").exists()
+    view = store.view("sales")
+    for table in ("orders", "empty", "library"):
+        assert view.all(table) == whole.all(table)
+    for doc_id in orders:
+        assert view.get("orders", doc_id) == orders[doc_id]
+    for value in tricky:
+        assert sorted(d["id"] for d in view.find("orders", "user_id", value)) == sorted(
+            d["id"] for d in whole.find("orders", "user_id", value)
+        )
+    assert [d["id"] for d in view.find("library", "user_id", "Zoë")] == ["l1"]
+    assert (data_dir / "sales.json").read_bytes() == raw
+
+
+def test_the_streamed_index_is_the_one_a_compaction_writes(data_dir: Path) -> None:
+    """Same base, same index, byte for byte: streaming computes every array as `base_writer` does."""
+    from paidpdf.store.base_writer import write_base_file
+
+    users = ["u1", "Zoë", None, 7, True, ["not", "indexable"]]
+    orders = ({"id": f"o{n}", "user_id": users[n % len(users)], "status": "paid"} for n in range(500))
+    library = ({"id": f"l{n}", "content_id": f"c{n % 3}"} for n in range(50))
+    base = data_dir / "sales.json"
+    write_base_file(base, {"orders": orders, "library": library, "meta": iter([])})
+    written = index_path(base).read_bytes()
+    index_path(base).unlink()
+    assert Store(data_dir, cold_from=0).journal_state("sales").on_disk
+    assert index_path(base).read_bytes() == written
