@@ -23,8 +23,6 @@ from paidpdf.admin.output import (
 from paidpdf.byte_sizes import human_size
 from paidpdf.config import Secret
 from paidpdf.errors import InvalidInput
-from paidpdf.maintenance import backups, checks, data_folder, flush
-from paidpdf.store import FILES, backup_manifest
 
 
 def _count(n: int, noun: str) -> str:
@@ -59,6 +57,8 @@ def backup_cmd(
     Every content file is hashed; a damaged one fails the backup (see `paidpdf db check`).
     Example: paidpdf db backup --copy /mnt/usb/paidpdf-2026-11-27
     """
+    from paidpdf.maintenance import backups, data_folder
+
     store = state(ctx).store
     with _progress("Backing up", data_folder.blob_bytes(store)) as report:
         result = backups.backup(store, path, report, copy=copy)
@@ -84,6 +84,9 @@ def restore_cmd(
 
     Example: paidpdf db restore data/backups/20261127T193005Z --yes
     """
+    from paidpdf.maintenance import backups
+    from paidpdf.store import backup_manifest
+
     store = state(ctx).creating_store
     backup_manifest.read_manifest(path)
     confirm(yes, f"Replace the data in {store.root} with the backup {path}?")
@@ -107,6 +110,8 @@ def check_cmd(
     problems.
     Example: paidpdf db check --fix-permissions
     """
+    from paidpdf.maintenance import checks
+
     store = state(ctx).store
     with _progress("Hashing", checks.content_bytes(store)) as report:
         result = checks.check(store, report, fix_permissions=fix_permissions)
@@ -174,6 +179,8 @@ def compact_cmd(
     Safe while the shop runs: writers wait for a moment, readers never do.
     Example: paidpdf db compact
     """
+    from paidpdf.store import FILES
+
     store = state(ctx).store
     rows: list[dict[str, Any]] = []
     for name in FILES:
@@ -201,6 +208,8 @@ def flush_cmd(
 
     Example: paidpdf db flush --yes
     """
+    from paidpdf.maintenance import data_folder, flush
+
     store = state(ctx).store
     confirm(yes, f"Delete every record and content file in {store.root} (a backup is taken first)?")
     with _progress("Backing up", data_folder.blob_bytes(store)) as report:
@@ -240,7 +249,7 @@ def migrate_cmd(
     Run it again after changes (with --replace); then set PAIDPDF_DATABASE_URL / PAIDPDF_FILES_URL.
     Example: paidpdf db migrate --to postgresql://shop@db.internal/shop --files-to s3://shop-files/prod
     """
-    from paidpdf.maintenance import migrate
+    from paidpdf.maintenance import data_folder, migrate
     from paidpdf.store import open_store
     from paidpdf.store.object_files import ObjectFiles
 
@@ -284,6 +293,8 @@ def info_cmd(
 
     Example: paidpdf db info --json
     """
+    from paidpdf.maintenance import checks
+
     cli = state(ctx)
     found: dict[str, Any] = checks.info(cli.store)
     found["settings"] = cli.settings.redacted()

@@ -9,12 +9,10 @@ import sys
 
 import typer
 
-from paidpdf.accounts import sessions, users
 from paidpdf.admin import download_rows
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table, when
 from paidpdf.errors import InvalidInput
-from paidpdf.ownership import covers, download_log, gifts, library
 from paidpdf.store import Doc
 
 app = typer.Typer(
@@ -36,6 +34,9 @@ def list_cmd(
 
     Example: paidpdf users list --json
     """
+    from paidpdf.accounts import users
+    from paidpdf.ownership import library
+
     store = state(ctx).store
     sales = store.view(library.SALES)
     rows = [
@@ -62,6 +63,9 @@ def show_cmd(
 
     Example: paidpdf users show reader@example.com --json
     """
+    from paidpdf.accounts import sessions, users
+    from paidpdf.ownership import covers, download_log, gifts
+
     store = state(ctx).store
     user = users.require_user(store, email)
     owned = gifts.holdings(store, user["id"])
@@ -118,6 +122,8 @@ def add_cmd(
 
     In scripts: printf '%s\\n' "$PW" | paidpdf users add reader@example.com --password-stdin
     """
+    from paidpdf.accounts import users
+
     store = state(ctx).creating_store
     address = users.check_email_available(store, email)  # refuse before asking for a password
     if password_stdin:
@@ -140,6 +146,8 @@ def grant_cmd(
 
     Example: paidpdf users grant reader@example.com field-guide
     """
+    from paidpdf.ownership import covers, gifts
+
     entry, created = gifts.grant_by_email(state(ctx).store, email, content_id)
     who, item = email.strip().lower(), entry["content_id"]
     others = [c for c in covers.of(entry) if c["kind"] != "granted"]
@@ -161,6 +169,8 @@ def revoke_cmd(
 
     Example: paidpdf users revoke reader@example.com field-guide
     """
+    from paidpdf.ownership import covers, gifts
+
     entry, had = gifts.revoke_by_email(state(ctx).store, email, content_id)
     console().print(f"Revoked {entry['content_id']} ({covers.describe(had)}) from {email.strip().lower()}.")
 
@@ -175,6 +185,9 @@ def reset_downloads_cmd(
 
     Example: paidpdf users reset-downloads reader@example.com field-guide
     """
+    from paidpdf.accounts import users
+    from paidpdf.ownership import download_log
+
     store = state(ctx).store
     user = users.require_user(store, email)
     entry = download_log.reset(store, user["id"], content_id.strip().lower())
@@ -190,6 +203,8 @@ def disable_cmd(
 
     Example: paidpdf users disable reader@example.com
     """
+    from paidpdf.accounts import users
+
     user = users.set_disabled(state(ctx).store, email, True)
     console().print(f"Disabled {user['email']}; their sessions were ended.")
 
@@ -203,5 +218,7 @@ def enable_cmd(
 
     Example: paidpdf users enable reader@example.com
     """
+    from paidpdf.accounts import users
+
     user = users.set_disabled(state(ctx).store, email, False)
     console().print(f"Enabled {user['email']}.")
