@@ -20,6 +20,8 @@ from paidpdf.store import DataStore, Store
 # memory-hard production parameters that apply when this variable is unset.
 os.environ.setdefault("PAIDPDF_ARGON2_PROFILE", "test")
 
+pytest_plugins = ["tests.backend_check", "tests.fresh_stores"]  # the BOTH_BACKENDS check; fresh_store
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:

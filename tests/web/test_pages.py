@@ -98,7 +98,7 @@ def test_error_pages_are_styled(site: Site) -> None:
     assert res.location.endswith("/login?next=/library%3Fx%3D1")
 
 
-@pytest.mark.embedded_only  # a damaged data file (PostgreSQL's outage: tests/store/test_postgres_shop.py)
+@pytest.mark.embedded_only(reason="a damaged data file (PostgreSQL's outage: test_postgres_shop.py)")
 def test_corrupt_data_gives_a_500_page_without_details(site: Site) -> None:
     path = site.store.path("catalog")
     os.replace(path, path.with_suffix(".bak"))
