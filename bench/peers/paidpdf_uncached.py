@@ -2,11 +2,11 @@
 requests, on `paidpdf serve`'s own server.
 
 The server is `paidpdf serve`'s (`site_server.build_server`: waitress with serve's options and the same
-number of threads); the site is `create_app(settings, page_caches=False)`: every catalog card and every
-anonymous item page is rendered on every request, as the Flask peer (bench/peers/flask_catalog.py) does.
-Everything else is the shipped site (security headers, CSRF cookie, sessions, the same store). Run by the
-bench, not by hand: `python3 bench/peers/paidpdf_uncached.py DATA_DIR THREADS` prints the URL it listens
-on.
+number of threads), asked for the site without page caches (`page_caches=False`, passed on to
+`create_app`): every catalog card and every anonymous item page is rendered on every request, as the
+Flask peer (bench/peers/flask_catalog.py) does. Everything else is the shipped site (security headers,
+CSRF cookie, sessions, the same store). Run by the bench, not by hand:
+`python3 bench/peers/paidpdf_uncached.py DATA_DIR THREADS` prints the URL it listens on.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from paidpdf.admin.site_server import build_server, server_url
 from paidpdf.config import Settings
-from paidpdf.web import create_app
 
 
 def main() -> None:
@@ -29,13 +28,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     settings = Settings.from_env(dict(os.environ), data_dir=data_dir)
-    server = build_server(settings, host="127.0.0.1", port=0, threads=threads)
-    url = server_url(server)
-    # build_server put the shipped (caching) site behind its socket; this side serves the uncached one
-    server.application.app = create_app(
-        settings.replace(base_url=url), bind_host="127.0.0.1", page_caches=False
-    )
-    print(url, flush=True)
+    server = build_server(settings, host="127.0.0.1", port=0, threads=threads, page_caches=False)
+    print(server_url(server), flush=True)
     try:
         server.run()
     finally:
