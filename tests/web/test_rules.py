@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from paidpdf.config import Secret, Settings
@@ -74,7 +74,9 @@ def test_safe_next_matches_the_whole_path() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=12), st.text(max_size=40), st.text(max_size=12), st.text(max_size=50))
+@given(st.text(max_size=12), st.text(max_size=120), st.text(max_size=12), st.text(max_size=50))
+@example("", "", "", "0" * 39 + " 0")  # cut at 40 characters after a space: the tag kept a trailing space
+@example("", "q" * 99 + " b", "", "")  # the same for a search cut at MAX_SEARCH
 def test_parse_query_accepts_or_explains_any_input(page: str, q: str, sort: str, tag: str) -> None:
     try:
         parsed = browse.parse_query(page, q, sort, tag)
