@@ -246,11 +246,15 @@ def table_rows(all_results: dict[int, dict[str, dict[str, float]]]) -> Iterator[
             ours = sides["journal"]
             whole = sides.get("whole-file")
             stock = sides.get("stock")
-            ratio = f"{whole / ours:.1f}x" if whole else "–"
-            yield (
-                f"| {n:,} | {op} | {ours:.2f} ms | {f'{whole:.2f} ms' if whole else '–'} "
-                f"| {f'{stock:.2f} ms' if stock else '–'} | {ratio} |"
-            )
+            ratio = f"{whole / ours:.1f}x" if whole is not None else "–"
+            yield f"| {n:,} | {op} | {shown(ours)} | {shown(whole)} | {shown(stock)} | {ratio} |"
+
+
+def shown(ms: float | None) -> str:
+    """Milliseconds with enough digits for a cached read (microseconds), "–" for a side that did not run."""
+    if ms is None:
+        return "–"
+    return f"{ms:.4f} ms" if ms < 0.1 else f"{ms:.2f} ms"
 
 
 def main(argv: list[str] | None = None) -> int:
