@@ -6,7 +6,7 @@ is the obvious hand-written way (`hashlib.sha256(path.read_bytes())` then `shuti
 that matters is peak memory for the big file over peak memory for the small one: ~1 means memory stays
 flat whatever the file size. The peer is fair for what it measures: it does the least work that
 stores the same bytes under the same name (no PDF check, no cover). Runs alternate paidpdf, baseline,
-... for at least 3 rounds and medians are shown; `--quick` (tiny sizes, seconds) is what the test
+then baseline, paidpdf (A B / B A, so neither always goes first) for at least 3 rounds and medians are shown; `--quick` (tiny sizes, seconds) is what the test
 suite runs.
 """
 
@@ -102,9 +102,9 @@ def main() -> None:
             files[label] = scratch / f"{label}.pdf"
             write_big_pdf(files[label], size)
         runs: dict[tuple[str, str], list[dict[str, float]]] = {}
-        for _ in range(max(3, args.rounds)):  # paidpdf, baseline, paidpdf, baseline ...
+        for round_number in range(max(3, args.rounds)):  # paidpdf, baseline; then baseline, paidpdf
             for label in files:
-                for mode in ("paidpdf", "baseline"):
+                for mode in ("paidpdf", "baseline") if round_number % 2 == 0 else ("baseline", "paidpdf"):
                     runs.setdefault((mode, label), []).append(measure(mode, files[label], scratch))
         results = {
             key: {

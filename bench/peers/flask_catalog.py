@@ -1,11 +1,15 @@
-"""The peer of bench/web.py (not a bench itself): a minimal Flask app rendering the same pages.
+"""The peer of bench/web.py (not a bench itself): a minimal Flask app rendering the same pages, with no
+page cache: every request renders its page.
 
 Same Jinja2 templates (`catalog.html` and its `_card.html` cards, `item.html`; autoescaped, same
-globals and filters), same data (`catalog.list_items` / `catalog.get_item` on the same data folder,
-read on each request as a plain app would), the same first page and search (`content.browse`: newest
-first, 24 per page, `?q=`), the same item page (Markdown description, JSON-LD), served by waitress
-with the same number of threads. Anonymous only: it has no accounts. Run by the bench, not by hand:
-`python3 bench/peers/flask_catalog.py DATA_DIR THREADS` prints the URL it listens on.
+globals and filters), same data (`catalog.list_items` / `catalog.get_item` through our `Store` on the same
+data folder, on each request as a plain app would; the store keeps each parsed data file in memory per
+version, for this app as for ours), the same first page and search (`content.browse`: newest first, 24
+per page, `?q=`), the same item page (Markdown description, JSON-LD). Served by waitress's
+`create_server` with the same number of threads, but without `paidpdf serve`'s options (connection limit,
+poll, bounded file sends: they do not touch these pages). It does less per request than ours: no security
+headers, no CSRF cookie, no session lookup; anonymous only (it has no accounts). Run by the bench, not by
+hand: `python3 bench/peers/flask_catalog.py DATA_DIR THREADS` prints the URL it listens on.
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ class ServerOptions(TypedDict, total=False):
     trusted_proxy: str | None
     connection_limit: int
     idle_timeout: int
+    page_caches: bool  # False only for bench/web.py's uncached side (see `create_app`); serve keeps them
 
 
 def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
@@ -107,7 +108,9 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
     try:
         if settings.base_url == DEFAULT_BASE_URL and security.is_loopback(host):
             settings = settings.replace(base_url=server_url(server))
-        site.app = create_app(settings, store=options.get("store"), bind_host=host)
+        site.app = create_app(
+            settings, store=options.get("store"), bind_host=host, page_caches=options.get("page_caches", True)
+        )
     except BaseException:
         server.close()
         raise

@@ -75,7 +75,9 @@ def parse_query(page: str, q: str, sort: str, tag: str) -> CatalogQuery:
     chosen = sort or "newest"
     if chosen not in SORTS:
         raise InvalidInput(f"unknown sort {sort[:20]!r}: use one of {', '.join(SORTS)}")
-    return CatalogQuery(number, " ".join(q.split())[:MAX_SEARCH], chosen, tag.strip().lower()[:40])
+    # cut, then trim: a cut just after a space must not keep it (the query must read back the same)
+    words = " ".join(q.split())[:MAX_SEARCH].rstrip()
+    return CatalogQuery(number, words, chosen, tag.strip().lower()[:40].rstrip())
 
 
 def browse(items: Sequence[Doc], query: CatalogQuery, *, presorted: bool = False) -> CatalogPage:

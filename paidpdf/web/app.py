@@ -78,8 +78,13 @@ def create_app(
     mailer: Mailer | None = None,
     stripe_client: Any = None,
     bind_host: str | None = None,
+    page_caches: bool = True,
 ) -> bottle.Bottle:
-    """Build the site. `bind_host` (from `paidpdf serve`) tightens the secret-key rule; see `security`."""
+    """Build the site. `bind_host` (from `paidpdf serve`) tightens the secret-key rule; see `security`.
+
+    `page_caches=False` renders every catalog card and anonymous item page on every request (nothing kept
+    per catalog version: `catalog_cache`, `page_cache`); only bench/web.py uses it, to measure the
+    framework against a Flask app that renders each time. `serve` always keeps them on."""
     key = security.load_secret_key(settings, bind_host)
     passwords.warm_up()
     web = WebContext(
@@ -90,6 +95,7 @@ def create_app(
         secret_key=key,
         stripe_client=stripe_client,
         static_version=static_version(),
+        page_caches=page_caches,
     )
     app = ReaderApp()
     app.config["catchall"] = True  # exceptions become the 500 page, never a traceback

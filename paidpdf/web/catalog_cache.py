@@ -44,10 +44,13 @@ class Cards:
 
 
 class CatalogCache:
-    def __init__(self, store: DataStore, templates: jinja2.Environment, card: str = "_card.html") -> None:
+    def __init__(
+        self, store: DataStore, templates: jinja2.Environment, card: str = "_card.html", *, keep: bool = True
+    ) -> None:
         self._store = store
         self._templates = templates
         self._card = card
+        self._keep = keep  # False: nothing is kept, only the shown cards are rendered (see `create_app`)
         self._lock = threading.Lock()
         self._cards: Cards | None = None
 
@@ -55,6 +58,10 @@ class CatalogCache:
         return self._store.view(catalog.CATALOG).version
 
     def cards(self) -> Cards:
+        if not self._keep:
+            items = tuple(catalog.list_items(self._store))
+            tags = browse.all_tags(items)
+            return Cards(self._identity(), items, {}, {}, tags=tags, bundles=self._bundles())
         identity = self._identity()
         current = self._cards
         if current is not None and current.identity == identity:
@@ -67,19 +74,25 @@ class CatalogCache:
             card = self._templates.get_template(self._card)
             plain = {item["id"]: card.render(item=item, owned=False) for item in items}
             owned = {item["id"]: card.render(item=item, owned=True) for item in items}
-            on_sale = tuple(
-                (b, [i["title"] for i in bundles.contents(self._store, b)])
-                for b in bundles.list_bundles(self._store)
-            )
+            on_sale = self._bundles()
             current = Cards(identity, items, plain, owned, tags=browse.all_tags(items), bundles=on_sale)
             self._cards = current
             return current
 
+    def _bundles(self) -> tuple[tuple[Doc, list[str]], ...]:
+        store = self._store
+        on_sale = bundles.list_bundles(store)
+        return tuple((b, [i["title"] for i in bundles.contents(store, b)]) for b in on_sale)
+
     def grid(self, cards: Cards, shown: list[Doc], owned_ids: frozenset[str]) -> Markup:
         """The cards of `shown` (a page of `cards.items`) for a reader who owns `owned_ids`."""
-        return _trusted(
-            "".join(cards.owned[i["id"]] if i["id"] in owned_ids else cards.plain[i["id"]] for i in shown)
-        )
+        return _trusted("".join(self._card_html(cards, item, item["id"] in owned_ids) for item in shown))
+
+    def _card_html(self, cards: Cards, item: Doc, owned: bool) -> str:
+        found = (cards.owned if owned else cards.plain).get(item["id"])
+        if found is None:  # nothing kept: render this card now, as an app without caches does
+            found = self._templates.get_template(self._card).render(item=item, owned=owned)
+        return found
 
 
 def _trusted(html: str) -> Markup:

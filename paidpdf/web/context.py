@@ -44,6 +44,7 @@ class WebContext:
     secret_key: bytes = field(repr=False)
     stripe_client: Any = None
     static_version: str = ""
+    page_caches: bool = True  # False only for bench/web.py's uncached comparison (see `create_app`)
     cookies: Cookies = field(init=False)
     visitor: Visitor = field(init=False)
     catalog_cache: CatalogCache = field(init=False)
@@ -57,7 +58,7 @@ class WebContext:
     def __post_init__(self) -> None:
         self.cookies = Cookies(security.base_is_https(self.settings))
         self.visitor = Visitor(self.store, self.cookies, self.secret_key)
-        self.catalog_cache = CatalogCache(self.store, self.templates)
+        self.catalog_cache = CatalogCache(self.store, self.templates, keep=self.page_caches)
         self.anonymous_pages = AnonymousPages()
         self.download_recorder = DownloadRecorder(self.store)
         self.published_images = PublishedImages(self.store)

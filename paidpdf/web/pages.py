@@ -51,7 +51,7 @@ def catalog_page(web: WebContext) -> str:
 def item_page(web: WebContext, item_id: str) -> str:
     user = web.visitor.current_user()
     code = query("code", 64)
-    if user is None and not web.cookies.has_flash() and not code:
+    if web.page_caches and user is None and not web.cookies.has_flash() and not code:
         version = web.store.view(CATALOG).version  # before the page is read (see `page_cache`)
         shelf = access.shelf_item(web.store, None, item_id)  # NotFound for bad ids, retired items
         response.set_header("Cache-Control", "private, no-cache")

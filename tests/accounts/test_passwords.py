@@ -2,51 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
-from argon2 import PasswordHasher, Type
-from argon2.low_level import ARGON2_VERSION
 
 from paidpdf.accounts import passwords, users
-from paidpdf.errors import ConfigError
 from paidpdf.store import Store
 from tests.accounts.readers import PASSWORD
 
 BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
-
-
-def test_production_profile_is_memory_hard_argon2id(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(passwords.PROFILE_ENV, raising=False)
-    assert passwords.profile_name() == "production"
-    params = passwords.PRODUCTION
-    assert params.type is Type.ID
-    assert params.memory_cost >= 64 * 1024  # KiB: 64 MiB
-    assert params.time_cost >= 3
-    assert params.parallelism >= 1
-    hashed = passwords.hash_password(PASSWORD)
-    assert hashed.startswith(f"$argon2id$v={ARGON2_VERSION}$m=65536,t=3,p=4$")
-    assert passwords.verify_password(hashed, PASSWORD)
-    assert not passwords.verify_password(hashed, PASSWORD + "!")
-    assert not passwords.needs_rehash(hashed)
-
-
-def test_test_profile_is_still_argon2id() -> None:
-    assert passwords.profile_name() == "test"
-    hashed = passwords.hash_password(PASSWORD)
-    assert hashed.startswith("$argon2id$")
-    assert passwords.verify_password(hashed, PASSWORD)
-
-
-def test_unknown_profile_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(passwords.PROFILE_ENV, "fast")
-    with pytest.raises(ConfigError, match=passwords.PROFILE_ENV):
-        passwords.hash_password(PASSWORD)
-
-
-def test_broken_or_foreign_hashes_never_verify() -> None:
-    for stored in (None, "", "x", "$argon2id$garbage", "$2b$12$abcdefghijklmnopqrstuv"):
-        assert not passwords.verify_password(stored, PASSWORD)
 
 
 def test_unicode_passwords_match_in_any_normal_form(store: Store) -> None:
@@ -83,22 +45,3 @@ def test_login_under_the_test_profile_never_downgrades_a_strong_hash(
     assert kept["password_hash"] == strong
 
 
-def test_only_weaker_parameters_ask_for_a_rehash(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(passwords.PROFILE_ENV, "production")
-    weak = passwords.hasher_for("test").hash(PASSWORD)
-    stronger = PasswordHasher(time_cost=4, memory_cost=128 * 1024, parallelism=4).hash(PASSWORD)
-    assert passwords.needs_rehash(weak)
-    assert not passwords.needs_rehash(stronger)
-    assert passwords.needs_rehash("$argon2id$garbage")
-
-
-def test_the_test_profile_is_announced_as_a_warning(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setenv(passwords.PROFILE_ENV, "test")
-    passwords.hasher_for.cache_clear()
-    with caplog.at_level(logging.WARNING, logger="paidpdf.passwords"):
-        passwords.hash_password(PASSWORD)
-    warnings = [r for r in caplog.records if r.name == "paidpdf.passwords" and r.levelno == logging.WARNING]
-    assert warnings
-    assert passwords.PROFILE_ENV in warnings[0].getMessage()

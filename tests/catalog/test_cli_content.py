@@ -240,6 +240,7 @@ def test_errors_name_the_problem(
     assert message in result.stderr
 
 
+@pytest.mark.embedded_only(reason="a data folder that is a file: the data folder's own failure mode")
 def test_a_data_folder_that_is_a_file_is_refused(tmp_path: Path, sample_pdf: Path) -> None:
     not_a_folder = tmp_path / "data-file"
     not_a_folder.write_text("I am a file")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from paidpdf.errors import InvalidInput
 from paidpdf.ownership import library
 from paidpdf.sales import fulfilment, orders, refunds
-from paidpdf.store import Doc, Store, open_store
+from paidpdf.store import DataStore, Doc, Store, open_store
 from paidpdf.testing.stripe_objects import session_for
 from tests.payments.helpers import add_item, add_user
 
@@ -232,11 +233,11 @@ def test_bad_amount(store: Store, order: Doc) -> None:
     repeats=st.integers(min_value=1, max_value=3),
 )
 def test_refunds_in_any_order_and_repeated(
-    tmp_path_factory: pytest.TempPathFactory, amounts: list[int], order_of_events: Any, repeats: int
+    fresh_store: Callable[[], DataStore], amounts: list[int], order_of_events: Any, repeats: int
 ) -> None:
     """Whatever the order and repetition of refund events (and of the payment itself), access is kept
     exactly when less than the full amount was refunded, and every refund counts once."""
-    store = Store(tmp_path_factory.mktemp("prop"))
+    store = fresh_store()
     add_item(store)
     user = add_user(store)
     order = pending_order(store, user["id"], user["email"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +131,22 @@ def smtp() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on a free loopback port, its inbox on `.inbox`."""
     with smtp_catcher() as server:
         yield server
+
+
+@pytest.fixture
+def site_with(site: Site) -> Iterator[Callable[..., Site]]:
+    """Another site on the test's shop (same data folder; on PostgreSQL the same database), its settings
+    changed by keyword (`site_with(smtp_url=Secret(...))`): for tests that need mail, HTTPS or another
+    setting and still run on both backends."""
+    made: list[Site] = []
+
+    def make(**changes: Any) -> Site:
+        other = make_site(site.data_dir, site.settings.replace(**changes))
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        close = getattr(other.store, "close", None)
+        if close is not None and other.settings.database_url:
+            close()

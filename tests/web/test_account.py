@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,11 +13,11 @@ import pytest
 from webtest import TestApp
 
 from paidpdf.accounts import sessions, throttle, users
-from paidpdf.config import Secret, Settings
+from paidpdf.config import Secret
 from tests.data_files import on_disk
 from tests.forms import form_for
 from tests.smtp import SmtpServer
-from tests.web.site import PASSWORD, Site, copy_seed, logged_in, login, make_site
+from tests.web.site import PASSWORD, Site, logged_in, login, make_site
 
 BOTH_BACKENDS = True  # every site test here also runs on PostgreSQL
 
@@ -196,12 +196,8 @@ def test_session_cookie_attributes(site: Site) -> None:
     assert len(value) >= 40 and sessions.session_user(site.store, value)["email"] == "reader@example.com"
 
 
-def test_secure_cookies_behind_https(seeded_template: Path, tmp_path: Path) -> None:
-    data = copy_seed(seeded_template, tmp_path / "data")
-    settings = Settings.from_env({}, data_dir=data).replace(
-        base_url="https://shop.example.com", secret_key=Secret("k" * 48)
-    )
-    site = make_site(data, settings)
+def test_secure_cookies_behind_https(site_with: Callable[..., Site]) -> None:
+    site = site_with(base_url="https://shop.example.com", secret_key=Secret("k" * 48))
     site.app.extra_environ.update({"wsgi.url_scheme": "https", "HTTP_HOST": "shop.example.com"})
     res = login(site.app, "reader@example.com")
     cookies = res.headers.getall("Set-Cookie")
@@ -255,12 +251,11 @@ def test_next_keeps_local_paths(site: Site) -> None:
 
 
 # -- password reset through a real SMTP server ---------------------------------------------------
-def test_password_reset_by_mail(seeded_template: Path, tmp_path: Path, smtp: SmtpServer) -> None:
+def test_password_reset_by_mail(site_with: Callable[..., Site], smtp: SmtpServer) -> None:
     port, inbox = smtp.port, smtp.inbox
-    data = copy_seed(seeded_template, tmp_path / "data")
-    settings = Settings.from_env({"PAIDPDF_SMTP_URL": f"smtp://127.0.0.1:{port}"}, data_dir=data)
-    site = make_site(data, settings)
-    logged = make_site(data, settings)
+    mailing = {"smtp_url": Secret(f"smtp://127.0.0.1:{port}")}
+    site = site_with(**mailing)
+    logged = site_with(**mailing)
     login(logged.app, "reader@example.com")
     old_session = logged.app.cookies["paidpdf_session"]
 
@@ -287,7 +282,7 @@ def test_password_reset_by_mail(seeded_template: Path, tmp_path: Path, smtp: Smt
     assert res.location.endswith("/login")
     assert "Your password was reset" in res.follow().text
     assert sessions.session_user(site.store, old_session) is None  # every session ended
-    login(make_site(data, settings).app, "reader@example.com", "a new password!")
+    login(site_with(**mailing).app, "reader@example.com", "a new password!")
     # single use
     again = site.app.get(path, status=400)
     assert "invalid or has expired" in again.text

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from paidpdf.content import browse, catalog
 from paidpdf.errors import InvalidInput
@@ -103,18 +101,6 @@ def test_tags_from_the_cli_filter_the_catalog(big_site: Site) -> None:
 def test_a_bad_query_is_a_400_page(site: Site, query: str) -> None:
     page = site.app.get(f"/?{query}", status=400)
     assert 'class="code">400' in page.text
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=12), st.text(max_size=40), st.text(max_size=12), st.text(max_size=50))
-def test_parse_query_accepts_or_explains_any_input(page: str, q: str, sort: str, tag: str) -> None:
-    try:
-        parsed = browse.parse_query(page, q, sort, tag)
-    except InvalidInput as exc:
-        assert exc.message
-        return
-    assert parsed.page >= 1 and parsed.sort in browse.SORTS and len(parsed.q) <= browse.MAX_SEARCH
-    assert browse.parse_query(str(parsed.page), parsed.q, parsed.sort, parsed.tag) == parsed
 
 
 def test_tags_are_checked_before_anything_is_written(site: Site) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from paidpdf.content import catalog, demo
-from tests.web.site import BIG, FREE, PAID, RETIRED, YEN, Site, logged_in
+from tests.web.site import BIG, FREE, PAID, RETIRED, YEN, Site, logged_in, make_site
 
 BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
 
@@ -98,7 +99,7 @@ def test_error_pages_are_styled(site: Site) -> None:
     assert res.location.endswith("/login?next=/library%3Fx%3D1")
 
 
-@pytest.mark.embedded_only  # a damaged data file (PostgreSQL's outage: tests/store/test_postgres_shop.py)
+@pytest.mark.embedded_only(reason="a damaged data file (PostgreSQL's outage: test_postgres_shop.py)")
 def test_corrupt_data_gives_a_500_page_without_details(site: Site) -> None:
     path = site.store.path("catalog")
     os.replace(path, path.with_suffix(".bak"))
@@ -142,3 +143,26 @@ def test_anonymous_item_pages_come_from_a_cache_with_each_browsers_own_token(sit
     assert "Renamed while cached" in TestApp(site.app.app).get(f"/content/{PAID}").text
     reader = logged_in(site, "reader")
     assert "Renamed while cached" in reader.get(f"/content/{PAID}").text
+
+
+def _no_token(html: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', html)
+
+
+@pytest.mark.parametrize("who", [None, "owner"])
+def test_without_page_caches_every_page_is_the_same_and_nothing_is_kept(site: Site, who: str | None) -> None:
+    """bench/web.py's uncached figures are honest: `create_app(page_caches=False)` serves the very pages
+    `serve` does (same catalog pages, search, sort, item pages; anonymous and logged in), rendering them on
+    each request instead of keeping cards and anonymous item pages per catalog version."""
+    uncached = make_site(site.data_dir, site.settings, page_caches=False)
+    try:
+        cached_app, uncached_app = logged_in(site, who), logged_in(uncached, who)
+        pages = ("/", "/?q=notes", "/?sort=price", "/?sort=oldest", f"/content/{PAID}", f"/content/{FREE}")
+        for path in pages:
+            assert _no_token(uncached_app.get(path).text) == _no_token(cached_app.get(path).text), path
+        web = uncached.app.app.web
+        assert web.catalog_cache._cards is None and web.anonymous_pages._pages == {}  # nothing kept
+        assert site.app.app.web.catalog_cache._cards is not None  # while the caching site kept its cards
+    finally:
+        if uncached.settings.database_url:
+            uncached.store.close()

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import Result
 
-from paidpdf.config import Settings
+from paidpdf.config import Secret
 from paidpdf.content import shop
 from tests.data_files import written
 from tests.forms import form_for
 from tests.smtp import SmtpServer
-from tests.web.site import Site, copy_seed, logged_in, make_site
+from tests.web.site import Site, logged_in
 
 BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
 
@@ -75,7 +76,7 @@ def test_bad_input_is_one_line_and_changes_nothing(site: Site) -> None:
     assert written(site.store) == before
 
 
-@pytest.mark.embedded_only  # a damaged data file (PostgreSQL's outage: tests/store/test_postgres_shop.py)
+@pytest.mark.embedded_only(reason="a damaged data file (PostgreSQL's outage: test_postgres_shop.py)")
 def test_a_damaged_catalog_still_gets_a_styled_error_page(site: Site) -> None:
     (site.data_dir / "catalog.json").write_bytes(b"{broken")
     site.store.forget()
@@ -83,10 +84,8 @@ def test_a_damaged_catalog_still_gets_a_styled_error_page(site: Site) -> None:
     assert 'class="code">500' in page.text and "PDF shop" in page.text
 
 
-def test_reset_mails_speak_in_the_shops_name(seeded_template: Path, tmp_path: Path, smtp: SmtpServer) -> None:
-    data = copy_seed(seeded_template, tmp_path / "data")
-    settings = Settings.from_env({"PAIDPDF_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}"}, data_dir=data)
-    site = make_site(data, settings)
+def test_reset_mails_speak_in_the_shops_name(site_with: Callable[..., Site], smtp: SmtpServer) -> None:
+    site = site_with(smtp_url=Secret(f"smtp://127.0.0.1:{smtp.port}"))
     shop.set_identity(site.store, name="Field & Oven")
     form = form_for(site.app.get("/forgot"), "/forgot")
     form["email"] = "reader@example.com"

@@ -4,27 +4,26 @@ for any address."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from paidpdf import clock
 from paidpdf.accounts import sign_in_links
-from paidpdf.config import Settings
+from paidpdf.config import Secret
 from paidpdf.errors import InvalidInput
 from tests.forms import form_for
 from tests.smtp import SmtpServer
-from tests.web.site import Site, copy_seed, make_site
+from tests.web.site import Site
 
 BOTH_BACKENDS = True  # every site test here also runs on a shop migrated to PostgreSQL
 
 
 @pytest.fixture
-def mailing_site(seeded_template: Path, tmp_path: Path, smtp: SmtpServer) -> Site:
-    data = copy_seed(seeded_template, tmp_path / "data")
-    settings = Settings.from_env({"PAIDPDF_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}"}, data_dir=data)
-    return make_site(data, settings)
+def mailing_site(site_with: Callable[..., Site], smtp: SmtpServer) -> Site:
+    """The seeded site on the test's backend, mailing through a real SMTP server."""
+    return site_with(smtp_url=Secret(f"smtp://127.0.0.1:{smtp.port}"))
 
 
 def _ask(site: Site, email: str) -> str:
