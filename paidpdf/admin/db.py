@@ -251,7 +251,7 @@ def migrate_cmd(
     """
     from paidpdf.maintenance import data_folder, migrate
     from paidpdf.store import open_store
-    from paidpdf.store.object_files import ObjectFiles
+    from paidpdf.store.files.object_files import ObjectFiles
 
     cli = state(ctx)
     if not to and not files_to:

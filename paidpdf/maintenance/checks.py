@@ -21,7 +21,8 @@ from paidpdf.maintenance.data_folder import (
     offset_progress,
     pending,
 )
-from paidpdf.store import FILES, DataStore, blobs, permissions
+from paidpdf.store import FILES, DataStore
+from paidpdf.store.files import blobs, permissions
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def check(
 ) -> CheckResult:
     """Everything wrong with the data folder: data files that do not parse, content files missing,
     of the wrong size or hash, covers missing. Hashing streams, so memory stays flat. Also lists what
-    other local users could read (see `paidpdf.store.permissions`), and tightens it when asked."""
+    other local users could read (see `paidpdf.store.files.permissions`), and tightens it when asked."""
     loose = permissions.loose(store.root)
     fixed = permissions.tighten(loose) if fix_permissions else 0
     loose_modes = [Problem(str(m.path), m.describe()) for m in loose]

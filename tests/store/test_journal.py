@@ -17,7 +17,7 @@ import pytest
 
 from paidpdf.errors import StorageCorrupt
 from paidpdf.store import Store
-from paidpdf.store.data_file import COLD_FROM
+from paidpdf.store.embedded.data_file import COLD_FROM
 from tests.data_files import on_disk, state, torn_bytes
 from tests.store.children import Child
 
@@ -269,7 +269,7 @@ def test_db_check_info_and_compact_speak_about_the_journal(data_dir: Path, cli: 
 def test_compaction_runs_on_its_own_when_the_journal_outgrows_its_base(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from paidpdf.store import data_file
+    from paidpdf.store.embedded import data_file
 
     monkeypatch.setattr(data_file, "COMPACT_MIN_BYTES", 4096)
     store, reader = Store(data_dir), Store(data_dir)

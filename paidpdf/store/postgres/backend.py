@@ -34,18 +34,18 @@ from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from paidpdf.errors import StorageError, StorageUnavailable
-from paidpdf.store.db import latest_backup_in
+from paidpdf.store.backup_manifest import latest_backup_in
+from paidpdf.store.files.object_files import ObjectFiles
 from paidpdf.store.layout import FILES, INDEXED_FIELDS
-from paidpdf.store.object_files import ObjectFiles
 from paidpdf.store.parsing import parse_data_file
-from paidpdf.store.postgres_documents import (
+from paidpdf.store.postgres.documents import (
     PgUnit,
     PgView,
     checkout,
     first_line,
     to_json,
 )
-from paidpdf.store.postgres_release import Releaser
+from paidpdf.store.postgres.release import Releaser
 
 #: 2 added the download log's indexes (`layout.INDEXED_FIELDS`); upgrades only add indexes.
 SCHEMA_VERSION = 2
