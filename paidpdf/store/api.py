@@ -124,7 +124,13 @@ class DataStore(Protocol):
 
     def lock_all(self) -> AbstractContextManager[None]: ...
 
-    def compact(self, name: str) -> tuple[int, int]: ...
+    def compact(self, name: str) -> tuple[int, int] | None:
+        """Fold the file's journal into a new base: (journal records folded, journal bytes before);
+        None when the backend keeps its own files and has nothing to compact (PostgreSQL vacuums itself)."""
+
+    def database(self) -> dict[str, Any] | None:
+        """What the database server holds, for `db check` and `db info` (`postgres/report.py`); None when
+        the documents are files in the data folder, whose figures are their journals' (`journal_state`)."""
 
     def export(self, name: str) -> bytes | None: ...
 

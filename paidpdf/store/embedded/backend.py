@@ -182,6 +182,10 @@ class Store:
         with self.lock(name):
             return self._file(name).compact()
 
+    def database(self) -> None:
+        """No database server: what the data folder holds is told by its files (`journal_state`)."""
+        return None
+
     def replace_file(self, name: str, payload: bytes) -> None:
         """Make `payload` (a whole TinyDB file) the file's state (restore); the caller holds the lock."""
         self._file(name).replace(payload)

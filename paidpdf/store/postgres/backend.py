@@ -46,6 +46,7 @@ from paidpdf.store.postgres.documents import (
     to_json,
 )
 from paidpdf.store.postgres.release import Releaser
+from paidpdf.store.postgres.report import database_report
 
 #: 2 added the download log's indexes (`layout.INDEXED_FIELDS`); upgrades only add indexes.
 SCHEMA_VERSION = 2
@@ -88,7 +89,8 @@ def redact(url: str) -> str:
 
 @dataclass(frozen=True)
 class PgJournal:
-    """What `db check`/`db info` show for a data file kept in PostgreSQL (it has no journal file)."""
+    """The protocol's `journal_state` for a data file kept in PostgreSQL: it has no journal file, so
+    `db check`/`db info` show `database()` instead."""
 
     path: Path
     exists: bool
@@ -275,8 +277,11 @@ class PgStore:
             active.discard(name)
 
     # -- maintenance ---------------------------------------------------------------------------------
-    def compact(self, name: str) -> tuple[int, int]:
-        return (0, 0)  # PostgreSQL keeps its own files (autovacuum)
+    def compact(self, name: str) -> None:
+        return None  # nothing to fold: PostgreSQL keeps its own files (autovacuum)
+
+    def database(self) -> dict[str, Any]:
+        return database_report(self._pool)
 
     def export(self, name: str) -> bytes | None:
         view = self.view(name)
