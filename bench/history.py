@@ -38,7 +38,7 @@ from web import BIG_ID, seed, status_kb, with_history
 from webhooks import SECRET, event_record, library_entry, order_at, signed_event
 
 from paidpdf.store import Store
-from paidpdf.store.base_writer import write_base_file
+from paidpdf.store.embedded.base_writer import write_base_file
 from paidpdf.testing.serve_process import REPO, start_serve, stop
 
 ITEM = "bench-item-1"

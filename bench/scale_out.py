@@ -45,7 +45,7 @@ from paidpdf.accounts import sessions, users
 from paidpdf.config import Settings
 from paidpdf.content import catalog, demo
 from paidpdf.ownership import library
-from paidpdf.store.postgres import PgStore
+from paidpdf.store.postgres.backend import PgStore
 from paidpdf.testing.postgres_cluster import Cluster, new_database
 from paidpdf.testing.seaweed import seaweed
 from paidpdf.testing.serve_process import start_serve, stop
@@ -273,7 +273,7 @@ def make_shop(data: Path, env: dict[str, str], root: Path) -> tuple[Any, str]:
 
 def big_item(store: Any, root: Path, file_mb: int) -> tuple[str, str]:
     """A `file_mb` MB file in the object store, owned by the reader; returns (item id, object key)."""
-    from paidpdf.store import blobs, object_files
+    from paidpdf.store.files import blobs, object_files
 
     big = root / f"big-{file_mb}.pdf"
     with big.open("wb") as out:

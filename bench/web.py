@@ -67,7 +67,7 @@ from paidpdf.config import Settings  # noqa: E402
 from paidpdf.content import browse, catalog, demo  # noqa: E402
 from paidpdf.ownership import library  # noqa: E402
 from paidpdf.store import Store  # noqa: E402
-from paidpdf.store.base_writer import write_base_file  # noqa: E402
+from paidpdf.store.embedded.base_writer import write_base_file  # noqa: E402
 from paidpdf.testing.serve_process import serve_command  # noqa: E402
 
 BIG_ID = "bench-big-file"

@@ -107,7 +107,7 @@ class Settings:
 
         store = open_store(self.data_dir, self.database_url.reveal() if self.database_url else None)
         if self.files_url:
-            from paidpdf.store.object_files import ObjectFiles
+            from paidpdf.store.files.object_files import ObjectFiles
 
             store.objects = ObjectFiles(
                 self.files_url, endpoint_url=self.s3_endpoint_url, downloads=self.s3_downloads

@@ -32,8 +32,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from paidpdf.config import Settings
 from paidpdf.errors import ConfigError, PaidPdfError
-from paidpdf.store.files import atomic_write
-from paidpdf.store.permissions import make_private_dir
+from paidpdf.store.files.atomic import atomic_write
+from paidpdf.store.files.permissions import make_private_dir
 
 OUTBOX_DIR = "outbox"
 DEFAULT_TIMEOUT = 10.0

@@ -37,7 +37,7 @@ def on_disk(data_dir: Path, name: str) -> bytes:
 
 def torn_bytes(data_dir: Path, name: str) -> int:
     """Bytes after the journal's last whole record (what an interrupted append leaves)."""
-    from paidpdf.store import journal
+    from paidpdf.store.embedded import journal
 
     path = data_dir / f"{name}.journal"
     if not path.exists():

@@ -104,10 +104,9 @@ def test_no_module_of_the_package_imports_itself_through_others() -> None:
 
 #: What `paidpdf --help` must not load: the web app, the stand-in, the storage engines and their drivers.
 ENGINE_PREFIXES = (
-    "paidpdf.web", "paidpdf.stripe_local", "paidpdf.store.db", "paidpdf.store.data_file",
-    "paidpdf.store.journal", "paidpdf.store.tables", "paidpdf.store.documents", "paidpdf.store.cold",
-    "paidpdf.store.base_", "paidpdf.store.postgres", "paidpdf.store.backends",
-    "bottle", "waitress", "jinja2", "tinydb", "psycopg", "boto3", "stripe", "filelock",
+    "paidpdf.web", "paidpdf.stripe_local", "paidpdf.store.embedded", "paidpdf.store.postgres",
+    "paidpdf.store.backends", "bottle", "waitress", "jinja2", "tinydb", "psycopg", "boto3", "stripe",
+    "filelock",
 )
 
 

@@ -26,10 +26,10 @@ from tinydb.table import Document, Table
 
 from paidpdf.errors import Conflict, NotFound, StorageError
 from paidpdf.store.backup_manifest import looks_restorable
-from paidpdf.store.files import atomic_write, sweep_temp_files
+from paidpdf.store.files.atomic import atomic_write, sweep_temp_files
+from paidpdf.store.files.permissions import PRIVATE_FILE, make_private_dir
 from paidpdf.store.layout import BACKUPS_DIR, FILES, LOCKS_DIR
 from paidpdf.store.parsing import Tables, backup_hint, parse_data_file
-from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
 
 Doc = dict[str, Any]
 

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from paidpdf.admin.context import state
+from paidpdf.admin.database_figures import NOT_COMPACTED, NOTHING_TO_COMPACT, check_summary, info_pairs
 from paidpdf.admin.output import (
     JSON_OPTION,
     byte_progress,
@@ -118,18 +119,20 @@ def check_cmd(
     rows = [{"where": p.where, "problem": p.problem} for p in result.problems]
     loose = [{"where": p.where, "problem": p.problem} for p in result.loose_modes]
     if as_json:
-        emit_json(
-            {
-                "ok": not rows,
-                "problems": rows,
-                "data_files_readable": result.files,
-                "items": result.items,
-                "bytes_hashed": result.bytes_hashed,
-                "loose_permissions": loose,
-                "permissions_fixed": result.modes_fixed,
-                "journals": result.journals,
-            }
-        )
+        found: dict[str, Any] = {
+            "ok": not rows,
+            "problems": rows,
+            "data_files_readable": result.files,
+            "items": result.items,
+            "bytes_hashed": result.bytes_hashed,
+            "loose_permissions": loose,
+            "permissions_fixed": result.modes_fixed,
+        }
+        if result.database is None:
+            found["journals"] = result.journals
+        else:
+            found["database"] = result.database
+        emit_json(found)
         if rows:
             raise typer.Exit(1)
         return
@@ -158,6 +161,9 @@ def check_cmd(
             ["where", "problem"],
             [(r["where"], r["problem"]) for r in rows],
         )
+    elif result.database is not None:
+        summary = check_summary(result.files, result.items, result.bytes_hashed, result.database)
+        console().print(f"OK: {summary}", markup=False)
     else:
         records = sum(j["records"] for j in result.journals.values())
         summary = (
@@ -176,7 +182,8 @@ def compact_cmd(
 ) -> None:
     """Fold each data file's journal into a new base now (it also happens on its own when due).
 
-    Safe while the shop runs: writers wait for a moment, readers never do.
+    Safe while the shop runs: writers wait for a moment, readers never do. On PostgreSQL there is
+    nothing to compact (it vacuums itself), and the command says so.
     Example: paidpdf db compact
     """
     from paidpdf.store import FILES
@@ -184,7 +191,14 @@ def compact_cmd(
     store = state(ctx).store
     rows: list[dict[str, Any]] = []
     for name in FILES:
-        records, size = store.compact(name)
+        folded = store.compact(name)
+        if folded is None:  # the backend keeps its own files: PostgreSQL
+            if as_json:
+                emit_json(NOT_COMPACTED)
+            else:
+                console().print(NOTHING_TO_COMPACT, markup=False)
+            return
+        records, size = folded
         after = store.journal_state(name)
         rows.append({"file": name, "records_folded": records, "journal_bytes_before": size,
                      "base_bytes": after.base_bytes})
@@ -251,7 +265,7 @@ def migrate_cmd(
     """
     from paidpdf.maintenance import data_folder, migrate
     from paidpdf.store import open_store
-    from paidpdf.store.object_files import ObjectFiles
+    from paidpdf.store.files.object_files import ObjectFiles
 
     cli = state(ctx)
     if not to and not files_to:
@@ -291,6 +305,8 @@ def info_cmd(
 ) -> None:
     """Show the data folder: paths, sizes, record counts, latest backup, settings (secrets redacted).
 
+    On PostgreSQL: documents per data file and table, and the server's own figures (tables' sizes).
+
     Example: paidpdf db info --json
     """
     from paidpdf.maintenance import checks
@@ -304,7 +320,10 @@ def info_cmd(
     pairs: list[tuple[str, Any]] = [
         ("documents", cli.settings.documents_location()), ("data folder", found["data_dir"])
     ]
-    for name, entry in found["files"].items():
+    database = found.get("database")
+    if database is not None:
+        pairs.extend(info_pairs(database))
+    for name, entry in found["files"].items() if database is None else ():
         counts = ", ".join(f"{t}: {n}" for t, n in entry.get("tables", {}).items()) or "empty"
         status = entry.get("error") or (counts if entry["exists"] else "not created yet")
         journal = entry.get("journal") or {}

@@ -21,7 +21,7 @@ from typing import Any
 from paidpdf.accounts import users
 from paidpdf.config import Secret, Settings
 from paidpdf.store import DataStore
-from paidpdf.store.files import atomic_write
+from paidpdf.store.files.atomic import atomic_write
 from paidpdf.stripe_local import StripeLocal, new_webhook_secret, start_in_thread
 
 DEMO_EMAIL = "demo@example.com"

@@ -21,7 +21,7 @@ from paidpdf.admin import bundles, content, db, demo, orders, promos, serve, sho
 from paidpdf.admin.context import CliState, TopCommand
 from paidpdf.config import Settings
 from paidpdf.errors import InvalidInput, PaidPdfError
-from paidpdf.store.permissions import private_umask
+from paidpdf.store.files.permissions import private_umask
 
 #: What click raises for a usage mistake (a missing option, an unknown command, a bad value): typer's
 #: public base of the click exceptions it vendors, so no private module is imported.

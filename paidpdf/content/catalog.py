@@ -32,7 +32,8 @@ from paidpdf.content.item_text import (
 )
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.money import check_currency, parse_offer
-from paidpdf.store import CATALOG, DataStore, Doc, Unit, View, blobs, object_files
+from paidpdf.store import CATALOG, DataStore, Doc, Unit, View
+from paidpdf.store.files import blobs, object_files
 
 CONTENT = "content"
 

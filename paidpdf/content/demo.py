@@ -17,7 +17,7 @@ from paidpdf.content import catalog
 from paidpdf.errors import Conflict, InvalidInput
 from paidpdf.money import to_decimal_text
 from paidpdf.store import DataStore, Doc
-from paidpdf.store.permissions import make_private_dir
+from paidpdf.store.files.permissions import make_private_dir
 
 #: A file the demo writes into its own data folder; only folders carrying it are ever wiped.
 MARKER = ".paidpdf-demo"

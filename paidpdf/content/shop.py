@@ -16,7 +16,8 @@ from paidpdf.clock import now_iso
 from paidpdf.content import media
 from paidpdf.content.item_text import check_description, check_line, read_description_file
 from paidpdf.errors import InvalidInput, StorageError
-from paidpdf.store import CATALOG, DataStore, Doc, blobs, object_files
+from paidpdf.store import CATALOG, DataStore, Doc
+from paidpdf.store.files import blobs, object_files
 
 TABLE = "shop"
 DOC_ID = "identity"

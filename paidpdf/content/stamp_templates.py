@@ -19,8 +19,9 @@ from pathlib import Path
 
 from paidpdf.content import stamping
 from paidpdf.errors import StorageError
-from paidpdf.store import DataStore, blobs, object_files
-from paidpdf.store.files import atomic_write
+from paidpdf.store import DataStore
+from paidpdf.store.files import blobs, object_files
+from paidpdf.store.files.atomic import atomic_write
 
 STAMPS_DIR = "stamps"
 #: Templates kept in memory per process (a 300-page book's is about 130 KB).

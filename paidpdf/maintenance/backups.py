@@ -45,12 +45,13 @@ from paidpdf.maintenance.data_folder import (
     pending_marker,
     write_new,
 )
-from paidpdf.store import FILES, DataStore, blobs, object_files
+from paidpdf.store import FILES, DataStore
 from paidpdf.store.backup_manifest import BACKUP_MANIFEST, FORMAT, read_manifest
-from paidpdf.store.files import fsync_dir
+from paidpdf.store.files import blobs, object_files
+from paidpdf.store.files.atomic import fsync_dir
+from paidpdf.store.files.permissions import PRIVATE_DIR, make_private_dir
 from paidpdf.store.layout import BACKUPS_DIR
 from paidpdf.store.parsing import parse_data_file
-from paidpdf.store.permissions import PRIVATE_DIR, make_private_dir
 
 
 @dataclass(frozen=True)

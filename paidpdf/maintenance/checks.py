@@ -1,5 +1,8 @@
 """`db check` and `db info`: what is wrong with a data folder, and what it holds.
 
+On the data folder, each data file's base and journal; on PostgreSQL, what the database reports of
+itself (`DataStore.database()`), never journal figures it does not have.
+
 Reading only (except `fix_permissions`): an unreadable data file is reported, never rewritten, and
 content files are hashed streaming, so a check of a large shop runs in flat memory."""
 
@@ -21,7 +24,8 @@ from paidpdf.maintenance.data_folder import (
     offset_progress,
     pending,
 )
-from paidpdf.store import FILES, DataStore, blobs, permissions
+from paidpdf.store import FILES, DataStore
+from paidpdf.store.files import blobs, permissions
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class CheckResult:
     modes_fixed: int = 0
     #: Per data file: its journal's records and bytes (every checksum was verified by the read).
     journals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: On PostgreSQL (no journals): what the database holds (`DataStore.database()`); None on the data folder.
+    database: dict[str, Any] | None = None
 
 
 def check(
@@ -42,7 +48,7 @@ def check(
 ) -> CheckResult:
     """Everything wrong with the data folder: data files that do not parse, content files missing,
     of the wrong size or hash, covers missing. Hashing streams, so memory stays flat. Also lists what
-    other local users could read (see `paidpdf.store.permissions`), and tightens it when asked."""
+    other local users could read (see `paidpdf.store.files.permissions`), and tightens it when asked."""
     loose = permissions.loose(store.root)
     fixed = permissions.tighten(loose) if fix_permissions else 0
     loose_modes = [Problem(str(m.path), m.describe()) for m in loose]
@@ -54,6 +60,7 @@ def check(
     interrupted = pending(store)
     if interrupted is not None:
         problems.append(interrupted)
+    database = store.database()
     readable = 0
     items: list[dict[str, Any]] = []
     journals: dict[str, dict[str, Any]] = {}
@@ -61,7 +68,8 @@ def check(
         try:
             view = store.view(name)  # reads the base and every journal record, checking each checksum
             store.verify_index(name)
-            journals[name] = journal_summary(store, name)
+            if database is None:
+                journals[name] = journal_summary(store, name)
         except StorageError as exc:
             problems.append(Problem(str(store.path(name)), exc.message))
             continue
@@ -91,7 +99,7 @@ def check(
                 done += size
             if hashed[path] != item.get("sha256"):
                 problems.append(Problem(item_id, f"sha256 of {path} does not match (file damaged)"))
-    return CheckResult(problems, readable, len(items), done, loose_modes, fixed, journals)
+    return CheckResult(problems, readable, len(items), done, loose_modes, fixed, journals, database)
 
 
 def journal_summary(store: DataStore, name: str) -> dict[str, Any]:
@@ -122,9 +130,11 @@ def content_bytes(store: DataStore) -> int:
 
 
 def info(store: DataStore) -> dict[str, Any]:
-    """Paths, sizes and record counts of the data folder; an unreadable file is reported, not raised."""
+    """Paths, sizes and record counts of the data folder; an unreadable file is reported, not raised.
+    On PostgreSQL: each data file's documents per table, and what the database holds (`database`)."""
+    database = store.database()
     files: dict[str, Any] = {}
-    for name in FILES:
+    for name in FILES if database is None else ():
         path = store.path(name)
         entry: dict[str, Any] = {
             "path": str(path),
@@ -146,11 +156,14 @@ def info(store: DataStore) -> dict[str, Any]:
             "files": len(found),
             "bytes": sum(p.stat().st_size for p in found),
         }
+    if database is not None:
+        files = {name: dict(entry) for name, entry in database["files"].items()}
     latest = store.latest_backup()
-    return {
+    report: dict[str, Any] = {
         "data_dir": str(store.root.absolute()),
         "documents": store.describe(),
         "files": files,
         "blobs": blob_stats,
         "latest_backup": str(latest) if latest else None,
     }
+    return report if database is None else {**report, "database": database}

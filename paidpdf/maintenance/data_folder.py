@@ -17,9 +17,10 @@ from paidpdf.clock import now_iso
 from paidpdf.content import versions
 from paidpdf.content.catalog import CATALOG, CONTENT
 from paidpdf.errors import NotFound
-from paidpdf.store import DataStore, blobs
-from paidpdf.store.files import atomic_write, fsync_dir
-from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
+from paidpdf.store import DataStore
+from paidpdf.store.files import blobs
+from paidpdf.store.files.atomic import atomic_write, fsync_dir
+from paidpdf.store.files.permissions import PRIVATE_FILE, make_private_dir
 
 BLOB_DIRS = (blobs.CONTENT_DIR, blobs.COVERS_DIR)
 #: Copies and hashes read this much at a time (flat memory for any file size).
@@ -72,7 +73,7 @@ def fetch_from_objects(store: DataStore) -> int:
     and checks on any server see every file (see `object_files.hydrate`)."""
     if store.objects is None:
         return 0
-    from paidpdf.store import object_files
+    from paidpdf.store.files import object_files
 
     return object_files.hydrate(store, catalog_files(store))
 

@@ -17,7 +17,7 @@ from paidpdf.maintenance.data_folder import (
     pending_marker,
 )
 from paidpdf.store import FILES, DataStore
-from paidpdf.store.files import fsync_dir
+from paidpdf.store.files.atomic import fsync_dir
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ import orjson
 
 from paidpdf.errors import Conflict, StorageError
 from paidpdf.maintenance.data_folder import Progress, blob_files
-from paidpdf.store import FILES, DataStore, blobs
-from paidpdf.store.object_files import ObjectFiles, content_type_of
+from paidpdf.store import FILES, DataStore
+from paidpdf.store.files import blobs
+from paidpdf.store.files.object_files import ObjectFiles, content_type_of
 
 
 @dataclass

@@ -23,7 +23,8 @@ from typing import Any
 from paidpdf.content import catalog, item_text, shop, versions
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound
 from paidpdf.ownership import download_log, library
-from paidpdf.store import DataStore, Doc, View, blobs
+from paidpdf.store import DataStore, Doc, View
+from paidpdf.store.files import blobs
 
 #: What a published image is, for its cache policy (`published_images`).
 COVER = "cover"

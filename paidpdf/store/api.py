@@ -1,8 +1,9 @@
 """The storage interface the rest of paidpdf is written against, whichever backend runs.
 
-Two backends keep these promises: the embedded store (`db.Store`: TinyDB files with journals in the
-data folder, the default) and the scale-out store (`postgres.PgStore`: one PostgreSQL database shared by
-several servers). Domain code only names these protocols, so it cannot tell which one it was given:
+Two backends keep these promises: the embedded store (`embedded.backend.Store`: TinyDB files with
+journals in the data folder, the default) and the scale-out store (`postgres.backend.PgStore`: one
+PostgreSQL database shared by several servers). Domain code only names these protocols, so it cannot tell
+which one it was given:
 
 - a `View` reads one data file (`catalog`, `accounts`, `sales`) as of one moment;
 - a `Unit` is an atomic read-modify-write of one data file: all of its changes land, or none, and
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from paidpdf.store.object_files import ObjectFiles
+    from paidpdf.store.files.object_files import ObjectFiles
 
 Doc = dict[str, Any]
 
@@ -123,7 +124,13 @@ class DataStore(Protocol):
 
     def lock_all(self) -> AbstractContextManager[None]: ...
 
-    def compact(self, name: str) -> tuple[int, int]: ...
+    def compact(self, name: str) -> tuple[int, int] | None:
+        """Fold the file's journal into a new base: (journal records folded, journal bytes before);
+        None when the backend keeps its own files and has nothing to compact (PostgreSQL vacuums itself)."""
+
+    def database(self) -> dict[str, Any] | None:
+        """What the database server holds, for `db check` and `db info` (`postgres/report.py`); None when
+        the documents are files in the data folder, whose figures are their journals' (`journal_state`)."""
 
     def export(self, name: str) -> bytes | None: ...
 

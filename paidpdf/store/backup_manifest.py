@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 
 from paidpdf.errors import InvalidInput, NotFound
-from paidpdf.store import blobs
-from paidpdf.store.layout import FILES
+from paidpdf.store.files import blobs
+from paidpdf.store.layout import BACKUPS_DIR, FILES
 
 BACKUP_MANIFEST = "manifest.json"
 #: The manifest's `format`; a backup of another format is refused rather than half-understood.
@@ -76,3 +76,20 @@ def looks_restorable(folder: Path) -> bool:
         return all((folder / rel).stat().st_size == size for rel, size in listed)
     except (InvalidInput, OSError, KeyError, TypeError):
         return False
+
+
+def latest_backup_in(root: Path) -> Path | None:
+    """The newest backup under `<data>/backups/` that can be offered for a restore, if any.
+
+    Offered only when its manifest parses and says the backup was verified when it was taken
+    (every content file hashed), and every file it lists is still there with the listed size
+    (cheap: no hashing, since this runs inside error messages). A folder that fails is skipped
+    for the next older one, so a "corrupt file" message never recommends a backup that cannot
+    be restored.
+    """
+    folder = root / BACKUPS_DIR
+    try:
+        found = sorted((p for p in folder.iterdir() if not p.name.startswith(".")), reverse=True)
+    except OSError:
+        return None
+    return next((p for p in found if looks_restorable(p)), None)

@@ -1,10 +1,13 @@
 """What lives where in a data folder: the names every other module refers to, defined once.
 
-A leaf module (it imports nothing), so the store, its backup manifests and the domain areas that name
-their data file (`catalog`, `accounts`, `sales`) all share one spelling without an import circle.
+A leaf module (it imports nothing of paidpdf), so both backends, the backup manifests and the domain
+areas that name their data file (`catalog`, `accounts`, `sales`) all share one spelling without an import
+circle.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 CATALOG = "catalog"
 ACCOUNTS = "accounts"
@@ -27,3 +30,10 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "resets": ("user_id",),
     "sign_in_links": ("user_id",),
 }
+
+
+def indexable(value: Any) -> bool:
+    """Whether `find` looks `value` up through an index (on both backends): a string, number, bool or None.
+
+    Any other value (a list, a dict) is matched without an index, the same way on both backends."""
+    return isinstance(value, (str, int, bool)) or value is None

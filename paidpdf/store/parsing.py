@@ -1,8 +1,8 @@
 """Reading a data file's bytes: TinyDB-shaped JSON or `StorageCorrupt`, never a guess.
 
-Apart from `db` because it is the one place that decides what a healthy file is (the store's reads,
-`db check`, backups and restores all parse through it) and what an error about a bad one says: the
-file's path, that it was left untouched, and the latest backup to restore.
+Apart from the backends because it is the one place that decides what a healthy file is (the embedded
+store's reads, `db check`, backups and restores on either backend all parse through it) and what an error
+about a bad one says: the file's path, that it was left untouched, and the latest backup to restore.
 """
 
 from __future__ import annotations

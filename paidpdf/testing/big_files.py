@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from paidpdf.store.base_writer import write_base_file
+from paidpdf.store.embedded.base_writer import write_base_file
 
 Maker = Callable[[int], dict[str, Any]]
 CHUNK = 10_000

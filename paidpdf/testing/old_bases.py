@@ -81,7 +81,7 @@ from pathlib import Path
 folder, how = Path(sys.argv[1]), sys.argv[2]
 from paidpdf.store import Store
 from paidpdf.store.parsing import parse_data_file
-from paidpdf.store.tables import Table
+from paidpdf.store.embedded.tables import Table
 
 def status_kb(field):
     for line in Path("/proc/self/status").read_text().splitlines():

@@ -25,7 +25,8 @@ from typing import Any
 from paidpdf.content import stamp_templates, stamping, versions
 from paidpdf.errors import NotFound
 from paidpdf.ownership import access, library
-from paidpdf.store import SALES, Doc, blobs
+from paidpdf.store import SALES, Doc
+from paidpdf.store.files import blobs
 from paidpdf.web import file_answers, ranges, stamped_files
 from paidpdf.web.context import WebContext
 from paidpdf.web.download_ledger import Ledger

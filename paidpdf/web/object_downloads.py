@@ -16,7 +16,7 @@ from typing import Any
 
 from bottle import redirect, request, response
 
-from paidpdf.store.object_files import ObjectFiles
+from paidpdf.store.files.object_files import ObjectFiles
 from paidpdf.web import file_answers
 from paidpdf.web.download_records import CountedStream
 

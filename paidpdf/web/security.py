@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from paidpdf.config import Settings
 from paidpdf.errors import ConfigError
-from paidpdf.store.permissions import make_private_dir
+from paidpdf.store.files.permissions import make_private_dir
 
 SECRET_FILE = ".secret_key"  # noqa: S105 - a file name, not a secret
 MIN_SECRET_LENGTH = 32

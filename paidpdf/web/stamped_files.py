@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from paidpdf.errors import NotFound
-from paidpdf.store.object_files import ObjectFiles
+from paidpdf.store.files.object_files import ObjectFiles
 from paidpdf.web import file_answers
 from paidpdf.web.download_records import CountedStream, TrackedFile, chunks
 from paidpdf.web.file_answers import Admit, Finished

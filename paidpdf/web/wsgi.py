@@ -17,7 +17,7 @@ import bottle
 
 from paidpdf.config import Settings
 from paidpdf.errors import ConfigError
-from paidpdf.store.permissions import private_umask
+from paidpdf.store.files.permissions import private_umask
 from paidpdf.web.app import create_app
 
 

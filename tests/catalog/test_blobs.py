@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from paidpdf.errors import NotFound
-from paidpdf.store import blobs
+from paidpdf.store.files import blobs
 
 
 def test_store_file_copies_hashes_and_reports_progress(data_dir: Path, files: Path) -> None:

@@ -10,7 +10,8 @@ from PIL import Image
 
 from paidpdf.content import catalog
 from paidpdf.errors import Conflict, InvalidInput, NotFound
-from paidpdf.store import Doc, Store, blobs
+from paidpdf.store import Doc, Store
+from paidpdf.store.files import blobs
 from tests.catalog.files import write_image, write_pdf
 from tests.data_files import written
 

@@ -12,7 +12,8 @@ from typer.testing import Result
 
 from paidpdf.config import Settings
 from paidpdf.content import catalog
-from paidpdf.store import DataStore, Store, blobs
+from paidpdf.store import DataStore, Store
+from paidpdf.store.files import blobs
 from tests.catalog.files import write_pdf
 from tests.data_files import written
 

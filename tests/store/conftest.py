@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from paidpdf.store import Store, blobs
+from paidpdf.store import Store
+from paidpdf.store.files import blobs
 from tests.store.children import Child, pdf_bytes
 
 

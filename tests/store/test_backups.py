@@ -16,7 +16,8 @@ from typer.testing import Result
 from paidpdf.clock import new_id
 from paidpdf.errors import StorageCorrupt
 from paidpdf.maintenance import backups, checks, data_folder
-from paidpdf.store import Store, blobs
+from paidpdf.store import Store
+from paidpdf.store.files import blobs
 from tests.data_files import state, state_bytes
 from tests.store.children import Child, snapshot_files
 

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paidpdf.errors import StorageCorrupt
-from paidpdf.store import Store, base_index
-from paidpdf.store.base_index import index_path
+from paidpdf.store import Store
+from paidpdf.store.embedded import base_index
+from paidpdf.store.embedded.base_index import index_path
 from paidpdf.store.layout import INDEXED_FIELDS
 
 USERS = ["u1", "u2", "u3", None]
@@ -245,7 +246,7 @@ def test_a_base_indexed_by_streaming_reads_like_the_base_parsed_whole(data_dir: 
 
 def test_the_streamed_index_is_the_one_a_compaction_writes(data_dir: Path) -> None:
     """Same base, same index, byte for byte: streaming computes every array as `base_writer` does."""
-    from paidpdf.store.base_writer import write_base_file
+    from paidpdf.store.embedded.base_writer import write_base_file
 
     users = ["u1", "Zoë", None, 7, True, ["not", "indexable"]]
     orders = ({"id": f"o{n}", "user_id": users[n % len(users)], "status": "paid"} for n in range(500))

@@ -12,7 +12,7 @@ import pytest
 from paidpdf.clock import new_id
 from paidpdf.errors import StorageError
 from paidpdf.store import Store
-from paidpdf.store.data_file import COLD_FROM
+from paidpdf.store.embedded.data_file import COLD_FROM
 from tests.store.children import Child
 
 PROCESSES = 2

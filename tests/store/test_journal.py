@@ -17,7 +17,7 @@ import pytest
 
 from paidpdf.errors import StorageCorrupt
 from paidpdf.store import Store
-from paidpdf.store.data_file import COLD_FROM
+from paidpdf.store.embedded.data_file import COLD_FROM
 from tests.data_files import on_disk, state, torn_bytes
 from tests.store.children import Child
 
@@ -253,7 +253,8 @@ def test_db_check_info_and_compact_speak_about_the_journal(data_dir: Path, cli: 
     assert journals["sales"]["records"] == 5 and journals["sales"]["interrupted_tail_bytes"] == 0
     info = orjson.loads(cli("db", "info", "--json").stdout)
     assert info["files"]["sales"]["journal"]["records"] == 5
-    assert "journal: 5 records" in " ".join(cli("db", "info").stdout.split())
+    wide = {"COLUMNS": "250"}  # a Rich table wraps at 80 columns without a terminal, splitting the phrase
+    assert "journal: 5 records" in " ".join(cli("db", "info", env=wide).stdout.split())
     with (data_dir / "sales.journal").open("ab") as journal_file:
         journal_file.write(b"\x00\x00\x01\x00half a rec")  # what a kill mid-append leaves
     human = cli("db", "check")
@@ -269,7 +270,7 @@ def test_db_check_info_and_compact_speak_about_the_journal(data_dir: Path, cli: 
 def test_compaction_runs_on_its_own_when_the_journal_outgrows_its_base(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from paidpdf.store import data_file
+    from paidpdf.store.embedded import data_file
 
     monkeypatch.setattr(data_file, "COMPACT_MIN_BYTES", 4096)
     store, reader = Store(data_dir), Store(data_dir)

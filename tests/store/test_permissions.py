@@ -12,7 +12,7 @@ from pathlib import Path
 
 from paidpdf.content import demo
 from paidpdf.store import Store
-from paidpdf.store.permissions import loose
+from paidpdf.store.files.permissions import loose
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -23,7 +23,7 @@ from paidpdf.content import catalog
 from paidpdf.errors import ConfigError
 from paidpdf.store import Store, open_store
 from paidpdf.store.layout import INDEXED_FIELDS
-from paidpdf.store.postgres import SCHEMA_VERSION, PgStore
+from paidpdf.store.postgres.backend import SCHEMA_VERSION, PgStore
 from paidpdf.testing.postgres_cluster import Cluster, new_database
 from paidpdf.web import create_app
 from tests.demo_seed import seed_demo_folder
@@ -190,7 +190,7 @@ def _release_threads() -> int:
 
 
 def test_views_give_their_connections_back_off_the_readers_thread(data_dir: Path, postgres_url: str) -> None:
-    """A finished view's rollback runs on a background thread (`store/postgres_release.py`). With a
+    """A finished view's rollback runs on a background thread (`store/postgres/release.py`). With a
     pool of two connections, 300 units and views in a row never run out of connections (each view's
     connection came back), each view sees the unit just before it (a connection is never reused with
     an old transaction still open), and closing the store stops the thread."""

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paidpdf.store import tables
-from paidpdf.store.tables import DELETED, Table
+from paidpdf.store.embedded import tables
+from paidpdf.store.embedded.tables import DELETED, Table
 
 ids = st.sampled_from([f"d{i}" for i in range(12)])
 values = st.sampled_from(["red", "blue", None, 3, True])

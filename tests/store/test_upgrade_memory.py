@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 
 from paidpdf.store import Store
-from paidpdf.store.base_index import index_path
+from paidpdf.store.embedded.base_index import index_path
 from paidpdf.testing.old_bases import measure_open, order, write_old_shop
 
 ORDERS = 30_000  # a 33 MB base: parsed whole it costs about 245 MB; streamed, about 10 MB

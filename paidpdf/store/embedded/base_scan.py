@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from paidpdf.store.base_index import POS_BITS, U64, BaseId, BaseIndex, TableIndex, key_hash
+from paidpdf.store.embedded.base_index import POS_BITS, U64, BaseId, BaseIndex, TableIndex, key_hash
 from paidpdf.store.parsing import bulk_load
 
 #: Bytes read at a time (the window grows past it only for a document larger than that).

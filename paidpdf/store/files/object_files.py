@@ -164,7 +164,7 @@ class ObjectFiles:
 
 def local_path(root: Path, rel: str) -> Path:
     """The data folder's copy of `content/<sha256>` or `covers/<name>` (names validated by `blobs`)."""
-    from paidpdf.store import blobs
+    from paidpdf.store.files import blobs
 
     folder, name = rel.split("/", 1)
     return blobs.content_path(root, name) if folder == blobs.CONTENT_DIR else blobs.cover_path(root, name)
@@ -193,7 +193,7 @@ def hydrate(store: Any, names: list[str]) -> int:
     objects: ObjectFiles | None = getattr(store, "objects", None)
     if objects is None:
         return 0
-    from paidpdf.store import blobs
+    from paidpdf.store.files import blobs
 
     fetched = 0
     for rel in dict.fromkeys(names):

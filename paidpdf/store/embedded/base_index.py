@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 
 from paidpdf.errors import StorageCorrupt
-from paidpdf.store.files import atomic_write
+from paidpdf.store.files.atomic import atomic_write
 
 MAGIC = b"PPINDX1\n"
 _LEN = struct.Struct(">I")

@@ -15,6 +15,8 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
+from paidpdf.store.layout import indexable
+
 Doc = dict[str, Any]
 Index = dict[Any, list[str]]
 
@@ -34,10 +36,6 @@ class _Tombstone:
 
 DELETED: Any = _Tombstone()
 Change = Doc | _Tombstone
-
-
-def indexable(value: Any) -> bool:
-    return isinstance(value, (str, int, bool)) or value is None
 
 
 class Base:

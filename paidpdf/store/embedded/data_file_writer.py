@@ -15,14 +15,14 @@ import os
 import zlib
 
 from paidpdf.errors import StorageError
-from paidpdf.store import base_index, data_file, journal
-from paidpdf.store.base_writer import write_new_base
-from paidpdf.store.data_file import DataFileReader, _stat_identity
-from paidpdf.store.documents import AnyTable, Changes, Snapshot
-from paidpdf.store.files import atomic_write, fsync_dir
+from paidpdf.store.embedded import base_index, data_file, journal
+from paidpdf.store.embedded.base_writer import write_new_base
+from paidpdf.store.embedded.data_file import DataFileReader, _stat_identity
+from paidpdf.store.embedded.documents import AnyTable, Changes, Snapshot
+from paidpdf.store.embedded.tables import Table
+from paidpdf.store.files.atomic import atomic_write, fsync_dir
 from paidpdf.store.layout import INDEXED_FIELDS
 from paidpdf.store.parsing import parse_data_file
-from paidpdf.store.tables import Table
 
 
 class DataFile(DataFileReader):

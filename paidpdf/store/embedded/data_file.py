@@ -25,12 +25,12 @@ from typing import Any
 import orjson
 
 from paidpdf.errors import StorageCorrupt, StorageError
-from paidpdf.store import base_index, base_scan, journal
-from paidpdf.store.cold import BaseReader, ColdTable, Layered
-from paidpdf.store.documents import AnyTable, Snapshot, replay
+from paidpdf.store.embedded import base_index, base_scan, journal
+from paidpdf.store.embedded.cold import BaseReader, ColdTable, Layered
+from paidpdf.store.embedded.documents import AnyTable, Snapshot, replay
+from paidpdf.store.embedded.tables import Table
 from paidpdf.store.layout import INDEXED_FIELDS
 from paidpdf.store.parsing import backup_hint, bulk_load, parse_data_file
-from paidpdf.store.tables import Table
 
 log = logging.getLogger("paidpdf.store")
 

@@ -2,8 +2,8 @@
 
 A unit reads and writes inside the transaction that holds its data file's advisory lock (`PgStore.unit`);
 a view reads inside a read-only REPEATABLE READ transaction of its own, begun at its first read and
-ended when the view is dropped (by a background thread: `postgres_release`), so all its reads see one
-moment. Reads by field go through the expression indexes `postgres.PgStore` creates (`doc -> field`),
+ended when the view is dropped (by a background thread: `release.py`), so all its reads see one
+moment. Reads by field go through the expression indexes `backend.PgStore` creates (`doc -> field`),
 with the embedded store's semantics (a missing field matches None; a value matches by JSON type and equality).
 """
 
@@ -21,8 +21,8 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from paidpdf.errors import Conflict, InvalidInput, NotFound, StorageError, StorageUnavailable
 from paidpdf.store.api import Doc
-from paidpdf.store.postgres_release import Releaser, give_back
-from paidpdf.store.tables import indexable
+from paidpdf.store.layout import indexable
+from paidpdf.store.postgres.release import Releaser, give_back
 
 #: A NUL character as JSON writes it: `\u0000` after an even number of backslashes (an odd number
 #: means the backslash itself was escaped, and the text only looks like one).

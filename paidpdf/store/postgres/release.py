@@ -1,6 +1,6 @@
 """Ending finished views' transactions off the reader's thread.
 
-A view's reads share one read-only transaction (`postgres_documents.PgView`); when the view is done,
+A view's reads share one read-only transaction (`documents.PgView`); when the view is done,
 its connection must be rolled back before another thread may use it. Done on the reader's thread,
 that rollback is one more round trip on every view, on the request path: a download's entitlement
 check is three views, so three of its seven round trips were rollbacks. A finished view's connection

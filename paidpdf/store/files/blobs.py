@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from paidpdf.errors import InvalidInput, NotFound, StorageError
-from paidpdf.store.files import fsync_dir
-from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
+from paidpdf.store.files.atomic import fsync_dir
+from paidpdf.store.files.permissions import PRIVATE_FILE, make_private_dir
 
 CONTENT_DIR = "content"
 COVERS_DIR = "covers"

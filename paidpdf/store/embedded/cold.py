@@ -18,8 +18,9 @@ from typing import Any
 import orjson
 
 from paidpdf.errors import StorageError
-from paidpdf.store.base_index import TableIndex, key_hash, positions
-from paidpdf.store.tables import DELETED, Change, Doc, Table, indexable
+from paidpdf.store.embedded.base_index import TableIndex, key_hash, positions
+from paidpdf.store.embedded.tables import DELETED, Change, Doc, Table
+from paidpdf.store.layout import indexable
 
 log = logging.getLogger("paidpdf.store")
 

@@ -20,8 +20,8 @@ from tinydb.table import Document
 from tinydb.table import Table as TinyTable
 
 from paidpdf.errors import Conflict, NotFound, StorageError
-from paidpdf.store.cold import Layered
-from paidpdf.store.tables import DELETED, Change, Table
+from paidpdf.store.embedded.cold import Layered
+from paidpdf.store.embedded.tables import DELETED, Change, Table
 
 Doc = dict[str, Any]
 #: A table as of one commit: all in memory, or a base on disk plus what changed since (`cold.py`).

@@ -34,18 +34,19 @@ from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from paidpdf.errors import StorageError, StorageUnavailable
-from paidpdf.store.db import latest_backup_in
+from paidpdf.store.backup_manifest import latest_backup_in
+from paidpdf.store.files.object_files import ObjectFiles
 from paidpdf.store.layout import FILES, INDEXED_FIELDS
-from paidpdf.store.object_files import ObjectFiles
 from paidpdf.store.parsing import parse_data_file
-from paidpdf.store.postgres_documents import (
+from paidpdf.store.postgres.documents import (
     PgUnit,
     PgView,
     checkout,
     first_line,
     to_json,
 )
-from paidpdf.store.postgres_release import Releaser
+from paidpdf.store.postgres.release import Releaser
+from paidpdf.store.postgres.report import database_report
 
 #: 2 added the download log's indexes (`layout.INDEXED_FIELDS`); upgrades only add indexes.
 SCHEMA_VERSION = 2
@@ -88,7 +89,8 @@ def redact(url: str) -> str:
 
 @dataclass(frozen=True)
 class PgJournal:
-    """What `db check`/`db info` show for a data file kept in PostgreSQL (it has no journal file)."""
+    """The protocol's `journal_state` for a data file kept in PostgreSQL: it has no journal file, so
+    `db check`/`db info` show `database()` instead."""
 
     path: Path
     exists: bool
@@ -275,8 +277,11 @@ class PgStore:
             active.discard(name)
 
     # -- maintenance ---------------------------------------------------------------------------------
-    def compact(self, name: str) -> tuple[int, int]:
-        return (0, 0)  # PostgreSQL keeps its own files (autovacuum)
+    def compact(self, name: str) -> None:
+        return None  # nothing to fold: PostgreSQL keeps its own files (autovacuum)
+
+    def database(self) -> dict[str, Any]:
+        return database_report(self._pool)
 
     def export(self, name: str) -> bytes | None:
         view = self.view(name)

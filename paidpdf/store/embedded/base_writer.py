@@ -20,13 +20,13 @@ from typing import Any
 
 import orjson
 
-from paidpdf.store import base_index
-from paidpdf.store.base_index import POS_BITS, POS_MASK, U64, BaseId, BaseIndex, TableIndex, key_hash
-from paidpdf.store.cold import ColdTable, Layered
-from paidpdf.store.files import fsync_dir, temp_name
-from paidpdf.store.layout import INDEXED_FIELDS
-from paidpdf.store.permissions import PRIVATE_FILE
-from paidpdf.store.tables import Doc, Table, indexable
+from paidpdf.store.embedded import base_index
+from paidpdf.store.embedded.base_index import POS_BITS, POS_MASK, U64, BaseId, BaseIndex, TableIndex, key_hash
+from paidpdf.store.embedded.cold import ColdTable, Layered
+from paidpdf.store.embedded.tables import Doc, Table
+from paidpdf.store.files.atomic import fsync_dir, temp_name
+from paidpdf.store.files.permissions import PRIVATE_FILE
+from paidpdf.store.layout import INDEXED_FIELDS, indexable
 
 FLUSH_AT = 4 * 1024 * 1024
 #: Index entries re-numbered at a time (bounds the Python ints alive during a compaction).

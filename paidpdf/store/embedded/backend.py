@@ -33,14 +33,14 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from paidpdf.errors import StorageError
-from paidpdf.store.backup_manifest import looks_restorable
-from paidpdf.store.data_file import COLD_FROM, JournalState, encode_tables
-from paidpdf.store.data_file_writer import DataFile
-from paidpdf.store.documents import Unit, View
-from paidpdf.store.files import sweep_temp_files
-from paidpdf.store.layout import BACKUPS_DIR, FILES, LOCKS_DIR
-from paidpdf.store.object_files import ObjectFiles
-from paidpdf.store.permissions import PRIVATE_FILE, make_private_dir
+from paidpdf.store.backup_manifest import latest_backup_in
+from paidpdf.store.embedded.data_file import COLD_FROM, JournalState, encode_tables
+from paidpdf.store.embedded.data_file_writer import DataFile
+from paidpdf.store.embedded.documents import Unit, View
+from paidpdf.store.files.atomic import sweep_temp_files
+from paidpdf.store.files.object_files import ObjectFiles
+from paidpdf.store.files.permissions import PRIVATE_FILE, make_private_dir
+from paidpdf.store.layout import FILES, LOCKS_DIR
 
 
 class Store:
@@ -182,6 +182,10 @@ class Store:
         with self.lock(name):
             return self._file(name).compact()
 
+    def database(self) -> None:
+        """No database server: what the data folder holds is told by its files (`journal_state`)."""
+        return None
+
     def replace_file(self, name: str, payload: bytes) -> None:
         """Make `payload` (a whole TinyDB file) the file's state (restore); the caller holds the lock."""
         self._file(name).replace(payload)
@@ -203,23 +207,6 @@ class Store:
         # A Store that is dropped (one per CLI command, many in tests) must not leak its descriptors.
         for data_file in getattr(self, "_files", {}).values():
             data_file.close()
-
-
-def latest_backup_in(root: Path) -> Path | None:
-    """The newest backup under `<data>/backups/` that can be offered for a restore, if any.
-
-    Offered only when its manifest parses and says the backup was verified when it was taken
-    (every content file hashed), and every file it lists is still there with the listed size
-    (cheap: no hashing, since this runs inside error messages). A folder that fails is skipped
-    for the next older one, so a "corrupt file" message never recommends a backup that cannot
-    be restored.
-    """
-    folder = root / BACKUPS_DIR
-    try:
-        found = sorted((p for p in folder.iterdir() if not p.name.startswith(".")), reverse=True)
-    except OSError:
-        return None
-    return next((p for p in found if looks_restorable(p)), None)
 
 
 def _prepare_folder(root: Path) -> None:
