@@ -36,7 +36,9 @@ from paidpdf.errors import StorageError
 from paidpdf.store.backup_manifest import looks_restorable
 from paidpdf.store.data_file import COLD_FROM, JournalState, encode_tables
 from paidpdf.store.data_file_writer import DataFile
+from paidpdf.store.disk_source import DiskFiles
 from paidpdf.store.documents import Unit, View
+from paidpdf.store.file_source import FileSources
 from paidpdf.store.files import sweep_temp_files
 from paidpdf.store.layout import BACKUPS_DIR, FILES, LOCKS_DIR
 from paidpdf.store.object_files import ObjectFiles
@@ -54,6 +56,7 @@ class Store:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
         self.objects: ObjectFiles | None = None
+        self.files: FileSources = DiskFiles(self.root)
         _prepare_folder(self.root)
         # A partial over the folder, not the bound method: a DataFile holding the Store would make a
         # reference cycle, and a Store only the cyclic GC frees keeps its descriptors open meanwhile.

@@ -114,13 +114,11 @@ def healthz(web: WebContext) -> str:
     except StorageError as exc:
         response.status = 503
         return f"unavailable: documents ({web.store.describe()}): {exc.message}\n"
-    objects = web.store.objects
-    if objects is not None:
-        try:
-            objects.check()
-        except PaidPdfError as exc:
-            response.status = 503
-            return f"unavailable: files ({objects.describe()}): {exc.message}\n"
+    try:
+        web.store.files.check()
+    except PaidPdfError as exc:
+        response.status = 503
+        return f"unavailable: files ({web.store.files.describe()}): {exc.message}\n"
     return "ok\n"
 
 
