@@ -72,9 +72,15 @@ class Shop:
     files_at: str
 
 
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Sample PDFs, made once (`add_item` copies them into each shop)."""
+    return demo.make_sample_pdfs(tmp_path_factory.mktemp("file-source-samples"))
+
+
 @pytest.fixture(params=FILE_STORES)
 def shop(
-    request: pytest.FixtureRequest, data_dir: Path, backend_env: dict[str, str], tmp_path: Path,
+    request: pytest.FixtureRequest, data_dir: Path, backend_env: dict[str, str], samples: list[Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Shop]:
     """A shop whose files are at `files_at`, with a plain and a stamped item owned by one reader; on
@@ -87,17 +93,17 @@ def shop(
     store = settings.open_store()
     if store.objects is not None:
         store.objects.ensure_bucket()
-    pdfs = demo.make_sample_pdfs(tmp_path)
-    plain = catalog.add_item(store, pdfs[0], title="Plain book", price_text="0", currency="usd")
-    stamped = catalog.add_item(store, pdfs[1], title="Stamped book", price_text="0", currency="usd")
+    plain = catalog.add_item(store, samples[0], title="Plain book", price_text="0", currency="usd")
+    stamped = catalog.add_item(store, samples[1], title="Stamped book", price_text="0", currency="usd")
     set_options(store, stamped["id"], stamp=True)
     owner = users.sign_up(store, "owner@example.com", "owner password long")
     for item in (plain, stamped):
         library.grant(store, owner["id"], item["id"])
     if store.objects is not None:
         for item in (plain, stamped):
-            for rel in [f"content/{item['sha256']}", *(f"covers/{n}" for n in [item["cover"], *item["previews"]])]:
-                (data_dir / rel).unlink()
+            (data_dir / "content" / item["sha256"]).unlink()
+            for name in [item["cover"], *item["previews"]]:
+                (data_dir / "covers" / name).unlink()
     app = TestApp(create_app(settings, store=store))
     app.set_cookie("paidpdf_session", sessions.open_session(store, owner["id"]))
     try:
@@ -137,9 +143,9 @@ def assert_answers_as_source(app: TestApp, url: str, source: FileSource, span: t
 # Each source class on its own.
 
 
-def test_disk_source_sizes_reads_ranges_and_never_presigns(data_dir: Path, tmp_path: Path) -> None:
+def test_disk_source_sizes_reads_ranges_and_never_presigns(data_dir: Path, samples: list[Path]) -> None:
     store = Settings.from_env({}, data_dir=data_dir).open_store()
-    item = catalog.add_item(store, demo.make_sample_pdfs(tmp_path)[0], title="Book", price_text="0",
+    item = catalog.add_item(store, samples[0], title="Book", price_text="0",
                             currency="usd")
     pdf = (data_dir / "content" / item["sha256"]).read_bytes()
     assert isinstance(store.files, DiskFiles)
@@ -167,13 +173,13 @@ def test_disk_source_sizes_reads_ranges_and_never_presigns(data_dir: Path, tmp_p
 
 @pytest.mark.parametrize("mode", ["redirect", "proxy"])
 def test_object_source_sizes_reads_ranges_and_presigns_in_redirect_mode(
-    data_dir: Path, tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, mode: str
+    data_dir: Path, samples: list[Path], s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     env = {**s3_env(s3_endpoint, monkeypatch, mode), "PAIDPDF_SECRET_KEY": SECRET}
     store = Settings.from_env(env, data_dir=data_dir).open_store()
     assert isinstance(store.objects, ObjectFiles) and isinstance(store.files, ObjectSources)
     store.objects.ensure_bucket()
-    item = catalog.add_item(store, demo.make_sample_pdfs(tmp_path)[0], title="Book", price_text="0",
+    item = catalog.add_item(store, samples[0], title="Book", price_text="0",
                             currency="usd")
     pdf = (data_dir / "content" / item["sha256"]).read_bytes()
     (data_dir / "content" / item["sha256"]).unlink()
@@ -202,7 +208,7 @@ def test_object_source_sizes_reads_ranges_and_presigns_in_redirect_mode(
 
 @pytest.mark.parametrize("files_at", ["disk", "s3"])
 def test_stamped_source_is_the_file_then_the_tail_in_every_range(
-    data_dir: Path, tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, files_at: str
+    data_dir: Path, samples: list[Path], s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, files_at: str
 ) -> None:
     env = {"PAIDPDF_SECRET_KEY": SECRET}
     if files_at == "s3":
@@ -210,7 +216,7 @@ def test_stamped_source_is_the_file_then_the_tail_in_every_range(
     store = Settings.from_env(env, data_dir=data_dir).open_store()
     if store.objects is not None:
         store.objects.ensure_bucket()
-    item = catalog.add_item(store, demo.make_sample_pdfs(tmp_path)[0], title="Book", price_text="0",
+    item = catalog.add_item(store, samples[0], title="Book", price_text="0",
                             currency="usd")
     pdf = (data_dir / "content" / item["sha256"]).read_bytes()
     tail = b"%stamp tail%" * 3
@@ -221,7 +227,8 @@ def test_stamped_source_is_the_file_then_the_tail_in_every_range(
     assert source.etag.startswith(inner.etag[:-1] + "-") and source.etag != inner.etag
     assert source.etag == StampedSource(inner, tail).etag != StampedSource(inner, tail + b"x").etag
     assert source.last_modified() == inner.last_modified()
-    for start, length in [(0, len(whole)), (3, 20), (len(pdf) - 5, 10), (len(pdf) + 2, 7), (len(pdf), len(tail))]:
+    spans = [(0, len(whole)), (3, 20), (len(pdf) - 5, 10), (len(pdf) + 2, 7), (len(pdf), len(tail))]
+    for start, length in spans:
         assert read(source, start, length) == whole[start : start + length], (start, length)
     assert source.presigned_url(disposition="attachment") is None  # a link cannot add the tail
     store.close()
