@@ -2,7 +2,7 @@
 
 One path for every kind of file and every store (see `paidpdf.store.file_source`):
 
-- a download (`redirect=True`) whose source offers a presigned address (the object store in
+- a download (`redirect_ok=True`) whose source offers a presigned address (the object store in
   `PAIDPDF_S3_DOWNLOADS=redirect` mode) is a 303 there: the bytes go from the store to the reader and
   never through Python. A download limit reserves one whole copy before each redirect (the shop
   never sees what the store then sends: the signed address works for anyone who holds it, any number
