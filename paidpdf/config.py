@@ -102,16 +102,20 @@ class Settings:
         return cls(**values)
 
     def open_store(self) -> DataStore:
-        """The shop's store: the data folder, or PostgreSQL when `PAIDPDF_DATABASE_URL` is set."""
+        """The shop's store: the data folder, or PostgreSQL when `PAIDPDF_DATABASE_URL` is set; its
+        files (`store.files`) from the data folder, or from the object store when `PAIDPDF_FILES_URL`
+        is set."""
         from paidpdf.store import open_store
 
         store = open_store(self.data_dir, self.database_url.reveal() if self.database_url else None)
         if self.files_url:
             from paidpdf.store.files.object_files import ObjectFiles
+            from paidpdf.store.files.object_source import ObjectSources
 
             store.objects = ObjectFiles(
                 self.files_url, endpoint_url=self.s3_endpoint_url, downloads=self.s3_downloads
             )
+            store.files = ObjectSources(store.objects)
         return store
 
     def files_location(self) -> str:

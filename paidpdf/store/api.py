@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from paidpdf.store.files.file_source import FileSources
     from paidpdf.store.files.object_files import ObjectFiles
 
 Doc = dict[str, Any]
@@ -102,6 +103,9 @@ class DataStore(Protocol):
     root: Path
     #: The object store files are mirrored to and served from (`object_files`), or None: the data folder.
     objects: ObjectFiles | None
+    #: Stored files as `FileSource`s, from wherever they are served (`file_source`; `Settings.open_store`
+    #: sets the object store's when there is one).
+    files: FileSources
 
     def describe(self) -> str: ...
 

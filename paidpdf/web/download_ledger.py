@@ -1,6 +1,6 @@
 """One download answer's account with the download log and the item's download limit.
 
-`admit` runs before any header is set (`file_answers.plan`, or before a redirect to the object
+`admit` runs before any header is set (`source_answers.decide`, or before a redirect to the object
 store): an answer without bytes is refused once every use is spent; an answer with bytes reserves
 them first (`download_log.reserve`: one atomic store unit), so the limit holds against parallel
 requests. `finished` runs once the body is over, often on the server's I/O loop, and only queues what
@@ -14,7 +14,7 @@ from __future__ import annotations
 from paidpdf.ownership import download_budget, download_log
 from paidpdf.store import SALES, Doc
 from paidpdf.web.context import WebContext
-from paidpdf.web.file_answers import Body
+from paidpdf.web.source_answers import Body
 
 
 class Ledger:

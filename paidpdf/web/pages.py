@@ -126,12 +126,10 @@ def _health_problem(web: WebContext) -> str:
         web.store.check_health()
     except StorageError as exc:
         return f"documents ({web.store.describe()}): {exc.message}"
-    objects = web.store.objects
-    if objects is not None:
-        try:
-            objects.check()
-        except PaidPdfError as exc:
-            return f"files ({objects.describe()}): {exc.message}"
+    try:
+        web.store.files.check()
+    except PaidPdfError as exc:
+        return f"files ({web.store.files.describe()}): {exc.message}"
     return ""
 
 

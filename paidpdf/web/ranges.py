@@ -9,7 +9,8 @@ Choices:
   copes, and it spares a multipart/byteranges encoder nobody here needs.
 - A malformed Range header is ignored (200), as the RFC asks; a well-formed one that starts beyond the
   end of the file is 416 with `Content-Range: bytes */size`.
-- ETags are strong and change with the file: `"<sha256[:32]>-v<version>"`.
+- ETags are strong and change with the file: `"<sha256[:32]>-v<version>"` (made by the file's source,
+  `paidpdf.store.files.file_source`).
 """
 
 from __future__ import annotations
@@ -38,10 +39,6 @@ class ByteRange:
 
 class Unsatisfiable(Exception):
     """The Range header is valid but names no byte of the file: answer 416."""
-
-
-def etag_for(sha256: str, version: int) -> str:
-    return f'"{sha256[:32]}-v{int(version)}"'
 
 
 #: Digits beyond this name a byte no file has (10**18 bytes is an exabyte); never handed to `int()`,

@@ -38,6 +38,8 @@ from paidpdf.store.embedded.data_file import COLD_FROM, JournalState, encode_tab
 from paidpdf.store.embedded.data_file_writer import DataFile
 from paidpdf.store.embedded.documents import Unit, View
 from paidpdf.store.files.atomic import sweep_temp_files
+from paidpdf.store.files.disk_source import DiskFiles
+from paidpdf.store.files.file_source import FileSources
 from paidpdf.store.files.object_files import ObjectFiles
 from paidpdf.store.files.permissions import PRIVATE_FILE, make_private_dir
 from paidpdf.store.layout import FILES, LOCKS_DIR
@@ -54,6 +56,7 @@ class Store:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
         self.objects: ObjectFiles | None = None
+        self.files: FileSources = DiskFiles(self.root)
         _prepare_folder(self.root)
         # A partial over the folder, not the bound method: a DataFile holding the Store would make a
         # reference cycle, and a Store only the cyclic GC frees keeps its descriptors open meanwhile.

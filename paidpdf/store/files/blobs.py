@@ -40,9 +40,14 @@ _TEMP_SUFFIX = ".tmp"
 Progress = Callable[[int], None]
 
 
+def is_content_name(name: object) -> bool:
+    """True for 64 lower-case hex digits: the only content names that can reach the disk."""
+    return isinstance(name, str) and bool(_SHA256_RE.match(name))
+
+
 def content_path(data_dir: Path, sha256: str) -> Path:
     """Where the content file with this hash lives; anything but 64 lower-case hex digits is `NotFound`."""
-    if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
+    if not is_content_name(sha256):
         raise NotFound("no such content file")
     return Path(data_dir) / CONTENT_DIR / sha256
 

@@ -126,6 +126,12 @@ class ObjectFiles:
         finally:
             body.close()
 
+    def open_range(self, rel: str, start: int, length: int) -> Blocks:
+        """`length` bytes of the object from `start`, asked for now (a missing object is `NotFound`
+        here, before an answer has begun), then handed on a chunk at a time."""
+        params = {"Key": self.location.key(rel), "Range": f"bytes={start}-{start + length - 1}"}
+        return Blocks(self._call("reading", "get_object", **params)["Body"])
+
     def presigned(self, rel: str, *, disposition: str, content_type: str) -> str:
         """A GET link valid for `PRESIGNED_SECONDS`, answering with these headers.
 
@@ -160,6 +166,23 @@ class ObjectFiles:
     def check(self) -> None:
         """`StorageUnavailable`/`StorageError` unless the bucket answers now (`/healthz`)."""
         self._call("checking the bucket", "head_bucket")
+
+
+class Blocks:
+    """An object's body as chunks; `close` gives its connection back even if it was never read."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+        self._chunks: Iterator[bytes] = body.iter_chunks(CHUNK)
+
+    def __iter__(self) -> Blocks:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        self._body.close()
 
 
 def local_path(root: Path, rel: str) -> Path:

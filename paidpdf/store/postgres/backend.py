@@ -35,6 +35,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from paidpdf.errors import StorageError, StorageUnavailable
 from paidpdf.store.backup_manifest import latest_backup_in
+from paidpdf.store.files.disk_source import DiskFiles
+from paidpdf.store.files.file_source import FileSources
 from paidpdf.store.files.object_files import ObjectFiles
 from paidpdf.store.layout import FILES, INDEXED_FIELDS
 from paidpdf.store.parsing import parse_data_file
@@ -117,6 +119,7 @@ class PgStore:
         self.root = Path(root)
         self.url = url
         self.objects: ObjectFiles | None = None
+        self.files: FileSources = DiskFiles(self.root)
         self.lock_timeout = lock_timeout
         self._local = threading.local()
         self._pool: ConnectionPool[Any] = ConnectionPool(
