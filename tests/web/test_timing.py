@@ -15,7 +15,7 @@ from paidpdf.accounts import users
 from tests.forms import form_for
 from tests.web.site import copy_seed, make_site
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.solo]  # timings: alone, even under xdist
 
 TRIES = 15  #: logins: each one costs a real argon2 check
 RESET_TRIES = 41  #: resets cost milliseconds: more tries steady the median on a noisy machine

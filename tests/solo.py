@@ -1,0 +1,75 @@
+"""Tests that judge wall-clock time run alone, even when the suite runs in parallel (pytest-xdist).
+
+A test marked `solo` (a latency bound, a ratio of two timings) would measure the other workers' load as
+much as the code it checks. So every test holds a shared lock while it runs (setup, call, teardown), and
+a `solo` test holds it exclusively: it waits for the tests running on other workers to finish, and they
+wait for it before starting their next one. A second lock, the gate, keeps a waiting `solo` test from
+being starved by the other workers' back-to-back shared locks (they pass the gate on the way in).
+
+The locks are `flock`s on two files in a folder the controller makes for the run and hands to every
+worker (`workerinput`); without xdist (`-n 0`) nothing is locked: the tests run one at a time anyway.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_FOLDER = "paidpdf_solo_locks"
+
+
+def configure_node(node: Any) -> None:
+    """Controller side (`pytest_configure_node`): hand the run's lock folder to a starting worker."""
+    config = node.config
+    folder = getattr(config, "_paidpdf_solo_folder", None)
+    if folder is None:
+        folder = tempfile.mkdtemp(prefix="paidpdf-solo-")
+        config._paidpdf_solo_folder = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    node.workerinput[_FOLDER] = folder
+
+
+def _folder(config: pytest.Config) -> Path | None:
+    workerinput = getattr(config, "workerinput", None)
+    if not workerinput or _FOLDER not in workerinput:
+        return None
+    return Path(workerinput[_FOLDER])
+
+
+@contextmanager
+def _flock(path: Path, how: int) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, how)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+@contextmanager
+def turn(config: pytest.Config, item: pytest.Item) -> Iterator[None]:
+    """The lock one test holds while it runs: exclusive for `solo`, shared otherwise."""
+    folder = _folder(config)
+    if folder is None:
+        yield
+        return
+    gate, running = folder / "gate", folder / "running"
+    if item.get_closest_marker("solo") is not None:
+        with _flock(gate, fcntl.LOCK_EX), _flock(running, fcntl.LOCK_EX):
+            yield
+        return
+    fd = os.open(running, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        with _flock(gate, fcntl.LOCK_EX):
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
