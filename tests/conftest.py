@@ -6,6 +6,7 @@ Areas keep their own fixtures in `tests/<area>/conftest.py`.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -106,8 +107,12 @@ def s3_endpoint() -> Iterator[str]:
 
     from paidpdf.testing.seaweed import seaweed
 
-    with seaweed(Path(tempfile.mkdtemp(prefix="paidpdf-s3-"))) as url:
-        yield url
+    folder = Path(tempfile.mkdtemp(prefix="paidpdf-s3-"))
+    try:
+        with seaweed(folder) as url:
+            yield url
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
