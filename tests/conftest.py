@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 from paidpdf.admin import build_app
 from paidpdf.config import Settings
 from paidpdf.store import DataStore, Store
-from tests import solo
+from tests import parallel
 
 # Cheap argon2id parameters for every test (and the servers tests start); one accounts test asserts the
 # memory-hard production parameters that apply when this variable is unset.
@@ -25,15 +25,21 @@ os.environ.setdefault("PAIDPDF_ARGON2_PROFILE", "test")
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: object) -> None:
-    """pytest-xdist's controller: every worker gets the run's lock folder (see tests/solo.py)."""
-    solo.configure_node(node)
+    """pytest-xdist's controller: every worker gets the run's lock folder (see tests/parallel.py)."""
+    parallel.configure_node(node)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
     """Each test runs under the run's shared lock; a `solo` test (it judges wall-clock time) alone."""
-    with solo.turn(item.config, item):
+    with parallel.turn(item.config, item):
         return (yield)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, long tests start first and `solo` ones come last (see tests/parallel.py)."""
+    parallel.order(config, items)
 
 
 @pytest.fixture

@@ -88,6 +88,7 @@ def test_postgresql_needs_a_secret_key(data_dir: Path, postgres_url: str) -> Non
         create_app(settings)
 
 
+@pytest.mark.slow
 def test_an_outage_is_a_503_then_everything_continues(data_dir: Path) -> None:
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="paidpdf-pg-outage-")))
     cluster.start()

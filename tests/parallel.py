@@ -1,4 +1,6 @@
-"""Tests that judge wall-clock time run alone, even when the suite runs in parallel (pytest-xdist).
+"""Running the suite in parallel (pytest-xdist): which tests run alone, and in what order tests start.
+
+Tests that judge wall-clock time run alone, even when the suite runs in parallel.
 
 A test marked `solo` (a latency bound, a ratio of two timings) would measure the other workers' load as
 much as the code it checks. So every test holds a shared lock while it runs (setup, call, teardown), and
@@ -8,6 +10,10 @@ being starved by the other workers' back-to-back shared locks (they pass the gat
 
 The locks are `flock`s on two files in a folder the controller makes for the run and hands to every
 worker (`workerinput`); without xdist (`-n 0`) nothing is locked: the tests run one at a time anyway.
+
+Order: under xdist the long tests (marked `slow` or `browser`: a minute for some) start first, so the
+run does not end with one worker busy on them while the others idle; `solo` tests come last, where
+waiting for the other workers' current tests costs least. Without xdist the order is the files' order.
 """
 
 from __future__ import annotations
@@ -42,6 +48,20 @@ def _folder(config: pytest.Config) -> Path | None:
     if not workerinput or _FOLDER not in workerinput:
         return None
     return Path(workerinput[_FOLDER])
+
+
+def order(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long tests first, `solo` tests last, the rest in between (each group in collection order)."""
+    if _folder(config) is None:
+        return
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("solo") is not None:
+            return 2
+        long = item.get_closest_marker("slow") or item.get_closest_marker("browser")
+        return 0 if long is not None else 1
+
+    items.sort(key=rank)  # stable: each group keeps its order (and its modules together)
 
 
 @contextmanager
