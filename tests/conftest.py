@@ -24,6 +24,13 @@ os.environ.setdefault("PAIDPDF_ARGON2_PROFILE", "test")
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the cores, since many tests spend their time waiting on
+    subprocesses, servers and fsync rather than on the CPU."""
+    return len(os.sched_getaffinity(0)) + 1
+
+
+@pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: object) -> None:
     """pytest-xdist's controller: every worker gets the run's lock folder (see tests/parallel.py)."""
     parallel.configure_node(node)
