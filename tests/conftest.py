@@ -43,6 +43,12 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return (yield)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """A `solo` test's teardown no longer needs the machine to itself (see tests/parallel.py)."""
+    parallel.teardown_begins(item)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under xdist, long tests start first and `solo` ones come last (see tests/parallel.py)."""

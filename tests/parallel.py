@@ -64,32 +64,42 @@ def order(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=rank)  # stable: each group keeps its order (and its modules together)
 
 
-@contextmanager
-def _flock(path: Path, how: int) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, how)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+_HELD: dict[str, tuple[int, int]] = {}  #: the test running now: its gate and `running` descriptors
+
+
+def _open(path: Path) -> int:
+    return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
 
 @contextmanager
 def turn(config: pytest.Config, item: pytest.Item) -> Iterator[None]:
-    """The lock one test holds while it runs: exclusive for `solo`, shared otherwise."""
+    """The lock one test holds while it runs: exclusive for `solo` (until its teardown, see
+    `teardown_begins`), shared otherwise."""
     folder = _folder(config)
     if folder is None:
         yield
         return
-    gate, running = folder / "gate", folder / "running"
-    if item.get_closest_marker("solo") is not None:
-        with _flock(gate, fcntl.LOCK_EX), _flock(running, fcntl.LOCK_EX):
-            yield
-        return
-    fd = os.open(running, os.O_RDWR | os.O_CREAT, 0o600)
+    solo = item.get_closest_marker("solo") is not None
+    gate, running = _open(folder / "gate"), _open(folder / "running")
     try:
-        with _flock(gate, fcntl.LOCK_EX):
-            fcntl.flock(fd, fcntl.LOCK_SH)
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        fcntl.flock(running, fcntl.LOCK_EX if solo else fcntl.LOCK_SH)
+        if not solo:
+            fcntl.flock(gate, fcntl.LOCK_UN)  # a solo test keeps the gate: nobody starts meanwhile
+        _HELD[item.nodeid] = (gate, running)
         yield
     finally:
-        os.close(fd)
+        _HELD.pop(item.nodeid, None)
+        os.close(gate)  # closing releases the locks
+        os.close(running)
+
+
+def teardown_begins(item: pytest.Item) -> None:
+    """A `solo` test's measurement is over: its teardown (which may be a worker's whole session
+    teardown: clusters and servers stopped, folders removed) holds the lock shared, so the other
+    workers go on meanwhile, while another `solo` test still waits for it."""
+    held = _HELD.get(item.nodeid)
+    if held is not None and item.get_closest_marker("solo") is not None:
+        gate, running = held
+        fcntl.flock(running, fcntl.LOCK_SH)
+        fcntl.flock(gate, fcntl.LOCK_UN)
