@@ -12,7 +12,8 @@ The locks are `flock`s on two files in a folder the controller makes for the run
 worker (`workerinput`); without xdist (`-n 0`) nothing is locked: the tests run one at a time anyway.
 
 Order: under xdist the long tests (marked `slow` or `browser`: a minute for some) start first, so the
-run does not end with one worker busy on them while the others idle; `solo` tests come last, where
+run does not end with one worker busy on them while the others idle (with `--maxschedchunk 1` in
+setup.cfg, so they go to whichever worker is free instead of all into the first worker's chunk); `solo` tests come last, where
 waiting for the other workers' current tests costs least. Without xdist the order is the files' order.
 """
 
