@@ -13,8 +13,9 @@ worker (`workerinput`); without xdist (`-n 0`) nothing is locked: the tests run 
 
 Order: under xdist the long tests (marked `slow` or `browser`: a minute for some) start first, so the
 run does not end with one worker busy on them while the others idle (with `--maxschedchunk 1` in
-setup.cfg, so they go to whichever worker is free instead of all into the first worker's chunk); `solo` tests come last, where
-waiting for the other workers' current tests costs least. Without xdist the order is the files' order.
+setup.cfg, so they go to whichever worker is free instead of all into the first worker's chunk);
+`solo` tests come last, where waiting for the other workers' current tests costs least. Without xdist
+the order is the files' order.
 """
 
 from __future__ import annotations
