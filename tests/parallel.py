@@ -4,9 +4,10 @@ Tests that judge wall-clock time run alone, even when the suite runs in parallel
 
 A test marked `solo` (a latency bound, a ratio of two timings) would measure the other workers' load as
 much as the code it checks. So every test holds a shared lock while it runs (setup, call, teardown), and
-a `solo` test holds it exclusively: it waits for the tests running on other workers to finish, and they
-wait for it before starting their next one. A second lock, the gate, keeps a waiting `solo` test from
-being starved by the other workers' back-to-back shared locks (they pass the gate on the way in).
+a `solo` test holds it exclusively for its setup and call: it waits for the tests running on other
+workers to finish, and they wait for it before starting their next one (its teardown holds it shared).
+A second lock, the gate, keeps a waiting `solo` test from being starved by the other workers'
+back-to-back shared locks (they pass the gate on the way in).
 
 The locks are `flock`s on two files in a folder the controller makes for the run and hands to every
 worker (`workerinput`); without xdist (`-n 0`) nothing is locked: the tests run one at a time anyway.
