@@ -6,6 +6,7 @@ Areas keep their own fixtures in `tests/<area>/conftest.py`.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,11 +16,44 @@ from typer.testing import CliRunner, Result
 from paidpdf.admin import build_app
 from paidpdf.config import Settings
 from paidpdf.store import DataStore, Store
+from tests import parallel
 
 # Cheap argon2id parameters for every test (and the servers tests start); one accounts test asserts the
 # memory-hard production parameters that apply when this variable is unset.
 os.environ.setdefault("PAIDPDF_ARGON2_PROFILE", "test")
 pytest_plugins = ["tests.backend_check", "tests.fresh_stores"]  # the BOTH_BACKENDS check; fresh_store
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the cores, since many tests spend their time waiting on
+    subprocesses, servers and fsync rather than on the CPU."""
+    return len(os.sched_getaffinity(0)) + 1
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    """pytest-xdist's controller: every worker gets the run's lock folder (see tests/parallel.py)."""
+    parallel.configure_node(node)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    """Each test runs under the run's shared lock; a `solo` test (it judges wall-clock time) alone."""
+    with parallel.turn(item.config, item):
+        return (yield)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """A `solo` test's teardown no longer needs the machine to itself (see tests/parallel.py)."""
+    parallel.teardown_begins(item)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, long tests start first and `solo` ones come last (see tests/parallel.py)."""
+    parallel.order(config, items)
 
 
 @pytest.fixture
@@ -93,8 +127,12 @@ def s3_endpoint() -> Iterator[str]:
 
     from paidpdf.testing.seaweed import seaweed
 
-    with seaweed(Path(tempfile.mkdtemp(prefix="paidpdf-s3-"))) as url:
-        yield url
+    folder = Path(tempfile.mkdtemp(prefix="paidpdf-s3-"))
+    try:
+        with seaweed(folder) as url:
+            yield url
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

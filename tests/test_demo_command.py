@@ -12,7 +12,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow  # real `paidpdf demo` processes, started and stopped: tens of seconds
 
 
 def _run_demo(folder: Path, cwd: Path) -> tuple[str, str]:

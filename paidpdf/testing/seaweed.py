@@ -74,10 +74,8 @@ def seaweed(folder: Path) -> Iterator[str]:
                 time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        # A throwaway store: killed outright (asked to stop, `weed` takes over 10 s to shut its
+        # services down, which was most of a test session's teardown).
+        process.kill()
+        process.wait()
         log.close()

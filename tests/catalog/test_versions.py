@@ -156,6 +156,7 @@ build_app()()
 """
 
 
+@pytest.mark.slow
 def test_notifier_killed_three_times_sends_each_owner_one_mail(
     cli: Cli, store: Store, data_dir: Path, backend_env: dict[str, str], item: Doc, files: Path
 ) -> None:

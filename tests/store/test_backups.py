@@ -232,6 +232,7 @@ def test_every_db_command_has_help_with_an_example(cli: CLI) -> None:
         assert "Example: paidpdf db " + command in result.stdout
 
 
+@pytest.mark.slow
 def test_a_restore_killed_at_any_moment_is_reported_and_finished_by_running_it_again(
     shop: Store, data_dir: Path, children: list[Child]
 ) -> None:

@@ -40,7 +40,7 @@ def _writer(data: Path) -> object:
 
 
 def _check(data: Path, acked: int) -> int:
-    for name in ("catalog", "accounts", "sales"):
+    for name in ("catalog", "accounts"):
         state(data, name)  # every data file (base and journal) reads
     parsed = state(data, "sales")  # an unreadable file fails here
     wallets, ledger, seq = parsed["wallets"], parsed["ledger"], parsed["meta"]["seq"]["n"]
@@ -66,7 +66,9 @@ def test_kill_9_never_leaves_a_corrupt_file_or_a_half_applied_unit(
     rng = random.Random(1234)
     acked = 0
     interrupted_writes = 0
-    deadline = time.monotonic() + 60
+    # A cap for a runaway test, not a speed check: generous, since other tests (or xdist workers) may
+    # load the machine (one kill takes 0.1-0.5 s then).
+    deadline = time.monotonic() + 300
     for _ in range(KILLS):
         child = Child(_writer(data_dir))
         children.append(child)

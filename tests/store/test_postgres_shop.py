@@ -6,6 +6,7 @@ Real engines only: Debian's PostgreSQL (a throwaway cluster), the real app over 
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 import threading
 import time
@@ -88,6 +89,7 @@ def test_postgresql_needs_a_secret_key(data_dir: Path, postgres_url: str) -> Non
         create_app(settings)
 
 
+@pytest.mark.slow
 def test_an_outage_is_a_503_then_everything_continues(data_dir: Path) -> None:
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="paidpdf-pg-outage-")))
     cluster.start()
@@ -128,6 +130,7 @@ def test_an_outage_is_a_503_then_everything_continues(data_dir: Path) -> None:
         assert open_store(data_dir, url).view("sales").count("orders") == 30
     finally:
         cluster.stop()
+        shutil.rmtree(cluster.folder, ignore_errors=True)  # outside tmp_path: the postgres user writes it
 
 
 def test_a_migrated_shop_answers_the_cli_exactly_as_the_original(data_dir: Path, postgres_url: str) -> None:

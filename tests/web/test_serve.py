@@ -11,6 +11,8 @@ import time
 import urllib.parse
 import urllib.request
 
+import pytest
+
 from paidpdf.accounts import users
 from paidpdf.store import Store
 from tests.web.site import BIG, FREE, PASSWORD, SERVER_THREADS, Served, confirmation_path
@@ -122,6 +124,7 @@ def _slow_download(
         errors.append(repr(exc))
 
 
+@pytest.mark.solo  # a latency bound: alone, even under xdist
 def test_slow_downloaders_do_not_starve_the_site(served: Served) -> None:
     cookie = _session_cookie(served, "reader@example.com")
     expected = served.content(BIG)

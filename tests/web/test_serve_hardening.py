@@ -42,6 +42,7 @@ def server(seeded_template: Path, tmp_path: Path) -> Iterator[tuple[str, int]]:
         stop(process)
 
 
+@pytest.mark.solo  # a latency bound: alone, even under xdist
 def test_idle_and_slowloris_connections_do_not_take_the_site_offline(server: tuple[str, int]) -> None:
     url, _pid = server
     port = int(url.rsplit(":", 1)[1])
