@@ -16,11 +16,11 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from typing import Protocol
 
 from paidpdf.errors import PaidPdfError
 from paidpdf.ownership import download_log
 from paidpdf.store import DataStore
+from paidpdf.store.files.file_source import LocalFile
 
 log = logging.getLogger("paidpdf.web")
 
@@ -67,21 +67,11 @@ class DownloadRecorder:
                 self._queue.task_done()
 
 
-class Readable(Protocol):
-    @property
-    def closed(self) -> bool: ...
-
-    def read(self, size: int = -1, /) -> bytes: ...
-    def seek(self, offset: int, whence: int = 0, /) -> int: ...
-    def tell(self) -> int: ...
-    def close(self) -> None: ...
-
-
 class TrackedFile:
     """A file handed to the server, positioned at `start`, that reports when closed how many of the
     `length` bytes from there it was read for (waitress's file wrapper reads what it sends)."""
 
-    def __init__(self, handle: Readable, start: int, length: int, ended: Callable[[int], None]) -> None:
+    def __init__(self, handle: LocalFile, start: int, length: int, ended: Callable[[int], None]) -> None:
         self._handle = handle
         self._start = start
         self._length = length
@@ -113,7 +103,7 @@ class CountedStream:
     blocks run out, fail, or the server closes it (a reader who went away), whichever comes first."""
 
     def __init__(
-        self, blocks: Iterator[bytes], ended: Callable[[int], None], closing: Readable | None = None
+        self, blocks: Iterator[bytes], ended: Callable[[int], None], closing: LocalFile | None = None
     ) -> None:
         self._blocks = blocks
         self._ended: Callable[[int], None] | None = ended
@@ -145,7 +135,7 @@ class CountedStream:
                 ended(self._sent)
 
 
-def chunks(handle: Readable, remaining: int, ended: Callable[[int], None]) -> CountedStream:
+def chunks(handle: LocalFile, remaining: int, ended: Callable[[int], None]) -> CountedStream:
     """`remaining` bytes from `handle` in 256 KiB blocks, for servers whose file wrapper cannot send a
     range; `ended(sent)` runs once the answer is over (see `CountedStream`)."""
 
