@@ -33,6 +33,13 @@ from paidpdf.store import DataStore, Doc
 LIFETIME = timedelta(hours=1)
 SIGNUPS = records.SIGNUPS
 BAD_CONFIRMATION = "this sign-up link is invalid, already used or has expired; sign up again"
+#: The confirmation asks again for the password typed at sign-up: the link proves the address, the
+#: password proves that whoever confirms is whoever signed up (else anyone could sign up with someone
+#: else's address, wait for them to press Confirm, and log in with a password of their own choosing).
+NOT_THE_CHOSEN_ONE = (
+    "that is not the password chosen at sign-up; if you did not sign up, ignore the mail (nothing is "
+    "opened without it), or sign up again with a password of your own"
+)
 TAKEN_MEANWHILE = (
     "an account with this address was made meanwhile; ask for a sign-in link on the login page"
 )
@@ -110,8 +117,8 @@ def _pending(
     minutes = int(LIFETIME.total_seconds() // 60)
     body = (
         f"Someone (hopefully you) signed up at {shop_name} with the address {address}.\n\n"
-        f"To confirm it and open your account, open this link within {minutes} minutes and press the "
-        f"button:\n\n{base}/signup/confirm/{token}\n\n"
+        f"To confirm it and open your account, open this link within {minutes} minutes and enter the "
+        f"password you chose:\n\n{base}/signup/confirm/{token}\n\n"
         "If you did not sign up, ignore this mail: no account is made.\n"
         f"\n-- \n{shop_name}\n"
     )
@@ -141,14 +148,20 @@ def pending(store: DataStore, token: str, *, now: datetime | None = None) -> Doc
     return row
 
 
-def confirm(store: DataStore, token: str, *, now: datetime | None = None) -> Confirmed:
-    """Use a confirmation link: create the account and open a session opened by a mailed link, in one
-    unit; the link works once. `InvalidInput` when the link does not work or the
-    address got an account meanwhile."""
+def confirm(store: DataStore, token: str, password: str, *, now: datetime | None = None) -> Confirmed:
+    """Use a confirmation link with the password typed at sign-up: create the account and open a
+    session opened by a mailed link, in one unit; the link works once. `InvalidInput` when the link
+    does not work, the password is not the one chosen (the link stays usable), or the address got an
+    account meanwhile."""
     moment = records.moment_or_now(now)
+    found = pending(store, token, now=moment)
+    if found is None:
+        raise InvalidInput(BAD_CONFIRMATION)
+    if not passwords.verify_password(found["password_hash"], password):  # argon2: outside the unit
+        raise InvalidInput(NOT_THE_CHOSEN_ONE)
     with store.unit(records.ACCOUNTS) as unit:
-        row = unit.get(SIGNUPS, records.token_digest(token)) if token and len(token) <= 256 else None
-        if row is None or row["expires_at"] <= iso(moment):
+        row = unit.get(SIGNUPS, records.token_digest(token))
+        if row is None or row["expires_at"] <= iso(moment) or row["password_hash"] != found["password_hash"]:
             raise InvalidInput(BAD_CONFIRMATION)
         unit.delete(SIGNUPS, row["id"])  # others of the address find the account made and refuse
         if unit.find(records.USERS, "email", row["email"]):

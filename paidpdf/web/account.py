@@ -64,9 +64,11 @@ def confirm(web: WebContext, token: str) -> str:
     web.visitor.check_csrf()
     response.set_header("Cache-Control", "no-store")
     try:
-        done = signups.confirm(web.store, token)
+        done = signups.confirm(web.store, token, form("password", limit=2048))
     except InvalidInput as exc:
-        return web.render("signup_confirm.html", status=400, token=None, error=exc.message)
+        row = signups.pending(web.store, token)  # a wrong password leaves the link usable
+        return web.render("signup_confirm.html", status=400, token=token if row else None,
+                          email=row["email"] if row else "", error=exc.message)
     old = web.visitor.session_token()
     if old:  # whoever was signed in here before: that session ends (the page said so)
         sessions.close_session(web.store, old)

@@ -27,6 +27,7 @@ def test_sign_up_buy_pay_library_download(shop: Shop, tmp_path: Path) -> None:
         page.get_by_role("button", name="Sign up").click()
         page.wait_for_url("**/signup/sent")  # the address is proven by mail before the account exists
         page.goto(url + confirmation_path(shop.data_dir / "outbox", "shopper@example.com"))
+        page.get_by_label("Password").fill("shopper password")
         page.get_by_role("button", name="Confirm and sign in").click()
         page.wait_for_url("**/library")
 

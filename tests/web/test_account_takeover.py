@@ -104,6 +104,33 @@ def test_sign_up_answers_alike_for_new_existing_and_guest_addresses(site: Site) 
         assert mail.startswith("Sign in to") and "/signin/" in mail and "already has an account" in mail
 
 
+def test_a_stranger_who_signs_up_with_your_address_cannot_have_you_confirm_his_password(site: Site) -> None:
+    """The confirmation link proves the address; the password typed at confirmation proves that
+    whoever confirms chose it. A stranger signs up as the victim with his own password; the victim
+    opens the real mail and, not knowing that password, opens nothing; the stranger's password never
+    works, and the victim signs up with her own."""
+    _sign_up(site, "victim@example.com", 21)  # the stranger, with "a long enough pw"
+    path = _link(_mails(site, "victim@example.com")[0], "signup/confirm")
+    victim = _browser(site, 22)
+    confirm = form_for(victim.get(path), path)
+    assert "password you chose" in victim.get(path).text
+    confirm["password"] = "the victim's own password"
+    assert confirm.submit(status=400).status_int == 400
+    assert users.find_user(site.store, "victim@example.com") is None
+    assert "paidpdf_session" not in victim.cookies
+    login(_browser(site, 23), "victim@example.com", "a long enough pw", status=400)  # no account
+    page = victim.get("/signup")
+    form = form_for(page, "/signup")
+    form["email"], form["password"] = "victim@example.com", "the victim's own password"
+    assert form.submit(status=303).location == "/signup/sent"
+    own = _link(_mails(site, "victim@example.com")[-1], "signup/confirm")
+    confirm = form_for(victim.get(own), own)
+    confirm["password"] = "the victim's own password"
+    assert confirm.submit(status=303).location == "/library"
+    login(_browser(site, 24), "victim@example.com", "a long enough pw", status=400)  # never his
+    assert login(_browser(site, 25), "victim@example.com", "the victim's own password").location == "/library"
+
+
 def test_a_confirmed_sign_up_opens_the_account_once(site: Site) -> None:
     _sign_up(site, "Fresh.Reader@Example.com", 1, next_path="/content/field-notes-on-city-birds")
     path = _link(_mails(site, "fresh.reader@example.com")[0], "signup/confirm")
@@ -112,7 +139,14 @@ def test_a_confirmed_sign_up_opens_the_account_once(site: Site) -> None:
         page = browser.get(path)
         assert "fresh.reader@example.com" in page.text and page.headers["Cache-Control"] == "no-store"
     assert users.find_user(site.store, "fresh.reader@example.com") is None
-    done = form_for(page, path).submit(status=303)
+    confirm = form_for(page, path)
+    confirm["password"] = "not the one chosen"  # a wrong password opens nothing, the link stays
+    refused = confirm.submit(status=400)
+    assert "not the password chosen at sign-up" in refused.text
+    assert users.find_user(site.store, "fresh.reader@example.com") is None
+    confirm = form_for(refused, path)
+    confirm["password"] = "a long enough pw"
+    done = confirm.submit(status=303)
     assert done.location == "/content/field-notes-on-city-birds"
     assert "Welcome! Your account is ready." in done.follow().text
     assert "fresh.reader@example.com" in browser.get("/library").text
@@ -184,7 +218,9 @@ def test_sign_up_with_a_newline_in_next_falls_back_to_the_library(site: Site) ->
                                       "next": "/library\n"}, status=303)
     assert answer.location == "/signup/sent"
     path = _link(_mails(site, "nl.reader@example.com")[0], "signup/confirm")
-    done = form_for(browser.get(path), path).submit(status=303)
+    confirm = form_for(browser.get(path), path)
+    confirm["password"] = "a long enough pw"
+    done = confirm.submit(status=303)
     assert done.location == "/library" and "paidpdf_session" in browser.cookies
 
 

@@ -26,6 +26,7 @@ def test_sign_up_browse_download_logout_login(served: Served, tmp_path: Path) ->
         page.wait_for_url("**/signup/sent")  # the address is proven by mail before the account exists
         page.goto(served.url + confirmation_path(served.data_dir / "outbox", "browser@example.com"))
         assert "browser@example.com" in page.content()
+        page.get_by_label("Password").fill("browser password")
         page.get_by_role("button", name="Confirm and sign in").click()
         page.wait_for_url("**/library")
         assert "Welcome! Your account is ready." in page.content()

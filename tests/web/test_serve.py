@@ -51,7 +51,7 @@ def test_end_to_end_on_a_real_server(served: Served) -> None:
         assert "Check your mail" in res.read().decode()
     path = confirmation_path(served.data_dir / "outbox", "e2e@example.com")
     confirm = opener.open(served.url + path).read().decode()
-    pressed = urllib.parse.urlencode({"csrf_token": _csrf(confirm)}).encode()
+    pressed = urllib.parse.urlencode({"csrf_token": _csrf(confirm), "password": "e2e password!"}).encode()
     with opener.open(served.url + path, pressed) as res:
         assert res.status == 200 and res.url == served.url + "/"
         page = res.read().decode()
