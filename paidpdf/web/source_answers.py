@@ -131,7 +131,9 @@ def send_source(
 ) -> Any:
     """The answer for `source` (see the module); `redirect_ok` lets a download (it needs a
     `disposition`) go to the source's presigned address when it has one."""
-    if redirect_ok and disposition is not None:
+    # Only a GET goes to the presigned address: a HEAD must not hand out a link that fetches the
+    # whole file, again and again for its lifetime, without the download being counted.
+    if redirect_ok and disposition is not None and request.method == "GET":
         url = source.presigned_url(disposition=disposition)
         if url is not None:
             _account_redirect(source, admit, finished)
@@ -173,8 +175,8 @@ def _account_redirect(source: FileSource, admit: Admit | None, finished: Finishe
     if finished is None and admit is None:
         return
     size = source.size()  # the catalog's, for a content file: no round trip
-    whole = Body(0, size, partial=False) if request.method == "GET" else None
+    whole = Body(0, size, partial=False)  # only a GET is redirected
     if admit is not None:
         admit(whole, size)
-    if finished is not None and whole is not None:
+    if finished is not None:
         finished(whole, size, size)
