@@ -12,7 +12,7 @@ from typing import Any
 import bottle
 
 from paidpdf import clock
-from paidpdf.accounts import throttle
+from paidpdf.accounts import records, throttle
 from paidpdf.content import bundles, catalog
 from paidpdf.errors import AccessDenied, InvalidInput, NotFound, PaymentProviderError
 from paidpdf.ownership import access
@@ -95,7 +95,7 @@ def _count_start(web: WebContext, user: Doc | None) -> None:
     with web.store.unit(ACCOUNTS) as unit:
         throttle.check(unit, rules, moment, "checkouts started")
         throttle.record(unit, rules, moment)
-        throttle.prune(unit, moment)
+        records.prune(unit, moment)  # at most every few minutes: a Buy must not sweep the table each time
 
 
 def _guest_cookie(web: WebContext, *, create: bool) -> str:
