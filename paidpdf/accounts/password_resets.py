@@ -79,7 +79,9 @@ def reset_password(store: DataStore, token: str, new_password: str, *, now: date
         current = mailed_links.use(unit, RESETS, token, moment)
         if current is None:
             raise InvalidInput(BAD_RESET)
-        current = unit.put(records.USERS, {**current, "password_hash": new_hash, "updated_at": iso(moment)})
+        current = unit.put(records.USERS, {
+            **current, "password_hash": new_hash, records.PASSWORD_PROVEN: True, "updated_at": iso(moment)
+        })  # a reset link proves the address
         sessions.end_sessions(unit, current["id"])
         throttle.clear(unit, throttle.account_key(current["email"]))
         records.prune(unit, moment)

@@ -19,6 +19,9 @@ from paidpdf.store import Unit
 from paidpdf.store.layout import ACCOUNTS as ACCOUNTS  # the accounts area names its file through here
 
 USERS = "users"
+#: On a user: True when the password was set by someone who proved the address (sign-up confirmed by
+#: mail, a reset link, a first password from a link session, or the admin); see `sign_in_links`.
+PASSWORD_PROVEN = "password_proven"  # noqa: S105 - a field name
 SESSIONS = "sessions"
 RESETS = "resets"
 SIGN_IN_LINKS = "sign_in_links"

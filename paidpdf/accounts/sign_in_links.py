@@ -17,9 +17,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from paidpdf.accounts import mailed_links, records, sessions, throttle
+from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
 from paidpdf.mail import Mailer
-from paidpdf.store import DataStore, Doc
+from paidpdf.store import DataStore, Doc, Unit
 
 LIFETIME = timedelta(minutes=15)
 MAX_OPEN = 3
@@ -78,6 +79,15 @@ def enter(store: DataStore, token: str, *, now: datetime | None = None) -> tuple
     return user, session
 
 
+def _drop_unproven_password(unit: Unit, user: Doc, moment: datetime) -> Doc:
+    """An account made by a guest's payment whose password was set before a first password needed a
+    mailed link (whoever paid with the address could set one): the owner of the address, coming in by
+    a link mailed there, takes the account back, so that password ends too; they set their own."""
+    if user.get("created_for_order") and user.get("password_hash") and not user.get(records.PASSWORD_PROVEN):
+        return unit.put(records.USERS, {**user, "password_hash": None, "updated_at": iso(moment)})
+    return user
+
+
 def _use(store: DataStore, token: str, moment: datetime, *, open_session: bool) -> tuple[Doc, str | None]:
     with store.unit(records.ACCOUNTS) as unit:
         user = mailed_links.use(unit, KIND, token, moment)
@@ -85,6 +95,7 @@ def _use(store: DataStore, token: str, moment: datetime, *, open_session: bool) 
             raise InvalidInput(BAD_LINK)
         throttle.clear(unit, throttle.account_key(user["email"]))
         sessions.end_sessions(unit, user["id"])
+        user = _drop_unproven_password(unit, user, moment)
         opened = sessions.insert_session(unit, user["id"], moment, sessions.BY_LINK) if open_session else None
         records.prune(unit, moment)
     return user, opened

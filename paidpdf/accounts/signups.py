@@ -170,6 +170,7 @@ def confirm(store: DataStore, token: str, password: str, *, now: datetime | None
             "id": clock.new_id("usr"),
             "email": row["email"],
             "password_hash": row["password_hash"],
+            records.PASSWORD_PROVEN: True,  # chosen at sign-up, confirmed from the mailed link
             "disabled": False,
             "created_at": iso(moment),
             "updated_at": iso(moment),

@@ -19,6 +19,7 @@ from paidpdf.accounts import throttle
 from paidpdf.accounts.records import (
     ACCOUNTS,
     MAX_LENGTH,
+    PASSWORD_PROVEN,
     USERS,
     end_links,
     moment_or_now,
@@ -90,6 +91,7 @@ def sign_up(
             "id": clock.new_id("usr"),
             "email": address,
             "password_hash": password_hash,
+            PASSWORD_PROVEN: True,  # made by the admin (`users add`), who is trusted
             "disabled": False,
             "created_at": iso(moment),
             "updated_at": iso(moment),
@@ -134,7 +136,7 @@ def list_users(store: DataStore) -> list[Doc]:
 
 def public(user: Doc) -> Doc:
     """The user without the password hash: what may be shown or logged."""
-    return {k: v for k, v in user.items() if k != "password_hash"}
+    return {k: v for k, v in user.items() if k not in ("password_hash", PASSWORD_PROVEN)}
 
 
 def set_disabled(store: DataStore, email: str, disabled: bool) -> Doc:
@@ -234,7 +236,10 @@ def change_password(
             raise NotFound(f"no user {user_id!r}")
         if first and current.get("password_hash"):  # set meanwhile: this form no longer applies
             raise InvalidInput("a password was set meanwhile; change it with the current one")
-        unit.put(USERS, {**current, "password_hash": new_hash, "updated_at": iso(moment)})
+        # A first password comes from a session opened by a mailed link: proven. A change keeps the
+        # mark the account had (knowing the current password proves nothing about the address).
+        proven = {PASSWORD_PROVEN: True} if first else {}
+        unit.put(USERS, {**current, "password_hash": new_hash, **proven, "updated_at": iso(moment)})
         end_sessions(unit, user_id, keep=keep)
         end_links(unit, user_id)
         prune(unit, moment)

@@ -192,6 +192,31 @@ def test_a_first_password_needs_a_session_opened_by_a_mailed_link(site: Site) ->
     assert login(_browser(site, 10), GUEST, NEW_PASSWORD).location == "/library"
 
 
+def test_a_password_set_on_a_guest_account_before_the_fix_ends_when_the_owner_comes_in_by_link(
+    site: Site,
+) -> None:
+    """Before round 2, whoever paid with an address could set the guest account's first password. Such
+    a password (no mark that the address was proven) ends when the address's owner signs in by a link
+    mailed there; a first password the owner sets from a link session stays through later links."""
+    from paidpdf.accounts import passwords, records
+
+    account = _guest_account(site)
+    with site.store.unit(records.ACCOUNTS) as unit:  # as the previous release let the payer do
+        current = unit.get(records.USERS, str(account["id"]))
+        assert current is not None
+        unit.put(records.USERS, {**current, "password_hash": passwords.hash_password("the payer's password")})
+    assert login(_browser(site, 30), GUEST, "the payer's password").location == "/library"
+    owner = _browser(site, 31)
+    _sign_in(owner, _ask_sign_in_link(site, GUEST))
+    login(_browser(site, 32), GUEST, "the payer's password", status=400)
+    assert users.require_user(site.store, GUEST)["password_hash"] is None
+    form = form_for(owner.get("/account/password"), "/account/password")  # the owner sets their own
+    form["password"] = form["password2"] = NEW_PASSWORD
+    form.submit(status=303)
+    _sign_in(_browser(site, 33), _ask_sign_in_link(site, GUEST))  # a later link keeps it
+    assert login(_browser(site, 34), GUEST, NEW_PASSWORD).location == "/library"
+
+
 # -- item 7: a trailing newline in next= ------------------------------------------------------------------
 BAD_NEXT = "/library%0A"
 
