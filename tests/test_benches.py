@@ -23,6 +23,7 @@ SHOWS = {
     "stamping.py": "| stamped / plain, throughput |",
     "storage.py": "catalog read",
     "upgrade.py": "upgrade: streamed, peak growth",
+    "serving.py": "| catalog | 4 |",
     "web.py": "catalog, 20 items",
     "webhooks.py": "| 200 | 20 |",
 }

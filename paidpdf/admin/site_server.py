@@ -9,10 +9,12 @@ from __future__ import annotations
 import errno
 import ipaddress
 import logging
+import queue
 import resource
 import socket
 import sys
 from collections.abc import Callable
+from logging.handlers import QueueHandler, QueueListener
 from typing import Any, TypedDict, Unpack
 
 import typer
@@ -201,6 +203,7 @@ def run_site(
     **options: Unpack[ServerOptions],
 ) -> None:
     """Serve until Ctrl-C. `announce(url)` is called once the socket is bound."""
+    ours = not logging.getLogger().handlers  # else tests or an embedding program configured logging
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logging.getLogger("stripe").setLevel(logging.WARNING)  # two INFO lines per API call otherwise
@@ -216,9 +219,32 @@ def run_site(
             f"files: {settings.files_location()}; data folder: {settings.data_dir}); Ctrl-C stops it."
         )
     sys.stdout.flush()
+    lines = _log_from_a_writer_thread() if ours else None  # start-up lines above are written already
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
+        if lines is not None:
+            lines.stop()  # writes what is still queued
+
+
+def _log_from_a_writer_thread() -> QueueListener:
+    """From now on, log lines (the access log: one per request) reach stderr through one writer thread.
+
+    A request thread only makes its record and queues it. Written by the request threads themselves,
+    each line held the handler's lock across a write(), which lets go of the GIL: the other threads then
+    queued on that lock, and its holder waited for the GIL to come back, so under load half of a
+    catalog request's cost was its log line (measured, docs/web.md "Serving speed"). The root logger's
+    handlers (basicConfig's stderr handler, its format) move behind the queue; returns the listener
+    to stop, which writes what is still queued."""
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    pending: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = QueueListener(pending, *handlers)
+    listener.start()
+    for handler in handlers:
+        root.removeHandler(handler)
+    root.addHandler(QueueHandler(pending))  # formats nothing itself: the handlers behind it do
+    return listener

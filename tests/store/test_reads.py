@@ -193,3 +193,39 @@ def test_a_dropped_store_closes_its_descriptors_at_once(data_dir: Path) -> None:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_an_unchanged_file_is_read_without_queueing_and_a_write_elsewhere_is_seen(data_dir: Path) -> None:
+    """Server threads reading a data file nobody changed never wait for each other (the reader's lock is
+    held by one of them); a unit committed by another process (a CLI command) is still what the very
+    next read returns."""
+    import threading
+
+    from paidpdf.store.embedded.data_file import DataFileReader
+
+    writer = Store(data_dir)  # plays the CLI: its own handles on the same folder
+    with writer.unit("catalog") as unit:
+        unit.put("content", {"id": "book", "title": "Book", "status": "active"})
+    reader = DataFileReader(data_dir / "catalog.json", lambda: None)
+    first = reader.current()
+    got: list[Any] = []
+
+    def read() -> None:
+        got.append(reader.current())
+
+    with reader._lock:  # another thread is catching up (or waiting for the GIL inside the lock)
+        alone = threading.Thread(target=read)
+        alone.start()
+        alone.join(timeout=5)
+        assert not alone.is_alive(), "a read of an unchanged file waited for the reader's lock"
+        assert got == [first]
+        with writer.unit("catalog") as unit:
+            unit.put("content", {"id": "new", "title": "New", "status": "active"})
+        after_write = threading.Thread(target=read)
+        after_write.start()
+        after_write.join(timeout=0.2)
+        assert after_write.is_alive(), "a changed file was answered from the old snapshot"
+    after_write.join(timeout=5)
+    assert got[1].tables["content"].get("new") is not None
+    assert reader.current().tables["content"].get("new") is not None
+    reader.close()

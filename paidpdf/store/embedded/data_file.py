@@ -86,6 +86,8 @@ class DataFileReader:
         self.offset = 0  # just past the last record applied
         self.records = 0
         self.snapshot: Snapshot | None = None
+        # The last snapshot `current` returned, published whole (one attribute) for its lock-free check
+        self._published: Snapshot | None = None
         self.cold = False  # the base is read through its index
         self.needs_index = False  # a large base without a usable index: the next writer compacts
 
@@ -109,7 +111,15 @@ class DataFileReader:
 
     # -- reading ---------------------------------------------------------------------------------
     def current(self, *, writer: bool = False) -> Snapshot:
-        """The file's state with every committed unit applied (reads only what is new)."""
+        """The file's state with every committed unit applied (reads only what is new).
+
+        Every call looks at both files on disk (a unit committed by the CLI or another server is seen by
+        the next call). When neither changed since the last snapshot returned, that snapshot is
+        returned without taking the lock: under load, server threads queued on it while its holder
+        waited for the GIL after each `stat`, and a sixth of a page's time went there (docs/web.md)."""
+        published = self._published
+        if not writer and published is not None and self._unchanged(published.version):
+            return published
         with self._lock:
             try:
                 for _ in range(20):  # a base replaced while it was being read: read again
@@ -119,6 +129,7 @@ class DataFileReader:
                         tables = self.snapshot.tables if self.snapshot is not None else {}
                         if self.snapshot is None or self.snapshot.version != self.version():
                             self.snapshot = Snapshot(tables, self.version())
+                        self._published = self.snapshot
                         return self.snapshot
             except BaseException:
                 # Forget everything: a half-read state must never pass for the file's (the next call
@@ -127,6 +138,17 @@ class DataFileReader:
                 self._reset()
                 raise
             raise StorageError(f"{self.base_path} keeps changing while it is read; try again")
+
+    def _unchanged(self, version: tuple[Any, ...]) -> bool:
+        """True when the base and journal on disk are the ones `version` was read from, the journal
+        with no byte past its last applied record (the same test `current` makes under its lock)."""
+        base_identity, journal_identity, offset = version
+        if _identity(self.base_path) != base_identity:
+            return False
+        found = _identity(self.journal_path)
+        if found is None:
+            return journal_identity is None
+        return (found[0], found[1]) == journal_identity and found[2] == offset
 
     def journal_state(self) -> JournalState:
         """The journal as read now: every record's checksum verified on the way."""

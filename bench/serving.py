@@ -1,0 +1,160 @@
+"""Serving speed: `paidpdf serve` against a bare WSGI app on the same waitress answering the same bytes.
+
+Not a test: run `python3 bench/serving.py` from the repo root (needs wrk). Options: `--items 1000
+--duration 4 --rounds 3 --threads 8 --connections 1,4,32 --pages catalog,item,user catalog,user item`;
+`--quick` (20 items, 1 s, one round, 4 connections) is what the test suite runs.
+
+The sides, exactly:
+- "paidpdf": `paidpdf serve` as shipped (waitress, `--threads`), on a shop of N items (bench/web.py's
+  seed), anonymous and logged in (a session cookie).
+- "bare": bench/peers/bare_waitress.py, a WSGI app of ten lines on waitress's `create_server` with the
+  same threads, poll and connection limit, answering each page with the very bytes `paidpdf serve` sent
+  for it (the catalog and an item page, anonymous and logged in, fetched once at start): no routing, no
+  store, no templates, no headers but the length. The ceiling for one Python process on this waitress.
+Each figure is the median of the rounds, taken in turns bare, paidpdf then paidpdf, bare (so neither side
+always goes first). "ratio" is paidpdf / bare (the issue's targets, one worker at 32 connections: ≥ 50%
+anonymous, ≥ 40% logged in). CPU per request is the server process's user + system time
+(/proc/<pid>/stat) over the requests wrk completed, so time spent waiting for the GIL does not count
+but the kernel's share of every socket event does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from web import cpu_seconds, seed, start  # noqa: E402  (bench/web.py: its shop and helpers)
+
+from paidpdf.testing.serve_process import serve_command  # noqa: E402
+
+
+def wrk(url: str, connections: int, duration: int, cookie: str | None) -> tuple[float, int]:
+    """(requests per second, requests completed); any error or non-2xx answer stops the bench."""
+    cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", url]
+    if cookie:
+        cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    if re.search(r"Non-2xx or 3xx responses|Socket errors", out):
+        raise SystemExit(f"wrk saw errors from {url}:\n{out}")
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    done = re.search(r"(\d+) requests in", out)
+    assert rps and done, out
+    return float(rps.group(1)), int(done.group(1))
+
+
+def measure(pid: int, url: str, connections: int, duration: int, cookie: str | None) -> tuple[float, float]:
+    """(req/s, server CPU ms per request) of one wrk run."""
+    before = cpu_seconds(pid)
+    rps, done = wrk(url, connections, duration, cookie)
+    return rps, (cpu_seconds(pid) - before) * 1000 / max(done, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--duration", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--connections", default="1,4,32")
+    parser.add_argument("--pages", default="catalog,item,user catalog,user item")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds (run by the test suite)")
+    options = parser.parse_args()
+    if options.quick:
+        options.items, options.duration, options.rounds, options.connections = 20, 1, 1, "4"
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: run scripts/install-system-deps")
+    levels = [int(c) for c in options.connections.split(",")]
+    wanted = [p.strip() for p in options.pages.split(",")]
+
+    root = Path(tempfile.mkdtemp(prefix="paidpdf-bench-serving-"))
+    data = root / "data"
+    data.mkdir()
+    env = {**os.environ, "PAIDPDF_ARGON2_PROFILE": "test", "PYTHONUNBUFFERED": "1"}
+    for name in ("PAIDPDF_BASE_URL", "PAIDPDF_SECRET_KEY", "PAIDPDF_SMTP_URL"):
+        env.pop(name, None)
+    os.environ["PAIDPDF_ARGON2_PROFILE"] = "test"
+    processes: list[subprocess.Popen[Any]] = []
+    try:
+        print(f"seeding {options.items} items in {data} ...", flush=True)
+        token, _ = seed(data, options.items, 1)
+        cookie = f"paidpdf_session={token}"
+        ours, ours_url = start(serve_command(data, options.threads), env)
+        processes.append(ours)
+        item = f"/content/bench-item-{min(3, options.items - 1)}"
+        # page name -> (our path, bare path, cookie)
+        pages = {
+            "catalog": ("/", "/", None),
+            "item": (item, item, None),
+            "user catalog": ("/", "/user/", cookie),
+            "user item": (item, "/user" + item, cookie),
+        }
+        pairs = []
+        for name in wanted:
+            path, bare_path, who = pages[name]
+            request = urllib.request.Request(ours_url + path, headers={"Cookie": who} if who else {})
+            body = urllib.request.urlopen(request).read()
+            file = root / f"{name.replace(' ', '-')}.html"
+            file.write_bytes(body)
+            pairs.append(f"{bare_path}={file}")
+            print(f"{name}: {len(body):,} bytes")
+        bare, bare_url = start(
+            [sys.executable, "bench/peers/bare_waitress.py", str(options.threads), *pairs], env
+        )
+        processes.append(bare)
+        sides = {"bare": (bare, bare_url), "paidpdf": (ours, ours_url)}
+        for name in wanted:  # warm up both (page caches, JIT-free but import- and cache-warm)
+            for side, (_, url) in sides.items():
+                path = pages[name][1] if side == "bare" else pages[name][0]
+                wrk(url + path, 4, 1, pages[name][2] if side == "paidpdf" else None)
+
+        results: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
+        for round_no in range(options.rounds):
+            order = ["bare", "paidpdf"] if round_no % 2 == 0 else ["paidpdf", "bare"]
+            for name in wanted:
+                for connections in levels:
+                    for side in order:
+                        process, url = sides[side]
+                        path = pages[name][1] if side == "bare" else pages[name][0]
+                        who = pages[name][2] if side == "paidpdf" else None
+                        got = measure(process.pid, url + path, connections, options.duration, who)
+                        results.setdefault((name, side, connections), []).append(got)
+            print(f"round {round_no + 1}/{options.rounds} done", flush=True)
+
+        print()
+        print(f"Serving speed, {options.items} items, {options.threads} threads, wrk {options.duration} s, "
+              f"medians of {options.rounds} rounds (bare/paidpdf alternated)")
+        print("| page | connections | bare req/s | paidpdf req/s | ratio | bare CPU ms/req | paidpdf CPU ms/req |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for name in wanted:
+            for connections in levels:
+                bare_rps = statistics.median(r for r, _ in results[(name, "bare", connections)])
+                ours_rps = statistics.median(r for r, _ in results[(name, "paidpdf", connections)])
+                bare_cpu = statistics.median(c for _, c in results[(name, "bare", connections)])
+                ours_cpu = statistics.median(c for _, c in results[(name, "paidpdf", connections)])
+                print(f"| {name} | {connections} | {bare_rps:,.0f} | {ours_rps:,.0f} | "
+                      f"{ours_rps / bare_rps:.0%} | {bare_cpu:.3f} | {ours_cpu:.3f} |")
+    finally:
+        for process in processes:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
