@@ -21,7 +21,6 @@ but the kernel's share of every socket event does.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import statistics
@@ -36,7 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from web import cpu_seconds, seed, start  # noqa: E402  (bench/web.py: its shop and helpers)
+from web import cpu_seconds, seed, server_env, start  # noqa: E402  (bench/web.py: its shop and helpers)
 
 from paidpdf.testing.serve_process import serve_command  # noqa: E402
 
@@ -82,10 +81,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="paidpdf-bench-serving-"))
     data = root / "data"
     data.mkdir()
-    env = {**os.environ, "PAIDPDF_ARGON2_PROFILE": "test", "PYTHONUNBUFFERED": "1"}
-    for name in ("PAIDPDF_BASE_URL", "PAIDPDF_SECRET_KEY", "PAIDPDF_SMTP_URL"):
-        env.pop(name, None)
-    os.environ["PAIDPDF_ARGON2_PROFILE"] = "test"
+    env = server_env()
     processes: list[subprocess.Popen[Any]] = []
     try:
         print(f"seeding {options.items} items in {data} ...", flush=True)

@@ -307,6 +307,16 @@ http {{
     raise SystemExit("nginx did not start")
 
 
+def server_env() -> dict[str, str]:
+    """The environment the benches' servers run in: cheap argon2 (here and in the children), a local
+    shop (no base URL, key or mail server from the caller's environment), unbuffered output."""
+    env = {**os.environ, "PAIDPDF_ARGON2_PROFILE": "test", "PYTHONUNBUFFERED": "1"}
+    for name in ("PAIDPDF_BASE_URL", "PAIDPDF_SECRET_KEY", "PAIDPDF_SMTP_URL"):
+        env.pop(name, None)
+    os.environ["PAIDPDF_ARGON2_PROFILE"] = "test"
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1000)
@@ -330,10 +340,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="paidpdf-bench-web-"))
     data = root / "data"
     data.mkdir()
-    env = {**os.environ, "PAIDPDF_ARGON2_PROFILE": "test", "PYTHONUNBUFFERED": "1"}
-    for name in ("PAIDPDF_BASE_URL", "PAIDPDF_SECRET_KEY", "PAIDPDF_SMTP_URL"):
-        env.pop(name, None)
-    os.environ["PAIDPDF_ARGON2_PROFILE"] = "test"
+    env = server_env()
     processes: list[subprocess.Popen[Any]] = []
     rows: list[tuple[str, str, str, str]] = []
     try:
