@@ -51,7 +51,6 @@ def add_cmd(
 
     Example: paidpdf bundles add baking-set --title "The Baking Set" --price 24.99 --items sourdough,rye
     """
-
     from paidpdf.content import bundles
 
     cli = state(ctx)
@@ -77,7 +76,6 @@ def list_cmd(
 
     Example: paidpdf bundles list --json
     """
-
     from paidpdf.content import bundles
 
     rows = bundles.list_bundles(state(ctx).store, include_retired=include_all)
@@ -110,7 +108,6 @@ def show_cmd(
 
     Example: paidpdf bundles show baking-set --json
     """
-
     from paidpdf.content import bundles
 
     store = state(ctx).store
@@ -136,7 +133,6 @@ def edit_cmd(
 
     Example: paidpdf bundles edit baking-set --items sourdough,rye,brioche --price 29.99
     """
-
     from paidpdf.content import bundles
 
     bundle = bundles.edit(
@@ -158,7 +154,6 @@ def retire_cmd(
 
     Example: paidpdf bundles retire baking-set
     """
-
     from paidpdf.content import bundles, catalog
 
     bundle = bundles.set_status(state(ctx).store, bundle_id, catalog.RETIRED)
@@ -173,7 +168,6 @@ def restore_cmd(
 
     Example: paidpdf bundles restore baking-set
     """
-
     from paidpdf.content import bundles, catalog
 
     bundle = bundles.set_status(state(ctx).store, bundle_id, catalog.ACTIVE)

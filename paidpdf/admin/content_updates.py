@@ -26,7 +26,6 @@ def update_cmd(
 
     Example: paidpdf content update the-sourdough-guide guide-v2.pdf --notes "New chapter on rye" --notify
     """
-
     from paidpdf.content import catalog
     from paidpdf.ownership import update_notices
 
@@ -48,7 +47,6 @@ def versions_cmd(
 
     Example: paidpdf content versions the-sourdough-guide --json
     """
-
     from paidpdf.content import catalog, versions
 
     item = catalog.get_item(state(ctx).store, item_id)
@@ -76,7 +74,6 @@ def notify_cmd(
 
     Example: paidpdf content notify the-sourdough-guide --rate 120/min
     """
-
     from paidpdf.ownership import update_notices
 
     _notify(ctx, item_id, version, update_notices.parse_rate(rate), as_json=as_json)

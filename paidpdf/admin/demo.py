@@ -41,7 +41,6 @@ def demo_cmd(
 
     Example: paidpdf demo --folder demo-data --port 8080   (add --fresh to start over)
     """
-
     from paidpdf.content import catalog, demo
 
     chosen = demo_folder(ctx, folder)

@@ -141,7 +141,6 @@ def show_cmd(
 
     Example: paidpdf orders show ord_5f2c9a0e1b7d4c3a --json
     """
-
     from paidpdf.ownership import download_log
     from paidpdf.sales import orders
 
@@ -195,17 +194,12 @@ def refund_cmd(
 
     Example: paidpdf orders refund ord_5f2c9a0e1b7d4c3a --yes
     """
-
-    from paidpdf.sales import orders
+    from paidpdf.sales import admin_refund, orders, stripe_gateway  # stripe loads only for commands that pay
 
     cli = state(ctx)
     order = orders.refundable(cli.store.view(orders.SALES), order_id)
     amount = format_amount(order["amount"], order["currency"])
     confirm(yes, f"Refund {amount} to {order['buyer']} for {order['content_id']}?")
-    from paidpdf.sales import (  # stripe loads only for commands that pay
-        admin_refund,
-        stripe_gateway,
-    )
 
     client = stripe_gateway.make_client(cli.settings)
     done = admin_refund.refund(cli.store, client, order_id)
@@ -279,7 +273,6 @@ def stats_cmd(
 
     Example: paidpdf orders stats
     """
-
     from rich.bar import Bar
 
     from paidpdf.sales import orders, sales_stats
@@ -330,7 +323,6 @@ def trace_cmd(
 
     Example: paidpdf orders trace found-online.pdf --json
     """
-
     from paidpdf.sales import leak_trace
 
     found = leak_trace.trace(state(ctx).store, pdf)

@@ -33,7 +33,6 @@ def set_cmd(
 
     Example: paidpdf shop set --name "Field & Oven" --tagline "Booklets for home bakers" --accent "#b5472a"
     """
-
     from paidpdf.content import shop
 
     found = shop.set_identity(
@@ -48,7 +47,6 @@ def show_cmd(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     Example: paidpdf shop show --json
     """
-
     from paidpdf.content import shop
 
     found = shop.identity(state(ctx).store)
