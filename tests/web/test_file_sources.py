@@ -10,7 +10,6 @@ type and ranges, or for a redirect the source's own presigned address.
 
 from __future__ import annotations
 
-import secrets
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from paidpdf.store.files.object_files import ObjectFiles
 from paidpdf.store.files.object_source import ObjectSource, ObjectSources
 from paidpdf.web import create_app
 from paidpdf.web.ranges import content_disposition
+from tests.buckets import bucket_env
 
 BOTH_BACKENDS = True  # tests/conftest.py: each shop runs on the data folder and on PostgreSQL
 
@@ -49,17 +49,6 @@ def read(source: FileSource, start: int, length: int) -> bytes:
         return b"".join(opened)
     finally:
         opened.close()
-
-
-def s3_env(endpoint: str, monkeypatch: pytest.MonkeyPatch, mode: str) -> dict[str, str]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "paidpdf-test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "paidpdf-test-secret")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    return {
-        "PAIDPDF_FILES_URL": f"s3://paidpdf-tests/{secrets.token_hex(4)}",  # a prefix per test
-        "PAIDPDF_S3_ENDPOINT_URL": endpoint,
-        "PAIDPDF_S3_DOWNLOADS": mode,
-    }
 
 
 @dataclass
@@ -88,7 +77,7 @@ def shop(
     files_at = str(request.param)
     env = {"PAIDPDF_SECRET_KEY": SECRET, **backend_env}
     if files_at != "disk":
-        env.update(s3_env(request.getfixturevalue("s3_endpoint"), monkeypatch, files_at.split("-")[1]))
+        env.update(bucket_env(request.getfixturevalue("s3_endpoint"), monkeypatch, files_at.split("-")[1]))
     settings = Settings.from_env(env, data_dir=data_dir)
     store = settings.open_store()
     if store.objects is not None:
@@ -178,7 +167,7 @@ def test_object_source_sizes_reads_ranges_and_presigns_in_redirect_mode(
     data_dir: Path, samples: list[Path], s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, mode: str,
     backend_env: dict[str, str],
 ) -> None:
-    env = {**s3_env(s3_endpoint, monkeypatch, mode), "PAIDPDF_SECRET_KEY": SECRET, **backend_env}
+    env = {**bucket_env(s3_endpoint, monkeypatch, mode), "PAIDPDF_SECRET_KEY": SECRET, **backend_env}
     store = Settings.from_env(env, data_dir=data_dir).open_store()
     assert isinstance(store.objects, ObjectFiles) and isinstance(store.files, ObjectSources)
     store.objects.ensure_bucket()
@@ -216,7 +205,7 @@ def test_stamped_source_is_the_file_then_the_tail_in_every_range(
 ) -> None:
     env = {"PAIDPDF_SECRET_KEY": SECRET, **backend_env}
     if files_at == "s3":
-        env.update(s3_env(s3_endpoint, monkeypatch, "redirect"))
+        env.update(bucket_env(s3_endpoint, monkeypatch, "redirect"))
     store = Settings.from_env(env, data_dir=data_dir).open_store()
     if store.objects is not None:
         store.objects.ensure_bucket()

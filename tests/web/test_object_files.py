@@ -4,7 +4,6 @@ or streamed with Range and validators (`proxy`). Covers come from the bucket too
 
 from __future__ import annotations
 
-import secrets
 import threading
 import urllib.request
 from pathlib import Path
@@ -19,20 +18,14 @@ from paidpdf.content.item_options import set_options
 from paidpdf.ownership import library
 from paidpdf.store import DataStore
 from paidpdf.web import create_app
+from tests.buckets import bucket_env
 
 SECRET = "a-test-secret-key-that-is-long-enough-0123456789"
 
 
 @pytest.fixture
 def s3_env(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "paidpdf-test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "paidpdf-test-secret")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    return {
-        "PAIDPDF_FILES_URL": f"s3://paidpdf-tests/{secrets.token_hex(4)}",  # a prefix per test
-        "PAIDPDF_S3_ENDPOINT_URL": s3_endpoint,
-        "PAIDPDF_SECRET_KEY": SECRET,
-    }
+    return {**bucket_env(s3_endpoint, monkeypatch), "PAIDPDF_SECRET_KEY": SECRET}
 
 
 def _shop(data_dir: Path, env: dict[str, str], tmp_path: Path) -> tuple[DataStore, dict[str, str], str]:
