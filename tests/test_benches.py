@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 SHOWS = {
     "content_memory.py": "baseline: peak memory big/small",
     "history.py": "| 300 |",
+    "launch.py": "checks: 0 errors, every purchase fulfilled exactly once: OK",
     "scale_out.py": "| 200 |",
     "stamping.py": "| stamped / plain, throughput |",
     "storage.py": "catalog read",
