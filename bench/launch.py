@@ -447,7 +447,8 @@ def main() -> None:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     if not ok:
-        raise SystemExit(1)
+        failed = [e for runs in sides.values() for r in runs for e in r.errors]
+        raise SystemExit("launch checks failed:\n" + "\n".join(failed[:10]))
 
 
 if __name__ == "__main__":
