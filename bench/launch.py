@@ -90,6 +90,7 @@ class Run:
     paid: dict[str, str] = field(default_factory=dict)  # buyer email -> item bought
     completed: int = 0
     figures: dict[str, float] = field(default_factory=dict)
+    server_times: dict[str, list[float]] = field(default_factory=dict)  # from the access log
 
 
 def build_shop(root: Path, items: int, orders: int, size_mb: int) -> tuple[Path, dict[str, Any]]:
@@ -266,10 +267,12 @@ async def load(shop: str, outbox: Path, items: list[str], paid: list[str], size:
     await asyncio.gather(*tasks)
 
 
-def start(command: list[str], env: dict[str, str], pattern: str) -> tuple[subprocess.Popen[str], str]:
-    """Start a server and read its address from its output; the rest of its output is drained."""
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+def start(command: list[str], env: dict[str, str], pattern: str, log: Path | None = None
+          ) -> tuple[subprocess.Popen[str], str]:
+    """Start a server and read its address from its output; the rest of its output is drained, its
+    log (stderr) goes to `log`."""
+    with log.open("w") if log else open(os.devnull, "w") as errors:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
     assert process.stdout is not None
     for _ in range(40):
         line = process.stdout.readline()
@@ -328,7 +331,8 @@ def one_run(base: Path, root: Path, workers: int, has_workers: bool, shop_facts:
                                 r"http://127\.0\.0\.1:\d+")
     serve = [*cli, "--data", str(data), "serve", "--port", "0", "--threads", str(options.threads),
              "--trusted-proxy", "127.0.0.1", *(["--workers", str(workers)] if has_workers else [])]
-    server, shop = start(serve, {**env, "STRIPE_API_BASE": stand_url}, r"http://127\.0\.0\.1:\d+")
+    log = root / f"{data.name}.log"
+    server, shop = start(serve, {**env, "STRIPE_API_BASE": stand_url}, r"http://127\.0\.0\.1:\d+", log)
     run = Run()
     try:
         control_post(stand_url, "/_local/webhooks", {"url": shop + "/stripe/webhook"})
@@ -353,6 +357,7 @@ def one_run(base: Path, root: Path, workers: int, has_workers: bool, shop_facts:
         stop(server)
         stop(stand_in)
     run.errors += check_store(data, run.paid)
+    run.server_times = access_times(log)
     shutil.rmtree(data, ignore_errors=True)
     return run
 
@@ -366,6 +371,26 @@ def control_post(stand_in: str, path: str, form: dict[str, str]) -> None:
 def urlopen_ok(url: str) -> None:
     urllib.request.urlopen(urllib.request.Request(url, headers={"X-Forwarded-For": "10.9.9.9"}),
                            timeout=30).close()
+
+
+#: The access log's routes, by step (the app's own time: from the WSGI call to its status line, so
+#: neither the wait in the server's queue nor the sending of the body).
+ROUTES = {
+    "catalog": r"GET / ", "item page": r"GET /content/[\w-]+ ", "buy": r"POST /checkout/[\w-]+ ",
+    "success page": r"GET /checkout/success ", "webhook": r"POST /stripe/webhook ", "library": r"GET /library ",
+    "sign in": r"POST /signin/\S+ ",
+}
+
+
+def access_times(log: Path) -> dict[str, list[float]]:
+    found: dict[str, list[float]] = defaultdict(list)
+    patterns = {step: re.compile(route + r"\d{3} ([\d.]+)ms") for step, route in ROUTES.items()}
+    for line in log.read_text(errors="replace").splitlines():
+        for step, pattern in patterns.items():
+            match = pattern.search(line)
+            if match:
+                found[step].append(float(match.group(1)) / 1000)
+    return found
 
 
 def pct(values: list[float], q: float) -> float:
@@ -388,19 +413,30 @@ def report(sides: dict[int, list[Run]], options: argparse.Namespace, note: str) 
         label = f"{step} (stand-in)" if step in ("hosted page", "pay") else step
         label = "receipt (wait, not a request)" if step == "receipt" else label
         print(f"| {label} | " + " | ".join(cells) + " |")
-    print("\n| side | purchases completed | errors | server CPU s (% of a core) | server peak RSS MB "
-          "(largest process) | stand-in CPU s | client CPU s |")
+    print("\nThe app's own time per request, from the server's access log (no queueing, no sending):")
+    print("| route | " + " | ".join(f"{n} p50 ms | {n} p99 ms" for n in names) + " |")
+    print("|---|" + "---:|---:|" * len(sides))
+    for step in ROUTES:
+        cells = []
+        for runs in sides.values():
+            pooled = [t for r in runs for t in r.server_times.get(step, [])]
+            cells.append(f"{pct(pooled, 0.5):,.0f} | {pct(pooled, 0.99):,.0f}")
+        print(f"| {step}{' (buyers and visitors)' if step == 'catalog' else ''} | " + " | ".join(cells) + " |")
+    print("\n| side | purchases completed | errors | server CPU s (% of a core) | server peak RSS MB, all "
+          "processes (largest) | stand-in CPU s (%) | client CPU s (%) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     ok = True
     for name, runs in zip(names, sides.values(), strict=True):
         def med(key: str, runs: list[Run] = runs) -> float:
             return statistics.median(r.figures.get(key, float("nan")) for r in runs)
 
+        def cpu(key: str) -> str:
+            return f"{med(key):.1f} ({med(key) / med('wall'):.0%})"
+
         errors = sum(len(r.errors) for r in runs)
-        share = med("server cpu") / med("wall")
         print(f"| {name} | {sum(r.completed for r in runs)} / {options.buyers * len(runs)} | {errors} | "
-              f"{med('server cpu'):.1f} ({share:.0%}) | {med('rss total'):,.0f} ({med('rss process'):,.0f}, "
-              f"{med('processes'):.0f} process(es)) | {med('stand-in cpu'):.1f} | {med('client cpu'):.1f} |")
+              f"{cpu('server cpu')} | {med('rss total'):,.0f} ({med('rss process'):,.0f}; "
+              f"{med('processes'):.0f} process(es)) | {cpu('stand-in cpu')} | {cpu('client cpu')} |")
         for message in [e for r in runs for e in r.errors][:5]:
             print(f"  {name} error: {message}")
         ok = ok and errors == 0 and all(r.completed == options.buyers for r in runs)
