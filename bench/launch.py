@@ -72,7 +72,6 @@ API_KEY = "sk_test_launch_bench"
 WEBHOOK_SECRET = "whsec_launch_bench_secret"  # noqa: S105 - a throwaway secret for the bench
 STEPS = ("catalog", "item page", "buy", "hosted page", "pay", "success page", "webhook", "receipt",
          "sign-in form", "sign in", "library", "download", "visitor catalog", "visitor item", "visitor page 2")
-STAND_IN_STEPS = {"hosted page", "pay", "receipt"}  # the stand-in's pages, and a wait (not a request)
 
 
 class Failed(Exception):
@@ -332,34 +331,41 @@ def one_run(base: Path, root: Path, workers: int, has_workers: bool, shop_facts:
     serve = [*cli, "--data", str(data), "serve", "--port", "0", "--threads", str(options.threads),
              "--trusted-proxy", "127.0.0.1", *(["--workers", str(workers)] if has_workers else [])]
     log = root / f"{data.name}.log"
-    server, shop = start(serve, {**env, "STRIPE_API_BASE": stand_url}, r"http://127\.0\.0\.1:\d+", log)
     run = Run()
     try:
-        control_post(stand_url, "/_local/webhooks", {"url": shop + "/stripe/webhook"})
-        for path in ("/", f"/content/{shop_facts['items'][0]}"):  # a shop that was already open
-            urlopen_ok(shop + path)
-        cpu = (tree_cpu_seconds(server.pid), tree_cpu_seconds(stand_in.pid), time.process_time())
-        began = time.perf_counter()
-        with MemoryWatch(server.pid) as memory:
-            asyncio.run(load(shop, data / "outbox", shop_facts["items"], shop_facts["paid"],
-                             shop_facts["size"], options, run))
-        wall = time.perf_counter() - began
-        run.figures = {
-            "wall": wall,
-            "server cpu": tree_cpu_seconds(server.pid) - cpu[0],
-            "stand-in cpu": tree_cpu_seconds(stand_in.pid) - cpu[1],
-            "client cpu": time.process_time() - cpu[2],
-            "rss total": memory.peak_total, "rss process": memory.peak_process,
-            "processes": memory.processes,
-        }
-        webhooks(stand_url, run)
+        server, shop = start(serve, {**env, "STRIPE_API_BASE": stand_url}, r"http://127\.0\.0\.1:\d+", log)
+        try:
+            control_post(stand_url, "/_local/webhooks", {"url": shop + "/stripe/webhook"})
+            measure(server, stand_in, shop, data, shop_facts, options, run)
+            webhooks(stand_url, run)
+        finally:
+            stop(server)
     finally:
-        stop(server)
         stop(stand_in)
     run.errors += check_store(data, run.paid)
     run.server_times = access_times(log)
     shutil.rmtree(data, ignore_errors=True)
     return run
+
+
+def measure(server: subprocess.Popen[str], stand_in: subprocess.Popen[str], shop: str, data: Path,
+            shop_facts: dict[str, Any], options: argparse.Namespace, run: Run) -> None:
+    """The load itself, with the CPU of the server tree, the stand-in and this client around it."""
+    for path in ("/", f"/content/{shop_facts['items'][0]}"):  # a shop that was already open
+        urlopen_ok(shop + path)
+    cpu = (tree_cpu_seconds(server.pid), tree_cpu_seconds(stand_in.pid), time.process_time())
+    began = time.perf_counter()
+    with MemoryWatch(server.pid) as memory:
+        asyncio.run(load(shop, data / "outbox", shop_facts["items"], shop_facts["paid"],
+                         shop_facts["size"], options, run))
+    run.figures = {
+        "wall": time.perf_counter() - began,
+        "server cpu": tree_cpu_seconds(server.pid) - cpu[0],
+        "stand-in cpu": tree_cpu_seconds(stand_in.pid) - cpu[1],
+        "client cpu": time.process_time() - cpu[2],
+        "rss total": memory.peak_total, "rss process": memory.peak_process,
+        "processes": memory.processes,
+    }
 
 
 def control_post(stand_in: str, path: str, form: dict[str, str]) -> None:
