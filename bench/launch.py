@@ -2,7 +2,7 @@
 --workers 2` against the same run on `--workers 1`.
 
 Not a test: run `python3 bench/launch.py` from the repo root. Options: `--items 1000 --orders 100000
---buyers 300 --visitors 2000 --duration 60 --size-mb 20 --workers 2 --rounds 2 --threads 8`; `--quick`
+--buyers 300 --visitors 2000 --duration 60 --size-mb 20 --workers 2 --rounds 2 --threads N` (default: serve's own); `--quick`
 (20 items, 300 orders, 10 buyers, 40 visitors, 5 s, 1 MB files, one round) is what the test suite runs.
 
 The shop: bench/web.py's seed (N items cloned from one real upload; every item's file is one random
@@ -328,8 +328,9 @@ def one_run(base: Path, root: Path, workers: int, has_workers: bool, shop_facts:
     cli = [sys.executable, "cli.py"]
     stand_in, stand_url = start([*cli, "stripe-local", "--port", "0", "--retry-base", "0.5"], env,
                                 r"http://127\.0\.0\.1:\d+")
-    serve = [*cli, "--data", str(data), "serve", "--port", "0", "--threads", str(options.threads),
-             "--trusted-proxy", "127.0.0.1", *(["--workers", str(workers)] if has_workers else [])]
+    serve = [*cli, "--data", str(data), "serve", "--port", "0", "--trusted-proxy", "127.0.0.1",
+             *(["--threads", str(options.threads)] if options.threads else []),
+             *(["--workers", str(workers)] if has_workers else [])]
     log = root / f"{data.name}.log"
     run = Run()
     try:
@@ -408,7 +409,7 @@ def report(sides: dict[int, list[Run]], options: argparse.Namespace, note: str) 
     names = [f"{w} worker{'s' if w > 1 else ''}" for w in sides]
     print(f"\nLaunch day: {options.items:,} items, {options.orders:,} past orders; {options.buyers} buyers and "
           f"{options.visitors:,} visitors over {options.duration} s; {options.size_mb} MB downloads; "
-          f"{options.threads} threads; {options.rounds} round(s) per side, A B / B A{note}")
+          f"{options.threads or 'default'} threads; {options.rounds} round(s) per side, A B / B A{note}")
     print("| step | " + " | ".join(f"{n} p50 ms | {n} p99 ms" for n in names) + " |")
     print("|---|" + "---:|---:|" * len(sides))
     for step in STEPS:
@@ -464,7 +465,7 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=20, help="size of every item's file")
     parser.add_argument("--workers", type=int, default=2, help="the side measured against 1 worker")
     parser.add_argument("--rounds", type=int, default=2, help="A B, then B A, ...")
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=0, help="threads per process (default: serve's own)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds (run by the test suite)")
     options = parser.parse_args()
     if options.quick:
