@@ -2,7 +2,8 @@
 --workers 2` against the same run on `--workers 1`.
 
 Not a test: run `python3 bench/launch.py` from the repo root. Options: `--items 1000 --orders 100000
---buyers 300 --visitors 2000 --duration 60 --size-mb 20 --workers 2 --rounds 2 --threads N` (default: serve's own); `--quick`
+--buyers 300 --visitors 2000 --duration 60 --size-mb 20 --workers 2 --rounds 2 --threads N` (threads
+per process; default: serve's own); `--quick`
 (20 items, 300 orders, 10 buyers, 40 visitors, 5 s, 1 MB files, one round) is what the test suite runs.
 
 The shop: bench/web.py's seed (N items cloned from one real upload; every item's file is one random
