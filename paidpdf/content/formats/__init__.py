@@ -23,7 +23,6 @@ EXTENSIONS: dict[str, str] = {
     "epub": "epub",
     "mp3": "mp3",
     "m4a": "m4a",
-    "aac": "m4a",
     "ogg": "ogg",
     "oga": "ogg",
     "flac": "flac",
@@ -98,6 +97,17 @@ def extract_cover(path: Path, facts: FileFacts) -> bytes | None:
 
         return pdf_cover(path)
     return None
+
+
+def preview_pages(path: Path, facts: FileFacts, count: int) -> list[bytes]:
+    """The first `count` pages of the "look inside" strip as PNG images: a PDF's pages, an EPUB's first
+    chapter set as text pages; [] for formats that are not read page by page (their sample is
+    `make_sample`)."""
+    if facts.format == "pdf" and count > 0:
+        from paidpdf.content import media
+
+        return [page.data for page in media.render_pages(path, count)]
+    return []
 
 
 def make_sample(path: Path, facts: FileFacts, dest: Path, seconds: int = 30) -> Path | None:
