@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from paidpdf.content.formats import MEDIA_TYPES, FileFacts
 from paidpdf.errors import InvalidInput
 
 #: At most this many entries (folders count).
@@ -158,3 +159,18 @@ def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str) -> N
         raise InvalidInput(f"{filename}: entry {info.filename!r} is damaged ({exc})") from None
     except (OSError, EOFError, ValueError) as exc:
         raise InvalidInput(f"{filename}: entry {info.filename!r} cannot be unpacked ({exc})") from None
+
+
+def check_zip(path: Path, filename: str) -> FileFacts:
+    """Prove that `path` is a ZIP archive safe to sell; its facts (entries, files, unpacked size)."""
+    from paidpdf.content.formats.sniff import expect
+
+    with path.open("rb") as handle:
+        expect(path, handle, "zip", filename)
+        listing = check_archive(path, handle, filename)
+    return FileFacts(
+        format="zip",
+        media_type=MEDIA_TYPES["zip"],
+        size=path.stat().st_size,
+        details={"entries": listing.entries, "files": listing.files, "unpacked": listing.unpacked},
+    )

@@ -64,6 +64,8 @@ PROBE_SIZE = 5 * 1024 * 1024
 
 def check_media(path: Path, claimed: str, filename: str) -> FileFacts:
     """Prove that `path` is the audio or video format `claimed`; its duration, codecs and dimensions."""
+    import av
+
     rules = CONTAINERS[claimed]
     size = path.stat().st_size
     with path.open("rb") as handle:
@@ -78,13 +80,13 @@ def check_media(path: Path, claimed: str, filename: str) -> FileFacts:
             duration_ms = _duration_ms(container, streams)
             if duration_ms and duration_ms > END_SECONDS * 1000:
                 _reach_end(container, streams, duration_ms, filename)
-            video = next((s for s in streams if s.type == "video"), None)
+            video = next((s for s in streams if isinstance(s, av.video.stream.VideoStream)), None)
             width = video.codec_context.width if video is not None else None
             height = video.codec_context.height if video is not None else None
             details: dict[str, str | int] = {"container": container.format.name}
             if container.bit_rate:
                 details["bitrate"] = int(container.bit_rate)
-            audio = next((s for s in streams if s.type == "audio"), None)
+            audio = next((s for s in streams if isinstance(s, av.audio.stream.AudioStream)), None)
             if audio is not None:
                 details["sample_rate"] = int(audio.codec_context.sample_rate or 0)
                 details["channels"] = int(audio.codec_context.channels or 0)
@@ -126,9 +128,9 @@ def _chosen_streams(container: InputContainer, claimed: str, rules: Container, f
     Artwork attached to audio (a picture stored as a one-frame video stream) is not content."""
     import av
 
-    audio = [s for s in container.streams if s.type == "audio"]
-    video = [s for s in container.streams
-             if s.type == "video" and not s.disposition & av.stream.Disposition.attached_pic]
+    audio = [s for s in container.streams if isinstance(s, av.audio.stream.AudioStream)]
+    video = [s for s in container.streams if isinstance(s, av.video.stream.VideoStream)
+             and not s.disposition & av.stream.Disposition.attached_pic]
     kind = claimed.upper()
     if claimed in VIDEO_FORMATS:
         if not video:
@@ -138,7 +140,7 @@ def _chosen_streams(container: InputContainer, claimed: str, rules: Container, f
         side = max(video[0].codec_context.width or 0, video[0].codec_context.height or 0)
         if side < 1 or side > MAX_VIDEO_SIDE:
             raise InvalidInput(f"{filename}: video frames of {side} px a side (at most {MAX_VIDEO_SIDE})")
-        chosen = [video[0]]
+        chosen: list[Stream] = [video[0]]
     else:
         if video:
             raise InvalidInput(f"{filename} holds video: sell it as .mp4 or .webm, not .{claimed}")
