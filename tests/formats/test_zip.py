@@ -78,7 +78,7 @@ def test_an_encrypted_entry_is_refused(tmp_path: Path) -> None:
 
 def test_a_zip_bomb_of_real_zeros_is_refused_by_its_ratio(tmp_path: Path) -> None:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as out, out.open("zeros.bin", "w") as entry:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out, out.open("zeros.bin", "w") as entry:
         chunk = bytes(1024 * 1024)
         for _ in range(80):  # 80 MiB of zeros pack into about 80 KiB
             entry.write(chunk)
@@ -145,7 +145,8 @@ def test_a_pdf_with_a_zip_appended_is_not_a_zip(tmp_path: Path) -> None:
 
 
 def test_a_pdf_header_hidden_in_the_first_kilobyte_is_refused(tmp_path: Path) -> None:
-    data = zip_bytes([("cover.txt", b"%PDF-1.7\n1 0 obj <<>> endobj"), *GOOD], stored=frozenset({"cover.txt"}))
+    hidden = ("cover.txt", b"%PDF-1.7\n1 0 obj <<>> endobj")
+    data = zip_bytes([hidden, *GOOD], stored=frozenset({"cover.txt"}))
     _refused(_write(tmp_path, data), "also a PDF")
 
 
