@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import math
 import struct
+import tempfile
 import zipfile
 from fractions import Fraction
 from pathlib import Path
@@ -27,10 +28,12 @@ AUDIO = {
 VIDEO = {"mp4": ("mp4", "libx264", "aac"), "webm": ("webm", "libvpx", "libopus")}
 
 
-def _sine(seconds: float, rate: int, freq: int = 440) -> bytes:
+def _sine(seconds: float, rate: int, freq: int = 400) -> bytes:
+    """A tone as 16-bit samples: one period computed, then repeated (rates here are multiples of 400)."""
+    period = rate // freq
+    one = struct.pack(f"<{period}h", *(int(6000 * math.sin(2 * math.pi * i / period)) for i in range(period)))
     count = int(seconds * rate)
-    wave = (int(6000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(count))
-    return struct.pack(f"<{count}h", *wave)
+    return (one * (count // period + 1))[: count * 2]
 
 
 def _audio_stream(out: av.container.OutputContainer, codec: str, rate: int) -> av.audio.stream.AudioStream:
@@ -75,10 +78,21 @@ def video_bytes(fmt: str, seconds: float = 1.0, size: tuple[int, int] = (64, 48)
                 with_audio: bool = True, faststart: bool = False) -> bytes:
     """A real video (mp4: H.264 + AAC, webm: VP8 + Opus) whose frames change colour each second:
     red, green, blue, ... (so a frame taken at a given time can be told from the others)."""
-    muxer, codec, audio_codec = VIDEO[fmt]
+    if faststart:  # FFmpeg moves the index to the front by reopening the output: it must be a file
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"faststart.{fmt}"
+            _write_video(path, fmt, seconds, size, fps, with_audio, {"movflags": "+faststart"})
+            return path.read_bytes()
     buffer = io.BytesIO()
-    options = {"movflags": "+faststart"} if faststart else {}
-    with av.open(buffer, "w", format=muxer, options=options) as out:
+    _write_video(buffer, fmt, seconds, size, fps, with_audio, {})
+    return buffer.getvalue()
+
+
+def _write_video(target: io.BytesIO | Path, fmt: str, seconds: float, size: tuple[int, int], fps: int,
+                 with_audio: bool, options: dict[str, str]) -> None:
+    muxer, codec, audio_codec = VIDEO[fmt]
+    with av.open(target if isinstance(target, io.BytesIO) else str(target), "w", format=muxer,
+                 options=options) as out:
         stream = out.add_stream(codec, rate=fps)
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
@@ -92,7 +106,6 @@ def video_bytes(fmt: str, seconds: float = 1.0, size: tuple[int, int] = (64, 48)
         out.mux(stream.encode(None))
         if sound is not None:
             _encode_audio(out, sound, 48000, seconds)
-    return buffer.getvalue()
 
 
 def write_video(path: Path, fmt: str | None = None, seconds: float = 1.0, **options: object) -> Path:

@@ -48,6 +48,11 @@ CONTAINERS: dict[str, Container] = {
     "webm": Container("webm", frozenset({"vorbis", "opus"}), frozenset({"vp8", "vp9", "av1"})),
 }
 
+#: How each format is named in messages.
+DISPLAY = {
+    "mp3": "MP3", "m4a": "M4A", "ogg": "Ogg", "flac": "FLAC", "wav": "WAV", "mp4": "MP4", "webm": "WebM",
+}
+
 #: Packets demuxed at each place looked at, and frames that must decode there.
 PROBE_PACKETS = 200
 #: The end check seeks this many seconds before the claimed end, and demuxes at most this many packets
@@ -114,7 +119,7 @@ def open_media(handle: BinaryIO, claimed: str, filename: str) -> InputContainer:
         return av.open(handle, mode="r", format=CONTAINERS[claimed].demuxer,
                        options={"probesize": str(PROBE_SIZE)})
     except av.FFmpegError as exc:
-        raise InvalidInput(f"{filename} is not a readable {claimed.upper()} file ({_reason(exc)})") from None
+        raise InvalidInput(f"{filename} is not a readable {DISPLAY[claimed]} file ({_reason(exc)})") from None
 
 
 def codec_name(stream: Stream) -> str:
@@ -131,7 +136,7 @@ def _chosen_streams(container: InputContainer, claimed: str, rules: Container, f
     audio = [s for s in container.streams if isinstance(s, av.audio.stream.AudioStream)]
     video = [s for s in container.streams if isinstance(s, av.video.stream.VideoStream)
              and not s.disposition & av.stream.Disposition.attached_pic]
-    kind = claimed.upper()
+    kind = DISPLAY[claimed]
     if claimed in VIDEO_FORMATS:
         if not video:
             raise InvalidInput(f"{filename} has no video (sell audio as .m4a, .mp3, .ogg, .flac, .wav)")
