@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from paidpdf.content.formats import MEDIA_TYPES, VIDEO_FORMATS, FileFacts
+from paidpdf.content.formats.facts import MEDIA_TYPES, VIDEO_FORMATS, FileFacts
 from paidpdf.content.formats.sniff import expect
 from paidpdf.errors import InvalidInput
 

@@ -16,8 +16,8 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paidpdf.content.formats import VIDEO_FORMATS, FileFacts
 from paidpdf.content.formats.av_probe import open_media
+from paidpdf.content.formats.facts import VIDEO_FORMATS, FileFacts
 from paidpdf.errors import InvalidInput
 
 if TYPE_CHECKING:

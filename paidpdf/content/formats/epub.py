@@ -15,9 +15,9 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from paidpdf.content.formats import MEDIA_TYPES, FileFacts
 from paidpdf.content.formats.archive import Limits, check_archive
 from paidpdf.content.formats.epub_package import XML_EXTENSIONS, Package, parse_xml, read_package
+from paidpdf.content.formats.facts import MEDIA_TYPES, FileFacts
 from paidpdf.content.formats.sniff import expect, identify_bytes
 from paidpdf.errors import InvalidInput
 
