@@ -22,6 +22,8 @@ class Sessions(Delivering):
         values = session_params.session_create(raw, now)
         expand = params.expand(raw)
         with self._lock:
+            if values["customer"]:
+                self._require(values["customer"], "customers", "customer")
             session_id = objects.new_id("cs_test_", 58)
             page_url = f"{self.public_url}/pay/{session_id}"
             session = objects.checkout_session(values, now, page_url, session_id)
@@ -34,6 +36,11 @@ class Sessions(Delivering):
                 "line_items": [objects.line_item(item, now) for item in values["line_items"]],
                 "payment_intent_data": values["payment_intent_data"],
                 "page_token": secrets.token_urlsafe(24),
+                "billing": {
+                    "trial_period_days": values["trial_period_days"],
+                    "metadata": values["subscription_metadata"],
+                    "description": values["subscription_description"],
+                },
             }
             heapq.heappush(self._expiries, (session["expires_at"], session_id))
             self._save()
