@@ -224,7 +224,13 @@ def subscription_item(sub_id: str, price: Obj, product: Obj, quantity: int, star
 
 
 def invoice(
-    sub: Obj, cust: Obj, reason: str, period: tuple[int, int], created: int, number: str, names: dict[str, str]
+    sub: Obj,
+    cust: Obj,
+    reason: str,
+    period: tuple[int, int],
+    created: int,
+    number: str,
+    names: dict[str, str],
 ) -> Obj:
     """A draft invoice for one period of `sub` (`names`: product name per subscription item id)."""
     start, end = period
@@ -341,7 +347,11 @@ def invoice(
             "subscription_details": {"metadata": dict(sub["metadata"]), "subscription": sub["id"]},
             "type": "subscription_details",
         },
-        "payment_settings": {"default_mandate": None, "payment_method_options": None, "payment_method_types": None},
+        "payment_settings": {
+            "default_mandate": None,
+            "payment_method_options": None,
+            "payment_method_types": None,
+        },
         "period_end": end,
         "period_start": start,
         "post_payment_credit_notes_amount": 0,
@@ -407,7 +417,9 @@ def test_clock(frozen_time: int, name: str | None, created: int) -> Obj:
     }
 
 
-def portal_session(customer_id: str, return_url: str | None, locale: str | None, url: str, created: int) -> Obj:
+def portal_session(
+    customer_id: str, return_url: str | None, locale: str | None, url: str, created: int
+) -> Obj:
     return {
         "id": new_id("bps_"),
         "object": "billing_portal.session",

@@ -77,7 +77,9 @@ def subscription_checkout(params: dict[str, Any], mode: str) -> dict[str, Any]:
     if present(params.get("customer_creation")):
         if mode != "payment":
             raise invalid("customer_creation", "`customer_creation` can only be used in `payment` mode.")
-        values["customer_creation"] = enum(params["customer_creation"], "customer_creation", ("always", "if_required"))
+        values["customer_creation"] = enum(
+            params["customer_creation"], "customer_creation", ("always", "if_required")
+        )
     if present(params.get("payment_method_collection")):
         if mode != "subscription":
             raise invalid(
@@ -121,19 +123,21 @@ def subscription_checkout(params: dict[str, Any], mode: str) -> dict[str, Any]:
             values["trial_period_days"] = days
         values["subscription_metadata"] = metadata(raw.get("metadata"), "subscription_data[metadata]")
         if present(raw.get("description")):
-            values["subscription_description"] = string(raw["description"], "subscription_data[description]", 500)
+            values["subscription_description"] = string(
+                raw["description"], "subscription_data[description]", 500
+            )
     if mode == "subscription" and present(params.get("payment_intent_data")):
         raise invalid(
             "payment_intent_data",
             "You can not pass `payment_intent_data` in `subscription` mode.",
         )
-    if values["payment_method_collection"] == "if_required" and mode == "subscription":
-        if values["trial_period_days"] is None:
-            raise invalid(
-                "payment_method_collection",
-                "The local stand-in only skips the card (`if_required`) when there is nothing to pay up "
-                "front: add subscription_data[trial_period_days].",
-            )
+    skip_card = values["payment_method_collection"] == "if_required" and mode == "subscription"
+    if skip_card and values["trial_period_days"] is None:
+        raise invalid(
+            "payment_method_collection",
+            "The local stand-in only skips the card (`if_required`) when there is nothing to pay up "
+            "front: add subscription_data[trial_period_days].",
+        )
     return values
 
 
@@ -178,7 +182,9 @@ def customer(params: dict[str, Any], creating: bool) -> dict[str, Any]:
     if present(params.get("invoice_settings")):
         raw = hash_(params["invoice_settings"], "invoice_settings")
         check_known(
-            raw, {"custom_fields", "default_payment_method", "footer", "rendering_options"}, "invoice_settings"
+            raw,
+            {"custom_fields", "default_payment_method", "footer", "rendering_options"},
+            "invoice_settings",
         )
         if "default_payment_method" in raw:
             value = raw["default_payment_method"]
@@ -231,7 +237,9 @@ def cancellation_comment(params: dict[str, Any]) -> str | None:
         return None
     raw = hash_(params["cancellation_details"], "cancellation_details")
     check_known(raw, {"comment", "feedback"}, "cancellation_details")
-    return string(raw["comment"], "cancellation_details[comment]", 5000) if present(raw.get("comment")) else None
+    return (
+        string(raw["comment"], "cancellation_details[comment]", 5000) if present(raw.get("comment")) else None
+    )
 
 
 def duration(text: str) -> int:
@@ -241,7 +249,9 @@ def duration(text: str) -> int:
     unit = value[-1:] if value[-1:] in units else "s"
     number = value[:-1] if value[-1:] in units else value
     if not number.isdigit() or int(number) <= 0:
-        raise invalid("duration", f"Invalid duration {text!r}: use a positive number with d, h, m, s or w (31d)")
+        raise invalid(
+            "duration", f"Invalid duration {text!r}: use a positive number with d, h, m, s or w (31d)"
+        )
     seconds = int(number) * units[unit]
     if seconds > 5 * 366 * 86400:
         raise invalid("duration", f"Invalid duration {text!r}: at most 5 years at a time")

@@ -112,7 +112,7 @@ class Sessions(Delivering):
             if session["status"] != "open":
                 raise ApiError(  # Stripe's own words (an `invalid_request_error` without a code)
                     'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session '
-                    f'has a status of `{session["status"]}`.'
+                    f"has a status of `{session['status']}`."
                 )
             self._expire(session, request)
             self._save()
@@ -138,6 +138,11 @@ class Sessions(Delivering):
                     for li in private["line_items"]
                 ],
                 "token": private["page_token"],
+                "recurring": private["line_items"][0]["price"]["recurring"],
+                "recurring_amount": sum(
+                    li["price"]["unit_amount"] * li["quantity"] for li in private["line_items"]
+                ),
+                "trial_period_days": private.get("billing", {}).get("trial_period_days"),
             }
 
     def check_page_token(self, session_id: str, token: str) -> bool:

@@ -15,6 +15,9 @@ from paidpdf.stripe_local.refunds_disputes import RefundsAndDisputes
 class Customers(RefundsAndDisputes):
     """Customers, payment methods and test clocks."""
 
+    #: While time moves (`subscriptions._bill`), the moment being played, for every "now".
+    _at: int | None = None
+
     # ------------------------------------------------------------------ customers
 
     def create_customer(self, raw: Obj, request: RequestInfo = CUSTOMER) -> Obj:
@@ -61,7 +64,9 @@ class Customers(RefundsAndDisputes):
         )
         created = params.range_filter(raw, "created")
         email = params.string(raw["email"], "email", 512) if params.present(raw.get("email")) else None
-        clock = params.string(raw["test_clock"], "test_clock") if params.present(raw.get("test_clock")) else None
+        clock = (
+            params.string(raw["test_clock"], "test_clock") if params.present(raw.get("test_clock")) else None
+        )
         with self._lock:
             found = [
                 c
@@ -153,7 +158,9 @@ class Customers(RefundsAndDisputes):
     def create_test_clock(self, raw: Obj, request: RequestInfo = CUSTOMER) -> Obj:
         params.check_known(raw, {"expand", "frozen_time", "name"})
         if not params.present(raw.get("frozen_time")):
-            raise ApiError("Missing required param: frozen_time.", param="frozen_time", code="parameter_missing")
+            raise ApiError(
+                "Missing required param: frozen_time.", param="frozen_time", code="parameter_missing"
+            )
         frozen = params.integer(raw["frozen_time"], "frozen_time")
         name = params.string(raw["name"], "name", 300) if params.present(raw.get("name")) else None
         with self._lock:
@@ -191,7 +198,9 @@ class Customers(RefundsAndDisputes):
     # ------------------------------------------------------------------ time
 
     def _time_for(self, cust: Obj | None) -> int:
-        """"Now" for a customer: its test clock's frozen time, else the account's clock."""
+        """ "Now" for a customer: its test clock's frozen time, else the account's clock."""
+        if self._at is not None:
+            return self._at
         clock_id = cust.get("test_clock") if cust else None
         if clock_id and clock_id in self._store["test_clocks"]:
             return int(self._store["test_clocks"][clock_id]["frozen_time"])

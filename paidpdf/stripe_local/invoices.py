@@ -42,8 +42,16 @@ class Invoicing(Customers):
         )
         created = params.range_filter(raw, "created")
         cust = params.string(raw["customer"], "customer") if params.present(raw.get("customer")) else None
-        sub = params.string(raw["subscription"], "subscription") if params.present(raw.get("subscription")) else None
-        status = params.enum(raw["status"], "status", INVOICE_STATUSES) if params.present(raw.get("status")) else None
+        sub = (
+            params.string(raw["subscription"], "subscription")
+            if params.present(raw.get("subscription"))
+            else None
+        )
+        status = (
+            params.enum(raw["status"], "status", INVOICE_STATUSES)
+            if params.present(raw.get("status"))
+            else None
+        )
         with self._lock:
             found = [
                 i
@@ -59,20 +67,33 @@ class Invoicing(Customers):
         """`POST /v1/invoices/{id}/pay`: charge an open invoice now (with `payment_method`, or the
         customer's default card). A declined card is Stripe's 402 and `invoice.payment_failed`."""
         params.check_known(
-            raw, {"expand", "forgive", "mandate", "off_session", "paid_out_of_band", "payment_method", "source"}
+            raw,
+            {"expand", "forgive", "mandate", "off_session", "paid_out_of_band", "payment_method", "source"},
         )
-        method = params.string(raw["payment_method"], "payment_method") if params.present(raw.get("payment_method")) else None
+        method = (
+            params.string(raw["payment_method"], "payment_method")
+            if params.present(raw.get("payment_method"))
+            else None
+        )
         with self._lock:
             inv = self._require(invoice_id, "invoices", "invoice")
             if inv["status"] != "open":
-                raise ApiError(f"Invoice is already {inv['status']}.", code="invoice_not_open", param="invoice")
+                raise ApiError(
+                    f"Invoice is already {inv['status']}.", code="invoice_not_open", param="invoice"
+                )
             if method is not None:
                 method = self._attach(method, self._store["customers"][inv["customer"]], request)["id"]
-            paid = self._attempt(inv, request, method)
+            paid = self._collect(inv, request, method)
             self._after_attempt(inv, paid, request)
             self._save()
             if not paid:
-                raise ApiError(DECLINED, status=402, type="card_error", code="card_declined", decline_code="generic_decline")
+                raise ApiError(
+                    DECLINED,
+                    status=402,
+                    type="card_error",
+                    code="card_declined",
+                    decline_code="generic_decline",
+                )
             return self.render(inv, params.expand(raw))
 
     def get_invoice_payment(self, payment_id: str, expand: Iterable[str] = ()) -> Obj:
@@ -80,7 +101,9 @@ class Invoicing(Customers):
             return self.render(self._require(payment_id, "invoice_payments", "invoice_payment"), list(expand))
 
     def list_invoice_payments(self, raw: Obj) -> Obj:
-        params.check_known(raw, {"ending_before", "expand", "invoice", "limit", "payment", "starting_after", "status"})
+        params.check_known(
+            raw, {"ending_before", "expand", "invoice", "limit", "payment", "starting_after", "status"}
+        )
         invoice = params.string(raw["invoice"], "invoice") if params.present(raw.get("invoice")) else None
         intent = None
         if params.present(raw.get("payment")):
@@ -100,7 +123,12 @@ class Invoicing(Customers):
     def _expand_special(self, obj: Obj, head: str) -> Obj | None:
         if obj.get("object") == "invoice" and head == "payments":
             data = [public(p) for p in self._store["invoice_payments"].values() if p["invoice"] == obj["id"]]
-            return {"object": "list", "data": data, "has_more": False, "url": f"/v1/invoices/{obj['id']}/payments"}
+            return {
+                "object": "list",
+                "data": data,
+                "has_more": False,
+                "url": f"/v1/invoices/{obj['id']}/payments",
+            }
         return None
 
     # ------------------------------------------------------------------ the life of an invoice
@@ -121,7 +149,7 @@ class Invoicing(Customers):
         sub["latest_invoice"] = inv["id"]
         return inv
 
-    def _attempt(self, inv: Obj, request: RequestInfo, method: str | None = None) -> bool:
+    def _collect(self, inv: Obj, request: RequestInfo, method: str | None = None) -> bool:
         """Try to collect `inv` once: True when it is paid. Uses one PaymentIntent per invoice (a new
         Charge per attempt, as Stripe's retries do) and one `invoice_payment` naming it."""
         cust = self._store["customers"][inv["customer"]]
@@ -130,7 +158,11 @@ class Invoicing(Customers):
             self._mark_paid(inv, now, request)
             return True
         sub = self._store["subscriptions"].get(_subscription_of(inv) or "")
-        method = method or (sub or {}).get("default_payment_method") or cust["invoice_settings"]["default_payment_method"]
+        method = (
+            method
+            or (sub or {}).get("default_payment_method")
+            or cust["invoice_settings"]["default_payment_method"]
+        )
         inv["attempt_count"] += 1
         inv["attempted"] = True
         intent = self._invoice_intent(inv, cust, now, request)
@@ -181,10 +213,16 @@ class Invoicing(Customers):
         return True
 
     def _invoice_intent(self, inv: Obj, cust: Obj, now: int, request: RequestInfo) -> Obj:
-        payment = next((p for p in self._store["invoice_payments"].values() if p["invoice"] == inv["id"]), None)
+        payment = next(
+            (p for p in self._store["invoice_payments"].values() if p["invoice"] == inv["id"]), None
+        )
         if payment is not None and payment["payment"]["payment_intent"]:
             return self._store["intents"][payment["payment"]["payment_intent"]]
-        description = "Subscription creation" if inv["billing_reason"] == "subscription_create" else "Subscription update"
+        description = (
+            "Subscription creation"
+            if inv["billing_reason"] == "subscription_create"
+            else "Subscription update"
+        )
         intent = payment_objects.payment_intent(
             {"amount_total": inv["amount_due"], "currency": inv["currency"]},
             {"description": description, "metadata": {}, "receipt_email": None},

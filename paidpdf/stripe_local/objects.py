@@ -92,7 +92,8 @@ def checkout_session(values: dict[str, Any], created: int, page_url: str, sessio
             "terms_of_service_acceptance": None,
         },
         "customer": values.get("customer"),
-        "customer_creation": values.get("customer_creation") or ("if_required" if values["mode"] == "payment" else None),
+        "customer_creation": values.get("customer_creation")
+        or ("if_required" if values["mode"] == "payment" else None),
         "customer_details": None,
         "customer_email": values["customer_email"],
         "expires_at": values["expires_at"],

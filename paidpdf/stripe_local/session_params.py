@@ -96,7 +96,9 @@ def session_create(params: dict[str, Any], now: int) -> dict[str, Any]:
         raise missing("mode")
     mode = enum(params["mode"], "mode", ("payment", "setup", "subscription"))
     if mode == "setup":
-        raise invalid("mode", "mode=setup is not supported by the local Stripe stand-in (payment, subscription)")
+        raise invalid(
+            "mode", "mode=setup is not supported by the local Stripe stand-in (payment, subscription)"
+        )
     ui_mode = params.get("ui_mode", "hosted_page")
     if present(ui_mode) and ui_mode != "hosted_page":
         raise invalid("ui_mode", "Only ui_mode=hosted_page is supported by the local Stripe stand-in")
