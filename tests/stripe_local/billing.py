@@ -51,7 +51,11 @@ def clock_customer(client: stripe.StripeClient, email: str = "member@example.com
 
 
 def subscribe(
-    client: stripe.StripeClient, stripe_local: StripeLocal, customer: str, method: str = "card", **changes: Any
+    client: stripe.StripeClient,
+    stripe_local: StripeLocal,
+    customer: str,
+    method: str = "card",
+    **changes: Any,
 ) -> stripe.Subscription:
     session = client.v1.checkout.sessions.create(params=subscription_params(customer=customer, **changes))  # type: ignore[arg-type]
     stripe_local.pay(session.id, method)
@@ -77,7 +81,9 @@ def portal_get(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode("utf-8")
 
 
-def portal_post(url: str, action: str, target: str = "", card: str = "", token: str | None = None) -> tuple[int, str]:
+def portal_post(
+    url: str, action: str, target: str = "", card: str = "", token: str | None = None
+) -> tuple[int, str]:
     """Submit one portal form as a browser would: the form token read from the page itself."""
     if token is None:
         _, page = portal_get(url)
