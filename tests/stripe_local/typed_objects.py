@@ -34,6 +34,7 @@ CLASSES: dict[str, type[StripeObject]] = {
     "line_item": stripe.InvoiceLineItem,
     "invoice_payment": stripe.InvoicePayment,
     "price": stripe.Price,
+    "payment_method": stripe.PaymentMethod,
     "test_helpers.test_clock": stripe.test_helpers.TestClock,
     "billing_portal.session": stripe.billing_portal.Session,
 }
