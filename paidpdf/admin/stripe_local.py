@@ -105,10 +105,9 @@ def stripe_local_cmd(
 
 def _advance(action: str, duration: str | None, host: str, port: int) -> None:
     """`stripe-local advance 31d`: ask the running stand-in (`POST /_local/advance`) to move every clock."""
+    import http.client
     import json
-    import urllib.error
-    import urllib.parse
-    import urllib.request
+    from urllib.parse import urlencode
 
     if action != "advance":
         raise InvalidInput(
@@ -117,27 +116,30 @@ def _advance(action: str, duration: str | None, host: str, port: int) -> None:
     if not duration:
         raise InvalidInput("advance needs a duration such as 31d, 12h, 90m or 3600s")
     key = os.environ.get("STRIPE_SECRET_KEY", "").strip() or "sk_test_stripe_local_cli"
-    request = urllib.request.Request(
-        f"http://{host}:{port}/_local/advance",
-        data=urllib.parse.urlencode({"by": duration}).encode(),
-        headers={"Authorization": f"Bearer {key}"},
-        method="POST",
-    )
+    connection = http.client.HTTPConnection(host, port, timeout=60)
     try:
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            result = json.loads(answer.read())
-    except urllib.error.HTTPError as exc:
-        try:
-            message = json.loads(exc.read())["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            message = f"HTTP {exc.code}"
-        raise InvalidInput(f"the stand-in refused: {message}") from None
+        connection.request(
+            "POST",
+            "/_local/advance",
+            body=urlencode({"by": duration}),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        answer = connection.getresponse()
+        body = answer.read()
     except OSError as exc:
-        reason = getattr(exc, "reason", exc)
-        raise InvalidInput(f"no stand-in answers on {host}:{port} ({reason})") from None
+        raise InvalidInput(f"no stand-in answers on {host}:{port} ({exc.strerror or exc})") from None
+    finally:
+        connection.close()
+    try:
+        result = json.loads(body)
+    except ValueError:
+        raise InvalidInput(f"{host}:{port} is not a stripe-local stand-in (HTTP {answer.status})") from None
+    if answer.status != 200:
+        message = (result.get("error") or {}).get("message") if isinstance(result, dict) else None
+        raise InvalidInput(f"the stand-in refused: {message or f'HTTP {answer.status}'}")
     console().print(
-        f"Moved time by {duration}: {result['steps']} billing step(s), {result['test_clocks']} test clock(s); "
-        f"the stand-in's clock now reads {result['now']}."
+        f"Moved time by {duration}: {result['steps']} billing step(s), "
+        f"{result['test_clocks']} test clock(s); the stand-in's clock now reads {result['now']}."
     )
 
 

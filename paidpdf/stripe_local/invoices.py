@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from paidpdf.stripe_local import billing_objects, params, payment_objects
+from paidpdf.stripe_local import invoice_objects, params, payment_objects
 from paidpdf.stripe_local.account import CUSTOMER, Obj, RequestInfo, public
 from paidpdf.stripe_local.api_errors import ApiError
 from paidpdf.stripe_local.customers import Customers
@@ -140,7 +140,7 @@ class Invoicing(Customers):
         number = f"{cust['invoice_prefix']}-{cust['next_invoice_sequence']:04d}"
         cust["next_invoice_sequence"] += 1
         names = self._private.get(sub["id"], {}).get("names", {})
-        inv = billing_objects.invoice(sub, cust, reason, period, now, number, names)
+        inv = invoice_objects.invoice(sub, cust, reason, period, now, number, names)
         self._store["invoices"][inv["id"]] = inv
         self._emit("invoice.created", inv, request)
         inv.update(status="open", effective_at=now)
@@ -232,7 +232,7 @@ class Invoicing(Customers):
         intent.update(customer=cust["id"], status="requires_payment_method")
         self._store["intents"][intent["id"]] = intent
         self._emit("payment_intent.created", intent, request)
-        record = billing_objects.invoice_payment(inv, intent, now)
+        record = invoice_objects.invoice_payment(inv, intent, now)
         self._store["invoice_payments"][record["id"]] = record
         return intent
 
