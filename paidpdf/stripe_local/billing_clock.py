@@ -65,9 +65,10 @@ class BillingClock(Subscriptions):
             state["interval"]["interval_count"] * state["periods"],
         )
         before = self.render(sub, [])
+        start = min(item["current_period_start"] for item in sub["items"]["data"])
         for item in sub["items"]["data"]:
             item.update(current_period_start=end, current_period_end=new_end)
-        inv = self._new_invoice(sub, "subscription_cycle", (end, new_end), request)
+        inv = self._new_invoice(sub, "subscription_cycle", (start, end), request)
         if sub["status"] == "unpaid":  # Stripe leaves the invoices of an unpaid subscription unattempted
             self._emit_updated("customer.subscription.updated", sub, before, request)
             return

@@ -22,7 +22,9 @@ def invoice(
     number: str,
     names: dict[str, str],
 ) -> Obj:
-    """A draft invoice for one period of `sub` (`names`: product name per subscription item id)."""
+    """A draft invoice of `sub` (`names`: product name per subscription item id). As on Stripe, the
+    invoice's own `period` is the one that just ended (both ends at the start for the first invoice)
+    and each line's `period` is the service period it pays for (the item's current period)."""
     start, end = period
     inv_id = new_id("in_")
     lines = []
@@ -52,7 +54,7 @@ def invoice(
                     },
                     "type": "subscription_item_details",
                 },
-                "period": {"end": end, "start": start},
+                "period": {"end": item["current_period_end"], "start": item["current_period_start"]},
                 "pretax_credit_amounts": [],
                 "pricing": {
                     "price_details": {"price": item["price"]["id"], "product": item["price"]["product"]},
