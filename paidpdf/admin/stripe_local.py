@@ -27,10 +27,12 @@ from paidpdf.errors import InvalidInput
 def stripe_local_cmd(
     action: str | None = typer.Argument(
         None,
-        metavar="[advance DURATION]",
-        help="`advance 31d`: move a running stand-in's time (every clock).",
+        metavar="advance",
+        help="Instead of running one, move a running stand-in's time (every clock).",
     ),
-    duration: str | None = typer.Argument(None, hidden=True),
+    duration: str | None = typer.Argument(
+        None, metavar="DURATION", help="How far: 31d, 12h, 90m, 45s, 2w."
+    ),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (keep loopback)."),
     port: int = typer.Option(12111, "--port", min=0, max=65535, help="Port (0 = any free port)."),
     webhook_url: str | None = typer.Option(
