@@ -9,8 +9,10 @@ Time moves when a test clock advances (`advance_test_clock`), when the whole acc
 
 from __future__ import annotations
 
+import time
+
 from paidpdf.stripe_local import params
-from paidpdf.stripe_local.account import CUSTOMER, Obj, RequestInfo
+from paidpdf.stripe_local.account import CUSTOMER, SWEEP_EVERY, Obj, RequestInfo
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.invoices import _subscription_of
 from paidpdf.stripe_local.subscriptions import ENDED, Subscriptions, _period_end, add_interval
@@ -19,19 +21,15 @@ from paidpdf.stripe_local.subscriptions import ENDED, Subscriptions, _period_end
 class BillingClock(Subscriptions):
     """Renewals, retries and ends as time moves."""
 
+    _next_realtime_billing = 0.0
+
     def _bill(self, sub: Obj, until: int, request: RequestInfo = CUSTOMER) -> int:
         """Play `sub`'s life up to `until`: renewals, retries, the end. Returns the steps taken."""
         steps = 0
         while sub["status"] not in ENDED and steps < 1000:
             end = _period_end(sub)
             retry = min(
-                (
-                    i
-                    for i in self._store["invoices"].values()
-                    if _subscription_of(i) == sub["id"]
-                    and i["status"] == "open"
-                    and i["next_payment_attempt"]
-                ),
+                (i for i in self._open_invoices(sub["id"]) if i["next_payment_attempt"]),
                 key=lambda i: i["next_payment_attempt"],
                 default=None,
             )
@@ -86,11 +84,7 @@ class BillingClock(Subscriptions):
         before = before or self.render(sub, [])
         now = self._time_for(self._store["customers"].get(sub["customer"]))
         if paid:
-            still_open = any(
-                i["status"] == "open" and _subscription_of(i) == sub["id"]
-                for i in self._store["invoices"].values()
-            )
-            if not still_open:
+            if not self._open_invoices(sub["id"]):
                 sub["status"] = "active"
         elif automatic:
             private = self._private.setdefault(inv["id"], {})
@@ -168,6 +162,10 @@ class BillingClock(Subscriptions):
         return steps
 
     def _sweep(self) -> None:
+        """Also renew subscriptions without a test clock as real time passes, at most once per
+        `SWEEP_EVERY` seconds (the sweep runs on many reads; a scan of every subscription should not)."""
         super()._sweep()
-        if self._bill_realtime():
-            self._save()
+        if time.monotonic() >= self._next_realtime_billing:
+            self._next_realtime_billing = time.monotonic() + SWEEP_EVERY
+            if self._bill_realtime():
+                self._save()

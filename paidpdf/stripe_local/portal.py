@@ -15,7 +15,6 @@ from paidpdf.stripe_local import billing_objects, params
 from paidpdf.stripe_local.account import CUSTOMER, Obj, RequestInfo
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.billing_clock import BillingClock
-from paidpdf.stripe_local.invoices import _subscription_of
 from paidpdf.stripe_local.subscriptions import ENDED
 
 PORTAL_LIFETIME = 3600.0
@@ -149,8 +148,4 @@ class Portal(BillingClock):
 
     def open_invoices(self, sub_id: str) -> list[Obj]:
         with self._lock:
-            return [
-                self.render(i, [])
-                for i in self._store["invoices"].values()
-                if _subscription_of(i) == sub_id and i["status"] == "open"
-            ]
+            return [self.render(i, []) for i in self._open_invoices(sub_id)]
