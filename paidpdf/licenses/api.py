@@ -95,9 +95,13 @@ def _call(store: DataStore, key: str, remote_addr: str | None, change: Change) -
 # -- Gumroad ---------------------------------------------------------------------------------------
 
 
-def gumroad_verify(store: DataStore, fields: Mapping[str, str], remote_addr: str | None, base_url: str) -> Answer:
-    """`POST /v2/licenses/verify` (product_id or product_permalink, license_key, increment_uses_count)."""
-    product = next((fields.get(n, "") for n in ("product_id", "product_permalink", "id", "link_id") if fields.get(n)), "")
+def gumroad_verify(
+    store: DataStore, fields: Mapping[str, str], remote_addr: str | None, base_url: str
+) -> Answer:
+    """`POST /v2/licenses/verify` (product_id or product_permalink, license_key, increment_uses_count).
+    Gumroad's older names for the product (`id`, `link_id`) are read too, after `product_id`."""
+    names = ("product_id", "product_permalink", "id", "link_id")
+    product = next((fields.get(n, "") for n in names if fields.get(n, "").strip()), "")
     if not product.strip():
         message = "The 'product_id' parameter is required to verify the license for this product."
         return Answer(400, responses.gumroad_error(message))
@@ -131,7 +135,7 @@ def _lemon(store: DataStore, word: str, outcome: _Call | Answer, key: str) -> An
     facts = responses.Facts.read(store, outcome.doc)
     doc = outcome.doc
     if doc is None:
-        return Answer(404, {word: False, "error": LEMON_NOT_FOUND, "license_key": None, "instance": None, "meta": None})
+        return Answer(404, _empty(word, LEMON_NOT_FOUND))
     refused = outcome.refused is not None and word != "deactivated"  # freeing a slot is always allowed
     error = outcome.error or ((400, DISABLED) if refused else None)
     state = "disabled" if outcome.refused is not None else "active"
@@ -147,9 +151,12 @@ def _lemon(store: DataStore, word: str, outcome: _Call | Answer, key: str) -> An
     return Answer(error[0] if error else 200, body)
 
 
+def _empty(word: str, error: str) -> dict[str, Any]:
+    return {word: False, "error": error, "license_key": None, "instance": None, "meta": None}
+
+
 def _required(word: str, name: str) -> Answer:
-    error = f"The {name.replace('_', ' ')} field is required."
-    return Answer(422, {word: False, "error": error, "license_key": None, "instance": None, "meta": None})
+    return Answer(422, _empty(word, f"The {name.replace('_', ' ')} field is required."))
 
 
 def lemon_activate(store: DataStore, fields: Mapping[str, str], remote_addr: str | None) -> Answer:

@@ -58,13 +58,12 @@ def set_item(
     secret = shop_secret(store)
     with store.unit(SALES) as unit:
         current = unit.get(LICENSE_ITEMS, item_id)
-        if current is None and not enabled:
-            if enabled is None:
-                raise InvalidInput(f"{item_id} has no license keys: turn them on with --license-keys")
+        if current is None and enabled is None:
+            raise InvalidInput(f"{item_id} has no license keys: turn them on with --license-keys")
         doc: Doc = {
             "id": item_id,
             "enabled": bool(current and current.get("enabled")) if enabled is None else enabled,
-            "activations": int((current or {}).get("activations") or 0) if activations is None else activations,
+            "activations": _count(current) if activations is None else activations,
             "key_format": (current or {}).get("key_format") or keys.DEFAULT_FORMAT,
             "updated_at": now_iso(),
         }
@@ -75,6 +74,10 @@ def set_item(
             for entry in unit.find(library.LIBRARY, "content_id", item_id):
                 _issue(unit, secret, doc, entry["user_id"], item_id, entry.get("order_id"))
         return doc
+
+
+def _count(setting: Doc | None) -> int:
+    return int((setting or {}).get("activations") or 0)
 
 
 def issue_for_grant(
@@ -177,7 +180,8 @@ def key_of(store: DataStore, user_id: str, item_id: str) -> str | None:
     view = store.view(SALES)
     setting = view.get(LICENSE_ITEMS, item_id)
     secret = shop_secret(store)
-    for key_format in dict.fromkeys([str((setting or {}).get("key_format") or keys.DEFAULT_FORMAT), *keys.FORMATS]):
+    first = str((setting or {}).get("key_format") or keys.DEFAULT_FORMAT)
+    for key_format in dict.fromkeys([first, *keys.FORMATS]):
         key = keys.derive(secret, user_id, item_id, key_format)
         if view.get(LICENSES, keys.key_hash(secret, key)) is not None:
             return key

@@ -114,7 +114,8 @@ def lemon_key(doc: Doc, key: str, *, state: str, limit: int | None) -> dict[str,
 def lemon_instance(instance: Doc | None) -> dict[str, Any] | None:
     if instance is None:
         return None
-    return {"id": instance["id"], "name": instance["name"], "created_at": _lemon_stamp(instance["created_at"])}
+    stamp = _lemon_stamp(instance["created_at"])
+    return {"id": instance["id"], "name": instance["name"], "created_at": stamp}
 
 
 def lemon_meta(doc: Doc, facts: Facts) -> dict[str, Any]:

@@ -13,7 +13,17 @@ from typing import Any
 
 import bottle
 
-from paidpdf.web import account, checkout, downloads, guest_downloads, pages, seo, update_mails, webhook
+from paidpdf.web import (
+    account,
+    checkout,
+    downloads,
+    guest_downloads,
+    license_api,
+    pages,
+    seo,
+    update_mails,
+    webhook,
+)
 from paidpdf.web.context import Handler, WebContext
 
 GET_HEAD = ("GET", "HEAD")
@@ -72,7 +82,16 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/checkout/cancel", checkout.cancel),
     _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>", guest_downloads.download),  # a guest's
     _route("POST", "/stripe/webhook", webhook.webhook),  # Stripe's signature, no cookies
+    # the license API for the creator's software (no cookies read: see license_api)
+    _route("POST", "/v2/licenses/verify", license_api.verify),
+    _route("POST", "/v1/licenses/activate", license_api.activate),
+    _route("POST", "/v1/licenses/validate", license_api.validate),
+    _route("POST", "/v1/licenses/deactivate", license_api.deactivate),
 )
+
+#: POST routes that take no CSRF token because they read no cookie (tests/web/test_security.py).
+COOKIELESS = frozenset({"/stripe/webhook", "/v2/licenses/verify", "/v1/licenses/activate",
+                        "/v1/licenses/validate", "/v1/licenses/deactivate"})
 
 
 def install(app: bottle.Bottle, web: WebContext) -> None:
