@@ -21,11 +21,11 @@ from datetime import timedelta
 from typing import Any
 
 from paidpdf.accounts import throttle
-from paidpdf.clock import iso, now
+from paidpdf.clock import iso, now, parse_iso
 from paidpdf.content.shop_secret import shop_secret
 from paidpdf.licenses import keys, records, responses
 from paidpdf.licenses.records import LICENSES
-from paidpdf.store import SALES, DataStore, Doc, Unit
+from paidpdf.store import SALES, DataStore, Doc
 
 THROTTLE = "license_throttle"
 WINDOW = timedelta(minutes=1)
@@ -56,39 +56,49 @@ class _Call:
     error: tuple[int, str] | None = None
 
 
-Change = Callable[[Unit, _Call], None]
+Change = Callable[[_Call], None]
 
 
-def _rules(remote_addr: str | None, key_hash: str) -> list[throttle.Rule]:
-    limits = throttle.limits()
-    return [
-        throttle.Rule(
-            throttle.address_key(remote_addr, "license-address"), limits.license_checks_per_address, WINDOW
-        ),
-        throttle.Rule(f"license-key:{key_hash[:32]}", limits.license_checks_per_key, WINDOW),
-    ]
+def _address_rule(remote_addr: str | None) -> throttle.Rule:
+    limit = throttle.limits().license_checks_per_address
+    return throttle.Rule(throttle.address_key(remote_addr, "license-address"), limit, WINDOW)
 
 
 def _call(store: DataStore, key: str, remote_addr: str | None, change: Change) -> tuple[_Call | Answer, str]:
     """Throttle, look up and change in one unit. Returns the call (or the throttle's 429) and the key
-    as the caller sent it."""
+    as the caller sent it.
+
+    The per-key count is kept on the key's own record when it exists (beside its uses and activations)
+    and in a throttle row named by the hash when it does not, so every call writes exactly two
+    documents, the address's row and the key's, whatever the key and whatever the call changes."""
     secret = shop_secret(store)
     key = key.strip()[: keys.MOST_CHARS + 1]
     key_hash = keys.key_hash(secret, key)
     moment = now()
-    rules = _rules(remote_addr, key_hash)
+    since = iso(moment - WINDOW)
+    address = [_address_rule(remote_addr)]
     with store.unit(SALES) as unit:
-        wait = throttle.retry_after(unit, rules, moment, THROTTLE)
+        doc = unit.get(LICENSES, key_hash)
+        row = unit.get(THROTTLE, f"license-key:{key_hash}") if doc is None else None
+        held = doc.get("checks") if doc is not None else [a[0] for a in (row or {}).get("attempts") or []]
+        checks = [c for c in held or [] if isinstance(c, str) and c > since]
+        wait = throttle.retry_after(unit, address, moment, THROTTLE)
+        if len(checks) >= throttle.limits().license_checks_per_key:
+            wait = max(wait, 1 + int((parse_iso(checks[0]) + WINDOW - moment).total_seconds()))
         if wait > 0:
             message = f"too many license checks; try again in {wait} seconds"
             return Answer(429, {"error": message}, {"Retry-After": str(wait)}), key
-        throttle.record(unit, rules, moment, THROTTLE)
+        throttle.record(unit, address, moment, THROTTLE)
         throttle.prune(unit, moment, THROTTLE, WINDOW)
-        doc = unit.get(LICENSES, key_hash)
+        checks.append(iso(moment))
         call = _Call(doc, records.refused_because(unit, doc or {"id": responses.DECOY, "origin": "decoy"}))
         if doc is not None:
             call.limit = records.limit(unit, doc)
-        change(unit, call)
+        change(call)
+        if call.doc is not None:
+            call.doc = unit.put(LICENSES, {**call.doc, "checks": checks})
+        else:
+            unit.put(THROTTLE, {"id": f"license-key:{key_hash}", "attempts": [[c, "key"] for c in checks]})
         return call, key
 
 
@@ -108,10 +118,10 @@ def gumroad_verify(
     increment = fields.get("increment_uses_count", "true").strip().lower() != "false"
     product = product.strip().lower()
 
-    def count_use(unit: Unit, call: _Call) -> None:
+    def count_use(call: _Call) -> None:
         doc = call.doc
         if doc is not None and doc["content_id"] == product and call.refused is None and increment:
-            call.doc = unit.put(LICENSES, {**doc, "uses": int(doc.get("uses") or 0) + 1})
+            call.doc = {**doc, "uses": int(doc.get("uses") or 0) + 1}
 
     outcome, key = _call(store, fields.get("license_key", ""), remote_addr, count_use)
     if isinstance(outcome, Answer):  # throttled
@@ -167,7 +177,7 @@ def lemon_activate(store: DataStore, fields: Mapping[str, str], remote_addr: str
     if not name:
         return _required("activated", "instance_name")
 
-    def activate(unit: Unit, call: _Call) -> None:
+    def activate(call: _Call) -> None:
         doc = call.doc
         if doc is None or call.refused is not None:
             return
@@ -176,7 +186,7 @@ def lemon_activate(store: DataStore, fields: Mapping[str, str], remote_addr: str
             call.error = (400, LIMIT_REACHED)
             return
         call.instance = {"id": str(uuid.uuid4()), "name": name, "created_at": iso(now())}
-        call.doc = unit.put(LICENSES, {**doc, "instances": [*instances, call.instance]})
+        call.doc = {**doc, "instances": [*instances, call.instance]}
 
     outcome, key = _call(store, fields.get("license_key", ""), remote_addr, activate)
     return _lemon(store, "activated", outcome, key)
@@ -188,7 +198,7 @@ def lemon_validate(store: DataStore, fields: Mapping[str, str], remote_addr: str
         return _required("valid", "license_key")
     wanted = fields.get("instance_id", "").strip()
 
-    def find_instance(_unit: Unit, call: _Call) -> None:
+    def find_instance(call: _Call) -> None:
         if call.doc is None or not wanted:
             return
         call.instance = next((i for i in call.doc.get("instances") or [] if i["id"] == wanted), None)
@@ -208,7 +218,7 @@ def lemon_deactivate(store: DataStore, fields: Mapping[str, str], remote_addr: s
     if not wanted:
         return _required("deactivated", "instance_id")
 
-    def deactivate(unit: Unit, call: _Call) -> None:
+    def deactivate(call: _Call) -> None:
         doc = call.doc
         if doc is None:
             return
@@ -217,7 +227,7 @@ def lemon_deactivate(store: DataStore, fields: Mapping[str, str], remote_addr: s
         if len(left) == len(instances):
             call.error = (404, INSTANCE_NOT_FOUND)
             return
-        call.doc = unit.put(LICENSES, {**doc, "instances": left})
+        call.doc = {**doc, "instances": left}
 
     outcome, key = _call(store, fields.get("license_key", ""), remote_addr, deactivate)
     return _lemon(store, "deactivated", outcome, key)
