@@ -25,6 +25,7 @@ from paidpdf.clock import iso, now, parse_iso
 from paidpdf.content.shop_secret import shop_secret
 from paidpdf.licenses import keys, records, responses
 from paidpdf.licenses.records import LICENSES
+from paidpdf.licenses.responses import DECOY
 from paidpdf.store import SALES, DataStore, Doc
 
 THROTTLE = "license_throttle"
@@ -79,7 +80,7 @@ def _call(store: DataStore, key: str, remote_addr: str | None, change: Change) -
     address = [_address_rule(remote_addr)]
     with store.unit(SALES) as unit:
         doc = unit.get(LICENSES, key_hash)
-        row = unit.get(THROTTLE, f"license-key:{key_hash}") if doc is None else None
+        row = unit.get(THROTTLE, f"license-key:{key_hash}")  # read either way: the same reads for all
         held = doc.get("checks") if doc is not None else [a[0] for a in (row or {}).get("attempts") or []]
         checks = [c for c in held or [] if isinstance(c, str) and c > since]
         wait = throttle.retry_after(unit, address, moment, THROTTLE)
@@ -91,9 +92,8 @@ def _call(store: DataStore, key: str, remote_addr: str | None, change: Change) -
         throttle.record(unit, address, moment, THROTTLE)
         throttle.prune(unit, moment, THROTTLE, WINDOW)
         checks.append(iso(moment))
-        call = _Call(doc, records.refused_because(unit, doc or {"id": responses.DECOY, "origin": "decoy"}))
-        if doc is not None:
-            call.limit = records.limit(unit, doc)
+        subject = doc or {"id": DECOY, "origin": "issued", "user_id": DECOY, "content_id": DECOY}
+        call = _Call(doc, records.refused_because(unit, subject), records.limit(unit, subject))
         change(call)
         if call.doc is not None:
             call.doc = unit.put(LICENSES, {**call.doc, "checks": checks})
