@@ -96,12 +96,14 @@ COOKIELESS = frozenset({"/stripe/webhook", "/v2/licenses/verify", "/v1/licenses/
 
 def install(app: bottle.Bottle, web: WebContext) -> None:
     for route in ROUTES:
-        app.route(route.path, method=list(route.methods), callback=_bind(route.handler, web),
-                  name=route.handler.__name__)
+        callback = _bind(route.handler, web, cookieless=route.path in COOKIELESS)
+        app.route(route.path, method=list(route.methods), callback=callback, name=route.handler.__name__)
 
 
-def _bind(handler: Handler, web: WebContext) -> Callable[..., Any]:
+def _bind(handler: Handler, web: WebContext, *, cookieless: bool = False) -> Callable[..., Any]:
     def callback(**url_args: str) -> Any:
+        if cookieless:  # what these routes do never depends on a browser's session
+            bottle.request.environ.pop("HTTP_COOKIE", None)
         return handler(web, **url_args)
 
     callback.__name__ = handler.__name__

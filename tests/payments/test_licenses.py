@@ -7,6 +7,7 @@ from a CSV, and managed from the CLI. Real site, real stand-in, real webhooks, r
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import statistics
 import threading
@@ -108,7 +109,7 @@ def test_keys_granted_once_under_20_concurrent_webhooks_for_10_orders(shop: Shop
         try:
             barrier.wait()
             answers.append(shop.post_event(events[n], app=apps[n % 2]).status_int)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=deliver, args=(n,)) for n in range(len(events))]
@@ -183,7 +184,8 @@ def test_the_gumroad_response_field_by_field(shop: Shop) -> None:
     assert verify(client, key, increment_uses_count="false").json["uses"] == 2
     unknown = verify(client, "00000000-00000000-00000000-00000000")
     assert unknown.status_int == 404
-    assert unknown.json == {"success": False, "message": "That license does not exist for the provided product."}
+    assert unknown.json == {"success": False, "message": api.NOT_FOUND}
+    assert api.NOT_FOUND == "That license does not exist for the provided product."
     other_item = verify(client, key, product="field-notes-on-city-birds")
     assert other_item.status_int == 404 and other_item.json == unknown.json
     by_permalink = client.post("/v2/licenses/verify", {"product_permalink": PAID, "license_key": key})
@@ -203,7 +205,8 @@ def test_activation_limits_under_10_parallel_activations(shop: Shop) -> None:
         own = open_store(shop.store.root, getattr(shop.store, "url", None))  # as another server would
         try:
             barrier.wait()
-            answers.append(api.lemon_activate(own, {"license_key": key, "instance_name": f"pc-{n}"}, f"10.0.0.{n}"))
+            fields = {"license_key": key, "instance_name": f"pc-{n}"}
+            answers.append(api.lemon_activate(own, fields, f"10.0.0.{n}"))
         finally:
             getattr(own, "close", lambda: None)()
 
@@ -229,7 +232,8 @@ def test_activation_limits_under_10_parallel_activations(shop: Shop) -> None:
         "customer_id", "customer_name", "customer_email",
     }
     assert body["meta"]["customer_email"] == BUYER and body["meta"]["product_id"] == PAID
-    assert lost[0].body["license_key"]["activation_usage"] == 3 and lost[0].body["license_key"]["activation_limit"] == 3
+    refused_key = lost[0].body["license_key"]
+    assert refused_key["activation_usage"] == 3 and refused_key["activation_limit"] == 3
     (stored,) = shop.store.view("sales").all(records.LICENSES)
     assert len(stored["instances"]) == 3
     client = api_app(shop)
@@ -238,10 +242,12 @@ def test_activation_limits_under_10_parallel_activations(shop: Shop) -> None:
     assert valid["valid"] is True and valid["instance"]["id"] == instance
     assert valid["license_key"]["status"] == "active" and valid["license_key"]["activation_usage"] == 3
     gone = client.post("/v1/licenses/deactivate", {"license_key": key, "instance_id": instance}).json
-    assert gone["deactivated"] is True and "instance" not in gone and gone["license_key"]["activation_usage"] == 2
+    assert gone["deactivated"] is True and "instance" not in gone
+    assert gone["license_key"]["activation_usage"] == 2
     stale = client.post("/v1/licenses/validate", {"license_key": key, "instance_id": instance}, status=404)
     assert stale.json["valid"] is False
-    assert client.post("/v1/licenses/activate", {"license_key": key, "instance_name": "new"}).json["activated"]
+    newer = client.post("/v1/licenses/activate", {"license_key": key, "instance_name": "new"})
+    assert newer.json["activated"] is True
     reset = cli(shop, "licenses", "reset-activations", key)
     assert reset.exit_code == 0, reset.output
     fresh = client.post("/v1/licenses/validate", {"license_key": key}).json
@@ -251,7 +257,15 @@ def test_activation_limits_under_10_parallel_activations(shop: Shop) -> None:
     assert unknown.json["activated"] is False and unknown.json["license_key"] is None
 
 
-def _median_seconds(client: TestApp, key: str) -> float:
+#: Tries per measurement (a verify costs milliseconds: many tries steady the median on a loaded machine).
+TRIES = 41
+#: A measurement that shows a gap is taken again, up to this many times: a burst of load from elsewhere
+#: skews one measurement, a real difference between known and unknown keys shows in every one (as in
+#: tests/web/test_timing.py).
+MEASUREMENTS = 3
+
+
+def _seconds(client: TestApp, key: str) -> float:
     began = time.perf_counter()
     verify(client, key)
     return time.perf_counter() - began
@@ -265,16 +279,18 @@ def test_verify_takes_the_same_time_for_known_and_unknown_keys(shop: Shop) -> No
     unknown = "85DB562A-C11D4B06-A2335A6B-8C079166"
     client = api_app(shop, license_checks_per_address=10_000, license_checks_per_key=10_000)
     assert verify(client, known).status_int == 200 and verify(client, unknown).status_int == 404
-    for _ in range(3):  # warm up both paths
-        verify(client, known)
-        verify(client, unknown)
-    times: dict[str, list[float]] = {"known": [], "unknown": []}
-    for round_ in range(21):  # A B / B A alternated
-        order = ("known", "unknown") if round_ % 2 == 0 else ("unknown", "known")
-        for name in order:
-            times[name].append(_median_seconds(client, known if name == "known" else unknown))
-    a, b = statistics.median(times["known"]), statistics.median(times["unknown"])
-    assert max(a, b) / min(a, b) < 1.3, (a, b)
+    ratios: list[float] = []
+    for _ in range(MEASUREMENTS):
+        times: dict[str, list[float]] = {known: [], unknown: []}
+        for round_ in range(TRIES):  # A B / B A alternated
+            for key in (known, unknown) if round_ % 2 == 0 else (unknown, known):
+                times[key].append(_seconds(client, key))
+        a, b = statistics.median(times[known]), statistics.median(times[unknown])
+        print(f"verify median: known {a * 1000:.2f} ms, unknown {b * 1000:.2f} ms")
+        ratios.append(max(a, b) / min(a, b))
+        if ratios[-1] <= 1.3:
+            break
+    assert ratios[-1] <= 1.3, ratios
 
 
 def test_the_api_reads_no_cookie_sets_none_and_is_throttled(shop: Shop) -> None:
@@ -303,8 +319,8 @@ def test_the_receipt_and_the_library_show_the_key(shop: Shop) -> None:
     bought(shop)
     key = key_of(shop)
     shop.drain_mail()
-    mails = [p for p in sorted((shop.data_dir / "outbox").glob("*.eml")) if "receipt" in p.read_text().lower()]
-    (mail,) = mails
+    outbox = sorted((shop.data_dir / "outbox").glob("*.eml"))
+    (mail,) = [p for p in outbox if "receipt" in p.read_text().lower()]
     body = BytesParser(policy=policy.default).parsebytes(mail.read_bytes()).get_content()
     assert f"License key for {PAID}: {key}" in body
     page = shop.app.get("/library").text
@@ -323,11 +339,11 @@ def test_admin_disable_enable_list_and_show(shop: Shop) -> None:
     client = api_app(shop)
     listed = cli(shop, "licenses", "list", "--item", PAID, "--json")
     assert listed.exit_code == 0, listed.output
-    (row,) = __import__("json").loads(listed.stdout)
+    (row,) = json.loads(listed.stdout)
     assert row["email"] == BUYER and row["state"] == "active" and row["order_id"] == order["id"]
     assert key not in listed.stdout and row["prefix"] == key[:8].upper()
     shown = cli(shop, "licenses", "show", row["prefix"], "--json")
-    assert __import__("json").loads(shown.stdout)["key"] == key
+    assert json.loads(shown.stdout)["key"] == key
     assert cli(shop, "licenses", "disable", key).exit_code == 0
     assert verify(client, key).json == {"success": False, "message": "This license key has been disabled."}
     assert cli(shop, "licenses", "enable", key).exit_code == 0
@@ -350,7 +366,8 @@ def test_imported_keys_verify_and_show_to_their_owner(shop: Shop, tmp_path: Path
     client = api_app(shop)
     ok = verify(client, "OLD-KEY-FROM-GUMROAD-1")
     assert ok.status_int == 200 and ok.json["uses"] == 6 and ok.json["purchase"]["email"] == BUYER
-    assert verify(client, "38b1460a-5104-4067-a91d-77b872934d51").json["message"] == "This license key has been disabled."
+    disabled = verify(client, "38b1460a-5104-4067-a91d-77b872934d51")
+    assert disabled.json["message"] == "This license key has been disabled."
     shop.login()
     assert "OLD-KEY-FROM-GUMROAD-1" in shop.app.get("/library").text
     assert "OLD-KEY-FROM-GUMROAD-1" not in str(shop.store.export("sales"))
@@ -361,7 +378,7 @@ def test_imported_keys_verify_and_show_to_their_owner(shop: Shop, tmp_path: Path
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("email,item,key,uses\nbuyer@example.com,{paid},K-1,2\nnot-an-email,{paid},K-2,0\n", ("row 3", "'email'")),
+        ("email,item,key\nbuyer@example.com,{paid},K-1\nnot-an-email,{paid},K-2\n", ("row 3", "'email'")),
         ("email,item,key,uses\nbuyer@example.com,no-such-item,K-1,2\n", ("row 2", "'item'", "no-such-item")),
         ("email,item,key,uses\nbuyer@example.com,{paid},K-1,lots\n", ("row 2", "'uses'", "whole number")),
         ("email,item,key,enabled\nbuyer@example.com,{paid},K-1,maybe\n", ("row 2", "'enabled'")),
@@ -384,8 +401,9 @@ def test_bad_import_rows_are_one_line_errors_and_write_nothing(
 def test_cli_errors_are_one_line(shop: Shop, tmp_path: Path) -> None:
     one_line_error(cli(shop, "licenses", "show", "NOPE-NOPE"), "no license key")
     one_line_error(cli(shop, "licenses", "disable", "NOPE-NOPE"), "no license key")
-    one_line_error(cli(shop, "content", "edit", PAID, "--license-keys", "--activations", "-1"), "--activations")
-    one_line_error(cli(shop, "content", "edit", PAID, "--license-keys", "--key-format", "morse"), "--key-format")
+    edit = ("content", "edit", PAID, "--license-keys")
+    one_line_error(cli(shop, *edit, "--activations", "-1"), "--activations")
+    one_line_error(cli(shop, *edit, "--key-format", "morse"), "--key-format")
     one_line_error(cli(shop, "content", "edit", "no-such-item", "--license-keys"), "no-such-item")
     one_line_error(cli(shop, "content", "edit", PAID, "--activations", "2"), "--license-keys")
     one_line_error(cli(shop, "licenses", "import", str(tmp_path / "missing.csv")), "cannot read")
