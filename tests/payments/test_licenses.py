@@ -344,6 +344,10 @@ def test_admin_disable_enable_list_and_show(shop: Shop) -> None:
     assert key not in listed.stdout and row["prefix"] == key[:8].upper()
     shown = cli(shop, "licenses", "show", row["prefix"], "--json")
     assert json.loads(shown.stdout)["key"] == key
+    people = cli(shop, "licenses", "list")
+    assert people.exit_code == 0 and row["prefix"] in people.stdout and "1 license key(s)" in people.stdout
+    details = cli(shop, "licenses", "show", key)
+    assert details.exit_code == 0 and BUYER in details.stdout and "active" in details.stdout
     assert cli(shop, "licenses", "disable", key).exit_code == 0
     assert verify(client, key).json == {"success": False, "message": "This license key has been disabled."}
     assert cli(shop, "licenses", "enable", key).exit_code == 0
