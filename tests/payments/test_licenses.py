@@ -29,6 +29,7 @@ from paidpdf.sales import orders
 from paidpdf.store import open_store
 from paidpdf.testing.stripe_objects import session_for
 from paidpdf.web import create_app
+from tests.forms import form_for
 from tests.payments.helpers import add_user
 from tests.payments.shop import BUYER, OTHER, PAID, Shop
 
@@ -412,3 +413,29 @@ def test_cli_errors_are_one_line(shop: Shop, tmp_path: Path) -> None:
     one_line_error(cli(shop, "content", "edit", PAID, "--activations", "2"), "--license-keys")
     one_line_error(cli(shop, "licenses", "import", str(tmp_path / "missing.csv")), "cannot read")
     assert cli(shop, "licenses", "list", "--json").stdout.strip() == "[]"
+
+
+def test_a_bundle_and_a_gift_each_give_their_reader_a_key(shop: Shop) -> None:
+    from paidpdf.content import bundles
+
+    licensed(shop)
+    items = shop.store.view("catalog").all("content")
+    second = next(i["id"] for i in items if i["price"] and i["id"] != PAID)
+    bundles.add(shop.store, "starter-set", title="Starter set", price_text="6", currency="usd",
+                items=[PAID, second])
+    shop.login()
+    page = shop.app.get("/bundles/starter-set")
+    session_id = form_for(page, "/checkout/bundle/starter-set").submit(status=303).headers["Location"]
+    session_id = session_id.rsplit("/", 1)[1]
+    shop.sl.pay(session_id)
+    shop.app.get(f"/checkout/success?session_id={session_id}")
+    order = shop.order_for_session(session_id)
+    client = api_app(shop)
+    bundle_key = key_of(shop)
+    assert verify(client, bundle_key).json["purchase"]["sale_id"] == order["id"]
+    assert records.key_of(shop.store, shop.user()["id"], second) is None  # only licensed items
+    gift = cli(shop, "users", "grant", OTHER, PAID)
+    assert gift.exit_code == 0, gift.output
+    gift_key = key_of(shop, OTHER)
+    assert gift_key != bundle_key
+    assert verify(client, gift_key).json["purchase"]["email"] == OTHER
