@@ -103,8 +103,8 @@ def read_rows(store: DataStore, path: Path) -> list[Row]:
     rows: list[Row] = []
     seen: dict[str, int] = {}
     for number, cells in enumerate(lines[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
+        if not any(cell.strip() for cell in cells) or (cells[0].strip() == "Totals" and number == len(lines)):
+            continue  # blank lines, and the sums row that ends a Gumroad sales export
         row = _row(number, cells, columns, items)
         earlier = seen.setdefault(keys.normalise(row.key), number)
         if earlier != number:

@@ -364,6 +364,7 @@ def test_imported_keys_verify_and_show_to_their_owner(shop: Shop, tmp_path: Path
         "Purchase Email,Item,License Key,License Key Activation Count,License Key Enabled?\n"
         f"{BUYER.upper()},{PAID},OLD-KEY-FROM-GUMROAD-1,5,1\n"
         f"new@example.com,{PAID},38b1460a-5104-4067-a91d-77b872934d51,0,0\n"
+        "Totals,,,,\n"  # how a Gumroad sales export ends
     )
     done = cli(shop, "licenses", "import", str(sheet))
     assert done.exit_code == 0, done.output
