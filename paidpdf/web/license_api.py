@@ -19,7 +19,7 @@ import bottle
 from paidpdf.errors import PaidPdfError
 from paidpdf.licenses import api
 from paidpdf.web.context import WebContext
-from paidpdf.web.request_fields import form, remote_addr
+from paidpdf.web.request_fields import form, query, remote_addr
 
 log = logging.getLogger("paidpdf.licenses")
 
@@ -27,9 +27,30 @@ GUMROAD_FIELDS = ("product_id", "product_permalink", "id", "link_id", "license_k
 LEMON_FIELDS = ("license_key", "instance_name", "instance_id")
 
 
+#: The largest JSON body read (a license call is a few short fields).
+MOST_JSON = 16 * 1024
+
+
 def _fields(names: tuple[str, ...]) -> dict[str, str]:
+    """The call's fields wherever the app put them, as Gumroad's and Lemon Squeezy's servers read them:
+    the form body, else the query string (`POST /v2/licenses/verify?product_id=…` is common), else a
+    JSON object body. Values that are not strings (JSON) count as absent."""
     bottle.request.environ.pop("HTTP_COOKIE", None)  # never read: see the module's docstring
-    return {name: form(name, limit=400) for name in names}
+    found = {name: form(name, limit=400) or query(name, limit=400) for name in names}
+    if (bottle.request.content_type or "").startswith("application/json"):
+        raw = bottle.request.body.read(MOST_JSON + 1)
+        try:
+            data = json.loads(raw) if len(raw) <= MOST_JSON else None
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            for name in names:
+                value = data.get(name)
+                if not found[name] and isinstance(value, str):
+                    found[name] = value[:400]
+                elif not found[name] and isinstance(value, bool):  # increment_uses_count: false
+                    found[name] = "true" if value else "false"
+    return found
 
 
 def _send(answer: api.Answer) -> bottle.HTTPResponse:

@@ -440,3 +440,19 @@ def test_a_bundle_and_a_gift_each_give_their_reader_a_key(shop: Shop) -> None:
     gift_key = key_of(shop, OTHER)
     assert gift_key != bundle_key
     assert verify(client, gift_key).json["purchase"]["email"] == OTHER
+
+
+def test_fields_are_read_from_the_form_the_query_string_or_a_json_body(shop: Shop) -> None:
+    licensed(shop)
+    bought(shop)
+    key = key_of(shop)
+    client = api_app(shop)
+    by_query = client.post(f"/v2/licenses/verify?product_id={PAID}&license_key={key}")
+    assert by_query.json["success"] is True and by_query.json["uses"] == 1
+    by_json = client.post_json("/v2/licenses/verify", {"product_id": PAID, "license_key": key,
+                                                       "increment_uses_count": False})
+    assert by_json.json["success"] is True and by_json.json["uses"] == 1
+    not_text = client.post_json("/v2/licenses/verify", {"product_id": PAID, "license_key": ["x"]}, status=404)
+    assert not_text.json["success"] is False
+    activated = client.post_json("/v1/licenses/activate", {"license_key": key, "instance_name": "laptop"})
+    assert activated.json["activated"] is True and activated.json["instance"]["name"] == "laptop"
