@@ -40,6 +40,10 @@ class Limits:
     checkouts_per_browser: int = 10
     #: Minutes an unpaid checkout holds a limited code's use before another buyer may take it over.
     code_hold_minutes: int = 10
+    #: License API calls (verify, activate, validate, deactivate) per client address per minute.
+    license_checks_per_address: int = 60
+    #: License API calls per license key (known or not) per minute.
+    license_checks_per_key: int = 20
 
 
 #: Each limit's environment variable, in the order `db info` shows them.
@@ -51,6 +55,8 @@ ENV_NAMES = {
     "checkouts_per_address": "PAIDPDF_CHECKOUTS_PER_ADDRESS",
     "checkouts_per_browser": "PAIDPDF_CHECKOUTS_PER_BROWSER",
     "code_hold_minutes": "PAIDPDF_CODE_HOLD_MINUTES",
+    "license_checks_per_address": "PAIDPDF_LICENSE_CHECKS_PER_ADDRESS",
+    "license_checks_per_key": "PAIDPDF_LICENSE_CHECKS_PER_KEY",
 }
 
 

@@ -14,7 +14,7 @@ from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, copy_progress, details, emit_json, table, when
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_offer
-from paidpdf.store import Doc
+from paidpdf.store import DataStore, Doc
 
 app = typer.Typer(
     help="Content: the PDFs you sell (add, list, show, price, edit, update, notify, retire, restore).",
@@ -221,15 +221,29 @@ def edit_cmd(
     download_limit: int | None = typer.Option(
         None, "--download-limit", metavar="N", help="Downloads per owner and version (0 = no limit)."
     ),
+    license_keys: bool | None = typer.Option(
+        None, "--license-keys/--no-license-keys", help="Give every buyer a license key (docs/licenses.md)."
+    ),
+    activations: int | None = typer.Option(
+        None, "--activations", metavar="N", help="Activations per license key (0 = no limit)."
+    ),
+    key_format: str | None = typer.Option(
+        None, "--key-format", metavar="FORMAT", help="New keys as gumroad (85DB562A-C11D4B06-...) or uuid."
+    ),
 ) -> None:
-    """Change an item's title, description, cover, file, preview pages, stamping or download limit.
+    """Change an item's title, description, cover, file, preview pages, stamping, download limit or keys.
 
     Example: paidpdf content edit the-sourdough-guide --stamp --download-limit 5
+    Example: paidpdf content edit my-app --license-keys --activations 3
     """
     from paidpdf.content import catalog, item_options
 
     cli = state(ctx)
     text = _description(description, description_file)
+    licensing = (license_keys, activations, key_format) != (None, None, None)
+    if licensing and all(v is None for v in (title, text, cover, pdf, preview_pages, stamp, download_limit)):
+        _licensing(cli.store, item_id, license_keys, activations, key_format)
+        return
     options = stamp is not None or download_limit is not None
     if options:
         item_options.check_limit(download_limit or 0)
@@ -251,6 +265,20 @@ def edit_cmd(
     if options:
         item = item_options.set_options(cli.store, item_id, stamp=stamp, download_limit=download_limit)
     _show(item, f"Updated {item['id']}")
+    if licensing:
+        _licensing(cli.store, item_id, license_keys, activations, key_format)
+
+
+def _licensing(
+    store: DataStore, item_id: str, on: bool | None, activations: int | None, fmt: str | None
+) -> None:
+    from paidpdf.licenses import records
+
+    setting = records.set_item(store, item_id, enabled=on, activations=activations, key_format=fmt)
+    count = setting["activations"]
+    limit = f"{count} activations per key" if count else "no activation limit"
+    state_text = f"on ({limit}, {setting['key_format']} format)" if setting["enabled"] else "off"
+    console().print(f"License keys for {setting['id']}: {state_text}.")
 
 
 @app.command("tag")

@@ -11,6 +11,7 @@ from bottle import request, response
 
 from paidpdf.content import browse, shop
 from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
+from paidpdf.licenses import records as license_records
 from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
 from paidpdf.sales import promos
@@ -100,9 +101,12 @@ def _suggested(item: Doc) -> str:
 
 @login_required
 def library_page(web: WebContext, user: Doc) -> str:
+    rows = access.library_items(web.store, user)
+    license_keys = license_records.keys_for_owner(web.store, user["id"], user["email"])
+    shelved = {row.item["id"] for row in rows}
     return web.render(
-        "library.html", rows=access.library_items(web.store, user),
-        update_mails=update_notices.wanted_updates(user),
+        "library.html", rows=rows, update_mails=update_notices.wanted_updates(user),
+        license_keys=license_keys, other_keys={k: v for k, v in license_keys.items() if k not in shelved},
     )
 
 

@@ -13,7 +13,17 @@ from typing import Any
 
 import bottle
 
-from paidpdf.web import account, checkout, downloads, guest_downloads, pages, seo, update_mails, webhook
+from paidpdf.web import (
+    account,
+    checkout,
+    downloads,
+    guest_downloads,
+    license_api,
+    pages,
+    seo,
+    update_mails,
+    webhook,
+)
 from paidpdf.web.context import Handler, WebContext
 
 GET_HEAD = ("GET", "HEAD")
@@ -72,17 +82,28 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/checkout/cancel", checkout.cancel),
     _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>", guest_downloads.download),  # a guest's
     _route("POST", "/stripe/webhook", webhook.webhook),  # Stripe's signature, no cookies
+    # the license API for the creator's software (no cookies read: see license_api)
+    _route("POST", "/v2/licenses/verify", license_api.verify),
+    _route("POST", "/v1/licenses/activate", license_api.activate),
+    _route("POST", "/v1/licenses/validate", license_api.validate),
+    _route("POST", "/v1/licenses/deactivate", license_api.deactivate),
 )
+
+#: POST routes that take no CSRF token because they read no cookie (tests/web/test_security.py).
+COOKIELESS = frozenset({"/stripe/webhook", "/v2/licenses/verify", "/v1/licenses/activate",
+                        "/v1/licenses/validate", "/v1/licenses/deactivate"})
 
 
 def install(app: bottle.Bottle, web: WebContext) -> None:
     for route in ROUTES:
-        app.route(route.path, method=list(route.methods), callback=_bind(route.handler, web),
-                  name=route.handler.__name__)
+        callback = _bind(route.handler, web, cookieless=route.path in COOKIELESS)
+        app.route(route.path, method=list(route.methods), callback=callback, name=route.handler.__name__)
 
 
-def _bind(handler: Handler, web: WebContext) -> Callable[..., Any]:
+def _bind(handler: Handler, web: WebContext, *, cookieless: bool = False) -> Callable[..., Any]:
     def callback(**url_args: str) -> Any:
+        if cookieless:  # what these routes do never depends on a browser's session
+            bottle.request.environ.pop("HTTP_COOKIE", None)
         return handler(web, **url_args)
 
     callback.__name__ = handler.__name__
