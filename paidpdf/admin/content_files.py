@@ -57,9 +57,10 @@ def files_cmd(
         return
     table(
         f"{item['id']}: {len(rows)} file(s)",
-        ("key", "name", "format", "size", "details", "version", "sample", "status"),
+        ("file (key)", "format", "size", "details", "version", "sample", "status"),
         (
-            (r["key"], r["name"], r["format"], size_text(r.get("size")), facts_text(r), r["version"],
+            (r["name"] if r["key"] == r["name"] else f"{r['name']} ({r['key']})", r["format"],
+             size_text(r.get("size")), facts_text(r), r["version"],
              "yes" if r.get("sample") else "", "removed" if r.get("removed_at") else
              ("main" if r.get("primary") else ""))
             for r in rows

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from paidpdf.clock import now_iso
-from paidpdf.content import file_intake, item_files, item_names, media, stamp_templates, versions
+from paidpdf.content import file_intake, formats, item_files, item_names, media, stamp_templates, versions
 from paidpdf.content.item_text import (
     MAX_TITLE,
     check_description,
@@ -171,8 +171,11 @@ def add_item(
     first = checked[0]
     given = media.check_cover(Path(cover)) if cover is not None else None
     is_pdf = first.facts.format == "pdf"
-    pages = media.render_pages(first.path, max(previews, 1 if given is None else 0)) if is_pdf else []
-    rendered = pages[0] if given is None and pages else None
+    if is_pdf:
+        pages = [p.data for p in media.render_pages(first.path, max(previews, 1 if given is None else 0))]
+    else:  # an EPUB's first chapter set as text pages; nothing for media and archives (their sample)
+        pages = formats.preview_pages(first.path, first.facts, previews)
+    rendered = pages[0] if given is None and pages and is_pdf else None
 
     stamp = now_iso()
     entries: list[dict[str, Any]] = []
@@ -186,7 +189,7 @@ def add_item(
     if given is not None:
         cover_name = blobs.store_cover(data_dir, given.data, given.ext)
     elif rendered is not None:
-        cover_name = blobs.store_cover(data_dir, rendered.data, "png", name=_rendered_cover_name(sha256))
+        cover_name = blobs.store_cover(data_dir, rendered, "png", name=_rendered_cover_name(sha256))
     else:
         cover_name = file_intake.cover_from(data_dir, first, clean_title)
 
@@ -199,8 +202,8 @@ def add_item(
         "pay_what_you_want": pay_what_you_want,
         **item_files.top_level(entries[0]),
         "cover": cover_name,
-        "previews": [blobs.store_cover(data_dir, page.data, "png") for page in pages[:previews]],
-        "preview_pages": previews if is_pdf else 0,
+        "previews": [blobs.store_cover(data_dir, page, "png") for page in pages[:previews]],
+        "preview_pages": previews if pages else 0,
         "status": ACTIVE,
         "created_at": stamp,
         "updated_at": stamp,

@@ -21,7 +21,7 @@ from paidpdf.content import catalog, file_intake, item_files, stamp_templates, v
 from paidpdf.content.catalog import CONTENT, Progress
 from paidpdf.errors import InvalidInput
 from paidpdf.store import CATALOG, DataStore, Doc
-from paidpdf.store.files import object_files
+from paidpdf.store.files import blobs, object_files
 
 
 def add_file(
@@ -86,6 +86,8 @@ def update_file(
     current = catalog.get_item(store, item_id)
     checked = file_intake.check(Path(path), current["id"])
     target = _target(current, checked, name)
+    if blobs.hash_file(checked.path) == target.get("sha256"):
+        raise InvalidInput(f"{path} is the current version of {target['name']} already: nothing changed")
     if target["format"] != checked.facts.format:
         raise InvalidInput(
             f"{path} is {checked.facts.format.upper()}, but {target['name']} is {target['format'].upper()}:"
