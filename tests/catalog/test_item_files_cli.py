@@ -209,3 +209,12 @@ def _login(app: TestApp) -> None:
     form["email"] = "reader@example.com"
     form["password"] = PASSWORD
     form.submit(status=303)
+
+
+def test_db_check_knows_every_file_of_an_item(cli: Cli, store: DataStore, media: dict[str, Path]) -> None:
+    _add(cli, media)
+    ok(cli("db", "check"))
+    (epub,) = [r for r in item_files.files_of(catalog.get_item(store, "the-book")) if r["format"] == "epub"]
+    (store.root / "content" / epub["sha256"]).unlink()
+    missing = cli("db", "check")
+    assert missing.exit_code != 0 and "book.epub version 2 file missing" in missing.stdout.replace("\n", " ")
