@@ -24,6 +24,7 @@ SHOWS = {
     "storage.py": "catalog read",
     "upgrade.py": "upgrade: streamed, peak growth",
     "serving.py": "| catalog | 4 |",
+    "format_probe.py": "video: big/small time",
     "web.py": "catalog, 20 items",
     "webhooks.py": "| 200 | 20 |",
 }

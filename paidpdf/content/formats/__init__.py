@@ -12,71 +12,21 @@ Files are read in a streaming way: checking a 2 GB video keeps memory flat. Ever
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from paidpdf.errors import InvalidInput
+from paidpdf.content.formats.facts import (
+    AUDIO_FORMATS,
+    EXTENSIONS,
+    MEDIA_TYPES,
+    VIDEO_FORMATS,
+    FileFacts,
+    format_for,
+)
 
-#: The formats, by the extension that claims them (lower case, without the dot).
-EXTENSIONS: dict[str, str] = {
-    "pdf": "pdf",
-    "epub": "epub",
-    "mp3": "mp3",
-    "m4a": "m4a",
-    "ogg": "ogg",
-    "oga": "ogg",
-    "flac": "flac",
-    "wav": "wav",
-    "mp4": "mp4",
-    "m4v": "mp4",
-    "webm": "webm",
-    "zip": "zip",
-}
-
-#: The media type each format is served with.
-MEDIA_TYPES: dict[str, str] = {
-    "pdf": "application/pdf",
-    "epub": "application/epub+zip",
-    "mp3": "audio/mpeg",
-    "m4a": "audio/mp4",
-    "ogg": "audio/ogg",
-    "flac": "audio/flac",
-    "wav": "audio/wav",
-    "mp4": "video/mp4",
-    "webm": "video/webm",
-    "zip": "application/zip",
-}
-
-AUDIO_FORMATS = frozenset({"mp3", "m4a", "ogg", "flac", "wav"})
-VIDEO_FORMATS = frozenset({"mp4", "webm"})
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """What the checks learnt about one file; fields that do not apply to its format are None/empty."""
-
-    format: str
-    media_type: str
-    size: int
-    pages: int | None = None
-    chapters: int | None = None
-    duration_ms: int | None = None
-    width: int | None = None
-    height: int | None = None
-    codecs: tuple[str, ...] = ()
-    title: str | None = None
-    details: dict[str, str | int] = field(default_factory=dict)
-
-
-def format_for(filename: str) -> str:
-    """The format a file name claims by its extension; `InvalidInput` if it names none we sell."""
-    name = filename.rsplit("/", 1)[-1]
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in EXTENSIONS:
-        known = ", ".join(sorted(set(EXTENSIONS)))
-        shown = f".{ext}" if ext else "no extension"
-        raise InvalidInput(f"{filename}: {shown} is not a format this shop sells (one of: {known})")
-    return EXTENSIONS[ext]
+__all__ = [
+    "AUDIO_FORMATS", "EXTENSIONS", "MEDIA_TYPES", "VIDEO_FORMATS", "FileFacts", "check_file", "extract_cover",
+    "format_for", "make_sample", "preview_pages", "sample_media_type",
+]
 
 
 def check_file(path: Path, filename: str) -> FileFacts:

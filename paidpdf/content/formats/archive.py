@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from paidpdf.content.formats import MEDIA_TYPES, FileFacts
+from paidpdf.content.formats.facts import MEDIA_TYPES, FileFacts
 from paidpdf.errors import InvalidInput
 
 #: At most this many entries (folders count).

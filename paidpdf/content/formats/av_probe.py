@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from paidpdf.content.formats import MEDIA_TYPES, VIDEO_FORMATS, FileFacts
+from paidpdf.content.formats.facts import MEDIA_TYPES, VIDEO_FORMATS, FileFacts
 from paidpdf.content.formats.sniff import expect
 from paidpdf.errors import InvalidInput
 
@@ -46,6 +46,11 @@ CONTAINERS: dict[str, Container] = {
     "wav": Container("wav", _PCM, frozenset()),
     "mp4": Container("mp4", frozenset({"aac", "mp3"}), frozenset({"h264"})),
     "webm": Container("webm", frozenset({"vorbis", "opus"}), frozenset({"vp8", "vp9", "av1"})),
+}
+
+#: How each format is named in messages.
+DISPLAY = {
+    "mp3": "MP3", "m4a": "M4A", "ogg": "Ogg", "flac": "FLAC", "wav": "WAV", "mp4": "MP4", "webm": "WebM",
 }
 
 #: Packets demuxed at each place looked at, and frames that must decode there.
@@ -114,7 +119,7 @@ def open_media(handle: BinaryIO, claimed: str, filename: str) -> InputContainer:
         return av.open(handle, mode="r", format=CONTAINERS[claimed].demuxer,
                        options={"probesize": str(PROBE_SIZE)})
     except av.FFmpegError as exc:
-        raise InvalidInput(f"{filename} is not a readable {claimed.upper()} file ({_reason(exc)})") from None
+        raise InvalidInput(f"{filename} is not a readable {DISPLAY[claimed]} file ({_reason(exc)})") from None
 
 
 def codec_name(stream: Stream) -> str:
@@ -131,7 +136,7 @@ def _chosen_streams(container: InputContainer, claimed: str, rules: Container, f
     audio = [s for s in container.streams if isinstance(s, av.audio.stream.AudioStream)]
     video = [s for s in container.streams if isinstance(s, av.video.stream.VideoStream)
              and not s.disposition & av.stream.Disposition.attached_pic]
-    kind = claimed.upper()
+    kind = DISPLAY[claimed]
     if claimed in VIDEO_FORMATS:
         if not video:
             raise InvalidInput(f"{filename} has no video (sell audio as .m4a, .mp3, .ogg, .flac, .wav)")

@@ -16,11 +16,12 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paidpdf.content.formats import VIDEO_FORMATS, FileFacts
 from paidpdf.content.formats.av_probe import open_media
+from paidpdf.content.formats.facts import VIDEO_FORMATS, FileFacts
 from paidpdf.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from av.audio.frame import AudioFrame
     from av.container import InputContainer, OutputContainer
     from av.stream import Stream
 
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
 MUXERS = {
     "mp3": "mp3", "m4a": "mp4", "ogg": "ogg", "flac": "flac", "wav": "wav", "mp4": "mp4", "webm": "webm",
 }
+
+#: Formats whose samples are encoded again (losslessly) instead of copied: a FLAC file's header
+#: states its length and checksum, which copied packets would contradict; FFmpeg's encoder writes
+#: the right ones.
+REENCODED = {"flac": "flac"}
 
 #: Samples are at most this long whatever is asked (5 minutes), and at most half of the file.
 MAX_SAMPLE_SECONDS = 300
@@ -62,8 +68,11 @@ def cut_sample(path: Path, facts: FileFacts, dest: Path, seconds: int) -> Path |
         with path.open("rb") as handle, open_media(handle, facts.format, path.name) as source:
             streams = _content_streams(source, facts)
             with av.open(str(out_path), "w", format=MUXERS[facts.format], options=options) as out:
-                targets = {s.index: out.add_stream_from_template(s) for s in streams}
-                _copy_packets(source, streams, targets, out, length)
+                if facts.format in REENCODED:
+                    _reencode_audio(source, streams[0], out, REENCODED[facts.format], length)
+                else:
+                    targets = {s.index: out.add_stream_from_template(s) for s in streams}
+                    _copy_packets(source, streams, targets, out, length)
     except av.FFmpegError as exc:
         out_path.unlink(missing_ok=True)
         raise InvalidInput(f"cannot cut a sample of {path.name} ({exc})") from None
@@ -97,6 +106,45 @@ def _copy_packets(source: InputContainer, streams: list[Stream], targets: dict[i
             continue
         packet.stream = targets[index]
         out.mux(packet)
+
+
+def _reencode_audio(source: InputContainer, stream: Stream, out: OutputContainer, codec: str,
+                    length: float) -> None:
+    """Decode the first `length` seconds of `stream` and encode them again with `codec`."""
+    import av
+
+    assert isinstance(stream, av.audio.stream.AudioStream)
+    context = stream.codec_context
+    target = out.add_stream(codec, rate=context.sample_rate)
+    assert isinstance(target, av.audio.stream.AudioStream)
+    target.layout = context.layout
+    accepted = [f.name for f in target.codec_context.codec.audio_formats or []]
+    wanted = context.format.name if context.format.name in accepted or not accepted else accepted[0]
+    resampler = av.AudioResampler(format=wanted, layout=context.layout, rate=context.sample_rate)
+    samples_left = int(length * context.sample_rate)
+    for frame in source.decode(stream):
+        if samples_left <= 0:
+            break
+        if frame.samples > samples_left:
+            frame = _first_samples(frame, samples_left)
+        samples_left -= frame.samples
+        for converted in resampler.resample(frame):
+            out.mux(target.encode(converted))
+    for converted in resampler.resample(None):
+        out.mux(target.encode(converted))
+    out.mux(target.encode(None))
+
+
+def _first_samples(frame: AudioFrame, count: int) -> AudioFrame:
+    """The first `count` samples of an audio frame (the sample ends mid-frame)."""
+    import av
+
+    cut = av.AudioFrame(format=frame.format.name, layout=frame.layout.name, samples=count)
+    size = frame.format.bytes * (1 if frame.format.is_planar else len(frame.layout.channels))
+    for source, target in zip(frame.planes, cut.planes, strict=True):
+        target.update(bytes(source)[: count * size])
+    cut.sample_rate, cut.pts, cut.time_base = frame.sample_rate, frame.pts, frame.time_base
+    return cut
 
 
 def video_frame(path: Path, facts: FileFacts) -> bytes | None:

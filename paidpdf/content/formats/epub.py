@@ -15,9 +15,9 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from paidpdf.content.formats import MEDIA_TYPES, FileFacts
 from paidpdf.content.formats.archive import Limits, check_archive
 from paidpdf.content.formats.epub_package import XML_EXTENSIONS, Package, parse_xml, read_package
+from paidpdf.content.formats.facts import MEDIA_TYPES, FileFacts
 from paidpdf.content.formats.sniff import expect, identify_bytes
 from paidpdf.errors import InvalidInput
 
@@ -66,7 +66,7 @@ def _check_mimetype(archive: zipfile.ZipFile, filename: str) -> None:
         raise InvalidInput(f"{filename} is not an EPUB: first entry {first.filename!r} is not 'mimetype'")
     if first.compress_type != zipfile.ZIP_STORED:
         raise InvalidInput(f"{filename} is not a valid EPUB: its 'mimetype' entry is compressed")
-    if archive.read(first) != MIMETYPE:
+    if first.file_size != len(MIMETYPE) or archive.read(first) != MIMETYPE:
         raise InvalidInput(f"{filename} is not an EPUB: 'mimetype' must hold exactly {MIMETYPE.decode()}")
 
 

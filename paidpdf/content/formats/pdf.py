@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from paidpdf.content import media
-from paidpdf.content.formats import MEDIA_TYPES, FileFacts
+from paidpdf.content.formats.facts import MEDIA_TYPES, FileFacts
 from paidpdf.content.formats.sniff import appended_zip
 from paidpdf.errors import InvalidInput
 
