@@ -241,7 +241,7 @@ def edit_cmd(
         help="Videos play in the library without a download button (see docs/formats.md: not DRM).",
     ),
 ) -> None:
-    """Change an item's title, description, cover, file, preview pages, stamping or download limit.
+    """Change an item's title, description, cover, file, previews, stamping, download limit, stream-only.
 
     Example: paidpdf content edit the-sourdough-guide --stamp --download-limit 5
     """

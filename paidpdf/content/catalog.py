@@ -164,10 +164,7 @@ def add_item(
     key = item_names.choose_id(view, clean_title, item_id)
     previews = check_preview_pages(preview_pages)
     seconds = file_intake.check_seconds(preview_seconds)
-    checked = [file_intake.check(Path(p), key) for p in [pdf, *also]]
-    file_intake.check_distinct(checked)
-    if len(checked) > item_files.MAX_FILES:
-        raise InvalidInput(f"an item holds at most {item_files.MAX_FILES} files")
+    checked = file_intake.check_all([pdf, *also], key)
     first = checked[0]
     given = media.check_cover(Path(cover)) if cover is not None else None
     is_pdf = first.facts.format == "pdf"
@@ -178,13 +175,7 @@ def add_item(
     rendered = pages[0] if given is None and pages and is_pdf else None
 
     stamp = now_iso()
-    entries: list[dict[str, Any]] = []
-    for number, one in enumerate(checked, start=1):
-        partial = {"id": key, "files": entries} if entries else None
-        entries.append(file_intake.store(
-            data_dir, one, key=item_files.unique_key(partial, one.name), version=number, when=stamp,
-            sample_seconds=seconds, progress=progress if number == 1 else None,
-        ))
+    entries = file_intake.store_all(data_dir, checked, key, when=stamp, seconds=seconds, progress=progress)
     sha256 = entries[0]["sha256"]
     if given is not None:
         cover_name = blobs.store_cover(data_dir, given.data, given.ext)

@@ -58,13 +58,32 @@ def check(path: Path, item_id: str) -> Checked:
     return Checked(path, download_name(path.name, item_id), facts)
 
 
-def check_distinct(files: list[Checked]) -> None:
-    """Two files of one item with the same download name would be indistinguishable to a buyer."""
+def check_all(paths: list[Path], item_id: str) -> list[Checked]:
+    """Check the files of a new item, all before any is stored; two with the same download name would
+    be indistinguishable to a buyer."""
+    if len(paths) > item_files.MAX_FILES:
+        raise InvalidInput(f"an item holds at most {item_files.MAX_FILES} files")
+    files = [check(Path(p), item_id) for p in paths]
     seen: set[str] = set()
     for one in files:
         if one.name.lower() in seen:
             raise InvalidInput(f"two files are named {one.name!r}; an item's files need different names")
         seen.add(one.name.lower())
+    return files
+
+
+def store_all(
+    root: Path, checked: list[Checked], item_id: str, *, when: str, seconds: int, progress: Progress | None
+) -> list[dict[str, Any]]:
+    """Store a new item's checked files, numbered 1, 2, ... (the item's first versions)."""
+    entries: list[dict[str, Any]] = []
+    for number, one in enumerate(checked, start=1):
+        partial = {"id": item_id, "files": entries} if entries else None
+        entries.append(store(
+            root, one, key=item_files.unique_key(partial, one.name), version=number, when=when,
+            sample_seconds=seconds, progress=progress if number == 1 else None,
+        ))
+    return entries
 
 
 def store(
