@@ -173,3 +173,17 @@ def test_a_video_sample_plays_with_its_poster_and_the_poster_is_published(
     assert f'src="{sample_url}" poster="/covers/{poster}"' in page.text
     assert visitor.get(sample_url).headers["Content-Type"].startswith("video/mp4")
     assert visitor.get(f"/covers/{poster}").headers["Content-Type"].startswith("image/")
+
+
+def test_the_download_limit_counts_each_file_on_its_own(site: Site, media: dict[str, Path]) -> None:
+    from paidpdf.content import item_options
+
+    added = _with_files(site, media, "epub")
+    item_options.set_options(site.store, PAID, download_limit=1)
+    owner = logged_in(site, "owner")
+    epub_url = f"/content/{PAID}/files/{added['epub']['key']}"
+    assert owner.get(epub_url).body == media["epub"].read_bytes()
+    site.app.app.web.download_recorder.drain()
+    refused = owner.get(epub_url, status=403)
+    assert "as many as the shop allows" in refused.text
+    assert owner.get(f"/content/{PAID}/download").body == site.content_bytes(PAID)  # its own budget
