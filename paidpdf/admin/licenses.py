@@ -13,7 +13,7 @@ import typer
 
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table, when
-from paidpdf.store import Doc
+from paidpdf.store import DataStore, Doc
 
 app = typer.Typer(
     help="License keys: list, show, disable, enable, reset-activations, import (docs/licenses.md).",
@@ -141,3 +141,16 @@ def import_cmd(
 
     added, skipped = imports.import_file(state(ctx).store, file)
     console().print(f"Imported {added} key(s)" + (f", {skipped} already there" if skipped else "") + ".")
+
+
+def item_keys(
+    store: DataStore, item_id: str, on: bool | None, activations: int | None, fmt: str | None
+) -> None:
+    """Turn an item's license keys on or off, or change their limit or format (`content edit`)."""
+    from paidpdf.licenses import records
+
+    setting = records.set_item(store, item_id, enabled=on, activations=activations, key_format=fmt)
+    count = setting["activations"]
+    limit = f"{count} activations per key" if count else "no activation limit"
+    state_text = f"on ({limit}, {setting['key_format']} format)" if setting["enabled"] else "off"
+    console().print(f"License keys for {setting['id']}: {state_text}.")

@@ -20,6 +20,7 @@ from paidpdf.web import (
     guest_downloads,
     license_api,
     pages,
+    samples,
     seo,
     update_mails,
     webhook,
@@ -46,7 +47,9 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/content/<item_id>", pages.item_page),
     _route("GET", "/bundles/<bundle_id>", checkout.bundle_page),
     _route("GET", "/library", pages.library_page),
-    _route(GET_HEAD, "/content/<item_id>/download", downloads.download),
+    _route(GET_HEAD, "/content/<item_id>/download", downloads.download),  # the main file (old links)
+    _route(GET_HEAD, "/content/<item_id>/files/<key>", downloads.file_download),  # owners: any file
+    _route(GET_HEAD, "/content/<item_id>/files/<key>/sample", samples.sample),  # public samples
     _route(GET_HEAD, "/covers/<name>", downloads.cover),
     _route("GET", "/static/<name>", pages.static),
     _route("GET", "/shop.css", pages.shop_css),
@@ -81,6 +84,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/checkout/success", checkout.success),
     _route("GET", "/checkout/cancel", checkout.cancel),
     _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>", guest_downloads.download),  # a guest's
+    _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>/<key>", guest_downloads.file_download),
     _route("POST", "/stripe/webhook", webhook.webhook),  # Stripe's signature, no cookies
     # the license API for the creator's software (no cookies read: see license_api)
     _route("POST", "/v2/licenses/verify", license_api.verify),
