@@ -7,9 +7,11 @@ import io
 from pathlib import Path
 
 import pytest
+from defusedxml.ElementTree import fromstring
 from PIL import Image
 
 from paidpdf.content import formats, media
+from paidpdf.content.formats import epub_text
 from paidpdf.errors import InvalidInput
 from tests.catalog.files import pdf_bytes
 from tests.formats.files import (
@@ -66,6 +68,18 @@ def test_the_cover_is_the_books_own_image(tmp_path: Path, version: str) -> None:
     assert cover == png_bytes("teal")
     (tmp_path / "cover.png").write_bytes(cover)
     assert media.check_cover(tmp_path / "cover.png").ext == "png"  # today's cover code takes it as is
+
+
+def test_a_book_of_one_chapter_is_not_its_own_sample(tmp_path: Path) -> None:
+    path = write_epub(tmp_path / "book.epub", chapters=1)
+    facts = formats.check_file(path, "book.epub")
+    whole = epub_text.document_text(fromstring(chapter("Chapter 1").encode()))
+    sample = formats.make_sample(path, facts, tmp_path / "sample")
+    assert sample is not None
+    text = sample.read_text(encoding="utf-8").strip()
+    assert text.startswith("Chapter 1\nIt was a bright cold day")
+    assert len(text) <= len(whole) // 2 + 2  # half of the book, and the " …" that says it goes on
+    assert text.endswith("…")
 
 
 def test_a_book_without_a_cover_has_none(tmp_path: Path) -> None:

@@ -27,22 +27,25 @@ _CHAPTER_TYPES = frozenset({"application/xhtml+xml", "text/html"})
 
 
 def first_chapter_text(path: Path, max_chars: int = MAX_PREVIEW_CHARS) -> str:
-    """The text of the book's first chapter (or of its first document with any text), cut to `max_chars`."""
+    """The text of the book's first chapter (or of its first document with any text), cut to `max_chars`
+    and to half of the whole book's text: a book of one chapter must not give itself away as its sample."""
     from paidpdf.content.formats.epub import read_structure
     from paidpdf.content.formats.epub_package import parse_xml
 
     archive, package = read_structure(path)
-    fallback = ""
+    chosen = fallback = ""
+    total = 0
     with archive:
         for item_id in package.linear or package.spine:
             item = package.manifest[item_id]
             if item.media_type not in _CHAPTER_TYPES:
                 continue
             text = document_text(parse_xml(archive, item.path, path.name))
-            if len(text) >= MIN_CHAPTER_CHARS:
-                return _cut(text, max_chars)
+            total += len(text)
+            if not chosen and len(text) >= MIN_CHAPTER_CHARS:
+                chosen = text
             fallback = fallback or text
-    return _cut(fallback, max_chars)
+    return _cut(chosen or fallback, min(max_chars, total // 2))
 
 
 def document_text(root: Element) -> str:
