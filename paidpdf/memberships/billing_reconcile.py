@@ -3,7 +3,9 @@
 Webhooks that never arrived must not leave a canceled member with access, nor a paying one without.
 The Billing events since `since` name the subscriptions that changed (and the invoices to record);
 each is synced through `lifecycle.sync_subscription`, the same path as a webhook. With no `since` (a
-first run) every subscription of the account is listed instead. Joins whose checkout completed
+first run) every subscription of the account is listed instead. "The last run" is kept in the
+`reconcile_runs` table of `sales` (`billing`), moved only after a run went through, with a few minutes
+of overlap, so nothing that changed while a run listed is missed by the next. Joins whose checkout completed
 without a webhook are completed from the checkout sessions `orders reconcile` already lists.
 Idempotent: a second run writes nothing.
 """
@@ -13,11 +15,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import stripe
 
+from paidpdf.clock import iso, now, parse_iso
 from paidpdf.errors import NotFound, PaymentMismatch
 from paidpdf.memberships import lifecycle
 from paidpdf.memberships.billing_gateway import (
@@ -29,7 +32,10 @@ from paidpdf.memberships.billing_gateway import (
 from paidpdf.memberships.joins import is_join_session
 from paidpdf.memberships.stripe_state import InvoiceFacts, invoice_facts
 from paidpdf.sales.webhook_events import check_event_origin
-from paidpdf.store import DataStore
+from paidpdf.store import SALES, DataStore
+
+RUNS = "reconcile_runs"
+OVERLAP = timedelta(minutes=10)
 
 log = logging.getLogger("paidpdf.memberships")
 
@@ -45,13 +51,39 @@ class BillingSummary:
     ids: list[str] = field(default_factory=list)
 
 
+def last_run(store: DataStore) -> datetime | None:
+    found = store.view(SALES).get(RUNS, "billing")
+    return parse_iso(found["at"]) if found and found.get("at") else None
+
+
 def reconcile(
     store: DataStore,
     client: stripe.StripeClient,
-    since: datetime | None,
+    since: datetime | None = None,
     *,
     livemode: bool,
     sessions: list[Mapping[str, Any]] = (),  # type: ignore[assignment]
+) -> BillingSummary:
+    """Sync every subscription changed since the last run (or `since`, whichever is earlier; all of
+    them on a first run), and complete the joins among `sessions` (see the module docstring)."""
+    started = now()
+    previous = last_run(store)
+    if since is None or previous is None:
+        since = None if previous is None else previous
+    else:
+        since = min(since, previous)
+    summary = _reconcile(store, client, since, livemode, sessions)
+    with store.unit(SALES) as unit:
+        unit.put(RUNS, {"id": "billing", "at": iso(started - OVERLAP)})
+    return summary
+
+
+def _reconcile(
+    store: DataStore,
+    client: stripe.StripeClient,
+    since: datetime | None,
+    livemode: bool,
+    sessions: list[Mapping[str, Any]],
 ) -> BillingSummary:
     summary = BillingSummary()
     for session in sessions:

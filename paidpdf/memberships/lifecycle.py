@@ -257,8 +257,8 @@ def grant_pass(store: DataStore, join: Doc, session: Mapping[str, Any], owner: D
             "history": [{"at": stamp, "event": "paid", "detail": f"pass for {days} days", "source": source}],
         }
         unit.put(SUBSCRIPTIONS, sub)
-        unit.put(JOINS, {**unit.require(JOINS, join["id"], "join"), "status": "complete", "subscription_id": pass_id,
-                         "user_id": owner["id"], "updated_at": stamp})
+        done = {"status": "complete", "subscription_id": pass_id, "user_id": owner["id"], "updated_at": stamp}
+        unit.put(JOINS, {**unit.require(JOINS, join["id"], "join"), **done})
         invoices.record(unit, InvoiceFacts(
             id=str(session["id"]), subscription_id=pass_id, customer=None, status="paid",
             amount_paid=join["amount"], amount_due=join["amount"], currency=join["currency"],

@@ -22,7 +22,8 @@ from typing import Any
 from paidpdf.clock import iso, now_iso, parse_iso
 from paidpdf.memberships import notices, records
 from paidpdf.memberships.stripe_state import SubscriptionState
-from paidpdf.store import SALES, Doc, Unit, View
+from paidpdf.sales.orders import EVENTS
+from paidpdf.store import SALES, DataStore, Doc, Unit, View
 
 SUBSCRIPTIONS = "subscriptions"
 RENEWAL_GRACE = timedelta(days=1)
@@ -57,6 +58,21 @@ def find_for_user(view: View, user_id: str) -> list[Doc]:
     """The reader's subscriptions and passes, newest first."""
     rows = view.find(SUBSCRIPTIONS, "user_id", user_id)
     return sorted(rows, key=lambda s: (s.get("created_at") or "", s["id"]), reverse=True)
+
+
+def list_all(view: View, status: str | None = None) -> list[Doc]:
+    """Every subscription and pass, newest first; with `status`, those whose Stripe status (or, for
+    `refunded`, access) is that."""
+    rows = view.all(SUBSCRIPTIONS)
+    if status is not None:
+        rows = [s for s in rows if status in (s.get("status"), s.get("access_status"))]
+    return sorted(rows, key=lambda s: (s.get("created_at") or "", s["id"]), reverse=True)
+
+
+def events_of(view: View, subscription_id: str) -> list[Doc]:
+    """The Stripe events that named the subscription, oldest first (an admin's read: a scan)."""
+    rows = view.where(EVENTS, lambda e: e.get("subscription_id") == subscription_id)
+    return sorted(rows, key=lambda e: (e.get("processed_at") or "", e["id"]))
 
 
 def access_now(sub: Doc) -> bool:
@@ -203,6 +219,20 @@ def restore_invoice(unit: Unit, sub: Doc, invoice_id: str, source: str) -> Doc:
 
 def _entry(event: str, detail: str, source: str, stamp: str) -> Doc:
     return {"at": stamp, "event": event, "detail": detail, "source": source}
+
+
+def refresh_plan(store: DataStore, plan: Doc) -> int:
+    """After `plans edit`: the plan's members' documents and records take its new covers and title
+    (an admin's command, so scanning the subscriptions is fine here). Returns how many changed."""
+    changed = 0
+    with store.unit(SALES) as unit:
+        for sub in unit.where(SUBSCRIPTIONS, lambda s: s.get("plan_id") == plan["id"]):
+            if sub.get("covers") != plan.get("covers") or sub.get("plan_title") != plan.get("title"):
+                fresh = {"covers": plan.get("covers"), "plan_title": plan.get("title")}
+                unit.put(SUBSCRIPTIONS, {**sub, **fresh})
+                rewrite_record(unit, sub["user_id"])
+                changed += 1
+    return changed
 
 
 def rewrite_record(unit: Unit, user_id: str) -> Doc:
