@@ -29,7 +29,7 @@ from paidpdf.memberships.billing_gateway import (
     list_subscriptions,
     retrieve_invoice,
 )
-from paidpdf.memberships.joins import is_join_session
+from paidpdf.memberships.join_records import is_join_session
 from paidpdf.memberships.stripe_state import InvoiceFacts, invoice_facts
 from paidpdf.sales.webhook_events import check_event_origin
 from paidpdf.store import SALES, DataStore
