@@ -25,6 +25,12 @@ from paidpdf.errors import InvalidInput
 
 
 def stripe_local_cmd(
+    action: str | None = typer.Argument(
+        None,
+        metavar="[advance DURATION]",
+        help="`advance 31d`: move a running stand-in's time (every clock).",
+    ),
+    duration: str | None = typer.Argument(None, hidden=True),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (keep loopback)."),
     port: int = typer.Option(12111, "--port", min=0, max=65535, help="Port (0 = any free port)."),
     webhook_url: str | None = typer.Option(
@@ -48,11 +54,17 @@ def stripe_local_cmd(
         2.0, "--async-delay", min=0.0, help="Seconds before a delayed payment succeeds or fails."
     ),
 ) -> None:
-    """Run a local Stripe stand-in (API, test checkout page, signed webhooks) for the demo and tests.
+    """Run a local Stripe stand-in (API, test checkout page, signed webhooks), or move its time.
 
     Example: paidpdf stripe-local --port 12111 --webhook-url http://127.0.0.1:8080/stripe/webhook
+
+    Example: paidpdf stripe-local advance 31d --port 12111   (renewals, retries and ends fall due)
     """
     from paidpdf.stripe_local import Config, StripeLocal, new_webhook_secret
+
+    if action is not None:
+        _advance(action, duration, host, port)
+        return
 
     for name, value in (("--webhook-url", webhook_url), ("--public-url", public_url)):
         if value is not None and not value.startswith(("http://", "https://")):
@@ -89,6 +101,44 @@ def stripe_local_cmd(
         finally:
             server.stop()
     console().print("Stopped.")
+
+
+def _advance(action: str, duration: str | None, host: str, port: int) -> None:
+    """`stripe-local advance 31d`: ask the running stand-in (`POST /_local/advance`) to move every clock."""
+    import json
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    if action != "advance":
+        raise InvalidInput(
+            f"unknown action {action!r}: the only one is `advance DURATION` (e.g. advance 31d)"
+        )
+    if not duration:
+        raise InvalidInput("advance needs a duration such as 31d, 12h, 90m or 3600s")
+    key = os.environ.get("STRIPE_SECRET_KEY", "").strip() or "sk_test_stripe_local_cli"
+    request = urllib.request.Request(
+        f"http://{host}:{port}/_local/advance",
+        data=urllib.parse.urlencode({"by": duration}).encode(),
+        headers={"Authorization": f"Bearer {key}"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            result = json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            message = json.loads(exc.read())["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = f"HTTP {exc.code}"
+        raise InvalidInput(f"the stand-in refused: {message}") from None
+    except OSError as exc:
+        reason = getattr(exc, "reason", exc)
+        raise InvalidInput(f"no stand-in answers on {host}:{port} ({reason})") from None
+    console().print(
+        f"Moved time by {duration}: {result['steps']} billing step(s), {result['test_clocks']} test clock(s); "
+        f"the stand-in's clock now reads {result['now']}."
+    )
 
 
 def _announce(server: Any, webhook_url: str | None, api_key: str | None, generated: str | None) -> None:
