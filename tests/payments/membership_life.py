@@ -7,12 +7,19 @@ The stand-in's clock (real time plus what `advance_all` added) is the time acces
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
+from webtest import TestApp
+
 from paidpdf.content import catalog
+from paidpdf.maintenance import migrate
 from paidpdf.memberships import invoices, joins, plans, records, subscriptions
-from paidpdf.store import SALES, DataStore, Doc
-from tests.payments.shop import BUYER, PAID, Shop
+from paidpdf.store import SALES, DataStore, Doc, Store
+from paidpdf.web import create_app
+from tests.payments.shop import BUYER, PAID, Shop, shop_settings
+from tests.web.site import copy_seed
 
 DAY = 86400
 HOUR = 3600
@@ -81,3 +88,28 @@ def snapshot(store: DataStore) -> dict[str, Any]:
     }
     grants = {r["id"]: r["grants"] for r in view.all(records.MEMBERSHIPS)}
     return {"subscriptions": subs, "invoices": bills, "records": grants}
+
+
+def make_twin(shop: Shop, seeded: Path, tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Shop:
+    """A second shop on the same stand-in that has seen no event (the same seed, so the same users)."""
+    folder = tmp_path / "twin"
+    copy_seed(seeded, folder)
+    url = None
+    if backend == "postgresql":
+        from paidpdf.testing.postgres_cluster import new_database
+
+        url = new_database(request.getfixturevalue("postgres_server"))
+    settings = shop_settings(folder, shop.sl.url, database_url=url)
+    store = settings.open_store()
+    if url:
+        migrate.migrate(Store(folder), store)
+    app = TestApp(create_app(settings, store=store), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+    request.addfinalizer(lambda: getattr(store, "close", lambda: None)())
+    return Shop(folder, store, settings, shop.sl, app)
+
+
+def copy_joins(shop: Shop, twin: Shop) -> None:
+    """The twin started the same joins (data copied through its real store)."""
+    with twin.store.unit(SALES) as unit:
+        for pending in shop.store.view(SALES).all("joins"):
+            unit.put("joins", pending)

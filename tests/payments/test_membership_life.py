@@ -10,60 +10,41 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from webtest import TestApp
 
 from paidpdf.content import catalog
-from paidpdf.maintenance import migrate
 from paidpdf.memberships import records, subscriptions
-from paidpdf.store import SALES, Store
-from paidpdf.web import create_app
+from paidpdf.store import SALES
 from tests.payments.membership_life import (
     DAY,
     HOUR,
     add_plan,
     advance,
     billing_events,
+    copy_joins,
     deliver,
     join,
+    make_twin,
     period_end,
     reads,
     snapshot,
     stripe_now,
 )
-from tests.payments.shop import PAID, Shop, shop_settings
+from tests.payments.shop import PAID, Shop
 from tests.stripe_local.billing import portal_post
-from tests.web.site import copy_seed
 
 BOTH_BACKENDS = True
 
 
 @pytest.fixture
 def twin(shop: Shop, seeded: Path, tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Shop:
-    """A second shop on the same stand-in that has seen no event (the same seed, so the same users)."""
-    folder = tmp_path / "twin"
-    copy_seed(seeded, folder)
-    url = None
-    if backend == "postgresql":
-        from paidpdf.testing.postgres_cluster import new_database
-
-        url = new_database(request.getfixturevalue("postgres_server"))
-    settings = shop_settings(folder, shop.sl.url, database_url=url)
-    store = settings.open_store()
-    if url:
-        migrate.migrate(Store(folder), store)
-    app = TestApp(create_app(settings, store=store), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
-    made = Shop(folder, store, settings, shop.sl, app)
-    request.addfinalizer(lambda: getattr(store, "close", lambda: None)())
-    return made
+    return make_twin(shop, seeded, tmp_path, backend, request)
 
 
 def test_a_whole_life_and_its_events_replayed_in_any_order(shop: Shop, twin: Shop) -> None:
     add_plan(shop)
     add_plan(twin)
     sub_id = join(shop)
-    with twin.store.unit(SALES) as unit:  # the twin started the same join, and then lost every event
-        for pending in shop.store.view(SALES).all("joins"):
-            unit.put("joins", pending)
+    copy_joins(shop, twin)  # the twin started the same join, and then lost every event
     deliver(shop, billing_events(shop))
     stored = subscriptions.get(shop.store.view(SALES), sub_id)
     assert stored["status"] == "trialing" and reads(shop)
