@@ -17,15 +17,16 @@ Cli = Callable[..., Result]
 def test_add_list_show_edit_retire_restore(cli: Cli, tmp_path: Path) -> None:
     about = tmp_path / "about.md"
     about.write_text("Everything, every month.\n", encoding="utf-8")
-    added = cli("plans", "add", "all-access", "--title", "All access", "--price", "9.99", "--interval", "month",
-                "--trial-days", "7", "--description-file", str(about))
+    added = cli("plans", "add", "all-access", "--title", "All access", "--price", "9.99",
+                "--interval", "month", "--trial-days", "7", "--description-file", str(about))
     assert added.exit_code == 0, added.output
     assert cli("plans", "add", "bakers", "--title", "Bakers", "--price", "99", "--interval", "year",
                "--covers", "tag:Home Baking,tag:bread").exit_code == 0
     assert cli("plans", "add", "pass", "--title", "30 days", "--price", "25", "--pass", "30d").exit_code == 0
     rows = {p["id"]: p for p in json.loads(cli("plans", "list", "--json").stdout)}
     assert rows["all-access"]["price"] == 999 and rows["all-access"]["trial_days"] == 7
-    assert rows["all-access"]["covers"] == "all" and rows["all-access"]["description"].startswith("Everything")
+    assert rows["all-access"]["covers"] == "all"
+    assert rows["all-access"]["description"].startswith("Everything")
     assert rows["bakers"]["covers"] == ["home-baking", "bread"] and rows["bakers"]["interval"] == "year"
     assert rows["pass"]["pass_days"] == 30 and rows["pass"]["interval"] is None
     assert "per month, 7-day free trial" in cli("plans", "show", "all-access").stdout
@@ -49,7 +50,8 @@ def test_bad_input_is_one_line_and_changes_nothing(cli: Cli) -> None:
         (("plans", "add", "b", "--title", "B", "--price", "0"), 2, "needs a price"),
         (("plans", "add", "b", "--title", "B", "--price", "5", "--interval", "week"), 2, "month or year"),
         (("plans", "add", "b", "--title", "B", "--price", "5", "--pass", "forever"), 2, "pass length"),
-        (("plans", "add", "b", "--title", "B", "--price", "5", "--pass", "30d", "--trial-days", "3"), 2, "trial"),
+        (("plans", "add", "b", "--title", "B", "--price", "5", "--pass", "30d", "--trial-days", "3"), 2,
+         "trial"),
         (("plans", "add", "b", "--title", "B", "--price", "5", "--covers", "tag:"), 2, "--covers"),
         (("plans", "add", "b", "--title", "B", "--price", "5", "--trial-days", "-1"), 2, "--trial-days"),
         (("plans", "add", "a", "--title", "A again", "--price", "5"), 4, "already exists"),

@@ -134,7 +134,8 @@ def test_a_guest_joins_by_email(shop: Shop) -> None:
     started = joins.start_join(shop.store, shop.client, shop.settings, user=None, plan_id=PLAN,
                                guest_token=token)
     assert started.kind == "redirect" and started.join is not None
-    again = joins.start_join(shop.store, shop.client, shop.settings, user=None, plan_id=PLAN, guest_token=token)
+    again = joins.start_join(shop.store, shop.client, shop.settings, user=None, plan_id=PLAN,
+                             guest_token=token)
     assert again.join is not None and again.join["id"] == started.join["id"]  # a double click: one join
     shop.sl.pay(str(started.join["stripe_session_id"]), email="new-member@example.com")
     deliver(shop, list(reversed(billing_events(shop))))  # even newest first
