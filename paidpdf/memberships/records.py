@@ -80,9 +80,9 @@ def covering(view: View, user_id: str, item: Doc, *, at: datetime | None = None)
         return None
     moment = at.timestamp() if at is not None else time.time()
     for raw in record.get("grants") or []:
-        if raw.get("status") in ACCESS_STATUSES and moment < _until(raw):
-            if covers_item(raw.get("covers"), item):
-                return _grant(raw)
+        reading = raw.get("status") in ACCESS_STATUSES and moment < _until(raw)
+        if reading and covers_item(raw.get("covers"), item):
+            return _grant(raw)
     return None
 
 
