@@ -85,6 +85,9 @@ def test_refund_last_ends_access_and_records_the_refund_once(shop: Shop) -> None
     deliver(shop, billing_events(shop))
     assert reads(shop)
     seen = len(shop.sl.events())
+    stats = json.loads(run(shop, "orders", "stats", "--json").stdout)["memberships"]
+    assert stats["active_members"] == 1 and stats["mrr"] == [{"currency": "usd", "amount": 999}]
+    assert "monthly recurring revenue" in run(shop, "orders", "stats").stdout
     result = run(shop, "subscriptions", "cancel", sub_id, "--refund-last", "--yes")
     assert result.exit_code == 0, result.output
     assert not reads(shop)
@@ -105,6 +108,8 @@ def test_refund_last_ends_access_and_records_the_refund_once(shop: Shop) -> None
     shown = json.loads(run(shop, "subscriptions", "show", sub_id, "--json").stdout)
     assert shown["access_status"] == "refunded" and shown["invoices"][-1]["refunded_amount"] == 999
     assert any(e["type"] == "charge.refunded" for e in shown["events"])
+    stats = json.loads(run(shop, "orders", "stats", "--json").stdout)["memberships"]
+    assert stats["active_members"] == 0 and stats["per_month"][0]["churned"] == 1
 
 
 def test_list_show_and_errors(shop: Shop) -> None:
@@ -123,6 +128,9 @@ def test_list_show_and_errors(shop: Shop) -> None:
     assert missing.exit_code == 3 and "no subscription" in missing.stderr
     both = run(shop, "subscriptions", "cancel", sub_id, "--now", "--at-period-end", "--yes")
     assert both.exit_code == 2
+    stats = json.loads(run(shop, "orders", "stats", "--json").stdout)["memberships"]
+    assert stats["active_members"] == 1 and stats["mrr"] == []  # a trial is no revenue yet
+    assert stats["per_month"][0]["new"] == 1
     assert run(shop, "subscriptions", "cancel", sub_id, "--yes").exit_code == 0
     stored = subscriptions.get(shop.store.view(SALES), sub_id)
     assert stored["cancel_at_period_end"] and reads(shop)  # kept until the period ends
