@@ -1,5 +1,8 @@
 """`paidpdf stripe-local`: run the local Stripe stand-in in the foreground (for the demo and by hand).
 
+`paidpdf stripe-local advance 31d` instead moves the time of a running one (`POST /_local/advance`), found
+by `--host`/`--port` or, when those are not given, by STRIPE_API_BASE (the demo's `export` line).
+
 The webhook secret comes from STRIPE_WEBHOOK_SECRET like the shop's; when it is unset a fresh `whsec_...`
 is generated and printed once, with the line to export so the shop verifies the same signatures. When
 STRIPE_SECRET_KEY is set (a test key), only that key is accepted; requests must name the stand-in's own
@@ -25,12 +28,13 @@ from paidpdf.errors import InvalidInput
 
 
 def stripe_local_cmd(
+    ctx: typer.Context,
     action: str | None = typer.Argument(
         None,
-        metavar="[advance DURATION]",
-        help="`advance 31d`: move a running stand-in's time (every clock).",
+        metavar="advance",
+        help="Instead of running one, move a running stand-in's time (every clock).",
     ),
-    duration: str | None = typer.Argument(None, hidden=True),
+    duration: str | None = typer.Argument(None, metavar="DURATION", help="How far: 31d, 12h, 90m, 45s, 2w."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (keep loopback)."),
     port: int = typer.Option(12111, "--port", min=0, max=65535, help="Port (0 = any free port)."),
     webhook_url: str | None = typer.Option(
@@ -63,7 +67,11 @@ def stripe_local_cmd(
     from paidpdf.stripe_local import Config, StripeLocal, new_webhook_secret
 
     if action is not None:
-        _advance(action, duration, host, port)
+        given = {
+            name: getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
+            for name in ("host", "port")
+        }
+        _advance(action, duration, *_target(host, port, given))
         return
 
     for name, value in (("--webhook-url", webhook_url), ("--public-url", public_url)):
@@ -103,12 +111,23 @@ def stripe_local_cmd(
     console().print("Stopped.")
 
 
+def _target(host: str, port: int, given: dict[str, bool]) -> tuple[str, int]:
+    """Where `advance` goes: `--host`/`--port` when given, else the stand-in `STRIPE_API_BASE` names
+    (what the demo's `export` line sets), else the defaults."""
+    from urllib.parse import urlsplit
+
+    base = urlsplit(os.environ.get("STRIPE_API_BASE", "").strip())
+    if base.scheme == "http" and base.hostname and base.port:
+        host = host if given["host"] else base.hostname
+        port = port if given["port"] else base.port
+    return host, port
+
+
 def _advance(action: str, duration: str | None, host: str, port: int) -> None:
     """`stripe-local advance 31d`: ask the running stand-in (`POST /_local/advance`) to move every clock."""
+    import http.client
     import json
-    import urllib.error
-    import urllib.parse
-    import urllib.request
+    from urllib.parse import urlencode
 
     if action != "advance":
         raise InvalidInput(
@@ -117,27 +136,30 @@ def _advance(action: str, duration: str | None, host: str, port: int) -> None:
     if not duration:
         raise InvalidInput("advance needs a duration such as 31d, 12h, 90m or 3600s")
     key = os.environ.get("STRIPE_SECRET_KEY", "").strip() or "sk_test_stripe_local_cli"
-    request = urllib.request.Request(
-        f"http://{host}:{port}/_local/advance",
-        data=urllib.parse.urlencode({"by": duration}).encode(),
-        headers={"Authorization": f"Bearer {key}"},
-        method="POST",
-    )
+    connection = http.client.HTTPConnection(host, port, timeout=60)
     try:
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            result = json.loads(answer.read())
-    except urllib.error.HTTPError as exc:
-        try:
-            message = json.loads(exc.read())["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            message = f"HTTP {exc.code}"
-        raise InvalidInput(f"the stand-in refused: {message}") from None
+        connection.request(
+            "POST",
+            "/_local/advance",
+            body=urlencode({"by": duration}),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        answer = connection.getresponse()
+        body = answer.read()
     except OSError as exc:
-        reason = getattr(exc, "reason", exc)
-        raise InvalidInput(f"no stand-in answers on {host}:{port} ({reason})") from None
+        raise InvalidInput(f"no stand-in answers on {host}:{port} ({exc.strerror or exc})") from None
+    finally:
+        connection.close()
+    try:
+        result = json.loads(body)
+    except ValueError:
+        raise InvalidInput(f"{host}:{port} is not a stripe-local stand-in (HTTP {answer.status})") from None
+    if answer.status != 200:
+        message = (result.get("error") or {}).get("message") if isinstance(result, dict) else None
+        raise InvalidInput(f"the stand-in refused: {message or f'HTTP {answer.status}'}")
     console().print(
-        f"Moved time by {duration}: {result['steps']} billing step(s), {result['test_clocks']} test clock(s); "
-        f"the stand-in's clock now reads {result['now']}."
+        f"Moved time by {duration}: {result['steps']} billing step(s), "
+        f"{result['test_clocks']} test clock(s); the stand-in's clock now reads {result['now']}."
     )
 
 

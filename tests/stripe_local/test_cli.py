@@ -118,3 +118,17 @@ def test_advance_without_a_stand_in_is_a_one_line_error(cli: Callable[..., Resul
     assert result.exit_code == 2
     assert result.stderr.strip().startswith(f"Error: no stand-in answers on 127.0.0.1:{port}")
     assert "Example: paidpdf stripe-local advance 31d" in cli("stripe-local", "--help").stdout
+
+
+def test_advance_finds_the_demos_stand_in_through_its_export_line(cli: Callable[..., Result]) -> None:
+    """With the demo's `export STRIPE_API_BASE=... STRIPE_SECRET_KEY=...`, no --port is needed, and a
+    stand-in that accepts only its own key is reached with it."""
+    from paidpdf.stripe_local import start_in_thread
+
+    with start_in_thread(api_key="sk_test_demo_only") as running:
+        env = {"STRIPE_API_BASE": running.url, "STRIPE_SECRET_KEY": "sk_test_demo_only"}
+        result = cli("stripe-local", "advance", "12h", env=env)
+        assert result.exit_code == 0, result.stderr
+        assert running.state.now() >= int(__import__("time").time()) + 12 * 3600 - 5
+        wrong = cli("stripe-local", "advance", "12h", env={**env, "STRIPE_SECRET_KEY": "sk_test_other"})
+        assert wrong.exit_code == 2 and "the stand-in refused: Invalid API Key" in wrong.stderr
