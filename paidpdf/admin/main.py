@@ -24,10 +24,12 @@ from paidpdf.admin import (
     demo,
     licenses,
     orders,
+    plans,
     promos,
     serve,
     shop,
     stripe_local,
+    subscriptions,
     users,
 )
 from paidpdf.admin.context import CliState, TopCommand
@@ -216,6 +218,8 @@ NOUNS = (
     ("db", db),
     ("shop", shop),
     ("licenses", licenses),
+    ("plans", plans),
+    ("subscriptions", subscriptions),
 )
 
 
