@@ -23,7 +23,8 @@ BOTH_BACKENDS = True
 def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Real files of each kind, made once per session (`content.demo_media`)."""
     folder = tmp_path_factory.mktemp("media")
-    chapters = [("One", "The first chapter starts here.\n\nA second paragraph."), ("Two", "More.")]
+    # the second chapter is longer than the first: a sample is at most half of a book's text
+    chapters = [("One", "The first chapter starts here.\n\nA second paragraph."), ("Two", "More. " * 20)]
     return {
         "epub": demo_media.make_epub(folder / "sourdough.epub", "Sourdough", chapters),
         "m4a": demo_media.make_audio(folder / "sourdough-talk.m4a", 6.0),
