@@ -74,7 +74,8 @@ def item_html(
     amount: str = "",
 ) -> str:
     """The item page; with a discount `code` (typed, or from a `?code=` link) it shows the price with
-    it, or why it does not apply; `error` and `amount` come back from a refused Buy."""
+    it, or why it does not apply; `error` and `amount` come back from a refused Buy.
+    A member reading an item their membership covers (`shelf.included_in`) sees Download, not Buy."""
     base = web.settings.base_url.rstrip("/")
     identity = shop.identity_or_defaults(web.store)
     extra: dict[str, Any] = {"csrf_token": token} if token is not None else {}
@@ -88,7 +89,7 @@ def item_html(
         "item.html", status=status, item=shelf.item, owned=shelf.owned, can_download=shelf.can_download,
         base=base, summary=seo.summary(shelf.item.get("description")), shop=identity,
         json_ld=seo.product_json_ld(base, shelf.item, identity["name"]), error=error, code=code,
-        amount=amount or _suggested(shelf.item), offer=offer, **extra,
+        amount=amount or _suggested(shelf.item), offer=offer, included_in=shelf.included_in, **extra,
     )
 
 
@@ -102,7 +103,7 @@ def _suggested(item: Doc) -> str:
 def library_page(web: WebContext, user: Doc) -> str:
     return web.render(
         "library.html", rows=access.library_items(web.store, user),
-        update_mails=update_notices.wanted_updates(user),
+        included=access.included_items(web.store, user), update_mails=update_notices.wanted_updates(user),
     )
 
 

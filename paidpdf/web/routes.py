@@ -13,7 +13,17 @@ from typing import Any
 
 import bottle
 
-from paidpdf.web import account, checkout, downloads, guest_downloads, pages, seo, update_mails, webhook
+from paidpdf.web import (
+    account,
+    checkout,
+    downloads,
+    guest_downloads,
+    membership,
+    pages,
+    seo,
+    update_mails,
+    webhook,
+)
 from paidpdf.web.context import Handler, WebContext
 
 GET_HEAD = ("GET", "HEAD")
@@ -71,6 +81,11 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/checkout/success", checkout.success),
     _route("GET", "/checkout/cancel", checkout.cancel),
     _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>", guest_downloads.download),  # a guest's
+    # memberships
+    _route("GET", "/membership", membership.membership_page),
+    _route("POST", "/membership/join/<plan_id>", membership.join),
+    _route("GET", "/membership/success", membership.success),
+    _route("POST", "/membership/manage", membership.manage),
     _route("POST", "/stripe/webhook", webhook.webhook),  # Stripe's signature, no cookies
 )
 
