@@ -19,6 +19,7 @@ from bottle import request, response
 
 from paidpdf.config import Settings
 from paidpdf.content import shop
+from paidpdf.errors import StorageError
 from paidpdf.mail import Mailer
 from paidpdf.memberships import notice_mails, plans
 from paidpdf.sales import receipts
@@ -85,8 +86,12 @@ class WebContext:
             return self.stripe_client
 
     def _has_plans(self) -> bool:
-        """Whether the header links "Membership": the shop sells a live plan (asked only by pages)."""
-        return bool(plans.plans_in(self.store.view(CATALOG)))
+        """Whether the header links "Membership": the shop sells a live plan. False when the catalog
+        cannot be read: the 500 page of a damaged catalog must still render."""
+        try:
+            return bool(plans.plans_in(self.store.view(CATALOG)))
+        except StorageError:
+            return False
 
     # -- answers ---------------------------------------------------------------------------------
     def redirect(self, target: str, status: int = 303) -> NoReturn:
