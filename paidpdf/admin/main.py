@@ -17,7 +17,20 @@ import typer
 from typer.core import TyperGroup
 
 from paidpdf import __version__
-from paidpdf.admin import bundles, content, db, demo, orders, promos, serve, shop, stripe_local, users
+from paidpdf.admin import (
+    bundles,
+    content,
+    db,
+    demo,
+    orders,
+    plans,
+    promos,
+    serve,
+    shop,
+    stripe_local,
+    subscriptions,
+    users,
+)
 from paidpdf.admin.context import CliState, TopCommand
 from paidpdf.config import Settings
 from paidpdf.errors import InvalidInput, PaidPdfError
@@ -201,6 +214,8 @@ NOUNS = (
     ("content", content),
     ("bundles", bundles),
     ("promos", promos),
+    ("plans", plans),
+    ("subscriptions", subscriptions),
     ("db", db),
     ("shop", shop),
 )

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from paidpdf.admin import download_rows
+from paidpdf.admin import download_rows, membership_figures
 from paidpdf.admin.context import state
 from paidpdf.admin.output import (
     JSON_OPTION,
@@ -260,6 +260,7 @@ def reconcile_cmd(
             (f"refund/dispute events applied (of {summary.events})", summary.events_applied),
             ("events refused (other mode or account)", summary.refused),
             ("receipts mailed", mailed),
+            *membership_figures.reconcile_rows(summary),
         ],
     )
 
@@ -277,9 +278,10 @@ def stats_cmd(
 
     from paidpdf.sales import orders, sales_stats
 
-    stats = sales_stats.compute(state(ctx).store.view(orders.SALES))
+    view = state(ctx).store.view(orders.SALES)
+    stats = sales_stats.compute(view)
     if as_json:
-        emit_json(stats.as_json())
+        emit_json({**stats.as_json(), "memberships": membership_figures.stats_json(view)})
         return
     out = console()
     table(
@@ -305,6 +307,7 @@ def stats_cmd(
         )
     out.print(chart)
     out.print("Orders by status: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.statuses.items())))
+    membership_figures.show_stats(view)
 
 
 def _code(order: Doc) -> str | None:

@@ -12,7 +12,11 @@ The web adapter asks these functions and never decides on its own:
   is not logged in learns nothing about which ids exist (an owner of a retired item logs in and gets
   the file); everyone else who may not have the file gets `AccessDenied`, and an id that names nothing
   visible is `NotFound` — the same answer for "never existed" and "retired and not yours", so retired
-  ids are not revealed.
+  ids are not revealed;
+- a member reads and downloads every item their membership covers while it gives access
+  (`paidpdf.memberships.records.covering`: ONE lookup of the reader's membership record, made only
+  when they do not own the item); such an item is `included_in` the plan, is not added to their
+  library, and returns to "Buy" when the membership ends. Retired items are never covered.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 from paidpdf.content import catalog, item_text, shop, versions
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound
+from paidpdf.memberships import records
 from paidpdf.ownership import download_log, library
 from paidpdf.store import DataStore, Doc, View
 from paidpdf.store.files import blobs
@@ -42,6 +47,8 @@ class ShelfItem:
     versions: list[dict[str, Any]] = field(default_factory=list)
     #: A version newer than the reader's last download (or than their purchase) exists.
     updated: bool = False
+    #: The title of the plan whose membership lets the reader read this item they do not own, or None.
+    included_in: str | None = None
 
 
 def valid_item_id(content_id: str) -> bool:
@@ -86,12 +93,12 @@ def _lookup(store: DataStore, content_id: str) -> Doc | None:
         return None
 
 
-def _may_download(item: Doc, user: Doc | None, owned: bool) -> bool:
+def _may_download(item: Doc, user: Doc | None, owned: bool, member: bool = False) -> bool:
     if user is None or user.get("disabled"):
         return False
     if item.get("status") == "retired":
         return owned
-    return owned or int(item.get("price") or 0) == 0
+    return owned or member or int(item.get("price") or 0) == 0
 
 
 def shelf_item(store: DataStore, user: Doc | None, content_id: str) -> ShelfItem:
@@ -102,10 +109,13 @@ def shelf_item(store: DataStore, user: Doc | None, content_id: str) -> ShelfItem
 def _shelf(store: DataStore, user: Doc | None, item: Doc | None) -> ShelfItem:
     if item is None:
         raise NotFound("no such item")
-    owned = user is not None and library.owns(store.view(library.SALES), user["id"], item["id"])
+    view = store.view(library.SALES)
+    owned = user is not None and library.owns(view, user["id"], item["id"])
     if item.get("status") == "retired" and not owned:
         raise NotFound("no such item")
-    return ShelfItem(item, owned, _may_download(item, user, owned))
+    grant = records.covering(view, user["id"], item) if user is not None and not owned else None
+    included = grant.plan_title if grant is not None else None
+    return ShelfItem(item, owned, _may_download(item, user, owned, grant is not None), included_in=included)
 
 
 def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Doc:
@@ -122,7 +132,7 @@ def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Do
     shelf = _shelf(store, user, item)  # the item was looked up once, above
     if not shelf.can_download:
         raise AccessDenied("only readers who own this item can download it")
-    if not shelf.owned:  # may download without owning: a free item, kept from now on
+    if not shelf.owned and shelf.included_in is None:  # a free item, kept from now on
         library.keep_free(store, user["id"], shelf.item["id"])
     return shelf.item
 
@@ -141,6 +151,28 @@ def library_items(store: DataStore, user: Doc) -> list[ShelfItem]:
             updated = _updated(history, fetched.get(item["id"], []), str(entry.get("acquired_at") or ""))
             rows.append(ShelfItem(item, True, _may_download(item, user, True), history, updated))
     return rows
+
+
+def included_items(store: DataStore, user: Doc) -> list[tuple[str, list[ShelfItem]]]:
+    """For the library: (plan title, the live items it lets the reader read that they do not own),
+    one pair per membership giving access now, in the catalog's order. One lookup of the reader's
+    record, then the catalog."""
+    view = store.view(library.SALES)
+    grants = records.grants(view, user["id"])
+    if not grants or user.get("disabled"):
+        return []
+    owned = {e["content_id"] for e in library.for_user(view, user["id"])}
+    items = [i for i in catalog.list_items(store) if i["id"] not in owned]
+    shown: list[tuple[str, list[ShelfItem]]] = []
+    for grant in grants:
+        rows = [
+            ShelfItem(i, False, True, versions.history(i), included_in=grant.plan_title)
+            for i in items
+            if grant.covers_item(i)
+        ]
+        if rows:
+            shown.append((grant.plan_title, rows))
+    return shown
 
 
 def _updated(history: list[dict[str, Any]], fetched: list[Doc], acquired_at: str) -> bool:

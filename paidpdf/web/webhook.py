@@ -36,7 +36,7 @@ def webhook(web: WebContext) -> Any:
     try:
         event = stripe_gateway.verify_event(web.settings, payload, raw_header("Stripe-Signature"))
         outcome = webhook_events.handle_event(
-            web.store, event, livemode=stripe_gateway.livemode(web.settings)
+            web.store, event, livemode=stripe_gateway.livemode(web.settings), client=web.stripe
         )
     except PaidPdfError as exc:
         if exc.http_status >= 500:
