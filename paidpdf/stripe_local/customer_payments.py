@@ -11,7 +11,18 @@ from paidpdf.stripe_local.account import CUSTOMER, Obj
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.checkout_sessions import Sessions
 
-PAY_METHODS = ("card", "delayed_success", "delayed_failure", "delayed", "decline")
+PAY_METHODS = (
+    "card",
+    "delayed_success",
+    "delayed_failure",
+    "delayed",
+    "decline",
+    "card_fails_later",
+    "no_card",
+)
+#: Methods for `mode=subscription` only: a card that attaches but fails every later charge
+#: (4000 0000 0000 0341), and starting a trial without a card (`payment_method_collection=if_required`).
+SUBSCRIPTION_ONLY = ("card_fails_later", "no_card")
 
 
 class Paying(Sessions):
@@ -56,10 +67,16 @@ class Paying(Sessions):
                     decline_code="generic_decline",
                     param="payment_method",
                 )
-            now = self.now()
-            kind = "card" if method == "card" else "us_bank_account"
             typed = params.email(email.strip(), "email") if email else "buyer@example.com"
             email = session["customer_email"] or typed
+            if session["mode"] == "subscription":
+                self._complete_subscription(session, method, email)
+                self._save()
+                return self.render(session, [])
+            if method in SUBSCRIPTION_ONLY:
+                raise invalid("method", f"method={method} is only for subscription-mode sessions")
+            now = self.now()
+            kind = "card" if method == "card" else "us_bank_account"
             intent = payment_objects.payment_intent(
                 session, self._private[session_id]["payment_intent_data"], now, kind
             )
@@ -87,6 +104,10 @@ class Paying(Sessions):
                 self.scheduler.call_later(wait, lambda: self._settle_later(session_id, outcome))
             self._save()
             return self.render(session, [])
+
+    def _complete_subscription(self, session: Obj, method: str, email: str) -> None:
+        """Finish a `mode=subscription` checkout (see `subscriptions`)."""
+        raise NotImplementedError
 
     def settle(self, session_id: str, outcome: str) -> Obj:
         """Finish a delayed payment: `succeeded` or `failed` (sends the async checkout event)."""

@@ -191,7 +191,7 @@ def test_concurrent_requests_with_one_key_make_one_session(client: stripe.Stripe
     ("changes", "param", "code"),
     [
         ({"mode": None}, "mode", "parameter_missing"),
-        ({"mode": "subscription"}, "mode", None),
+        ({"mode": "setup"}, "mode", None),
         ({"line_items": None}, "line_items", "parameter_missing"),
         ({"unit_amount": "19.99"}, "line_items[0][price_data][unit_amount]", "parameter_invalid_integer"),
         ({"unit_amount": -5}, "line_items[0][price_data][unit_amount]", "parameter_invalid_integer"),
