@@ -246,3 +246,22 @@ def test_a_guest_members_welcome_mail_signs_them_in(shop: Shop) -> None:
     shop.drain_mail()
     (mail,) = _outbox(shop)
     assert "http://shop.test/signin/" in mail.get_content()
+
+
+def test_orders_reconcile_sends_due_membership_mails_once(shop: Shop) -> None:
+    """A shop whose webhooks never arrive: the notices queued by reconcile (or the CLI) are mailed by
+    `orders reconcile` itself, once however often it runs."""
+    from typer.testing import CliRunner
+
+    from paidpdf.admin import build_app
+
+    _plan(shop)
+    _member(shop)  # queued in the unit that made the change, as reconcile's own changes are
+    for _ in range(2):
+        done = CliRunner().invoke(
+            build_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"],
+            env={**shop.cli_env(), "COLUMNS": "200"},
+        )
+        assert done.exit_code == 0, done.output
+    assert [m["Subject"].split(" · ")[0] for m in _outbox(shop)] == ["Welcome to All Access"]
+    assert "membership mails sent" in done.output
