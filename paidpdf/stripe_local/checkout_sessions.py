@@ -138,6 +138,8 @@ class Sessions(Delivering):
                     for li in private["line_items"]
                 ],
                 "token": private["page_token"],
+                "payer_email": session["customer_email"]
+                or (self._store["customers"].get(session["customer"] or "") or {}).get("email"),
                 "recurring": private["line_items"][0]["price"]["recurring"],
                 "recurring_amount": sum(
                     li["price"]["unit_amount"] * li["quantity"] for li in private["line_items"]

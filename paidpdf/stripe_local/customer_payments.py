@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-from paidpdf.stripe_local import objects, params, payment_objects
+from paidpdf.stripe_local import billing_objects, objects, params, payment_objects
 from paidpdf.stripe_local.account import CUSTOMER, Obj
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.checkout_sessions import Sessions
@@ -82,10 +82,13 @@ class Paying(Sessions):
             )
             charge = payment_objects.charge(intent, email, now, kind)
             intent["latest_charge"] = charge["id"]
+            customer = self._payment_customer(session, email)
+            intent["customer"] = charge["customer"] = customer
             self._store["intents"][intent["id"]] = intent
             self._store["charges"][charge["id"]] = charge
             session.update(
                 status="complete",
+                customer=customer,
                 payment_intent=intent["id"],
                 customer_details=objects.customer_details(email),
             )
@@ -104,6 +107,16 @@ class Paying(Sessions):
                 self.scheduler.call_later(wait, lambda: self._settle_later(session_id, outcome))
             self._save()
             return self.render(session, [])
+
+    def _payment_customer(self, session: Obj, email: str) -> str | None:
+        """The customer a payment-mode checkout pays as: the session's `customer`, or a new one when
+        `customer_creation=always` (as on Stripe); None otherwise (a guest payment)."""
+        if session["customer"] or session["customer_creation"] != "always":
+            return str(session["customer"]) if session["customer"] else None
+        customer = billing_objects.customer({"email": email}, self.now())
+        self._store["customers"][customer["id"]] = customer
+        self._emit("customer.created", customer, CUSTOMER)
+        return str(customer["id"])
 
     def _complete_subscription(self, session: Obj, method: str, email: str) -> None:
         """Finish a `mode=subscription` checkout (see `subscriptions`)."""

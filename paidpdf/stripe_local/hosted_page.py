@@ -54,7 +54,7 @@ def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) ->
             total=total,
             products=view["products"],
             status=session["status"],
-            email=session["customer_email"],
+            email=view["payer_email"],
             token=view["token"],
             action=f"/pay/{session_id}",
             message=message,
@@ -91,7 +91,8 @@ def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) ->
         if session["status"] != "open":
             return page(session_id)
         email = str(form.get("email") or "").strip() or None
-        if not session["customer_email"] and (email is None or "@" not in email):
+        payer = core.page_view(session_id)["payer_email"]
+        if not payer and (email is None or "@" not in email):
             bottle.response.status = 400
             return page(session_id, "Enter your email address: your receipt goes there.")
         method = {"pay": "card", "decline": "decline"}.get(str(action))

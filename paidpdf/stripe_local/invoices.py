@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from paidpdf.stripe_local import billing_objects, params, payment_objects
+from paidpdf.stripe_local import invoice_objects, params, payment_objects
 from paidpdf.stripe_local.account import CUSTOMER, Obj, RequestInfo, public
 from paidpdf.stripe_local.api_errors import ApiError
 from paidpdf.stripe_local.customers import Customers
@@ -122,7 +122,7 @@ class Invoicing(Customers):
 
     def _expand_special(self, obj: Obj, head: str) -> Obj | None:
         if obj.get("object") == "invoice" and head == "payments":
-            data = [public(p) for p in self._store["invoice_payments"].values() if p["invoice"] == obj["id"]]
+            data = [public(p) for p in self._payments_of(obj["id"])]
             return {
                 "object": "list",
                 "data": data,
@@ -140,14 +140,25 @@ class Invoicing(Customers):
         number = f"{cust['invoice_prefix']}-{cust['next_invoice_sequence']:04d}"
         cust["next_invoice_sequence"] += 1
         names = self._private.get(sub["id"], {}).get("names", {})
-        inv = billing_objects.invoice(sub, cust, reason, period, now, number, names)
+        inv = invoice_objects.invoice(sub, cust, reason, period, now, number, names)
         self._store["invoices"][inv["id"]] = inv
         self._emit("invoice.created", inv, request)
         inv.update(status="open", effective_at=now)
         inv["status_transitions"]["finalized_at"] = now
         self._emit("invoice.finalized", inv, request)
         sub["latest_invoice"] = inv["id"]
+        self._private.setdefault(sub["id"], {}).setdefault("invoices", []).append(inv["id"])
         return inv
+
+    def _payments_of(self, invoice_id: str) -> list[Obj]:
+        record = self._store["invoice_payments"].get(self._private.get(invoice_id, {}).get("payment", ""))
+        return [record] if record is not None else []
+
+    def _open_invoices(self, sub_id: str) -> list[Obj]:
+        """The open invoices of a subscription, from its own list (no scan of every invoice)."""
+        ids = self._private.get(sub_id, {}).get("invoices", [])
+        found = (self._store["invoices"].get(i) for i in ids)
+        return [i for i in found if i is not None and i["status"] == "open"]
 
     def _collect(self, inv: Obj, request: RequestInfo, method: str | None = None) -> bool:
         """Try to collect `inv` once: True when it is paid. Uses one PaymentIntent per invoice (a new
@@ -213,9 +224,7 @@ class Invoicing(Customers):
         return True
 
     def _invoice_intent(self, inv: Obj, cust: Obj, now: int, request: RequestInfo) -> Obj:
-        payment = next(
-            (p for p in self._store["invoice_payments"].values() if p["invoice"] == inv["id"]), None
-        )
+        payment = next(iter(self._payments_of(inv["id"])), None)
         if payment is not None and payment["payment"]["payment_intent"]:
             return self._store["intents"][payment["payment"]["payment_intent"]]
         description = (
@@ -232,8 +241,9 @@ class Invoicing(Customers):
         intent.update(customer=cust["id"], status="requires_payment_method")
         self._store["intents"][intent["id"]] = intent
         self._emit("payment_intent.created", intent, request)
-        record = billing_objects.invoice_payment(inv, intent, now)
+        record = invoice_objects.invoice_payment(inv, intent, now)
         self._store["invoice_payments"][record["id"]] = record
+        self._private.setdefault(inv["id"], {})["payment"] = record["id"]
         return intent
 
     def _mark_paid(self, inv: Obj, now: int, request: RequestInfo) -> None:
@@ -241,11 +251,10 @@ class Invoicing(Customers):
             status="paid", amount_paid=inv["amount_due"], amount_remaining=0, next_payment_attempt=None
         )
         inv["status_transitions"]["paid_at"] = now
-        for record in self._store["invoice_payments"].values():
-            if record["invoice"] == inv["id"]:
-                record.update(status="paid", amount_paid=inv["amount_due"])
-                record["status_transitions"]["paid_at"] = now
-                self._emit("invoice_payment.paid", record, request)
+        for record in self._payments_of(inv["id"]):
+            record.update(status="paid", amount_paid=inv["amount_due"])
+            record["status_transitions"]["paid_at"] = now
+            self._emit("invoice_payment.paid", record, request)
         self._emit("invoice.paid", inv, request)
         self._emit("invoice.payment_succeeded", inv, request)
 

@@ -14,8 +14,8 @@ import time
 from paidpdf.stripe_local import billing_objects, params
 from paidpdf.stripe_local.account import CUSTOMER, Obj, RequestInfo
 from paidpdf.stripe_local.api_errors import ApiError, invalid
-from paidpdf.stripe_local.invoices import _subscription_of
-from paidpdf.stripe_local.subscriptions import ENDED, Subscriptions
+from paidpdf.stripe_local.billing_clock import BillingClock
+from paidpdf.stripe_local.subscriptions import ENDED
 
 PORTAL_LIFETIME = 3600.0
 #: The cards the portal offers: what the customer types, and the test token it stands for.
@@ -26,7 +26,7 @@ PORTAL_CARDS = {
 }
 
 
-class Portal(Subscriptions):
+class Portal(BillingClock):
     """Billing portal sessions and what the portal page does."""
 
     def create_portal_session(self, raw: Obj, request: RequestInfo = CUSTOMER) -> Obj:
@@ -148,8 +148,4 @@ class Portal(Subscriptions):
 
     def open_invoices(self, sub_id: str) -> list[Obj]:
         with self._lock:
-            return [
-                self.render(i, [])
-                for i in self._store["invoices"].values()
-                if _subscription_of(i) == sub_id and i["status"] == "open"
-            ]
+            return [self.render(i, []) for i in self._open_invoices(sub_id)]

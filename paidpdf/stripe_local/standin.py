@@ -17,6 +17,7 @@ from paidpdf.stripe_local.config import Config
 from paidpdf.stripe_local.customer_payments import PAY_METHODS
 from paidpdf.stripe_local.portal import Portal
 from paidpdf.stripe_local.refunds_disputes import DISPUTE_REASONS
+from paidpdf.stripe_local.subscriptions import ENDED
 from paidpdf.stripe_local.webhook_delivery import WEBHOOK_MODES
 
 __all__ = ["CUSTOMER", "DISPUTE_REASONS", "PAY_METHODS", "WEBHOOK_MODES", "Obj", "RequestInfo", "StandIn"]
@@ -28,5 +29,6 @@ class StandIn(Portal):
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self._load()
-        if self._expiries:
+        running = [s for s in self._store["subscriptions"].values() if s["status"] not in ENDED]
+        if self._expiries or running:  # open sessions expire, and subscriptions renew, on real time too
             self._start_sweeper()

@@ -165,3 +165,63 @@ def test_a_customer_is_created_updated_and_listed(client: stripe.StripeClient) -
     assert [c.id for c in client.v1.customers.list(params={"email": "a@example.com"}).data] == [made.id]
     with pytest.raises(stripe.CardError):
         client.v1.payment_methods.attach("pm_card_visa_chargeDeclined", params={"customer": made.id})
+
+
+def test_payment_mode_takes_a_customer_or_creates_one(
+    stripe_local: StripeLocal, client: stripe.StripeClient
+) -> None:
+    known = client.v1.customers.create(params={"email": "known@example.com"})
+    with_customer = client.v1.checkout.sessions.create(
+        params=session_params(customer=known.id, customer_email=None)
+    )  # type: ignore[arg-type]
+    created = client.v1.checkout.sessions.create(params=session_params(customer_creation="always"))  # type: ignore[arg-type]
+    guest = client.v1.checkout.sessions.create(params=session_params())  # type: ignore[arg-type]
+    for session in (with_customer, created, guest):
+        stripe_local.pay(session.id)
+    paid = [client.v1.checkout.sessions.retrieve(s.id) for s in (with_customer, created, guest)]
+    assert paid[0].customer == known.id
+    assert (
+        paid[1].customer and client.v1.customers.retrieve(str(paid[1].customer)).email == "reader@example.com"
+    )
+    assert paid[2].customer is None
+    assert client.v1.payment_intents.retrieve(str(paid[0].payment_intent)).customer == known.id
+    assert all(p.payment_status == "paid" and p.mode == "payment" for p in paid)
+
+
+def test_invoice_periods_and_test_clock_listing(
+    stripe_local: StripeLocal, client: stripe.StripeClient
+) -> None:
+    clock, customer = clock_customer(client)
+    sub = subscribe(client, stripe_local, customer)
+    first_end = period_end(sub)
+    advance(client, clock, first_end + 60)
+    renewal = client.v1.invoices.retrieve(str(client.v1.subscriptions.retrieve(sub.id).latest_invoice))
+    assert (renewal.period_start, renewal.period_end) == (T0, first_end)  # the period that ended
+    line = renewal.lines.data[0]
+    assert (line.period.start, line.period.end) == (first_end, first_end + 28 * DAY)  # the one paid for
+    assert line.parent is not None and line.parent.subscription_item_details is not None
+    assert line.parent.subscription_item_details.subscription == sub.id
+    assert [c.id for c in client.v1.test_helpers.test_clocks.list().data] == [clock]
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.test_helpers.test_clocks.advance(clock, params={"frozen_time": T0})
+    client.v1.test_helpers.test_clocks.delete(clock)
+    assert client.v1.test_helpers.test_clocks.list().data == []
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.customers.retrieve(customer)
+
+
+def test_the_state_file_keeps_billing_and_moved_time(tmp_path: Any) -> None:
+    from paidpdf.stripe_local import start_in_thread
+
+    state = tmp_path / "state.json"
+    with start_in_thread(state_path=state) as first:
+        client = stripe.StripeClient(API_KEY, base_addresses={"api": first.url})
+        customer = client.v1.customers.create(params={"email": "kept@example.com"})
+        sub = subscribe(client, first, customer.id)
+        first.state.advance_all(40 * DAY)
+        moved = first.state.now()
+    with start_in_thread(state_path=state) as second:
+        client = stripe.StripeClient(API_KEY, base_addresses={"api": second.url})
+        assert second.state.now() >= moved
+        assert len(client.v1.invoices.list(params={"subscription": sub.id}).data) == 2
+        assert client.v1.subscriptions.retrieve(sub.id).status == "active"

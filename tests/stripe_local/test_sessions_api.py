@@ -275,7 +275,7 @@ def test_raw_form_encoding_with_empty_brackets_and_unknown_urls(stripe_local: St
     assert session["currency"] == "eur"
     assert session["line_items"]["data"][0]["description"] == "Café"  # type: ignore[index]
 
-    status, error = _raw(f"{stripe_local.url}/v1/customers", auth)
+    status, error = _raw(f"{stripe_local.url}/v1/products", auth)
     assert status == 404
     assert "Unrecognized request URL" in error["error"]["message"]  # type: ignore[index]
 

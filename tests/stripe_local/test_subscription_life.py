@@ -212,3 +212,32 @@ def test_time_moves_for_every_clock_through_the_control(
         invoices = client.v1.invoices.list(params={"subscription": sub.id}).data
         assert [i.billing_reason for i in invoices] == ["subscription_cycle", "subscription_create"]
         assert all(i.status == "paid" for i in invoices)
+
+
+def test_after_the_last_retry_an_unpaid_setting_keeps_it_unpaid_until_paid(receiver: Receiver) -> None:
+    """`Config.after_final_retry="unpaid"` (Stripe's other account setting): no cancel, `unpaid`, and
+    a renewal falling due meanwhile is invoiced but not attempted; paying every open invoice reactivates."""
+    from paidpdf.stripe_local import start_in_thread
+    from tests.stripe_local.harness import API_KEY
+
+    with start_in_thread(after_final_retry="unpaid", invoice_retry_days=(1, 1)) as running:
+        client = stripe.StripeClient(API_KEY, base_addresses={"api": running.url})
+        clock, customer = clock_customer(client)
+        sub = subscribe(client, running, customer)
+        client.v1.customers.update(
+            customer, params={"invoice_settings": {"default_payment_method": "pm_card_chargeCustomerFail"}}
+        )
+        end = period_end(sub)
+        advance(client, clock, end + 2 * DAY + HOUR)  # the renewal and its two retries fail
+        sub = client.v1.subscriptions.retrieve(sub.id)
+        assert sub.status == "unpaid"
+        failed = client.v1.invoices.retrieve(str(sub.latest_invoice))
+        assert (failed.attempt_count, failed.next_payment_attempt) == (3, None)
+        advance(client, clock, period_end(sub) + HOUR)
+        sub = client.v1.subscriptions.retrieve(sub.id)
+        unattempted = client.v1.invoices.retrieve(str(sub.latest_invoice))
+        assert (sub.status, unattempted.status, unattempted.attempt_count) == ("unpaid", "open", 0)
+        client.v1.invoices.pay(failed.id, params={"payment_method": "pm_card_visa"})
+        assert client.v1.subscriptions.retrieve(sub.id).status == "unpaid"  # one invoice still open
+        client.v1.invoices.pay(unattempted.id, params={"payment_method": "pm_card_visa"})
+        assert client.v1.subscriptions.retrieve(sub.id).status == "active"
