@@ -214,10 +214,10 @@ NOUNS = (
     ("content", content),
     ("bundles", bundles),
     ("promos", promos),
-    ("plans", plans),
-    ("subscriptions", subscriptions),
     ("db", db),
     ("shop", shop),
+    ("plans", plans),
+    ("subscriptions", subscriptions),
 )
 
 

@@ -125,7 +125,7 @@ def cancel_cmd(
         False, "--at-period-end", help="End it when the paid period ends (the default)."
     ),
     refund_last: bool = typer.Option(
-        False, "--refund-last", help="Also refund the latest paid invoice in full (access ends at once)."
+        False, "--refund-last", help="Also refund the latest paid invoice in full: canceled now, access ends."
     ),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:

@@ -21,7 +21,8 @@ API (names are stable; the web builds on them)
     confirm_return(store, client, settings, *, session_id, user_id) -> subscriptions.Change  (success page
         at /membership/success?session_id=...; cancel_url is /membership)
     join_for_session(view, session) -> Doc | None              (join fields: id, plan_id, user_id,
-        guest_token, status "pending"|"complete"|"expired", stripe_session_id, subscription_id)
+        guest_token, status "pending"|"complete"|"expired", stripe_session_id, subscription_id; kept in
+        `join_records`, re-exported here with is_join_session, plan_of, JOINS)
 `records` (the reader's membership record: the access check)
     grants(view, user_id, *, at=None, live_only=True) -> list[Grant]
     covering(view, user_id, item, *, at=None) -> Grant | None   ONE lookup by the reader

@@ -29,7 +29,7 @@ from paidpdf.memberships.billing_gateway import (
     list_subscriptions,
     retrieve_invoice,
 )
-from paidpdf.memberships.joins import is_join_session
+from paidpdf.memberships.join_records import is_join_session, join_for_session
 from paidpdf.memberships.stripe_state import InvoiceFacts, invoice_facts
 from paidpdf.sales.webhook_events import check_event_origin
 from paidpdf.store import SALES, DataStore
@@ -87,7 +87,10 @@ def _reconcile(
 ) -> BillingSummary:
     summary = BillingSummary()
     for session in sessions:
-        if is_join_session(session) and session.get("status") in ("complete", "expired"):
+        if not is_join_session(session) or session.get("status") not in ("complete", "expired"):
+            continue
+        known = join_for_session(store.view(SALES), session)
+        if known is not None and known["status"] == "pending":  # a join whose events never came
             change = lifecycle.complete_join(store, client, session, livemode=livemode, source="reconcile")
             if change.action in ("created", "updated", "expired"):
                 summary.joins += 1

@@ -24,13 +24,13 @@ from paidpdf.clock import new_id, now, now_iso, parse_iso
 from paidpdf.config import Settings
 from paidpdf.content import shop
 from paidpdf.errors import InvalidInput, NotFound, PaymentProviderError
-from paidpdf.memberships import plans, records
+from paidpdf.memberships import lifecycle, plans, records
 from paidpdf.memberships.billing_gateway import create_checkout
+from paidpdf.memberships.join_records import JOINS, close, is_join_session, join_for_session, plan_of
 from paidpdf.memberships.subscriptions import SUBSCRIPTIONS, Change, find_for_user
 from paidpdf.sales.stripe_gateway import livemode, retrieve_session
-from paidpdf.store import CATALOG, SALES, DataStore, Doc, View
+from paidpdf.store import SALES, DataStore, Doc, View
 
-JOINS = "joins"
 REUSE_PENDING = timedelta(minutes=30)
 
 
@@ -74,14 +74,12 @@ def start_join(
         if session.get("status") == "open" and session.get("url"):
             return JoinStart("redirect", plan, join, str(session["url"]))
         if session.get("status") == "expired":
-            _close(store, join["id"], "expired")
+            close(store, join["id"], "expired")
             continue
-        from paidpdf.memberships import lifecycle
-
         change = lifecycle.complete_join(store, client, session, livemode=mode, source="shop")
         if change.gives_access:
             return JoinStart("member", plan, join)
-        _close(store, join["id"], "abandoned")
+        close(store, join["id"], "abandoned")
     raise PaymentProviderError("could not start a checkout; please try again")
 
 
@@ -173,41 +171,6 @@ def _new_session(store: DataStore, client: stripe.StripeClient, base: str, plan:
     return JoinStart("redirect", plan, join, str(session.get("url") or ""))
 
 
-def _close(store: DataStore, join_id: str, status: str) -> None:
-    with store.unit(SALES) as unit:
-        current = unit.get(JOINS, join_id)
-        if current is not None and current["status"] == "pending":
-            unit.put(JOINS, {**current, "status": status, "updated_at": now_iso()})
-
-
-def join_for_session(view: View, session: Mapping[str, Any]) -> Doc | None:
-    """The join a Checkout Session pays for (by `metadata.join_id`, `client_reference_id` or its id)."""
-    metadata = session.get("metadata") if isinstance(session.get("metadata"), Mapping) else {}
-    assert isinstance(metadata, Mapping)
-    for candidate in (metadata.get("join_id"), session.get("client_reference_id")):
-        if isinstance(candidate, str) and candidate.startswith("join_") and len(candidate) <= 64:
-            found = view.get(JOINS, candidate)
-            if found is not None:
-                return found
-    session_id = session.get("id")
-    if isinstance(session_id, str) and session_id:
-        rows = view.find(JOINS, "stripe_session_id", session_id)
-        return rows[0] if rows else None
-    return None
-
-
-def is_join_session(session: Mapping[str, Any]) -> bool:
-    """A Checkout Session made by `start_join` (the webhook routes it here, not to order fulfilment)."""
-    metadata = session.get("metadata") if isinstance(session.get("metadata"), Mapping) else {}
-    assert isinstance(metadata, Mapping)
-    ref = session.get("client_reference_id")
-    return (
-        session.get("mode") == "subscription"
-        or str(metadata.get("join_id") or "").startswith("join_")
-        or (isinstance(ref, str) and ref.startswith("join_"))
-    )
-
-
 def confirm_return(
     store: DataStore, client: stripe.StripeClient, settings: Settings, *, session_id: str, user_id: str | None
 ) -> Change:
@@ -219,15 +182,7 @@ def confirm_return(
         raise NotFound("no such checkout for this account")
     if user_id is not None and join["user_id"] not in (None, user_id):
         raise NotFound("no such checkout for this account")
-    from paidpdf.memberships import lifecycle
-
     return lifecycle.complete_join(store, client, session, livemode=livemode(settings), source="success page")
-
-
-def plan_of(store: DataStore, plan_id: str) -> Doc:
-    """The plan a subscription names (retired ones too); a stand-in covering nothing if it vanished."""
-    found = plans.find(store.view(CATALOG), plan_id) if plan_id else None
-    return found or {"id": plan_id or "unknown", "title": plan_id or "unknown plan", "covers": [], "price": 0}
 
 
 __all__ = [

@@ -31,7 +31,7 @@ from paidpdf.memberships.billing_gateway import (
     retrieve_invoice,
     retrieve_subscription,
 )
-from paidpdf.memberships.joins import JOINS, join_for_session, plan_of
+from paidpdf.memberships.join_records import JOINS, is_join_session, join_for_session, plan_of
 from paidpdf.memberships.stripe_state import InvoiceFacts, invoice_facts, subscription_state
 from paidpdf.memberships.subscriptions import SUBSCRIPTIONS, Change
 from paidpdf.sales.orders import EVENTS
@@ -49,8 +49,6 @@ def handles(event_type: str, obj: Mapping[str, Any]) -> bool:
     if event_type in SUBSCRIPTION_EVENTS or event_type in INVOICE_EVENTS:
         return True
     if event_type.startswith("checkout.session."):
-        from paidpdf.memberships.joins import is_join_session
-
         return is_join_session(obj)
     return False
 

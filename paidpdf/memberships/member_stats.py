@@ -1,7 +1,8 @@
 """Membership figures for `paidpdf orders stats`: members now, monthly recurring revenue, new and
 churned members per month, computed from the subscription documents (integer minor units per currency).
 
-MRR counts subscriptions giving access now that will renew (not set to cancel, not a pass), a yearly
+MRR counts paying subscriptions (active or past due, not in a trial) giving access now that will renew
+(not set to cancel, not a pass), a yearly
 price as its twelfth (integer division: never a float). A member is "new" in the month their
 subscription was created and "churned" in the month it ended (`ended_at`, or its period end once it
 no longer gives access).
@@ -44,7 +45,8 @@ def compute(view: View) -> MemberStats:
         live = access_now(sub)
         if live:
             members.add(str(sub["user_id"]))
-            if sub.get("kind") != "pass" and not sub.get("cancel_at_period_end"):
+            paying = sub.get("status") in ("active", "past_due")  # a trial is no revenue yet
+            if paying and sub.get("kind") != "pass" and not sub.get("cancel_at_period_end"):
                 amount = int(sub.get("amount") or 0)
                 mrr[str(sub.get("currency"))] += amount // 12 if sub.get("interval") == "year" else amount
         else:

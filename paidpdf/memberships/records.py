@@ -11,13 +11,14 @@ whose period ended gives nothing even if the event saying so never arrived.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from paidpdf import clock
-from paidpdf.clock import parse_iso
+from paidpdf.clock import iso, parse_iso
 from paidpdf.memberships.plans import covers_item
 from paidpdf.store import SALES, Doc, Unit, View
 
@@ -41,11 +42,9 @@ class Grant:
     access_until: str
 
     def gives_access(self, at: datetime | None = None) -> bool:
-        """Access now (or `at`): a reading status and a period not over."""
-        moment = at or clock.now()
-        return self.status in ACCESS_STATUSES and bool(self.access_until) and moment < parse_iso(
-            self.access_until
-        )
+        """Access now (or `at`): a reading status and a period not over. Stored times are ISO text of
+        one fixed shape (`clock.iso`), so they compare as text: no parsing on every download."""
+        return self.status in ACCESS_STATUSES and iso(at or clock.now()) < self.access_until
 
     def covers_item(self, item: Doc) -> bool:
         return covers_item(self.covers, item)
@@ -61,19 +60,38 @@ def _grant(raw: Doc) -> Grant:
 def grants(view: View, user_id: str, *, at: datetime | None = None, live_only: bool = True) -> list[Grant]:
     """The reader's grants (those giving access now, unless `live_only` is False): one `get`."""
     record = view.get(MEMBERSHIPS, user_id) if user_id else None
-    found = [_grant(g) for g in (record or {}).get("grants") or []]
-    return [g for g in found if g.gives_access(at)] if live_only else found
+    if not record:
+        return []
+    found = [_grant(g) for g in record.get("grants") or []]
+    if not live_only:
+        return found
+    moment = at or clock.now()
+    return [g for g in found if g.gives_access(moment)]
 
 
 def covering(view: View, user_id: str, item: Doc, *, at: datetime | None = None) -> Grant | None:
     """The grant under which the reader may read `item` now, or None: the membership access check.
-    One lookup (the reader's record); retired items are never covered by a membership."""
-    if item.get("status") == "retired":
+    One lookup (the reader's record), then plain comparisons on it (each grant keeps its end as Unix
+    seconds, `until`, so a download parses no date); retired items are never covered."""
+    if item.get("status") == "retired" or not user_id:
         return None
-    for grant in grants(view, user_id, at=at):
-        if grant.covers_item(item):
-            return grant
+    record = view.get(MEMBERSHIPS, user_id)
+    if not record:
+        return None
+    moment = at.timestamp() if at is not None else time.time()
+    for raw in record.get("grants") or []:
+        reading = raw.get("status") in ACCESS_STATUSES and moment < _until(raw)
+        if reading and covers_item(raw.get("covers"), item):
+            return _grant(raw)
     return None
+
+
+def _until(raw: Doc) -> float:
+    until = raw.get("until")
+    if isinstance(until, int) and not isinstance(until, bool):
+        return until
+    text = raw.get("access_until")
+    return parse_iso(text).timestamp() if isinstance(text, str) and text else 0
 
 
 def rewrite(unit: Unit, user_id: str, subscriptions: Iterable[Doc]) -> Doc:
@@ -86,6 +104,7 @@ def rewrite(unit: Unit, user_id: str, subscriptions: Iterable[Doc]) -> Doc:
             "covers": s.get("covers"),
             "status": s.get("access_status") or s.get("status"),
             "access_until": s.get("access_until"),
+            "until": int(parse_iso(str(s["access_until"])).timestamp()),
         }
         for s in subscriptions
         if s.get("access_until")

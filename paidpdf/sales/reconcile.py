@@ -57,10 +57,10 @@ def reconcile(
     """Ask Stripe for the sessions since `since`: fulfil paid ones the webhooks missed, close expired
     ones; then replay refund, dispute and failed-payment events the shop never processed.
     Idempotent: a second run finds everything already done."""
-    from paidpdf.memberships import billing_reconcile, joins
+    from paidpdf.memberships import billing_reconcile, join_records
 
     listed = list_sessions(client, since)
-    sessions = [s for s in listed if not joins.is_join_session(s)]
+    sessions = [s for s in listed if not join_records.is_join_session(s)]
     events = list_events(client, since)
     total = len(sessions) + len(events)
     summary = ReconcileSummary(sessions=len(sessions), events=len(events))
@@ -91,6 +91,6 @@ def reconcile(
         if progress is not None:
             progress(done, total)
     summary.memberships = billing_reconcile.reconcile(
-        store, client, livemode=mode, sessions=[s for s in listed if joins.is_join_session(s)]
+        store, client, livemode=mode, sessions=[s for s in listed if join_records.is_join_session(s)]
     )
     return summary
