@@ -265,3 +265,20 @@ def test_orders_reconcile_sends_due_membership_mails_once(shop: Shop) -> None:
         assert done.exit_code == 0, done.output
     assert [m["Subject"].split(" · ")[0] for m in _outbox(shop)] == ["Welcome to All Access"]
     assert "membership mails sent" in done.output
+
+
+def test_the_success_page_answers_only_the_reader_who_joined(shop: Shop) -> None:
+    """The success URL proves nothing: a reader's join is confirmed for that reader only; another
+    logged-in reader who opens it gets the 404 page and nothing about the membership."""
+    plans.add(shop.store, "month-pass", title="Month Pass", price_text="25", currency="usd", pass_text="30d")
+    shop.login()
+    answer = form_for(shop.app.get("/membership"), "/membership/join/month-pass").submit(status=303)
+    session_id = answer.headers["Location"].rsplit("/", 1)[1]
+    shop.sl.pay(session_id)
+    other = shop.login(OTHER, app=_browser(shop, "203.0.113.8"))
+    refused = other.get(f"/membership/success?session_id={session_id}", status="*")
+    assert refused.status_int == 404 and "Month Pass" not in refused.text
+    done = shop.app.get(f"/membership/success?session_id={session_id}")
+    assert "Welcome to Month Pass" in done.text and 'href="/library"' in done.text
+    assert other.get(f"/content/{PAID}/download", status="*").status_int == 403
+    assert shop.app.get(f"/content/{PAID}/download").status_int == 200
