@@ -223,7 +223,7 @@ def access_checks(root: Path, n: int, samples: int, pg_server: str | None) -> li
         buyer_times: list[float] = []
         for k in range(samples):
             i = (k * 7919) % n
-            member = {"id": f"usr_m{i:015d}", "email": f"m{i}@example.com", "disabled": False}
+            member = {"id": f"usr_m{i:015d}", "email": f"m{i}@example.com", "disabled": False, "member": True}
             buyer = {"id": f"usr_b{i:015d}", "email": f"b{i}@example.com", "disabled": False}
             item = f"item-{(i + 1) % ITEMS}"  # not the one the buyer's number bought: a member's read
             owned = f"item-{i % ITEMS}"
@@ -245,6 +245,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=15, help="renewal webhooks per size")
     parser.add_argument("--checks", type=int, default=400, help="access checks per side")
     parser.add_argument("--no-postgres", action="store_true", help="the embedded store only")
+    parser.add_argument("--only", choices=("renewals", "access"), help="run one part only")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds (run by the test suite)")
     args = parser.parse_args()
     if args.quick:
@@ -257,8 +258,8 @@ def main() -> None:
         if cluster is not None:
             cluster.start()
         server = cluster.url if cluster is not None else None
-        renewal_rows = renewals(root, sizes, args.samples, server)
-        access_rows = access_checks(root, sizes[-1], args.checks, server)
+        renewal_rows = renewals(root, sizes, args.samples, server) if args.only != "access" else []
+        access_rows = access_checks(root, sizes[-1], args.checks, server) if args.only != "renewals" else []
     finally:
         if cluster is not None:
             cluster.stop()

@@ -22,7 +22,7 @@ import stripe
 
 from paidpdf.clock import iso, now, parse_iso
 from paidpdf.errors import NotFound, PaymentMismatch
-from paidpdf.memberships import lifecycle
+from paidpdf.memberships import lifecycle, plans
 from paidpdf.memberships.billing_gateway import (
     INVOICE_EVENTS,
     list_billing_events,
@@ -31,6 +31,7 @@ from paidpdf.memberships.billing_gateway import (
 )
 from paidpdf.memberships.join_records import is_join_session, join_for_session
 from paidpdf.memberships.stripe_state import InvoiceFacts, invoice_facts
+from paidpdf.memberships.subscriptions import SUBSCRIPTIONS
 from paidpdf.sales.webhook_events import check_event_origin
 from paidpdf.store import SALES, DataStore
 
@@ -66,6 +67,8 @@ def reconcile(
 ) -> BillingSummary:
     """Sync every subscription changed since the last run (or `since`, whichever is earlier; all of
     them on a first run), and complete the joins among `sessions` (see the module docstring)."""
+    if not plans.list_plans(store, include_retired=True) and not store.view(SALES).count(SUBSCRIPTIONS):
+        return BillingSummary()  # a shop that never sold a membership asks Stripe nothing more
     started = now()
     previous = last_run(store)
     if since is None or previous is None:

@@ -24,7 +24,7 @@ import stripe
 from paidpdf.accounts import guest_accounts, users
 from paidpdf.clock import iso, now, now_iso
 from paidpdf.errors import InvalidInput, NotFound
-from paidpdf.memberships import invoices, subscriptions
+from paidpdf.memberships import invoices, records, subscriptions
 from paidpdf.memberships.billing_gateway import (
     INVOICE_EVENTS,
     SUBSCRIPTION_EVENTS,
@@ -126,6 +126,8 @@ def sync_subscription(
             if join is not None and join["status"] != "complete":
                 unit.put(JOINS, {**join, "status": "complete", "subscription_id": state.id,
                                  "user_id": user["id"], "updated_at": now_iso()})
+        if change.action == "created":
+            records.mark_member(store, user["id"])
         if change.action == "unchanged":
             return change
         again = subscription_state(retrieve_subscription(client, subscription_id))
@@ -267,7 +269,9 @@ def grant_pass(store: DataStore, join: Doc, session: Mapping[str, Any], owner: D
 
         queued = notices.queue_for_change(unit, None, sub)
         subscriptions.rewrite_record(unit, owner["id"])
-        return Change("created", unit.get(SUBSCRIPTIONS, pass_id), f"pass until {end}", queued)
+        granted = unit.get(SUBSCRIPTIONS, pass_id)
+    records.mark_member(store, owner["id"])
+    return Change("created", granted, f"pass until {end}", queued)
 
 
 def close_join(store: DataStore, session: Mapping[str, Any], status: str) -> Change:

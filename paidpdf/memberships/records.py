@@ -18,11 +18,16 @@ from datetime import datetime
 from typing import Any
 
 from paidpdf import clock
+from paidpdf.accounts.records import USERS
 from paidpdf.clock import iso, parse_iso
 from paidpdf.memberships.plans import covers_item
-from paidpdf.store import SALES, Doc, Unit, View
+from paidpdf.store import ACCOUNTS, SALES, DataStore, Doc, Unit, View
 
 MEMBERSHIPS = "memberships"
+#: A flag on the reader's account (`users` of `accounts`) set once they first have a membership: the
+#: download check then reads their record before their library (`ownership.access.downloadable_item`).
+#: Only an ordering hint, written after the sales unit: correctness never depends on it.
+MEMBER_HINT = "member"
 #: Stripe statuses in which a member reads: paid up, in a trial, or a renewal failing but still being
 #: retried by Stripe (past due). `unpaid`, `canceled`, `incomplete*` and `paused` give nothing.
 ACCESS_STATUSES = frozenset({"active", "trialing", "past_due"})
@@ -92,6 +97,16 @@ def _until(raw: Doc) -> float:
         return until
     text = raw.get("access_until")
     return parse_iso(text).timestamp() if isinstance(text, str) and text else 0
+
+
+def mark_member(store: DataStore, user_id: str) -> None:
+    """Set `MEMBER_HINT` on the reader's account (once; nothing is written when it is set)."""
+    if (store.view(ACCOUNTS).get(USERS, user_id) or {}).get(MEMBER_HINT):
+        return
+    with store.unit(ACCOUNTS) as unit:
+        found = unit.get(USERS, user_id)
+        if found is not None and not found.get(MEMBER_HINT):
+            unit.put(USERS, {**found, MEMBER_HINT: True})
 
 
 def rewrite(unit: Unit, user_id: str, subscriptions: Iterable[Doc]) -> Doc:

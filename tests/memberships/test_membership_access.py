@@ -150,3 +150,26 @@ def test_notices_are_queued_once_per_occasion(shop: tuple) -> None:
     first = notices.due(store.view(SALES))[0]
     assert notices.claim(store, first["id"]) is not None
     assert notices.claim(store, first["id"]) is None  # another sender cannot take it too
+
+
+def test_the_member_hint_only_orders_the_lookups(shop: tuple) -> None:
+    """`member` on the account makes a download read the record first; stale or not, it never grants."""
+    store, reader, everything, _ = shop
+    hinted = {**reader, records.MEMBER_HINT: True}
+    with store.unit(SALES) as unit:
+        library.add(unit, reader["id"], "guide", "granted")
+    assert access.downloadable_item(store, hinted, "guide")["id"] == "guide"  # owned, no membership
+    with pytest.raises(AccessDenied):
+        access.downloadable_item(store, hinted, "atlas")
+    apply(store, reader, everything, state())
+    assert access.downloadable_item(store, hinted, "atlas")["id"] == "atlas"
+    assert not library.owns(store.view(SALES), reader["id"], "atlas")
+    apply(store, reader, everything, state("canceled"))
+    with pytest.raises(AccessDenied):
+        access.downloadable_item(store, hinted, "atlas")
+    assert access.downloadable_item(store, hinted, "guide")["id"] == "guide"
+    records.mark_member(store, reader["id"])
+    records.mark_member(store, reader["id"])
+    from paidpdf.accounts import users
+
+    assert (users.get_user(store, reader["id"]) or {}).get(records.MEMBER_HINT) is True

@@ -149,6 +149,7 @@ def test_a_guest_joins_by_email(shop: Shop) -> None:
     deliver(shop, list(reversed(billing_events(shop))))  # even newest first
     member = users.require_user(shop.store, "new-member@example.com")
     assert reads(shop, email="new-member@example.com")
+    assert member.get("member") is True  # the hint: their downloads read the record first
     (sub,) = subscriptions.find_for_user(shop.store.view(SALES), member["id"])
     assert sub["status"] == "active"
 
