@@ -80,6 +80,11 @@ class Sessions(Delivering):
             if params.present(raw.get("payment_intent"))
             else None
         )
+        owner = {
+            name: params.string(raw[name], name)
+            for name in ("customer", "subscription")
+            if params.present(raw.get(name))
+        }
         email = None
         if params.present(raw.get("customer_details")):
             details = params.hash_(raw["customer_details"], "customer_details")
@@ -96,6 +101,7 @@ class Sessions(Delivering):
                 and (status is None or s["status"] == status)
                 and (intent is None or s["payment_intent"] == intent)
                 and (email is None or (s["customer_details"] or {}).get("email") == email)
+                and all(s[name] == value for name, value in owner.items())
             ]
             return self._page(found, raw, "/v1/checkout/sessions", "checkout.session")
 

@@ -225,3 +225,15 @@ def test_the_state_file_keeps_billing_and_moved_time(tmp_path: Any) -> None:
         assert second.state.now() >= moved
         assert len(client.v1.invoices.list(params={"subscription": sub.id}).data) == 2
         assert client.v1.subscriptions.retrieve(sub.id).status == "active"
+
+
+def test_sessions_are_listed_by_subscription_and_customer(
+    stripe_local: StripeLocal, client: stripe.StripeClient
+) -> None:
+    _, customer = clock_customer(client)
+    sub = subscribe(client, stripe_local, customer)
+    subscribe(client, stripe_local, client.v1.customers.create(params={"email": "o@example.com"}).id)
+    by_sub = client.v1.checkout.sessions.list(params={"subscription": sub.id}).data
+    assert [s.subscription for s in by_sub] == [sub.id]
+    by_customer = client.v1.checkout.sessions.list(params={"customer": customer}).data
+    assert [s.id for s in by_customer] == [s.id for s in by_sub]
