@@ -282,3 +282,14 @@ def test_the_success_page_answers_only_the_reader_who_joined(shop: Shop) -> None
     assert "Welcome to Month Pass" in done.text and 'href="/library"' in done.text
     assert other.get(f"/content/{PAID}/download", status="*").status_int == 403
     assert shop.app.get(f"/content/{PAID}/download").status_int == 200
+
+
+def test_a_free_item_stays_free_for_a_member(shop: Shop) -> None:
+    from tests.payments.shop import FREE
+
+    _plan(shop)
+    shop.login()
+    _member(shop)
+    page = shop.app.get(f"/content/{FREE}")
+    assert "Included in your membership" not in page.text and "Free" in page.text
+    assert "Included in your membership" in shop.app.get(f"/content/{PAID}").text
