@@ -17,7 +17,7 @@ from paidpdf import clock
 from paidpdf.accounts import guest_accounts, mailed_links, sign_in_links, users
 from paidpdf.clock import parse_iso
 from paidpdf.mail import Mailer, MailError
-from paidpdf.memberships import notices
+from paidpdf.memberships import notices, subscriptions
 from paidpdf.store import SALES, DataStore, Doc
 
 log = logging.getLogger("paidpdf.memberships")
@@ -105,12 +105,15 @@ def message(store: DataStore, notice: Doc, base_url: str, shop_name: str) -> tup
         )
     elif kind == "cancel_confirmed":
         subject = f"Your {plan} membership is canceled"
-        ends = f" You keep access until {until}." if until else ""
-        text = (
-            f"Your {plan} membership at {shop_name} is canceled and will not renew.{ends}\n\n"
-            f"Changed your mind? Resume it with \"Manage membership\" on {manage} before it ends.\n"
-            "Everything you bought separately stays in your library.\n"
-        )
+        if _ended_now(store, notice):  # canceled at once: nothing left to keep or resume
+            text = f"Your {plan} membership at {shop_name} is canceled, and its access has ended.\n\n"
+        else:
+            ends = f" You keep access until {until}." if until else ""
+            text = (
+                f"Your {plan} membership at {shop_name} is canceled and will not renew.{ends}\n\n"
+                f"Changed your mind? Resume it with \"Manage membership\" on {manage} before it ends.\n"
+            )
+        text += "Everything you bought separately stays in your library.\n"
     elif kind == "access_ended":
         subject = f"Your {plan} membership has ended"
         text = (
@@ -120,4 +123,10 @@ def message(store: DataStore, notice: Doc, base_url: str, shop_name: str) -> tup
         )
     else:
         raise ValueError(f"unknown membership notice kind {kind!r}")
-    return f"{subject} · {shop_name}", f"{text}\n-- \n{shop_name}\n"
+    return f"{subject} · {shop_name}", f"{text.rstrip()}\n\n-- \n{shop_name}\n"
+
+
+def _ended_now(store: DataStore, notice: Doc) -> bool:
+    """Whether the notice's subscription no longer gives access (canceled at once, not at the period end)."""
+    sub = store.view(SALES).get(subscriptions.SUBSCRIPTIONS, str(notice.get("subscription_id") or ""))
+    return sub is not None and not subscriptions.access_now(sub)

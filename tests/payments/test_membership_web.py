@@ -293,3 +293,20 @@ def test_a_free_item_stays_free_for_a_member(shop: Shop) -> None:
     page = shop.app.get(f"/content/{FREE}")
     assert "Included in your membership" not in page.text and "Free" in page.text
     assert "Included in your membership" in shop.app.get(f"/content/{PAID}").text
+
+
+def test_a_cancel_at_once_mail_does_not_promise_access(shop: Shop) -> None:
+    """`subscriptions cancel --now` (or a refund): the cancellation mail says access has ended, never
+    "you keep access until" the period end it will not get."""
+    _plan(shop)
+    web = shop.app.app.web
+    _member(shop)
+    _member(shop, status="canceled", days=20)  # canceled now, its paid period not over
+    notice_mails.send_due(shop.store, web.mailer, base_url="http://shop.test", shop_name="Shop")
+    shop.drain_mail()
+    mails = {m["Subject"].split(" · ")[0]: m.get_content() for m in _outbox(shop)}
+    canceled = mails["Your All Access membership is canceled"]
+    assert "access has ended" in canceled and "keep access" not in canceled and "Resume" not in canceled
+    assert "Your All Access membership has ended" in mails
+    shop.login()
+    assert shop.app.get(f"/content/{PAID}/download", status="*").status_int == 403
