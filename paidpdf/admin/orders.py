@@ -241,12 +241,12 @@ def reconcile_cmd(
         summary = reconcile.reconcile(cli.store, client, moment, settings=cli.settings, progress=progress)
     from paidpdf.content import shop
     from paidpdf.mail import make_mailer
+    from paidpdf.memberships import notice_mails
     from paidpdf.sales import receipts
 
-    mailed = receipts.send_due(
-        cli.store, make_mailer(cli.settings), base_url=cli.settings.base_url,
-        shop_name=shop.identity(cli.store)["name"],
-    )
+    mailer, name, base = make_mailer(cli.settings), shop.identity(cli.store)["name"], cli.settings.base_url
+    mailed = receipts.send_due(cli.store, mailer, base_url=base, shop_name=name)
+    members_mailed = notice_mails.send_due(cli.store, mailer, base_url=base, shop_name=name)
     table(
         f"Reconciled {summary.sessions} Stripe session(s) since {iso(moment)}",
         ("result", "count"),
@@ -260,6 +260,7 @@ def reconcile_cmd(
             (f"refund/dispute events applied (of {summary.events})", summary.events_applied),
             ("events refused (other mode or account)", summary.refused),
             ("receipts mailed", mailed),
+            ("membership mails sent", members_mailed),
             *membership_figures.reconcile_rows(summary),
         ],
     )

@@ -228,6 +228,22 @@ def seed_media(store: DataStore, settings: Settings) -> list[Doc]:
     return items
 
 
+#: The demo shop's membership (added by `paidpdf demo`, not by the test seeds, whose pages stay plan-free).
+DEMO_PLAN = "all-access"
+
+
+def seed_demo_plan(store: DataStore, settings: Settings) -> Doc:
+    """One monthly plan covering every item, with a 7-day trial (the stand-in's test clock moves time:
+    `paidpdf stripe-local advance 31d`)."""
+    from paidpdf.memberships import plans
+
+    return plans.add(
+        store, DEMO_PLAN, title="All Access", price_text=to_decimal_text(999, settings.currency),
+        currency=settings.currency, interval="month", trial_days=7,
+        description="Every booklet in the shop, and every one we add, for as long as you are a member.",
+    )
+
+
 @dataclass(frozen=True)
 class DemoFolder:
     """The demo's data folder and whether it was made now (`fresh`: seed it) or kept from a run before."""

@@ -76,7 +76,8 @@ def item_html(
     amount: str = "",
 ) -> str:
     """The item page; with a discount `code` (typed, or from a `?code=` link) it shows the price with
-    it, or why it does not apply; `error` and `amount` come back from a refused Buy."""
+    it, or why it does not apply; `error` and `amount` come back from a refused Buy.
+    A member reading an item their membership covers (`shelf.included_in`) sees Download, not Buy."""
     base = web.settings.base_url.rstrip("/")
     identity = shop.identity_or_defaults(web.store)
     extra: dict[str, Any] = {"csrf_token": token} if token is not None else {}
@@ -91,7 +92,7 @@ def item_html(
         base=base, summary=seo.summary(shelf.item.get("description")), shop=identity,
         json_ld=seo.product_json_ld(base, shelf.item, identity["name"]), error=error, code=code,
         amount=amount or _suggested(shelf.item), offer=offer, files=item_files.files_of(shelf.item),
-        sample_texts=samples.sample_texts(web, shelf.item), **extra,
+        sample_texts=samples.sample_texts(web, shelf.item), included_in=shelf.included_in, **extra,
     )
 
 
@@ -106,13 +107,16 @@ def library_page(web: WebContext, user: Doc) -> str:
     rows = access.library_items(web.store, user)
     license_keys = license_records.keys_for_owner(web.store, user["id"], user["email"])
     shelved = {row.item["id"] for row in rows}
+    included = access.included_items(web.store, user)
+    shown = rows + [row for _, group in included for row in group]
     players = any(
-        str(f.get("media_type") or "").startswith(("audio/", "video/")) for row in rows for f in row.files
+        str(f.get("media_type") or "").startswith(("audio/", "video/")) for row in shown for f in row.files
     )
     if players:  # the resume script (/static/player.js): this page alone may run the shop's own script
         response.set_header("Content-Security-Policy", security.with_own_scripts(web.settings))
     return web.render(
-        "library.html", rows=rows, update_mails=update_notices.wanted_updates(user),
+        "library.html", rows=rows, included=included,
+        update_mails=update_notices.wanted_updates(user),
         license_keys=license_keys, other_keys={k: v for k, v in license_keys.items() if k not in shelved},
         has_players=players, resume_prefix=user["id"],
     )

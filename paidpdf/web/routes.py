@@ -19,6 +19,7 @@ from paidpdf.web import (
     downloads,
     guest_downloads,
     license_api,
+    membership,
     pages,
     samples,
     seo,
@@ -85,6 +86,11 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/checkout/cancel", checkout.cancel),
     _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>", guest_downloads.download),  # a guest's
     _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>/<key>", guest_downloads.file_download),
+    # memberships
+    _route("GET", "/membership", membership.membership_page),
+    _route("POST", "/membership/join/<plan_id>", membership.join),
+    _route("GET", "/membership/success", membership.success),
+    _route("POST", "/membership/manage", membership.manage),
     _route("POST", "/stripe/webhook", webhook.webhook),  # Stripe's signature, no cookies
     # the license API for the creator's software (no cookies read: see license_api)
     _route("POST", "/v2/licenses/verify", license_api.verify),

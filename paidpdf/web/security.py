@@ -38,6 +38,8 @@ CSRF_FIELD = "csrf_token"
 #: Where Stripe hosts Checkout: the Buy form's POST is answered by a redirect there, and browsers apply
 #: `form-action` to that redirect too.
 STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+#: Where Stripe hosts the customer portal: "Manage membership" is a POST answered by a redirect there.
+STRIPE_PORTAL_ORIGIN = "https://billing.stripe.com"
 
 _CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
@@ -56,9 +58,9 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 def security_headers(settings: Settings) -> tuple[tuple[str, str], ...]:
-    """The site's headers: forms may post here and to the checkout page (Stripe's, or the local
-    stand-in's when `STRIPE_API_BASE` points there), nowhere else."""
-    targets = [STRIPE_CHECKOUT_ORIGIN]
+    """The site's headers: forms may post here and to the checkout page and the customer portal
+    (Stripe's, or the local stand-in's when `STRIPE_API_BASE` points there), nowhere else."""
+    targets = [STRIPE_CHECKOUT_ORIGIN, STRIPE_PORTAL_ORIGIN]
     if settings.stripe_api_base:
         parts = urlsplit(settings.stripe_api_base)
         if parts.scheme in ("http", "https") and parts.netloc:

@@ -45,7 +45,7 @@ def webhook(web: WebContext) -> Any:
             bottle.request.environ[LOG_NOTE] = f"refused: {exc.message}"
         return _answer(exc.http_status, {"error": exc.message})
     bottle.request.environ[LOG_NOTE] = f"{event['id']} {event['type']}: {outcome.action}"
-    if outcome.action == "fulfilled":
+    if outcome.action != "duplicate":  # a purchase's receipt or a membership's mails may be due
         checkout.send_receipts(web)  # queued: the answer does not wait for the mail server
     return _answer(200, {"received": True, "outcome": outcome.action})
 
