@@ -22,6 +22,7 @@ from typing import BinaryIO, Protocol
 from paidpdf.content.format_stamps.segments import Segment, SegmentedSource, SourceReader
 from paidpdf.content.format_stamps.stamp_line import Stamp
 from paidpdf.store import DataStore
+from paidpdf.store.files import blobs
 from paidpdf.store.files.file_source import FileSource
 
 __all__ = ["STAMPED_FORMATS", "Stamp", "owner_copy", "prepare", "template"]
@@ -35,7 +36,14 @@ class Template(Protocol):
 
 
 def _builders() -> dict[str, Callable[[BinaryIO, int, str], Template]]:
-    from paidpdf.content.format_stamps import audio_tags, epub_stamp, mp4_stamp, ogg_stamp, webm_stamp, zip_stamp
+    from paidpdf.content.format_stamps import (
+        audio_tags,
+        epub_stamp,
+        mp4_stamp,
+        ogg_stamp,
+        webm_stamp,
+        zip_stamp,
+    )
 
     return {
         "epub": epub_stamp.build, "zip": zip_stamp.build, "mp3": audio_tags.build_mp3,
@@ -51,7 +59,7 @@ _building: dict[tuple[str, str], threading.Lock] = {}
 _memory: OrderedDict[tuple[str, str, str], Template] = OrderedDict()
 
 
-def template(store: DataStore, file_format: str, sha256: str) -> Template:
+def template(store: DataStore, file_format: str, sha256: str, name: str = "") -> Template:
     """The template of the stored file `sha256` as `file_format`: from memory, or built now (once,
     whatever the number of threads asking); `InvalidInput` when the file cannot be stamped."""
     key = (str(store.root), file_format, sha256)
@@ -65,9 +73,7 @@ def template(store: DataStore, file_format: str, sha256: str) -> Template:
         with _lock:
             found = _memory.get(key)
         if found is None:
-            source = store.files.content(sha256)
-            reader = SourceReader(source)
-            found = _builders()[file_format](reader, reader.seek(0, 2), f"{sha256[:12]}.{file_format}")
+            found = _build(store, file_format, sha256, name or f"{sha256[:12]}.{file_format}")
         with _lock:
             _memory[key] = found
             while len(_memory) > MEMORY_SLOTS:
@@ -75,12 +81,27 @@ def template(store: DataStore, file_format: str, sha256: str) -> Template:
         return found
 
 
-def prepare(store: DataStore, file_format: str, sha256: str) -> None:
-    """Build the template now (stamping is being turned on, or a stamped item got a new file)."""
+def _build(store: DataStore, file_format: str, sha256: str, name: str) -> Template:
+    """From the data folder's copy when it has one (a file just added, before it is published to an
+    object store), else through the store's `FileSource` (only the parts the format changes)."""
+    local = blobs.content_path(store.root, sha256)
+    build = _builders()[file_format]
+    if local.is_file():
+        with local.open("rb") as handle:
+            return build(handle, local.stat().st_size, name)
+    reader = SourceReader(store.files.content(sha256))
+    return build(reader, reader.seek(0, 2), name)  # type: ignore[arg-type]
+
+
+def prepare(store: DataStore, file_format: str, sha256: str, name: str = "") -> None:
+    """Build the template now (stamping is being turned on, or a stamped item got a new file), so a
+    file that cannot be stamped is refused then (`InvalidInput` naming it), not at a download."""
     if file_format in STAMPED_FORMATS:
-        template(store, file_format, sha256)
+        template(store, file_format, sha256, name)
 
 
-def owner_copy(store: DataStore, file_format: str, source: FileSource, sha256: str, stamp: Stamp) -> FileSource:
+def owner_copy(
+    store: DataStore, file_format: str, source: FileSource, sha256: str, stamp: Stamp
+) -> FileSource:
     """`source` (the stored file `sha256`) as `stamp`'s owner gets it."""
     return SegmentedSource(source, template(store, file_format, sha256).segments(stamp))

@@ -55,7 +55,7 @@ def build_mp3(handle: BinaryIO, size: int, filename: str = "audio.mp3") -> Block
     if head[:3] == b"ID3" and len(head) == 10:
         tag_size = 10 + _synchsafe(head[6:10]) + (10 if head[5] & 0x10 else 0)
         if tag_size > MAX_TAG_BYTES:
-            raise InvalidInput(f"{filename} cannot be stamped: its ID3 tag is larger than {MAX_TAG_BYTES} bytes")
+            raise InvalidInput(f"{filename} cannot be stamped: its ID3 tag is over {MAX_TAG_BYTES} bytes")
     handle.seek(0)
     old = handle.read(tag_size)
     tags = ID3()

@@ -109,8 +109,8 @@ def _stamped_entry(
     name_len = struct.unpack_from("<H", central.raw, 28)[0]
     width = IDENT_BYTES if ident_only else LINE_BYTES
     return StampedEntry(
-        central.raw[46 : 46 + name_len], central.flags & ~0x0008, len(before) + width + len(after), time, date,
-        deflated, zlib.crc32(before), after, tail_bytes, ident_only,
+        central.raw[46 : 46 + name_len], central.flags & ~0x0008, len(before) + width + len(after),
+        time, date, deflated, zlib.crc32(before), after, tail_bytes, ident_only,
     )
 
 

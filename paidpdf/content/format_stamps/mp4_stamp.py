@@ -99,8 +99,9 @@ def _shift_offsets(data: bytearray, start: int, end: int, after: int, delta: int
 
 
 def _item(mark: bytes) -> bytes:
-    return box(b"----", box(b"mean", b"\0\0\0\0com.apple.iTunes") + box(b"name", b"\0\0\0\0" + TAG_NAME.encode())
-               + box(b"data", struct.pack(">II", 1, 0) + mark))
+    mean = box(b"mean", b"\0\0\0\0com.apple.iTunes")
+    name = box(b"name", b"\0\0\0\0" + TAG_NAME.encode())
+    return box(b"----", mean + name + box(b"data", struct.pack(">II", 1, 0) + mark))
 
 
 def build(handle: BinaryIO, size: int, filename: str = "video.mp4") -> Mp4Template:

@@ -120,7 +120,7 @@ def build(handle: BinaryIO, size: int, filename: str = "audio.ogg") -> OggTempla
         _raw, chunks, ends, page_serial = _read_page(handle, filename)
         if page_serial != serial:
             raise InvalidInput(f"{filename} cannot be stamped: it holds more than one stream")
-        for chunk, ended in zip(chunks, ends):
+        for chunk, ended in zip(chunks, ends, strict=True):
             partial += chunk
             if ended:
                 packets.append(partial)

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from typing import Union
 
 from paidpdf.store.files.file_source import FileSource, LocalFile, Opened
 
 #: `(start, length)` of the original file, or literal bytes.
-Segment = Union[tuple[int, int], bytes]
+Segment = tuple[int, int] | bytes
 
 
 def size_of(segments: Sequence[Segment]) -> int:
@@ -197,10 +196,7 @@ class SourceReader:
             return b""
         opened = self._source.open_range(self._pos, end - self._pos)
         try:
-            if isinstance(opened, LocalFile):
-                data = opened.read(end - self._pos)
-            else:
-                data = b"".join(opened)
+            data = opened.read(end - self._pos) if isinstance(opened, LocalFile) else b"".join(opened)
         finally:
             opened.close()
         self._pos += len(data)

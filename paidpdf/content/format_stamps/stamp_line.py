@@ -54,4 +54,4 @@ class Stamp:
         return (
             f"Licensed to {self.email}\n{order}Identifier: {self.ident}\n\n"
             "This copy was delivered to the buyer named above for their own use.\n"
-        ).encode("utf-8")
+        ).encode()

@@ -55,7 +55,8 @@ def read_end(handle: BinaryIO, size: int, filename: str = "archive") -> ZipEnd:
     if at < 0 or len(tail) - at < EOCD.size:
         raise InvalidInput(f"{filename} cannot be stamped: it has no ZIP end record")
     _sig, _disk, _cd_disk, _here, count, cd_size, cd_offset, comment_len = EOCD.unpack_from(tail, at)
-    if count == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF or tail[at - 20 : at - 16] == b"PK\x06\x07":
+    zip64 = tail[at - 20 : at - 16] == b"PK\x06\x07"
+    if count == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF or zip64:
         raise InvalidInput(f"{filename} cannot be stamped: ZIP64 archives are not stamped")
     comment = tail[at + EOCD.size : at + EOCD.size + comment_len]
     handle.seek(cd_offset)
@@ -68,15 +69,18 @@ def read_end(handle: BinaryIO, size: int, filename: str = "archive") -> ZipEnd:
         name_len, extra_len, comment_len2 = fields[10], fields[11], fields[12]
         end = pos + CENTRAL.size + name_len + extra_len + comment_len2
         raw = directory[pos:end]
-        name = raw[CENTRAL.size : CENTRAL.size + name_len].decode("utf-8" if fields[3] & UTF8_FLAG else "cp437")
-        entries.append(CentralEntry(raw, name, fields[3], fields[4], fields[7], fields[8], fields[9], fields[16]))
+        encoding = "utf-8" if fields[3] & UTF8_FLAG else "cp437"
+        name = raw[CENTRAL.size : CENTRAL.size + name_len].decode(encoding, errors="replace")
+        flags, method, crc, compressed, size, offset = (fields[i] for i in (3, 4, 7, 8, 9, 16))
+        entries.append(CentralEntry(raw, name, flags, method, crc, compressed, size, offset))
         pos = end
     return ZipEnd(cd_offset, cd_size, entries, comment)
 
 
 def local_header(name: bytes, *, method: int, crc: int, compressed: int, size: int, flags: int = UTF8_FLAG,
                  time: int = DOS_TIME, date: int = DOS_DATE) -> bytes:
-    return LOCAL.pack(b"PK\x03\x04", 20, flags, method, time, date, crc, compressed, size, len(name), 0) + name
+    fields = (20, flags, method, time, date, crc, compressed, size, len(name), 0)
+    return LOCAL.pack(b"PK\x03\x04", *fields) + name
 
 
 def central_record(name: bytes, *, method: int, crc: int, compressed: int, size: int, offset: int) -> bytes:

@@ -32,7 +32,8 @@ class ZipTemplate:
         raw_name = name.encode("utf-8")
         text = stamp.license_text()
         crc = zlib.crc32(text)
-        entry = zip_layout.local_header(raw_name, method=0, crc=crc, compressed=len(text), size=len(text)) + text
+        header = zip_layout.local_header(raw_name, method=0, crc=crc, compressed=len(text), size=len(text))
+        entry = header + text
         record = zip_layout.central_record(
             raw_name, method=0, crc=crc, compressed=len(text), size=len(text), offset=self.cd_offset
         )
