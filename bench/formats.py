@@ -149,8 +149,8 @@ def adding(folder: Path, small_mb: int, video_mb: int, audio_mb: int, rounds: in
     for (kind, label), found in sorted(runs.items()):
         seconds = statistics.median(r["seconds"] for r in found)
         peak = statistics.median(r["peak_mb"] for r in found)
-        size = files[(kind, label)].stat().st_size / MIB
-        print(f"| {kind} {label} | {size:.0f} MiB | {seconds:.2f} s | {peak:.0f} MB | {peak - idle_mb:.0f} MB |")
+        mib = files[(kind, label)].stat().st_size / MIB
+        print(f"| {kind} {label} | {mib:.0f} MiB | {seconds:.2f} s | {peak:.0f} MB | {peak - idle_mb:.0f} MB |")
     print("target: peak memory above idle flat (big ≈ small) and under 100 MB")
 
 
