@@ -14,11 +14,12 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from paidpdf.content import stamping
+from paidpdf.content import formats, item_file_changes, stamping
 from paidpdf.content.item_options import set_options
 from paidpdf.ownership import library
+from tests.formats import files
 from tests.stamp_media import FORMATS, add_all, make_media
-from tests.web.site import PAID, Site, logged_in
+from tests.web.site import FREE, PAID, Site, logged_in
 
 BOTH_BACKENDS = True
 
@@ -104,3 +105,37 @@ def test_a_reencoded_copy_still_traces(site: Site, stamp_media: dict[str, Path],
     run = site.cli("orders", "trace", str(resaved), "--json")
     assert run.exit_code == 0, run.stderr
     assert json.loads(run.stdout)["buyer"] == "owner@example.com"
+
+
+def test_an_epub_that_cannot_take_the_stamp_is_refused_when_stamping_is_turned_on(
+    site: Site, tmp_path: Path
+) -> None:
+    """Chapters in UTF-16 cannot take the (UTF-8) line: `--stamp` is refused with one line and the
+    item stays unstamped; an empty `<body/>` chapter takes it."""
+    entries = files.epub_entries(chapters=2)
+    utf16 = [(n, d.decode().replace('"utf-8"', '"utf-16"').encode("utf-16") if _chapter(n) else d)
+             for n, d in entries]
+    book = tmp_path / "wide.epub"
+    book.write_bytes(files.zip_bytes(utf16))
+    item_file_changes.add_file(site.store, PAID, book, sample_seconds=0)
+    refused = site.cli("content", "edit", PAID, "--stamp")
+    assert refused.exit_code != 0 and "cannot be stamped" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert not site.store.view("catalog").get("content", PAID).get("stamp")
+
+    empty = [(n, d.decode().split("<body>")[0].encode() + b"<body/></html>" if _chapter(n) else d)
+             for n, d in entries]
+    other = tmp_path / "empty.epub"
+    other.write_bytes(files.zip_bytes(empty))
+    _item, row = item_file_changes.add_file(site.store, FREE, other, sample_seconds=0)
+    set_options(site.store, FREE, stamp=True)
+    body = logged_in(site, "owner").get(f"/content/{FREE}/files/{row['key']}").body
+    copy = tmp_path / "stamped.epub"
+    copy.write_bytes(body)
+    assert formats.check_file(copy, copy.name).chapters == 2
+    with zipfile.ZipFile(copy) as stamped:
+        assert "Licensed to owner@example.com" in stamped.read("OEBPS/c1.xhtml").decode()
+
+
+def _chapter(name: str) -> bool:
+    return name.startswith("OEBPS/c") and name.endswith(".xhtml")

@@ -1,5 +1,6 @@
 """EPUB: a "Licensed to … · order …" line at the end of every chapter document (the spine's XHTML),
-and the identifier as a `dc:identifier` in the package metadata.
+and the identifier as a `dc:identifier` in the package metadata. A chapter in UTF-16 (rare; the slot
+is UTF-8) is left as it is; a book with no chapter that can take the line is refused.
 
 How it stays a stream: each changed document is split where the stamp goes. The template holds the
 part before it deflated and flushed to a byte boundary, and the part after it deflated on its own;
@@ -25,6 +26,7 @@ from paidpdf.content.format_stamps.stamp_line import IDENT_BYTES, LINE_BYTES, St
 from paidpdf.errors import InvalidInput
 
 _BODY_END = re.compile(rb"</(?:\w+:)?body\s*>", re.IGNORECASE)
+_EMPTY_BODY = re.compile(rb"<(\w+:)?body\b[^>]*/>", re.IGNORECASE)
 _METADATA = re.compile(rb"<(?:\w+:)?metadata\b[^>]*?(?<!/)>")
 _LINE_OPEN = b'<p class="paidpdf-license" style="font-size:0.7em;color:#777;margin-top:2em">'
 _IDENT_OPEN = b'<dc:identifier xmlns:dc="http://purl.org/dc/elements/1.1/" id="paidpdf-license">'
@@ -86,11 +88,18 @@ def _split(data: bytes, ident_only: bool) -> tuple[bytes, bytes] | None:
         if match is None:
             return None
         return data[: match.end()] + _IDENT_OPEN, b"</dc:identifier>" + data[match.end():]
-    ends = list(_BODY_END.finditer(data))
-    if not ends or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: left as it is (the slot is UTF-8)
         return None
-    at = ends[-1].start()
-    return data[:at] + _LINE_OPEN, b"</p>" + data[at:]
+    ends = list(_BODY_END.finditer(data))
+    if ends:
+        at = ends[-1].start()
+        return data[:at] + _LINE_OPEN, b"</p>" + data[at:]
+    empty = _EMPTY_BODY.search(data)  # <body/>: opened and closed around the line
+    if empty is None:
+        return None
+    opening = data[empty.start() : empty.end() - 2].rstrip() + b">"
+    close = b"</" + (empty.group(1) or b"") + b"body>"
+    return data[: empty.start()] + opening + _LINE_OPEN, b"</p>" + close + data[empty.end():]
 
 
 def _stamped_entry(
