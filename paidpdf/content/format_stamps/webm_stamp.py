@@ -1,6 +1,9 @@
 """WebM (Matroska): the identifier as a `Tags` element (`PAIDPDF_LICENSE`) added at the end of the
 segment, and the segment's size grown to hold it (written in the same number of bytes). Everything
-before the end (header, clusters, cues) is streamed unchanged; their positions do not move.
+before the end (header, clusters, cues) is streamed unchanged; their positions do not move. When the
+seek head at the start is followed by a `Void` (space muxers such as FFmpeg keep for it), an entry
+pointing at the new tags is written into that space, so players and `ffprobe` read them; without one
+the tags are only in the file (where `orders trace` finds them).
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from paidpdf.errors import InvalidInput
 
 SEGMENT, TAGS, TAG, TARGETS, SIMPLE_TAG, TAG_NAME_ID, TAG_STRING = (
     b"\x18\x53\x80\x67", b"\x12\x54\xc3\x67", b"\x73\x73", b"\x63\xc0", b"\x67\xc8", b"\x45\xa3", b"\x44\x87",
+)
+SEEK_HEAD, SEEK, SEEK_ID, SEEK_POSITION, VOID = (
+    b"\x11\x4d\x9b\x74", b"\x4d\xbb", b"\x53\xab", b"\x53\xac", b"\xec",
 )
 
 
@@ -49,11 +55,50 @@ class WebmTemplate:
     size: int
     tags: bytes
     mark: bytes
+    seek_at: int = 0  # where the seek head and its void are, and their bytes with the new entry
+    seek: bytes = b""
 
     def segments(self, stamp: Stamp) -> list[Segment]:
         end = self.size_at + len(self.new_size)
-        return [(0, self.size_at), self.new_size, (end, self.size - end),
-                self.tags.replace(self.mark, stamp.line(LINE_BYTES))]
+        parts: list[Segment] = [(0, self.size_at), self.new_size]
+        if self.seek:
+            parts += [(end, self.seek_at - end), self.seek]
+            end = self.seek_at + len(self.seek)
+        return [*parts, (end, self.size - end), self.tags.replace(self.mark, stamp.line(LINE_BYTES))]
+
+
+def _element_at(data: bytes, pos: int) -> tuple[bytes, int, int, int]:
+    """(id, size field position, size field width, body size) of the element at `pos`."""
+    width = 1
+    while width <= 4 and not data[pos] & (0x80 >> (width - 1)):
+        width += 1
+    if width > 4:
+        raise ValueError("a bad EBML id")
+    size, size_width, _unknown = _vint(data, pos + width)
+    return data[pos : pos + width], pos + width, size_width, size
+
+
+def _seek_entry(head: bytes, data_start: int, tags_position: int) -> tuple[int, bytes]:
+    """The seek head and the void after it, rewritten with an entry for the new tags in the void's
+    space (the same number of bytes); (0, b"") when there is no such space."""
+    try:
+        ident, size_at, width, size = _element_at(head, data_start)
+        if ident != SEEK_HEAD:
+            return 0, b""
+        void_at = size_at + width + size
+        void_id, void_size_at, void_width, void_size = _element_at(head, void_at)
+        void_end = void_size_at + void_width + void_size
+        if void_id != VOID or void_end > len(head):
+            return 0, b""
+        body = element(SEEK_ID, TAGS) + element(SEEK_POSITION, tags_position.to_bytes(8, "big"))
+        entry = SEEK + size_bytes(len(body), 1) + body
+        if void_size < len(entry):
+            return 0, b""
+        seek_head = SEEK_HEAD + size_bytes(size + len(entry), width) + head[size_at + width : void_at] + entry
+        void = VOID + size_bytes(void_size - len(entry), void_width) + bytes(void_size - len(entry))
+    except (ValueError, IndexError):
+        return 0, b""
+    return data_start, seek_head + void
 
 
 def build(handle: BinaryIO, size: int, filename: str = "video.webm") -> WebmTemplate:
@@ -76,4 +121,5 @@ def build(handle: BinaryIO, size: int, filename: str = "video.webm") -> WebmTemp
         new_size = head[pos + 4 : data_start] if unknown else size_bytes(seg_size + len(tags), seg_width)
     except (ValueError, IndexError) as exc:
         raise InvalidInput(f"{filename} cannot be stamped: {exc}") from None
-    return WebmTemplate(pos + 4, new_size, size, tags, mark)
+    seek_at, seek = _seek_entry(head, data_start, size - data_start)
+    return WebmTemplate(pos + 4, new_size, size, tags, mark, seek_at, seek)
