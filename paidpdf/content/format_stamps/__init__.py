@@ -27,6 +27,8 @@ from paidpdf.store.files.file_source import FileSource
 
 __all__ = ["STAMPED_FORMATS", "Stamp", "owner_copy", "prepare", "template"]
 
+#: Changes whenever a format's stamp changes, so owners' ETags change with it.
+TEMPLATE_FORMAT = 1
 #: Templates kept in memory per process.
 MEMORY_SLOTS = 64
 
@@ -103,5 +105,7 @@ def prepare(store: DataStore, file_format: str, sha256: str, name: str = "") -> 
 def owner_copy(
     store: DataStore, file_format: str, source: FileSource, sha256: str, stamp: Stamp
 ) -> FileSource:
-    """`source` (the stored file `sha256`) as `stamp`'s owner gets it."""
-    return SegmentedSource(source, template(store, file_format, sha256).segments(stamp))
+    """`source` (the stored file `sha256`) as `stamp`'s owner gets it. Its ETag is the file version's
+    and the stamp's (the template is a function of the version), so no large part is hashed per request."""
+    owner = f"{TEMPLATE_FORMAT}\n{file_format}\n{stamp!r}".encode()
+    return SegmentedSource(source, template(store, file_format, sha256).segments(stamp), owner)

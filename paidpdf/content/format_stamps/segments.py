@@ -43,12 +43,17 @@ def merged(segments: Sequence[Segment]) -> list[Segment]:
 class SegmentedSource:
     """`segments` over `inner` (the stored file), answered like any `FileSource`."""
 
-    def __init__(self, inner: FileSource, segments: Sequence[Segment]) -> None:
+    def __init__(self, inner: FileSource, segments: Sequence[Segment], owner: bytes | None = None) -> None:
+        """`owner`: what makes these segments differ from another owner's (their stamp), for the
+        ETag; without it every segment is hashed."""
         self.inner = inner
         self.segments = merged(segments)
         mark = hashlib.sha256()
-        for seg in self.segments:
-            mark.update(seg if isinstance(seg, bytes) else b"%d+%d;" % seg)
+        if owner is not None:
+            mark.update(owner)
+        else:
+            for seg in self.segments:
+                mark.update(seg if isinstance(seg, bytes) else b"%d+%d;" % seg)
         self.etag = f'{inner.etag.removesuffix(chr(34))}-{mark.hexdigest()[:16]}"'
         self.content_type = inner.content_type
         self._size = size_of(self.segments)
