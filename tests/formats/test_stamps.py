@@ -128,3 +128,24 @@ def test_a_file_that_is_not_what_it_claims_cannot_be_stamped() -> None:
         _builders()["zip"](io.BytesIO(b"not a zip at all"), 16, "x.zip")
     with pytest.raises(InvalidInput, match="cannot be stamped"):
         _builders()["webm"](io.BytesIO(b"\x00" * 64), 64, "x.webm")
+
+
+def test_templates_kept_on_disk_read_back_the_same_and_refuse_other_types(tmp_path: Path) -> None:
+    from paidpdf.content.format_stamps import template_files
+
+    sha = "ab" * 32
+    made = {
+        "epub": files.epub_bytes(), "zip": files.zip_bytes([("a.txt", b"a")]),
+        "ogg": files.audio_bytes("ogg"), "mp3": files.audio_bytes("mp3"),
+        "mp4": files.video_bytes("mp4"), "webm": files.video_bytes("webm"),
+    }
+    for kind, data in made.items():
+        template = _builders()[kind](io.BytesIO(data), len(data), kind)
+        template_files.save(tmp_path, sha, kind, template, 1)
+        assert template_files.load(tmp_path, sha, kind, 1) == template, kind
+        assert template_files.load(tmp_path, sha, kind, 2) is None  # another template format: rebuilt
+    path = template_files.path_for(tmp_path, sha, "zip")
+    path.write_text('{"version": 1, "template": {"d": "Popen", "v": {"args": "true"}}}')
+    assert template_files.load(tmp_path, sha, "zip", 1) is None  # only template classes are made
+    path.write_text("{damaged")
+    assert template_files.load(tmp_path, sha, "zip", 1) is None

@@ -57,6 +57,8 @@ def bucket_shop(
     library.grant(store, owner["id"], item["id"])
     for row in rows.values():
         (data_dir / "content" / str(row["sha256"])).unlink()
+    for kept in (data_dir / "stamps").glob("*.json"):
+        kept.unlink()
     format_stamps._memory.clear()  # another server: its templates are built from the bucket
     app = TestApp(create_app(settings, store=store))
     app.set_cookie("paidpdf_session", sessions.open_session(store, owner["id"]))
@@ -83,6 +85,7 @@ def test_a_stamped_copy_from_the_bucket_is_built_there_and_joins(
             for s in segments.merged(built.segments(stamp))
         )
         assert whole.body == expected, kind
+        assert (_settings.data_dir / "stamps" / f"{row['sha256']}.{kind}.json").is_file()  # type: ignore[index]
         etag = whole.headers["ETag"]
         last = len(expected) - 1
         for start, end in ((0, 20), (len(expected) // 2, last), (last - 30, last)):

@@ -8,7 +8,7 @@ bytes that change, with a fixed-width slot for the owner's line. An owner's copy
 so its length is known up front, the same owner always gets the same bytes (ETag, Range resumes), and
 the first byte does not wait for anything but the template. Templates read only what they change
 (a ZIP's directory, a tag block, a `moov` box, an EPUB's chapter documents) through the store's
-`FileSource`, so they are cheap to build on any server: they are kept in memory, not on disk.
+`FileSource`, so any server can build one; they are kept in memory and on disk (`template_files`).
 `prepare` builds one when stamping is turned on, so a file that cannot be stamped is refused then.
 """
 
@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import BinaryIO, Protocol
 
+from paidpdf.content.format_stamps import template_files
 from paidpdf.content.format_stamps.segments import Segment, SegmentedSource, SourceReader
 from paidpdf.content.format_stamps.stamp_line import Stamp
 from paidpdf.store import DataStore
@@ -75,7 +76,10 @@ def template(store: DataStore, file_format: str, sha256: str, name: str = "") ->
         with _lock:
             found = _memory.get(key)
         if found is None:
+            found = template_files.load(store.root, sha256, file_format, TEMPLATE_FORMAT)
+        if found is None:
             found = _build(store, file_format, sha256, name or f"{sha256[:12]}.{file_format}")
+            template_files.save(store.root, sha256, file_format, found, TEMPLATE_FORMAT)
         with _lock:
             _memory[key] = found
             while len(_memory) > MEMORY_SLOTS:
