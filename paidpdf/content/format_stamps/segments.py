@@ -142,6 +142,7 @@ class SegmentedFile:
         self._segments = list(segments)
         self._size = size_of(self._segments)
         self._pos = 0
+        self._at = -1  # where the original file is positioned, -1: unknown
         self.closed = False
 
     def seek(self, offset: int, whence: int = 0) -> int:
@@ -158,12 +159,14 @@ class SegmentedFile:
             if isinstance(seg, bytes):
                 parts.append(seg[offset : offset + length])
                 continue
-            self._original.seek(seg[0] + offset)
+            if self._at != seg[0] + offset:  # a read that goes on where the last one ended needs no seek
+                self._original.seek(seg[0] + offset)
             data = self._original.read(length)
+            self._at = seg[0] + offset + len(data)
             parts.append(data)
             if len(data) < length:  # the file is shorter than the catalog says
                 break
-        out = b"".join(parts)
+        out = parts[0] if len(parts) == 1 else b"".join(parts)
         self._pos += len(out)
         return out
 
