@@ -74,3 +74,19 @@ def test_missing_and_empty_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "folder.zip").mkdir()
     with pytest.raises(InvalidInput, match="is a folder"):
         formats.check_file(tmp_path / "folder.zip", "folder.zip")
+
+
+def test_each_file_is_described_in_one_short_line(tmp_path: Path, real_files: dict[str, bytes]) -> None:
+    described = {}
+    for fmt in ("pdf", "epub", "zip", "mp3", "mp4"):
+        path = tmp_path / f"file.{fmt}"
+        path.write_bytes(real_files[fmt])
+        described[fmt] = formats.describe(formats.check_file(path, path.name))
+    assert described == {
+        "pdf": "PDF, 2 pages",
+        "epub": "EPUB, 3 chapters",
+        "zip": "ZIP, 1 file",
+        "mp3": "MP3 audio, 0:02",
+        "mp4": "MP4 video, 32×24, 0:01",
+    }
+    assert formats.facts.clock(3_723_000) == "1:02:03"

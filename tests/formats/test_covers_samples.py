@@ -146,3 +146,11 @@ def test_pdfs_keep_their_page_previews_and_no_sample(tmp_path: Path) -> None:
     assert formats.make_sample(path, facts, tmp_path / "s") is None
     cover = formats.extract_cover(path, facts)
     assert cover is not None and cover.startswith(b"\x89PNG")
+
+
+def test_a_big_videos_poster_is_scaled_down(tmp_path: Path) -> None:
+    path = write_video(tmp_path / "wide.mp4", seconds=1.0, size=(2000, 1000), fps=2, with_audio=False)
+    cover = formats.extract_cover(path, formats.check_file(path, path.name))
+    assert cover is not None
+    with Image.open(io.BytesIO(cover)) as image:
+        assert image.size == (av_samples.POSTER_SIDE, av_samples.POSTER_SIDE // 2)

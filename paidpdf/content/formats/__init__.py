@@ -20,12 +20,13 @@ from paidpdf.content.formats.facts import (
     MEDIA_TYPES,
     VIDEO_FORMATS,
     FileFacts,
+    describe,
     format_for,
 )
 
 __all__ = [
-    "AUDIO_FORMATS", "EXTENSIONS", "MEDIA_TYPES", "VIDEO_FORMATS", "FileFacts", "check_file", "extract_cover",
-    "format_for", "make_sample", "preview_pages", "sample_media_type",
+    "AUDIO_FORMATS", "EXTENSIONS", "MEDIA_TYPES", "VIDEO_FORMATS", "FileFacts", "check_file", "describe",
+    "extract_cover", "format_for", "make_sample", "preview_pages", "sample_media_type",
 ]
 
 

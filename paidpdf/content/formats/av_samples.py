@@ -170,8 +170,10 @@ def video_frame(path: Path, facts: FileFacts) -> bytes | None:
             pass  # the frames decoded before the error (if any) still make a cover
         if picture is None:
             return None
-        image = picture.to_image()
-    image.thumbnail((POSTER_SIDE, POSTER_SIDE))
+        # Scaled by FFmpeg before it becomes a Pillow image: an 8K frame never exists as RGB in memory.
+        scale = min(1.0, POSTER_SIDE / max(picture.width, picture.height, 1))
+        width, height = max(1, round(picture.width * scale)), max(1, round(picture.height * scale))
+        image = picture.reformat(width=width, height=height, format="rgb24").to_image()
     out = io.BytesIO()
     image.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
     return out.getvalue()

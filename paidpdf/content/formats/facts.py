@@ -70,3 +70,36 @@ def format_for(filename: str) -> str:
         shown = f".{ext}" if ext else "no extension"
         raise InvalidInput(f"{filename}: {shown} is not a format this shop sells (one of: {known})")
     return EXTENSIONS[ext]
+
+
+#: How each format is named to people.
+LABELS = {
+    "pdf": "PDF", "epub": "EPUB", "zip": "ZIP", "mp3": "MP3 audio", "m4a": "M4A audio", "ogg": "Ogg audio",
+    "flac": "FLAC audio", "wav": "WAV audio", "mp4": "MP4 video", "webm": "WebM video",
+}
+
+
+def describe(facts: FileFacts) -> str:
+    """One short line about a file for lists and libraries: "EPUB, 12 chapters", "MP3 audio, 42:10",
+    "MP4 video, 1920×1080, 1:02:03", "ZIP, 14 files"."""
+    parts = [LABELS.get(facts.format, facts.format.upper())]
+    if facts.pages is not None:
+        parts.append(f"{facts.pages} page{'s' if facts.pages != 1 else ''}")
+    if facts.chapters is not None:
+        parts.append(f"{facts.chapters} chapter{'s' if facts.chapters != 1 else ''}")
+    if facts.width and facts.height:
+        parts.append(f"{facts.width}×{facts.height}")
+    if facts.duration_ms is not None:
+        parts.append(clock(facts.duration_ms))
+    files = facts.details.get("files")
+    if facts.format == "zip" and isinstance(files, int):
+        parts.append(f"{files} file{'s' if files != 1 else ''}")
+    return ", ".join(parts)
+
+
+def clock(duration_ms: int) -> str:
+    """A duration as a clock reads: 0:07, 42:10, 1:02:03."""
+    seconds = duration_ms // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
