@@ -26,6 +26,7 @@ SHOWS = {
     "upgrade.py": "upgrade: streamed, peak growth",
     "serving.py": "| catalog | 4 |",
     "format_probe.py": "video: big/small time",
+    "formats.py": "| zip |",
     "web.py": "catalog, 20 items",
     "webhooks.py": "| 200 | 20 |",
 }

@@ -320,12 +320,12 @@ def _code(order: Doc) -> str | None:
 @app.command("trace")
 def trace_cmd(
     ctx: typer.Context,
-    pdf: Path = typer.Argument(..., metavar="FILE.pdf", help="A copy found where it should not be."),
+    pdf: Path = typer.Argument(..., metavar="FILE", help="A copy found where it should not be (any format)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Name the order and buyer a leaked stamped copy was delivered to.
 
-    Example: paidpdf orders trace found-online.pdf --json
+    Example: paidpdf orders trace found-online.epub --json
     """
     from paidpdf.sales import leak_trace
 

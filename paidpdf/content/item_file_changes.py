@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from paidpdf.clock import now_iso
-from paidpdf.content import catalog, file_intake, item_files, stamp_templates, versions
+from paidpdf.content import catalog, file_intake, format_stamps, item_files, stamp_templates, versions
 from paidpdf.content.catalog import CONTENT, Progress
 from paidpdf.errors import InvalidInput
 from paidpdf.store import CATALOG, DataStore, Doc
@@ -129,9 +129,12 @@ def _target(item: Doc, checked: file_intake.Checked, name: str | None) -> dict[s
 
 
 def _prepare_stamp(store: DataStore, item: Doc, new: dict[str, Any]) -> None:
-    """A stamped item's new PDF takes the stamp before it is sold (its template is built now)."""
+    """A stamped item's new file takes the stamp before it is sold (its template is built now)."""
     if item.get("stamp") and new.get("format") == "pdf":
         stamp_templates.build(store, str(new["sha256"]))
+    elif item.get("stamp"):
+        name = str(new.get("filename") or "")
+        format_stamps.prepare(store, str(new.get("format")), str(new["sha256"]), name)
 
 
 __all__ = ["CONTENT", "add_file", "remove_file", "update_file"]

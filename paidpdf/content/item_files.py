@@ -174,6 +174,16 @@ def pdf_shas(item: Doc) -> list[str]:
     ))
 
 
+def stampable_versions(item: Doc) -> list[tuple[str, str, str]]:
+    """(format, sha256, file name) of every non-PDF file version of the item (each format's stamp
+    template is built from these when stamping is turned on)."""
+    return list(dict.fromkeys(
+        (str(row.get("format")), str(v["sha256"]), str(v.get("filename") or row.get("key") or ""))
+        for row in files_of(item, include_removed=True) if row.get("format") not in (None, "pdf")
+        for v in file_history(row) if v.get("sha256")
+    ))
+
+
 def stored_shas(item: Doc) -> list[str]:
     """Every content file the item names: each file's versions and each sample (backups, checks)."""
     shas: list[str] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from paidpdf.clock import now_iso
-from paidpdf.content import catalog, item_files, stamp_templates
+from paidpdf.content import catalog, format_stamps, item_files, stamp_templates
 from paidpdf.content.catalog import CONTENT
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.store import CATALOG, DataStore, Doc
@@ -41,8 +41,11 @@ def set_options(
     if not changes:
         raise InvalidInput("nothing to change")
     if stamp:  # every version must take the stamp (and its template is ready) before it is switched on
-        for sha256 in item_files.pdf_shas(catalog.get_item(store, item_id)):
+        item = catalog.get_item(store, item_id)
+        for sha256 in item_files.pdf_shas(item):
             stamp_templates.build(store, sha256)
+        for file_format, sha256, name in item_files.stampable_versions(item):
+            format_stamps.prepare(store, file_format, sha256, name)
     with store.unit(CATALOG) as unit:
         current = unit.get(CONTENT, item_id.strip().lower())
         if current is None:
