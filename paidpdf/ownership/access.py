@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from paidpdf.content import catalog, item_text, shop, versions
+from paidpdf.content import catalog, item_files, item_text, shop, versions
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound
 from paidpdf.ownership import download_log, library
 from paidpdf.store import DataStore, Doc, View
@@ -42,6 +42,8 @@ class ShelfItem:
     versions: list[dict[str, Any]] = field(default_factory=list)
     #: A version newer than the reader's last download (or than their purchase) exists.
     updated: bool = False
+    #: The files this reader has (`owned_files`), each with its `history`, main file first.
+    files: list[dict[str, Any]] = field(default_factory=list)
 
 
 def valid_item_id(content_id: str) -> bool:
@@ -55,17 +57,19 @@ def valid_cover_name(name: str) -> bool:
 
 def published_images(view: View) -> dict[str, str]:
     """Every image name the catalog names now, as `COVER` or `PREVIEW`: each item's cover and
-    look-inside pages (retired items' too: their owners' library and item page show them) and the
-    shop's logo (a cover). Only these are served under `/covers/`: a preview strip taken down with
-    `--preview-pages 0`, pages replaced with a new file and a replaced cover stay in the data folder
-    (files are content-addressed and may be shared) but are no longer published. A name that is both
-    a cover and a preview is a cover."""
+    look-inside pages (retired items' too: their owners' library and item page show them), the
+    posters of their videos' samples and the shop's logo (covers). Only these are served under
+    `/covers/`: a preview strip taken down with `--preview-pages 0`, pages replaced with a new file
+    and a replaced cover stay in the data folder (files are content-addressed and may be shared) but
+    are no longer published. A name that is both a cover and a preview is a cover."""
     names: dict[str, str] = {}
     logo = (view.get(shop.TABLE, shop.DOC_ID) or {}).get("logo")
+    posters: list[object] = []
     for item in view.all(catalog.CONTENT):
         for name in item.get("previews") or []:
             names.setdefault(str(name), PREVIEW)
-    covers = [item.get("cover") for item in view.all(catalog.CONTENT)] + [logo]
+        posters += [row.get("poster") for row in item_files.files_of(item, include_removed=True)]
+    covers = [item.get("cover") for item in view.all(catalog.CONTENT)] + [logo] + posters
     names.update((str(name), COVER) for name in covers if name)
     return names
 
@@ -137,10 +141,49 @@ def library_items(store: DataStore, user: Doc) -> list[ShelfItem]:
     for entry in library.for_user(view, user["id"]):
         item = _lookup(store, entry["content_id"])
         if item is not None:
-            history = versions.history(item)
+            files = owned_files(item, entry.get("acquired_at"))
+            history = sorted((v for f in files for v in f["history"]), key=lambda v: int(v["version"] or 0))
             updated = _updated(history, fetched.get(item["id"], []), str(entry.get("acquired_at") or ""))
-            rows.append(ShelfItem(item, True, _may_download(item, user, True), history, updated))
+            rows.append(ShelfItem(item, True, _may_download(item, user, True), history, updated, files))
     return rows
+
+
+def owned_files(item: Doc, acquired_at: str | None) -> list[dict[str, Any]]:
+    """The item's files an owner who got it at `acquired_at` has (live ones, and removed ones they
+    had before: `item_files.visible_to`), each with its version `history`."""
+    return [
+        {**row, "history": item_files.file_history(row)}
+        for row in item_files.files_of(item, include_removed=True) if item_files.visible_to(row, acquired_at)
+    ]
+
+
+def owned_file(
+    store: DataStore, user: Doc, item: Doc, key: str | None, number: int | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Which file and version a download of `item` (one `downloadable_item` allowed) serves: the main
+    file's newest, version `number` of any file (the item's old link), or file `key`'s newest or
+    `number`. A file the reader does not have (removed before they got the item) is `NotFound`."""
+    if key is None and number is None:
+        row, chosen = item_files.primary(item), versions.get(item, None)
+    elif key is None:
+        row, chosen = item_files.version_of(item, int(number or 0))
+    else:
+        row = item_files.find(item, key, include_removed=True)
+        chosen = _file_version(row, number)
+    entry = library.entry(store.view(library.SALES), user["id"], item["id"]) or {}
+    if not item_files.visible_to(row, entry.get("acquired_at")):
+        raise NotFound("no such file")
+    return row, chosen
+
+
+def _file_version(row: dict[str, Any], number: int | None) -> dict[str, Any]:
+    history = item_files.file_history(row)
+    if number is None:
+        return history[-1]
+    for version in history:
+        if version["version"] == number:
+            return version
+    raise NotFound("no such version")
 
 
 def _updated(history: list[dict[str, Any]], fetched: list[Doc], acquired_at: str) -> bool:

@@ -9,25 +9,26 @@ from typing import Any
 
 from bottle import request, response
 
-from paidpdf.content import browse, shop
+from paidpdf.content import browse, item_files, shop
 from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
 from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
 from paidpdf.sales import promos
 from paidpdf.store import CATALOG, SALES, Doc
-from paidpdf.web import seo
+from paidpdf.web import samples, security, seo
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.page_cache import PLACEHOLDER
 from paidpdf.web.request_fields import query
 from paidpdf.web.templates import STATIC_DIR
 
-_STATIC_NAME = re.compile(r"\A[a-z0-9_-]{1,40}\.(?:css|svg|png|ico)\Z")
+_STATIC_NAME = re.compile(r"\A[a-z0-9_-]{1,40}\.(?:css|svg|png|ico|js)\Z")
 _STATIC_TYPES = {
     "css": "text/css; charset=utf-8",
     "svg": "image/svg+xml",
     "png": "image/png",
     "ico": "image/x-icon",
+    "js": "text/javascript; charset=utf-8",
 }
 
 
@@ -88,7 +89,8 @@ def item_html(
         "item.html", status=status, item=shelf.item, owned=shelf.owned, can_download=shelf.can_download,
         base=base, summary=seo.summary(shelf.item.get("description")), shop=identity,
         json_ld=seo.product_json_ld(base, shelf.item, identity["name"]), error=error, code=code,
-        amount=amount or _suggested(shelf.item), offer=offer, **extra,
+        amount=amount or _suggested(shelf.item), offer=offer, files=item_files.files_of(shelf.item),
+        sample_texts=samples.sample_texts(web, shelf.item), **extra,
     )
 
 
@@ -100,9 +102,15 @@ def _suggested(item: Doc) -> str:
 
 @login_required
 def library_page(web: WebContext, user: Doc) -> str:
+    rows = access.library_items(web.store, user)
+    players = any(
+        str(f.get("media_type") or "").startswith(("audio/", "video/")) for row in rows for f in row.files
+    )
+    if players:  # the resume script (/static/player.js): this page alone may run the shop's own script
+        response.set_header("Content-Security-Policy", security.with_own_scripts(web.settings))
     return web.render(
-        "library.html", rows=access.library_items(web.store, user),
-        update_mails=update_notices.wanted_updates(user),
+        "library.html", rows=rows, update_mails=update_notices.wanted_updates(user),
+        has_players=players, resume_prefix=user["id"],
     )
 
 

@@ -13,7 +13,17 @@ from typing import Any
 
 import bottle
 
-from paidpdf.web import account, checkout, downloads, guest_downloads, pages, seo, update_mails, webhook
+from paidpdf.web import (
+    account,
+    checkout,
+    downloads,
+    guest_downloads,
+    pages,
+    samples,
+    seo,
+    update_mails,
+    webhook,
+)
 from paidpdf.web.context import Handler, WebContext
 
 GET_HEAD = ("GET", "HEAD")
@@ -36,7 +46,9 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/content/<item_id>", pages.item_page),
     _route("GET", "/bundles/<bundle_id>", checkout.bundle_page),
     _route("GET", "/library", pages.library_page),
-    _route(GET_HEAD, "/content/<item_id>/download", downloads.download),
+    _route(GET_HEAD, "/content/<item_id>/download", downloads.download),  # the main file (old links)
+    _route(GET_HEAD, "/content/<item_id>/files/<key>", downloads.file_download),  # owners: any file
+    _route(GET_HEAD, "/content/<item_id>/files/<key>/sample", samples.sample),  # public samples
     _route(GET_HEAD, "/covers/<name>", downloads.cover),
     _route("GET", "/static/<name>", pages.static),
     _route("GET", "/shop.css", pages.shop_css),
@@ -71,6 +83,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/checkout/success", checkout.success),
     _route("GET", "/checkout/cancel", checkout.cancel),
     _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>", guest_downloads.download),  # a guest's
+    _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>/<key>", guest_downloads.file_download),
     _route("POST", "/stripe/webhook", webhook.webhook),  # Stripe's signature, no cookies
 )
 

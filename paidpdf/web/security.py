@@ -67,6 +67,12 @@ def security_headers(settings: Settings) -> tuple[tuple[str, str], ...]:
     return (("Content-Security-Policy", csp), *SECURITY_HEADERS[1:])
 
 
+def with_own_scripts(settings: Settings) -> str:
+    """The site's policy with `script-src 'self'`: for the one page that runs the shop's own script
+    (the library's players remember where a reader stopped); every other page runs none."""
+    return security_headers(settings)[0][1].replace("script-src 'none'", "script-src 'self'")
+
+
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 

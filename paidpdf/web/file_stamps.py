@@ -1,0 +1,46 @@
+"""The one place that chooses how an owner's copy of a file is stamped, by the file's format.
+
+`stamper_for(format)` is the dispatch point: a format with a stamper gets each owner's copy wrapped by
+it when the item is stamped (`content edit ID --stamp`); a format without one is served plain. Today
+only PDFs are stamped (an incremental update naming the owner on every page, `content.stamping`);
+EPUB, audio, video and ZIP stampers plug in here, each a `Stamper` that wraps the plain source in a
+`FileSource` of the same length for every owner (so Range and ETag keep working).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from paidpdf.content import stamp_templates, stamping
+from paidpdf.content.stamped_source import StampedSource
+from paidpdf.ownership import library
+from paidpdf.store import SALES, DataStore, Doc
+from paidpdf.store.files.file_source import FileSource
+
+#: (store, owner, item, plain source of one file version, its sha256, its version) -> the owner's copy.
+Stamper = Callable[[DataStore, Doc, Doc, FileSource, str, int], FileSource]
+
+
+def stamper_for(file_format: str) -> Stamper | None:
+    """The stamper of `file_format`, or None: that format is served plain, even on a stamped item."""
+    return _STAMPERS.get(file_format)
+
+
+def stamp_pdf(
+    store: DataStore, user: Doc, item: Doc, source: FileSource, sha256: str, version: int
+) -> FileSource:
+    """A PDF with the owner's tail after the unchanged original (`content.stamping`)."""
+    return StampedSource(source, pdf_tail(store, user, item, sha256, version))
+
+
+def pdf_tail(store: DataStore, user: Doc, item: Doc, sha256: str, version: int) -> bytes:
+    """This owner's tail for a stamped PDF: the order that bought it names them, or (free, granted)
+    their account."""
+    entry = library.entry(store.view(SALES), user["id"], item["id"]) or {}
+    order_id = entry.get("order_id") if entry.get("source") == "bought" else None
+    ident = stamping.identifier(store, str(order_id or user["id"]), version)
+    text = stamping.stamp_text(str(user["email"]), order_id, ident)
+    return stamping.fill(stamp_templates.template(store, sha256), text)
+
+
+_STAMPERS: dict[str, Stamper] = {"pdf": stamp_pdf}
