@@ -29,6 +29,7 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "sessions": ("user_id",),
     "resets": ("user_id",),
     "sign_in_links": ("user_id",),
+    "feed_tokens": ("user_id",),
 }
 
 
