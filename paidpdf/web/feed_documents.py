@@ -31,7 +31,6 @@ from lxml import etree
 from paidpdf.clock import parse_iso
 from paidpdf.ownership.access import ShelfItem
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
 OPDS_ACQUISITION = "http://opds-spec.org/acquisition"
 OPDS_IMAGE = "http://opds-spec.org/image"
 OPDS_THUMBNAIL = "http://opds-spec.org/image/thumbnail"
@@ -47,6 +46,8 @@ class FeedContext:
 
     base_url: str
     token: str
+    #: Names the reader in the catalog's id without naming the token (a reset keeps the id).
+    reader: str
     shop_name: str
     updated: datetime
 
@@ -58,6 +59,9 @@ class FeedContext:
 
     def feed_url(self, name: str) -> str:
         return f"{self.base_url}/feeds/{self.token}/{name}"
+
+    def item_url(self, item_id: str) -> str:
+        return f"{self.base_url}/content/{quote(item_id, safe='')}"
 
     def cover_url(self, name: str) -> str:
         return f"{self.base_url}/covers/{quote(name, safe='')}"
@@ -76,7 +80,7 @@ class _OpdsEntry(BaseEntryExtension):
 
     def extend_atom(self, entry: Any) -> Any:
         for attributes in self.links:
-            element = etree.SubElement(entry, f"{{{ATOM_NS}}}link")
+            element = etree.SubElement(entry, "link")  # as feedgen writes its own: the feed's namespace
             for name, value in attributes.items():
                 element.set(name, value)
         return entry
@@ -102,7 +106,7 @@ def opds(rows: list[ShelfItem], where: FeedContext) -> bytes:
     """The reader's ebooks and PDFs as an OPDS 1.2 acquisition feed."""
     fg = FeedGenerator()
     fg.register_extension("opds", _OpdsFeed, _OpdsEntry, atom=True, rss=False)
-    fg.id(f"urn:paidpdf:opds:{where.token[:8]}")
+    fg.id(f"urn:paidpdf:opds:{where.reader}")
     fg.title(f"{where.shop_name}: my library")
     fg.author({"name": where.shop_name})
     fg.link(href=where.feed_url("opds"), rel="self", type=OPDS_TYPE)
@@ -116,6 +120,7 @@ def opds(rows: list[ShelfItem], where: FeedContext) -> bytes:
         fe.id(f"urn:paidpdf:item:{item['id']}")
         fe.title(str(item.get("title") or item["id"]))
         fe.author({"name": str(item.get("author") or where.shop_name)})
+        fe.link(href=where.item_url(item["id"]), rel="alternate", type="text/html")
         if item.get("description"):
             fe.summary(str(item["description"])[:2000])
         updated = max(_moment(_newest(f).get("created_at"), where.updated) for f in books)
@@ -174,6 +179,7 @@ def podcast(rows: list[ShelfItem], where: FeedContext) -> bytes:
             fe.guid(f"urn:paidpdf:file:{item['id']}:{f['key']}:v{number}:{sha}", permalink=False)
             fe.description(str(item.get("description") or title)[:2000])
             fe.published(published)
+            fe.link(href=where.item_url(item["id"]), rel="alternate")
             size = version.get("size") if isinstance(version.get("size"), int) else f.get("size")
             fe.enclosure(where.file_url(item["id"], str(f["key"]), number), str(int(size or 0)),
                          str(f["media_type"]))

@@ -16,6 +16,7 @@ Why these rules (see docs/feeds.md):
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import bottle
@@ -68,7 +69,8 @@ def _reader(web: WebContext, token: str) -> Doc:
 def _document(web: WebContext, token: str, kind: str) -> bytes:
     user = _reader(web, token)
     where = feed_documents.FeedContext(
-        web.settings.base_url, token, str(shop.identity_or_defaults(web.store)["name"]), now()
+        web.settings.base_url, token, hashlib.sha256(str(user["id"]).encode()).hexdigest()[:16],
+        str(shop.identity_or_defaults(web.store)["name"]), now(),
     )
     rows = access.library_items(web.store, user)
     response.set_header("Cache-Control", FEED_CACHE)

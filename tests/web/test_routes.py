@@ -14,6 +14,7 @@ LOGIN_ONLY = {
     ("GET", "/account/password"),
     ("POST", "/account/password"),
     ("POST", "/account/updates"),
+    ("POST", "/library/feed-link"),
 }
 
 
