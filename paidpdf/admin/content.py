@@ -82,7 +82,8 @@ def show_catalog(items: list[Doc], title: str) -> None:
         title,
         ("id", "title", "price", "pages", "size", "version", "status"),
         (
-            (i["id"], i["title"], _price(i), i["pages"], _size(int(i["size"])), i["version"], i["status"])
+            (i["id"], i["title"], _price(i), i["pages"] or "", _size(int(i["size"])), i["version"],
+             i["status"])
             for i in items
         ),
     )

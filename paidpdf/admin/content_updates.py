@@ -66,7 +66,8 @@ def versions_cmd(
     table(
         f"{item['id']}: {len(rows)} version(s)",
         ("version", "file", "date", "pages", "size", "notes"),
-        ((r["version"], r["file"], when(r["created_at"]), r["pages"], r["size"], r["notes"]) for r in rows),
+        ((r["version"], r["file"], when(r["created_at"]), r["pages"] or "", r["size"], r["notes"])
+         for r in rows),
     )
 
 

@@ -49,4 +49,4 @@ def set_options(
             raise NotFound(f"no item {item_id!r} (see `paidpdf content list --all`)")
         if all(current.get(k) == v for k, v in changes.items()):
             return current
-        return unit.put(CONTENT, {**current, **changes, "updated_at": now_iso()})
+        return unit.put(CONTENT, item_files.normalized({**current, **changes, "updated_at": now_iso()}))

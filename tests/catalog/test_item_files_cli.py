@@ -184,11 +184,15 @@ def test_a_shop_of_the_previous_release_opens_unchanged_and_upgrades_on_first_wr
     first = app.get("/content/field-guide/download?version=1")
     assert first.body != pdf.body and first.body.startswith(b"%PDF-")
     assert store.export(CATALOG) == before[1][0]  # reading wrote nothing to the catalog
-    # the first write upgrades the item: its files list is stored, nothing else changes
+    # the first write upgrades the item, whatever it changes: its files list is stored, nothing else
+    ok(_cli_at(folder, backend_env, "content", "edit", "field-guide", "--stream-only"))
+    first_write = store.view(CATALOG).get("content", "field-guide")
+    assert first_write is not None and [f["format"] for f in first_write["files"]] == ["pdf"]
+    assert first_write["files"][0]["sha256"] == stored["sha256"] and first_write["stream_only"] is True
     ok(_cli_at(folder, backend_env, "content", "file-add", "field-guide", str(media["epub"])))
     upgraded = store.view(CATALOG).get("content", "field-guide")
     assert upgraded is not None and [f["key"] for f in upgraded["files"]] == [key, "book.epub"]
-    kept = [k for k in stored if k != "updated_at"]
+    kept = [k for k in stored if k not in ("updated_at", "stream_only")]
     assert {k: upgraded[k] for k in kept} == {k: stored[k] for k in kept}
     assert app.get("/content/field-guide/download").body == pdf.body
     assert app.get("/content/field-guide/files/book.epub").body == media["epub"].read_bytes()
