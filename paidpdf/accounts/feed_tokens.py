@@ -12,7 +12,9 @@ scan over tokens; the id is then compared with `hmac.compare_digest`). The token
 stored, so a copy of the data folder without the shop's secret key (`PAIDPDF_SECRET_KEY`) opens no
 feed; the seed lets the library page show the reader their link again on every visit. Resetting
 replaces the row in one unit: the old token's hash names nothing any more, so its feeds and file links
-answer 404 at once, on every server. A disabled account's feed answers 404 too.
+answer 404 at once, on every server. A disabled account's feed answers 404 too, and taking an
+account back by a mailed link (a password its owner never set ends, `sign_in_links`) ends its feed
+link: whoever set that password may have made it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from datetime import datetime
 from paidpdf.accounts.records import ACCOUNTS, USERS, moment_or_now
 from paidpdf.clock import iso
 from paidpdf.errors import NotFound
-from paidpdf.store import DataStore, Doc, View
+from paidpdf.store import DataStore, Doc, Unit, View
 
 FEED_TOKENS = "feed_tokens"
 #: Tokens are 43 characters of URL-safe base64 (256 bits); anything else is refused before hashing.
@@ -72,6 +74,15 @@ def reset(store: DataStore, key: bytes, user_id: str, *, now: datetime | None = 
             "created_at": iso(moment_or_now(now)),
         })
     return token
+
+
+def end(unit: Unit, user_id: str) -> int:
+    """End the reader's feed link inside a unit that takes the account back from whoever had it
+    (`sign_in_links`: a password the address's owner never set); returns how many ended."""
+    rows = unit.find(FEED_TOKENS, "user_id", user_id)
+    for row in rows:
+        unit.delete(FEED_TOKENS, row["id"])
+    return len(rows)
 
 
 def feed_user(store: DataStore, key: bytes, token: str) -> Doc | None:

@@ -232,3 +232,30 @@ def test_feed_requests_are_limited_per_address(site: Site) -> None:
     assert int(refused.headers["Retry-After"]) > 0
     _private(refused)
     _feed(_app(site), token, "opds")  # another address is not affected
+
+
+def test_a_feed_link_made_by_whoever_paid_with_your_address_ends_when_you_take_the_account_back(
+    site: Site,
+) -> None:
+    """A guest account whose password was set by the payer (the previous release allowed it): the payer
+    logs in and makes a feed link; when the address's owner signs in by a link mailed there (which takes
+    the account back: `sign_in_links`), the payer's feed link is a 404 like their password and sessions."""
+    from paidpdf.accounts import guest_accounts, mailed_links, passwords, records, sign_in_links
+
+    account = guest_accounts.account_for_checkout(site.store, "guest.buyer@example.com", "ord_feed")
+    with site.store.unit(records.ACCOUNTS) as unit:
+        current = unit.get(records.USERS, str(account["id"]))
+        assert current is not None
+        unit.put(records.USERS, {**current, "password_hash": passwords.hash_password("the payer's password")})
+    payer = TestApp(site.app.app, extra_environ={"REMOTE_ADDR": "198.51.100.40"})
+    login(payer, "guest.buyer@example.com", "the payer's password")
+    token = _feed_token(payer)
+    _feed(_app(site), token, "opds")
+    issued = mailed_links.issue(
+        site.store, sign_in_links.KIND, "guest.buyer@example.com", "http://x", remote_addr=None,
+        now=records.moment_or_now(None),
+    )  # the link the owner asked for, as mailed to the address
+    assert issued is not None
+    raw = issued[1].rsplit("/", 1)[1]
+    sign_in_links.enter(site.store, raw)
+    _feed(_app(site), token, "opds", status=404)
