@@ -20,7 +20,7 @@ import hashlib
 from typing import Any
 
 import bottle
-from bottle import response
+from bottle import request, response
 
 from paidpdf.accounts import feed_tokens, throttle
 from paidpdf.accounts.records import ACCOUNTS
@@ -29,7 +29,7 @@ from paidpdf.content import shop
 from paidpdf.errors import PaidPdfError
 from paidpdf.ownership import access
 from paidpdf.store import Doc
-from paidpdf.web import downloads, feed_documents
+from paidpdf.web import downloads, feed_documents, page_encoding
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.request_fields import remote_addr
@@ -116,5 +116,6 @@ def library_links(web: WebContext, user: Doc) -> dict[str, str] | None:
     token = feed_tokens.current_token(web.store.view(ACCOUNTS), web.secret_key, user["id"])
     if token is None:
         return None
+    request.environ[page_encoding.HAS_SECRET] = True  # the page holds a secret: never compressed (BREACH)
     base = f"{web.settings.base_url}/feeds/{token}"
     return {"opds": f"{base}/opds", "podcast": f"{base}/podcast.xml"}
