@@ -55,3 +55,21 @@ def test_a_refund_revokes_every_file_of_the_item(shop: Shop, tmp_path: Path) -> 
         app.get(url, status=403)
         app.get(url, headers={"Range": "bytes=10-"}, status=403)  # no resume either
     assert all(url not in app.get("/library").text for url in urls)
+
+
+def test_a_guest_gets_every_file_of_the_item_in_the_browser_that_paid(shop: Shop, tmp_path: Path) -> None:
+    from webtest import TestApp
+
+    epub = demo_media.make_epub(tmp_path / "sourdough.epub", "Sourdough", [("One", "Flour and water.")])
+    _item, row = item_file_changes.add_file(shop.store, PAID, epub, sample_seconds=0)
+    guest = TestApp(shop.app.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+    order, session_id = shop.buy(app=guest)
+    shop.sl.pay(session_id, email="guest.reader@example.com")
+    page = guest.get(f"/checkout/success?session_id={session_id}")
+    links = [str(a["href"]) for a in page.html.find_all("a", class_="button") if "/download/" in a["href"]]
+    main = f"/checkout/{order['id']}/download/{PAID}"
+    other = f"{main}/{row['key']}"
+    assert links == [main, other]
+    assert guest.get(main).body.startswith(b"%PDF") and guest.get(other).body == epub.read_bytes()
+    stranger = TestApp(shop.app.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+    stranger.get(other, status=404)  # the order's files are this browser's only

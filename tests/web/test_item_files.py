@@ -159,3 +159,31 @@ def test_files_listed_for_an_owner_are_the_catalogs(site: Site, media: dict[str,
     rows = item_files.files_of(site.item(PAID))
     assert [r["format"] for r in rows] == ["pdf", "epub"] and rows[0]["primary"]
     assert rows[1]["media_type"] == "application/epub+zip" and rows[1]["chapters"] == 2
+
+
+def test_a_video_sample_plays_with_its_poster_and_the_poster_is_published(
+    site: Site, media: dict[str, Path]
+) -> None:
+    added = _with_files(site, media, "mp4")
+    poster = added["mp4"]["poster"]
+    assert poster
+    visitor = _other_app(site)
+    page = visitor.get(f"/content/{PAID}")
+    sample_url = f"/content/{PAID}/files/{added['mp4']['key']}/sample"
+    assert f'src="{sample_url}" poster="/covers/{poster}"' in page.text
+    assert visitor.get(sample_url).headers["Content-Type"].startswith("video/mp4")
+    assert visitor.get(f"/covers/{poster}").headers["Content-Type"].startswith("image/")
+
+
+def test_the_download_limit_counts_each_file_on_its_own(site: Site, media: dict[str, Path]) -> None:
+    from paidpdf.content import item_options
+
+    added = _with_files(site, media, "epub")
+    item_options.set_options(site.store, PAID, download_limit=1)
+    owner = logged_in(site, "owner")
+    epub_url = f"/content/{PAID}/files/{added['epub']['key']}"
+    assert owner.get(epub_url).body == media["epub"].read_bytes()
+    site.app.app.web.download_recorder.drain()
+    refused = owner.get(epub_url, status=403)
+    assert "as many as the shop allows" in refused.text
+    assert owner.get(f"/content/{PAID}/download").body == site.content_bytes(PAID)  # its own budget
