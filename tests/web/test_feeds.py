@@ -259,3 +259,24 @@ def test_a_feed_link_made_by_whoever_paid_with_your_address_ends_when_you_take_t
     raw = issued[1].rsplit("/", 1)[1]
     sign_in_links.enter(site.store, raw)
     _feed(_app(site), token, "opds", status=404)
+
+
+def test_feed_links_spend_the_same_download_budget_as_the_library(site: Site) -> None:
+    """A limit of 2 copies: one through the library, one through the feed, and then neither gets more
+    (the feed's link is the library's download, not a path around its limit)."""
+    from paidpdf.content.item_options import set_options
+
+    set_options(site.store, PAID, download_limit=2)
+    owner = logged_in(site, "owner")
+    token = _feed_token(owner)
+    app = _app(site)
+    entry = next(e for e in feedparser.parse(_feed(app, token, "opds").body).entries
+                 if e.id == f"urn:paidpdf:item:{PAID}")
+    url = _path(next(link.href for link in entry.links if link.rel == OPDS_ACQUISITION))
+    content = site.content_bytes(PAID)
+    assert owner.get(f"/content/{PAID}/download").body == content
+    assert app.get(url).body == content
+    refused = app.get(url, status=403)
+    assert "as many as the shop allows" in refused.text and "Set-Cookie" not in refused.headers
+    _private(refused)
+    owner.get(f"/content/{PAID}/download", status=403)
