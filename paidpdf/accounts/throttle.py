@@ -162,6 +162,12 @@ def checkout_rules(remote_addr: str | None, browser: str) -> list[Rule]:
     ]
 
 
+def feed_rules(remote_addr: str | None) -> list[Rule]:
+    """Requests to the private feeds and their file links (`web/feeds.py`), per client address."""
+    limit = limits().feed_requests_per_address
+    return [Rule(address_key(remote_addr, "feed-address"), limit, CHECKOUT_WINDOW)]
+
+
 def _recent(view: View, rule: Rule, now: datetime, table: str = TABLE) -> list[datetime]:
     row = view.get(table, rule.key)
     if row is None:

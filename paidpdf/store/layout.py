@@ -33,6 +33,7 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "subscriptions": ("user_id",),
     "invoices": ("subscription_id", "payment_intent"),
     "notices": ("status",),
+    "feed_tokens": ("user_id",),
 }
 
 

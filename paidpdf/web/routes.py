@@ -17,6 +17,7 @@ from paidpdf.web import (
     account,
     checkout,
     downloads,
+    feeds,
     guest_downloads,
     license_api,
     membership,
@@ -53,6 +54,11 @@ ROUTES: tuple[Route, ...] = (
     _route(GET_HEAD, "/content/<item_id>/files/<key>/sample", samples.sample),  # public samples
     _route(GET_HEAD, "/covers/<name>", downloads.cover),
     _route("GET", "/static/<name>", pages.static),
+    # a reader's private feeds: the token is the credential, no cookie is read (docs/feeds.md)
+    _route("GET", "/feeds/<token>/opds", feeds.opds),
+    _route("GET", "/feeds/<token>/podcast.xml", feeds.podcast),
+    _route(GET_HEAD, "/feeds/<token>/files/<item_id>/<key>", feeds.file),
+    _route("POST", "/library/feed-link", feeds.reset_link),
     _route("GET", "/shop.css", pages.shop_css),
     _route("GET", "/favicon.ico", pages.favicon),
     _route("GET", "/healthz", pages.healthz),

@@ -40,5 +40,13 @@ def test_no_serious_or_critical_violations(served: Served) -> None:
                     page.goto(served.url + path)
                     for v in _violations(page):
                         problems.setdefault(f"{path} {size} {scheme}", []).append(f"{v['id']}: {v['help']}")
+                # the library with the reader's private feed links shown (docs/feeds.md)
+                page.goto(served.url + "/library")
+                page.get_by_role("button", name="feed link").click()
+                page.wait_for_url("**/library#feed")
+                assert page.get_by_label("Audio (podcast feed)").input_value().endswith("/podcast.xml")
+                shown = f"/library#feed {size} {scheme}"
+                for v in _violations(page):
+                    problems.setdefault(shown, []).append(f"{v['id']}: {v['help']}")
                 context.close()
     assert problems == {}

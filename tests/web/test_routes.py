@@ -15,6 +15,7 @@ LOGIN_ONLY = {
     ("POST", "/account/password"),
     ("POST", "/account/updates"),
     ("POST", "/membership/manage"),
+    ("POST", "/library/feed-link"),
 }
 
 
