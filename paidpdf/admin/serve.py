@@ -23,17 +23,32 @@ def serve_cmd(
     idle_timeout: int = typer.Option(
         DEFAULT_IDLE_TIMEOUT, "--idle-timeout", min=1, max=3600, help="Seconds a silent connection stays."
     ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, max=64,
+        help="Processes answering on the address (default: the number of CPUs; 1: no supervisor).",
+    ),
 ) -> None:
     """Run the reader site on waitress (needs PAIDPDF_SECRET_KEY unless on loopback).
 
     Put a buffering reverse proxy (nginx, Caddy) with TLS in front of it on a public address.
+    With several workers, SIGHUP replaces them one by one (after an upgrade) and SIGTERM lets requests
+    and downloads under way finish (PAIDPDF_SHUTDOWN_GRACE seconds).
 
-    Example: paidpdf serve --host 127.0.0.1 --port 8080 --threads 8 --connection-limit 2000
+    Example: paidpdf serve --host 127.0.0.1 --port 8080 --workers 2 --threads 4 --connection-limit 2000
     """
+    from paidpdf.admin.serve_workers import cpu_count, serve_with_workers
     from paidpdf.admin.site_server import run_site
 
     cli = state(ctx)
     store = cli.creating_store  # a new shop's first run creates its data folder
+    count = workers if workers is not None else cpu_count()
+    if count > 1:
+        cli.close()  # each worker opens its own store handle; the supervisor keeps none
+        serve_with_workers(
+            cli.settings, count, host=host, port=port, threads=threads, trusted_proxy=trusted_proxy,
+            connection_limit=connection_limit, idle_timeout=idle_timeout,
+        )
+        return
     run_site(
         cli.settings,
         host=host,
