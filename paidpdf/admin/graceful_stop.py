@@ -52,7 +52,7 @@ def run_until_stopped(server: Any, grace: float, flag: StopFlag | None = None) -
     flag = flag or StopFlag()
     previous = signal.signal(signal.SIGTERM, flag)
     try:
-        channels = server._map  # noqa: SLF001 - waitress's socket map: listener, trigger, connections
+        channels = server._map
         use_poll = bool(server.adj.asyncore_use_poll)
         while not flag.event.is_set():
             wasyncore.loop(timeout=TURN, map=channels, use_poll=use_poll, count=1)
@@ -64,14 +64,15 @@ def run_until_stopped(server: Any, grace: float, flag: StopFlag | None = None) -
 def _finish(server: Any, channels: dict[int, Any], use_poll: bool, deadline: float) -> None:
     for listener in _listeners(server, channels):
         listener.accepting = False  # readable() is now False: no more accept() here
-    log.info("stopping: answering the requests under way (at most %.0f s)", max(0.0, deadline - time.monotonic()))
+    left = max(0.0, deadline - time.monotonic())
+    log.info("stopping: answering the requests under way (at most %.0f s)", left)
     while time.monotonic() < deadline:
         if not _close_idle(channels):
             break
         wasyncore.loop(timeout=0.1, map=channels, use_poll=use_poll, count=1)
-    left = [c for c in channels.values() if isinstance(c, HTTPChannel)]
-    if left:
-        log.warning("stopping: %d connection(s) still busy after the grace period are closed", len(left))
+    busy = [c for c in channels.values() if isinstance(c, HTTPChannel)]
+    if busy:
+        log.warning("stopping: %d connection(s) still busy after the grace period are closed", len(busy))
 
 
 def _close_idle(channels: dict[int, Any]) -> bool:

@@ -72,7 +72,8 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         shown = f"[{host}]" if ":" in host else host
         if exc.errno == errno.EADDRINUSE:
-            raise AddressInUse(f"cannot listen on {shown}:{port}: address already in use (try --port)") from None
+            raise AddressInUse(f"cannot listen on {shown}:{port}: address already in use (try --port)") \
+                from None
         raise ConfigError(f"cannot listen on {shown}:{port}: {exc.strerror or exc}") from None
     listening.set_inheritable(True)
     return listening
@@ -187,7 +188,7 @@ class Supervisor:
                 self._tell_to_stop(fresh)
                 self.retiring.append(fresh)
                 if not self._stop_asked():
-                    log.error("reload stopped: a new worker did not start (see above); the others keep serving")
+                    log.error("reload stopped: a new worker did not start (see above); the others serve on")
                 return
             old, self.workers[index] = self.workers[index], fresh
             self._tell_to_stop(old)
@@ -234,7 +235,8 @@ def serve_with_workers(settings: Any, count: int, **options: Any) -> None:
     bound_host, bound_port = listening.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in str(bound_host) else str(bound_host)
     url = f"http://{shown}:{bound_port}"
-    base_url = url if settings.base_url == DEFAULT_BASE_URL and security.is_loopback(host) else settings.base_url
+    local = settings.base_url == DEFAULT_BASE_URL and security.is_loopback(host)
+    base_url = url if local else settings.base_url  # as `build_server` does for one process
     worker_options = {
         "data": str(settings.data_dir),
         "base_url": base_url,

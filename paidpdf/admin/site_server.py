@@ -234,7 +234,8 @@ def run_site(
     grace = float(settings.shutdown_grace)
     try:
         graceful_stop.run_until_stopped(server, grace)
-        _drain_background(getattr(getattr(server, "paidpdf_site", None), "web", None), time.monotonic() + grace)
+        site = getattr(server, "paidpdf_site", None)
+        _drain_background(getattr(site, "web", None), time.monotonic() + grace)
     except KeyboardInterrupt:
         pass
     finally:

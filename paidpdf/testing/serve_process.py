@@ -20,8 +20,8 @@ def serve_command(data: Path, threads: int, port: int = 0, workers: int = 1) -> 
     """`cli.py --data DATA serve` on `port` (0: a free one; it prints the URL it bound). One worker by
     default (no supervisor: the process is the server, so its pid's CPU and memory are the server's)."""
     return [
-        sys.executable, "cli.py", "--data", str(data), "serve", "--port", str(port), "--threads", str(threads),
-        "--workers", str(workers),
+        sys.executable, "cli.py", "--data", str(data), "serve", "--port", str(port),
+        "--threads", str(threads), "--workers", str(workers),
     ]
 
 

@@ -31,9 +31,8 @@ def _children(pid: int) -> set[int]:
 
 def test_two_workers_send_one_receipt_per_paid_order(shop: Shop, tmp_path: Path) -> None:
     buyers = [users.sign_up(shop.store, f"w{i}@example.com", "correct horse 1") for i in range(BUYERS)]
-    started = [
-        checkout.start_checkout(shop.store, shop.client, shop.settings, user=u, content_id=PAID) for u in buyers
-    ]
+    started = [checkout.start_checkout(shop.store, shop.client, shop.settings, user=u, content_id=PAID)
+               for u in buyers]
     with smtp_catcher() as smtp:
         env = {
             **os.environ, "PYTHONUNBUFFERED": "1", "PAIDPDF_ARGON2_PROFILE": "test",

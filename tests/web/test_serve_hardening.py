@@ -36,7 +36,9 @@ def server(seeded_template: Path, tmp_path: Path) -> Iterator[tuple[str, int]]:
 
 
 @pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])
-def any_server(seeded_template: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+def any_server(
+    seeded_template: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, int]]:
     """One process, and `--workers 2` (the supervisor's shared socket): both must hold."""
     yield from _serving(seeded_template, tmp_path, workers=request.param)
 
