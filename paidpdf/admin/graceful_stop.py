@@ -28,6 +28,8 @@ from typing import Any
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 
+from paidpdf.admin.accept_share import HOLD_BACK_TURN
+
 log = logging.getLogger("paidpdf.serve")
 
 #: A fresh connection that sent nothing for this long is not waited for once stopping.
@@ -52,10 +54,14 @@ def run_until_stopped(server: Any, grace: float, flag: StopFlag | None = None) -
     flag = flag or StopFlag()
     previous = signal.signal(signal.SIGTERM, flag)
     try:
-        channels = server._map
+        channels = server._map  # waitress's socket map: listener, trigger, connections
         use_poll = bool(server.adj.asyncore_use_poll)
+        publish = getattr(server, "paidpdf_publish", None)  # `--workers`: this worker's connection count
         while not flag.event.is_set():
-            wasyncore.loop(timeout=TURN, map=channels, use_poll=use_poll, count=1)
+            turn = HOLD_BACK_TURN if publish is not None and publish() else TURN
+            wasyncore.loop(timeout=turn, map=channels, use_poll=use_poll, count=1)
+        if publish is not None:
+            publish(stopping=True)
         _finish(server, channels, use_poll, time.monotonic() + grace)
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -18,6 +18,7 @@ import socket
 import sys
 from pathlib import Path
 
+from paidpdf.admin.accept_share import AcceptShare
 from paidpdf.admin.site_server import run_site
 from paidpdf.config import Settings
 from paidpdf.errors import PaidPdfError
@@ -46,6 +47,7 @@ def main(argv: list[str]) -> int:
             connection_limit=int(options["connection_limit"]),
             idle_timeout=int(options["idle_timeout"]),
             listen_socket=listening,
+            accept_share=(AcceptShare(int(options["share_fd"]), int(options["slots"])), int(options["slot"])),
         )
     except PaidPdfError as exc:
         print(f"Error: worker {os.getpid()}: {exc.message}", file=sys.stderr)

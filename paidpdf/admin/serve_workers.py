@@ -37,6 +37,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from paidpdf.admin.accept_share import NOT_ACCEPTING, AcceptShare
 from paidpdf.errors import AddressInUse, ConfigError, PaidPdfError
 
 log = logging.getLogger("paidpdf.serve")
@@ -48,6 +49,8 @@ QUICK_DEATHS = 5
 START_TIMEOUT = 60.0
 #: Extra seconds after the grace before a worker that has not stopped is killed.
 GRACE_MARGIN = 5.0
+#: Counters in the `AcceptShare` per worker: room for old workers still in their grace after reloads.
+SLOTS_PER_WORKER = 8
 #: The listening socket's queue: connections wait there while workers are busy or being replaced.
 BACKLOG = 2048
 
@@ -60,6 +63,7 @@ class WorkersFailed(PaidPdfError):
 class _Worker:
     process: subprocess.Popen[bytes]
     ready: int  # read end of the pipe the worker writes one byte to once it serves
+    slot: int  # its counter in the `AcceptShare`
     started: float = field(default_factory=time.monotonic)
     stop_by: float | None = None  # set once it was told to stop: killed if still running by then
 
@@ -91,6 +95,9 @@ class Supervisor:
         self.retiring: list[_Worker] = []
         self._signals: list[int] = []
         self._quick_deaths = 0
+        # a slot per live process: old workers still finishing (reloads in a row) count too
+        self.share = AcceptShare.create(SLOTS_PER_WORKER * count)
+        self._free_slots = list(range(SLOTS_PER_WORKER * count))
 
     # -- signals ----------------------------------------------------------------------------------
     def _note(self, signum: int, frame: Any) -> None:
@@ -103,16 +110,23 @@ class Supervisor:
     def _spawn(self) -> _Worker:
         read_end, write_end = os.pipe()
         fd = self.listening.fileno()
-        options = {**self.options, "fd": fd, "ready_fd": write_end}
+        if not self._free_slots:
+            raise WorkersFailed("too many workers still stopping from earlier reloads; wait and reload again")
+        slot = self._free_slots.pop(0)
+        self.share.set(slot, 0)
+        options = {
+            **self.options, "fd": fd, "ready_fd": write_end,
+            "share_fd": self.share.fd, "slots": self.share.slots, "slot": slot,
+        }
         try:
             process = subprocess.Popen(
                 [sys.executable, "-m", "paidpdf.admin.serve_worker", json.dumps(options)],
-                pass_fds=(fd, write_end),
+                pass_fds=(fd, write_end, self.share.fd),
                 stdin=subprocess.DEVNULL,
             )
         finally:
             os.close(write_end)
-        return _Worker(process, read_end)
+        return _Worker(process, read_end, slot)
 
     def _wait_ready(self, worker: _Worker) -> bool:
         """True once the worker serves; False if it ended first, took too long, or a stop was asked."""
@@ -130,7 +144,10 @@ class Supervisor:
                 worker.process.send_signal(signal.SIGTERM)
 
     def _close(self, worker: _Worker) -> None:
+        """After the worker ended: its pipe, and its slot (free again, and not counted)."""
         os.close(worker.ready)
+        self.share.set(worker.slot, NOT_ACCEPTING)
+        self._free_slots.append(worker.slot)
 
     def start(self) -> None:
         """Start N workers and wait until each serves; `WorkersFailed` (after stopping them) if not."""

@@ -22,6 +22,7 @@ from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
 from paidpdf.admin import graceful_stop
+from paidpdf.admin.accept_share import AcceptShare, balance
 from paidpdf.admin.log_writer import LogWriter
 from paidpdf.admin.server_limits import (
     DEFAULT_CONNECTION_LIMIT,
@@ -58,6 +59,7 @@ class ServerOptions(TypedDict, total=False):
     idle_timeout: int
     page_caches: bool  # False only for bench/web.py's uncached side (see `create_app`); serve keeps them
     listen_socket: socket.socket | None  # bound and listening already (a `--workers` worker's shared one)
+    accept_share: tuple[AcceptShare, int] | None  # `--workers`: the shared counts and this worker's slot
 
 
 def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
@@ -109,6 +111,9 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
             raise AddressInUse(f"cannot listen on {where}: address already in use (try --port)") from None
         raise ConfigError(f"cannot listen on {where}: {exc.strerror or exc}") from None
     raise_file_limit(waitress_options["connection_limit"] + 64)
+    share = options.get("accept_share")
+    if share is not None:
+        server.paidpdf_publish = balance(server, *share)
     for listener in [server, *getattr(server, "map", {}).values()]:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = _BoundedSendChannel
