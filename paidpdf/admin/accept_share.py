@@ -3,12 +3,12 @@ connection more than the least loaded worker.
 
 All workers poll the one listening socket, and the kernel wakes every one of them for each new
 connection; whichever calls accept() first gets it. Measured, that gave one worker all 32 of wrk's
-keep-alive connections and the other none (so two workers served like one). Each worker now writes
-how many connections it holds into its slot of a small shared memory block (a memfd the supervisor
-makes and hands to every worker), and its listener is readable only while its count is at most the
-fewest + `SLACK` + a quarter of the fewest. The least loaded worker accepts, and one that holds back looks again within
-`HOLD_BACK_TURN`, so a connection waits at most a few milliseconds for its turn;
-a stopping worker, and the slot of one that ended, read as `NOT_ACCEPTING`.
+keep-alive connections and the other none (so two workers served like one). Each worker now writes how
+many connections it holds into its slot of a small shared memory block (a memfd the supervisor makes and
+hands to every worker), and its listener is readable only while its count is at most the fewest +
+`SLACK` + a quarter of the fewest. The least loaded worker accepts, and one that holds back looks again
+within `HOLD_BACK_TURN`, so a connection waits at most a few milliseconds for its turn; a stopping
+worker, and the slot of one that ended, read as `NOT_ACCEPTING`.
 """
 
 from __future__ import annotations
