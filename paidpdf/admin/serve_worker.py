@@ -16,6 +16,8 @@ import os
 import signal
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
 
 from paidpdf.admin.accept_share import AcceptShare
@@ -25,8 +27,21 @@ from paidpdf.errors import PaidPdfError
 from paidpdf.store.files.permissions import private_umask
 
 
+def _stop_when_orphaned(parent: int) -> None:
+    """A supervisor killed with SIGKILL cannot stop its workers: each stops itself (gracefully, as on
+    SIGTERM) once its parent is gone, instead of serving on unsupervised."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="paidpdf-orphan-watch", daemon=True).start()
+
+
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _stop_when_orphaned(os.getppid())
     private_umask()
     options = json.loads(argv[0])
     listening = socket.socket(fileno=int(options["fd"]))

@@ -74,6 +74,29 @@ def test_a_killed_worker_is_replaced_and_the_address_keeps_answering(
     assert process.poll() is None
 
 
+def test_workers_stop_themselves_when_the_supervisor_is_killed(
+    two_workers: tuple[subprocess.Popen[str], str],
+) -> None:
+    process, _url = two_workers
+    workers = _children(process.pid)
+    process.kill()
+    process.wait()
+    try:
+        wait_until(lambda: all(_state(pid) == "Z" for pid in workers), timeout=30,
+                   what="the orphaned workers to stop")
+    finally:
+        for pid in workers:  # never leave one serving after a failure
+            if _state(pid) != "Z":
+                os.kill(pid, signal.SIGKILL)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
 def test_sighup_replaces_every_worker_without_refusing_a_connection(
     two_workers: tuple[subprocess.Popen[str], str],
 ) -> None:
