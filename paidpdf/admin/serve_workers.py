@@ -51,6 +51,8 @@ START_TIMEOUT = 60.0
 GRACE_MARGIN = 5.0
 #: Counters in the `AcceptShare` per worker: room for old workers still in their grace after reloads.
 SLOTS_PER_WORKER = 8
+#: `paidpdf.accounts.passwords.CONCURRENCY_ENV` (not imported: the supervisor loads no password code).
+CONCURRENCY_ENV = "PAIDPDF_HASH_CONCURRENCY"
 #: The listening socket's queue: connections wait there while workers are busy or being replaced.
 BACKLOG = 2048
 
@@ -123,10 +125,20 @@ class Supervisor:
                 [sys.executable, "-m", "paidpdf.admin.serve_worker", json.dumps(options)],
                 pass_fds=(fd, write_end, self.share.fd),
                 stdin=subprocess.DEVNULL,
+                env=self._worker_env(),
             )
         finally:
             os.close(write_end)
         return _Worker(process, read_end, slot)
+
+    def _worker_env(self) -> dict[str, str]:
+        """The supervisor's environment; without `PAIDPDF_HASH_CONCURRENCY`, the default hash slots
+        of one process (CPUs, at most 8: 64 MiB each) are shared out among the workers, so N workers
+        cannot hash N times as many passwords at once (memory) as one server did."""
+        env = dict(os.environ)
+        if not env.get(CONCURRENCY_ENV, "").strip():
+            env[CONCURRENCY_ENV] = str(max(1, min(8, os.cpu_count() or 1) // self.count))
+        return env
 
     def _wait_ready(self, worker: _Worker) -> bool:
         """True once the worker serves; False if it ended first, took too long, or a stop was asked."""
