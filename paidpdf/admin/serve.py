@@ -13,12 +13,12 @@ def serve_cmd(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
     port: int = typer.Option(8080, "--port", min=0, max=65535, help="TCP port (0 picks a free one)."),
-    threads: int = typer.Option(DEFAULT_THREADS, "--threads", min=1, max=256, help="Threads per worker process."),
+    threads: int = typer.Option(DEFAULT_THREADS, "--threads", min=1, max=256, help="Threads per worker."),
     trusted_proxy: str | None = typer.Option(
         None, "--trusted-proxy", metavar="IP", help="Your reverse proxy's address; its X-Forwarded-* count."
     ),
     connection_limit: int = typer.Option(
-        DEFAULT_CONNECTION_LIMIT, "--connection-limit", min=10, max=100_000, help="Most open connections per worker."
+        DEFAULT_CONNECTION_LIMIT, "--connection-limit", min=10, max=100_000, help="Open connections per worker."
     ),
     idle_timeout: int = typer.Option(
         DEFAULT_IDLE_TIMEOUT, "--idle-timeout", min=1, max=3600, help="Seconds a silent connection stays."
