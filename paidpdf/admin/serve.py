@@ -13,7 +13,9 @@ def serve_cmd(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
     port: int = typer.Option(8080, "--port", min=0, max=65535, help="TCP port (0 picks a free one)."),
-    threads: int = typer.Option(DEFAULT_THREADS, "--threads", min=1, max=256, help="Threads per worker."),
+    threads: int = typer.Option(
+        DEFAULT_THREADS, "--threads", min=1, max=256, help="Threads per worker."
+    ),
     trusted_proxy: str | None = typer.Option(
         None, "--trusted-proxy", metavar="IP", help="Your reverse proxy's address; its X-Forwarded-* count."
     ),
