@@ -20,7 +20,8 @@ def serve_cmd(
         None, "--trusted-proxy", metavar="IP", help="Your reverse proxy's address; its X-Forwarded-* count."
     ),
     connection_limit: int = typer.Option(
-        DEFAULT_CONNECTION_LIMIT, "--connection-limit", min=10, max=100_000, help="Open connections per worker."
+        DEFAULT_CONNECTION_LIMIT, "--connection-limit", min=10, max=100_000,
+        help="Open connections per worker.",
     ),
     idle_timeout: int = typer.Option(
         DEFAULT_IDLE_TIMEOUT, "--idle-timeout", min=1, max=3600, help="Seconds a silent connection stays."
