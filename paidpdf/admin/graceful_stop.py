@@ -53,6 +53,7 @@ def run_until_stopped(server: Any, grace: float, flag: StopFlag | None = None) -
     (signal handlers); restores the previous SIGTERM handler before it returns."""
     flag = flag or StopFlag()
     previous = signal.signal(signal.SIGTERM, flag)
+    previous_hup = signal.signal(signal.SIGHUP, _no_reload)  # its default would end the process
     try:
         channels = server._map  # waitress's socket map: listener, trigger, connections
         use_poll = bool(server.adj.asyncore_use_poll)
@@ -65,6 +66,13 @@ def run_until_stopped(server: Any, grace: float, flag: StopFlag | None = None) -
         _finish(server, channels, use_poll, time.monotonic() + grace)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGHUP, previous_hup)
+
+
+def _no_reload(signum: int, frame: Any) -> None:
+    """SIGHUP reaching one process (`--workers 1`, or a worker itself): a reload replaces processes,
+    which only the supervisor can do; say so instead of dying."""
+    log.warning("SIGHUP ignored: a reload replaces worker processes; run serve with --workers 2 or more")
 
 
 def _finish(server: Any, channels: dict[int, Any], use_poll: bool, deadline: float) -> None:

@@ -198,3 +198,15 @@ def test_queued_log_lines_are_written_on_sigterm(seeded_template: Path, tmp_path
         stop(process)
     text = log_path.read_text()
     assert all(f"/missing-page-{n:04d} 404" in text for n in range(300))
+
+
+def test_sighup_to_one_process_is_ignored_not_fatal(seeded_template: Path, tmp_path: Path) -> None:
+    data = copy_seed(seeded_template, tmp_path / "data")
+    log_path = tmp_path / "server.log"
+    process, url = start_serve(data, _env(), threads=2, stderr=log_path.open("w"))
+    try:
+        process.send_signal(signal.SIGHUP)
+        wait_until(lambda: "SIGHUP ignored" in log_path.read_text(), timeout=10, what="the SIGHUP noted")
+        assert _status(url + "/healthz") == 200 and process.poll() is None
+    finally:
+        stop(process)
