@@ -48,31 +48,39 @@ class StopFlag:
         self.event.set()
 
 
-def run_until_stopped(server: Any, grace: float, flag: StopFlag | None = None) -> None:
-    """Serve until SIGTERM (or `flag`), then stop as described above. Must run in the main thread
-    (signal handlers); restores the previous SIGTERM handler before it returns."""
-    flag = flag or StopFlag()
+def catch_signals(flag: StopFlag) -> Callable[[], None]:
+    """From now on SIGTERM sets `flag` and SIGHUP is noted, not fatal (main thread only; call it
+    before the server is announced, so a signal right after start-up is not lost). Returns the
+    function that puts the previous handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # a server run in a thread (tests, an embedding program): no signals
     previous = signal.signal(signal.SIGTERM, flag)
     previous_hup = signal.signal(signal.SIGHUP, _no_reload)  # its default would end the process
-    try:
-        channels = server._map  # waitress's socket map: listener, trigger, connections
-        use_poll = bool(server.adj.asyncore_use_poll)
-        publish = getattr(server, "paidpdf_publish", None)  # `--workers`: this worker's connection count
-        while not flag.event.is_set():
-            turn = HOLD_BACK_TURN if publish is not None and publish() else TURN
-            wasyncore.loop(timeout=turn, map=channels, use_poll=use_poll, count=1)
-        if publish is not None:
-            publish(stopping=True)
-        _finish(server, channels, use_poll, time.monotonic() + grace)
-    finally:
+
+    def restore() -> None:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGHUP, previous_hup)
+
+    return restore
 
 
 def _no_reload(signum: int, frame: Any) -> None:
     """SIGHUP reaching one process (`--workers 1`, or a worker itself): a reload replaces processes,
     which only the supervisor can do; say so instead of dying."""
     log.warning("SIGHUP ignored: a reload replaces worker processes; run serve with --workers 2 or more")
+
+
+def run_until_stopped(server: Any, grace: float, flag: StopFlag) -> None:
+    """Serve until `flag` is set (SIGTERM, see `catch_signals`), then stop as described above."""
+    channels = server._map  # waitress's socket map: listener, trigger, connections
+    use_poll = bool(server.adj.asyncore_use_poll)
+    publish = getattr(server, "paidpdf_publish", None)  # `--workers`: this worker's connection count
+    while not flag.event.is_set():
+        turn = HOLD_BACK_TURN if publish is not None and publish() else TURN
+        wasyncore.loop(timeout=turn, map=channels, use_poll=use_poll, count=1)
+    if publish is not None:
+        publish(stopping=True)
+    _finish(server, channels, use_poll, time.monotonic() + grace)
 
 
 def _finish(server: Any, channels: dict[int, Any], use_poll: bool, deadline: float) -> None:

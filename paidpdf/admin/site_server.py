@@ -220,7 +220,13 @@ def run_site(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logging.getLogger("stripe").setLevel(logging.WARNING)  # two INFO lines per API call otherwise
-    server = build_server(settings, **options)
+    flag = graceful_stop.StopFlag()
+    restore_signals = graceful_stop.catch_signals(flag)
+    try:
+        server = build_server(settings, **options)
+    except BaseException:
+        restore_signals()
+        raise
     url = server_url(server)
     if ready is not None:
         ready()
@@ -238,12 +244,13 @@ def run_site(
     lines = LogWriter() if ours else None  # start-up lines above are written already
     grace = float(settings.shutdown_grace)
     try:
-        graceful_stop.run_until_stopped(server, grace)
+        graceful_stop.run_until_stopped(server, grace, flag)
         site = getattr(server, "paidpdf_site", None)
         _drain_background(getattr(site, "web", None), time.monotonic() + grace)
     except KeyboardInterrupt:
         pass
     finally:
+        restore_signals()
         server.close()
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
         if lines is not None:
