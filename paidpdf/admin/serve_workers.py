@@ -67,6 +67,7 @@ class _Worker:
     ready: int  # read end of the pipe the worker writes one byte to once it serves
     slot: int  # its counter in the `AcceptShare`
     started: float = field(default_factory=time.monotonic)
+    serving: bool = False  # its ready byte arrived
     stop_by: float | None = None  # set once it was told to stop: killed if still running by then
 
 
@@ -146,8 +147,21 @@ class Supervisor:
         while time.monotonic() < deadline and not self._stop_asked():
             readable, _, _ = select.select([worker.ready], [], [], 0.2)
             if readable:
-                return os.read(worker.ready, 1) == b"r"
+                worker.serving = os.read(worker.ready, 1) == b"r"
+                return worker.serving
         return False
+
+    def _note_serving(self) -> None:
+        """Log when a replacement worker serves (it was started without waiting for it)."""
+        waiting = {w.ready: w for w in self.workers if not w.serving and w.process.poll() is None}
+        if not waiting:
+            return
+        readable, _, _ = select.select(list(waiting), [], [], 0)
+        for fd in readable:
+            worker = waiting[fd]
+            worker.serving = os.read(fd, 1) == b"r"
+            if worker.serving:
+                log.info("worker %d serves", worker.process.pid)
 
     def _tell_to_stop(self, worker: _Worker) -> None:
         if worker.stop_by is None:
@@ -181,6 +195,7 @@ class Supervisor:
                     self._reload()
                     continue
                 self._replace_the_dead()
+                self._note_serving()
                 self._reap_retiring()
                 time.sleep(0.1)
         finally:

@@ -57,7 +57,7 @@ def _status(url: str) -> int:
 
 
 def test_a_killed_worker_is_replaced_and_the_address_keeps_answering(
-    two_workers: tuple[subprocess.Popen[str], str],
+    two_workers: tuple[subprocess.Popen[str], str], tmp_path: Path
 ) -> None:
     process, url = two_workers
     first = _children(process.pid)
@@ -68,6 +68,8 @@ def test_a_killed_worker_is_replaced_and_the_address_keeps_answering(
     wait_until(lambda: len(_children(process.pid) - first) == 1 and len(_children(process.pid)) == 2,
                timeout=30, what="a new worker in place of the killed one")
     (replacement,) = _children(process.pid) - first
+    wait_until(lambda: f"worker {replacement} serves" in (tmp_path / "server.log").read_text(),
+               timeout=60, what="the replacement to serve")
     os.kill(survivor, signal.SIGKILL)  # now only the replacement (and the next one) can answer
     assert [_status(url + "/") for _ in range(20)] == [200] * 20
     assert replacement in _children(process.pid)
