@@ -16,7 +16,7 @@ from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
 from paidpdf.sales import promos
 from paidpdf.store import CATALOG, SALES, Doc
-from paidpdf.web import feeds, samples, security, seo
+from paidpdf.web import catalog_cache, feeds, samples, security, seo
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.page_cache import PLACEHOLDER
@@ -33,11 +33,34 @@ _STATIC_TYPES = {
 }
 
 
+#: Catalog pages past this one are rendered per request (a crawler walking every page would otherwise
+#: fill the anonymous page cache with pages few people read).
+CACHED_CATALOG_PAGES = 50
+
+
 def catalog_page(web: WebContext) -> str:
     wanted = browse.parse_query(query("page", 10), query("q", 300), query("sort", 20), query("tag", 60))
     cards = web.catalog_cache.cards()
+    user = web.visitor.current_user()
+    known_tag = not wanted.tag or wanted.tag in cards.tags
+    cacheable = not wanted.q and wanted.page <= CACHED_CATALOG_PAGES and known_tag
+    if web.page_caches and user is None and cacheable and not web.cookies.has_flash():
+        # A visitor who is not logged in owns nothing: the page depends only on the catalog (items,
+        # prices, bundles, the shop's identity: all in `catalog`, whose version `cards` was made for)
+        # and on the parsed query, so it is rendered once per catalog version (`page_cache`). Searches
+        # are rendered per request: their text is the visitor's, and would evict the common pages.
+        response.set_header("Cache-Control", "private, no-cache")
+        response.content_type = "text/html; charset=utf-8"
+        key = f"/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
+        render = lambda: _catalog_html(web, cards, wanted, frozenset())  # noqa: E731
+        return web.anonymous_pages.page(cards.identity, key, render, web.visitor.csrf_token)
+    return _catalog_html(web, cards, wanted, access.owned_ids(web.store, user))
+
+
+def _catalog_html(
+    web: WebContext, cards: catalog_cache.Cards, wanted: browse.CatalogQuery, owned: frozenset[str]
+) -> str:
     page = browse.browse(cards.sorted(wanted.sort), wanted, presorted=True)
-    owned = access.owned_ids(web.store, web.visitor.current_user())
     return web.render(
         "catalog.html",
         base=web.settings.base_url.rstrip("/"),
