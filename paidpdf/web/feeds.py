@@ -72,7 +72,9 @@ def _document(web: WebContext, token: str, kind: str) -> bytes:
         web.settings.base_url, token, hashlib.sha256(str(user["id"]).encode()).hexdigest()[:16],
         str(shop.identity_or_defaults(web.store)["name"]), now(),
     )
+    # what the library shows: what the reader owns, then what a membership lets them read
     rows = access.library_items(web.store, user)
+    rows += [row for _, group in access.included_items(web.store, user) for row in group]
     response.set_header("Cache-Control", FEED_CACHE)
     if kind == "opds":
         response.content_type = OPDS_TYPE

@@ -14,6 +14,10 @@ import urllib.request
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+import feedparser
+from webtest import TestApp
 
 from paidpdf import clock
 from paidpdf.clock import iso
@@ -152,6 +156,27 @@ def test_a_member_reads_covered_items_until_access_ends(shop: Shop) -> None:
     assert "Buy for" in shop.app.get(f"/content/{PAID}").text
     assert shop.app.get(f"/content/{PAID}/download", status="*").status_int == 403
     assert "Included in" not in shop.app.get("/library").text
+
+
+def test_a_members_feed_lists_covered_items_until_access_ends(shop: Shop) -> None:
+    _plan(shop)
+    shop.login()
+    form_for(shop.app.get("/library"), "/library/feed-link").submit(status=303)
+    link = shop.app.get("/library").html.find("input", id="feed-opds")["value"]
+    feed_path = "/feeds/" + str(link).split("/feeds/")[1]
+    apps = TestApp(shop.app.app)  # a reading app: no cookies
+    assert f"/content/{PAID}" not in apps.get(feed_path).text and f"/{PAID}/" not in apps.get(feed_path).text
+    _member(shop)
+    entries = feedparser.parse(apps.get(feed_path).body).entries
+    hrefs = [urlsplit(x.href) for e in entries for x in e.links if "acquisition" in x.rel]
+    mine = [h for h in hrefs if f"/{PAID}/" in h.path]
+    assert mine, "a covered item is in the member's feed"
+    got = apps.get(mine[0].path + (f"?{mine[0].query}" if mine[0].query else ""))
+    assert got.status_int == 200 and got.body.startswith(b"%PDF")
+    _member(shop, status="canceled", days=-1)
+    assert f"/{PAID}/" not in apps.get(feed_path).text
+    again = apps.get(mine[0].path + (f"?{mine[0].query}" if mine[0].query else ""), status="*")
+    assert again.status_int in (403, 404)
 
 
 def test_a_past_due_member_keeps_access_and_an_ended_period_gives_none(shop: Shop) -> None:
