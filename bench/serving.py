@@ -1,8 +1,9 @@
 """Serving speed: `paidpdf serve` against a bare WSGI app on the same waitress answering the same bytes.
 
 Not a test: run `python3 bench/serving.py` from the repo root (needs wrk). Options: `--items 1000
---duration 4 --rounds 3 --threads 8 --connections 1,4,32 --pages catalog,item,user catalog,user item`;
-`--quick` (20 items, 1 s, one round, 4 connections) is what the test suite runs.
+--duration 4 --rounds 3 --threads 4 --connections 1,4,32 --pages catalog,item,user catalog,user item
+--workers 2`; `--quick` (20 items, 1 s, one round, 4 connections) is what the test suite runs.
+The issue's one-worker targets are the 32-connection rows: `python3 bench/serving.py --connections 32`.
 
 The sides, exactly:
 - "paidpdf": `paidpdf serve` as shipped (waitress, `--threads`), on a shop of N items (bench/web.py's
@@ -11,6 +12,11 @@ The sides, exactly:
   same threads, poll and connection limit, answering each page with the very bytes `paidpdf serve` sent
   for it (the catalog and an item page, anonymous and logged in, fetched once at start): no routing, no
   store, no templates, no headers but the length. The ceiling for one Python process on this waitress.
+- "workers" (second table, skipped with `--workers 1`): `paidpdf serve --workers N` against
+  `--workers 1`, both on the same shop, the anonymous catalog at 32 connections, alternated; CPU is
+  summed over the supervisor and its workers; RSS is each worker's VmRSS at idle (after a warm-up, no
+  load), and the supervisor's. Only `--workers 2 --connections 32 --pages catalog` is needed for it:
+  `python3 bench/serving.py --pages catalog --connections 32 --workers 2`.
 Each figure is the median of the rounds, taken in turns bare, paidpdf then paidpdf, bare (so neither side
 always goes first). "ratio" is paidpdf / bare (the issue's targets, one worker at 32 connections: ≥ 50%
 anonymous, ≥ 40% logged in). CPU per request is the server process's user + system time
@@ -27,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -35,8 +42,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from web import cpu_seconds, seed, server_env, start  # noqa: E402  (bench/web.py: its shop and helpers)
+from web import cpu_seconds, seed, server_env, start, status_kb  # noqa: E402  (bench/web.py: its shop and helpers)
 
+from paidpdf.admin.server_limits import DEFAULT_THREADS  # noqa: E402
 from paidpdf.testing.serve_process import serve_command  # noqa: E402
 
 
@@ -55,10 +63,61 @@ def wrk(url: str, connections: int, duration: int, cookie: str | None) -> tuple[
 
 
 def measure(pid: int, url: str, connections: int, duration: int, cookie: str | None) -> tuple[float, float]:
-    """(req/s, server CPU ms per request) of one wrk run."""
-    before = cpu_seconds(pid)
+    """(req/s, server CPU ms per request) of one wrk run; the CPU of `pid` and its children (workers)."""
+    before = tree_cpu(pid)
     rps, done = wrk(url, connections, duration, cookie)
-    return rps, (cpu_seconds(pid) - before) * 1000 / max(done, 1)
+    return rps, (tree_cpu(pid) - before) * 1000 / max(done, 1)
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a server: the process and, under `--workers`, its workers (a worker replaced
+    during a run would lose its time; none is, in a bench)."""
+    return cpu_seconds(pid) + sum(cpu_seconds(child) for child in children(pid))
+
+
+def rss_mb(pid: int) -> float:
+    return status_kb(pid, "VmRSS") / 1024
+
+
+def compare_workers(data: Path, env: dict[str, str], options: argparse.Namespace) -> None:
+    """`--workers N` against `--workers 1` on the anonymous catalog (see the module's docstring)."""
+    count, connections = options.workers, max(int(c) for c in options.connections.split(","))
+    one, one_url = start(serve_command(data, options.threads, workers=1), env)
+    many, many_url = start(serve_command(data, options.threads, workers=count), env)
+    try:
+        sides = {"1 worker": (one, one_url), f"{count} workers": (many, many_url)}
+        for _, url in sides.values():
+            wrk(url + "/", connections, 1, None)
+        time.sleep(1)  # idle: what each worker holds between bursts
+        idle = {"1 worker": [rss_mb(one.pid)], f"{count} workers": [rss_mb(c) for c in children(many.pid)]}
+        supervisor = rss_mb(many.pid)
+        results: dict[str, list[tuple[float, float]]] = {}
+        for round_no in range(options.rounds):
+            order = list(sides) if round_no % 2 == 0 else list(reversed(sides))
+            for side in order:
+                process, url = sides[side]
+                results.setdefault(side, []).append(
+                    measure(process.pid, url + "/", connections, options.duration, None))
+        base = statistics.median(r for r, _ in results["1 worker"])
+        print()
+        print(f"Workers: anonymous catalog, {connections} connections, {options.threads} threads per worker, "
+              f"medians of {options.rounds} rounds (alternated)")
+        print("| server | req/s | × one worker | CPU ms/req | RSS per worker at idle, MB |")
+        print("|---|---:|---:|---:|---:|")
+        for side in sides:
+            rps = statistics.median(r for r, _ in results[side])
+            cpu = statistics.median(c for _, c in results[side])
+            rss = ", ".join(f"{m:.0f}" for m in idle[side])
+            print(f"| {side} | {rps:,.0f} | {rps / base:.2f} | {cpu:.3f} | {rss} |")
+        print(f"(supervisor of {count} workers: {supervisor:.0f} MB)")
+    finally:
+        for process in (one, many):
+            process.terminate()
+            process.wait(timeout=60)
 
 
 def main() -> None:
@@ -66,9 +125,10 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--duration", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--connections", default="1,4,32")
     parser.add_argument("--pages", default="catalog,item,user catalog,user item")
+    parser.add_argument("--workers", type=int, default=2, help="second table: N workers vs 1 (1: skip)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds (run by the test suite)")
     options = parser.parse_args()
     if options.quick:
@@ -142,6 +202,12 @@ def main() -> None:
                 ours_cpu = statistics.median(c for _, c in results[(name, "paidpdf", connections)])
                 print(f"| {name} | {connections} | {bare_rps:,.0f} | {ours_rps:,.0f} | "
                       f"{ours_rps / bare_rps:.0%} | {bare_cpu:.3f} | {ours_cpu:.3f} |")
+        if options.workers > 1:
+            for process in processes:  # alone on the machine's cores for the workers' figures
+                process.terminate()
+                process.wait(timeout=60)
+            processes.clear()
+            compare_workers(data, env, options)
     finally:
         for process in processes:
             process.terminate()

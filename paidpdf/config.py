@@ -54,6 +54,15 @@ def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
     return Secret(value) if value else None
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 3600:
+        raise ConfigError(f"{name} must be a whole number of seconds from 0 to 3600, got {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with the embedded defaults the demo and tests use."""
@@ -71,6 +80,8 @@ class Settings:
     files_url: str | None = None
     s3_endpoint_url: str | None = None
     s3_downloads: str = "redirect"
+    #: Seconds `serve` gives requests and downloads under way to finish on SIGTERM (and a reload).
+    shutdown_grace: int = 30
     #: Per-address and per-browser limits and the code hold (`paidpdf.limits`, `PAIDPDF_*`).
     limits: abuse_limits.Limits = field(default_factory=abuse_limits.Limits)
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -93,6 +104,7 @@ class Settings:
             "files_url": env.get("PAIDPDF_FILES_URL", "").strip() or None,
             "s3_endpoint_url": env.get("PAIDPDF_S3_ENDPOINT_URL", "").strip() or None,
             "s3_downloads": env.get("PAIDPDF_S3_DOWNLOADS", "").strip() or "redirect",
+            "shutdown_grace": _seconds(env, "PAIDPDF_SHUTDOWN_GRACE", 30),
             "limits": abuse_limits.from_env(env),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

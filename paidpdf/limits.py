@@ -38,8 +38,14 @@ class Limits:
     checkouts_per_address: int = 30
     #: Checkout starts per browser (a reader's account, or a guest's checkout cookie) per 10 minutes.
     checkouts_per_browser: int = 10
+    #: Private feed requests (feeds and their file links, `/feeds/...`) per client address per 10 minutes.
+    feed_requests_per_address: int = 300
     #: Minutes an unpaid checkout holds a limited code's use before another buyer may take it over.
     code_hold_minutes: int = 10
+    #: License API calls (verify, activate, validate, deactivate) per client address per minute.
+    license_checks_per_address: int = 60
+    #: License API calls per license key (known or not) per minute.
+    license_checks_per_key: int = 20
 
 
 #: Each limit's environment variable, in the order `db info` shows them.
@@ -50,7 +56,10 @@ ENV_NAMES = {
     "login_failures_per_address": "PAIDPDF_LOGIN_FAILURES_PER_ADDRESS",
     "checkouts_per_address": "PAIDPDF_CHECKOUTS_PER_ADDRESS",
     "checkouts_per_browser": "PAIDPDF_CHECKOUTS_PER_BROWSER",
+    "feed_requests_per_address": "PAIDPDF_FEED_REQUESTS_PER_ADDRESS",
     "code_hold_minutes": "PAIDPDF_CODE_HOLD_MINUTES",
+    "license_checks_per_address": "PAIDPDF_LICENSE_CHECKS_PER_ADDRESS",
+    "license_checks_per_key": "PAIDPDF_LICENSE_CHECKS_PER_KEY",
 }
 
 

@@ -75,4 +75,5 @@ def test_demo_serves_the_seeded_shop_and_prints_the_way_in(tmp_path: Path) -> No
     for title in ("Field Notes on City Birds", "Sourdough at Home", "Git for Writers"):
         assert title in printed  # the catalog page, appended by _run_demo
     assert "Free" in printed
+    assert 'href="/membership"' in printed  # the demo sells one plan: the header links it
     assert (tmp_path / "demo" / "catalog.json").is_file()

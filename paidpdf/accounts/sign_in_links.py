@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from paidpdf.accounts import mailed_links, records, sessions, throttle
+from paidpdf.accounts import feed_tokens, mailed_links, records, sessions, throttle
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
 from paidpdf.mail import Mailer
@@ -84,6 +84,7 @@ def _drop_unproven_password(unit: Unit, user: Doc, moment: datetime) -> Doc:
     mailed link (whoever paid with the address could set one): the owner of the address, coming in by
     a link mailed there, takes the account back, so that password ends too; they set their own."""
     if user.get("created_for_order") and user.get("password_hash") and not user.get(records.PASSWORD_PROVEN):
+        feed_tokens.end(unit, user["id"])  # a feed link they may have made ends with the password
         return unit.put(records.USERS, {**user, "password_hash": None, "updated_at": iso(moment)})
     return user
 

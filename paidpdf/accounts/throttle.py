@@ -162,8 +162,14 @@ def checkout_rules(remote_addr: str | None, browser: str) -> list[Rule]:
     ]
 
 
-def _recent(view: View, rule: Rule, now: datetime) -> list[datetime]:
-    row = view.get(TABLE, rule.key)
+def feed_rules(remote_addr: str | None) -> list[Rule]:
+    """Requests to the private feeds and their file links (`web/feeds.py`), per client address."""
+    limit = limits().feed_requests_per_address
+    return [Rule(address_key(remote_addr, "feed-address"), limit, CHECKOUT_WINDOW)]
+
+
+def _recent(view: View, rule: Rule, now: datetime, table: str = TABLE) -> list[datetime]:
+    row = view.get(table, rule.key)
     if row is None:
         return []
     since = now - rule.window
@@ -178,11 +184,11 @@ def delay_after(failures: int) -> timedelta:
     return min(MAX_DELAY, timedelta(seconds=2 ** (failures - FREE_FAILURES + 1)))
 
 
-def retry_after(view: View, rules: Iterable[Rule], now: datetime) -> int:
+def retry_after(view: View, rules: Iterable[Rule], now: datetime, table: str = TABLE) -> int:
     """Seconds until every rule allows another attempt; 0 when an attempt is allowed now."""
     wait = 0.0
     for rule in rules:
-        recent = _recent(view, rule, now)
+        recent = _recent(view, rule, now, table)
         if rule.backoff:
             if recent:
                 wait = max(wait, (recent[-1] + delay_after(len(recent)) - now).total_seconds())
@@ -192,20 +198,22 @@ def retry_after(view: View, rules: Iterable[Rule], now: datetime) -> int:
     return max(0, math.ceil(wait))
 
 
-def check(view: View, rules: Sequence[Rule], now: datetime, what: str = "failed logins") -> None:
-    wait = retry_after(view, rules, now)
+def check(
+    view: View, rules: Sequence[Rule], now: datetime, what: str = "failed logins", table: str = TABLE
+) -> None:
+    wait = retry_after(view, rules, now, table)
     if wait > 0:
         raise Throttled(wait, what)
 
 
-def record(unit: Unit, rules: Iterable[Rule], now: datetime) -> str:
+def record(unit: Unit, rules: Iterable[Rule], now: datetime, table: str = TABLE) -> str:
     """Count one attempt against every rule's key; returns the nonce that `take_back` uses to undo it."""
     nonce = secrets.token_hex(6)
     for rule in rules:
-        row = unit.get(TABLE, rule.key)
+        row = unit.get(table, rule.key)
         since = now - rule.window
         kept = [a for a in (row or {}).get("attempts", []) if parse_iso(a[0]) > since]
-        unit.put(TABLE, {"id": rule.key, "attempts": [*kept, [iso(now), nonce]], "updated_at": iso(now)})
+        unit.put(table, {"id": rule.key, "attempts": [*kept, [iso(now), nonce]], "updated_at": iso(now)})
     return nonce
 
 
@@ -226,8 +234,9 @@ def clear(unit: Unit, key: str) -> None:
     unit.delete(TABLE, key)
 
 
-def prune(unit: Unit, now: datetime) -> None:
-    """Drop rows whose every attempt is older than the longest window (rides along with writes)."""
-    cutoff = iso(now - LONGEST)
-    for row in unit.where(TABLE, lambda r: all(a[0] <= cutoff for a in r.get("attempts", []))):
-        unit.delete(TABLE, row["id"])
+def prune(unit: Unit, now: datetime, table: str = TABLE, longest: timedelta = LONGEST) -> None:
+    """Drop rows whose every attempt is older than the longest window (rides along with writes).
+    `table` and `longest`: another file's throttle table (the license API's, in `sales.json`)."""
+    cutoff = iso(now - longest)
+    for row in unit.where(table, lambda r: all(a[0] <= cutoff for a in r.get("attempts", []))):
+        unit.delete(table, row["id"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from paidpdf.admin import content_updates
+from paidpdf.admin import content_files, content_updates
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, copy_progress, details, emit_json, table, when
 from paidpdf.errors import InvalidInput
@@ -17,7 +17,8 @@ from paidpdf.money import format_offer
 from paidpdf.store import Doc
 
 app = typer.Typer(
-    help="Content: the PDFs you sell (add, list, show, price, edit, update, notify, retire, restore).",
+    help="Content: the items you sell and their files (add, list, show, files, price, edit, update, notify,"
+    " retire, restore).",
     no_args_is_help=True,
 )
 
@@ -46,6 +47,8 @@ def _size(size: int) -> str:
 
 
 def _show(item: Doc, title: str) -> None:
+    from paidpdf.content import item_files
+
     details(
         title,
         [
@@ -53,13 +56,17 @@ def _show(item: Doc, title: str) -> None:
             ("title", item["title"]),
             ("price", f"{_price(item)} ({item['price']} {item['currency']})"),
             ("status", item["status"]),
-            ("file", f"{item['filename']} ({_size(int(item['size']))}, {item['pages']} pages)"),
+            *(("file" if f.get("primary") else "also", f"{f['name']} ({f['format']}, {_size(int(f['size']))}"
+               + (f", {content_files.facts_text(f)})" if content_files.facts_text(f) else ")"))
+              for f in item_files.files_of(item)),
             ("version", item["version"]),
             ("sha256", item["sha256"]),
             ("cover", item.get("cover")),
             ("tags", ", ".join(item.get("tags") or [])),
             ("look inside", f"{len(item.get('previews') or [])} page(s)"),
             ("stamped", "yes: each owner's copy names them" if item.get("stamp") else "no"),
+            ("stream only", "yes: videos play in the library, no download button" if item.get("stream_only")
+             else "no"),
             ("download limit", f"{item['download_limit']} per owner and version" if item.get("download_limit")
              else "none"),
             ("created", when(item["created_at"], seconds=True)),
@@ -75,7 +82,8 @@ def show_catalog(items: list[Doc], title: str) -> None:
         title,
         ("id", "title", "price", "pages", "size", "version", "status"),
         (
-            (i["id"], i["title"], _price(i), i["pages"], _size(int(i["size"])), i["version"], i["status"])
+            (i["id"], i["title"], _price(i), i["pages"] or "", _size(int(i["size"])), i["version"],
+             i["status"])
             for i in items
         ),
     )
@@ -84,7 +92,10 @@ def show_catalog(items: list[Doc], title: str) -> None:
 @app.command("add")
 def add_cmd(
     ctx: typer.Context,
-    pdf: Path = typer.Argument(..., metavar="PDF", help="The PDF to sell."),
+    pdf: Path = typer.Argument(..., metavar="FILE", help="The main file: PDF, EPUB, audio, video or ZIP."),
+    also: list[Path] = typer.Option(
+        None, "--also", metavar="FILE", help="Another file sold with it (repeat: --also a.epub --also a.m4a)."
+    ),
     title: str = typer.Option(
         ..., "--title", metavar="TITLE", help="Title shown in the shop; the id is made from it."
     ),
@@ -106,10 +117,13 @@ def add_cmd(
         None, "--preview-pages", metavar="N",
         help="First pages shown on the item page as a look-inside strip (0 = none, at most 10; default 3).",
     ),
+    preview_seconds: int = typer.Option(
+        30, "--preview-seconds", metavar="N", help=content_files.SECONDS_HELP
+    ),
 ) -> None:
-    """Add a PDF to the catalog with its title and price.
+    """Add an item: one or more files (PDF, EPUB, audio, video, ZIP) with a title and price.
 
-    Example: paidpdf content add guide.pdf --title "The Sourdough Guide" --price 9.99 --cover cover.png
+    Example: paidpdf content add book.pdf --also book.epub --also audiobook.m4a --title "T" --price 9.99
     """
     from paidpdf.content import catalog
 
@@ -128,6 +142,8 @@ def add_cmd(
             item_id=item_id,
             progress=progress,
             preview_pages=pages,
+            also=also or [],
+            preview_seconds=preview_seconds,
         )
     _show(item, f"Added {item['id']}")
 
@@ -221,20 +237,43 @@ def edit_cmd(
     download_limit: int | None = typer.Option(
         None, "--download-limit", metavar="N", help="Downloads per owner and version (0 = no limit)."
     ),
+    license_keys: bool | None = typer.Option(
+        None, "--license-keys/--no-license-keys", help="Give every buyer a license key (docs/licenses.md)."
+    ),
+    activations: int | None = typer.Option(
+        None, "--activations", metavar="N", help="Activations per license key (0 = no limit)."
+    ),
+    key_format: str | None = typer.Option(
+        None, "--key-format", metavar="FORMAT", help="New keys as gumroad (85DB562A-C11D4B06-...) or uuid."
+    ),
+    stream_only: bool | None = typer.Option(
+        None, "--stream-only/--downloadable",
+        help="Videos play in the library without a download button (see docs/formats.md: not DRM).",
+    ),
 ) -> None:
-    """Change an item's title, description, cover, file, preview pages, stamping or download limit.
+    """Change an item's text, cover, file, previews or delivery (stamp, limit, stream-only, license keys).
 
     Example: paidpdf content edit the-sourdough-guide --stamp --download-limit 5
+    Example: paidpdf content edit my-app --license-keys --activations 3
     """
+    from paidpdf.admin.licenses import item_keys
     from paidpdf.content import catalog, item_options
 
     cli = state(ctx)
     text = _description(description, description_file)
-    options = stamp is not None or download_limit is not None
+    licensing = (license_keys, activations, key_format) != (None, None, None)
+    if licensing and all(
+        v is None for v in (title, text, cover, pdf, preview_pages, stamp, download_limit, stream_only)
+    ):
+        item_keys(cli.store, item_id, license_keys, activations, key_format)
+        return
+    options = stamp is not None or download_limit is not None or stream_only is not None
     if options:
         item_options.check_limit(download_limit or 0)
     if options and all(v is None for v in (title, text, cover, pdf, preview_pages)):
-        item = item_options.set_options(cli.store, item_id, stamp=stamp, download_limit=download_limit)
+        item = item_options.set_options(
+            cli.store, item_id, stamp=stamp, download_limit=download_limit, stream_only=stream_only
+        )
         _show(item, f"Updated {item['id']}")
         return
     with copy_progress(pdf) as progress:
@@ -249,8 +288,13 @@ def edit_cmd(
             preview_pages=preview_pages,
         )
     if options:
-        item = item_options.set_options(cli.store, item_id, stamp=stamp, download_limit=download_limit)
+        item = item_options.set_options(
+            cli.store, item_id, stamp=stamp, download_limit=download_limit, stream_only=stream_only
+        )
     _show(item, f"Updated {item['id']}")
+    if licensing:
+        item_keys(cli.store, item_id, license_keys, activations, key_format)
+
 
 
 @app.command("tag")
@@ -307,3 +351,4 @@ def restore_cmd(
 
 
 content_updates.register(app)
+content_files.register(app)

@@ -17,25 +17,30 @@ RATE_HELP = "Mails per minute at most, such as 120/min, for your mail server's l
 def update_cmd(
     ctx: typer.Context,
     item_id: str = typer.Argument(..., metavar="ID", help="Item id."),
-    pdf: Path = typer.Argument(..., metavar="PDF", help="The new version of the file."),
+    pdf: Path = typer.Argument(..., metavar="FILE", help="The new version of the file."),
+    name: str | None = typer.Option(
+        None, "--file", metavar="NAME", help="Which file it replaces (default: the one of its format)."
+    ),
     notes: str = typer.Option("", "--notes", metavar="TEXT", help="What changed (shown to owners)."),
     notify: bool = typer.Option(False, "--notify", help="Mail every current owner about it now."),
     rate: str | None = typer.Option(None, "--rate", metavar="N/min", help=RATE_HELP),
 ) -> None:
-    """Publish a new version of an item's file; owners keep every earlier one.
+    """Publish a new version of one of an item's files; owners keep every earlier one.
 
     Example: paidpdf content update the-sourdough-guide guide-v2.pdf --notes "New chapter on rye" --notify
     """
-    from paidpdf.content import catalog
+    from paidpdf.content import item_file_changes
     from paidpdf.ownership import update_notices
 
     cli = state(ctx)
     seconds = update_notices.parse_rate(rate)  # checked before anything is written
     with copy_progress(pdf) as progress:
-        item = catalog.edit_item(cli.store, item_id, pdf=pdf, progress=progress, notes=notes)
-    console().print(f"{item['id']} is now version {item['version']}.", markup=False)
+        item, row = item_file_changes.update_file(
+            cli.store, item_id, pdf, name=name, progress=progress, notes=notes
+        )
+    console().print(f"{item['id']}: {row['name']} is now version {row['version']}.", markup=False)
     if notify:
-        _notify(ctx, item["id"], int(item["version"]), seconds, as_json=False)
+        _notify(ctx, item["id"], int(row["version"]), seconds, as_json=False)
 
 
 def versions_cmd(
@@ -43,21 +48,26 @@ def versions_cmd(
     item_id: str = typer.Argument(..., metavar="ID", help="Item id."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """List an item's file versions with their notes and dates.
+    """List an item's file versions (every file's) with their notes and dates.
 
     Example: paidpdf content versions the-sourdough-guide --json
     """
-    from paidpdf.content import catalog, versions
+    from paidpdf.content import catalog, item_files
 
     item = catalog.get_item(state(ctx).store, item_id)
-    rows = versions.history(item)
+    rows = sorted(
+        ({**v, "file": f["key"]} for f in item_files.files_of(item, include_removed=True)
+         for v in item_files.file_history(f)),
+        key=lambda r: int(r["version"] or 0),
+    )
     if as_json:
         emit_json(rows)
         return
     table(
         f"{item['id']}: {len(rows)} version(s)",
-        ("version", "date", "pages", "size", "notes"),
-        ((r["version"], when(r["created_at"]), r["pages"], r["size"], r["notes"]) for r in rows),
+        ("version", "file", "date", "pages", "size", "notes"),
+        ((r["version"], r["file"], when(r["created_at"]), r["pages"] or "", r["size"], r["notes"])
+         for r in rows),
     )
 
 

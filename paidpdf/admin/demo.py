@@ -51,7 +51,8 @@ def demo_cmd(
         gone = ", ".join(prepared.wiped)
         console().print(f"--fresh: deleted {gone} from {chosen} (backups/ kept)", markup=False)
     if prepared.fresh:
-        items = demo.seed_demo(store, settings)
+        items = demo.seed_demo(store, settings) + demo.seed_media(store, settings)
+        demo.seed_demo_plan(store, settings)
         title = f"New demo shop in {settings.data_dir}: {len(items)} item(s)"
     else:
         items = catalog.list_items(store, include_retired=True)

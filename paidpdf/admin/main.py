@@ -17,7 +17,21 @@ import typer
 from typer.core import TyperGroup
 
 from paidpdf import __version__
-from paidpdf.admin import bundles, content, db, demo, orders, promos, serve, shop, stripe_local, users
+from paidpdf.admin import (
+    bundles,
+    content,
+    db,
+    demo,
+    licenses,
+    orders,
+    plans,
+    promos,
+    serve,
+    shop,
+    stripe_local,
+    subscriptions,
+    users,
+)
 from paidpdf.admin.context import CliState, TopCommand
 from paidpdf.config import Settings
 from paidpdf.errors import InvalidInput, PaidPdfError
@@ -203,6 +217,9 @@ NOUNS = (
     ("promos", promos),
     ("db", db),
     ("shop", shop),
+    ("licenses", licenses),
+    ("plans", plans),
+    ("subscriptions", subscriptions),
 )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from paidpdf.admin import download_rows
+from paidpdf.admin import download_rows, membership_figures
 from paidpdf.admin.context import state
 from paidpdf.admin.output import (
     JSON_OPTION,
@@ -241,12 +241,12 @@ def reconcile_cmd(
         summary = reconcile.reconcile(cli.store, client, moment, settings=cli.settings, progress=progress)
     from paidpdf.content import shop
     from paidpdf.mail import make_mailer
+    from paidpdf.memberships import notice_mails
     from paidpdf.sales import receipts
 
-    mailed = receipts.send_due(
-        cli.store, make_mailer(cli.settings), base_url=cli.settings.base_url,
-        shop_name=shop.identity(cli.store)["name"],
-    )
+    mailer, name, base = make_mailer(cli.settings), shop.identity(cli.store)["name"], cli.settings.base_url
+    mailed = receipts.send_due(cli.store, mailer, base_url=base, shop_name=name)
+    members_mailed = notice_mails.send_due(cli.store, mailer, base_url=base, shop_name=name)
     table(
         f"Reconciled {summary.sessions} Stripe session(s) since {iso(moment)}",
         ("result", "count"),
@@ -260,6 +260,8 @@ def reconcile_cmd(
             (f"refund/dispute events applied (of {summary.events})", summary.events_applied),
             ("events refused (other mode or account)", summary.refused),
             ("receipts mailed", mailed),
+            ("membership mails sent", members_mailed),
+            *membership_figures.reconcile_rows(summary),
         ],
     )
 
@@ -277,9 +279,10 @@ def stats_cmd(
 
     from paidpdf.sales import orders, sales_stats
 
-    stats = sales_stats.compute(state(ctx).store.view(orders.SALES))
+    view = state(ctx).store.view(orders.SALES)
+    stats = sales_stats.compute(view)
     if as_json:
-        emit_json(stats.as_json())
+        emit_json({**stats.as_json(), "memberships": membership_figures.stats_json(view)})
         return
     out = console()
     table(
@@ -305,6 +308,7 @@ def stats_cmd(
         )
     out.print(chart)
     out.print("Orders by status: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.statuses.items())))
+    membership_figures.show_stats(view)
 
 
 def _code(order: Doc) -> str | None:
@@ -316,12 +320,12 @@ def _code(order: Doc) -> str | None:
 @app.command("trace")
 def trace_cmd(
     ctx: typer.Context,
-    pdf: Path = typer.Argument(..., metavar="FILE.pdf", help="A copy found where it should not be."),
+    pdf: Path = typer.Argument(..., metavar="FILE", help="A copy found where it should not be (any format)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Name the order and buyer a leaked stamped copy was delivered to.
 
-    Example: paidpdf orders trace found-online.pdf --json
+    Example: paidpdf orders trace found-online.epub --json
     """
     from paidpdf.sales import leak_trace
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import errno
 import ipaddress
 import logging
-import queue
 import resource
 import socket
 import sys
+import time
 from collections.abc import Callable
-from logging.handlers import QueueHandler, QueueListener
 from typing import Any, TypedDict, Unpack
 
 import typer
@@ -22,6 +21,9 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
+from paidpdf.admin import graceful_stop
+from paidpdf.admin.accept_share import AcceptShare, balance
+from paidpdf.admin.log_writer import LogWriter
 from paidpdf.admin.server_limits import (
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_IDLE_TIMEOUT,
@@ -56,6 +58,8 @@ class ServerOptions(TypedDict, total=False):
     connection_limit: int
     idle_timeout: int
     page_caches: bool  # False only for bench/web.py's uncached side (see `create_app`); serve keeps them
+    listen_socket: socket.socket | None  # bound and listening already (a `--workers` worker's shared one)
+    accept_share: tuple[AcceptShare, int] | None  # `--workers`: the shared counts and this worker's slot
 
 
 def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
@@ -67,8 +71,6 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
     host = options.get("host", "127.0.0.1")
     trusted_proxy = options.get("trusted_proxy")
     waitress_options: dict[str, Any] = {
-        "host": host,
-        "port": options.get("port", 8080),
         "threads": options.get("threads", DEFAULT_THREADS),
         "ident": "paidpdf",
         "max_request_body_size": MAX_BODY,
@@ -92,6 +94,11 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
             "x-forwarded-proto",
             "x-forwarded-host",
         }
+    shared = options.get("listen_socket")
+    if shared is not None:
+        waitress_options["sockets"] = [shared]
+    else:
+        waitress_options.update(host=host, port=options.get("port", 8080))
     check_host(host)  # before the key check: a typo in --host is not a "missing key" problem
     security.load_secret_key(settings, host)  # refuse before binding when the key is missing
     site = _Deferred()
@@ -99,11 +106,14 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
         served = site if trusted_proxy else forwarded.watching(site, site.watch)
         server = create_server(served, **waitress_options)
     except OSError as exc:
-        where = f"{_shown_host(host)}:{waitress_options['port']}"
+        where = f"{_shown_host(host)}:{options.get('port', 8080)}"
         if exc.errno == errno.EADDRINUSE:
             raise AddressInUse(f"cannot listen on {where}: address already in use (try --port)") from None
         raise ConfigError(f"cannot listen on {where}: {exc.strerror or exc}") from None
     raise_file_limit(waitress_options["connection_limit"] + 64)
+    share = options.get("accept_share")
+    if share is not None:
+        server.paidpdf_publish = balance(server, *share)
     for listener in [server, *getattr(server, "map", {}).values()]:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = _BoundedSendChannel
@@ -113,6 +123,7 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
         site.app = create_app(
             settings, store=options.get("store"), bind_host=host, page_caches=options.get("page_caches", True)
         )
+        server.paidpdf_site = site.app
     except BaseException:
         server.close()
         raise
@@ -200,51 +211,56 @@ def run_site(
     settings: Settings,
     *,
     announce: Callable[[str], None] | None = None,
+    ready: Callable[[], None] | None = None,
     **options: Unpack[ServerOptions],
 ) -> None:
-    """Serve until Ctrl-C. `announce(url)` is called once the socket is bound."""
+    """Serve until Ctrl-C or SIGTERM (a graceful stop: `graceful_stop`). `announce(url)` is called once
+    the socket is bound; `ready()` (a `--workers` worker's) once the app is made, instead of the line."""
     ours = not logging.getLogger().handlers  # else tests or an embedding program configured logging
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logging.getLogger("stripe").setLevel(logging.WARNING)  # two INFO lines per API call otherwise
-    server = build_server(settings, **options)
-    url = server_url(server)
-    for name in stripe_gateway.missing_settings(settings):
-        log.warning("%s is not set: payments are off (Buy and the Stripe webhook answer 503)", name)
-    if announce is not None:
-        announce(url)
-    else:
-        typer.echo(
-            f"Serving the reader site on {url} (documents: {settings.documents_location()}; "
-            f"files: {settings.files_location()}; data folder: {settings.data_dir}); Ctrl-C stops it."
-        )
-    sys.stdout.flush()
-    lines = _log_from_a_writer_thread() if ours else None  # start-up lines above are written already
+    flag = graceful_stop.StopFlag()
+    restore_signals = graceful_stop.catch_signals(flag)
     try:
-        server.run()
+        server = build_server(settings, **options)
+    except BaseException:
+        restore_signals()
+        raise
+    url = server_url(server)
+    if ready is not None:
+        ready()
+    else:
+        for name in stripe_gateway.missing_settings(settings):
+            log.warning("%s is not set: payments are off (Buy and the Stripe webhook answer 503)", name)
+        if announce is not None:
+            announce(url)
+        else:
+            typer.echo(
+                f"Serving the reader site on {url} (documents: {settings.documents_location()}; "
+                f"files: {settings.files_location()}; data folder: {settings.data_dir}); Ctrl-C stops it."
+            )
+    sys.stdout.flush()
+    lines = LogWriter() if ours else None  # start-up lines above are written already
+    grace = float(settings.shutdown_grace)
+    try:
+        graceful_stop.run_until_stopped(server, grace, flag)
+        site = getattr(server, "paidpdf_site", None)
+        _drain_background(getattr(site, "web", None), time.monotonic() + grace)
     except KeyboardInterrupt:
         pass
     finally:
+        restore_signals()
         server.close()
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
         if lines is not None:
             lines.stop()  # writes what is still queued
 
 
-def _log_from_a_writer_thread() -> QueueListener:
-    """From now on, log lines (the access log: one per request) reach stderr through one writer thread.
-
-    A request thread only makes its record and queues it. Written by the request threads themselves,
-    each line held the handler's lock across a write(), which lets go of the GIL: the other threads then
-    queued on that lock, and its holder waited for the GIL to come back, so under load half of a
-    catalog request's cost was its log line (measured, docs/web.md "Serving speed"). The root logger's
-    handlers (basicConfig's stderr handler, its format) move behind the queue; returns the listener
-    to stop, which writes what is still queued."""
-    root = logging.getLogger()
-    handlers = list(root.handlers)
-    pending: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    listener = QueueListener(pending, *handlers)
-    listener.start()
-    for handler in handlers:
-        root.removeHandler(handler)
-    root.addHandler(QueueHandler(pending))  # formats nothing itself: the handlers behind it do
-    return listener
+def _drain_background(web: Any, deadline: float) -> None:
+    """After the last answer: the receipts, mails and download records those requests left behind."""
+    if web is None:
+        return
+    graceful_stop.finish_background(
+        deadline, [web.receipts.drain, web.mailer.drain, web.download_recorder.drain]
+    )

@@ -1,5 +1,8 @@
 """`paidpdf stripe-local`: run the local Stripe stand-in in the foreground (for the demo and by hand).
 
+`paidpdf stripe-local advance 31d` instead moves the time of a running one (`POST /_local/advance`), found
+by `--host`/`--port` or, when those are not given, by STRIPE_API_BASE (the demo's `export` line).
+
 The webhook secret comes from STRIPE_WEBHOOK_SECRET like the shop's; when it is unset a fresh `whsec_...`
 is generated and printed once, with the line to export so the shop verifies the same signatures. When
 STRIPE_SECRET_KEY is set (a test key), only that key is accepted; requests must name the stand-in's own
@@ -25,6 +28,13 @@ from paidpdf.errors import InvalidInput
 
 
 def stripe_local_cmd(
+    ctx: typer.Context,
+    action: str | None = typer.Argument(
+        None,
+        metavar="advance",
+        help="Instead of running one, move a running stand-in's time (every clock).",
+    ),
+    duration: str | None = typer.Argument(None, metavar="DURATION", help="How far: 31d, 12h, 90m, 45s, 2w."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (keep loopback)."),
     port: int = typer.Option(12111, "--port", min=0, max=65535, help="Port (0 = any free port)."),
     webhook_url: str | None = typer.Option(
@@ -48,11 +58,21 @@ def stripe_local_cmd(
         2.0, "--async-delay", min=0.0, help="Seconds before a delayed payment succeeds or fails."
     ),
 ) -> None:
-    """Run a local Stripe stand-in (API, test checkout page, signed webhooks) for the demo and tests.
+    """Run a local Stripe stand-in (API, test checkout page, signed webhooks), or move its time.
 
     Example: paidpdf stripe-local --port 12111 --webhook-url http://127.0.0.1:8080/stripe/webhook
+
+    Example: paidpdf stripe-local advance 31d --port 12111   (renewals, retries and ends fall due)
     """
     from paidpdf.stripe_local import Config, StripeLocal, new_webhook_secret
+
+    if action is not None:
+        given = {
+            name: getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
+            for name in ("host", "port")
+        }
+        _advance(action, duration, *_target(host, port, given))
+        return
 
     for name, value in (("--webhook-url", webhook_url), ("--public-url", public_url)):
         if value is not None and not value.startswith(("http://", "https://")):
@@ -89,6 +109,58 @@ def stripe_local_cmd(
         finally:
             server.stop()
     console().print("Stopped.")
+
+
+def _target(host: str, port: int, given: dict[str, bool]) -> tuple[str, int]:
+    """Where `advance` goes: `--host`/`--port` when given, else the stand-in `STRIPE_API_BASE` names
+    (what the demo's `export` line sets), else the defaults."""
+    from urllib.parse import urlsplit
+
+    base = urlsplit(os.environ.get("STRIPE_API_BASE", "").strip())
+    if base.scheme == "http" and base.hostname and base.port:
+        host = host if given["host"] else base.hostname
+        port = port if given["port"] else base.port
+    return host, port
+
+
+def _advance(action: str, duration: str | None, host: str, port: int) -> None:
+    """`stripe-local advance 31d`: ask the running stand-in (`POST /_local/advance`) to move every clock."""
+    import http.client
+    import json
+    from urllib.parse import urlencode
+
+    if action != "advance":
+        raise InvalidInput(
+            f"unknown action {action!r}: the only one is `advance DURATION` (e.g. advance 31d)"
+        )
+    if not duration:
+        raise InvalidInput("advance needs a duration such as 31d, 12h, 90m or 3600s")
+    key = os.environ.get("STRIPE_SECRET_KEY", "").strip() or "sk_test_stripe_local_cli"
+    connection = http.client.HTTPConnection(host, port, timeout=60)
+    try:
+        connection.request(
+            "POST",
+            "/_local/advance",
+            body=urlencode({"by": duration}),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        answer = connection.getresponse()
+        body = answer.read()
+    except OSError as exc:
+        raise InvalidInput(f"no stand-in answers on {host}:{port} ({exc.strerror or exc})") from None
+    finally:
+        connection.close()
+    try:
+        result = json.loads(body)
+    except ValueError:
+        raise InvalidInput(f"{host}:{port} is not a stripe-local stand-in (HTTP {answer.status})") from None
+    if answer.status != 200:
+        message = (result.get("error") or {}).get("message") if isinstance(result, dict) else None
+        raise InvalidInput(f"the stand-in refused: {message or f'HTTP {answer.status}'}")
+    console().print(
+        f"Moved time by {duration}: {result['steps']} billing step(s), "
+        f"{result['test_clocks']} test clock(s); the stand-in's clock now reads {result['now']}."
+    )
 
 
 def _announce(server: Any, webhook_url: str | None, api_key: str | None, generated: str | None) -> None:

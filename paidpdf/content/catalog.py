@@ -1,4 +1,5 @@
-"""Content items: add, edit, price, retire and restore the PDFs the shop sells.
+"""Content items: add, edit, price, retire and restore what the shop sells (PDFs and, since an item
+may hold several files, EPUBs, audio, video and ZIPs too: `item_files`, `item_file_changes`).
 
 Every change is checked completely before anything is written: the title, price, id and description,
 then the PDF and the cover by what they really are (`media`). Only then are the files stored (content
@@ -14,12 +15,12 @@ edit recognises it and renders a new one when the file is replaced.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from paidpdf.clock import now_iso
-from paidpdf.content import item_names, media, stamp_templates, versions
+from paidpdf.content import file_intake, formats, item_files, item_names, media, stamp_templates, versions
 from paidpdf.content.item_text import (
     MAX_TITLE,
     check_description,
@@ -63,6 +64,8 @@ FIELDS = (
     "tags",
     "stamp",
     "download_limit",
+    "stream_only",
+    "files",
     "created_at",
     "updated_at",
 )
@@ -108,6 +111,8 @@ def public(item: Doc) -> dict[str, Any]:
     shown = {name: item.get(name) for name in FIELDS}
     shown["stamp"] = bool(item.get("stamp"))
     shown["pay_what_you_want"] = bool(item.get("pay_what_you_want"))
+    shown["stream_only"] = bool(item.get("stream_only"))
+    shown["files"] = [item_files.public(f) for f in item_files.files_of(item)]
     return shown
 
 
@@ -143,11 +148,13 @@ def add_item(
     item_id: str | None = None,
     progress: Progress | None = None,
     preview_pages: int = DEFAULT_PREVIEW_PAGES,
+    also: Sequence[Path] = (),
+    preview_seconds: int = file_intake.DEFAULT_SAMPLE_SECONDS,
 ) -> Doc:
-    """Add a PDF to the catalog. Everything is checked (and the pages for the cover and the "look
-    inside" strip rendered) before the first byte is written."""
+    """Add an item: its primary file (`pdf`: a PDF, EPUB, audio, video or ZIP, see `formats`) and
+    the files `also` sold with it. Everything is checked (every file by what it is, the pages for the
+    cover and the "look inside" strip rendered) before the first byte is written."""
     data_dir = store.root  # files live beside the catalog that names them
-    pdf = Path(pdf)
     code = check_currency(currency)
     clean_title = check_title(title)
     price, pay_what_you_want = parse_offer(price_text, code)
@@ -156,19 +163,27 @@ def add_item(
     item_names.check_title_free(view, clean_title)
     key = item_names.choose_id(view, clean_title, item_id)
     previews = check_preview_pages(preview_pages)
-    info = media.inspect_pdf(pdf)
+    seconds = file_intake.check_seconds(preview_seconds)
+    checked = file_intake.check_all([pdf, *also], key)
+    first = checked[0]
     given = media.check_cover(Path(cover)) if cover is not None else None
-    pages = media.render_pages(pdf, max(previews, 1 if given is None else 0))
-    rendered = pages[0] if given is None else None
-
-    sha256, size = blobs.store_file(data_dir, pdf, progress)
-    if given is not None:
-        cover_name = blobs.store_cover(data_dir, given.data, given.ext)
-    else:
-        assert rendered is not None
-        cover_name = blobs.store_cover(data_dir, rendered.data, "png", name=_rendered_cover_name(sha256))
+    is_pdf = first.facts.format == "pdf"
+    if is_pdf:
+        pages = [p.data for p in media.render_pages(first.path, max(previews, 1 if given is None else 0))]
+    else:  # an EPUB's first chapter set as text pages; nothing for media and archives (their sample)
+        pages = formats.preview_pages(first.path, first.facts, previews)
+    rendered = pages[0] if given is None and pages and is_pdf else None
 
     stamp = now_iso()
+    entries = file_intake.store_all(data_dir, checked, key, when=stamp, seconds=seconds, progress=progress)
+    sha256 = entries[0]["sha256"]
+    if given is not None:
+        cover_name = blobs.store_cover(data_dir, given.data, given.ext)
+    elif rendered is not None:
+        cover_name = blobs.store_cover(data_dir, rendered, "png", name=_rendered_cover_name(sha256))
+    else:
+        cover_name = file_intake.cover_from(data_dir, first, clean_title)
+
     doc: Doc = {
         "id": key,
         "title": clean_title,
@@ -176,26 +191,25 @@ def add_item(
         "price": price,
         "currency": code,
         "pay_what_you_want": pay_what_you_want,
-        "filename": download_name(pdf.name, key),
-        "sha256": sha256,
-        "size": size,
-        "pages": info.pages,
+        **item_files.top_level(entries[0]),
         "cover": cover_name,
-        "previews": [blobs.store_cover(data_dir, page.data, "png") for page in pages[:previews]],
-        "preview_pages": previews,
+        "previews": [blobs.store_cover(data_dir, page, "png") for page in pages[:previews]],
+        "preview_pages": previews if pages else 0,
         "status": ACTIVE,
-        "version": 1,
         "created_at": stamp,
         "updated_at": stamp,
+        "files": entries,
     }
-    object_files.publish(store, _file_names(doc))
+    doc.pop("versions")  # one version: `versions.history` makes it from the top level, as it always did
+    extra_names = [n for e in entries for n in file_intake.stored_names(e)]
+    object_files.publish(store, [*_file_names(doc), *extra_names])
     with store.unit(CATALOG) as unit:
         # Checked again under the lock: another process may have added the same title meanwhile.
         item_names.check_title_free(unit, clean_title)
         if unit.get(CONTENT, key) is not None:
             raise Conflict(f"an item with id {key!r} already exists")
-        unit.insert(CONTENT, doc)
-    return doc
+        unit.insert(CONTENT, item_files.normalized(doc))
+    return item_files.normalized(doc)
 
 
 def edit_item(
@@ -226,6 +240,11 @@ def edit_item(
     clean_notes = versions.check_notes(notes)
     current = get_item(store, item_id)
     key = current["id"]
+    if (pdf is not None or preview_pages) and item_files.primary(current).get("format") != "pdf":
+        raise InvalidInput(
+            f"{key}'s main file is not a PDF: replace a file with `paidpdf content update {key} FILE`;"
+            " look-inside pages are for PDFs"
+        )
     changes: dict[str, Any] = {}
     if title is not None:
         changes["title"] = check_title(title)
@@ -263,7 +282,7 @@ def edit_item(
         if "title" in changes:
             item_names.check_title_free(unit, changes["title"], except_id=key)
         if "sha256" in changes and changes["sha256"] != latest.get("sha256"):
-            number = int(latest.get("version") or 0) + 1
+            number = item_files.next_version(latest)
             changes["version"] = number
             changes["versions"] = versions.appended(latest, changes, number, clean_notes, now_iso())
         return _put(unit, latest, changes)
@@ -321,6 +340,8 @@ def _set_status(store: DataStore, item_id: str, status: str) -> Doc:
 
 
 def _put(unit: Unit, current: Doc, changes: dict[str, Any]) -> Doc:
-    doc = {**current, **changes, "updated_at": now_iso()}
+    """Write an item; its `files` list is written out on the way (`item_files.normalized`: the
+    upgrade of an item stored before files existed happens on its first write)."""
+    doc = item_files.normalized({**current, **changes, "updated_at": now_iso()})
     unit.put(CONTENT, doc)
     return doc

@@ -194,6 +194,56 @@ def seed_demo(store: DataStore, settings: Settings) -> list[Doc]:
     return items
 
 
+#: The demo's items in other formats, made at demo time (`demo_media`): an EPUB and an audio file.
+MEDIA_ITEMS = (
+    ("tea-slowly", "Tea, Slowly", 399, "tea-slowly.epub",
+     "A short ebook (EPUB) on brewing loose-leaf tea without fuss. Read the first chapter on this page."),
+    ("twelve-quiet-tones", "Twelve Quiet Tones", 299, "twelve-quiet-tones.m4a",
+     "Forty seconds of gentle tones (M4A audio). Hear the sample here; owners play it in their library."),
+)
+_TEA = (
+    ("Water", "Start with fresh, cold water.\n\nBring it just to the boil for black tea; let it rest a minute"
+     " for green."),
+    ("Leaves", "A teaspoon per cup is plenty.\n\nGood leaves unfurl; give them room in the pot."),
+    ("Time", "Three minutes, then taste.\n\nTea that waits too long turns bitter; pour it off the leaves."),
+)
+
+
+def seed_media(store: DataStore, settings: Settings) -> list[Doc]:
+    """Add the demo's EPUB and audio items, generated now (`demo_media`: no binaries in the repository)."""
+    from paidpdf.content import demo_media
+
+    items = []
+    with tempfile.TemporaryDirectory(prefix="paidpdf-demo-media-") as scratch:
+        for slug, title, price, name, description in MEDIA_ITEMS:
+            path = Path(scratch) / name
+            if name.endswith(".epub"):
+                demo_media.make_epub(path, title, list(_TEA), identifier=slug)
+            else:
+                demo_media.make_audio(path, 40.0, pitch=330.0)
+            items.append(catalog.add_item(
+                store, path, title=title, price_text=to_decimal_text(price, settings.currency),
+                currency=settings.currency, description=description, item_id=slug, preview_seconds=15,
+            ))
+    return items
+
+
+#: The demo shop's membership (added by `paidpdf demo`, not by the test seeds, whose pages stay plan-free).
+DEMO_PLAN = "all-access"
+
+
+def seed_demo_plan(store: DataStore, settings: Settings) -> Doc:
+    """One monthly plan covering every item, with a 7-day trial (the stand-in's test clock moves time:
+    `paidpdf stripe-local advance 31d`)."""
+    from paidpdf.memberships import plans
+
+    return plans.add(
+        store, DEMO_PLAN, title="All Access", price_text=to_decimal_text(999, settings.currency),
+        currency=settings.currency, interval="month", trial_days=7,
+        description="Every booklet in the shop, and every one we add, for as long as you are a member.",
+    )
+
+
 @dataclass(frozen=True)
 class DemoFolder:
     """The demo's data folder and whether it was made now (`fresh`: seed it) or kept from a run before."""

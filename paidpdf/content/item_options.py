@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from paidpdf.clock import now_iso
-from paidpdf.content import catalog, stamp_templates, versions
+from paidpdf.content import catalog, format_stamps, item_files, stamp_templates
 from paidpdf.content.catalog import CONTENT
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.store import CATALOG, DataStore, Doc
@@ -25,10 +25,15 @@ def check_limit(limit: object) -> int | None:
 
 
 def set_options(
-    store: DataStore, item_id: str, *, stamp: bool | None = None, download_limit: int | None = None
+    store: DataStore, item_id: str, *, stamp: bool | None = None, download_limit: int | None = None,
+    stream_only: bool | None = None,
 ) -> Doc:
-    """Change the given options (None leaves one as it is); `download_limit=0` removes the limit."""
+    """Change the given options (None leaves one as it is); `download_limit=0` removes the limit.
+    `stream_only` hides the download button of the item's videos (they play in the library; see
+    docs/formats.md for what that does not prevent)."""
     changes: dict[str, Any] = {}
+    if stream_only is not None:
+        changes["stream_only"] = bool(stream_only)
     if stamp is not None:
         changes["stamp"] = bool(stamp)
     if download_limit is not None:
@@ -36,12 +41,15 @@ def set_options(
     if not changes:
         raise InvalidInput("nothing to change")
     if stamp:  # every version must take the stamp (and its template is ready) before it is switched on
-        for version in versions.history(catalog.get_item(store, item_id)):
-            stamp_templates.build(store, str(version["sha256"]))
+        item = catalog.get_item(store, item_id)
+        for sha256 in item_files.pdf_shas(item):
+            stamp_templates.build(store, sha256)
+        for file_format, sha256, name in item_files.stampable_versions(item):
+            format_stamps.prepare(store, file_format, sha256, name)
     with store.unit(CATALOG) as unit:
         current = unit.get(CONTENT, item_id.strip().lower())
         if current is None:
             raise NotFound(f"no item {item_id!r} (see `paidpdf content list --all`)")
         if all(current.get(k) == v for k, v in changes.items()):
             return current
-        return unit.put(CONTENT, {**current, **changes, "updated_at": now_iso()})
+        return unit.put(CONTENT, item_files.normalized({**current, **changes, "updated_at": now_iso()}))

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from paidpdf.clock import now_iso
-from paidpdf.content import versions
+from paidpdf.content import item_files, versions
 from paidpdf.content.catalog import CATALOG, CONTENT
 from paidpdf.errors import NotFound
 from paidpdf.store import DataStore
@@ -54,14 +54,18 @@ def blob_files(root: Path) -> Iterator[tuple[str, Path]]:
 
 
 def catalog_files(store: DataStore) -> list[str]:
-    """Every stored file the catalog names (`content/<sha256>`, `covers/<name>`): items' files,
-    covers and previews, and the shop's logo."""
+    """Every stored file the catalog names (`content/<sha256>`, `covers/<name>`): items' files (every
+    file of an item, every version, and their samples), covers, previews and video posters, and the
+    shop's logo."""
     view = store.view(CATALOG)
     names: list[str] = []
     for item in view.all(CONTENT):
         shas = dict.fromkeys([item.get("sha256"), *(v.get("sha256") for v in versions.history(item))])
+        shas.update(dict.fromkeys(item_files.stored_shas(item)))
         names += [f"{blobs.CONTENT_DIR}/{sha}" for sha in shas if sha]
-        names += [f"{blobs.COVERS_DIR}/{n}" for n in [item.get("cover"), *item.get("previews", [])] if n]
+        posters = [f.get("poster") for f in item_files.files_of(item, include_removed=True)]
+        pictures = [item.get("cover"), *item.get("previews", []), *posters]
+        names += [f"{blobs.COVERS_DIR}/{n}" for n in pictures if n]
     logo = (view.get("shop", "identity") or {}).get("logo")
     if logo:
         names.append(f"{blobs.COVERS_DIR}/{logo}")
@@ -102,12 +106,26 @@ def item_paths(root: Path, item: dict[str, Any]) -> list[tuple[str, Path | None]
                 paths.append((label, blobs.content_path(root, old.get("sha256") or "")))
             except NotFound:
                 paths.append((label, None))
+    for row in item_files.files_of(item, include_removed=True)[1:]:  # an item's other files, and samples
+        for version in item_files.file_history(row):
+            label = f"{row.get('key')} version {version['version']} file"
+            paths.append(_content(root, label, version.get("sha256")))
+        sample = row.get("sample")
+        if isinstance(sample, dict):
+            paths.append(_content(root, f"{row.get('key')} sample", sample.get("sha256")))
     if item.get("cover"):
         try:
             paths.append(("cover", blobs.cover_path(root, item["cover"])))
         except NotFound:
             paths.append(("cover", None))
     return paths
+
+
+def _content(root: Path, label: str, sha256: object) -> tuple[str, Path | None]:
+    try:
+        return label, blobs.content_path(root, str(sha256 or ""))
+    except NotFound:
+        return label, None
 
 
 PENDING = ".pending-operation.json"

@@ -12,7 +12,11 @@ The web adapter asks these functions and never decides on its own:
   is not logged in learns nothing about which ids exist (an owner of a retired item logs in and gets
   the file); everyone else who may not have the file gets `AccessDenied`, and an id that names nothing
   visible is `NotFound` — the same answer for "never existed" and "retired and not yours", so retired
-  ids are not revealed.
+  ids are not revealed;
+- a member reads and downloads every item their membership covers while it gives access
+  (`paidpdf.memberships.records.covering`: ONE lookup of the reader's membership record, made only
+  when they do not own the item); such an item is `included_in` the plan, is not added to their
+  library, and returns to "Buy" when the membership ends. Retired items are never covered.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from paidpdf.content import catalog, item_text, shop, versions
+from paidpdf.content import catalog, item_files, item_text, shop, versions
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound
+from paidpdf.memberships import records
 from paidpdf.ownership import download_log, library
 from paidpdf.store import DataStore, Doc, View
 from paidpdf.store.files import blobs
@@ -42,6 +47,10 @@ class ShelfItem:
     versions: list[dict[str, Any]] = field(default_factory=list)
     #: A version newer than the reader's last download (or than their purchase) exists.
     updated: bool = False
+    #: The files this reader has (`owned_files`), each with its `history`, main file first.
+    files: list[dict[str, Any]] = field(default_factory=list)
+    #: The title of the plan whose membership lets the reader read this item they do not own, or None.
+    included_in: str | None = None
 
 
 def valid_item_id(content_id: str) -> bool:
@@ -55,17 +64,19 @@ def valid_cover_name(name: str) -> bool:
 
 def published_images(view: View) -> dict[str, str]:
     """Every image name the catalog names now, as `COVER` or `PREVIEW`: each item's cover and
-    look-inside pages (retired items' too: their owners' library and item page show them) and the
-    shop's logo (a cover). Only these are served under `/covers/`: a preview strip taken down with
-    `--preview-pages 0`, pages replaced with a new file and a replaced cover stay in the data folder
-    (files are content-addressed and may be shared) but are no longer published. A name that is both
-    a cover and a preview is a cover."""
+    look-inside pages (retired items' too: their owners' library and item page show them), the
+    posters of their videos' samples and the shop's logo (covers). Only these are served under
+    `/covers/`: a preview strip taken down with `--preview-pages 0`, pages replaced with a new file
+    and a replaced cover stay in the data folder (files are content-addressed and may be shared) but
+    are no longer published. A name that is both a cover and a preview is a cover."""
     names: dict[str, str] = {}
     logo = (view.get(shop.TABLE, shop.DOC_ID) or {}).get("logo")
+    posters: list[object] = []
     for item in view.all(catalog.CONTENT):
         for name in item.get("previews") or []:
             names.setdefault(str(name), PREVIEW)
-    covers = [item.get("cover") for item in view.all(catalog.CONTENT)] + [logo]
+        posters += [row.get("poster") for row in item_files.files_of(item, include_removed=True)]
+    covers = [item.get("cover") for item in view.all(catalog.CONTENT)] + [logo] + posters
     names.update((str(name), COVER) for name in covers if name)
     return names
 
@@ -86,12 +97,12 @@ def _lookup(store: DataStore, content_id: str) -> Doc | None:
         return None
 
 
-def _may_download(item: Doc, user: Doc | None, owned: bool) -> bool:
+def _may_download(item: Doc, user: Doc | None, owned: bool, member: bool = False) -> bool:
     if user is None or user.get("disabled"):
         return False
     if item.get("status") == "retired":
         return owned
-    return owned or int(item.get("price") or 0) == 0
+    return owned or member or int(item.get("price") or 0) == 0
 
 
 def shelf_item(store: DataStore, user: Doc | None, content_id: str) -> ShelfItem:
@@ -102,10 +113,13 @@ def shelf_item(store: DataStore, user: Doc | None, content_id: str) -> ShelfItem
 def _shelf(store: DataStore, user: Doc | None, item: Doc | None) -> ShelfItem:
     if item is None:
         raise NotFound("no such item")
-    owned = user is not None and library.owns(store.view(library.SALES), user["id"], item["id"])
+    view = store.view(library.SALES)
+    owned = user is not None and library.owns(view, user["id"], item["id"])
     if item.get("status") == "retired" and not owned:
         raise NotFound("no such item")
-    return ShelfItem(item, owned, _may_download(item, user, owned))
+    grant = records.covering(view, user["id"], item) if user is not None and not owned else None
+    included = grant.plan_title if grant is not None else None
+    return ShelfItem(item, owned, _may_download(item, user, owned, grant is not None), included_in=included)
 
 
 def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Doc:
@@ -119,10 +133,16 @@ def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Do
     item = _lookup(store, content_id)
     if user.get("disabled"):
         raise AccessDenied("this account is disabled")
+    # a reader who has (had) a membership: their record first, so a member's download is one lookup like
+    # a buyer's; a hint only (`records.MEMBER_HINT`): without it the record is read after the library
+    if item is not None and user.get(records.MEMBER_HINT) and item.get("status") != "retired":
+        member = records.covering(store.view(library.SALES), user["id"], item)
+        if member is not None:
+            return item
     shelf = _shelf(store, user, item)  # the item was looked up once, above
     if not shelf.can_download:
         raise AccessDenied("only readers who own this item can download it")
-    if not shelf.owned:  # may download without owning: a free item, kept from now on
+    if not shelf.owned and shelf.included_in is None:  # a free item, kept from now on
         library.keep_free(store, user["id"], shelf.item["id"])
     return shelf.item
 
@@ -137,10 +157,74 @@ def library_items(store: DataStore, user: Doc) -> list[ShelfItem]:
     for entry in library.for_user(view, user["id"]):
         item = _lookup(store, entry["content_id"])
         if item is not None:
-            history = versions.history(item)
+            files = owned_files(item, entry.get("acquired_at"))
+            history = sorted((v for f in files for v in f["history"]), key=lambda v: int(v["version"] or 0))
             updated = _updated(history, fetched.get(item["id"], []), str(entry.get("acquired_at") or ""))
-            rows.append(ShelfItem(item, True, _may_download(item, user, True), history, updated))
+            rows.append(ShelfItem(item, True, _may_download(item, user, True), history, updated, files))
     return rows
+
+
+def owned_files(item: Doc, acquired_at: str | None) -> list[dict[str, Any]]:
+    """The item's files an owner who got it at `acquired_at` has (live ones, and removed ones they
+    had before: `item_files.visible_to`), each with its version `history`."""
+    return [
+        {**row, "history": item_files.file_history(row)}
+        for row in item_files.files_of(item, include_removed=True) if item_files.visible_to(row, acquired_at)
+    ]
+
+
+def owned_file(
+    store: DataStore, user: Doc, item: Doc, key: str | None, number: int | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Which file and version a download of `item` (one `downloadable_item` allowed) serves: the main
+    file's newest, version `number` of any file (the item's old link), or file `key`'s newest or
+    `number`. A file the reader does not have (removed before they got the item) is `NotFound`."""
+    if key is None and number is None:
+        row, chosen = item_files.primary(item), versions.get(item, None)
+    elif key is None:
+        row, chosen = item_files.version_of(item, int(number or 0))
+    else:
+        row = item_files.find(item, key, include_removed=True)
+        chosen = _file_version(row, number)
+    entry = library.entry(store.view(library.SALES), user["id"], item["id"]) or {}
+    if not item_files.visible_to(row, entry.get("acquired_at")):
+        raise NotFound("no such file")
+    return row, chosen
+
+
+def _file_version(row: dict[str, Any], number: int | None) -> dict[str, Any]:
+    history = item_files.file_history(row)
+    if number is None:
+        return history[-1]
+    for version in history:
+        if version["version"] == number:
+            return version
+    raise NotFound("no such version")
+
+
+def included_items(store: DataStore, user: Doc) -> list[tuple[str, list[ShelfItem]]]:
+    """For the library: (plan title, the live items it lets the reader read that they do not own),
+    one pair per membership giving access now, in the catalog's order. One lookup of the reader's
+    record, then the catalog."""
+    view = store.view(library.SALES)
+    grants = records.grants(view, user["id"])
+    if not grants or user.get("disabled"):
+        return []
+    owned = {e["content_id"] for e in library.for_user(view, user["id"])}
+    items = [i for i in catalog.list_items(store) if i["id"] not in owned]
+    shown: list[tuple[str, list[ShelfItem]]] = []
+    for grant in grants:
+        rows = [
+            ShelfItem(
+                i, False, True, versions.history(i), files=owned_files(i, None),
+                included_in=grant.plan_title,
+            )
+            for i in items
+            if grant.covers_item(i)
+        ]
+        if rows:
+            shown.append((grant.plan_title, rows))
+    return shown
 
 
 def _updated(history: list[dict[str, Any]], fetched: list[Doc], acquired_at: str) -> bool:

@@ -42,6 +42,7 @@ class Delivery:
     client: str
     sent: int = -1  # -1: all of `length`
     reservation: Reservation | None = None
+    file: str = ""  # the key of the item's file (`content.item_files`); "" before items had several
 
     @property
     def completed(self) -> bool:
@@ -76,6 +77,7 @@ def _log_row(store: DataStore, sent: Delivery) -> Doc:
         "user_id": sent.user_id,
         "content_id": sent.content_id,
         "version": sent.version,
+        "file": sent.file,
         "at": now_iso(),
         "bytes": sent.length,
         "resumed": sent.start > 0,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from paidpdf.accounts import users
 from paidpdf.content import catalog
+from paidpdf.content.shop_secret import shop_secret
 from paidpdf.errors import NotFound
+from paidpdf.licenses import records as license_records
 from paidpdf.ownership import covers, library
 from paidpdf.store import DataStore, Doc
 
@@ -42,9 +44,12 @@ def grant_by_email(store: DataStore, email: str, content_id: str) -> tuple[Doc, 
     when they already have it as a gift (nothing changed)."""
     user = users.require_user(store, email)
     item_id = catalog.get_item(store, content_id)["id"]
+    secret = shop_secret(store)
     with store.unit(library.SALES) as unit:
         created = not covers.has(library.entry(unit, user["id"], item_id), "granted")
-        return library.add(unit, user["id"], item_id, "granted"), created
+        entry = library.add(unit, user["id"], item_id, "granted")
+        license_records.issue_for_grant(unit, secret, user["id"], item_id)
+        return entry, created
 
 
 def revoke_by_email(store: DataStore, email: str, content_id: str) -> tuple[Doc, list[Doc]]:

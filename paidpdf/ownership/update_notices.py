@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from paidpdf.accounts.records import USERS
 from paidpdf.clock import now_iso
-from paidpdf.content import catalog, versions
+from paidpdf.content import catalog, item_files
 from paidpdf.content.shop_secret import tag
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.mail import Mailer, MailError
@@ -111,8 +111,11 @@ def notify(
 ) -> Summary:
     """Mail every owner who was not yet told about this version (see the module docstring)."""
     item = catalog.get_item(store, item_id)
-    chosen = versions.get(item, version)
+    newest = max(int(v["version"]) for f in item_files.files_of(item) for v in item_files.file_history(f))
+    changed, chosen = item_files.version_of(item, newest if version is None else version)
     number = int(chosen["version"])
+    several = len(item_files.files_of(item, include_removed=True)) > 1
+    subject = f"New version of {item['title']}" + (f": {changed['name']}" if several else "")
     people = recipients(store, item["id"])
     summary = Summary(item["id"], number, total=len(people))
     next_at = time.monotonic()
@@ -131,8 +134,9 @@ def notify(
         _mark(store, key, user, item["id"], number, "sending", message_id=message_id)
         try:
             mailer.send(
-                user["email"], f"New version of {item['title']}",
-                _body(item, chosen, base_url, shop_name, unsubscribe_url(store, base_url, user["id"])),
+                user["email"], subject,
+                _body(item, changed if several else None, chosen, base_url, shop_name,
+                      unsubscribe_url(store, base_url, user["id"])),
                 {
                     "Message-ID": message_id,
                     "List-Unsubscribe": f"<{unsubscribe_url(store, base_url, user['id'])}>",
@@ -168,11 +172,20 @@ def _mark(
         unit.put(NOTICES, {**current, **extra, "status": status, "attempts": attempts, "at": now_iso()})
 
 
-def _body(item: Doc, chosen: dict[str, object], base_url: str, shop_name: str, unsubscribe: str) -> str:
+def _body(
+    item: Doc, changed: dict[str, object] | None, chosen: dict[str, object], base_url: str, shop_name: str,
+    unsubscribe: str,
+) -> str:
+    """The mail; for an item with several files it names the file that changed, and its format."""
     notes = str(chosen.get("notes") or "").strip()
     base = base_url.rstrip("/")
+    what = (
+        f"{item['title']} has a new version (version {chosen['version']})." if changed is None else
+        f"{item['title']} has a new version (version {chosen['version']}): "
+        f"{changed['name']} ({str(changed.get('format') or '').upper()}) changed."
+    )
     lines = [
-        f"{item['title']} has a new version (version {chosen['version']}).",
+        what,
         "",
         *([f"What changed:\n{notes}", ""] if notes else []),
         f"Download it from your library: {base}/library",

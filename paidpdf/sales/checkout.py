@@ -18,7 +18,9 @@ import stripe
 
 from paidpdf.config import Settings
 from paidpdf.content import bundles, catalog, shop
+from paidpdf.content.shop_secret import shop_secret
 from paidpdf.errors import AccessDenied, AuthRequired, InvalidInput, NotFound, PaymentProviderError
+from paidpdf.licenses import records as license_records
 from paidpdf.money import parse_chosen_amount
 from paidpdf.ownership import library
 from paidpdf.sales import fulfilment, orders, promos
@@ -196,11 +198,13 @@ def _free_with_code(
     order), and the use is counted in the same unit that checks the code's limit."""
     if user is None:
         raise AuthRequired("log in to take this item with your code")
+    secret = shop_secret(store)
     for attempt in range(STALE_ROUNDS + 1):
         try:
             with store.unit(orders.SALES) as unit:
                 promos.reserve(unit, code, hold_of(settings))
                 library.add(unit, user["id"], item["id"], "promo")
+                license_records.issue_for_grant(unit, secret, user["id"], item["id"])
                 promos.count_use(unit, code)
             return CheckoutStart("owned", item)
         except promos.CodeHeld as held:

@@ -18,6 +18,7 @@ from typing import Any
 
 from paidpdf.accounts import guest_accounts
 from paidpdf.clock import now_iso
+from paidpdf.content.shop_secret import shop_secret
 from paidpdf.errors import InvalidInput
 from paidpdf.sales import promos
 from paidpdf.sales.orders import (
@@ -53,11 +54,12 @@ def fulfil(
     flags the order; a complete but unpaid session (delayed method) leaves the order pending.
     """
     guest = _guest_account(store, session)
+    secret = shop_secret(store)  # license keys are issued in the unit that grants (another file's key)
     with store.unit(SALES) as unit:
         if event_id is not None and unit.get(EVENTS, event_id) is not None:
             return Outcome("duplicate", _order_for_session(unit, session), "event already processed")
         source = with_event(source, event_id)
-        outcome = _fulfil_in(unit, session, livemode=livemode, source=source, guest=guest)
+        outcome = _fulfil_in(unit, session, livemode=livemode, source=source, guest=guest, secret=secret)
         if event_id is not None:
             record_event(unit, event_id, "checkout.session", outcome)
         return outcome
@@ -83,7 +85,13 @@ def _guest_account(store: DataStore, session: Mapping[str, Any]) -> Doc | None:
 
 
 def _fulfil_in(
-    unit: Unit, session: Mapping[str, Any], *, livemode: bool, source: str, guest: Doc | None = None
+    unit: Unit,
+    session: Mapping[str, Any],
+    *,
+    livemode: bool,
+    source: str,
+    guest: Doc | None = None,
+    secret: bytes | None = None,
 ) -> Outcome:
     order = _order_for_session(unit, session)
     if order is None:
@@ -129,7 +137,7 @@ def _fulfil_in(
         stripe_payment_intent=payment_intent,
         receipt="due",  # once per order: only this transition sets it (see `receipts`)
     )
-    grant_purchase(unit, order)
+    grant_purchase(unit, order, secret)
     if order.get("promo") and promos.count_use(unit, order["promo"], order["id"]):  # counts when paid
         detail = f"the code {order['promo']} was used past its limit (the payment is kept)"
         order = save(unit, order, "promo over limit", detail, source, promo_over_limit=True)

@@ -1,9 +1,12 @@
 """`orders trace`: which order (or account) a leaked stamped copy was delivered to.
 
-A stamped copy carries `ppdf:<ref>:v<version>:<mac>` on every page (`content.stamping`). The file is
-searched as it is (memory-mapped, so a large file is not read into memory) and, failing that, in the
-text of its first pages (a copy re-saved by another program). Only an identifier whose keyed hash is
-this shop's counts: a made-up or edited identifier is reported as not this shop's, never as a buyer.
+A stamped copy carries `ppdf:<ref>:v<version>:<mac>`: on every page of a PDF (`content.stamping`), in
+an EPUB's chapters and metadata, a ZIP's license entry, audio tags or a video's metadata
+(`content.format_stamps`). The file is searched as it is (memory-mapped, so a large video is not read
+into memory) and, failing that, as another program may have re-saved it: the text of a PDF's first
+pages, the entries of a recompressed EPUB or ZIP, tags rewritten in another encoding
+(`format_stamps.trace_scan`). Only an identifier whose keyed hash is this shop's counts: a made-up or
+edited identifier is reported as not this shop's, never as a buyer.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 
 from paidpdf.accounts.records import USERS
 from paidpdf.content import stamping
+from paidpdf.content.format_stamps import trace_scan
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.sales.orders import ORDERS
 from paidpdf.store import ACCOUNTS, SALES, DataStore, Doc
@@ -27,6 +31,10 @@ class Trace:
     user: Doc | None
 
 
+def _is_pdf(data: mmap.mmap) -> bool:
+    return b"%PDF-" in data[:1024]
+
+
 def trace(store: DataStore, pdf: Path) -> Trace:
     """The order and buyer a copy names; `NotFound` when it carries no valid stamp of this shop."""
     path = Path(pdf)
@@ -35,7 +43,9 @@ def trace(store: DataStore, pdf: Path) -> Trace:
             if path.stat().st_size == 0:
                 raise InvalidInput(f"{path} is empty")
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                found = stamping.find_identifiers(data, path)  # type: ignore[arg-type]
+                found = stamping.find_identifiers(data, path if _is_pdf(data) else None)  # type: ignore[arg-type]
+                found = found or trace_scan.in_bytes(data)  # type: ignore[arg-type]
+        found = found or trace_scan.in_reencoded(path)
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     if not found:

@@ -8,6 +8,7 @@ buyer also has another way (a gift, an earlier purchase, another bundle) stays t
 
 from __future__ import annotations
 
+from paidpdf.licenses import records as license_records
 from paidpdf.ownership import covers, library
 from paidpdf.sales.orders import GRANTING, ORDERS
 from paidpdf.store import Doc, Unit
@@ -19,9 +20,14 @@ def granted_items(order: Doc) -> list[str]:
     return [str(i) for i in items] if isinstance(items, list) and items else [order["content_id"]]
 
 
-def grant_purchase(unit: Unit, order: Doc) -> None:
+def grant_purchase(unit: Unit, order: Doc, secret: bytes | None = None) -> None:
+    """Give the order's items, and with the shop `secret` each licensed item's key, in the caller's unit.
+    A dispute won passes no secret: its key was issued with the payment (or when keys were turned on,
+    `licenses.records.set_item`) and works again as soon as the entry is live again."""
     for content_id in granted_items(order):
         library.add(unit, order["user_id"], content_id, "bought", order["id"])
+        if secret is not None:
+            license_records.issue_for_grant(unit, secret, order["user_id"], content_id, order["id"])
 
 
 def revoke_purchase(unit: Unit, order: Doc, reason: str) -> None:

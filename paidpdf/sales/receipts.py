@@ -19,9 +19,11 @@ from paidpdf.accounts import guest_accounts, mailed_links, sign_in_links, users
 from paidpdf.clock import iso, now_iso
 from paidpdf.content import bundles, catalog
 from paidpdf.errors import NotFound
+from paidpdf.licenses import records as license_records
 from paidpdf.mail import Mailer, MailError
 from paidpdf.money import format_amount
 from paidpdf.sales.orders import ORDERS, SALES, history_entry
+from paidpdf.sales.purchases import granted_items
 from paidpdf.store import CATALOG, DataStore, Doc
 
 DUE, SENDING, SENT = "due", "sending", "sent"
@@ -107,7 +109,19 @@ def _message(store: DataStore, order: Doc, base_url: str, shop_name: str) -> tup
         f"  {title}\n"
         f"  {amount}\n"
         f"  Order {order['id']}\n\n"
+        f"{_license_keys(store, order)}"
         f"{where}"
         f"\n-- \n{shop_name}\n"
     )
     return f"Your receipt from {shop_name}: {title}", body
+
+
+def _license_keys(store: DataStore, order: Doc) -> str:
+    """The buyer's license key for each licensed item the order gave (the same key the library shows)."""
+    lines = []
+    buyer = str(order.get("user_id") or "")
+    for item_id in granted_items(order) if buyer else []:
+        key = license_records.key_of(store, buyer, item_id)
+        if key:
+            lines.append(f"  License key for {item_id}: {key}\n")
+    return "".join(lines) + ("\n" if lines else "")

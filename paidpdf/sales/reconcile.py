@@ -2,7 +2,9 @@
 
 Paid sessions the webhooks never delivered are fulfilled, expired ones closed, and refund, dispute and
 failed-payment events the shop never processed replayed (through `webhook_events.handle_event`, so
-each id still counts once). Idempotent: a second run finds everything done.
+each id still counts once). Memberships are reconciled too (`memberships.billing_reconcile`): the
+joins among the sessions, and every subscription changed since the last run. Idempotent: a second
+run finds everything done.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import stripe
 
@@ -39,6 +42,8 @@ class ReconcileSummary:
     events_applied: int = 0
     refused: int = 0
     actions: dict[str, int] = field(default_factory=dict)
+    #: What reconciling memberships did (`billing_reconcile.BillingSummary`).
+    memberships: Any = None
 
 
 def reconcile(
@@ -52,7 +57,10 @@ def reconcile(
     """Ask Stripe for the sessions since `since`: fulfil paid ones the webhooks missed, close expired
     ones; then replay refund, dispute and failed-payment events the shop never processed.
     Idempotent: a second run finds everything already done."""
-    sessions = list_sessions(client, since)
+    from paidpdf.memberships import billing_reconcile, join_records
+
+    listed = list_sessions(client, since)
+    sessions = [s for s in listed if not join_records.is_join_session(s)]
     events = list_events(client, since)
     total = len(sessions) + len(events)
     summary = ReconcileSummary(sessions=len(sessions), events=len(events))
@@ -73,7 +81,7 @@ def reconcile(
     for done, event in enumerate(events, start=len(sessions) + 1):
         if not orders.event_seen(store.view(orders.SALES), str(event["id"])):
             try:
-                outcome = handle_event(store, event, livemode=mode)
+                outcome = handle_event(store, event, livemode=mode, client=client)
             except PaymentMismatch as exc:
                 log.warning("reconcile: %s", exc.message)
                 summary.refused += 1
@@ -82,4 +90,7 @@ def reconcile(
                 summary.events_applied += 1
         if progress is not None:
             progress(done, total)
+    summary.memberships = billing_reconcile.reconcile(
+        store, client, livemode=mode, sessions=[s for s in listed if join_records.is_join_session(s)]
+    )
     return summary

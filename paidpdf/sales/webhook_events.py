@@ -2,11 +2,14 @@
 
 The event's id is recorded in the same unit as its effect (`orders.record_event`), so a replay is a
 no-op; an event from the other mode or for a connected account is refused before anything changes.
+Membership events (Billing, a join's Checkout Session, a refund of an invoice's payment) go to
+`paidpdf.memberships` (`lifecycle.handle_event`, `invoices.apply_charge_event`), which retrieves what
+it needs through `client` (a `stripe.StripeClient`, or a function making one on first use).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from paidpdf.errors import PaymentMismatch
@@ -25,7 +28,9 @@ CHARGE_EVENTS = (
 )
 
 
-def handle_event(store: DataStore, event: Any, *, livemode: bool) -> orders.Outcome:
+def handle_event(
+    store: DataStore, event: Any, *, livemode: bool, client: Any | Callable[[], Any] = None
+) -> orders.Outcome:
     """Apply one verified event, once: its id is recorded in the same unit as its effect.
 
     An event from the other mode than the secret key's (a live event on a test shop, or the reverse)
@@ -36,6 +41,21 @@ def handle_event(store: DataStore, event: Any, *, livemode: bool) -> orders.Outc
     kind = str(data["type"])
     check_event_origin(data, livemode=livemode)
     obj = dict(data["data"]["object"])
+    from paidpdf.memberships import invoices, lifecycle
+
+    if lifecycle.handles(kind, obj):
+        made = client() if callable(client) else client
+        if made is None:
+            from paidpdf.errors import PaymentsNotConfigured
+
+            raise PaymentsNotConfigured("membership events need STRIPE_SECRET_KEY to retrieve subscriptions")
+        change = lifecycle.handle_event(store, made, data, livemode=livemode)
+        return orders.Outcome(change.action, None, change.detail)
+    if kind in CHARGE_EVENTS and invoices.for_payment_intent(
+        store.view(orders.SALES), invoices.payment_intent_of(obj)
+    ) is not None:
+        found = invoices.apply_charge_event(store, event_id, kind, obj)
+        return orders.Outcome(kind if found is not None else "duplicate", None, "membership invoice")
     if kind in SESSION_EVENTS:
         return fulfilment.fulfil(store, obj, livemode=livemode, source="webhook", event_id=event_id)
     if kind == "checkout.session.async_payment_failed":

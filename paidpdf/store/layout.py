@@ -29,6 +29,11 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "sessions": ("user_id",),
     "resets": ("user_id",),
     "sign_in_links": ("user_id",),
+    "joins": ("user_id", "guest_token", "stripe_session_id"),
+    "subscriptions": ("user_id",),
+    "invoices": ("subscription_id", "payment_intent"),
+    "notices": ("status",),
+    "feed_tokens": ("user_id",),
 }
 
 

@@ -37,6 +37,13 @@ _KINDS = {
     "re_": ("refunds", "refund"),
     "dp_": ("disputes", "dispute"),
     "evt_": ("events", "event"),
+    "cus_": ("customers", "customer"),
+    "sub_": ("subscriptions", "subscription"),
+    "in_": ("invoices", "invoice"),
+    "inpay_": ("invoice_payments", "invoice_payment"),
+    "pm_": ("payment_methods", "payment_method"),
+    "clock_": ("test_clocks", "test_clock"),
+    "bps_": ("portal_sessions", "billing_portal.session"),
 }
 
 
@@ -69,7 +76,16 @@ class AccountCore:
             "refunds": {},
             "disputes": {},
             "events": {},
+            "customers": {},
+            "subscriptions": {},
+            "invoices": {},
+            "invoice_payments": {},
+            "payment_methods": {},
+            "test_clocks": {},
+            "portal_sessions": {},
         }
+        #: Seconds added to the real clock by `POST /_local/advance` (every clock of the account moves).
+        self._offset = 0
         self._private: dict[str, Obj] = {}  # session id -> line items, payment_intent_data, page token
         self._payloads: dict[str, str] = {}  # event id -> the exact JSON body Stripe would send
         self._deliveries: dict[str, Obj] = {}
@@ -90,7 +106,7 @@ class AccountCore:
         self.scheduler.close()
 
     def now(self) -> int:
-        return int(self.config.clock())
+        return int(self.config.clock()) + self._offset
 
     # ------------------------------------------------------------------ idempotency
 
@@ -138,7 +154,11 @@ class AccountCore:
                 if rest:
                     self._expand(item, rest, path)
             return
-        if obj.get("object") == "checkout.session" and head == "line_items":
+        special = self._expand_special(obj, head)
+        if special is not None:
+            obj[head] = special
+            target: Any = special
+        elif obj.get("object") == "checkout.session" and head == "line_items":
             items = self._private[obj["id"]]["line_items"]
             obj["line_items"] = {
                 "object": "list",
@@ -146,7 +166,7 @@ class AccountCore:
                 "has_more": False,
                 "url": f"/v1/checkout/sessions/{obj['id']}/line_items",
             }
-            target: Any = obj["line_items"]
+            target = obj["line_items"]
         else:
             value = obj.get(head)
             if (
@@ -163,6 +183,10 @@ class AccountCore:
             target = obj[head]
         if rest and isinstance(target, dict):
             self._expand(target, rest, path)
+
+    def _expand_special(self, obj: Obj, head: str) -> Obj | None:
+        """An includable field that is not an id (e.g. an invoice's `payments`); None: not one."""
+        return None
 
     def _lookup(self, object_id: str) -> Obj | None:
         for prefix, (table, _) in _KINDS.items():
@@ -215,7 +239,13 @@ class AccountCore:
         path = self.config.state_path
         if path is None:
             return
-        state = {"version": 1, "store": self._store, "private": self._private, "payloads": self._payloads}
+        state = {
+            "version": 1,
+            "store": self._store,
+            "private": self._private,
+            "payloads": self._payloads,
+            "offset": self._offset,
+        }
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "w", encoding="utf-8") as handle:
             json.dump(state, handle)
@@ -238,6 +268,7 @@ class AccountCore:
             self._store[table] = state["store"].get(table, {})
         self._private = state.get("private", {})
         self._payloads = state.get("payloads", {})
+        self._offset = int(state.get("offset", 0))
         self._expiries = [
             (s["expires_at"], s["id"]) for s in self._store["sessions"].values() if s["status"] == "open"
         ]

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import bottle
 import jinja2
 
-from paidpdf.stripe_local import api_routes, hosted_page, local_controls
+from paidpdf.stripe_local import api_routes, billing_routes, hosted_page, local_controls, portal_page
 from paidpdf.stripe_local.api_errors import ApiError
 from paidpdf.stripe_local.config import Config
 from paidpdf.stripe_local.standin import StandIn
@@ -49,8 +49,10 @@ def create_app(config: Config, standin: StandIn | None = None) -> bottle.Bottle:
             )
 
     api_routes.install(app, core, config)
+    billing_routes.install(app, core, config)
     local_controls.install(app, core, config)
     hosted_page.install(app, core, templates)
+    portal_page.install(app, core, templates)
 
     # --------------------------------------------------------------- errors in Stripe's shape
 

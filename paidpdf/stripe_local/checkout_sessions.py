@@ -22,6 +22,8 @@ class Sessions(Delivering):
         values = session_params.session_create(raw, now)
         expand = params.expand(raw)
         with self._lock:
+            if values["customer"]:
+                self._require(values["customer"], "customers", "customer")
             session_id = objects.new_id("cs_test_", 58)
             page_url = f"{self.public_url}/pay/{session_id}"
             session = objects.checkout_session(values, now, page_url, session_id)
@@ -34,6 +36,11 @@ class Sessions(Delivering):
                 "line_items": [objects.line_item(item, now) for item in values["line_items"]],
                 "payment_intent_data": values["payment_intent_data"],
                 "page_token": secrets.token_urlsafe(24),
+                "billing": {
+                    "trial_period_days": values["trial_period_days"],
+                    "metadata": values["subscription_metadata"],
+                    "description": values["subscription_description"],
+                },
             }
             heapq.heappush(self._expiries, (session["expires_at"], session_id))
             self._save()
@@ -73,6 +80,11 @@ class Sessions(Delivering):
             if params.present(raw.get("payment_intent"))
             else None
         )
+        owner = {
+            name: params.string(raw[name], name)
+            for name in ("customer", "subscription")
+            if params.present(raw.get(name))
+        }
         email = None
         if params.present(raw.get("customer_details")):
             details = params.hash_(raw["customer_details"], "customer_details")
@@ -89,6 +101,7 @@ class Sessions(Delivering):
                 and (status is None or s["status"] == status)
                 and (intent is None or s["payment_intent"] == intent)
                 and (email is None or (s["customer_details"] or {}).get("email") == email)
+                and all(s[name] == value for name, value in owner.items())
             ]
             return self._page(found, raw, "/v1/checkout/sessions", "checkout.session")
 
@@ -105,7 +118,7 @@ class Sessions(Delivering):
             if session["status"] != "open":
                 raise ApiError(  # Stripe's own words (an `invalid_request_error` without a code)
                     'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session '
-                    f'has a status of `{session["status"]}`.'
+                    f"has a status of `{session['status']}`."
                 )
             self._expire(session, request)
             self._save()
@@ -131,6 +144,13 @@ class Sessions(Delivering):
                     for li in private["line_items"]
                 ],
                 "token": private["page_token"],
+                "payer_email": session["customer_email"]
+                or (self._store["customers"].get(session["customer"] or "") or {}).get("email"),
+                "recurring": private["line_items"][0]["price"]["recurring"],
+                "recurring_amount": sum(
+                    li["price"]["unit_amount"] * li["quantity"] for li in private["line_items"]
+                ),
+                "trial_period_days": private.get("billing", {}).get("trial_period_days"),
             }
 
     def check_page_token(self, session_id: str, token: str) -> bool:

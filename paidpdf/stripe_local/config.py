@@ -47,3 +47,8 @@ class Config:
     state_path: Path | None = None
     api_version: str = API_VERSION
     clock: Callable[[], float] = time.time
+    #: Failed subscription invoices are retried this many days after the previous attempt (Stripe's
+    #: custom retry schedule; the default is 3 retries: 3, 5 and 7 days), then `after_final_retry`:
+    #: `cancel` (the subscription is canceled) or `unpaid` (it stays, unpaid, without access).
+    invoice_retry_days: tuple[int, ...] = (3, 5, 7)
+    after_final_retry: str = "cancel"

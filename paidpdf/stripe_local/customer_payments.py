@@ -6,12 +6,23 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-from paidpdf.stripe_local import objects, params, payment_objects
+from paidpdf.stripe_local import billing_objects, objects, params, payment_objects
 from paidpdf.stripe_local.account import CUSTOMER, Obj
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.checkout_sessions import Sessions
 
-PAY_METHODS = ("card", "delayed_success", "delayed_failure", "delayed", "decline")
+PAY_METHODS = (
+    "card",
+    "delayed_success",
+    "delayed_failure",
+    "delayed",
+    "decline",
+    "card_fails_later",
+    "no_card",
+)
+#: Methods for `mode=subscription` only: a card that attaches but fails every later charge
+#: (4000 0000 0000 0341), and starting a trial without a card (`payment_method_collection=if_required`).
+SUBSCRIPTION_ONLY = ("card_fails_later", "no_card")
 
 
 class Paying(Sessions):
@@ -56,19 +67,28 @@ class Paying(Sessions):
                     decline_code="generic_decline",
                     param="payment_method",
                 )
-            now = self.now()
-            kind = "card" if method == "card" else "us_bank_account"
             typed = params.email(email.strip(), "email") if email else "buyer@example.com"
             email = session["customer_email"] or typed
+            if session["mode"] == "subscription":
+                self._complete_subscription(session, method, email)
+                self._save()
+                return self.render(session, [])
+            if method in SUBSCRIPTION_ONLY:
+                raise invalid("method", f"method={method} is only for subscription-mode sessions")
+            now = self.now()
+            kind = "card" if method == "card" else "us_bank_account"
             intent = payment_objects.payment_intent(
                 session, self._private[session_id]["payment_intent_data"], now, kind
             )
             charge = payment_objects.charge(intent, email, now, kind)
             intent["latest_charge"] = charge["id"]
+            customer = self._payment_customer(session, email)
+            intent["customer"] = charge["customer"] = customer
             self._store["intents"][intent["id"]] = intent
             self._store["charges"][charge["id"]] = charge
             session.update(
                 status="complete",
+                customer=customer,
                 payment_intent=intent["id"],
                 customer_details=objects.customer_details(email),
             )
@@ -87,6 +107,20 @@ class Paying(Sessions):
                 self.scheduler.call_later(wait, lambda: self._settle_later(session_id, outcome))
             self._save()
             return self.render(session, [])
+
+    def _payment_customer(self, session: Obj, email: str) -> str | None:
+        """The customer a payment-mode checkout pays as: the session's `customer`, or a new one when
+        `customer_creation=always` (as on Stripe); None otherwise (a guest payment)."""
+        if session["customer"] or session["customer_creation"] != "always":
+            return str(session["customer"]) if session["customer"] else None
+        customer = billing_objects.customer({"email": email}, self.now())
+        self._store["customers"][customer["id"]] = customer
+        self._emit("customer.created", customer, CUSTOMER)
+        return str(customer["id"])
+
+    def _complete_subscription(self, session: Obj, method: str, email: str) -> None:
+        """Finish a `mode=subscription` checkout (see `subscriptions`)."""
+        raise NotImplementedError
 
     def settle(self, session_id: str, outcome: str) -> Obj:
         """Finish a delayed payment: `succeeded` or `failed` (sends the async checkout event)."""

@@ -36,16 +36,33 @@ def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) ->
             message = "This session is paid." if paid else "Your payment is processing."
             kind = "info"
         title = view["products"][0]["name"] if len(view["products"]) == 1 else "Your order"
+        recurring = view["recurring"]
+        trial = view["trial_period_days"]
+        recurring_text = ""
+        if recurring:
+            every = (
+                recurring["interval"]
+                if recurring["interval_count"] == 1
+                else (f"{recurring['interval_count']} {recurring['interval']}s")
+            )
+            price = format_amount(view["recurring_amount"], session["currency"])
+            recurring_text = f"Then {price} every {every}" if trial else f"{price} every {every}"
+            if trial:
+                recurring_text = f"{trial}-day free trial. {recurring_text}"
         return templates.get_template("checkout.html").render(
             title=title,
             total=total,
             products=view["products"],
             status=session["status"],
-            email=session["customer_email"],
+            email=view["payer_email"],
             token=view["token"],
             action=f"/pay/{session_id}",
             message=message,
             message_kind=kind,
+            mode=session["mode"],
+            recurring_text=recurring_text,
+            trial=bool(trial),
+            no_card=bool(trial) and session["payment_method_collection"] == "if_required",
             session_id=session_id,
             success_url=_safe_url(session["success_url"]),
             cancel_url=_safe_url(session["cancel_url"]),
@@ -74,11 +91,14 @@ def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) ->
         if session["status"] != "open":
             return page(session_id)
         email = str(form.get("email") or "").strip() or None
-        if not session["customer_email"] and (email is None or "@" not in email):
+        payer = core.page_view(session_id)["payer_email"]
+        if not payer and (email is None or "@" not in email):
             bottle.response.status = 400
             return page(session_id, "Enter your email address: your receipt goes there.")
         method = {"pay": "card", "decline": "decline"}.get(str(action))
-        if action == "delayed":
+        if session["mode"] == "subscription" and action in ("fails_later", "no_card"):
+            method = "card_fails_later" if action == "fails_later" else "no_card"
+        if action == "delayed" and session["mode"] == "payment":
             method = "delayed_failure" if form.get("outcome") == "failed" else "delayed_success"
         if method is None:
             bottle.response.status = 400

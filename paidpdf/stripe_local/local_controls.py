@@ -7,7 +7,7 @@ from typing import Any
 
 import bottle
 
-from paidpdf.stripe_local import params
+from paidpdf.stripe_local import billing_params, params
 from paidpdf.stripe_local.api_errors import ApiError
 from paidpdf.stripe_local.config import Config
 from paidpdf.stripe_local.standin import StandIn
@@ -29,6 +29,7 @@ CONTROLS = {
     "POST /_local/webhooks/drop": "drop every pending and future delivery until resume",
     "GET /_local/deliveries": "[event=evt_...] [type=...] [status=pending|delivered|failed|dropped|held]",
     "POST /_local/events/{id}/resend": "deliver a stored event once more",
+    "POST /_local/advance": "by=31d|12h|90m|SECONDS: move every clock (the account's and each test clock)",
 }
 
 
@@ -84,9 +85,15 @@ def install(app: bottle.Bottle, core: StandIn, config: Config) -> None:
         found = core.deliveries(raw.get("event") or None, raw.get("type") or None, raw.get("status") or None)
         return {"object": "list", "data": found, "has_more": False, "url": "/_local/deliveries"}
 
+    control("POST", "/_local/advance")(lambda raw: _advance(core, raw))
+
     @control("POST", "/_local/events/<event_id>/resend")
     def local_resend(raw: dict[str, Any], event_id: str) -> Any:
         return core.resend(event_id)
+
+
+def _advance(core: StandIn, raw: dict[str, Any]) -> Any:
+    return core.advance_all(billing_params.duration(str(raw.get("by") or "")))
 
 
 def _float(value: Any, param: str) -> float | None:

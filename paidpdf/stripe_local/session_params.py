@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from paidpdf.money import DEFAULT_MIN_CHARGE, MAX_AMOUNT, MIN_CHARGE, format_amount
+from paidpdf.stripe_local import billing_params
 from paidpdf.stripe_local.api_errors import ApiError, invalid, missing
 from paidpdf.stripe_local.params import (
     array,
@@ -94,13 +95,18 @@ def session_create(params: dict[str, Any], now: int) -> dict[str, Any]:
     if not present(params.get("mode")):
         raise missing("mode")
     mode = enum(params["mode"], "mode", ("payment", "setup", "subscription"))
-    if mode != "payment":
-        raise invalid("mode", f"mode={mode} is not supported by the local Stripe stand-in (only payment)")
+    if mode == "setup":
+        raise invalid(
+            "mode", "mode=setup is not supported by the local Stripe stand-in (payment, subscription)"
+        )
     ui_mode = params.get("ui_mode", "hosted_page")
     if present(ui_mode) and ui_mode != "hosted_page":
         raise invalid("ui_mode", "Only ui_mode=hosted_page is supported by the local Stripe stand-in")
 
-    items = _line_items(params.get("line_items"))
+    items = _line_items(params.get("line_items"), mode)
+    billing = billing_params.subscription_checkout(params, mode)
+    if len({str(item["recurring"]) for item in items}) > 1:
+        raise invalid("line_items", "All recurring prices in a Checkout Session must share one interval.")
     currencies = {item["currency"] for item in items}
     if len(currencies) > 1:
         raise invalid("line_items", "All line items must use the same currency")
@@ -140,6 +146,7 @@ def session_create(params: dict[str, Any], now: int) -> dict[str, Any]:
                 code="parameter_invalid_integer",
             )
 
+    due_now = 0 if billing["trial_period_days"] else total  # a trial starts with nothing to pay
     pi_data: dict[str, Any] = {"metadata": {}, "description": None, "receipt_email": None}
     if present(params.get("payment_intent_data")):
         raw = hash_(params["payment_intent_data"], "payment_intent_data")
@@ -174,8 +181,8 @@ def session_create(params: dict[str, Any], now: int) -> dict[str, Any]:
         "mode": mode,
         "line_items": items,
         "currency": session_currency,
-        "amount_subtotal": total,
-        "amount_total": total,
+        "amount_subtotal": due_now,
+        "amount_total": due_now,
         "success_url": optional("success_url", url),
         "cancel_url": optional("cancel_url", url),
         "customer_email": optional("customer_email", email),
@@ -186,6 +193,7 @@ def session_create(params: dict[str, Any], now: int) -> dict[str, Any]:
         "allow_promotion_codes": optional("allow_promotion_codes", boolean),
         "locale": optional("locale", string, 20),
         "submit_type": optional("submit_type", enum, ("auto", "book", "donate", "pay", "subscribe")),
+        **billing,
     }
 
 
@@ -210,7 +218,7 @@ def _inline_only(obj: dict[str, Any], where: str, ref: str, *, missing_param: st
         )
 
 
-def _line_items(value: Any) -> list[dict[str, Any]]:
+def _line_items(value: Any, mode: str) -> list[dict[str, Any]]:
     if not present(value):
         raise missing("line_items")
     raw_items = array(value, "line_items")
@@ -254,8 +262,7 @@ def _line_items(value: Any) -> list[dict[str, Any]]:
             },
             pd,
         )
-        if present(price_data.get("recurring")):
-            raise invalid(f"{pd}[recurring]", "You specified `payment` mode but passed a recurring price.")
+        recurring = billing_params.recurring(price_data.get("recurring"), pd, mode)
         if not present(price_data.get("currency")):
             raise missing(f"{pd}[currency]")
         item_currency = currency(price_data["currency"], f"{pd}[currency]")
@@ -305,6 +312,7 @@ def _line_items(value: Any) -> list[dict[str, Any]]:
                 "images": images,
                 "product_metadata": metadata(product.get("metadata"), f"{pr}[metadata]"),
                 "metadata": metadata(item.get("metadata"), f"{where}[metadata]"),
+                "recurring": recurring,
             }
         )
     return items

@@ -16,10 +16,12 @@ REPO = Path(__file__).resolve().parents[2]
 _ANNOUNCED = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
-def serve_command(data: Path, threads: int, port: int = 0) -> list[str]:
-    """`cli.py --data DATA serve` on `port` (0: a free one; it prints the URL it bound)."""
+def serve_command(data: Path, threads: int, port: int = 0, workers: int = 1) -> list[str]:
+    """`cli.py --data DATA serve` on `port` (0: a free one; it prints the URL it bound). One worker by
+    default (no supervisor: the process is the server, so its pid's CPU and memory are the server's)."""
     return [
-        sys.executable, "cli.py", "--data", str(data), "serve", "--port", str(port), "--threads", str(threads)
+        sys.executable, "cli.py", "--data", str(data), "serve", "--port", str(port),
+        "--threads", str(threads), "--workers", str(workers),
     ]
 
 
@@ -30,9 +32,10 @@ def start_serve(
     threads: int,
     stderr: int | IO[Any] = subprocess.DEVNULL,
     port: int = 0,
+    workers: int = 1,
 ) -> tuple[subprocess.Popen[str], str]:
     """Start the site and wait for its announced URL; a server that does not announce one is stopped."""
-    command = serve_command(data, threads, port)
+    command = serve_command(data, threads, port, workers)
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()

@@ -36,12 +36,12 @@ def start(web: WebContext, content_id: str) -> Any:
     web.visitor.check_csrf()
     user = web.visitor.current_user()
     shelf = access.shelf_item(web.store, user, content_id)  # NotFound for bad ids, retired items
-    _count_start(web, user)
+    count_start(web, user)
     amount, code = form("amount", 32), form("code", 64)
     try:
         started = checkout.start_checkout(
             web.store, web.stripe(), web.settings, user=user, content_id=shelf.item["id"],
-            guest_token=None if user else guest_checkout.token_digest(_guest_cookie(web, create=True)),
+            guest_token=None if user else guest_checkout.token_digest(guest_cookie(web, create=True)),
             amount_text=amount, code=code,
         )
     except InvalidInput as exc:  # a price or code the reader typed: the item page again, with why
@@ -73,22 +73,22 @@ def start_bundle(web: WebContext, bundle_id: str) -> Any:
     if bundle is None or bundle.get("status") != "active":  # one answer: a retired id is not revealed
         raise NotFound("no such bundle")
     user = web.visitor.current_user()
-    _count_start(web, user)
+    count_start(web, user)
     started = checkout.start_bundle_checkout(
         web.store, web.stripe(), web.settings, user=user, bundle_id=bundle_id,
-        guest_token=None if user else guest_checkout.token_digest(_guest_cookie(web, create=True)),
+        guest_token=None if user else guest_checkout.token_digest(guest_cookie(web, create=True)),
     )
     if started.kind != "redirect":
         web.redirect("/library")
     web.redirect(started.url)
 
 
-def _count_start(web: WebContext, user: Doc | None) -> None:
+def count_start(web: WebContext, user: Doc | None) -> None:
     """Every Buy may make an order and a Stripe session: at most `PAIDPDF_CHECKOUTS_PER_ADDRESS` per
     client address and `PAIDPDF_CHECKOUTS_PER_BROWSER` per browser (the reader's account, or a
     guest's checkout cookie) in `throttle.CHECKOUT_WINDOW`; more is the 429 page with Retry-After."""
     browser = f"user:{user['id']}" if user else "guest:" + guest_checkout.token_digest(
-        _guest_cookie(web, create=True)
+        guest_cookie(web, create=True)
     )
     rules = throttle.checkout_rules(remote_addr(), browser)
     moment = clock.now()
@@ -98,7 +98,7 @@ def _count_start(web: WebContext, user: Doc | None) -> None:
         records.prune(unit, moment)  # at most every few minutes: a Buy must not sweep the table each time
 
 
-def _guest_cookie(web: WebContext, *, create: bool) -> str:
+def guest_cookie(web: WebContext, *, create: bool) -> str:
     """This browser's checkout cookie (made on its first guest Buy; it lives a day)."""
     token = web.cookies.get(GUEST_COOKIE) or ""
     if not token and create:
@@ -141,7 +141,7 @@ def cancel(web: WebContext) -> Any:
     user = web.visitor.current_user()
     order_id = query("order")
     found = web.store.view(orders.SALES).get(orders.ORDERS, order_id) if order_id else None
-    cookie = _guest_cookie(web, create=False)
+    cookie = guest_cookie(web, create=False)
     mine = found is not None and (
         (user is not None and found["user_id"] == user["id"])
         or (bool(cookie) and found.get("guest_token") == guest_checkout.token_digest(cookie))
@@ -155,7 +155,7 @@ def _guest_done(web: WebContext, order: Doc, item: Doc | None) -> Any:
     Stripe collected; the account is entered by the sign-in link mailed with the receipt). The
     browser that started this checkout gets this order's downloads (`guest_downloads`); anyone
     else, only "check your email"."""
-    bought = guest_checkout.order_for_browser(web.store, order["id"], _guest_cookie(web, create=False))
+    bought = guest_checkout.order_for_browser(web.store, order["id"], guest_cookie(web, create=False))
     if bought is None:
         return web.render("checkout_email.html", item=item, order=order)
     bottle.response.set_header("Cache-Control", "no-store")

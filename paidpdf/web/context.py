@@ -19,9 +19,11 @@ from bottle import request, response
 
 from paidpdf.config import Settings
 from paidpdf.content import shop
+from paidpdf.errors import StorageError
 from paidpdf.mail import Mailer
+from paidpdf.memberships import notice_mails, plans
 from paidpdf.sales import receipts
-from paidpdf.store import DataStore
+from paidpdf.store import CATALOG, DataStore
 from paidpdf.web import security
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
@@ -66,10 +68,12 @@ class WebContext:
         self.forwarded = ForwardedWatch()
 
     def _send_due_receipts(self) -> int:
-        """What the receipt runner does: hand every due receipt to the (queued) mailer."""
-        return receipts.send_due(
-            self.store, self.mailer, base_url=self.settings.base_url,
-            shop_name=shop.identity_or_defaults(self.store)["name"],
+        """What the receipt runner does: hand every due receipt and membership mail to the (queued)
+        mailer."""
+        name = shop.identity_or_defaults(self.store)["name"]
+        sent = receipts.send_due(self.store, self.mailer, base_url=self.settings.base_url, shop_name=name)
+        return sent + notice_mails.send_due(
+            self.store, self.mailer, base_url=self.settings.base_url, shop_name=name
         )
 
     def stripe(self) -> Any:
@@ -80,6 +84,14 @@ class WebContext:
 
                 self.stripe_client = stripe_gateway.make_client(self.settings)
             return self.stripe_client
+
+    def _has_plans(self) -> bool:
+        """Whether the header links "Membership": the shop sells a live plan. False when the catalog
+        cannot be read: the 500 page of a damaged catalog must still render."""
+        try:
+            return bool(plans.plans_in(self.store.view(CATALOG)))
+        except StorageError:
+            return False
 
     # -- answers ---------------------------------------------------------------------------------
     def redirect(self, target: str, status: int = 303) -> NoReturn:
@@ -115,6 +127,7 @@ class WebContext:
             "flash": self.cookies.take_flash(),
             "static_version": self.static_version,
             "path": request.path,
+            "has_plans": self._has_plans,
             "error": None,
         }
         context.update(values)

@@ -23,6 +23,7 @@ FLASH_MESSAGES = {
     "reset_sent": "If an account exists for that address, a reset link is on its way. It works for one hour.",
     "updates_on": "We will email you when an item you own gets a new version.",
     "updates_off": "Update mails are off. Your library still marks updated items.",
+    "already_member": "You are already a member of this plan: everything it covers is in your library.",
     "link_sent": "If an account exists for that address, a sign-in link is on its way (it works 15 minutes).",
 }
 

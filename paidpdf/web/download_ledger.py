@@ -18,8 +18,11 @@ from paidpdf.web.source_answers import Body
 
 
 class Ledger:
-    def __init__(self, web: WebContext, item: Doc, user_id: str, version: int, client: str) -> None:
+    def __init__(
+        self, web: WebContext, item: Doc, user_id: str, version: int, client: str, file: str = ""
+    ) -> None:
         self._web = web
+        self._file = file
         self._item = item
         self._user_id = user_id
         self._version = version
@@ -48,7 +51,7 @@ class Ledger:
         self._over = True
         self._web.download_recorder.ended(download_log.Delivery(
             self._user_id, self._item["id"], self._version, body.start, body.length, size, self._client,
-            sent=sent, reservation=self._reservation,
+            sent=sent, reservation=self._reservation, file=self._file,
         ))
 
     def abandon(self) -> None:

@@ -50,9 +50,19 @@ class DownloadRecorder:
             if sent.reservation is not None and sent.unsent > 0:
                 log.error("  and %d unsent bytes stay charged to its download limit", sent.unsent)
 
-    def drain(self) -> None:
-        """Wait until every queued record is written (tests, shutdown)."""
-        self._queue.join()
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every queued record is written (tests, shutdown); False on timeout."""
+        if timeout is None:
+            self._queue.join()
+            return True
+        done = threading.Event()
+
+        def wait() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
+        return done.wait(timeout)
 
     def _run(self) -> None:
         while True:

@@ -19,8 +19,13 @@ from paidpdf.web.checkout import GUEST_COOKIE
 from paidpdf.web.context import WebContext
 
 
-def download(web: WebContext, order_id: str, item_id: str) -> Any:
+def download(web: WebContext, order_id: str, item_id: str, key: str | None = None) -> Any:
     found = guest_checkout.order_for_browser(web.store, order_id, web.cookies.get(GUEST_COOKIE))
     if found is None or item_id not in guest_checkout.order_items(found[0]):
         raise NotFound("no such download in this browser; the receipt we emailed has a sign-in link")
-    return downloads.send_download(web, found[1], item_id)
+    return downloads.send_download(web, found[1], item_id, key)
+
+
+def file_download(web: WebContext, order_id: str, item_id: str, key: str) -> Any:
+    """Another file of an item of the order (`/checkout/<order>/download/<item>/<key>`)."""
+    return download(web, order_id, item_id, key)

@@ -1,4 +1,5 @@
-"""Item pages for visitors who are not logged in, rendered once per version of the catalog.
+"""Item pages and catalog pages (`pages.catalog_page`) for visitors who are not logged in, rendered
+once per version of the catalog.
 
 An anonymous item page depends only on the item, the shop's identity (both in `catalog`, so the
 file's `View.version` covers them) and the site's static files; everyone gets the same bytes except

@@ -9,33 +9,58 @@ from typing import Any
 
 from bottle import request, response
 
-from paidpdf.content import browse, shop
+from paidpdf.content import browse, item_files, shop
 from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
+from paidpdf.licenses import records as license_records
 from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
 from paidpdf.sales import promos
 from paidpdf.store import CATALOG, SALES, Doc
-from paidpdf.web import seo
+from paidpdf.web import catalog_cache, feeds, samples, security, seo
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.page_cache import PLACEHOLDER
 from paidpdf.web.request_fields import query
 from paidpdf.web.templates import STATIC_DIR
 
-_STATIC_NAME = re.compile(r"\A[a-z0-9_-]{1,40}\.(?:css|svg|png|ico)\Z")
+_STATIC_NAME = re.compile(r"\A[a-z0-9_-]{1,40}\.(?:css|svg|png|ico|js)\Z")
 _STATIC_TYPES = {
     "css": "text/css; charset=utf-8",
     "svg": "image/svg+xml",
     "png": "image/png",
     "ico": "image/x-icon",
+    "js": "text/javascript; charset=utf-8",
 }
+
+
+#: Catalog pages past this one are rendered per request (a crawler walking every page would otherwise
+#: fill the anonymous page cache with pages few people read).
+CACHED_CATALOG_PAGES = 50
 
 
 def catalog_page(web: WebContext) -> str:
     wanted = browse.parse_query(query("page", 10), query("q", 300), query("sort", 20), query("tag", 60))
     cards = web.catalog_cache.cards()
+    user = web.visitor.current_user()
+    known_tag = not wanted.tag or wanted.tag in cards.tags
+    cacheable = not wanted.q and wanted.page <= CACHED_CATALOG_PAGES and known_tag
+    if web.page_caches and user is None and cacheable and not web.cookies.has_flash():
+        # A visitor who is not logged in owns nothing: the page depends only on the catalog (items,
+        # prices, bundles, the shop's identity: all in `catalog`, whose version `cards` was made for)
+        # and on the parsed query, so it is rendered once per catalog version (`page_cache`). Searches
+        # are rendered per request: their text is the visitor's, and would evict the common pages.
+        response.set_header("Cache-Control", "private, no-cache")
+        response.content_type = "text/html; charset=utf-8"
+        key = f"/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
+        render = lambda: _catalog_html(web, cards, wanted, frozenset())  # noqa: E731
+        return web.anonymous_pages.page(cards.identity, key, render, web.visitor.csrf_token)
+    return _catalog_html(web, cards, wanted, access.owned_ids(web.store, user))
+
+
+def _catalog_html(
+    web: WebContext, cards: catalog_cache.Cards, wanted: browse.CatalogQuery, owned: frozenset[str]
+) -> str:
     page = browse.browse(cards.sorted(wanted.sort), wanted, presorted=True)
-    owned = access.owned_ids(web.store, web.visitor.current_user())
     return web.render(
         "catalog.html",
         base=web.settings.base_url.rstrip("/"),
@@ -74,7 +99,8 @@ def item_html(
     amount: str = "",
 ) -> str:
     """The item page; with a discount `code` (typed, or from a `?code=` link) it shows the price with
-    it, or why it does not apply; `error` and `amount` come back from a refused Buy."""
+    it, or why it does not apply; `error` and `amount` come back from a refused Buy.
+    A member reading an item their membership covers (`shelf.included_in`) sees Download, not Buy."""
     base = web.settings.base_url.rstrip("/")
     identity = shop.identity_or_defaults(web.store)
     extra: dict[str, Any] = {"csrf_token": token} if token is not None else {}
@@ -88,7 +114,8 @@ def item_html(
         "item.html", status=status, item=shelf.item, owned=shelf.owned, can_download=shelf.can_download,
         base=base, summary=seo.summary(shelf.item.get("description")), shop=identity,
         json_ld=seo.product_json_ld(base, shelf.item, identity["name"]), error=error, code=code,
-        amount=amount or _suggested(shelf.item), offer=offer, **extra,
+        amount=amount or _suggested(shelf.item), offer=offer, files=item_files.files_of(shelf.item),
+        sample_texts=samples.sample_texts(web, shelf.item), included_in=shelf.included_in, **extra,
     )
 
 
@@ -100,9 +127,21 @@ def _suggested(item: Doc) -> str:
 
 @login_required
 def library_page(web: WebContext, user: Doc) -> str:
+    rows = access.library_items(web.store, user)
+    license_keys = license_records.keys_for_owner(web.store, user["id"], user["email"])
+    shelved = {row.item["id"] for row in rows}
+    included = access.included_items(web.store, user)
+    shown = rows + [row for _, group in included for row in group]
+    players = any(
+        str(f.get("media_type") or "").startswith(("audio/", "video/")) for row in shown for f in row.files
+    )
+    if players:  # the resume script (/static/player.js): this page alone may run the shop's own script
+        response.set_header("Content-Security-Policy", security.with_own_scripts(web.settings))
     return web.render(
-        "library.html", rows=access.library_items(web.store, user),
+        "library.html", rows=rows, included=included,
         update_mails=update_notices.wanted_updates(user),
+        license_keys=license_keys, other_keys={k: v for k, v in license_keys.items() if k not in shelved},
+        has_players=players, resume_prefix=user["id"], feed_links=feeds.library_links(web, user),
     )
 
 

@@ -13,7 +13,20 @@ from typing import Any
 
 import bottle
 
-from paidpdf.web import account, checkout, downloads, guest_downloads, pages, seo, update_mails, webhook
+from paidpdf.web import (
+    account,
+    checkout,
+    downloads,
+    feeds,
+    guest_downloads,
+    license_api,
+    membership,
+    pages,
+    samples,
+    seo,
+    update_mails,
+    webhook,
+)
 from paidpdf.web.context import Handler, WebContext
 
 GET_HEAD = ("GET", "HEAD")
@@ -36,9 +49,16 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/content/<item_id>", pages.item_page),
     _route("GET", "/bundles/<bundle_id>", checkout.bundle_page),
     _route("GET", "/library", pages.library_page),
-    _route(GET_HEAD, "/content/<item_id>/download", downloads.download),
+    _route(GET_HEAD, "/content/<item_id>/download", downloads.download),  # the main file (old links)
+    _route(GET_HEAD, "/content/<item_id>/files/<key>", downloads.file_download),  # owners: any file
+    _route(GET_HEAD, "/content/<item_id>/files/<key>/sample", samples.sample),  # public samples
     _route(GET_HEAD, "/covers/<name>", downloads.cover),
     _route("GET", "/static/<name>", pages.static),
+    # a reader's private feeds: the token is the credential, no cookie is read (docs/feeds.md)
+    _route("GET", "/feeds/<token>/opds", feeds.opds),
+    _route("GET", "/feeds/<token>/podcast.xml", feeds.podcast),
+    _route(GET_HEAD, "/feeds/<token>/files/<item_id>/<key>", feeds.file),
+    _route("POST", "/library/feed-link", feeds.reset_link),
     _route("GET", "/shop.css", pages.shop_css),
     _route("GET", "/favicon.ico", pages.favicon),
     _route("GET", "/healthz", pages.healthz),
@@ -71,18 +91,35 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/checkout/success", checkout.success),
     _route("GET", "/checkout/cancel", checkout.cancel),
     _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>", guest_downloads.download),  # a guest's
+    _route(GET_HEAD, "/checkout/<order_id>/download/<item_id>/<key>", guest_downloads.file_download),
+    # memberships
+    _route("GET", "/membership", membership.membership_page),
+    _route("POST", "/membership/join/<plan_id>", membership.join),
+    _route("GET", "/membership/success", membership.success),
+    _route("POST", "/membership/manage", membership.manage),
     _route("POST", "/stripe/webhook", webhook.webhook),  # Stripe's signature, no cookies
+    # the license API for the creator's software (no cookies read: see license_api)
+    _route("POST", "/v2/licenses/verify", license_api.verify),
+    _route("POST", "/v1/licenses/activate", license_api.activate),
+    _route("POST", "/v1/licenses/validate", license_api.validate),
+    _route("POST", "/v1/licenses/deactivate", license_api.deactivate),
 )
+
+#: POST routes that take no CSRF token because they read no cookie (tests/web/test_security.py).
+COOKIELESS = frozenset({"/stripe/webhook", "/v2/licenses/verify", "/v1/licenses/activate",
+                        "/v1/licenses/validate", "/v1/licenses/deactivate"})
 
 
 def install(app: bottle.Bottle, web: WebContext) -> None:
     for route in ROUTES:
-        app.route(route.path, method=list(route.methods), callback=_bind(route.handler, web),
-                  name=route.handler.__name__)
+        callback = _bind(route.handler, web, cookieless=route.path in COOKIELESS)
+        app.route(route.path, method=list(route.methods), callback=callback, name=route.handler.__name__)
 
 
-def _bind(handler: Handler, web: WebContext) -> Callable[..., Any]:
+def _bind(handler: Handler, web: WebContext, *, cookieless: bool = False) -> Callable[..., Any]:
     def callback(**url_args: str) -> Any:
+        if cookieless:  # what these routes do never depends on a browser's session
+            bottle.request.environ.pop("HTTP_COOKIE", None)
         return handler(web, **url_args)
 
     callback.__name__ = handler.__name__

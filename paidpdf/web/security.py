@@ -38,6 +38,8 @@ CSRF_FIELD = "csrf_token"
 #: Where Stripe hosts Checkout: the Buy form's POST is answered by a redirect there, and browsers apply
 #: `form-action` to that redirect too.
 STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+#: Where Stripe hosts the customer portal: "Manage membership" is a POST answered by a redirect there.
+STRIPE_PORTAL_ORIGIN = "https://billing.stripe.com"
 
 _CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
@@ -56,15 +58,21 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 def security_headers(settings: Settings) -> tuple[tuple[str, str], ...]:
-    """The site's headers: forms may post here and to the checkout page (Stripe's, or the local
-    stand-in's when `STRIPE_API_BASE` points there), nowhere else."""
-    targets = [STRIPE_CHECKOUT_ORIGIN]
+    """The site's headers: forms may post here and to the checkout page and the customer portal
+    (Stripe's, or the local stand-in's when `STRIPE_API_BASE` points there), nowhere else."""
+    targets = [STRIPE_CHECKOUT_ORIGIN, STRIPE_PORTAL_ORIGIN]
     if settings.stripe_api_base:
         parts = urlsplit(settings.stripe_api_base)
         if parts.scheme in ("http", "https") and parts.netloc:
             targets.append(f"{parts.scheme}://{parts.netloc}")
     csp = _CSP.replace("form-action 'self'", "form-action 'self' " + " ".join(targets))
     return (("Content-Security-Policy", csp), *SECURITY_HEADERS[1:])
+
+
+def with_own_scripts(settings: Settings) -> str:
+    """The site's policy with `script-src 'self'`: for the one page that runs the shop's own script
+    (the library's players remember where a reader stopped); every other page runs none."""
+    return security_headers(settings)[0][1].replace("script-src 'none'", "script-src 'self'")
 
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}

@@ -22,7 +22,8 @@ from paidpdf.store import Doc
 from paidpdf.web.context import WebContext
 
 #: Pages of a reader's own: nothing for a search engine there.
-PRIVATE_PATHS = ("/library", "/checkout/", "/account/", "/login", "/signup", "/forgot", "/reset/", "/signin/")
+PRIVATE_PATHS = ("/library", "/checkout/", "/account/", "/login", "/signup", "/forgot", "/reset/", "/signin/",
+                 "/feeds/")
 
 
 def summary(text: str | None, limit: int = 200) -> str:

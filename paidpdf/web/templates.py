@@ -9,7 +9,7 @@ import jinja2
 from markupsafe import Markup
 
 from paidpdf.byte_sizes import human_size
-from paidpdf.content import markdown_text
+from paidpdf.content import item_files, markdown_text
 from paidpdf.money import format_amount, format_offer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -29,8 +29,17 @@ def make_templates() -> jinja2.Environment:
     env.globals["format_amount"] = format_amount
     env.globals["format_offer"] = format_offer
     env.filters["human_size"] = human_size
+    env.filters["duration"] = duration
+    env.globals["files_of"] = item_files.files_of
     env.filters["markdown"] = render_markdown
     return env
+
+
+def duration(milliseconds: int | None) -> str:
+    """A length for people: 3723000 -> "1:02:03", 95000 -> "1:35"."""
+    seconds = int(milliseconds or 0) // 1000
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def render_markdown(text: str | None) -> Markup:

@@ -36,7 +36,7 @@ def webhook(web: WebContext) -> Any:
     try:
         event = stripe_gateway.verify_event(web.settings, payload, raw_header("Stripe-Signature"))
         outcome = webhook_events.handle_event(
-            web.store, event, livemode=stripe_gateway.livemode(web.settings)
+            web.store, event, livemode=stripe_gateway.livemode(web.settings), client=web.stripe
         )
     except PaidPdfError as exc:
         if exc.http_status >= 500:
@@ -45,7 +45,7 @@ def webhook(web: WebContext) -> Any:
             bottle.request.environ[LOG_NOTE] = f"refused: {exc.message}"
         return _answer(exc.http_status, {"error": exc.message})
     bottle.request.environ[LOG_NOTE] = f"{event['id']} {event['type']}: {outcome.action}"
-    if outcome.action == "fulfilled":
+    if outcome.action != "duplicate":  # a purchase's receipt or a membership's mails may be due
         checkout.send_receipts(web)  # queued: the answer does not wait for the mail server
     return _answer(200, {"received": True, "outcome": outcome.action})
 

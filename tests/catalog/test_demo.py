@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner, Result
 
 from paidpdf.admin import build_app
-from paidpdf.content import catalog, demo, media
+from paidpdf.content import catalog, demo, item_files, media
 from paidpdf.store import Store
 
 
@@ -32,8 +32,14 @@ def test_demo_seeds_a_new_shop_keeps_it_and_starts_over_only_with_fresh(tmp_path
     assert result.exit_code == 0, result.stderr
     assert "Sourdough" in result.stdout and "Free" in result.stdout and "$19.99" in result.stdout
     items = catalog.list_items(Store(folder))
-    assert sorted(i["price"] for i in items) == [0, 499, 999, 1999]
-    assert all(i["pages"] >= 4 and i["cover"] for i in items)
+    booklets = [i for i in items if i["id"] in {b.slug for b in demo.BOOKLETS}]
+    assert sorted(i["price"] for i in booklets) == [0, 499, 999, 1999]
+    assert all(i["pages"] >= 4 and i["cover"] for i in booklets)
+    # the demo also sells an EPUB and an audio item, made at demo time, each with its public sample
+    media = {i["id"]: item_files.primary(i) for i in items if i not in booklets}
+    assert sorted(f["format"] for f in media.values()) == ["epub", "m4a"]
+    assert all(f["sample"] and f["sample"]["sha256"] != f["sha256"] for f in media.values())
+    assert len(items) == len(demo.BOOKLETS) + len(demo.MEDIA_ITEMS)
     assert (folder / demo.MARKER).is_file()
     # A second run keeps the shop: an item added in between, and a backup made inside it, survive.
     extra = demo.make_sample_pdfs(tmp_path / "more")[0]
@@ -42,12 +48,13 @@ def test_demo_seeds_a_new_shop_keeps_it_and_starts_over_only_with_fresh(tmp_path
     again = run_demo("--folder", str(folder), "--seed-only")
     assert again.exit_code == 0, again.stderr
     assert "Reusing the demo shop" in again.stdout and "--fresh" in again.stdout
-    assert len(catalog.list_items(Store(folder))) == 5
+    assert len(catalog.list_items(Store(folder))) == len(demo.BOOKLETS) + len(demo.MEDIA_ITEMS) + 1
     # --fresh starts over, says what it deletes, and keeps backups/.
     fresh = run_demo("--folder", str(folder), "--seed-only", "--fresh")
     assert fresh.exit_code == 0, fresh.stderr
     assert "--fresh: deleted" in fresh.stdout and "catalog.json" in fresh.stdout
-    assert sorted(i["id"] for i in catalog.list_items(Store(folder))) == sorted(b.slug for b in demo.BOOKLETS)
+    expected = [b.slug for b in demo.BOOKLETS] + [m[0] for m in demo.MEDIA_ITEMS]
+    assert sorted(i["id"] for i in catalog.list_items(Store(folder))) == sorted(expected)
     assert (folder / "backups" / "20261201T000000Z").is_dir()
 
 
@@ -77,7 +84,7 @@ def test_demo_uses_the_global_data_folder_when_given(tmp_path: Path, monkeypatch
     result = CliRunner().invoke(build_app(), ["--data", str(folder), "demo", "--seed-only"], env={})
     assert result.exit_code == 0, result.stderr
     assert (folder / demo.MARKER).is_file()
-    assert len(catalog.list_items(Store(folder))) == 4
+    assert len(catalog.list_items(Store(folder))) == len(demo.BOOKLETS) + len(demo.MEDIA_ITEMS)
     assert not (tmp_path / "demo-data").exists()
 
 

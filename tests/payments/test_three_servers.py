@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def proxy(tmp_path: Path) -> Iterator[tuple[str, list[int]]]:
-    """nginx round-robin over three ports (the servers bind them later); skips a dead server."""
+def proxy() -> Iterator[tuple[str, list[int]]]:
+    with round_robin_proxy() as found:
+        yield found
+
+
+@contextmanager
+def round_robin_proxy() -> Iterator[tuple[str, list[int]]]:
+    """nginx round-robin over three ports (the servers bind them later); skips a dead server. Also
+    used by the memberships' three-server test."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         pytest.fail("nginx is missing: run scripts/install-system-deps")
@@ -91,7 +99,7 @@ http {{
         shutil.rmtree(prefix, ignore_errors=True)
 
 
-def _serve_on(data: Path, env: dict[str, str], port: int) -> subprocess.Popen[str]:
+def serve_on(data: Path, env: dict[str, str], port: int) -> subprocess.Popen[str]:
     """`paidpdf serve` on a given port (the proxy's upstream): start_serve with --port swapped in."""
     process, url = start_serve(data, env, threads=4, port=port)
     assert url.endswith(f":{port}")
@@ -131,7 +139,7 @@ def test_three_servers_one_database_one_bucket(
         buyers.append((user, sessions.open_session(store, user["id"])))
     sl.set_webhook(proxy_url + "/stripe/webhook", WEBHOOK_SECRET)
 
-    servers = [_serve_on(data, {**env, "PAIDPDF_S3_DOWNLOADS": mode}, port)
+    servers = [serve_on(data, {**env, "PAIDPDF_S3_DOWNLOADS": mode}, port)
                for port, mode in zip(ports, ["redirect", "redirect", "proxy"], strict=True)]
     direct = [f"http://127.0.0.1:{p}" for p in ports]
     killed = 1

@@ -84,3 +84,51 @@ def test_sigterm_stops_it_cleanly_too() -> None:
         out, _ = process.communicate(timeout=20)
     assert process.returncode == 0
     assert "Stopped." in out
+
+
+def test_advance_moves_a_running_stand_ins_time(cli: Callable[..., Result]) -> None:
+    """`paidpdf stripe-local advance 31d --port P` renews a subscription of the running stand-in."""
+    import stripe
+
+    from paidpdf.stripe_local import start_in_thread
+    from tests.stripe_local.billing import subscribe
+
+    with start_in_thread() as running:
+        client = stripe.StripeClient("sk_test_cli", base_addresses={"api": running.url})
+        customer = client.v1.customers.create(params={"email": "m@example.com"})
+        sub = subscribe(client, running, customer.id)
+        result = cli("stripe-local", "advance", "32d", "--port", str(running.port))
+        assert result.exit_code == 0, result.stderr
+        assert "Moved time by 32d" in result.stdout
+        invoices = client.v1.invoices.list(params={"subscription": sub.id}).data
+        assert [i.billing_reason for i in invoices] == ["subscription_cycle", "subscription_create"]
+        bad = cli("stripe-local", "advance", "soon", "--port", str(running.port))
+        assert (
+            bad.exit_code == 2 and "Invalid duration 'soon'" in bad.stderr and "Traceback" not in bad.stderr
+        )
+
+
+def test_advance_without_a_stand_in_is_a_one_line_error(cli: Callable[..., Result]) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = cli("stripe-local", "advance", "31d", "--port", str(port))
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith(f"Error: no stand-in answers on 127.0.0.1:{port}")
+    assert "Example: paidpdf stripe-local advance 31d" in cli("stripe-local", "--help").stdout
+
+
+def test_advance_finds_the_demos_stand_in_through_its_export_line(cli: Callable[..., Result]) -> None:
+    """With the demo's `export STRIPE_API_BASE=... STRIPE_SECRET_KEY=...`, no --port is needed, and a
+    stand-in that accepts only its own key is reached with it."""
+    from paidpdf.stripe_local import start_in_thread
+
+    with start_in_thread(api_key="sk_test_demo_only") as running:
+        env = {"STRIPE_API_BASE": running.url, "STRIPE_SECRET_KEY": "sk_test_demo_only"}
+        result = cli("stripe-local", "advance", "12h", env=env)
+        assert result.exit_code == 0, result.stderr
+        assert running.state.now() >= int(__import__("time").time()) + 12 * 3600 - 5
+        wrong = cli("stripe-local", "advance", "12h", env={**env, "STRIPE_SECRET_KEY": "sk_test_other"})
+        assert wrong.exit_code == 2 and "the stand-in refused: Invalid API Key" in wrong.stderr

@@ -191,7 +191,7 @@ def test_concurrent_requests_with_one_key_make_one_session(client: stripe.Stripe
     ("changes", "param", "code"),
     [
         ({"mode": None}, "mode", "parameter_missing"),
-        ({"mode": "subscription"}, "mode", None),
+        ({"mode": "setup"}, "mode", None),
         ({"line_items": None}, "line_items", "parameter_missing"),
         ({"unit_amount": "19.99"}, "line_items[0][price_data][unit_amount]", "parameter_invalid_integer"),
         ({"unit_amount": -5}, "line_items[0][price_data][unit_amount]", "parameter_invalid_integer"),
@@ -275,7 +275,7 @@ def test_raw_form_encoding_with_empty_brackets_and_unknown_urls(stripe_local: St
     assert session["currency"] == "eur"
     assert session["line_items"]["data"][0]["description"] == "Café"  # type: ignore[index]
 
-    status, error = _raw(f"{stripe_local.url}/v1/customers", auth)
+    status, error = _raw(f"{stripe_local.url}/v1/products", auth)
     assert status == 404
     assert "Unrecognized request URL" in error["error"]["message"]  # type: ignore[index]
 

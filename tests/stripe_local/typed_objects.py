@@ -27,13 +27,32 @@ CLASSES: dict[str, type[StripeObject]] = {
     "dispute": stripe.Dispute,
     "event": stripe.Event,
     "item": stripe.LineItem,
+    "customer": stripe.Customer,
+    "subscription": stripe.Subscription,
+    "subscription_item": stripe.SubscriptionItem,
+    "invoice": stripe.Invoice,
+    "line_item": stripe.InvoiceLineItem,
+    "invoice_payment": stripe.InvoicePayment,
+    "price": stripe.Price,
+    "payment_method": stripe.PaymentMethod,
+    "test_helpers.test_clock": stripe.test_helpers.TestClock,
+    "billing_portal.session": stripe.billing_portal.Session,
 }
 
 
 def _namespace() -> dict[str, Any]:
+    """Every class the typed classes name: stripe-python imports its modules lazily (`_import_map`),
+    so `dir(stripe)` alone misses the ones nothing has touched yet (e.g. `Plan`)."""
     names: dict[str, Any] = {}
-    for module in (stripe, stripe.checkout):
-        names.update({n: getattr(module, n) for n in dir(module) if isinstance(getattr(module, n), type)})
+    for module in (stripe, stripe.checkout, stripe.billing_portal, stripe.test_helpers):
+        lazy = list(getattr(module, "_import_map", {}))
+        for name in [*dir(module), *lazy]:
+            try:
+                value = getattr(module, name)
+            except (AttributeError, ImportError):
+                continue
+            if isinstance(value, type):
+                names[name] = value
     return names
 
 

@@ -145,6 +145,25 @@ def test_anonymous_item_pages_come_from_a_cache_with_each_browsers_own_token(sit
     assert "Renamed while cached" in reader.get(f"/content/{PAID}").text
 
 
+def test_anonymous_catalog_pages_are_kept_per_catalog_version_and_never_stale(site: Site) -> None:
+    """The anonymous catalog is rendered once per catalog version (`pages.catalog_page`): a price change
+    by another process (the CLI) shows on the next request; a reader who owns an item still sees it
+    marked (logged-in pages are never taken from the cache); a search is rendered per request."""
+    from webtest import TestApp
+
+    visitor = TestApp(site.app.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+    first = visitor.get("/").text
+    assert visitor.get("/").text == first
+    kept = site.app.app.web.anonymous_pages._pages
+    assert any(key.startswith("/?page=1&") for key in kept)  # the page is in the cache
+    assert site.cli("content", "price", PAID, "77.00").exit_code == 0  # another writer, the CLI
+    assert "$77.00" in visitor.get("/").text and "$77.00" not in first
+    owner = logged_in(site, "owner").get("/").text
+    assert owner != visitor.get("/").text  # the owner's page marks what it owns
+    assert visitor.get("/?q=zzz-not-there").text.count("card") < first.count("card")
+    assert not any("zzz" in key for key in kept)
+
+
 def _no_token(html: str) -> str:
     return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', html)
 

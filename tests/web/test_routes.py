@@ -14,6 +14,8 @@ LOGIN_ONLY = {
     ("GET", "/account/password"),
     ("POST", "/account/password"),
     ("POST", "/account/updates"),
+    ("POST", "/membership/manage"),
+    ("POST", "/library/feed-link"),
 }
 
 

@@ -120,11 +120,14 @@ def test_content_disposition_is_always_a_safe_header(name: str) -> None:
 
 
 def test_the_csp_only_lets_forms_post_here_and_to_checkout(site_dir: Path) -> None:
+    """Checkout's origin for Buy and Join, the customer portal's for "Manage membership" (a POST
+    answered by a redirect there: browsers apply form-action to it), nothing else."""
     plain = make_site(site_dir).app.get("/").headers["Content-Security-Policy"]
-    assert "form-action 'self' https://checkout.stripe.com;" in plain + ";"
+    assert "form-action 'self' https://checkout.stripe.com https://billing.stripe.com;" in plain + ";"
     wired = Settings.from_env({"STRIPE_API_BASE": "http://127.0.0.1:12111/"}, data_dir=site_dir)
     csp = make_site(site_dir, wired).app.get("/").headers["Content-Security-Policy"]
-    assert "form-action 'self' https://checkout.stripe.com http://127.0.0.1:12111" in csp
+    stripe = "https://checkout.stripe.com https://billing.stripe.com"
+    assert f"form-action 'self' {stripe} http://127.0.0.1:12111" in csp
 
 
 def test_login_rules_are_on_the_handlers_the_table_names() -> None:

@@ -119,10 +119,16 @@ def test_seed_copy_is_independent(seeded_template: Path, tmp_path: Path) -> None
 
 def test_every_post_route_checks_csrf(site: Site) -> None:
     """Walks the app's route table, so a POST route added later without a CSRF check fails here.
-    Only the Stripe webhook is exempt (Stripe signs it; browsers cannot forge the signature); the
-    one-click unsubscribe carries its own keyed token instead, and a forged one is a 403 like CSRF."""
+    Only the routes that read no cookie are exempt (`routes.COOKIELESS`): the Stripe webhook (Stripe
+    signs it; browsers cannot forge the signature) and the license API (no session, so nothing to
+    forge; tests/payments/test_licenses.py proves it ignores cookies); the one-click unsubscribe
+    carries its own keyed token instead, and a forged one is a 403 like CSRF."""
+    from paidpdf.web.routes import COOKIELESS
+
+    assert {"/stripe/webhook", "/v2/licenses/verify", "/v1/licenses/activate",
+                          "/v1/licenses/validate", "/v1/licenses/deactivate"} == COOKIELESS
     app = logged_in(site, "reader")
-    routes = [r for r in site.app.app.routes if r.method == "POST" and r.rule != "/stripe/webhook"]
+    routes = [r for r in site.app.app.routes if r.method == "POST" and r.rule not in COOKIELESS]
     assert {"/login", "/signup", "/logout", "/forgot", "/account/password"} <= {r.rule for r in routes}
     before = {name: on_disk(site.data_dir, name) for name in ("accounts", "sales", "catalog")}
     for route in routes:

@@ -32,10 +32,23 @@ def _get(url: str, timeout: float) -> tuple[int, float]:
 
 @pytest.fixture
 def server(seeded_template: Path, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    yield from _serving(seeded_template, tmp_path, workers=1)
+
+
+@pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])
+def any_server(
+    seeded_template: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, int]]:
+    """One process, and `--workers 2` (the supervisor's shared socket): both must hold."""
+    yield from _serving(seeded_template, tmp_path, workers=request.param)
+
+
+def _serving(seeded_template: Path, tmp_path: Path, workers: int) -> Iterator[tuple[str, int]]:
     data = copy_seed(seeded_template, tmp_path / "data")
     env = {**os.environ, "PAIDPDF_ARGON2_PROFILE": "test"}
     env.pop("PAIDPDF_BASE_URL", None)
-    process, url = start_serve(data, env, threads=4, stderr=(tmp_path / "server.log").open("w"))
+    log = (tmp_path / "server.log").open("w")
+    process, url = start_serve(data, env, threads=4, workers=workers, stderr=log)
     try:
         yield url, process.pid
     finally:
@@ -43,8 +56,8 @@ def server(seeded_template: Path, tmp_path: Path) -> Iterator[tuple[str, int]]:
 
 
 @pytest.mark.solo  # a latency bound: alone, even under xdist
-def test_idle_and_slowloris_connections_do_not_take_the_site_offline(server: tuple[str, int]) -> None:
-    url, _pid = server
+def test_idle_and_slowloris_connections_do_not_take_the_site_offline(any_server: tuple[str, int]) -> None:
+    url, _pid = any_server
     port = int(url.rsplit(":", 1)[1])
     idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]
     slow = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]

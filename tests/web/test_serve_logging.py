@@ -34,3 +34,44 @@ def test_a_stalled_log_reader_never_stalls_a_request(seeded_template: Path, tmp_
         connection.close()
     finally:
         stop(process)
+
+
+def test_the_log_queue_is_bounded_and_written_out_on_stop() -> None:
+    """A writer stuck on a stalled stderr: the queue holds at most its capacity, the rest is counted
+    (and said once the writer catches up), and `stop` writes every line that was queued."""
+    import logging
+    import threading
+
+    from paidpdf.admin.log_writer import LogWriter
+
+    written: list[str] = []
+    stalled = threading.Event()
+
+    class Stalling(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            stalled.wait(10)  # stderr nobody reads
+            written.append(record.getMessage())
+
+    handler = Stalling()
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    for other in saved:
+        root.removeHandler(other)
+    root.addHandler(handler)
+    try:
+        writer = LogWriter(capacity=50)
+        for n in range(200):
+            writer.access(("GET", f"/page-{n:03d}", "200", 1.0, ""))
+        assert len(writer.lines) <= 50  # bounded, whatever the writer's state
+        queued_or_taken = 200 - writer.missed
+        stalled.set()
+        writer.stop()
+    finally:
+        root.removeHandler(handler)
+        for other in saved:
+            root.addHandler(other)
+    pages = [line for line in written if "/page-" in line]
+    assert len(pages) == queued_or_taken and queued_or_taken <= 51  # at most one was being written
+    assert pages == sorted(pages)  # in order
+    said = [line for line in written if "log lines were not written" in line]
+    assert said and str(200 - queued_or_taken) in said[0]

@@ -67,10 +67,14 @@ class DiskFiles:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def content(self, sha256: str, *, version: int | None = None, size: int | None = None) -> FileSource:
+    def content(
+        self, sha256: str, *, version: int | None = None, size: int | None = None,
+        content_type: str | None = None,
+    ) -> FileSource:
         rel = file_source.content_rel(sha256)
         return DiskSource(
-            self.root / rel, etag=file_source.content_etag(sha256, version), content_type=file_source.PDF,
+            self.root / rel, etag=file_source.content_etag(sha256, version),
+            content_type=content_type or file_source.PDF,
             what="download",
         )
 

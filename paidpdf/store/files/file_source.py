@@ -76,10 +76,13 @@ class FileSource(Protocol):
 class FileSources(Protocol):
     """A store's files by kind: the only way the web adapter reaches stored bytes."""
 
-    def content(self, sha256: str, *, version: int | None = None, size: int | None = None) -> FileSource:
+    def content(
+        self, sha256: str, *, version: int | None = None, size: int | None = None,
+        content_type: str | None = None,
+    ) -> FileSource:
         """The content file `<sha256>`; `version` goes into its validator (`etag`), `size` is the
         catalog's length of it (content-addressed, so always right), which spares a remote store a
-        round trip."""
+        round trip; `content_type` is the file's media type (default: a PDF's)."""
 
     def cover(self, name: str) -> FileSource:
         """A cover, look-inside page or logo `<sha256>.png|jpg|webp`."""

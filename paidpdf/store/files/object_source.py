@@ -56,10 +56,13 @@ class ObjectSources:
         self.objects = objects
         self._presign = objects.downloads == "redirect"
 
-    def content(self, sha256: str, *, version: int | None = None, size: int | None = None) -> FileSource:
+    def content(
+        self, sha256: str, *, version: int | None = None, size: int | None = None,
+        content_type: str | None = None,
+    ) -> FileSource:
         return ObjectSource(
             self.objects, file_source.content_rel(sha256), etag=file_source.content_etag(sha256, version),
-            content_type=file_source.PDF, size=size, presign=self._presign,
+            content_type=content_type or file_source.PDF, size=size, presign=self._presign,
         )
 
     def cover(self, name: str) -> FileSource:

@@ -1,0 +1,211 @@
+"""An owner's stamped copy of a non-PDF file as a `FileSource` made of segments: byte ranges of the
+unchanged stored file and small literal parts (the bytes that name the owner).
+
+Why segments: every format here is stamped by changing a few small places (a ZIP's central directory,
+an EPUB's chapter ends, an audio file's tag block, a video's metadata box), so a download is the
+original's ranges streamed as they are plus a few kilobytes computed per owner. The length is known
+before the first byte, the same owner always gets the same bytes (so Range resumes join and the
+ETag is stable), and from a local file the copy is one seekable file the server sends from its I/O
+loop like a plain file (the same path as a stamped PDF's `JoinedFile`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+
+from paidpdf.store.files.file_source import FileSource, LocalFile, Opened
+
+#: `(start, length)` of the original file, or literal bytes.
+Segment = tuple[int, int] | bytes
+
+
+def size_of(segments: Sequence[Segment]) -> int:
+    return sum(len(s) if isinstance(s, bytes) else s[1] for s in segments)
+
+
+def merged(segments: Sequence[Segment]) -> list[Segment]:
+    """Adjacent literals joined, adjacent original ranges joined, empty parts dropped."""
+    out: list[Segment] = []
+    for seg in segments:
+        if (len(seg) if isinstance(seg, bytes) else seg[1]) == 0:
+            continue
+        last = out[-1] if out else None
+        if isinstance(seg, bytes) and isinstance(last, bytes):
+            out[-1] = last + seg
+        elif isinstance(seg, tuple) and isinstance(last, tuple) and last[0] + last[1] == seg[0]:
+            out[-1] = (last[0], last[1] + seg[1])
+        else:
+            out.append(seg)
+    return out
+
+
+class SegmentedSource:
+    """`segments` over `inner` (the stored file), answered like any `FileSource`."""
+
+    def __init__(self, inner: FileSource, segments: Sequence[Segment], owner: bytes | None = None) -> None:
+        """`owner`: what makes these segments differ from another owner's (their stamp), for the
+        ETag; without it every segment is hashed."""
+        self.inner = inner
+        self.segments = merged(segments)
+        mark = hashlib.sha256()
+        if owner is not None:
+            mark.update(owner)
+        else:
+            for seg in self.segments:
+                mark.update(seg if isinstance(seg, bytes) else b"%d+%d;" % seg)
+        self.etag = f'{inner.etag.removesuffix(chr(34))}-{mark.hexdigest()[:16]}"'
+        self.content_type = inner.content_type
+        self._size = size_of(self.segments)
+
+    def size(self) -> int:
+        return self._size
+
+    def last_modified(self) -> str:
+        return self.inner.last_modified()
+
+    def open_range(self, start: int, length: int) -> Opened:
+        if getattr(self.inner, "path", None) is not None:  # a file of the data folder
+            opened = self.inner.open_range(0, self.inner.size())  # NotFound before anything is sent
+            if isinstance(opened, LocalFile):
+                joined = SegmentedFile(opened, self.segments)
+                joined.seek(start)
+                return joined
+            opened.close()
+        return SegmentBlocks(self.inner, self.segments, start, length)
+
+    def presigned_url(self, *, disposition: str) -> str | None:
+        return None  # a link to the stored object cannot carry the owner's parts
+
+
+def _pieces(segments: Sequence[Segment], start: int, end: int) -> Iterator[tuple[Segment, int, int]]:
+    """(segment, offset in it, length) of every part of [start, end)."""
+    pos = 0
+    for seg in segments:
+        size = len(seg) if isinstance(seg, bytes) else seg[1]
+        lo, hi = max(start, pos), min(end, pos + size)
+        if lo < hi:
+            yield seg, lo - pos, hi - lo
+        pos += size
+        if pos >= end:
+            return
+
+
+class SegmentBlocks:
+    """A range of the segments as blocks, each original part read from the store as its own range
+    (a remote store is read by a worker thread, never by the server's I/O loop)."""
+
+    def __init__(self, inner: FileSource, segments: Sequence[Segment], start: int, length: int) -> None:
+        self._parts = _pieces(segments, start, start + length)
+        self._inner = inner
+        self._open: Iterator[bytes] | None = None
+        self._ready: list[bytes] = []
+        for seg, offset, size in self._parts:  # up to the first stored part, opened now: NotFound is
+            if isinstance(seg, bytes):           # raised before the answer starts
+                self._ready.append(seg[offset : offset + size])
+                continue
+            self._open = iter(inner.open_range(seg[0] + offset, size))  # type: ignore[arg-type]
+            break
+
+    def __iter__(self) -> SegmentBlocks:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._ready:
+            return self._ready.pop(0)
+        while True:
+            if self._open is not None:
+                block = next(self._open, None)
+                if block is not None:
+                    return block
+                self._close_open()
+            seg, offset, length = next(self._parts)
+            if isinstance(seg, bytes):
+                return seg[offset : offset + length]
+            self._open = iter(self._inner.open_range(seg[0] + offset, length))  # type: ignore[arg-type]
+
+    def _close_open(self) -> None:
+        close = getattr(self._open, "close", None)
+        self._open = None
+        if close is not None:
+            close()
+
+    def close(self) -> None:
+        self._close_open()
+
+
+class SegmentedFile:
+    """The segments as one seekable file over an open local copy of the original."""
+
+    def __init__(self, original: LocalFile, segments: Sequence[Segment]) -> None:
+        self._original = original
+        self._segments = list(segments)
+        self._size = size_of(self._segments)
+        self._pos = 0
+        self._at = -1  # where the original file is positioned, -1: unknown
+        self.closed = False
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._pos = offset if whence == 0 else self._pos + offset if whence == 1 else self._size + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def read(self, size: int = -1) -> bytes:
+        end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
+        parts = []
+        for seg, offset, length in _pieces(self._segments, self._pos, end):
+            if isinstance(seg, bytes):
+                parts.append(seg[offset : offset + length])
+                continue
+            if self._at != seg[0] + offset:  # a read that goes on where the last one ended needs no seek
+                self._original.seek(seg[0] + offset)
+            data = self._original.read(length)
+            self._at = seg[0] + offset + len(data)
+            parts.append(data)
+            if len(data) < length:  # the file is shorter than the catalog says
+                break
+        out = parts[0] if len(parts) == 1 else b"".join(parts)
+        self._pos += len(out)
+        return out
+
+    def close(self) -> None:
+        self.closed = True
+        self._original.close()
+
+
+class SourceReader:
+    """A read-only, seekable file over a `FileSource`, for building a template from a stored file
+    whichever store holds it: only the parts a format's stamper reads (a ZIP's directory, a tag
+    block, a video's index) are fetched, never the whole file."""
+
+    def __init__(self, source: FileSource) -> None:
+        self._source = source
+        self._size = source.size()
+        self._pos = 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._pos = offset if whence == 0 else self._pos + offset if whence == 1 else self._size + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
+        if end <= self._pos:
+            return b""
+        opened = self._source.open_range(self._pos, end - self._pos)
+        try:
+            data = opened.read(end - self._pos) if isinstance(opened, LocalFile) else b"".join(opened)
+        finally:
+            opened.close()
+        self._pos += len(data)
+        return data
