@@ -20,7 +20,7 @@ download), waiting for the receipt in the outbox ("receipt"; not a request), its
 then POST), the library (must list the item), the item's download (every byte counted). "webhook" is
 the stand-in's own delivery of `checkout.session.completed`, timed by the stand-in; any delivery not
 answered 2xx is an error. Visitors (anonymous) arrive likewise and view the catalog, an item, page 2
-of the catalog and another item, 0.2-1.5 s apart. The client is one asyncio process (aiohttp).
+of the catalog and another item, 0.2-1.5 s apart (less in `--quick`). The client is one asyncio process (aiohttp).
 
 Per side: purchases completed, p50/p99 per step (pooled over the rounds), errors, the server's CPU
 (user + system of the `serve` process tree over the load, from /proc) and peak RSS (summed over the
@@ -243,11 +243,12 @@ async def buyer(n: int, at: float, shop: str, outbox: Path, item: str, size: int
             run.errors.append(f"buyer {n}: {failure}")
 
 
-async def visitor(n: int, at: float, shop: str, items: list[str], rng: random.Random, run: Run) -> None:
+async def visitor(n: int, at: float, shop: str, items: list[str], rng: random.Random, run: Run,
+                  longest: float) -> None:
     await asyncio.sleep(at)
     pages = [("visitor catalog", "/"), ("visitor item", f"/content/{rng.choice(items)}"),
              ("visitor page 2", "/?page=2"), ("visitor item", f"/content/{rng.choice(items)}")]
-    pauses = [rng.uniform(0.2, 1.5) for _ in pages]
+    pauses = [rng.uniform(longest / 7.5, longest) for _ in pages]  # 0.2-1.5 s (shorter in --quick)
     async with client(f"10.2.{n // 250}.{1 + n % 250}") as http:
         try:
             for (step, path), pause in zip(pages, pauses, strict=True):
@@ -262,7 +263,8 @@ async def load(shop: str, outbox: Path, items: list[str], paid: list[str], size:
     rng = random.Random(22)  # the same arrivals, items and pauses on both sides
     tasks = [buyer(n, rng.uniform(0, options.duration), shop, outbox, rng.choice(paid), size, run)
              for n in range(options.buyers)]
-    tasks += [visitor(n, rng.uniform(0, options.duration), shop, items, random.Random(n), run)
+    longest = min(1.5, options.duration / 20)
+    tasks += [visitor(n, rng.uniform(0, options.duration), shop, items, random.Random(n), run, longest)
               for n in range(options.visitors)]
     await asyncio.gather(*tasks)
 
