@@ -22,6 +22,7 @@ from paidpdf.admin import (
     content,
     db,
     demo,
+    imports,
     licenses,
     orders,
     promos,
@@ -216,6 +217,7 @@ NOUNS = (
     ("db", db),
     ("shop", shop),
     ("licenses", licenses),
+    ("import", imports),
 )
 
 
