@@ -17,7 +17,10 @@ def invite_cmd(
     ctx: typer.Context,
     imported: bool = typer.Option(False, "--imported", help="Every buyer brought in by `paidpdf import`."),
     rate: str | None = typer.Option(
-        None, "--rate", metavar="N/min", help="At most N mails a minute (default: as fast as the server takes)."
+        None,
+        "--rate",
+        metavar="N/min",
+        help="At most N mails a minute (default: as fast as the server takes).",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -39,8 +42,13 @@ def invite_cmd(
     store = cli.store
     mailer = make_mailer(cli.settings)
     bar = Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err_console(), transient=True, disable=as_json or not err_console().is_terminal,
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console(),
+        transient=True,
+        disable=as_json or not err_console().is_terminal,
     )
     with bar:
         task = bar.add_task("Inviting buyers", total=None)
@@ -50,16 +58,27 @@ def invite_cmd(
             bar.update(task, total=summary.total, completed=done)
 
         summary = invites.invite(
-            store, mailer, base_url=cli.settings.base_url, shop_name=shop.identity(store)["name"],
-            seconds_between=seconds, progress=progress,
+            store,
+            mailer,
+            base_url=cli.settings.base_url,
+            shop_name=shop.identity(store)["name"],
+            seconds_between=seconds,
+            progress=progress,
         )
     if as_json:
-        emit_json({"buyers": summary.total, "sent": summary.sent, "already_sent": summary.already,
-                   "failed": [{"email": e, "error": m} for e, m in summary.failed]})
+        emit_json(
+            {
+                "buyers": summary.total,
+                "sent": summary.sent,
+                "already_sent": summary.already,
+                "failed": [{"email": e, "error": m} for e, m in summary.failed],
+            }
+        )
     else:
         console().print(
             f"{summary.sent} invitation(s) sent now, {summary.already} sent before, {len(summary.failed)} "
-            f"failed, of {summary.total} imported buyer(s).", markup=False,
+            f"failed, of {summary.total} imported buyer(s).",
+            markup=False,
         )
         for email, error in summary.failed:
             err_console().print(f"failed: {email}: {error}", markup=False)

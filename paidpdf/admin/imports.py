@@ -18,7 +18,9 @@ app = typer.Typer(
 )
 
 MAP_OPTION: list[str] = typer.Option(
-    [], "--map", metavar="PRODUCT=ITEM_ID",
+    [],
+    "--map",
+    metavar="PRODUCT=ITEM_ID",
     help="The platform's product id or exact name, and our item id (repeatable).",
 )
 MAP_FILE_OPTION: Path | None = typer.Option(
@@ -28,8 +30,16 @@ SKIP_OPTION: bool = typer.Option(False, "--skip-unmapped", help="Import only the
 DRY_RUN_OPTION: bool = typer.Option(False, "--dry-run", help="Show what would happen; write nothing.")
 
 
-def _run(ctx: typer.Context, platform: str, file: Path, maps: list[str], map_file: Path | None,
-         skip: bool, dry_run: bool, as_json: bool) -> None:
+def _run(
+    ctx: typer.Context,
+    platform: str,
+    file: Path,
+    maps: list[str],
+    map_file: Path | None,
+    skip: bool,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from paidpdf.imports import apply, mapping, platforms
@@ -37,13 +47,23 @@ def _run(ctx: typer.Context, platform: str, file: Path, maps: list[str], map_fil
     store = state(ctx).store
     mapped = mapping.parse(store, maps, map_file)
     bar = Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err_console(), transient=True, disable=as_json or not err_console().is_terminal,
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console(),
+        transient=True,
+        disable=as_json or not err_console().is_terminal,
     )
     with bar:
         task = bar.add_task(f"Importing {file.name}", total=None)
         report = apply.run(
-            store, platform, file, mapped, skip_unmapped=skip, dry_run=dry_run,
+            store,
+            platform,
+            file,
+            mapped,
+            skip_unmapped=skip,
+            dry_run=dry_run,
             progress=lambda done, total: bar.update(task, total=total, completed=done),
         )
     if as_json:
@@ -69,8 +89,13 @@ FILE = typer.Argument(..., metavar="FILE.csv", help="The platform's export (see 
 
 @app.command("gumroad")
 def gumroad_cmd(
-    ctx: typer.Context, file: Path = FILE, maps: list[str] = MAP_OPTION, map_file: Path | None = MAP_FILE_OPTION,
-    skip: bool = SKIP_OPTION, dry_run: bool = DRY_RUN_OPTION, as_json: bool = JSON_OPTION,
+    ctx: typer.Context,
+    file: Path = FILE,
+    maps: list[str] = MAP_OPTION,
+    map_file: Path | None = MAP_FILE_OPTION,
+    skip: bool = SKIP_OPTION,
+    dry_run: bool = DRY_RUN_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Import a Gumroad sales export (Sales > Export).
 
@@ -81,8 +106,13 @@ def gumroad_cmd(
 
 @app.command("lemonsqueezy")
 def lemonsqueezy_cmd(
-    ctx: typer.Context, file: Path = FILE, maps: list[str] = MAP_OPTION, map_file: Path | None = MAP_FILE_OPTION,
-    skip: bool = SKIP_OPTION, dry_run: bool = DRY_RUN_OPTION, as_json: bool = JSON_OPTION,
+    ctx: typer.Context,
+    file: Path = FILE,
+    maps: list[str] = MAP_OPTION,
+    map_file: Path | None = MAP_FILE_OPTION,
+    skip: bool = SKIP_OPTION,
+    dry_run: bool = DRY_RUN_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Import a Lemon Squeezy orders file (API field names or the dashboard's).
 
@@ -93,8 +123,13 @@ def lemonsqueezy_cmd(
 
 @app.command("payhip")
 def payhip_cmd(
-    ctx: typer.Context, file: Path = FILE, maps: list[str] = MAP_OPTION, map_file: Path | None = MAP_FILE_OPTION,
-    skip: bool = SKIP_OPTION, dry_run: bool = DRY_RUN_OPTION, as_json: bool = JSON_OPTION,
+    ctx: typer.Context,
+    file: Path = FILE,
+    maps: list[str] = MAP_OPTION,
+    map_file: Path | None = MAP_FILE_OPTION,
+    skip: bool = SKIP_OPTION,
+    dry_run: bool = DRY_RUN_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Import a Payhip sales file (webhook field names or the dashboard's).
 

@@ -57,11 +57,19 @@ class Report:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "platform": self.platform, "dry_run": self.dry_run, "rows": self.rows,
-            "accounts_created": self.accounts_created, "granted": self.granted, "revoked": self.revoked,
-            "not_granted": self.not_granted, "unchanged": self.unchanged, "license_keys": self.keys,
+            "platform": self.platform,
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "accounts_created": self.accounts_created,
+            "granted": self.granted,
+            "revoked": self.revoked,
+            "not_granted": self.not_granted,
+            "unchanged": self.unchanged,
+            "license_keys": self.keys,
             "skipped_unmapped": self.skipped_unmapped,
-            "items": [{"item": i, "action": a, "purchases": n} for (i, a), n in sorted(self.per_item.items())],
+            "items": [
+                {"item": i, "action": a, "purchases": n} for (i, a), n in sorted(self.per_item.items())
+            ],
         }
 
 
@@ -127,24 +135,36 @@ def _chunks(items: Iterable[Purchase], size: int) -> Iterator[list[Purchase]]:
         yield chunk
 
 
-def _accounts(store: DataStore, platform: str, rows: list[tuple[Purchase, str]], report: Report) -> dict[str, Doc]:
+def _accounts(
+    store: DataStore, platform: str, rows: list[tuple[Purchase, str]], report: Report
+) -> dict[str, Doc]:
     """The batch's buyers by email: found, or made password-less (`source: import`) for a purchase that
-    grants; one unit of `accounts`."""
+    grants; one unit of `accounts`. The batch's emails are looked up at once (`find_many`), before
+    the first insert."""
+    wanted = {p.email: p.grants for p, _item in rows}
+    for purchase, _item in rows:
+        wanted[purchase.email] = wanted[purchase.email] or purchase.grants
     people: dict[str, Doc] = {}
     with store.unit(ACCOUNTS) as unit:
-        for purchase, _item in rows:
-            if purchase.email in people:
-                continue
-            found = unit.find(USERS, "email", purchase.email)
+        for email, found in unit.find_many(USERS, "email", wanted).items():
             if found:
-                people[purchase.email] = found[0]
-            elif purchase.grants:
-                stamp = clock.now_iso()
-                people[purchase.email] = unit.insert(USERS, {
-                    "id": clock.new_id("usr"), "email": purchase.email, "password_hash": None,
-                    "disabled": False, "source": "import", "imported_from": platform,
-                    "created_at": stamp, "updated_at": stamp,
-                })
+                people[email] = found[0]
+        stamp = clock.now_iso()
+        for email, grants in wanted.items():
+            if email not in people and grants:
+                people[email] = unit.insert(
+                    USERS,
+                    {
+                        "id": clock.new_id("usr"),
+                        "email": email,
+                        "password_hash": None,
+                        "disabled": False,
+                        "source": "import",
+                        "imported_from": platform,
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                    },
+                )
                 report.accounts_created += 1
     return people
 
@@ -178,8 +198,14 @@ def _one(unit: Unit, secret: bytes, purchase: Purchase, item: str, user: Doc | N
         report.granted += 1
     else:
         assert current is not None
-        library.remove(unit, str(current["user_id"]), str(current["content_id"]),
-                       f"{purchase.status} on {platforms.NAMES[purchase.platform]}", purchase.key, kind="imported")
+        library.remove(
+            unit,
+            str(current["user_id"]),
+            str(current["content_id"]),
+            f"{purchase.status} on {platforms.NAMES[purchase.platform]}",
+            purchase.key,
+            kind="imported",
+        )
         _disable_key(unit, current.get("key_hash"))
         report.revoked += 1
     unit.put(IMPORTED, record)
@@ -188,8 +214,12 @@ def _one(unit: Unit, secret: bytes, purchase: Purchase, item: str, user: Doc | N
 def _kept(purchase: Purchase) -> Doc:
     """What the creator's records keep of the original purchase, on the library entry."""
     return {
-        "platform": purchase.platform, "purchase_id": purchase.purchase_id, "order_id": purchase.order_id,
-        "date": purchase.date, "amount": purchase.amount, "currency": purchase.currency,
+        "platform": purchase.platform,
+        "purchase_id": purchase.purchase_id,
+        "order_id": purchase.order_id,
+        "date": purchase.date,
+        "amount": purchase.amount,
+        "currency": purchase.currency,
     }
 
 
@@ -197,10 +227,16 @@ def _record(purchase: Purchase, item: str, user: Doc | None, current: Doc | None
     now = clock.now_iso()
     return {
         **(current or {"imported_at": now, "key_hash": None}),
-        "id": purchase.key, **_kept(purchase), "email": purchase.email,
-        "user_id": user["id"] if user else (current or {}).get("user_id"), "content_id": item,
-        "product_id": purchase.product_id, "product_name": purchase.product_name,
-        "status": purchase.status, "granted": purchase.grants, "updated_at": now,
+        "id": purchase.key,
+        **_kept(purchase),
+        "email": purchase.email,
+        "user_id": user["id"] if user else (current or {}).get("user_id"),
+        "content_id": item,
+        "product_id": purchase.product_id,
+        "product_name": purchase.product_name,
+        "status": purchase.status,
+        "granted": purchase.grants,
+        "updated_at": now,
     }
 
 
@@ -208,8 +244,15 @@ def _key(unit: Unit, secret: bytes, purchase: Purchase, item: str, user: Doc, re
     """The purchase's license key, imported (a key the import disabled on a refund works again)."""
     if not purchase.license_key:
         return None
-    row = license_imports.Row(purchase.line, purchase.email, item, purchase.license_key, purchase.key_uses,
-                              purchase.key_enabled, purchase.key_limit)
+    row = license_imports.Row(
+        purchase.line,
+        purchase.email,
+        item,
+        purchase.license_key,
+        purchase.key_uses,
+        purchase.key_enabled,
+        purchase.key_limit,
+    )
     report.keys += license_imports.put_key(unit, secret, row, user)
     key_hash = keys.key_hash(secret, purchase.license_key)
     doc = unit.get(LICENSES, key_hash)
@@ -229,7 +272,11 @@ def _plan(store: DataStore, rows: list[tuple[Purchase, str]], report: Report, pl
     accounts: View = store.view(ACCOUNTS)
     sales: View = store.view(SALES)
     for purchase, item in rows:
-        if purchase.grants and purchase.email not in planned and not accounts.find(USERS, "email", purchase.email):
+        if (
+            purchase.grants
+            and purchase.email not in planned
+            and not accounts.find(USERS, "email", purchase.email)
+        ):
             planned.add(purchase.email)
             report.accounts_created += 1
         current = sales.get(IMPORTED, purchase.key)

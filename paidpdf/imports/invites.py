@@ -41,8 +41,11 @@ class Summary:
 
 def recipients(store: DataStore) -> list[Doc]:
     """Accounts made by an import, enabled, by id."""
-    found = [u for u in store.view(records.ACCOUNTS).each(records.USERS)
-             if u.get("source") == "import" and not u.get("disabled")]
+    found = [
+        u
+        for u in store.view(records.ACCOUNTS).each(records.USERS)
+        if u.get("source") == "import" and not u.get("disabled")
+    ]
     return sorted(found, key=lambda u: u["id"])
 
 
@@ -75,7 +78,8 @@ def invite(
         platform = NAMES.get(str(user.get("imported_from")), "another shop")
         try:
             mailer.send(
-                user["email"], f"Your purchases from {platform} have moved to {shop_name}",
+                user["email"],
+                f"Your purchases from {platform} have moved to {shop_name}",
                 _body(platform, shop_name, base_url, token),
                 {"Message-ID": message_id, "Auto-Submitted": "auto-generated"},
             )
@@ -90,8 +94,15 @@ def invite(
     return summary
 
 
-def _mark(store: DataStore, user: Doc, status: str, message_id: str, *, link_digest: str | None = None,
-          error: str | None = None) -> None:
+def _mark(
+    store: DataStore,
+    user: Doc,
+    status: str,
+    message_id: str,
+    *,
+    link_digest: str | None = None,
+    error: str | None = None,
+) -> None:
     now = clock.now()
     stamp = clock.iso(now)
     with store.unit(records.ACCOUNTS) as unit:
@@ -102,24 +113,33 @@ def _mark(store: DataStore, user: Doc, status: str, message_id: str, *, link_dig
             doc["error"] = error
         unit.put(INVITES, doc)
         if link_digest is not None and unit.get(records.SIGN_IN_LINKS, link_digest) is None:
-            unit.put(records.SIGN_IN_LINKS, {
-                "id": link_digest, "user_id": user["id"], "created_at": stamp,
-                "expires_at": clock.iso(now + LIFETIME), "invite": True,
-            })
+            unit.put(
+                records.SIGN_IN_LINKS,
+                {
+                    "id": link_digest,
+                    "user_id": user["id"],
+                    "created_at": stamp,
+                    "expires_at": clock.iso(now + LIFETIME),
+                    "invite": True,
+                },
+            )
 
 
 def _body(platform: str, shop_name: str, base_url: str, token: str) -> str:
     base = base_url.rstrip("/")
     days = LIFETIME.days
-    return "\n".join([
-        f"The purchases you made from {shop_name} on {platform} are now in your library at {base}/library.",
-        "",
-        f"To sign in, open this link within {days} days and press the button (it works once):",
-        "",
-        f"{base}/signin/{token}",
-        "",
-        f"Later, ask for a new sign-in link at {base}/login, or set a password from your account page.",
-        "",
-        f"-- {shop_name}",
-        "",
-    ])
+    return "\n".join(
+        [
+            f"The purchases you made from {shop_name} on {platform} are now in your library:",
+            f"{base}/library",
+            "",
+            f"To sign in, open this link within {days} days and press the button (it works once):",
+            "",
+            f"{base}/signin/{token}",
+            "",
+            f"Later, ask for a new sign-in link at {base}/login, or set a password from your account page.",
+            "",
+            f"-- {shop_name}",
+            "",
+        ]
+    )

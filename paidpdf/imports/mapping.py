@@ -30,7 +30,9 @@ def parse(store: DataStore, pairs: Iterable[str], map_file: Path | None) -> dict
             with map_file.open(encoding="utf-8-sig", newline="") as handle:
                 for number, row in enumerate(csv.reader(handle), start=1):
                     cells = [c.strip() for c in row]
-                    if not any(cells) or (number == 1 and [c.lower() for c in cells[:2]] == ["product", "item"]):
+                    if not any(cells) or (
+                        number == 1 and [c.lower() for c in cells[:2]] == ["product", "item"]
+                    ):
                         continue
                     if len(cells) < 2 or not cells[0] or not cells[1]:
                         raise InvalidInput(f"{map_file.name}, row {number}: write PRODUCT,ITEM_ID")

@@ -106,10 +106,23 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 #: Columns without which a file cannot be read; a tuple means one of them.
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "gumroad": (("purchase_id",), ("email",), ("product_id", "product_name"), ("time", "date"), ("amount",)),
-    "lemonsqueezy": (("purchase_id",), ("email",), ("product_id", "product_name"), ("date",), ("amount",),
-                     ("currency",), ("status",)),
-    "payhip": (("purchase_id",), ("email",), ("product_id", "product_name"), ("date",), ("amount",),
-               ("currency",)),
+    "lemonsqueezy": (
+        ("purchase_id",),
+        ("email",),
+        ("product_id", "product_name"),
+        ("date",),
+        ("amount",),
+        ("currency",),
+        ("status",),
+    ),
+    "payhip": (
+        ("purchase_id",),
+        ("email",),
+        ("product_id", "product_name"),
+        ("date",),
+        ("amount",),
+        ("currency",),
+    ),
 }
 #: Headers only one platform writes: how a file of another platform is recognised.
 SIGNATURES = {
@@ -168,7 +181,9 @@ class Cells:
         try:
             return parse(self(field))
         except BadValue as exc:
-            raise BadValue(f"column '{self.found[field][1] if field in self.found else field}': {exc}") from None
+            raise BadValue(
+                f"column '{self.found[field][1] if field in self.found else field}': {exc}"
+            ) from None
 
 
 def purchase(platform: str, line: int, cell: Cells) -> Purchase:
@@ -189,12 +204,34 @@ def _gumroad(line: int, cell: Cells) -> Purchase:
     disputed, won = cell.read("disputed", values.flag), cell.read("dispute_won", values.flag)
     partial = cell.read("refunded", values.flag)
     lost = disputed and not won
-    status = ("refunded" if fully else "disputed" if lost else "access revoked" if revoked
-              else "dispute won" if disputed else "partially refunded" if partial else "paid")
+    status = (
+        "refunded"
+        if fully
+        else "disputed"
+        if lost
+        else "access revoked"
+        if revoked
+        else "dispute won"
+        if disputed
+        else "partially refunded"
+        if partial
+        else "paid"
+    )
     return Purchase(
-        line, "gumroad", cell.read("purchase_id", _required), cell("order"), cell.read("email", _email),
-        cell("product_id"), cell("product_name"), when, cell.read("amount", values.major_to_minor), "USD",
-        not (fully or lost or revoked), status, cell("key"), cell.read("uses", values.whole),
+        line,
+        "gumroad",
+        cell.read("purchase_id", _required),
+        cell("order"),
+        cell.read("email", _email),
+        cell("product_id"),
+        cell("product_name"),
+        when,
+        cell.read("amount", values.major_to_minor),
+        "USD",
+        not (fully or lost or revoked),
+        status,
+        cell("key"),
+        cell.read("uses", values.whole),
         not cell("enabled") or cell.read("enabled", values.flag),
     )
 
@@ -211,19 +248,37 @@ def _lemonsqueezy(line: int, cell: Cells) -> Purchase:
     status = cell.read("status", _ls_status)
     test = cell.read("test", values.flag)
     return Purchase(
-        line, "lemonsqueezy", cell.read("purchase_id", _required), cell("order"), cell.read("email", _email),
-        cell("product_id"), cell("product_name"), cell.read("date", values.moment),
-        cell.read("amount", lambda t: values.minor_amount(t, currency)), currency,
-        status in ("paid", "partial_refund") and not test, "test" if test else status.replace("_", " "),
-        cell("key"), cell.read("uses", values.whole), not cell.read("disabled", values.flag),
+        line,
+        "lemonsqueezy",
+        cell.read("purchase_id", _required),
+        cell("order"),
+        cell.read("email", _email),
+        cell("product_id"),
+        cell("product_name"),
+        cell.read("date", values.moment),
+        cell.read("amount", lambda t: values.minor_amount(t, currency)),
+        currency,
+        status in ("paid", "partial_refund") and not test,
+        "test" if test else status.replace("_", " "),
+        cell("key"),
+        cell.read("uses", values.whole),
+        not cell.read("disabled", values.flag),
         cell.read("limit", values.whole) or None,
     )
 
 
 def _payhip_kind(text: str) -> str:
     kind = text.strip().lower()
-    if kind not in ("", "paid", "completed", "complete", "refunded", "refund", "partially refunded",
-                    "partial refund"):
+    if kind not in (
+        "",
+        "paid",
+        "completed",
+        "complete",
+        "refunded",
+        "refund",
+        "partially refunded",
+        "partial refund",
+    ):
         raise BadValue(f"not a transaction type: {text[:30]!r} (expected paid or refunded)")
     return kind
 
@@ -238,9 +293,19 @@ def _payhip(line: int, cell: Cells) -> Purchase:
     status = "refunded" if full else "partially refunded" if refunded or "partial" in kind else "paid"
     transaction = cell.read("purchase_id", _required)
     return Purchase(
-        line, "payhip", f"{transaction}:{product}", transaction, cell.read("email", _email),
-        cell("product_id"), cell("product_name"), cell.read("date", values.moment),
-        amount, currency, not full, status, cell("key"),
+        line,
+        "payhip",
+        f"{transaction}:{product}",
+        transaction,
+        cell.read("email", _email),
+        cell("product_id"),
+        cell("product_name"),
+        cell.read("date", values.moment),
+        amount,
+        currency,
+        not full,
+        status,
+        cell("key"),
     )
 
 

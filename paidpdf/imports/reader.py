@@ -44,6 +44,8 @@ def purchases(platform: str, path: Path) -> Iterator[Purchase]:
                 except BadValue as exc:
                     raise InvalidInput(f"{where}, row {line}, {exc}") from None
         except UnicodeDecodeError:
-            raise InvalidInput(f"{where}: not UTF-8 text (export it again, or save it as CSV UTF-8)") from None
+            raise InvalidInput(
+                f"{where}: not UTF-8 text (export it again, or save it as CSV UTF-8)"
+            ) from None
         except csv.Error as exc:
             raise InvalidInput(f"{where}, row {rows.line_num}: not a CSV file ({exc})") from None

@@ -18,11 +18,26 @@ _MAJOR = re.compile(r"^(?P<sign>-?)(?P<units>\d{1,15})(?:\.(?P<fraction>\d{1,30}
 _MINOR = re.compile(r"^-?\d{1,15}$")
 _EPOCH = re.compile(r"^\d{9,11}(?:\.\d+)?$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_WORDY = re.compile(r"^(?P<stamp>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(?P<zone>UTC|Z|[+-]\d{2}:?\d{2})?$")
+_WORDY = re.compile(
+    r"^(?P<stamp>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)"
+    r"\s*(?P<zone>UTC|Z|[+-]\d{2}:?\d{2})?$"
+)
 TRUE = frozenset({"1", "true", "yes", "y", "t"})
 FALSE = frozenset({"0", "false", "no", "n", "f", ""})
 #: Currencies whose minor unit is not a hundredth (ISO 4217); every other has two decimals.
-_EXPONENT = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "HUF": 2, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3}
+_EXPONENT = {
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "HUF": 2,
+    "BHD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
+}
 
 
 class BadValue(ValueError):
@@ -42,7 +57,7 @@ def exponent(currency: str) -> int:
 
 
 def major_to_minor(text: str, currency: str = "USD") -> int:
-    """"19.99" dollars -> 1999 cents; "39.2" -> 3920; "$1,234.5" -> 123450. Rounded half-up to the
+    """ "19.99" dollars -> 1999 cents; "39.2" -> 3920; "$1,234.5" -> 123450. Rounded half-up to the
     minor unit (float noise in the export). Empty is an error (the caller decides what a blank means)."""
     raw = text.strip().lstrip("$€£").replace(",", "")
     found = _MAJOR.match(raw)
@@ -108,7 +123,9 @@ def moment(text: str) -> str:
             zone = "+00:00" if zone in ("UTC", "Z") else zone
             stamp = datetime.fromisoformat(found["stamp"].replace(" ", "T") + zone)
     except (ValueError, OverflowError, OSError):
-        raise BadValue(f"not a date: {text[:40]!r} (expected 2024-05-01, 2024-05-01 13:45:00 +0000 or ISO 8601)") from None
+        raise BadValue(
+            f"not a date: {text[:40]!r} (expected 2024-05-01, 2024-05-01 13:45:00 +0000 or ISO 8601)"
+        ) from None
     if not 1990 <= stamp.year <= 2200:
         raise BadValue(f"not a plausible date: {text[:40]!r}")
     return stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -21,6 +21,8 @@ def exports_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def items(store: Store, tmp_path: Path) -> tuple[Doc, Doc]:
     pdf = write_pdf(tmp_path / "guide.pdf", pages=2, title="Guide")
-    guide = catalog.add_item(store, pdf, title="The Guide", price_text="19.99", currency="usd", item_id="guide")
+    guide = catalog.add_item(
+        store, pdf, title="The Guide", price_text="19.99", currency="usd", item_id="guide"
+    )
     free = catalog.add_item(store, pdf, title="Freebie", price_text="0", currency="usd", item_id="freebie")
     return guide, free

@@ -26,8 +26,8 @@ from paidpdf.imports.apply import IMPORTED
 from paidpdf.licenses.records import LICENSES
 from paidpdf.ownership import covers, library
 from paidpdf.store import SALES, Doc, Store
-from tests.imports import exports
-from tests.imports.exports import Sale
+from paidpdf.testing import platform_exports as exports
+from paidpdf.testing.platform_exports import Sale
 
 BOTH_BACKENDS = True  # tests/conftest.py: each test runs on the data folder and on PostgreSQL
 Cli = Callable[..., Result]
@@ -45,8 +45,17 @@ def _sales() -> list[Sale]:
         Sale("-Ab1==", "Ann@Example.com", "qmgy", "The Guide", 1999, key=KEY, uses=2),
         Sale("Bc2==", "ann@example.COM", "frre", "Freebie", 0),  # same buyer, a free product (mapped by name)
         Sale("Cd3==", "bob@example.com", "qmgy", "The Guide", 1999, state="refunded"),
-        Sale("De4==", "cy@example.com", "qmgy", "The Guide", 1999, state="partial", key="AAAA1111-BBBB2222-C", uses=1,
-             key_enabled=False),
+        Sale(
+            "De4==",
+            "cy@example.com",
+            "qmgy",
+            "The Guide",
+            1999,
+            state="partial",
+            key="AAAA1111-BBBB2222-C",
+            uses=1,
+            key_enabled=False,
+        ),
         Sale("Ef5==", "dee@example.com", "qmgy", "The Guide", 1999, state="disputed"),
         Sale("Fg6==", "eve@example.com", "qmgy", "The Guide", 1999, state="won"),
         Sale("Gh7==", "fay@example.com", "qmgy", "The Guide", 1999, state="revoked"),
@@ -64,9 +73,12 @@ def _state(store: Store) -> dict[str, object]:
             (emails[e["user_id"]], e["content_id"], covers.live(e), tuple(sorted(e.get("imported") or {})))
             for e in sales.all(library.LIBRARY)
         ),
-        "keys": sorted((k["email"], k["content_id"], k["uses"], bool(k["disabled_at"])) for k in sales.all(LICENSES)),
-        "imported": sorted((r["id"], r["granted"], r["amount"], r["currency"], r["date"])
-                           for r in sales.all(IMPORTED)),
+        "keys": sorted(
+            (k["email"], k["content_id"], k["uses"], bool(k["disabled_at"])) for k in sales.all(LICENSES)
+        ),
+        "imported": sorted(
+            (r["id"], r["granted"], r["amount"], r["currency"], r["date"]) for r in sales.all(IMPORTED)
+        ),
     }
 
 
@@ -80,15 +92,22 @@ def test_gumroad_export_brings_buyers_entries_and_keys(
 ) -> None:
     path = exports.gumroad(exports_dir / "Sales.csv", _sales(), columns=columns)
     report = json.loads(ok(cli("import", "gumroad", str(path), *MAPS, "--json")).stdout)
-    # granted: ann x2, cy (partial), eve (won); not: bob (refunded), dee (lost dispute), fay (revoked: 72 only)
+    # granted: ann x2, cy (partial), eve (won);
+    # not: bob (refunded), dee (lost dispute), fay (revoked: in the 72-column layout only)
     granted = 5 if columns == 64 else 4  # the 64-column export has no "Access Revoked?"
     assert report["granted"] == granted and report["not_granted"] == 7 - granted
     assert report["accounts_created"] == granted - 1  # ann's two purchases, one account
     users = {u["email"]: u for u in store.view(ACCOUNTS).all(USERS)}
-    assert users["ann@example.com"]["source"] == "import" and users["ann@example.com"]["password_hash"] is None
+    assert (
+        users["ann@example.com"]["source"] == "import" and users["ann@example.com"]["password_hash"] is None
+    )
     assert "bob@example.com" not in users and "dee@example.com" not in users
-    expected = {("ann@example.com", "guide"), ("ann@example.com", "freebie"), ("cy@example.com", "guide"),
-                ("eve@example.com", "guide")} | ({("fay@example.com", "guide")} if columns == 64 else set())
+    expected = {
+        ("ann@example.com", "guide"),
+        ("ann@example.com", "freebie"),
+        ("cy@example.com", "guide"),
+        ("eve@example.com", "guide"),
+    } | ({("fay@example.com", "guide")} if columns == 64 else set())
     assert _owned(store) == expected
     entry = library.entry(store.view(SALES), users["ann@example.com"]["id"], "guide")
     assert entry is not None
@@ -104,17 +123,23 @@ def test_gumroad_export_brings_buyers_entries_and_keys(
     assert licensed["state"] == "active" and licensed["email"] == "ann@example.com"
 
 
-def test_lemonsqueezy_and_payhip_files(cli: Cli, store: Store, items: tuple[Doc, Doc], exports_dir: Path) -> None:
+def test_lemonsqueezy_and_payhip_files(
+    cli: Cli, store: Store, items: tuple[Doc, Doc], exports_dir: Path
+) -> None:
     lemon = exports.lemonsqueezy(exports_dir / "orders.csv", _sales())
     report = json.loads(ok(cli("import", "lemonsqueezy", str(lemon), *MAPS, "--json")).stdout)
     # Lemon Squeezy has no dispute field: a chargeback is a refund there
     assert (report["granted"], report["not_granted"], report["license_keys"]) == (4, 3, 2)
     record = store.view(SALES).get(IMPORTED, "lemonsqueezy:-Ab1==")
     assert record is not None and (record["amount"], record["currency"]) == (1999, "EUR")
-    payhip = exports.payhip(exports_dir / "payhip.csv",
-                            [Sale("ZGj1", "new@example.com", "mVT0", "The Guide", 1000),
-                             Sale("ZGj2", "ann@example.com", "mVT0", "The Guide", 1000, state="refunded"),
-                             Sale("ZGj3", "pat@example.com", "mVT0", "The Guide", 1000, state="partial")])
+    payhip = exports.payhip(
+        exports_dir / "payhip.csv",
+        [
+            Sale("ZGj1", "new@example.com", "mVT0", "The Guide", 1000),
+            Sale("ZGj2", "ann@example.com", "mVT0", "The Guide", 1000, state="refunded"),
+            Sale("ZGj3", "pat@example.com", "mVT0", "The Guide", 1000, state="partial"),
+        ],
+    )
     report = json.loads(ok(cli("import", "payhip", str(payhip), "--map", "mVT0=guide", "--json")).stdout)
     assert (report["granted"], report["not_granted"], report["accounts_created"]) == (2, 1, 2)
     record = store.view(SALES).get(IMPORTED, "payhip:ZGj1:mVT0")
@@ -133,8 +158,11 @@ def test_rerun_later_export_and_refund_since(
     again = json.loads(ok(cli("import", "gumroad", str(path), *MAPS, "--json")).stdout)
     assert again["granted"] == again["revoked"] == again["accounts_created"] == again["license_keys"] == 0
     assert _state(store) == before
-    later = [Sale(first[0].purchase_id, first[0].email, "qmgy", "The Guide", 1999, state="refunded", key=KEY),
-             *first[1:], Sale("Hi8==", "gus@example.com", "qmgy", "The Guide", 2500)]
+    later = [
+        Sale(first[0].purchase_id, first[0].email, "qmgy", "The Guide", 1999, state="refunded", key=KEY),
+        *first[1:],
+        Sale("Hi8==", "gus@example.com", "qmgy", "The Guide", 2500),
+    ]
     path = exports.gumroad(exports_dir / "Sales-later.csv", later)
     report = json.loads(ok(cli("import", "gumroad", str(path), *MAPS, "--json")).stdout)
     assert (report["granted"], report["revoked"], report["accounts_created"]) == (1, 1, 1)
@@ -151,8 +179,9 @@ def test_revoke_takes_only_the_imports_cover(
     path = exports.gumroad(exports_dir / "Sales.csv", [Sale("A1==", "ann@example.com", "qmgy", "G", 1999)])
     ok(cli("import", "gumroad", str(path), *MAPS))
     ok(cli("users", "grant", "ann@example.com", "guide"))  # the creator also gave it
-    path = exports.gumroad(exports_dir / "Sales.csv", [Sale("A1==", "ann@example.com", "qmgy", "G", 1999,
-                                                            state="refunded")])
+    path = exports.gumroad(
+        exports_dir / "Sales.csv", [Sale("A1==", "ann@example.com", "qmgy", "G", 1999, state="refunded")]
+    )
     ok(cli("import", "gumroad", str(path), *MAPS))
     assert ("ann@example.com", "guide") in _owned(store)  # the gift still covers it
 
@@ -177,8 +206,9 @@ def test_unmapped_products_refused_then_skipped(
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert "'frre (Freebie)' (1)" in result.stderr and "--skip-unmapped" in result.stderr
     assert _state(store) == before
-    report = json.loads(ok(cli("import", "gumroad", str(path), "--map", "qmgy=guide", "--skip-unmapped",
-                               "--json")).stdout)
+    report = json.loads(
+        ok(cli("import", "gumroad", str(path), "--map", "qmgy=guide", "--skip-unmapped", "--json")).stdout
+    )
     assert report["skipped_unmapped"] == 1 and report["granted"] == 3
     mapfile = exports_dir / "map.csv"
     mapfile.write_text("product,item\nqmgy,guide\nFreebie,freebie\n")
@@ -191,13 +221,21 @@ def test_unmapped_products_refused_then_skipped(
     [
         (lambda t: t.replace("Sale Price ($)", "Price"), "gumroad", "row 1: no 'sale price' column"),
         (lambda t: t.replace("19.99", "19.9.9"), "gumroad", "row 2, column 'Sale Price ($)': not an amount"),
-        (lambda t: t.replace("2024-03-01 10:11:05 +0000", "yesterday"), "gumroad",
-         "row 2, column 'Purchase Time (UTC timezone)': not a date"),
+        (
+            lambda t: t.replace("2024-03-01 10:11:05 +0000", "yesterday"),
+            "gumroad",
+            "row 2, column 'Purchase Time (UTC timezone)': not a date",
+        ),
         (lambda t: t, "payhip", "this looks like a Gumroad export, not a Payhip one"),
     ],
 )
 def test_bad_files_one_line_nothing_written(
-    cli: Cli, store: Store, items: tuple[Doc, Doc], exports_dir: Path, edit: Callable[[str], str], platform: str,
+    cli: Cli,
+    store: Store,
+    items: tuple[Doc, Doc],
+    exports_dir: Path,
+    edit: Callable[[str], str],
+    platform: str,
     message: str,
 ) -> None:
     path = exports.gumroad(exports_dir / "Sales.csv", _sales())
@@ -226,15 +264,38 @@ build_app()()
 
 @pytest.mark.slow
 def test_kill9_mid_import_then_rerun_same_as_clean(
-    cli: Cli, store: Store, items: tuple[Doc, Doc], exports_dir: Path, data_dir: Path,
+    cli: Cli,
+    store: Store,
+    items: tuple[Doc, Doc],
+    exports_dir: Path,
+    data_dir: Path,
     backend_env: dict[str, str],
 ) -> None:
-    sales = [Sale(f"P{n:05d}==", f"buyer{n % 1500}@example.com", "qmgy" if n % 3 else "frre", "Freebie", 999,
-                  state="refunded" if n % 17 == 0 else "paid", key=f"K{n:07d}-X" if n % 5 == 0 else "")
-             for n in range(6000)]
+    sales = [
+        Sale(
+            f"P{n:05d}==",
+            f"buyer{n % 1500}@example.com",
+            "qmgy" if n % 3 else "frre",
+            "Freebie",
+            999,
+            state="refunded" if n % 17 == 0 else "paid",
+            key=f"K{n:07d}-X" if n % 5 == 0 else "",
+        )
+        for n in range(6000)
+    ]
     path = exports.gumroad(exports_dir / "Sales.csv", sales)
     env = {**os.environ, **backend_env, "PYTHONPATH": str(Path(__file__).parents[2])}
-    command = [sys.executable, "-c", IMPORT_SCRIPT, "--data", str(data_dir), "import", "gumroad", str(path), *MAPS]
+    command = [
+        sys.executable,
+        "-c",
+        IMPORT_SCRIPT,
+        "--data",
+        str(data_dir),
+        "import",
+        "gumroad",
+        str(path),
+        *MAPS,
+    ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while process.poll() is None and time.monotonic() < deadline:  # until some batches have landed

@@ -20,8 +20,8 @@ from typer.testing import Result
 
 from paidpdf.accounts import sign_in_links, users
 from paidpdf.store import Doc, Store
-from tests.imports import exports
-from tests.imports.exports import Sale
+from paidpdf.testing import platform_exports as exports
+from paidpdf.testing.platform_exports import Sale
 from tests.imports.test_import import IMPORT_SCRIPT, MAPS, ok
 from tests.smtp import SmtpServer, smtp_catcher
 
@@ -31,7 +31,10 @@ PASSWORD = "correct horse 1"
 
 
 def _env(server: SmtpServer) -> dict[str, str]:
-    return {"PAIDPDF_SMTP_URL": f"smtp://127.0.0.1:{server.port}", "PAIDPDF_BASE_URL": "http://127.0.0.1:8080"}
+    return {
+        "PAIDPDF_SMTP_URL": f"smtp://127.0.0.1:{server.port}",
+        "PAIDPDF_BASE_URL": "http://127.0.0.1:8080",
+    }
 
 
 def _import(cli: Cli, store: Store, folder: Path, count: int) -> set[str]:
@@ -68,15 +71,30 @@ def test_invite_once_each_with_a_working_link(
 
 @pytest.mark.slow
 def test_inviter_killed_three_times_mails_each_buyer_once(
-    cli: Cli, store: Store, items: tuple[Doc, Doc], exports_dir: Path, data_dir: Path,
+    cli: Cli,
+    store: Store,
+    items: tuple[Doc, Doc],
+    exports_dir: Path,
+    data_dir: Path,
     backend_env: dict[str, str],
 ) -> None:
     expected = _import(cli, store, exports_dir, 150)
     rng = random.Random(20261207)
     with smtp_catcher() as server:
         env = {**os.environ, **backend_env, **_env(server), "PYTHONPATH": str(Path(__file__).parents[2])}
-        command = [sys.executable, "-c", IMPORT_SCRIPT, "--data", str(data_dir), "users", "invite", "--imported",
-                   "--rate", "3000/min", "--json"]
+        command = [
+            sys.executable,
+            "-c",
+            IMPORT_SCRIPT,
+            "--data",
+            str(data_dir),
+            "users",
+            "invite",
+            "--imported",
+            "--rate",
+            "3000/min",
+            "--json",
+        ]
         kills = 0
         for _ in range(3):
             process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
