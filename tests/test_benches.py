@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 SHOWS = {
     "content_memory.py": "baseline: peak memory big/small",
     "history.py": "| 300 |",
+    "import.py": "| 3,000 |",
     "scale_out.py": "| 200 |",
     "stamping.py": "| stamped / plain, throughput |",
     "storage.py": "catalog read",
