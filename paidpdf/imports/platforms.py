@@ -169,13 +169,24 @@ T = TypeVar("T")
 class Cells:
     """One row's cells by our field names; `read` names the column of a cell it cannot read."""
 
-    def __init__(self, row: list[str], found: Columns) -> None:
-        self.row = row
+    def __init__(self, found: Columns) -> None:
+        self.row: list[str] = []
         self.found = found
+        self.places = {field: index for field, (index, _written) in found.items()}
+
+    def at(self, row: list[str]) -> Cells:
+        """The same reader over the next row (one per file: a 100,000-row export makes no garbage)."""
+        self.row = row
+        return self
 
     def __call__(self, field: str) -> str:
-        place = self.found.get(field)
-        return values.clean(self.row[place[0]]) if place is not None and place[0] < len(self.row) else ""
+        place = self.places.get(field)
+        if place is None or place >= len(self.row):
+            return ""
+        text = self.row[place]
+        if text and (text[0] in "' \t\r\n" or text[-1] in " \t\r\n"):
+            return values.clean(text)
+        return text
 
     def read(self, field: str, parse: Callable[[str], T]) -> T:
         try:

@@ -35,12 +35,13 @@ def purchases(platform: str, path: Path) -> Iterator[Purchase]:
                 found = platforms.columns(platform, header, where)
             except BadValue as exc:
                 raise InvalidInput(str(exc)) from None
+            reading = platforms.Cells(found)
             for cells in rows:
                 line = rows.line_num
                 if not any(cell.strip() for cell in cells) or (cells and cells[0].strip() == "Totals"):
                     continue
                 try:
-                    yield platforms.purchase(platform, line, platforms.Cells(cells, found))
+                    yield platforms.purchase(platform, line, reading.at(cells))
                 except BadValue as exc:
                     raise InvalidInput(f"{where}, row {line}, {exc}") from None
         except UnicodeDecodeError:
