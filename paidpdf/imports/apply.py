@@ -205,8 +205,9 @@ def _one(unit: Unit, secret: bytes, purchase: Purchase, item: str, user: Doc | N
         report.not_granted += 1
     elif action == "grant":
         assert user is not None  # `_accounts` makes one for every purchase that grants
+        before = library.entry(unit, user["id"], item)  # a revoked entry is replaced: keep its records
         entry = library.add(unit, user["id"], item, "imported", purchase.key)
-        kept = {**(entry.get("imported") or {}), purchase.key: _kept(purchase)}
+        kept = {**((before or {}).get("imported") or {}), purchase.key: _kept(purchase)}
         unit.put(library.LIBRARY, {**entry, "imported": kept})
         record["key_hash"] = _key(unit, secret, purchase, item, user, report)
         report.granted += 1
