@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 SHOWS = {
     "content_memory.py": "baseline: peak memory big/small",
     "history.py": "| 300 |",
+    "import.py": "| 3,000 |",
     "launch.py": "checks: 0 errors, every purchase fulfilled exactly once: OK",
     "memberships.py": "| embedded | 200 |",
     "scale_out.py": "| 200 |",

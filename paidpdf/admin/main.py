@@ -22,6 +22,7 @@ from paidpdf.admin import (
     content,
     db,
     demo,
+    imports,
     licenses,
     orders,
     plans,
@@ -220,6 +221,7 @@ NOUNS = (
     ("licenses", licenses),
     ("plans", plans),
     ("subscriptions", subscriptions),
+    ("import", imports),
 )
 
 

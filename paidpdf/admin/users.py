@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from paidpdf.admin import download_rows
+from paidpdf.admin import download_rows, import_invites
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table, when
 from paidpdf.errors import InvalidInput
@@ -222,3 +222,6 @@ def enable_cmd(
 
     user = users.set_disabled(state(ctx).store, email, False)
     console().print(f"Enabled {user['email']}.")
+
+
+import_invites.register(app)  # `users invite --imported` (its own module: paidpdf/admin/import_invites.py)

@@ -166,6 +166,13 @@ def import_file(store: DataStore, path: Path) -> tuple[int, int]:
     return added, len(rows) - added
 
 
+def put_key(unit: Unit, secret: bytes, row: Row, owner: dict[str, object] | None) -> int:
+    """One imported key in the caller's sales unit (also `paidpdf import gumroad|...`): 1 when added,
+    0 when the same key is already there for this reader and item; `InvalidInput` when it is anyone
+    else's."""
+    return _put(unit, secret, row, owner)
+
+
 def _put(unit: Unit, secret: bytes, row: Row, owner: dict[str, object] | None) -> int:
     key_hash = keys.key_hash(secret, row.key)
     current = unit.get(LICENSES, key_hash)

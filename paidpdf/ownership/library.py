@@ -43,7 +43,8 @@ def add(unit: Unit, user_id: str, content_id: str, source: str, order_id: str | 
     nothing covered it. Idempotent: a cover already there returns the entry unchanged (nothing written).
 
     Only `purchases.grant_purchase` (source "bought"), an admin grant ("granted"), `keep_free`
-    ("free") and a whole-price promo code ("promo") call this.
+    ("free"), a whole-price promo code ("promo") and `imports.apply` ("imported", a purchase made on
+    another platform, its ref the platform's purchase id) call this.
     """
     current = entry(unit, user_id, content_id)
     if covers.has(current, source, order_id):
@@ -67,13 +68,16 @@ def add(unit: Unit, user_id: str, content_id: str, source: str, order_id: str | 
     return unit.put(LIBRARY, doc)
 
 
-def remove(unit: Unit, user_id: str, content_id: str, reason: str, order_id: str | None = None) -> Doc | None:
+def remove(
+    unit: Unit, user_id: str, content_id: str, reason: str, order_id: str | None = None, kind: str = "bought"
+) -> Doc | None:
     """Take away one cover: with `order_id`, the one that order gave (a refund or dispute of one
-    purchase); without, every cover (an admin's revoke). The item goes only when no cover is left.
+    purchase; `kind` "imported" for a purchase made on another platform); without, every cover (an
+    admin's revoke). The item goes only when no cover is left.
     Returns the entry as written, or None when there was nothing to take away."""
     current = entry(unit, user_id, content_id)
     had = covers.of(current)
-    left = covers.without(had, "bought", order_id) if order_id is not None else covers.without(had)
+    left = covers.without(had, kind, order_id) if order_id is not None else covers.without(had)
     if current is None or len(left) == len(had):
         return None
     if left:

@@ -47,6 +47,9 @@ class View(Protocol):
 
     def find(self, table: str, field: str, value: Any) -> list[Doc]: ...
 
+    def find_many(self, table: str, field: str, values: Iterable[str]) -> dict[str, list[Doc]]:
+        """`find` for many string values at once (an import's batch of emails): value -> documents."""
+
     def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]: ...
 
     def select_ids(

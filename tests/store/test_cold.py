@@ -43,6 +43,11 @@ def _check(store: Store, model: dict[str, dict[str, Any]]) -> None:
     for user in USERS:
         found = sorted(d["id"] for d in view.find("orders", "user_id", user))
         assert found == sorted(i for i, d in model.items() if d.get("user_id") == user)
+    names = [u for u in USERS if isinstance(u, str)] + ["nobody"]  # find_many takes strings
+    many = view.find_many("orders", "user_id", names)
+    assert {u: sorted(d["id"] for d in docs) for u, docs in many.items()} == {
+        u: sorted(i for i, d in model.items() if d.get("user_id") == u) for u in names
+    }
     unindexed = sorted(d["id"] for d in view.find("orders", "note", "a"))
     assert unindexed == sorted(i for i, d in model.items() if d.get("note") == "a")
     newest = view.select_ids("orders", lambda d: d.get("user_id") == "u1", key=lambda d: d["id"])

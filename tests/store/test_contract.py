@@ -114,6 +114,26 @@ def test_lookups_listings_and_none(store: DataStore) -> None:
     assert store.view("sales").count("orders") == 0
 
 
+def test_find_many_answers_like_find_inside_and_outside_a_unit(store: DataStore) -> None:
+    with store.unit("accounts") as unit:
+        for n in range(30):
+            unit.put("users", {"id": f"u{n}", "email": f"p{n % 7}@example.com"})
+    emails = [f"p{n}@example.com" for n in range(9)]
+    with store.unit("accounts") as unit:
+        unit.put("users", {"id": "u99", "email": "p8@example.com"})  # pending in the unit
+        unit.delete("users", "u0")
+        many = unit.find_many("users", "email", emails)
+        assert {e: sorted(d["id"] for d in docs) for e, docs in many.items()} == {
+            e: sorted(d["id"] for d in unit.find("users", "email", e)) for e in emails
+        }
+        assert [d["id"] for d in many["p8@example.com"]] == ["u99"]
+        assert "u0" not in {d["id"] for d in many["p0@example.com"]}
+    view = store.view("accounts")
+    assert {e: len(d) for e, d in view.find_many("users", "email", emails).items()} == {
+        e: len(view.find("users", "email", e)) for e in emails
+    }
+
+
 def test_versions_change_with_every_commit_that_changes_something(store: DataStore) -> None:
     first = store.view("catalog").version
     with store.unit("catalog") as unit:

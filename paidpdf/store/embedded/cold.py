@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -186,6 +186,19 @@ class Layered:
                 )
             cold = [doc for _, doc in self.cold.items() if doc.get(field) == value]
         return found + [doc for doc in cold if not self._replaced(doc["id"])]
+
+    def find_many(self, field: str, values: Iterable[str]) -> dict[str, list[Doc]]:
+        wanted = list(values)
+        hot = self.hot.find_many(field, wanted)
+        return {
+            v: hot[v] + [d for d in self._cold_find(field, v) if not self._replaced(d["id"])] for v in wanted
+        }
+
+    def _cold_find(self, field: str, value: Any) -> list[Doc]:
+        found = self.cold.find(field, value)
+        if found is None:
+            found = [doc for _, doc in self.cold.items() if doc.get(field) == value]
+        return found
 
     def changed(self, changes: dict[str, Change]) -> Layered:
         size = self.size

@@ -94,6 +94,10 @@ class View:
         """Documents whose `field` equals `value`; indexed, so cheap on large tables."""
         return _detach_all(self._table(table).find(field, value))
 
+    def find_many(self, table: str, field: str, values: Iterable[str]) -> dict[str, list[Doc]]:
+        """`find` for many string values at once; the table's recent changes are read once, not per value."""
+        return {v: _detach_all(docs) for v, docs in self._table(table).find_many(field, values).items()}
+
     def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]:
         """Documents for which `predicate` is true. The predicate must only read what it is given."""
         return _detach_all([d for d in self._table(table).values() if predicate(d)])

@@ -12,7 +12,7 @@ lookups never scan more than `FOLD_AT` overlay entries.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, cast
 
 from paidpdf.store.layout import indexable
@@ -142,6 +142,20 @@ class Table:
     def find(self, field: str, value: Any) -> list[Doc]:
         """The documents whose `field` equals `value` (the shared documents: callers copy them)."""
         return [cast(Doc, self.get(i)) for i in self.find_ids(field, value)]
+
+    def find_many(self, field: str, values: Iterable[str]) -> dict[str, list[Doc]]:
+        """`find` for many string values: the base's index per value, the overlay read once (not once
+        per value, which is what makes a batch of lookups cost what `find` costs)."""
+        overlay = self.overlay
+        index = self.base.index(field)
+        rows = self.base.rows
+        found = {v: [rows[i] for i in index.get(v, ()) if i not in overlay] for v in values}
+        for change in overlay.values():
+            if change is not DELETED:
+                key = change.get(field)  # type: ignore[union-attr]
+                if isinstance(key, str) and key in found:
+                    found[key].append(change)  # type: ignore[arg-type]
+        return found
 
     def changed(self, changes: Mapping[str, Change]) -> Table:
         """A new version with `changes` applied (this one stays as it is)."""

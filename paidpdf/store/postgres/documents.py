@@ -105,6 +105,10 @@ class _Reads:
         rows = self._rows(query, params)
         return [r[0] for r in rows if r[0].get(field) == value]
 
+    def find_many(self, table: str, field: str, values: Iterable[str]) -> dict[str, list[Doc]]:
+        """`find` per value: each one an index lookup already."""
+        return {v: self.find(table, field, v) for v in values}
+
     def where(self, table: str, predicate: Callable[[Doc], bool]) -> list[Doc]:
         return [d for d in self.each(table) if predicate(d)]
 
