@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from paidpdf import __version__
 from paidpdf.admin import (
+    api_keys,
     bundles,
     content,
     db,
@@ -220,6 +221,7 @@ NOUNS = (
     ("licenses", licenses),
     ("plans", plans),
     ("subscriptions", subscriptions),
+    ("api-keys", api_keys),
 )
 
 
