@@ -16,7 +16,9 @@ app = typer.Typer(help="Creator API keys: add, list, revoke (docs/api.md).", no_
 def add_cmd(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="What uses the key (a script, an app)."),
-    read_only: bool = typer.Option(False, "--read-only", help="The key can read but not grant, revoke or refund."),
+    read_only: bool = typer.Option(
+        False, "--read-only", help="The key can read but not grant, revoke or refund."
+    ),
 ) -> None:
     """Make an API key and print its token (shown this once only).
 
@@ -27,7 +29,9 @@ def add_cmd(
     doc, token = keys.add(state(ctx).store, name, read_only=read_only)
     typer.echo(token)
     access = "read-only" if read_only else "full"
-    typer.secho(f"API key {doc['id']} ({access}) made: keep the token above, it is not shown again.", err=True)
+    typer.secho(
+        f"API key {doc['id']} ({access}) made: keep the token above, it is not shown again.", err=True
+    )
 
 
 @app.command("list")
@@ -50,7 +54,9 @@ def list_cmd(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
 
 @app.command("revoke")
-def revoke_cmd(ctx: typer.Context, key_id: str = typer.Argument(..., metavar="ID", help="The key's id.")) -> None:
+def revoke_cmd(
+    ctx: typer.Context, key_id: str = typer.Argument(..., metavar="ID", help="The key's id.")
+) -> None:
     """Revoke an API key: its token stops working at once.
 
     Example: paidpdf api-keys revoke 3f9a1c2b7d4e

@@ -23,6 +23,7 @@ from paidpdf.admin import (
     content,
     db,
     demo,
+    hooks,
     licenses,
     orders,
     plans,
@@ -222,6 +223,7 @@ NOUNS = (
     ("plans", plans),
     ("subscriptions", subscriptions),
     ("api-keys", api_keys),
+    ("hooks", hooks),
 )
 
 

@@ -76,7 +76,7 @@ def authenticate(store: DataStore, token: str) -> Doc:
     refused = AuthRequired("a valid API key is required: Authorization: Bearer ppk_...")
     if not token.startswith(PREFIX) or len(token) > 200:
         raise refused
-    key_id, _, rest = token[len(PREFIX):].partition("_")
+    key_id, _, rest = token[len(PREFIX) :].partition("_")
     doc = store.view(ACCOUNTS).get(API_KEYS, key_id) if key_id and rest else None
     expected = doc["hash"] if doc is not None else "0" * 64
     given = _hash(shop_secret(store), token)

@@ -11,9 +11,15 @@ from paidpdf.creator_api import json_schema, shapes
 from paidpdf.creator_api.endpoints import ENDPOINTS, Endpoint
 
 _ARG = re.compile(r"<(\w+)>")
-ERROR_TEXT = {400: "Bad input", 401: "No valid API key", 403: "A read-only key cannot write",
-              404: "Not found", 409: "Conflicts with the current state", 429: "Too many calls: see Retry-After",
-              502: "Stripe could not be reached"}
+ERROR_TEXT = {
+    400: "Bad input",
+    401: "No valid API key",
+    403: "A read-only key cannot write",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    429: "Too many calls: see Retry-After",
+    502: "Stripe could not be reached",
+}
 
 
 def document(base_url: str = "") -> dict[str, Any]:
@@ -25,14 +31,22 @@ def document(base_url: str = "") -> dict[str, Any]:
         paths.setdefault(path, {})[endpoint.method.lower()] = _operation(endpoint, schemas)
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": "paidpdf creator API", "version": __version__,
-                 "description": "Read the shop's items, orders, customers and license keys; grant, revoke and "
-                                "refund. See docs/api.md."},
+        "info": {
+            "title": "paidpdf creator API",
+            "version": __version__,
+            "description": "Read the shop's items, orders, customers and license keys; grant, revoke and "
+            "refund. See docs/api.md.",
+        },
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "A key from `paidpdf api-keys add`."}},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A key from `paidpdf api-keys add`.",
+                }
+            },
         },
         "security": [{"bearer": []}],
     }
@@ -49,18 +63,24 @@ def _operation(endpoint: Endpoint, schemas: dict[str, json_schema.Schema]) -> di
     if endpoint.query is not None:
         params += json_schema.query_parameters(endpoint.query)
     responses: dict[str, Any] = {
-        str(endpoint.status): {"description": "OK", "content": {
-            "application/json": {"schema": json_schema.of(endpoint.answer, schemas)}}},
+        str(endpoint.status): {
+            "description": "OK",
+            "content": {"application/json": {"schema": json_schema.of(endpoint.answer, schemas)}},
+        },
     }
     for status in endpoint.errors:
-        responses[str(status)] = {"description": ERROR_TEXT[status], "content": {
-            "application/json": {"schema": json_schema.ref(shapes.Error)}}}
+        responses[str(status)] = {
+            "description": ERROR_TEXT[status],
+            "content": {"application/json": {"schema": json_schema.ref(shapes.Error)}},
+        }
     op: dict[str, Any] = {"operationId": endpoint.name, "summary": endpoint.summary, "responses": responses}
     if params:
         op["parameters"] = params
     if endpoint.body is not None:
-        op["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": json_schema.of(endpoint.body, schemas)}}}
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": json_schema.of(endpoint.body, schemas)}},
+        }
     if endpoint.writes:
         op["description"] = "Needs a full (not read-only) key."
     return op

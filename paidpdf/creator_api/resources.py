@@ -85,9 +85,14 @@ def _moment(text: str | None, name: str) -> str | None:
 
 def item(doc: Doc) -> shapes.Item:
     return shapes.Item(
-        id=doc["id"], title=str(doc.get("title") or ""), description=doc.get("description"),
-        price=int(doc.get("price") or 0), currency=str(doc.get("currency") or ""),
-        status=str(doc.get("status") or ""), created_at=doc.get("created_at"), updated_at=doc.get("updated_at"),
+        id=doc["id"],
+        title=str(doc.get("title") or ""),
+        description=doc.get("description"),
+        price=int(doc.get("price") or 0),
+        currency=str(doc.get("currency") or ""),
+        status=str(doc.get("status") or ""),
+        created_at=doc.get("created_at"),
+        updated_at=doc.get("updated_at"),
     )
 
 
@@ -105,9 +110,16 @@ def get_item(store: DataStore, item_id: str) -> shapes.Item:
 def order(doc: Doc) -> shapes.Order:
     shown = orders.public(doc)
     return shapes.Order(
-        id=shown["id"], status=shown["status"], content_id=shown["content_id"], user_id=shown["user_id"],
-        buyer=shown["buyer"], amount=int(shown["amount"] or 0), currency=str(shown["currency"] or ""),
-        refunded_amount=shown["refunded_amount"], created_at=shown["created_at"], paid_at=shown["paid_at"],
+        id=shown["id"],
+        status=shown["status"],
+        content_id=shown["content_id"],
+        user_id=shown["user_id"],
+        buyer=shown["buyer"],
+        amount=int(shown["amount"] or 0),
+        currency=str(shown["currency"] or ""),
+        refunded_amount=shown["refunded_amount"],
+        created_at=shown["created_at"],
+        paid_at=shown["paid_at"],
         updated_at=shown["updated_at"],
     )
 
@@ -123,8 +135,13 @@ def list_orders(store: DataStore, query: shapes.OrderQuery) -> shapes.OrderList:
         email = query.email.strip().lower()
     view = store.view(orders.SALES)
     selection = order_search.list_orders(
-        view, status=query.status, user_ids=user_ids, buyer_email=email, content_id=query.item,
-        since=_moment(query.created_gte, "created_gte"), until=_moment(query.created_lt, "created_lt"),
+        view,
+        status=query.status,
+        user_ids=user_ids,
+        buyer_email=email,
+        content_id=query.item,
+        since=_moment(query.created_gte, "created_gte"),
+        until=_moment(query.created_lt, "created_lt"),
         after=decode_cursor(query.cursor),
     )
     page = list(selection.rows(0, limit))
@@ -156,14 +173,20 @@ def list_customers(store: DataStore, query: shapes.PageQuery) -> shapes.Customer
 
 def get_customer(store: DataStore, customer_id: str) -> shapes.CustomerDetail:
     """A customer by id (`usr_...`) or by email."""
-    doc = users.get_user(store, customer_id) if not "@" in customer_id else users.find_user(store, customer_id)
+    doc = (
+        users.get_user(store, customer_id) if "@" not in customer_id else users.find_user(store, customer_id)
+    )
     if doc is None:
         raise NotFound(f"no customer {customer_id!r}")
     held = [
-        shapes.Holding(h["content_id"], h.get("source"), h.get("order_id"), h.get("acquired_at"), bool(h["revoked"]))
+        shapes.Holding(
+            h["content_id"], h.get("source"), h.get("order_id"), h.get("acquired_at"), bool(h["revoked"])
+        )
         for h in gifts.holdings(store, doc["id"])
     ]
-    return shapes.CustomerDetail(doc["id"], doc["email"], bool(doc.get("disabled")), doc.get("created_at"), held)
+    return shapes.CustomerDetail(
+        doc["id"], doc["email"], bool(doc.get("disabled")), doc.get("created_at"), held
+    )
 
 
 def grant(store: DataStore, request: shapes.GrantRequest) -> shapes.GrantResult:
@@ -183,9 +206,17 @@ def revoke(store: DataStore, request: shapes.GrantRequest) -> shapes.GrantResult
 
 def license_key(row: Doc) -> shapes.LicenseKey:
     return shapes.LicenseKey(
-        id=row["id"], prefix=row.get("prefix"), item=row["item"], email=row.get("email"), state=row["state"],
-        uses=int(row["uses"]), activations=int(row["activations"]), activation_limit=row.get("activation_limit"),
-        order_id=row.get("order_id"), created_at=row.get("created_at"), disabled_at=row.get("disabled_at"),
+        id=row["id"],
+        prefix=row.get("prefix"),
+        item=row["item"],
+        email=row.get("email"),
+        state=row["state"],
+        uses=int(row["uses"]),
+        activations=int(row["activations"]),
+        activation_limit=row.get("activation_limit"),
+        order_id=row.get("order_id"),
+        created_at=row.get("created_at"),
+        disabled_at=row.get("disabled_at"),
     )
 
 
@@ -221,4 +252,8 @@ def as_json(value: Any) -> Any:
     """A shape as plain JSON values."""
     import dataclasses
 
-    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) and not isinstance(value, type) else value
+    return (
+        dataclasses.asdict(value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type)
+        else value
+    )

@@ -19,11 +19,11 @@ from bottle import request, response
 
 from paidpdf.config import Settings
 from paidpdf.content import shop
+from paidpdf.creator_api.key_rate import KeyRate
 from paidpdf.errors import StorageError
 from paidpdf.mail import Mailer
 from paidpdf.memberships import notice_mails, plans
 from paidpdf.sales import receipts
-from paidpdf.creator_api.key_rate import KeyRate
 from paidpdf.store import CATALOG, DataStore
 from paidpdf.web import security
 from paidpdf.web.catalog_cache import CatalogCache

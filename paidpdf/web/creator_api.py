@@ -94,7 +94,9 @@ def _handle(web: WebContext, endpoint: Endpoint, url_args: dict[str, str]) -> bo
         key = keys.authenticate(web.store, _bearer())
         wait = web.api_rate.take(key["id"])
         if wait:
-            return _error(TooManyAttempts("too many calls with this key: slow down"), {"Retry-After": str(wait)})
+            return _error(
+                TooManyAttempts("too many calls with this key: slow down"), {"Retry-After": str(wait)}
+            )
         if endpoint.writes and key.get("read_only"):
             raise AccessDenied("this API key is read-only")
         call = Call(web.store, web.stripe, url_args)

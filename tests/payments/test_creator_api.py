@@ -140,8 +140,12 @@ def test_no_key_a_wrong_key_and_a_revoked_key_get_401_and_cookies_are_no_authori
 ) -> None:
     token = _key(shop)
     app = shop.login()  # a signed-in browser: its cookie must count for nothing here
-    for headers in ({}, {"Authorization": "Bearer ppk_nope_nope"}, {"Authorization": f"Basic {token}"},
-                    {"Authorization": f"Bearer {token[:-2]}xx"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer ppk_nope_nope"},
+        {"Authorization": f"Basic {token}"},
+        {"Authorization": f"Bearer {token[:-2]}xx"},
+    ):
         res = app.get("/api/v1/orders", headers=headers, status=401)
         assert res.json["error"]["type"] == "auth_required"
         check_against(spec, "GET", "/orders", res)
@@ -170,12 +174,22 @@ def test_a_key_over_its_rate_gets_429(shop: Shop) -> None:
 def test_pagination_over_ten_thousand_orders(shop: Shop, spec: dict[str, Any]) -> None:
     with shop.store.unit("sales") as unit:
         for n in range(10_000):
-            unit.put("orders", {
-                "id": f"ord_{n:06d}", "status": "paid" if n % 4 else "refunded", "content_id": PAID,
-                "user_id": None, "buyer": f"b{n % 7}@example.com", "amount": 500, "currency": "usd",
-                "created_at": f"2026-01-{1 + n % 28:02d}T00:00:00Z",
-                "paid_at": None, "updated_at": None, "history": [],
-            })
+            unit.put(
+                "orders",
+                {
+                    "id": f"ord_{n:06d}",
+                    "status": "paid" if n % 4 else "refunded",
+                    "content_id": PAID,
+                    "user_id": None,
+                    "buyer": f"b{n % 7}@example.com",
+                    "amount": 500,
+                    "currency": "usd",
+                    "created_at": f"2026-01-{1 + n % 28:02d}T00:00:00Z",
+                    "paid_at": None,
+                    "updated_at": None,
+                    "history": [],
+                },
+            )
     api = Api(shop.app, _key(shop, "--read-only"), spec)
     seen: list[str] = []
     cursor = None
@@ -192,15 +206,20 @@ def test_pagination_over_ten_thousand_orders(shop: Shop, spec: dict[str, Any]) -
     filtered: list[str] = []
     cursor = None
     while True:
-        query = {"limit": 300, "status": "refunded", "email": "b3@example.com",
-                 "created_gte": "2026-01-05", "created_lt": "2026-01-26", **({"cursor": cursor} if cursor else {})}
+        query = {
+            "limit": 300,
+            "status": "refunded",
+            "email": "b3@example.com",
+            "created_gte": "2026-01-05",
+            "created_lt": "2026-01-26",
+            **({"cursor": cursor} if cursor else {}),
+        }
         page = api.call("GET", "/orders", **query).json
         filtered += [o["id"] for o in page["data"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    expected = {f"ord_{n:06d}" for n in range(10_000)
-                if n % 4 == 0 and n % 7 == 3 and 5 <= 1 + n % 28 < 26}
+    expected = {f"ord_{n:06d}" for n in range(10_000) if n % 4 == 0 and n % 7 == 3 and 5 <= 1 + n % 28 < 26}
     assert set(filtered) == expected and len(filtered) == len(expected) > 0
     api.call("GET", "/orders", expect=400, cursor="garbage!")
     api.call("GET", "/orders", expect=400, limit=0)
