@@ -16,6 +16,8 @@ from paidpdf.hooks import address_check
 from paidpdf.store import SALES, DataStore, Doc
 
 ENDPOINTS = "hook_endpoints"
+#: The queue (`events`): one document per event per endpoint.
+DELIVERIES = "hook_deliveries"
 
 #: What a hook can ask for. `*` is every event.
 EVENTS = ("order.paid", "order.refunded", "order.disputed", "subscription.created", "subscription.updated")
@@ -63,8 +65,6 @@ def get(store: DataStore, hook_id: str) -> Doc:
 
 def remove(store: DataStore, hook_id: str) -> Doc:
     """Remove a hook; its undelivered events are dropped with it (marked `dropped`)."""
-    from paidpdf.hooks.events import DELIVERIES
-
     with store.unit(SALES) as unit:
         doc = unit.get(ENDPOINTS, hook_id.strip())
         if doc is None:

@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from paidpdf.clock import new_id, now
-from paidpdf.hooks.endpoints import ENDPOINTS
+from paidpdf.hooks.endpoints import DELIVERIES, ENDPOINTS
 from paidpdf.store import Doc, Unit
 
-DELIVERIES = "hook_deliveries"
 STATE = "hook_state"
 PENDING = "pending"
 
