@@ -24,7 +24,7 @@ from paidpdf.hooks.endpoints import ENDPOINTS
 from paidpdf.hooks.events import DELIVERIES
 from paidpdf.sales import orders
 from tests.payments.hook_receiver import Receiver
-from tests.payments.shop import PAID, Shop, wait_until
+from tests.payments.shop import PAID, SHOP_SECRET, Shop, wait_until
 
 BOTH_BACKENDS = True
 QUICK = delivery.Pace(timeout=2.0, first_retry=0.05)
@@ -140,6 +140,25 @@ def test_the_receiver_down_then_up_gets_every_event_in_order_per_order(
         if a["status_code"] is None
     ]
     assert failed and all(a["error"] for a in failed)  # each refused attempt recorded
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_delivers_every_event_once(shop: Shop, receiver: Receiver) -> None:
+    """`paidpdf serve --workers 2` runs the worker in both processes; claims keep each event to one."""
+    from paidpdf.testing.serve_process import start_serve, stop
+
+    _hook(shop, receiver)
+    ids = _orders(shop, 10)
+    env = {**os.environ, **shop.cli_env(), "PAIDPDF_SECRET_KEY": SHOP_SECRET, "PAIDPDF_HOOKS_FIRST_RETRY": "0.05"}
+    env.pop("PAIDPDF_BASE_URL", None)
+    process, _url = start_serve(shop.data_dir, env, threads=2, workers=2)
+    try:
+        wait_until(lambda: _pending(shop) == 0, timeout=30, what=lambda: f"{_pending(shop)} pending")
+    finally:
+        stop(process)
+    got = receiver.events()
+    assert len(got) == len({e["id"] for e in got}) == 20 and receiver.bad == 0
+    assert receiver.types_by_object() == {i: ["order.paid", "order.refunded"] for i in ids}
 
 
 def test_a_kill_9_of_the_delivering_process_loses_nothing(shop: Shop, receiver: Receiver) -> None:
