@@ -32,8 +32,10 @@ def add_cmd(
     """
     from paidpdf.hooks import endpoints
 
-    doc = endpoints.add(state(ctx).store, url, endpoints.parse_events(events), allow_private=allow_private)
-    typer.echo(doc["secret"])
+    doc, secret = endpoints.add(
+        state(ctx).store, url, endpoints.parse_events(events), allow_private=allow_private
+    )
+    typer.echo(secret)
     typer.secho(f"Hook {doc['id']} added for {', '.join(doc['events'])}: keep the secret above.", err=True)
 
 
@@ -84,7 +86,8 @@ def test_cmd(
     cli = state(ctx)
     doc = endpoints.get(cli.store, hook_id)
     payload = {"type": "test.ping", "timestamp": now_iso(), "data": {"hook_id": doc["id"]}}
-    attempt = sending.post(doc, new_id("msg"), payload, cli.settings.hooks_timeout)
+    secret = endpoints.signing_secret(cli.store, doc)
+    attempt = sending.post(doc, secret, new_id("msg"), payload, cli.settings.hooks_timeout)
     if not attempt.delivered:
         raise PaidPdfError(
             f"the receiver did not take the test event: {attempt.error or attempt.status_code}"

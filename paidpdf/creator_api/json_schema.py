@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import types
-import typing
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 Schema = dict[str, Any]
@@ -88,6 +87,3 @@ def query_parameters(cls: type) -> list[Schema]:
 def _without_none(tp: Any) -> Any:
     args = [a for a in get_args(tp) if a is not type(None)]
     return args[0] if get_origin(tp) in (Union, types.UnionType) and len(args) == 1 else tp
-
-
-__all__ = ["Schema", "of", "query_parameters", "ref", "typing"]

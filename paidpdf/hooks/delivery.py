@@ -18,7 +18,8 @@ from datetime import timedelta
 from typing import Any
 
 from paidpdf.clock import now
-from paidpdf.hooks import sending
+from paidpdf.errors import PaidPdfError
+from paidpdf.hooks import endpoints, sending
 from paidpdf.hooks.endpoints import ENDPOINTS
 from paidpdf.hooks.events import DELIVERIES, PENDING, parse
 from paidpdf.hooks.events import stamp as iso
@@ -106,7 +107,12 @@ def deliver_due(store: DataStore, pace: Pace, most: int = 100) -> int:
         if claimed is None:
             continue
         held, endpoint = claimed
-        attempt = sending.post(endpoint, held["event_id"], held["payload"], pace.timeout)
+        try:
+            secret = endpoints.signing_secret(store, endpoint)
+        except PaidPdfError as exc:
+            attempt = sending.Attempt(None, 0, exc.message)
+        else:
+            attempt = sending.post(endpoint, secret, held["event_id"], held["payload"], pace.timeout)
         if _record(store, held, attempt, pace)["status"] == "delivered":
             delivered += 1
     return delivered

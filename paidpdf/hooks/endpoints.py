@@ -2,7 +2,9 @@
 so the unit that changes an order reads them and queues its events in the same step (`events`).
 
 Each endpoint has its own signing secret (`whsec_` + base64 of 24 random bytes, the Standard Webhooks
-form); it is kept in the store because every delivery signs with it, and shown when the hook is made.
+form), shown when the hook is made. Every delivery signs with it, so it is kept, but sealed (AES-GCM
+under the shop's own secret, as imported license keys are: `licenses.sealing`): a copy of `sales`
+alone does not let anyone sign events as the shop.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import base64
 import secrets
 
 from paidpdf.clock import new_id, now_iso
+from paidpdf.content.shop_secret import shop_secret
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.hooks import address_check
+from paidpdf.licenses import sealing
 from paidpdf.store import SALES, DataStore, Doc
 
 ENDPOINTS = "hook_endpoints"
@@ -33,18 +37,30 @@ def parse_events(text: str) -> list[str]:
     return wanted
 
 
-def add(store: DataStore, url: str, events: list[str], *, allow_private: bool = False) -> Doc:
+def add(store: DataStore, url: str, events: list[str], *, allow_private: bool = False) -> tuple[Doc, str]:
+    """A new hook: (its record, its signing secret to show once)."""
     address_check.check(url, allow_private=allow_private)
+    hook_id = new_id("hook")
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     doc: Doc = {
-        "id": new_id("hook"),
+        "id": hook_id,
         "url": url.strip(),
         "events": events,
         "allow_private": allow_private,
-        "secret": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
+        "sealed_secret": sealing.seal(shop_secret(store), secret, hook_id),
         "created_at": now_iso(),
     }
     with store.unit(SALES) as unit:
-        return unit.insert(ENDPOINTS, doc)
+        return unit.insert(ENDPOINTS, doc), secret
+
+
+def signing_secret(store: DataStore, doc: Doc) -> str:
+    found = sealing.unseal(shop_secret(store), str(doc.get("sealed_secret") or ""), str(doc["id"]))
+    if found is None:
+        raise InvalidInput(
+            f"the signing secret of hook {doc['id']} does not open: remove and add the hook again"
+        )
+    return found
 
 
 def public(doc: Doc) -> Doc:

@@ -55,7 +55,9 @@ def headers_for(secret: str, message_id: str, body: str, moment: datetime | None
     }
 
 
-def post(endpoint: dict[str, Any], message_id: str, payload: dict[str, Any], timeout: float) -> Attempt:
+def post(
+    endpoint: dict[str, Any], secret: str, message_id: str, payload: dict[str, Any], timeout: float
+) -> Attempt:
     started = time.monotonic()
 
     def took() -> int:
@@ -71,7 +73,7 @@ def post(endpoint: dict[str, Any], message_id: str, payload: dict[str, Any], tim
         "Content-Type": "application/json",
         "User-Agent": f"paidpdf-hooks/{__version__}",
         "Host": host if port in (80, 443) else f"{host}:{port}",
-        **headers_for(str(endpoint["secret"]), message_id, body),
+        **headers_for(secret, message_id, body),
     }
     connection: http.client.HTTPConnection = (
         _PinnedHTTPS(host, address, port, timeout)

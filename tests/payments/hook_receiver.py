@@ -7,7 +7,6 @@ every request's Standard Webhooks signature with the `standardwebhooks` library 
 
 from __future__ import annotations
 
-import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -89,6 +88,3 @@ class Receiver:
         for event in self.events():
             found.setdefault(str(event["data"]["id"]), []).append(str(event["type"]))
         return found
-
-
-__all__ = ["Receiver", "json"]

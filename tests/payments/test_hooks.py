@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -104,6 +103,7 @@ def test_a_paid_then_refunded_order_is_delivered_signed_and_in_order(shop: Shop,
         r["attempts"][-1]["status_code"] == 204 and r["attempts"][-1]["duration_ms"] >= 0 for r in shown
     )
     assert "whsec_" not in _cli(shop, "hooks", "list", "--json").stdout
+    assert receiver.secret not in str(shop.store.export("sales"))  # kept sealed, never in the clear
     tested = _cli(shop, "hooks", "test", hook_id)
     assert tested.exit_code == 0 and "204" in tested.stdout and receiver.events()[-1]["type"] == "test.ping"
 
@@ -149,7 +149,8 @@ def test_serve_with_two_workers_delivers_every_event_once(shop: Shop, receiver: 
 
     _hook(shop, receiver)
     ids = _orders(shop, 10)
-    env = {**os.environ, **shop.cli_env(), "PAIDPDF_SECRET_KEY": SHOP_SECRET, "PAIDPDF_HOOKS_FIRST_RETRY": "0.05"}
+    env = {**os.environ, **shop.cli_env(), "PAIDPDF_SECRET_KEY": SHOP_SECRET}
+    env["PAIDPDF_HOOKS_FIRST_RETRY"] = "0.05"
     env.pop("PAIDPDF_BASE_URL", None)
     process, _url = start_serve(shop.data_dir, env, threads=2, workers=2)
     try:
@@ -239,6 +240,3 @@ def test_a_removed_hook_drops_its_queue(shop: Shop, receiver: Receiver) -> None:
     assert _pending(shop) == 4
     assert _cli(shop, "hooks", "remove", hook_id).exit_code == 0
     assert _pending(shop) == 0 and delivery.deliver_due(shop.store, QUICK) == 0
-
-
-__all__ = ["threading"]
