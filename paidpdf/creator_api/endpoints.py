@@ -90,7 +90,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         shapes.Order,
         lambda c: resources.refund_order(c.store, c.stripe(), c.path["order_id"]),
         writes=True,
-        errors=(400, 401, 403, 404, 409, 429, 502),
+        errors=(400, 401, 403, 404, 409, 429, 502, 503),
     ),
     _e(
         "GET",

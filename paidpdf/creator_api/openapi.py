@@ -19,6 +19,7 @@ ERROR_TEXT = {
     409: "Conflicts with the current state",
     429: "Too many calls: see Retry-After",
     502: "Stripe could not be reached",
+    503: "Payments are not configured, or the store is unavailable",
 }
 
 

@@ -240,3 +240,22 @@ def test_a_removed_hook_drops_its_queue(shop: Shop, receiver: Receiver) -> None:
     assert _pending(shop) == 4
     assert _cli(shop, "hooks", "remove", hook_id).exit_code == 0
     assert _pending(shop) == 0 and delivery.deliver_due(shop.store, QUICK) == 0
+
+
+def test_a_membership_change_is_delivered(shop: Shop, receiver: Receiver) -> None:
+    """Membership events are queued where subscriptions are saved (the Stripe webhook's unit)."""
+    from tests.payments import membership_life as life
+
+    _hook(shop, receiver, "subscription.created,subscription.updated")
+    life.add_plan(shop, trial_days=7)
+    sub_id = life.join(shop)
+    life.deliver(shop, life.billing_events(shop))
+    assert receiver.events() == []  # the webhook only queued them
+    seen = len(shop.sl.events())
+    life.advance(shop, 8 * life.DAY)  # the trial ends: the first charge, the subscription active
+    life.deliver(shop, life.billing_events(shop, seen))
+    wait_until(lambda: delivery.deliver_due(shop.store, QUICK) >= 0 and _pending(shop) == 0)
+    types = receiver.types_by_object()
+    assert list(types) == [sub_id] and receiver.bad == 0
+    assert types[sub_id][0] == "subscription.created" and "subscription.updated" in types[sub_id]
+    assert receiver.events()[-1]["data"]["status"] == "active"
