@@ -6,9 +6,10 @@ listings and the same domain functions the CLI uses (`orders list/refund`, `user
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import stripe
@@ -74,8 +75,6 @@ def _moment(text: str | None, name: str) -> str | None:
     except ValueError:
         raise InvalidInput(f"{name} must be an ISO 8601 date or time") from None
     if moment.tzinfo is None:
-        from datetime import UTC
-
         moment = moment.replace(tzinfo=UTC)
     return iso(moment)
 
@@ -250,7 +249,6 @@ def _without_key(row: Doc) -> Doc:
 
 def as_json(value: Any) -> Any:
     """A shape as plain JSON values."""
-    import dataclasses
 
     return (
         dataclasses.asdict(value)
