@@ -37,6 +37,7 @@ class Api:
 
     def __init__(self, app: TestApp, token: str, spec: dict[str, Any]) -> None:
         self.app, self.token, self.spec = app, token, spec
+        self.called: set[tuple[str, str]] = set()  # (method, path template) answered
 
     def call(self, method: str, path: str, body: Any = None, expect: int = 200, **query: Any) -> TestResponse:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -47,6 +48,7 @@ class Api:
             res = self.app.post_json(url, body or {}, headers=headers, status="*")
         assert res.status_int == expect, (path, res.status, res.text)
         check_against(self.spec, method, path, res)
+        self.called.add((method, _template(self.spec, path)))
         return res
 
 
@@ -133,6 +135,10 @@ def test_every_endpoint_with_a_read_only_and_a_full_key(shop: Shop, spec: dict[s
     assert refunded["status"] == "refunded" and refunded["refunded_amount"] == order["amount"]
     assert not shop.owns(PAID, BUYER)
     assert full.call("POST", f"/orders/{order['id']}/refund", expect=409).json["error"]["type"] == "conflict"
+    every = {
+        (m.upper(), p) for p, ops in spec["paths"].items() for m in ops if not p.endswith("openapi.json")
+    }
+    assert len(every) == 13 and full.called == every and reader.called == every
 
 
 def test_no_key_a_wrong_key_and_a_revoked_key_get_401_and_cookies_are_no_authority(

@@ -259,3 +259,30 @@ def test_a_membership_change_is_delivered(shop: Shop, receiver: Receiver) -> Non
     assert list(types) == [sub_id] and receiver.bad == 0
     assert types[sub_id][0] == "subscription.created" and "subscription.updated" in types[sub_id]
     assert receiver.events()[-1]["data"]["status"] == "active"
+
+
+def test_a_hanging_receiver_blocks_no_request_and_no_stripe_webhook(shop: Shop, receiver: Receiver) -> None:
+    """The worker sends beside the site: while a receiver holds a delivery, the site's pages and the
+    Stripe webhook still answer, and their changes are queued behind it."""
+    _hook(shop, receiver)
+    receiver.hold()
+    worker = runner.HookRunner(
+        shop.store, delivery.Pace(timeout=20.0, first_retry=0.05), interval=0.02
+    ).start()
+    try:
+        shop.login()
+        order, session_id = shop.buy()
+        shop.sl.pay(session_id)
+        shop.app.get(f"/checkout/success?session_id={session_id}")
+        assert receiver.wait_held(), "order.paid was never sent"
+        for event in shop.stand_in_events("checkout.session.completed"):  # Stripe's webhook, while held
+            assert shop.post_event(event).status_int == 200
+        done = _cli(shop, "orders", "refund", order["id"], "--yes")
+        assert done.exit_code == 0, done.stderr
+        assert receiver.events() == [] and _pending(shop) == 2  # still held: both queued, none lost
+        receiver.release()
+        wait_until(lambda: len(receiver.events()) == 2, timeout=20)
+    finally:
+        receiver.release()
+        worker.stop()
+    assert [e["type"] for e in receiver.events()] == ["order.paid", "order.refunded"]
