@@ -144,7 +144,8 @@ def deliver_cmd(
     cli = state(ctx)
     pace = delivery.Pace(cli.settings.hooks_timeout, cli.settings.hooks_first_retry)
     if once:
-        console().print(f"Delivered {delivery.deliver_due(cli.store, pace)} event(s).")
+        pruned = delivery.prune(cli.store)
+        console().print(f"Delivered {delivery.deliver_due(cli.store, pace)} event(s); pruned {pruned} old.")
         return
     with contextlib.suppress(KeyboardInterrupt):
         runner.run(cli.store, pace, threading.Event(), interval=min(1.0, cli.settings.hooks_first_retry))

@@ -124,3 +124,25 @@ def deliveries_of(store: DataStore, hook_id: str) -> list[Doc]:
     rows.sort(key=lambda r: -int(r["seq"]))
     keys = ("id", "event_id", "type", "object_id", "status", "created_at", "next_at", "attempts")
     return [{k: r.get(k) for k in keys} for r in rows]
+
+
+#: How long finished deliveries (delivered, failed, dropped) stay for `hooks deliveries`.
+KEEP_FINISHED = timedelta(days=30)
+
+
+def prune(store: DataStore, keep: timedelta = KEEP_FINISHED) -> int:
+    """Forget finished deliveries older than `keep`, so the queue does not grow with every event ever
+    sent; pending ones are never touched. Returns how many were removed."""
+    oldest = iso(now() - keep)
+    view = store.view(SALES)
+    old = [
+        r["id"]
+        for status in ("delivered", "failed", "dropped")
+        for r in view.find(DELIVERIES, "status", status)
+        if r["created_at"] < oldest
+    ]
+    if old:
+        with store.unit(SALES) as unit:
+            for delivery_id in old:
+                unit.delete(DELIVERIES, delivery_id)
+    return len(old)

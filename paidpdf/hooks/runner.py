@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from paidpdf.errors import PaidPdfError
 from paidpdf.hooks import delivery
@@ -15,9 +16,17 @@ from paidpdf.store import DataStore
 log = logging.getLogger("paidpdf.hooks")
 
 
+#: Seconds between two prunings of old finished deliveries (`delivery.prune`).
+PRUNE_EVERY = 3600.0
+
+
 def run(store: DataStore, pace: delivery.Pace, stop: threading.Event, interval: float = 1.0) -> None:
+    pruned_at = 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() - pruned_at >= PRUNE_EVERY:
+                pruned_at = time.monotonic()
+                delivery.prune(store)
             sent = delivery.deliver_due(store, pace)
             if sent:
                 log.info("hooks: %d event(s) delivered", sent)

@@ -286,3 +286,16 @@ def test_a_hanging_receiver_blocks_no_request_and_no_stripe_webhook(shop: Shop, 
         receiver.release()
         worker.stop()
     assert [e["type"] for e in receiver.events()] == ["order.paid", "order.refunded"]
+
+
+def test_old_finished_deliveries_are_pruned_and_pending_ones_kept(shop: Shop, receiver: Receiver) -> None:
+    hook_id = _hook(shop, receiver)
+    _orders(shop, 2)
+    assert delivery.deliver_due(shop.store, QUICK) == 2  # the two orders' order.paid; refunds wait behind
+    with shop.store.unit("sales") as unit:  # the delivered ones are 31 days old
+        for row in unit.find(DELIVERIES, "status", "delivered"):
+            unit.put(DELIVERIES, {**row, "created_at": "2020-01-01T00:00:00.000000Z"})
+    done = _cli(shop, "hooks", "deliver", "--once")
+    assert done.exit_code == 0 and "pruned 2 old" in done.stdout
+    left = delivery.deliveries_of(shop.store, hook_id)
+    assert [r["type"] for r in left] == ["order.refunded", "order.refunded"]
