@@ -63,6 +63,19 @@ def _seconds(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _float_seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.01 <= value <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds from 0.01 to 3600, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with the embedded defaults the demo and tests use."""
@@ -82,6 +95,9 @@ class Settings:
     s3_downloads: str = "redirect"
     #: Seconds `serve` gives requests and downloads under way to finish on SIGTERM (and a reload).
     shutdown_grace: int = 30
+    #: Outgoing hooks (docs/hooks.md): each POST's timeout, and the first retry's delay (doubling after).
+    hooks_timeout: float = 10.0
+    hooks_first_retry: float = 5.0
     #: Per-address and per-browser limits and the code hold (`paidpdf.limits`, `PAIDPDF_*`).
     limits: abuse_limits.Limits = field(default_factory=abuse_limits.Limits)
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -105,6 +121,8 @@ class Settings:
             "s3_endpoint_url": env.get("PAIDPDF_S3_ENDPOINT_URL", "").strip() or None,
             "s3_downloads": env.get("PAIDPDF_S3_DOWNLOADS", "").strip() or "redirect",
             "shutdown_grace": _seconds(env, "PAIDPDF_SHUTDOWN_GRACE", 30),
+            "hooks_timeout": _float_seconds(env, "PAIDPDF_HOOKS_TIMEOUT", 10.0),
+            "hooks_first_retry": _float_seconds(env, "PAIDPDF_HOOKS_FIRST_RETRY", 5.0),
             "limits": abuse_limits.from_env(env),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -18,10 +18,12 @@ from typer.core import TyperGroup
 
 from paidpdf import __version__
 from paidpdf.admin import (
+    api_keys,
     bundles,
     content,
     db,
     demo,
+    hooks,
     imports,
     licenses,
     orders,
@@ -222,6 +224,8 @@ NOUNS = (
     ("plans", plans),
     ("subscriptions", subscriptions),
     ("import", imports),
+    ("api-keys", api_keys),
+    ("hooks", hooks),
 )
 
 

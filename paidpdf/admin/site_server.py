@@ -228,6 +228,7 @@ def run_site(
         restore_signals()
         raise
     url = server_url(server)
+    hooks = _start_hooks(server, settings)
     if ready is not None:
         ready()
     else:
@@ -250,11 +251,25 @@ def run_site(
     except KeyboardInterrupt:
         pass
     finally:
+        if hooks is not None:
+            hooks.stop()
         restore_signals()
         server.close()
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
         if lines is not None:
             lines.stop()  # writes what is still queued
+
+
+def _start_hooks(server: Any, settings: Settings) -> Any:
+    """The outgoing hooks' worker thread, on the site's store (docs/hooks.md)."""
+    site = getattr(server, "paidpdf_site", None)
+    web = getattr(site, "web", None)
+    if web is None:
+        return None
+    from paidpdf.hooks import delivery, runner
+
+    pace = delivery.Pace(settings.hooks_timeout, settings.hooks_first_retry)
+    return runner.HookRunner(web.store, pace).start()
 
 
 def _drain_background(web: Any, deadline: float) -> None:

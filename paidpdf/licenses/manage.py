@@ -16,6 +16,7 @@ from paidpdf.store import SALES, DataStore, Doc, View
 def _row(store: DataStore, view: View, doc: Doc, *, with_key: bool = False) -> Doc:
     owner = users.get_user(store, str(doc["user_id"])) if doc.get("user_id") else None
     row: Doc = {
+        "id": doc["id"],
         "prefix": doc.get("prefix"),
         "item": doc["content_id"],
         "email": owner["email"] if owner else doc.get("email"),

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from paidpdf.clock import iso, now_iso, parse_iso
+from paidpdf.hooks import events as hook_events
 from paidpdf.memberships import notices, records
 from paidpdf.memberships.stripe_state import SubscriptionState
 from paidpdf.sales.orders import EVENTS
@@ -171,6 +172,7 @@ def apply_state(
         "history": [*base.get("history", []), _entry("state", detail, source, stamp)],
     }
     unit.put(SUBSCRIPTIONS, sub)
+    hook_events.subscription_changed(unit, before, sub)
     sent = notices.queue_for_change(unit, before, sub)
     rewrite_record(unit, sub["user_id"])
     return Change("created" if before is None else "updated", sub, detail, sent)
@@ -187,6 +189,7 @@ def save(unit: Unit, sub: Doc, event: str, detail: str, source: str, **changes: 
     }
     unit.put(SUBSCRIPTIONS, updated)
     rewrite_record(unit, updated["user_id"])
+    hook_events.subscription_changed(unit, sub, updated)
     return updated
 
 

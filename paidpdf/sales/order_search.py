@@ -39,8 +39,11 @@ def list_orders(
     buyer_email: str | None = None,
     content_id: str | None = None,
     since: str | None = None,
+    until: str | None = None,
+    after: tuple[str, str] | None = None,
 ) -> Selection:
-    """Orders matching every given filter, oldest first. `since` is an ISO timestamp (inclusive); an
+    """Orders matching every given filter, oldest first. `since` is an ISO timestamp (inclusive),
+    `until` one (exclusive); `after` a (created_at, id) the orders come after (the API's cursor); an
     order matches the buyer filter by account (`user_ids`) or by the email it was placed with."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"unknown order status {status!r}: use one of {', '.join(STATUSES)}")
@@ -50,6 +53,8 @@ def list_orders(
             (status is None or r["status"] == status)
             and (content_id is None or r["content_id"] == content_id)
             and (since is None or r["created_at"] >= since)
+            and (until is None or r["created_at"] < until)
+            and (after is None or (r["created_at"], r["id"]) > after)
             and (user_ids is None or r["user_id"] in user_ids or r.get("buyer") == buyer_email)
         )
 

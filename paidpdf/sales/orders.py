@@ -19,6 +19,7 @@ from typing import Any
 
 from paidpdf.clock import new_id, now, now_iso, parse_iso
 from paidpdf.errors import Conflict, InvalidInput
+from paidpdf.hooks import events as hook_events
 from paidpdf.sales import promos
 from paidpdf.store import SALES, DataStore, Doc, Unit, View
 
@@ -233,7 +234,9 @@ def save(unit: Unit, order: Doc, event: str, detail: str, source: str, **changes
         "updated_at": now_iso(),
         "history": [*order.get("history", []), history_entry(event, detail, source)],
     }
-    return unit.put(ORDERS, updated)
+    saved = unit.put(ORDERS, updated)
+    hook_events.order_changed(unit, order, saved)  # in this unit: the change and its hook events together
+    return saved
 
 
 def has_event(order: Doc, event: str) -> bool:

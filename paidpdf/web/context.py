@@ -19,6 +19,7 @@ from bottle import request, response
 
 from paidpdf.config import Settings
 from paidpdf.content import shop
+from paidpdf.creator_api.key_rate import KeyRate
 from paidpdf.errors import StorageError
 from paidpdf.mail import Mailer
 from paidpdf.memberships import notice_mails, plans
@@ -55,6 +56,7 @@ class WebContext:
     published_images: PublishedImages = field(init=False)
     receipts: ReceiptRunner = field(init=False)
     forwarded: ForwardedWatch = field(init=False)
+    api_rate: KeyRate = field(init=False, default_factory=KeyRate)
     _stripe_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:

@@ -16,6 +16,7 @@ import bottle
 from paidpdf.web import (
     account,
     checkout,
+    creator_api,
     downloads,
     feeds,
     guest_downloads,
@@ -103,16 +104,26 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", "/v1/licenses/activate", license_api.activate),
     _route("POST", "/v1/licenses/validate", license_api.validate),
     _route("POST", "/v1/licenses/deactivate", license_api.deactivate),
+    # the creator API: a bearer key, no cookies read (see creator_api; docs/api.md)
+    _route("GET", "/api/v1/openapi.json", creator_api.openapi_json),
+    *(_route(e.method, e.path, creator_api.handler(e)) for e in creator_api.ENDPOINTS),
+    _route(("GET", "POST", "PUT", "PATCH", "DELETE"), "/api/v1/<rest:path>", creator_api.not_found),
 )
 
 #: POST routes that take no CSRF token because they read no cookie (tests/web/test_security.py).
 COOKIELESS = frozenset({"/stripe/webhook", "/v2/licenses/verify", "/v1/licenses/activate",
                         "/v1/licenses/validate", "/v1/licenses/deactivate"})
+#: Path prefixes whose every route reads no cookie: the creator API authenticates by bearer key only.
+COOKIELESS_PREFIXES = ("/api/v1/",)
+
+
+def cookieless(path: str) -> bool:
+    return path in COOKIELESS or path.startswith(COOKIELESS_PREFIXES)
 
 
 def install(app: bottle.Bottle, web: WebContext) -> None:
     for route in ROUTES:
-        callback = _bind(route.handler, web, cookieless=route.path in COOKIELESS)
+        callback = _bind(route.handler, web, cookieless=cookieless(route.path))
         app.route(route.path, method=list(route.methods), callback=callback, name=route.handler.__name__)
 
 

@@ -123,12 +123,19 @@ def test_every_post_route_checks_csrf(site: Site) -> None:
     signs it; browsers cannot forge the signature) and the license API (no session, so nothing to
     forge; tests/payments/test_licenses.py proves it ignores cookies); the one-click unsubscribe
     carries its own keyed token instead, and a forged one is a 403 like CSRF."""
-    from paidpdf.web.routes import COOKIELESS
+    from paidpdf.web.routes import COOKIELESS, cookieless
 
     assert {"/stripe/webhook", "/v2/licenses/verify", "/v1/licenses/activate",
                           "/v1/licenses/validate", "/v1/licenses/deactivate"} == COOKIELESS
     app = logged_in(site, "reader")
-    routes = [r for r in site.app.app.routes if r.method == "POST" and r.rule not in COOKIELESS]
+    api = [r for r in site.app.app.routes if r.method == "POST" and r.rule.startswith("/api/v1/")]
+    assert len(api) >= 5 and all(cookieless(r.rule) for r in api)
+    # the creator API: a session cookie is no authority there, only a bearer key (the catch-all: 404)
+    for route in api[:-1] if api[-1].rule == "/api/v1/<rest:path>" else api:
+        res = app.post_json(re.sub(r"<[^>]+>", PAID, route.rule), {"email": "x@example.com"}, status="*")
+        assert res.status_int == 401, (route.rule, res.status)
+        assert res.json["error"]["type"] == "auth_required"
+    routes = [r for r in site.app.app.routes if r.method == "POST" and not cookieless(r.rule)]
     assert {"/login", "/signup", "/logout", "/forgot", "/account/password"} <= {r.rule for r in routes}
     before = {name: on_disk(site.data_dir, name) for name in ("accounts", "sales", "catalog")}
     for route in routes:
