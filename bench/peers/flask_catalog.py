@@ -24,11 +24,11 @@ from flask import Flask
 from waitress.server import create_server
 
 from paidpdf.byte_sizes import human_size
-from paidpdf.content import browse, bundles, catalog, shop
+from paidpdf.content import browse, bundles, catalog, item_files, shop
 from paidpdf.money import format_amount, format_offer
 from paidpdf.store import Store
 from paidpdf.web import seo
-from paidpdf.web.templates import TEMPLATES_DIR, render_markdown, static_version
+from paidpdf.web.templates import TEMPLATES_DIR, duration, render_markdown, static_version
 
 
 def build(data_dir: Path) -> Flask:
@@ -37,6 +37,7 @@ def build(data_dir: Path) -> Flask:
     app.jinja_env.globals["format_amount"] = format_amount
     app.jinja_env.globals["format_offer"] = format_offer
     app.jinja_env.filters["human_size"] = human_size
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["markdown"] = render_markdown
     store = Store(data_dir)
     version = static_version()
@@ -94,6 +95,9 @@ def build(data_dir: Path) -> Flask:
             offer=None,
             code="",
             amount="",
+            files=item_files.files_of(item),  # what our item page shows since items hold several files
+            sample_texts={},
+            included_in=None,
         )
 
     return app
