@@ -274,14 +274,14 @@ def test_kill9_mid_import_then_rerun_same_as_clean(
     sales = [
         Sale(
             f"P{n:05d}==",
-            f"buyer{n % 1500}@example.com",
+            f"buyer{n % 600}@example.com",
             "qmgy" if n % 3 else "frre",
             "Freebie",
             999,
             state="refunded" if n % 17 == 0 else "paid",
             key=f"K{n:07d}-X" if n % 5 == 0 else "",
         )
-        for n in range(6000)
+        for n in range(2500)  # five batches: the kill lands after the first, four are left
     ]
     path = exports.gumroad(exports_dir / "Sales.csv", sales)
     env = {**os.environ, **backend_env, "PYTHONPATH": str(Path(__file__).parents[2])}
@@ -299,7 +299,7 @@ def test_kill9_mid_import_then_rerun_same_as_clean(
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while process.poll() is None and time.monotonic() < deadline:  # until some batches have landed
-        if store.view(SALES).count(IMPORTED) >= 1000:
+        if store.view(SALES).count(IMPORTED) >= 400:
             break
         time.sleep(0.01)
     assert process.poll() is None, process.stderr.read() if process.stderr else ""  # killed mid-import
