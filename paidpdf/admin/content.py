@@ -12,6 +12,7 @@ import typer
 from paidpdf.admin import content_files, content_updates
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, copy_progress, details, emit_json, table, when
+from paidpdf.byte_sizes import human_size
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_offer
 from paidpdf.store import Doc
@@ -37,15 +38,6 @@ def _price(item: Doc) -> str:
     return format_offer(int(item["price"]), item["currency"], bool(item.get("pay_what_you_want")))
 
 
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"  # pragma: no cover
-
-
 def _show(item: Doc, title: str) -> None:
     from paidpdf.content import item_files
 
@@ -56,7 +48,7 @@ def _show(item: Doc, title: str) -> None:
             ("title", item["title"]),
             ("price", f"{_price(item)} ({item['price']} {item['currency']})"),
             ("status", item["status"]),
-            *(("file" if f.get("primary") else "also", f"{f['name']} ({f['format']}, {_size(int(f['size']))}"
+            *(("file" if f.get("primary") else "also", f"{f['name']} ({f['format']}, {human_size(f['size'])}"
                + (f", {content_files.facts_text(f)})" if content_files.facts_text(f) else ")"))
               for f in item_files.files_of(item)),
             ("version", item["version"]),
@@ -82,7 +74,7 @@ def show_catalog(items: list[Doc], title: str) -> None:
         title,
         ("id", "title", "price", "pages", "size", "version", "status"),
         (
-            (i["id"], i["title"], _price(i), i["pages"] or "", _size(int(i["size"])), i["version"],
+            (i["id"], i["title"], _price(i), i["pages"] or "", human_size(int(i["size"])), i["version"],
              i["status"])
             for i in items
         ),
