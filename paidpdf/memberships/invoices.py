@@ -19,6 +19,7 @@ from paidpdf.clock import now_iso
 from paidpdf.memberships import subscriptions
 from paidpdf.memberships.stripe_state import InvoiceFacts
 from paidpdf.sales.orders import DEFERRED, EVENTS
+from paidpdf.sales.refunds import payment_intent_of, whole_amount
 from paidpdf.store import SALES, DataStore, Doc, Unit, View
 
 INVOICES = "invoices"
@@ -101,7 +102,7 @@ def _apply(unit: Unit, invoice: Doc, event_type: str, obj: Mapping[str, Any], so
         refunds: dict[str, int] = dict(invoice.get("refunds") or {})
         total = int(invoice.get("refunded_amount") or 0)
         if event_type == "charge.refunded":
-            total = max(total, _int(obj.get("amount_refunded")))
+            total = max(total, whole_amount(obj.get("amount_refunded")))
             if obj.get("refunded") is True:
                 total = max(total, int(invoice.get("amount_paid") or 0))
         else:
@@ -109,7 +110,7 @@ def _apply(unit: Unit, invoice: Doc, event_type: str, obj: Mapping[str, Any], so
             if obj.get("status") in ("failed", "canceled"):
                 refunds.pop(refund_id, None)
             else:
-                refunds[refund_id] = _int(obj.get("amount"))
+                refunds[refund_id] = whole_amount(obj.get("amount"))
         total = max(total, sum(refunds.values()))
         if total == int(invoice.get("refunded_amount") or 0) and refunds == (invoice.get("refunds") or {}):
             return invoice
@@ -131,14 +132,3 @@ def _apply(unit: Unit, invoice: Doc, event_type: str, obj: Mapping[str, Any], so
             subscriptions.restore_invoice(unit, sub, invoice["id"], source)
         return invoice
     return invoice
-
-
-def payment_intent_of(obj: Mapping[str, Any]) -> str | None:
-    value = obj.get("payment_intent")
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0

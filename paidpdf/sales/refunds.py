@@ -44,7 +44,7 @@ def apply_charge_event(
     with store.unit(SALES) as unit:
         if unit.get(EVENTS, event_id) is not None:
             return Outcome("duplicate", None, "event already processed")
-        payment_intent = _payment_intent_of(obj)
+        payment_intent = payment_intent_of(obj)
         order = _order_for_charge(unit, obj, payment_intent)
         if order is None or (order["status"] in FULFILLABLE and not order.get("stripe_payment_intent")):
             if not payment_intent:
@@ -122,7 +122,7 @@ def _apply_refund(unit: Unit, order: Doc, event_type: str, obj: Mapping[str, Any
     refunds: dict[str, int] = dict(order.get("refunds") or {})
     charge_total = int(order.get("charge_refunded") or 0)
     if event_type == "charge.refunded":
-        charge_total = max(charge_total, _int(obj.get("amount_refunded")))
+        charge_total = max(charge_total, whole_amount(obj.get("amount_refunded")))
         if obj.get("refunded") is True:
             charge_total = max(charge_total, order["amount"])
     else:
@@ -130,7 +130,7 @@ def _apply_refund(unit: Unit, order: Doc, event_type: str, obj: Mapping[str, Any
         if obj.get("status") in ("failed", "canceled"):
             refunds.pop(refund_id, None)
         else:
-            refunds[refund_id] = _int(obj.get("amount"))
+            refunds[refund_id] = whole_amount(obj.get("amount"))
     total = max(charge_total, sum(refunds.values()))
     if total == int(order.get("refunded_amount") or 0) and refunds == (order.get("refunds") or {}):
         return order
@@ -161,12 +161,14 @@ def _order_for_charge(view: View, obj: Mapping[str, Any], payment_intent: str | 
     return None
 
 
-def _payment_intent_of(obj: Mapping[str, Any]) -> str | None:
+def payment_intent_of(obj: Mapping[str, Any]) -> str | None:
+    """The payment intent id a charge, refund or dispute object names (an id or an expanded object)."""
     value = obj.get("payment_intent")
     if isinstance(value, Mapping):
         value = value.get("id")
     return value if isinstance(value, str) and value else None
 
 
-def _int(value: Any) -> int:
+def whole_amount(value: Any) -> int:
+    """An amount Stripe sent, as an int (0 for anything else: a bool, a float, a missing field)."""
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
