@@ -36,8 +36,8 @@ def queue_for_change(unit: Unit, before: Doc | None, after: Doc) -> list[str]:
     canceled_now = after.get("status") == "canceled" and (before or {}).get("status") != "canceled"
     if cancel_set or (canceled_now and not (before or {}).get("cancel_at_period_end")):
         wanted.append(("cancel_confirmed", str(after.get("canceled_at") or after.get("period_end") or "")))
-    if was and not now_reading:
-        wanted.append(("access_ended", str(after.get("updated_at") or "")))
+    if was and not now_reading:  # once per paid invoice whose access ended (a replay finds it queued)
+        wanted.append(("access_ended", str(after.get("latest_invoice") or after.get("period_end") or "")))
     queued = []
     for kind, occasion in wanted:
         if not _exists(unit, after["id"], kind, occasion):

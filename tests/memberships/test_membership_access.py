@@ -21,11 +21,14 @@ from tests.payments.helpers import add_item, add_user
 BOTH_BACKENDS = True
 
 
+ANCHOR = now()  # Stripe reports one period's bounds identically however often it is asked
+
+
 def state(status: str = "active", *, days: int = 20, cancel: bool = False, sub_id: str = "sub_test_1",
           latest: str = "in_1") -> SubscriptionState:
     return SubscriptionState(
-        id=sub_id, customer="cus_1", status=status, period_start=iso(now() - timedelta(days=10)),
-        period_end=iso(now() + timedelta(days=days)), cancel_at_period_end=cancel, canceled_at=None,
+        id=sub_id, customer="cus_1", status=status, period_start=iso(ANCHOR - timedelta(days=10)),
+        period_end=iso(ANCHOR + timedelta(days=days)), cancel_at_period_end=cancel, canceled_at=None,
         ended_at=None, trial_end=None, latest_invoice=latest, amount=999, currency="usd",
         interval="month", livemode=False, metadata={},
     )
