@@ -28,6 +28,7 @@ def _row(store: DataStore, view: View, doc: Doc, *, with_key: bool = False) -> D
         "activation_limit": records.limit(view, doc),
         "origin": doc.get("origin"),
         "order_id": doc.get("order_id"),
+        "subscription_id": doc.get("subscription_id"),  # a member's key: the membership that gave it
         "created_at": doc.get("created_at"),
         "disabled_at": doc.get("disabled_at"),
     }

@@ -5,7 +5,8 @@ called by every grant path), so a webhook replayed, delivered twice at once, or 
 server issues it exactly once; and the key's state follows the library entry it belongs to: a refund,
 a dispute or an admin's revoke takes the entry's last cover away in its unit, and the key is refused
 from that instant; granting the item again makes the entry live again, and the same key works again.
-The admin's own switch (`disabled_at`) is on the key and wins over everything.
+A member's key (`member_keys`) follows their membership record the same way: read at every check,
+never written. The admin's own switch (`disabled_at`) is on the key and wins over everything.
 
 Tables: `license_items` (one row per item that issues keys: on/off, activation limit, key format) and
 `licenses` (one row per key, its id the key's keyed hash, see `keys`). A key belongs to (reader, item),

@@ -7,6 +7,7 @@ back. Real site, real stand-in (its test clock moved), signed webhooks, the real
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -80,6 +81,8 @@ def test_a_member_gets_one_key_at_join_under_replays_on_two_servers(shop: Shop) 
     key = _member_key(shop)
     answer = verify(api_app(shop), key)
     assert answer.status_int == 200 and answer.json["purchase"]["email"] == BUYER
+    (row,) = json.loads(cli(shop, "licenses", "list", "--json").stdout)
+    assert row["state"] == "active" and row["subscription_id"] == sub_id and row["email"] == BUYER
     shop.login()
     assert key in shop.app.get("/library").text
     life.deliver(shop, events)  # replayed once more, later
