@@ -75,3 +75,21 @@ def test_users_revoke_disables_the_key_and_a_new_gift_brings_the_same_key_back(s
     assert key_of(shop) == key and verify(client, key).json["success"] is True
     assert _state(shop) == "active"
     assert len(shop.store.view("sales").all(records.LICENSES)) == 1
+
+
+def test_a_won_close_delivered_before_its_opening_leaves_the_key_working(shop: Shop) -> None:
+    """Stripe sends events in any order: the opening of a dispute that was already closed as won takes
+    nothing away."""
+    licensed(shop)
+    order = bought(shop)
+    key = key_of(shop)
+    client = api_app(shop)
+    intent = str(order["stripe_payment_intent"])
+    dispute = shop.sl.dispute(intent)
+    shop.sl.close_dispute(dispute["id"], "won")
+    (opened,) = _events_for(shop, "charge.dispute.created", intent)
+    (closed,) = _events_for(shop, "charge.dispute.closed", intent)
+    for event in (closed, opened, closed, opened):
+        assert shop.post_event(event).status_int == 200
+    assert shop.order(order["id"])["status"] == "paid" and shop.owns(PAID)
+    assert verify(client, key).json["success"] is True

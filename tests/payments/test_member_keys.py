@@ -191,3 +191,24 @@ def test_a_member_key_is_refused_when_retries_run_out_or_the_period_ends_after_a
     life.deliver(shop, life.billing_events(shop, seen))
     assert verify(client, other_key).json == DISABLED
     assert [len(_keys(shop, e)) for e in (BUYER, OTHER)] == [1, 1]
+
+
+def test_a_pass_gives_its_key_once_and_a_refund_refuses_it(shop: Shop) -> None:
+    from paidpdf.memberships import joins, plans, subscriptions
+
+    licensed(shop)
+    plans.add(shop.store, "month-pass", title="30 days", price_text="25", currency="usd", pass_text="30d")
+    started = joins.start_join(shop.store, shop.client, shop.settings, user=shop.user(), plan_id="month-pass")
+    assert started.join is not None
+    shop.sl.pay(str(started.join["stripe_session_id"]))
+    events = life.billing_events(shop)
+    life.deliver(shop, events + events)
+    (sub,) = subscriptions.find_for_user(shop.store.view(SALES), shop.user()["id"])
+    (doc,) = _keys(shop)
+    assert doc["subscription_id"] == sub["id"] == "pass_" + started.join["id"].removeprefix("join_")
+    client = api_app(shop)
+    key = _member_key(shop)
+    assert verify(client, key).json["success"] is True
+    refunded = cli(shop, "subscriptions", "cancel", sub["id"], "--refund-last", "--yes")
+    assert refunded.exit_code == 0, refunded.output
+    assert verify(client, key).json == DISABLED

@@ -7,14 +7,25 @@ Both backends."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from paidpdf.admin import build_app
 from paidpdf.memberships import invoices, subscriptions
 from paidpdf.store import SALES
-from tests.payments.membership_life import add_plan, billing_events, deliver, join, reads
+from tests.payments.membership_life import (
+    add_plan,
+    billing_events,
+    copy_joins,
+    deliver,
+    join,
+    make_twin,
+    reads,
+    snapshot,
+)
 from tests.payments.shop import Shop
 
 BOTH_BACKENDS = True
@@ -89,3 +100,38 @@ def test_a_lost_dispute_keeps_access_ended(shop: Shop) -> None:
     shop.sl.close_dispute(dispute["id"], "lost")
     deliver(shop, _events_for(shop, "charge.dispute.closed", intent) * 2)
     assert not reads(shop) and _sub(shop, sub_id)["access_status"] == "refunded"
+
+
+def test_a_dispute_delivered_before_everything_else_ends_access_the_same(
+    shop: Shop, seeded: Path, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """A twin shop gets the whole story newest first, the dispute before the invoice it disputes: the
+    dispute waits for its invoice and the end state is the in-order one."""
+    twin = make_twin(shop, seeded, tmp_path, backend, request)
+    add_plan(twin, trial_days=0)
+    _sub_id, intent = _paid_member(shop)
+    copy_joins(shop, twin)
+    shop.sl.dispute(intent)
+    deliver(shop, _events_for(shop, "charge.dispute.created", intent))
+    assert not reads(shop)
+    story = billing_events(shop)
+    deliver(twin, list(reversed(story)))
+    assert not reads(shop, store=twin.store)
+    assert snapshot(twin.store)["subscriptions"] == snapshot(shop.store)["subscriptions"]
+
+
+def test_a_won_dispute_delivered_before_its_opening_leaves_access_on(
+    shop: Shop, seeded: Path, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """The close (won) can reach a server before the opening: the opening, late, takes nothing away."""
+    twin = make_twin(shop, seeded, tmp_path, backend, request)
+    add_plan(twin, trial_days=0)
+    _sub_id, intent = _paid_member(shop)
+    copy_joins(shop, twin)
+    dispute = shop.sl.dispute(intent)
+    shop.sl.close_dispute(dispute["id"], "won")
+    deliver(shop, billing_events(shop))
+    assert reads(shop)
+    deliver(twin, list(reversed(billing_events(shop))))  # closed, then created, then the invoice
+    assert reads(shop, store=twin.store)
+    assert snapshot(twin.store)["subscriptions"] == snapshot(shop.store)["subscriptions"]
