@@ -9,7 +9,7 @@ from typing import Any
 
 from bottle import request, response
 
-from paidpdf.content import browse, item_files, shop
+from paidpdf.content import browse, custom_css, item_files, shop
 from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
 from paidpdf.licenses import records as license_records
 from paidpdf.money import decimals, to_decimal_text
@@ -178,6 +178,17 @@ def shop_css(web: WebContext) -> str:
     response.content_type = "text/css; charset=utf-8"
     response.set_header("Cache-Control", "public, max-age=86400")
     return f":root {{ --accent: {shop.identity_or_defaults(web.store)['accent']}; }}\n"
+
+
+def custom_stylesheet(web: WebContext, name: str) -> bytes:
+    """The creator's stylesheet (`shop set --css`) at its hashed name: cached for a year, since a new
+    stylesheet gets a new name; any other name (an old one included) is a 404."""
+    body = custom_css.served(web.store, name)
+    if body is None:
+        raise NotFound("no such stylesheet")
+    response.content_type = "text/css; charset=utf-8"
+    response.set_header("Cache-Control", "public, max-age=31536000, immutable")
+    return body
 
 
 def favicon(web: WebContext) -> None:

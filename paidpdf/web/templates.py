@@ -9,7 +9,7 @@ import jinja2
 from markupsafe import Markup
 
 from paidpdf.byte_sizes import human_size
-from paidpdf.content import item_files, markdown_text
+from paidpdf.content import custom_css, item_files, markdown_text
 from paidpdf.money import format_amount, format_offer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -31,6 +31,7 @@ def make_templates() -> jinja2.Environment:
     env.filters["human_size"] = human_size
     env.filters["duration"] = duration
     env.globals["files_of"] = item_files.files_of
+    env.globals["custom_css_url"] = custom_css.url_of
     env.filters["markdown"] = render_markdown
     return env
 
