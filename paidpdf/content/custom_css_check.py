@@ -46,6 +46,7 @@ _DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp|avif|svg\+xml)[;,]", re
 #: What the URL parser ignores: leading and trailing C0 controls and spaces, tabs and newlines inside.
 _STRIPPED = "".join(chr(c) for c in range(0x21))
 _REMOVED = re.compile(r"[\t\n\r]")
+_NO_IMPORT = "@import is not allowed: put the rules in this file (one stylesheet, from the shop)"
 
 
 def check_stylesheet(data: bytes, source: str = "stylesheet") -> str:
@@ -96,6 +97,8 @@ def _problem(node: ast.Node, *, fetching: bool) -> tuple[ast.Node, str] | None:
         if node.lower_name in SCRIPT_PROPERTIES:
             return node, f"the {node.name} property is not allowed (it runs script in old browsers)"
         return _first_problem(node.value)
+    if isinstance(node, ast.AtKeywordToken) and node.lower_value == "import":  # not at a rule's start
+        return node, _NO_IMPORT
     if isinstance(node, ast.URLToken):
         return _url_problem(node, node.value)
     if isinstance(node, ast.StringToken):
@@ -111,7 +114,7 @@ def _problem(node: ast.Node, *, fetching: bool) -> tuple[ast.Node, str] | None:
 
 def _at_rule_problem(rule: ast.AtRule) -> tuple[ast.Node, str] | None:
     if rule.lower_at_keyword == "import":
-        return rule, "@import is not allowed: put the rules in this file (one stylesheet, from the shop)"
+        return rule, _NO_IMPORT
     if rule.lower_at_keyword == "namespace":  # a namespace's URL names it; nothing is fetched
         return None
     return _first_problem(rule.prelude) or _block_problem(rule.content)
