@@ -17,7 +17,7 @@ from typing import Any
 
 from paidpdf.content import media
 from paidpdf.errors import InvalidInput
-from paidpdf.store import CATALOG, DataStore, Doc
+from paidpdf.store import Doc
 
 #: Hex characters of the SHA-256 in the file name: 64 bits, no collision between a shop's versions.
 HASH_CHARS = 16
@@ -50,16 +50,12 @@ def url_of(identity: dict[str, Any]) -> str | None:
     return f"{URL_PREFIX}{digest[:HASH_CHARS]}.css" if digest else None
 
 
-def served(store: DataStore, name: str) -> bytes | None:
-    """The stylesheet's bytes when `name` (`custom-<hash>.css`) is the current one's, else None."""
+def served(stored: Doc | None, name: str) -> bytes | None:
+    """The stylesheet's bytes when `name` (`custom-<hash>.css`) is the current one's in `stored` (the
+    identity document as stored), else None."""
     wanted = _FILE_NAME.match(name)
-    if wanted is None:
-        return None
-    from paidpdf.content.shop import DOC_ID, TABLE  # here: `shop` imports this module
-
-
-    found = store.view(CATALOG).get(TABLE, DOC_ID) or {}
+    found = stored or {}
     digest, text = found.get("css_sha256"), found.get("css")
-    if not digest or text is None or digest[:HASH_CHARS] != wanted.group(1):
+    if wanted is None or not digest or text is None or digest[:HASH_CHARS] != wanted.group(1):
         return None
     return str(text).encode("utf-8")
