@@ -26,8 +26,8 @@ MAX_TAGLINE = 200
 DEFAULT_ACCENT = "#2b59c3"
 _ACCENT_RE = re.compile(r"\A#[0-9a-fA-F]{6}\Z")
 
-#: What `shop show --json` prints, in this order (the stylesheet by hash and size: its text is
-#: `custom_css.served`, read only by its own route).
+#: What `shop show --json` prints, in this order (the stylesheet by hash and size: its text is a
+#: document of its own, read only by its route: `custom_css`).
 FIELDS = ("name", "tagline", "about", "accent", "logo", "css_sha256", "css_bytes", "updated_at")
 DEFAULTS: dict[str, Any] = {
     "name": "PDF shop", "tagline": "", "about": "", "accent": DEFAULT_ACCENT, "logo": None,
@@ -65,9 +65,8 @@ def set_identity(
     `css` is the creator's stylesheet file; `no_css` removes the stylesheet."""
     if css is not None and no_css:
         raise InvalidInput("choose one of --css and --no-css")
-    changes: Doc = custom_css.read_css_file(Path(css)) if css is not None else {}
-    if no_css:
-        changes.update(custom_css.REMOVED)
+    sheet = custom_css.read_css_file(Path(css)) if css is not None else None
+    changes: Doc = custom_css.identity_fields(sheet) if sheet is not None or no_css else {}
     if name is not None:
         changes["name"] = check_line(name, "shop name", MAX_NAME)
     if tagline is not None:
@@ -87,6 +86,8 @@ def set_identity(
         changes["logo"] = blobs.store_cover(store.root, image.data, image.ext)
         object_files.publish(store, [f"{blobs.COVERS_DIR}/{changes['logo']}"])
     with store.unit(CATALOG) as unit:
+        if sheet is not None or no_css:
+            custom_css.write(unit, sheet)
         current = unit.get(TABLE, DOC_ID) or {"id": DOC_ID}
         unit.put(TABLE, {**current, **changes, "updated_at": now_iso()})
     return identity(store)

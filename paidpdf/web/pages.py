@@ -183,7 +183,7 @@ def shop_css(web: WebContext) -> str:
 def custom_stylesheet(web: WebContext, name: str) -> bytes:
     """The creator's stylesheet (`shop set --css`) at its hashed name: cached for a year, since a new
     stylesheet gets a new name; any other name (an old one included) is a 404."""
-    body = custom_css.served(web.store.view(CATALOG).get(shop.TABLE, shop.DOC_ID), name)
+    body = custom_css.served(web.store, name)
     if body is None:
         raise NotFound("no such stylesheet")
     response.content_type = "text/css; charset=utf-8"

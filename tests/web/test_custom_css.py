@@ -44,6 +44,9 @@ def test_a_stylesheet_is_served_at_its_hash_after_ours_on_the_next_page(site: Si
         links = _stylesheets(site, path)
         assert links[0].startswith("/static/site.css") and links[1].startswith("/shop.css")
         assert links[-1] == url and len(links) == 3
+    catalog = site.store.view("catalog")
+    assert "css" not in (catalog.get("shop", "identity") or {})  # every page reads the identity: not 64 KB
+    assert (catalog.get("shop", "stylesheet") or {})["css"] == GOOD
     served = site.app.get(url)
     assert served.body == GOOD.encode()
     assert served.headers["Content-Type"] == "text/css; charset=utf-8"
@@ -70,6 +73,7 @@ def test_a_new_stylesheet_is_a_new_url_and_no_css_removes_it(site: Site, tmp_pat
     assert removed.exit_code == 0, removed.output
     assert not any(h.startswith("/shop/") for h in _stylesheets(site, f"/content/{PAID}"))
     site.app.get(second, status=404)
+    assert site.store.view("catalog").get("shop", "stylesheet") is None
     shown = json.loads(site.cli("shop", "show", "--json").stdout)
     assert shown["css_sha256"] is None and shown["css_bytes"] is None
 
