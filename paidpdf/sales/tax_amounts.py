@@ -43,6 +43,7 @@ def session_facts(session: Mapping[str, Any]) -> dict[str, Any]:
     customer = customer if isinstance(customer, Mapping) else {}
     address = customer.get("address")
     country = address.get("country") if isinstance(address, Mapping) else None
+    state = address.get("state") if isinstance(address, Mapping) else None
     tax_ids = []
     for entry in customer.get("tax_ids") or []:
         if isinstance(entry, Mapping) and isinstance(entry.get("value"), str):
@@ -56,6 +57,7 @@ def session_facts(session: Mapping[str, Any]) -> dict[str, Any]:
         "tax": _int(details.get("amount_tax")),
         "total": _int(session.get("amount_total")),
         "buyer_country": country.upper()[:2] if isinstance(country, str) and country else None,
+        "buyer_state": state.upper()[:3] if isinstance(state, str) and state else None,
         "tax_ids": tax_ids[:MAX_TAX_IDS],
         "invoice": invoice if isinstance(invoice, str) and invoice.startswith("in_") else None,
     }
