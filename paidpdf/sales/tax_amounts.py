@@ -70,3 +70,21 @@ def refunded_tax(tax: int, total: int, refunded: int) -> int:
     if total <= 0 or tax <= 0 or refunded <= 0:
         return 0
     return tax * min(refunded, total) // total
+
+
+def receipt_figures(order: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a receipt shows about tax (mail and page), or None for an order sold with tax off."""
+    if not order.get("tax_behavior") or order.get("total") is None:
+        return None
+    total = charged(order)
+    tax = int(order.get("tax") or 0)
+    return {
+        "net": total - tax,
+        "discount": int(order.get("discount") or 0),
+        "tax": tax,
+        "total": total,
+        "currency": str(order["currency"]),
+        "country": order.get("buyer_country"),
+        "tax_ids": [str(t.get("value")) for t in order.get("tax_ids") or []],
+        "invoice": bool(order.get("invoice")),
+    }

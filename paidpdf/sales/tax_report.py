@@ -8,8 +8,8 @@ currency is part of every row's key. A sale counts in the period it was paid in;
 of its latest refund (a sale paid in October and refunded in January is in both reports).
 
 Stripe's session gives the tax amount, not the rate: the rate is inferred as the simplest percentage
-(whole, else half, else tenth of a percent) whose tax on the net amount rounds to exactly that tax
-(docs/tax.md). Orders paid with tax off appear too, with no tax and no rate.
+(whole, else half, quarter, tenth, hundredth of a percent) whose tax on the net amount rounds to that
+tax (docs/tax.md). Orders paid with tax off appear too, with no tax and no rate.
 """
 
 from __future__ import annotations
@@ -30,17 +30,18 @@ def inferred_rate(tax: int, net: int) -> str | None:
     if tax <= 0 or net <= 0:
         return None
     exact = Fraction(tax, net) * 100
-    low, high = Fraction(2 * tax - 1, 2 * net) * 100, Fraction(2 * tax + 1, 2 * net) * 100
-    for step in (Fraction(1), Fraction(1, 2), Fraction(1, 10)):
+    # Stripe rounds to the minor unit: the tax (exclusive) or the net (inclusive, which moves the
+    # tax by up to (1 + rate) / 2 units); 0.65 of a unit covers both for rates up to 30%.
+    low, high = Fraction(20 * tax - 13, 20 * net) * 100, Fraction(20 * tax + 13, 20 * net) * 100
+    for step in (Fraction(1), Fraction(1, 2), Fraction(1, 4), Fraction(1, 10), Fraction(1, 100)):
         nearest = round(exact / step) * step
         if low <= nearest <= high:
             return _percent(nearest)
-    return _percent(round(exact * 10) / Fraction(10))
+    return _percent(round(exact * 100) / Fraction(100))
 
 
 def _percent(value: Fraction) -> str:
-    text = f"{float(value):.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
 
 
 def _place(order: Mapping[str, Any], by: str) -> str:
