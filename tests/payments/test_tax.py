@@ -154,3 +154,31 @@ def test_managed_payments_sends_nothing_stripe_manages_and_serve_refuses_an_item
     assert len(message.splitlines()) == 1 and PAID in message and "txcd_99999999" in message
     wrong = _cli(shop, "orders", "list", env={"PAIDPDF_TAX": "merchant"})
     assert wrong.exit_code != 0 and "PAIDPDF_TAX" in wrong.output
+
+
+def test_memberships_carry_the_tax_mode_too(shop: Shop) -> None:
+    """A pass with tax on top (its join still completes), and a monthly plan under Managed Payments
+    (the stand-in accepts its session: a code, and nothing Stripe manages)."""
+    from paidpdf.memberships import plans
+    from paidpdf.store import SALES
+    from tests.forms import form_for
+
+    plans.add(shop.store, "month-pass", title="Month Pass", price_text="25", currency="usd", pass_text="30d")
+    taxed = _taxed(shop, "stripe_tax", inclusive=False)
+    taxed.login()
+    answer = form_for(taxed.app.get("/membership"), "/membership/join/month-pass").submit(status=303)
+    session_id = answer.headers["Location"].rsplit("/", 1)[1]
+    sent = taxed.client.v1.checkout.sessions.retrieve(session_id)
+    assert sent.automatic_tax.enabled and sent.invoice_creation is not None
+    taxed.sl.pay(session_id, country="DE")
+    done = taxed.app.get(f"/membership/success?session_id={session_id}")
+    assert "Welcome to Month Pass" in done.text
+    (join,) = shop.store.view(SALES).all("joins")
+    assert join["status"] == "complete" and join["tax_behavior"] == "exclusive"  # 2500 + 19% on top
+
+    plans.add(shop.store, "club", title="Club", price_text="5", currency="usd", interval="month")
+    managed = _taxed(shop, "managed", inclusive=True)
+    managed.login()
+    answer = form_for(managed.app.get("/membership"), "/membership/join/club").submit(status=303)
+    club = managed.client.v1.checkout.sessions.retrieve(answer.headers["Location"].rsplit("/", 1)[1])
+    assert club.mode == "subscription" and club.managed_payments is not None and club.managed_payments.enabled
