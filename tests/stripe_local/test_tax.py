@@ -167,3 +167,48 @@ def test_inclusive_tax_splits_the_price_exactly(amount: int, bps: int) -> None:
     net = amount - tax
     assert 0 <= tax < amount or amount == tax == 0
     assert abs(net * (10_000 + bps) - amount * 10_000) <= (10_000 + bps) // 2 + 1  # net is the rounded net
+
+
+def test_the_test_page_asks_a_taxed_session_for_country_and_tax_id() -> None:
+    """The hosted page: country, state and tax id fields when the session asks; the tax is computed
+    from what the buyer types, and the paid page links the invoice."""
+    import webtest
+    from stripe._encode import _api_encode
+
+    from paidpdf.stripe_local import Config, StandIn, create_app
+
+    core = StandIn(Config(public_url="http://stripe.test", async_delay=0.05))
+    try:
+        app = webtest.TestApp(create_app(core.config, core), extra_environ={"HTTP_HOST": "stripe.test"})
+
+        def create(params: dict[str, Any]) -> dict[str, Any]:  # form-encoded, as the stripe library sends
+            form = [(k, str(v).lower() if isinstance(v, bool) else str(v)) for k, v in _api_encode(params)]
+            answer = app.post("/v1/checkout/sessions", form, headers={"Authorization": f"Bearer {API_KEY}"})
+            return dict(answer.json)
+
+        plain = create(session_params())
+        assert 'name="country"' not in app.get(f"/pay/{plain['id']}").text
+        sent = session_params(
+            **_priced("exclusive", amount=1000),
+            automatic_tax={"enabled": True},
+            tax_id_collection={"enabled": True},
+            invoice_creation={"enabled": True},
+        )
+        session = create(sent)
+        page = app.get(f"/pay/{session['id']}")
+        assert 'name="country"' in page.text and 'name="tax_id"' in page.text
+        assert "calculated from your billing address" in page.text
+        form = page.forms[0]
+        form["country"] = "fi"
+        form["tax_id"] = "vat:FI123"
+        refused = form.submit("action", value="pay", status=400)
+        assert "tax_id must be TYPE:VALUE" in refused.text
+        form = app.get(f"/pay/{session['id']}").forms[0]
+        form["country"] = "FI"
+        assert form.submit("action", value="pay").status_int == 303
+        paid = core.get_session(session["id"])
+        assert paid["total_details"]["amount_tax"] == 255 and paid["amount_total"] == 1255  # 25.5%
+        done = app.get(f"/pay/{session['id']}").text
+        assert "View your invoice" in done and "€2.55" in done
+    finally:
+        core.close()
