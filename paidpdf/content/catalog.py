@@ -66,6 +66,7 @@ FIELDS = (
     "stamp",
     "download_limit",
     "stream_only",
+    "tax_code",
     "files",
     "created_at",
     "updated_at",
