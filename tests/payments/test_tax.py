@@ -20,7 +20,7 @@ from paidpdf.content.catalog import CONTENT
 from paidpdf.content.tax_codes import managed_refusal
 from paidpdf.store import CATALOG
 from paidpdf.web import create_app
-from tests.payments.shop import PAID, Shop
+from tests.payments.shop import OTHER, PAID, Shop
 
 BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
 
@@ -82,6 +82,8 @@ def test_a_german_buyer_pays_vat_inside_the_price_and_the_report_shows_it_and_it
     hosted = taxed.app.get(f"/orders/{order['id']}/invoice", status=303).headers["Location"]
     assert hosted.startswith(taxed.sl.url + "/i/in_")
     assert f"/orders/{order['id']}/invoice" in taxed.app.get("/library").text
+    stranger = taxed.login(OTHER, app=TestApp(taxed.app.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"}))
+    stranger.get(f"/orders/{order['id']}/invoice", status=404)  # only the buyer is sent to the invoice
 
     (row,) = _report(taxed)
     assert row == {
