@@ -44,15 +44,9 @@ def serve_cmd(
 
     cli = state(ctx)
     store = cli.creating_store  # a new shop's first run creates its data folder
-    if cli.settings.tax == "managed":  # Stripe would refuse every checkout of an item without a code
-        from paidpdf.content.catalog import CONTENT
-        from paidpdf.content.tax_codes import managed_refusal
-        from paidpdf.errors import ConfigError
-        from paidpdf.store import CATALOG
+    from paidpdf.sales.tax_checkout import check_items_sellable
 
-        refusal = managed_refusal(store.view(CATALOG).all(CONTENT))
-        if refusal:
-            raise ConfigError(refusal)
+    check_items_sellable(cli.settings, store)  # PAIDPDF_TAX=managed: every item needs an eligible code
     count = workers if workers is not None else cpu_count()
     if count > 1:
         cli.close()  # each worker opens its own store handle; the supervisor keeps none

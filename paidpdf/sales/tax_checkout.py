@@ -19,6 +19,10 @@ from __future__ import annotations
 from typing import Any
 
 from paidpdf.config import Settings
+from paidpdf.content import tax_codes
+from paidpdf.content.catalog import CONTENT
+from paidpdf.errors import ConfigError
+from paidpdf.store import CATALOG, DataStore
 
 
 def tax_behavior(settings: Settings) -> str | None:
@@ -54,3 +58,13 @@ def price_data(settings: Settings, price: dict[str, Any], tax_code: str | None) 
     if tax_code:
         product["tax_code"] = tax_code
     return {**price, "tax_behavior": behavior, "product_data": product}
+
+
+def check_items_sellable(settings: Settings, store: DataStore) -> None:
+    """`ConfigError` naming the first item for sale that Managed Payments cannot sell (no eligible
+    tax code), so `serve` and the WSGI entry refuse to start instead of every checkout of it failing."""
+    if settings.tax != "managed":
+        return
+    refusal = tax_codes.managed_refusal(store.view(CATALOG).all(CONTENT))
+    if refusal:
+        raise ConfigError(refusal)
