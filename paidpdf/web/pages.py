@@ -15,6 +15,7 @@ from paidpdf.licenses import records as license_records
 from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
 from paidpdf.sales import promos
+from paidpdf.sales.orders import ORDERS
 from paidpdf.store import CATALOG, SALES, Doc
 from paidpdf.web import catalog_cache, feeds, samples, security, seo
 from paidpdf.web.context import WebContext
@@ -141,8 +142,19 @@ def library_page(web: WebContext, user: Doc) -> str:
         "library.html", rows=rows, included=included,
         update_mails=update_notices.wanted_updates(user),
         license_keys=license_keys, other_keys={k: v for k, v in license_keys.items() if k not in shelved},
+        invoices=_invoices(web, user),
         has_players=players, resume_prefix=user["id"], feed_links=feeds.library_links(web, user),
     )
+
+
+def _invoices(web: WebContext, user: Doc) -> dict[str, str]:
+    """Item id → the paid order whose Stripe invoice the library links to (`invoices.order_invoice`)."""
+    found: dict[str, str] = {}
+    for order in web.store.view(SALES).find(ORDERS, "user_id", user["id"]):
+        if order.get("invoice") and order.get("status") == "paid":
+            for item_id in [order["content_id"], *(order.get("bundle_items") or [])]:
+                found[str(item_id)] = str(order["id"])
+    return found
 
 
 def healthz(web: WebContext) -> str:

@@ -16,8 +16,9 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def make_templates() -> jinja2.Environment:
-    """Jinja2 with autoescape on for every template (user text is never markup)."""
+def make_templates(*, tax_note: str | None = None) -> jinja2.Environment:
+    """Jinja2 with autoescape on for every template (user text is never markup). `tax_note`: the
+    prices' tax behaviour the shop shows next to them (`_tax_note.html`), None when tax is off."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=True,
@@ -33,6 +34,7 @@ def make_templates() -> jinja2.Environment:
     env.globals["files_of"] = item_files.files_of
     env.globals["custom_css_url"] = custom_css.url_of
     env.filters["markdown"] = render_markdown
+    env.globals["tax_note"] = tax_note
     return env
 
 
