@@ -82,3 +82,29 @@ def test_pay_what_you_want_minimums_per_currency(cli: Cli, item: Doc) -> None:
     ok(cli("content", "price", "the-guide", "5+", "--also", "eur:4.50"))
     data = shown(cli, "the-guide")
     assert data["pay_what_you_want"] is True and data["prices"] == {"usd": 500, "eur": 450}
+
+
+def test_bundles_plans_and_codes_take_other_currencies(
+    cli: Cli, item: Doc, store: DataStore, sample_pdf: Path
+) -> None:
+    catalog.add_item(store, sample_pdf, title="Second", price_text="5", currency="usd")
+    ok(cli("bundles", "add", "both", "--title", "Both", "--price", "12", "--items", "the-guide,second",
+           "--also-price", "eur:11", "--also-price", "jpy:1800"))
+    bundle = json.loads(ok(cli("bundles", "show", "both", "--json")).stdout)
+    assert bundle["prices"] == {"usd": 1200, "eur": 1100, "jpy": 1800}
+    ok(cli("bundles", "edit", "both", "--remove-price", "jpy", "--also-price", "gbp:9.50"))
+    assert json.loads(ok(cli("bundles", "show", "both", "--json")).stdout)["prices"] == {
+        "usd": 1200, "eur": 1100, "gbp": 950
+    }
+    ok(cli("plans", "add", "all", "--title", "All", "--price", "9.99", "--also-price", "eur:8.99"))
+    ok(cli("plans", "edit", "all", "--also-price", "jpy:1200"))
+    plan = json.loads(ok(cli("plans", "show", "all", "--json")).stdout)
+    assert plan["prices"] == {"usd": 999, "eur": 899, "jpy": 1200}
+    refused = cli("plans", "edit", "all", "--also-price", "jpy:12.5")
+    assert refused.exit_code != 0 and "JPY prices take whole units" in refused.stderr
+    ok(cli("promos", "add", "TWO-OFF", "--amount", "2",
+           "--also-amount", "eur:1.50", "--also-amount", "jpy:300"))
+    codes = json.loads(ok(cli("promos", "list", "--json")).stdout)
+    assert codes[0]["amount"] == 200 and codes[0]["amounts"] == {"eur": 150, "jpy": 300}
+    mixed = cli("promos", "add", "PCT", "--percent", "10", "--also-amount", "eur:1")
+    assert mixed.exit_code != 0 and "--also-amount goes with --amount" in mixed.stderr
