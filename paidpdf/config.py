@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,12 +77,35 @@ def _float_seconds(environ: Mapping[str, str], name: str, default: float) -> flo
     return value
 
 
+def _header_name(env: Mapping[str, str], name: str) -> str | None:
+    """An HTTP header's name (letters, digits and dashes), or None when the variable is unset."""
+    raw = env.get(name, "").strip()
+    if raw and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", raw):
+        raise ConfigError(f"{name} must be an HTTP header name such as CF-IPCountry, got {raw[:70]!r}")
+    return raw or None
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    """An on/off variable: 1/true/yes/on or 0/false/no/off (unset is off)."""
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, got {raw[:20]!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with the embedded defaults the demo and tests use."""
 
     data_dir: Path = Path("data")
     currency: str = "usd"
+    #: The proxy's header naming the visitor's country (`CF-IPCountry`), believed only through the
+    #: trusted proxy, and Stripe's Adaptive Pricing for currencies without an explicit price
+    #: (docs/currencies.md: `PAIDPDF_COUNTRY_HEADER`, `PAIDPDF_ADAPTIVE_PRICING`).
+    country_header: str | None = None
+    adaptive_pricing: bool = False
     base_url: str = "http://127.0.0.1:8080"
     secret_key: Secret | None = None
     smtp_url: Secret | None = None
@@ -109,6 +133,8 @@ class Settings:
         values: dict[str, Any] = {
             "data_dir": Path(env.get("PAIDPDF_DATA", "") or "data"),
             "currency": check_currency(env.get("PAIDPDF_CURRENCY", "") or "usd"),
+            "country_header": _header_name(env, "PAIDPDF_COUNTRY_HEADER"),
+            "adaptive_pricing": _switch(env, "PAIDPDF_ADAPTIVE_PRICING"),
             "base_url": (env.get("PAIDPDF_BASE_URL", "") or "http://127.0.0.1:8080").rstrip("/"),
             "secret_key": _secret(env, "PAIDPDF_SECRET_KEY"),
             "smtp_url": _secret(env, "PAIDPDF_SMTP_URL"),

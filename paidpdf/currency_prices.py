@@ -10,8 +10,11 @@ Adaptive Pricing converts at checkout, see `sales.checkout_currency`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
+
+from babel.numbers import get_territory_currencies
 
 from paidpdf.errors import InvalidInput
 from paidpdf.money import check_currency, parse_amount, parse_price
@@ -127,3 +130,26 @@ def shown_in(doc: Mapping[str, Any], currency: str) -> dict[str, Any]:
 def currencies_in(docs: Iterable[Mapping[str, Any]]) -> list[str]:
     """Every currency some of `docs` has a price in, sorted (for the site's currency selector)."""
     return sorted({c for d in docs for c in prices_of(d)})
+
+
+def currency_for_country(country: str | None, offered: Collection[str]) -> str | None:
+    """The currency a visitor from `country` (ISO 3166 alpha-2, as CF-IPCountry sends it) pays in,
+    when the shop offers it: the country's legal tender today per Babel's CLDR territory data (DE ->
+    eur, PA -> pab then usd). None for unknown or placeholder countries (XX, T1) and for currencies
+    the shop does not offer."""
+    code = (country or "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        return None
+    for currency in get_territory_currencies(code):
+        if currency.lower() in offered:
+            return currency.lower()
+    return None
+
+
+def pick(chosen: str | None, country: str | None, offered: Collection[str], default: str) -> str:
+    """The visitor's currency: their own choice (the selector's cookie) when the shop offers it, else
+    their country's currency when offered, else the shop's default."""
+    wanted = (chosen or "").strip().lower()
+    if wanted in offered:
+        return wanted
+    return currency_for_country(country, offered) or default.lower()
