@@ -20,7 +20,7 @@ from bottle import request, response
 
 from paidpdf.config import Settings
 from paidpdf.currency_prices import pick
-from paidpdf.errors import InvalidInput
+from paidpdf.errors import InvalidInput, StorageError
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
 from paidpdf.web.request_fields import query
@@ -83,8 +83,12 @@ class CurrencyChoice:
         request.environ[_ENV_KEY] = wanted
 
     def selector(self) -> dict[str, Any] | None:
-        """What the currency selector shows (None when the shop sells in one currency only)."""
-        offered = self.offered()
+        """What the currency selector shows (None when the shop sells in one currency only, or when
+        the catalog cannot be read: the 500 page of a damaged catalog must still render)."""
+        try:
+            offered = self.offered()
+        except StorageError:
+            return None
         if len(offered) < 2:
             return None
         return {"current": self.current(), "choices": offered, "next": request.path}
