@@ -30,15 +30,15 @@ class Sold:
 
 
 def sold_in(doc: Mapping[str, Any], wanted: str | None, settings: Settings) -> Sold:
-    """`doc` in the visitor's currency when it has a price there; else at its main price, with
-    Adaptive Pricing when the shop turned it on and the visitor wanted another currency."""
+    """`doc` in the visitor's currency when it has an explicit price there (fixed: no conversion);
+    else at its main price, with Adaptive Pricing when the shop turned it on (Stripe then converts
+    for a buyer it locates elsewhere, whatever currency our page guessed)."""
     code = (wanted or "").strip().lower()
-    if code:
+    if code and code != str(doc["currency"]).lower():
         found = in_currency(doc, code)
         if found is not None:
             return Sold(found)
-    other = bool(code) and code != str(doc["currency"]).lower()
-    return Sold({**doc}, adaptive=settings.adaptive_pricing and other)
+    return Sold({**doc}, adaptive=settings.adaptive_pricing)
 
 
 def session_params(adaptive: bool) -> dict[str, Any]:

@@ -67,6 +67,7 @@ def join(web: WebContext, plan_id: str) -> Any:
     started = joins.start_join(
         web.store, web.stripe(), web.settings, user=user, plan_id=plan["id"],
         guest_token=None if user else guest_checkout.token_digest(checkout.guest_cookie(web, create=True)),
+        currency=web.currencies.current(),
     )
     if started.kind != "redirect":  # already a member of this plan: nothing to pay
         web.cookies.flash("already_member")
