@@ -90,3 +90,16 @@ def presentment(session: dict[str, Any], email: str | None) -> dict[str, Any] | 
         return None
     return {"presentment_amount": convert(int(session["amount_total"]), source, target),
             "presentment_currency": target}
+
+
+def refund_presentment(charge: dict[str, Any], amount: int) -> dict[str, Any] | None:
+    """A refund of a converted charge, in the buyer's currency: the whole presented amount for a full
+    refund, else `amount` at the same test rate (None when the charge was not converted)."""
+    shown = charge.get("presentment_details")
+    if not shown:
+        return None
+    target = str(shown["presentment_currency"])
+    value = int(shown["presentment_amount"]) if amount >= int(charge["amount"]) else convert(
+        amount, str(charge["currency"]), target
+    )
+    return {"presentment_amount": value, "presentment_currency": target}
