@@ -180,8 +180,14 @@ def format_amount(amount: int, currency: str, locale: str | None = None) -> str:
     "¥500", 1899 eur in "de" -> "18,99 €", 0 -> "Free"."""
     if amount == 0:
         return "Free"
-    code = currency.upper()
-    return format_currency(as_decimal(amount, currency), code, locale=locale or DEFAULT_LOCALE)
+    return _formatted(amount, currency.lower(), locale or DEFAULT_LOCALE)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount: int, currency: str, locale: str) -> str:
+    """Babel's formatting, kept: it parses CLDR patterns on each call (~40 µs), and a shop shows the
+    same few prices over and over."""
+    return format_currency(as_decimal(amount, currency), currency.upper(), locale=locale)
 
 
 def format_offer(amount: int, currency: str, pay_what_you_want: bool, locale: str | None = None) -> str:

@@ -33,6 +33,7 @@ COOKIE = "currency"
 #: A year: the choice is a preference, like a language.
 COOKIE_AGE = 365 * 24 * 3600
 _ENV_KEY = "paidpdf.currency"
+_OFFERED_KEY = "paidpdf.currencies_offered"
 
 
 class CurrencyChoice:
@@ -47,9 +48,14 @@ class CurrencyChoice:
         )
 
     def offered(self) -> list[str]:
-        """The shop's currency first, then every other currency something is priced in."""
-        default = self._settings.currency
-        return [default, *(c for c in self._catalog_cache.currencies() if c != default)]
+        """The shop's currency first, then every other currency something is priced in (read once
+        per request: on PostgreSQL the catalog's version is a query)."""
+        environ = request.environ
+        if _OFFERED_KEY not in environ:
+            default = self._settings.currency
+            environ[_OFFERED_KEY] = [default, *(c for c in self._catalog_cache.currencies() if c != default)]
+        found: list[str] = environ[_OFFERED_KEY]
+        return found
 
     def country(self) -> str | None:
         """The visitor's country from the proxy's header, only when it came through the trusted proxy."""

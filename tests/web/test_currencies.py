@@ -3,12 +3,15 @@ country header, else the shop's; the anonymous page caches never hand one curren
 
 from __future__ import annotations
 
+import threading
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from webtest import TestApp
 
+from paidpdf.admin.site_server import build_server, server_url
 from paidpdf.content import bundles, catalog
 from paidpdf.memberships import plans
 from tests.web.site import FREE, PAID, REMOTE, Site, login
@@ -108,3 +111,23 @@ def test_a_logged_in_reader_sees_their_currency_too(priced: Site) -> None:
     priced.app.get("/currency", {"c": "eur", "next": "/library"}, status=303)
     page = priced.app.get(f"/content/{PAID}")
     assert "Buy for €18.99" in page.text
+
+
+def test_through_a_real_server_only_the_trusted_proxy_sets_the_country(
+    priced: Site, site_with: Callable[..., Site]
+) -> None:
+    site = site_with(country_header="CF-IPCountry")
+    german = {"X-Forwarded-For": "198.51.100.4", "CF-IPCountry": "DE"}
+    for trusted, expected in (("127.0.0.1", "€18.99"), ("192.0.2.1", "$21.37"), (None, "$21.37")):
+        options = {"trusted_proxy": trusted} if trusted else {}
+        server = build_server(site.settings, host="127.0.0.1", port=0, store=site.store, **options)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            request = urllib.request.Request(server_url(server) + f"/content/{PAID}", headers=german)
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                page = answer.read().decode()
+        finally:
+            server.close()
+            thread.join(5)
+        assert expected in page, (trusted, expected)
