@@ -44,8 +44,7 @@ def price_cmd(
         None, "--remove", metavar="CUR", help="Stop selling it in that currency (repeat for several)."
     ),
 ) -> None:
-    """Set an item's price (0 makes it free, 5+ lets readers pay what they want from 5.00) and its prices
-    in other currencies.
+    """Set an item's price (0 free, 5+ pay what you want from 5.00) and its prices in other currencies.
 
     Example: paidpdf content price the-sourdough-guide 19.99 --also eur:18.99 --also gbp:15.99
     """

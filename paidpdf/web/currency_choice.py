@@ -14,7 +14,7 @@ carry `Vary: Cookie` (plus the country header when one is configured).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any
 
 from bottle import request, response
 
@@ -23,10 +23,6 @@ from paidpdf.currency_prices import pick
 from paidpdf.errors import InvalidInput, StorageError
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
-from paidpdf.web.request_fields import query
-
-if TYPE_CHECKING:
-    from paidpdf.web.context import WebContext
 
 #: The cookie holding the visitor's chosen currency (a three-letter code, nothing secret).
 COOKIE = "currency"
@@ -99,10 +95,3 @@ class CurrencyChoice:
             return None
         return {"current": self.current(), "choices": offered, "next": request.path}
 
-
-def choose_currency(web: WebContext) -> NoReturn:
-    """`GET /currency?c=eur&next=/content/x`: remember the choice and go back to `next` (a path on
-    this site only: `security.safe_next`). A GET that only sets a display preference, like a
-    language link: no CSRF token needed, nothing of the reader's changes."""
-    web.currencies.choose(query("c", 8))
-    web.redirect_local(query("next", 2000))

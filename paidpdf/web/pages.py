@@ -150,6 +150,14 @@ def library_page(web: WebContext, user: Doc) -> str:
     )
 
 
+def choose_currency(web: WebContext) -> None:
+    """`GET /currency?c=eur&next=/content/x`: remember the visitor's currency (`currency_choice`) and
+    go back to `next`, a path on this site only. A GET that only sets a display preference, like a
+    language link: no CSRF token, nothing of the reader's changes."""
+    web.currencies.choose(query("c", 8))
+    web.redirect_local(query("next", 2000))
+
+
 def healthz(web: WebContext) -> str:
     """For load balancers: 200 when the store answers, else 503 naming what failed (no secrets).
     `?format=json` answers the same as JSON, with what an operator should know (the proxy trap)."""

@@ -17,7 +17,6 @@ from paidpdf.web import (
     account,
     checkout,
     creator_api,
-    currency_choice,
     downloads,
     feeds,
     guest_downloads,
@@ -61,7 +60,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/feeds/<token>/podcast.xml", feeds.podcast),
     _route(GET_HEAD, "/feeds/<token>/files/<item_id>/<key>", feeds.file),
     _route("POST", "/library/feed-link", feeds.reset_link),
-    _route("GET", "/currency", currency_choice.choose_currency),  # the selector: a cookie, then back
+    _route("GET", "/currency", pages.choose_currency),  # the selector: a cookie, then back
     _route("GET", "/shop.css", pages.shop_css),
     _route("GET", "/favicon.ico", pages.favicon),
     _route("GET", "/healthz", pages.healthz),
