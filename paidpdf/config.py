@@ -85,14 +85,26 @@ def _header_name(env: Mapping[str, str], name: str) -> str | None:
     return raw or None
 
 
-def _switch(env: Mapping[str, str], name: str) -> bool:
-    """An on/off variable: 1/true/yes/on or 0/false/no/off (unset is off)."""
-    raw = env.get(name, "").strip().lower()
+#: `PAIDPDF_TAX`: who handles sales tax and VAT (docs/tax.md). `off` is the shop as it always was.
+TAX_MODES = ("off", "stripe_tax", "managed")
+
+
+def _tax_mode(environ: Mapping[str, str]) -> str:
+    raw = environ.get("PAIDPDF_TAX", "").strip().lower()
+    if not raw:
+        return "off"
+    if raw not in TAX_MODES:
+        raise ConfigError(f"PAIDPDF_TAX must be one of {', '.join(TAX_MODES)}, got {raw!r}")
+    return raw
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    raw = environ.get(name, "").strip().lower()
     if raw in ("", "0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
-    raise ConfigError(f"{name} must be 1 or 0, got {raw[:20]!r}")
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
 
 
 @dataclass(frozen=True)
@@ -124,6 +136,9 @@ class Settings:
     hooks_first_retry: float = 5.0
     #: Per-address and per-browser limits and the code hold (`paidpdf.limits`, `PAIDPDF_*`).
     limits: abuse_limits.Limits = field(default_factory=abuse_limits.Limits)
+    #: Tax handling (`PAIDPDF_TAX`, docs/tax.md) and whether catalog prices already include it.
+    tax: str = "off"
+    prices_include_tax: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -134,7 +149,7 @@ class Settings:
             "data_dir": Path(env.get("PAIDPDF_DATA", "") or "data"),
             "currency": check_currency(env.get("PAIDPDF_CURRENCY", "") or "usd"),
             "country_header": _header_name(env, "PAIDPDF_COUNTRY_HEADER"),
-            "adaptive_pricing": _switch(env, "PAIDPDF_ADAPTIVE_PRICING"),
+            "adaptive_pricing": _flag(env, "PAIDPDF_ADAPTIVE_PRICING"),
             "base_url": (env.get("PAIDPDF_BASE_URL", "") or "http://127.0.0.1:8080").rstrip("/"),
             "secret_key": _secret(env, "PAIDPDF_SECRET_KEY"),
             "smtp_url": _secret(env, "PAIDPDF_SMTP_URL"),
@@ -150,11 +165,15 @@ class Settings:
             "hooks_timeout": _float_seconds(env, "PAIDPDF_HOOKS_TIMEOUT", 10.0),
             "hooks_first_retry": _float_seconds(env, "PAIDPDF_HOOKS_FIRST_RETRY", 5.0),
             "limits": abuse_limits.from_env(env),
+            "tax": _tax_mode(env),
+            "prices_include_tax": _flag(env, "PAIDPDF_PRICES_INCLUDE_TAX"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not str(values["base_url"]).startswith(("http://", "https://")):
             shown = values["base_url"]
             raise ConfigError(f"PAIDPDF_BASE_URL must start with http:// or https://, got {shown!r}")
+        if values["tax"] not in TAX_MODES:
+            raise ConfigError(f"tax must be one of {', '.join(TAX_MODES)}, got {values['tax']!r}")
         return cls(**values)
 
     def open_store(self) -> DataStore:

@@ -17,7 +17,7 @@ from typing import Any
 from babel.numbers import get_territory_currencies
 
 from paidpdf.errors import InvalidInput
-from paidpdf.money import check_currency, parse_amount, parse_price
+from paidpdf.money import check_currency, parse_amount, parse_offer, parse_price
 
 #: The field holding the explicit prices in other currencies: {currency: minor units}.
 PRICES = "prices"
@@ -95,6 +95,21 @@ def for_offer(
             raise InvalidInput("a free item has no prices in other currencies")
         return {}
     return merged(current, code, also, remove, minimum_zero=pwyw and price == 0)
+
+
+def price_changes(
+    current: Mapping[str, Any], price_text: str | None, code: str, also: Sequence[str], remove: Sequence[str]
+) -> dict[str, Any]:
+    """An item's price fields after `content price`: the main price typed (None keeps it, allowed
+    only while the item is still in the shop's currency) and its other prices (`for_offer`)."""
+    if price_text is None and current.get("currency") != code:
+        raise InvalidInput(f"give the price in {code.upper()}, the shop's currency, too")
+    if price_text is not None:
+        price, pwyw = parse_offer(price_text, code)
+    else:
+        price, pwyw = int(current["price"]), bool(current.get("pay_what_you_want"))
+    prices = for_offer(current.get(PRICES), code, price, pwyw, also, remove)
+    return {"price": price, "currency": code, "pay_what_you_want": pwyw, "prices": prices}
 
 
 def prices_of(doc: Mapping[str, Any]) -> dict[str, int]:

@@ -32,6 +32,7 @@ from paidpdf.content.item_text import (
     read_description_file,
     slugify,
 )
+from paidpdf.content.tax_codes import item_tax_code
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.money import check_currency, parse_offer
 from paidpdf.store import CATALOG, DataStore, Doc, Unit, View
@@ -67,6 +68,7 @@ FIELDS = (
     "stamp",
     "download_limit",
     "stream_only",
+    "tax_code",
     "files",
     "created_at",
     "updated_at",
@@ -102,6 +104,7 @@ def public(item: Doc) -> dict[str, Any]:
     shown["stamp"] = bool(item.get("stamp"))
     shown["pay_what_you_want"] = bool(item.get("pay_what_you_want"))
     shown["stream_only"] = bool(item.get("stream_only"))
+    shown["tax_code"] = item_tax_code(item)  # its own, else its format's (docs/tax.md)
     shown["files"] = [item_files.public(f) for f in item_files.files_of(item)]
     return shown
 
@@ -298,14 +301,7 @@ def set_price(
     code = check_currency(currency)
     with store.unit(CATALOG) as unit:
         current = _require(unit, item_id)
-        if price_text is None and current.get("currency") != code:
-            raise InvalidInput(f"give the price in {code.upper()}, the shop's currency, too")
-        price, pwyw = (parse_offer(price_text, code) if price_text is not None
-                       else (int(current["price"]), bool(current.get("pay_what_you_want"))))
-        prices = currency_prices.for_offer(current.get("prices"), code, price, pwyw, also, remove)
-        changes = {"price": price, "currency": code, "pay_what_you_want": pwyw, "prices": prices}
-        return _put(unit, current, changes)
-
+        return _put(unit, current, currency_prices.price_changes(current, price_text, code, also, remove))
 
 
 def tag(store: DataStore, item_id: str, tags: list[str], *, remove: bool = False, clear: bool = False) -> Doc:

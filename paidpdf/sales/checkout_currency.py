@@ -32,13 +32,15 @@ class Sold:
 def sold_in(doc: Mapping[str, Any], wanted: str | None, settings: Settings) -> Sold:
     """`doc` in the visitor's currency when it has an explicit price there (fixed: no conversion);
     else at its main price, with Adaptive Pricing when the shop turned it on (Stripe then converts
-    for a buyer it locates elsewhere, whatever currency our page guessed)."""
+    for a buyer it locates elsewhere, whatever currency our page guessed). Never with Managed
+    Payments (`PAIDPDF_TAX=managed`): Stripe refuses the parameter there, as it presents local
+    currencies itself."""
     code = (wanted or "").strip().lower()
     if code and code != str(doc["currency"]).lower():
         found = in_currency(doc, code)
         if found is not None:
             return Sold(found)
-    return Sold({**doc}, adaptive=settings.adaptive_pricing)
+    return Sold({**doc}, adaptive=settings.adaptive_pricing and settings.tax != "managed")
 
 
 def session_params(adaptive: bool) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from paidpdf.errors import NotFound
 from paidpdf.licenses import records as license_records
 from paidpdf.mail import Mailer, MailError
 from paidpdf.money import format_amount
+from paidpdf.sales import tax_amounts
 from paidpdf.sales.orders import ORDERS, SALES, history_entry
 from paidpdf.sales.purchases import granted_items
 from paidpdf.store import CATALOG, DataStore, Doc
@@ -108,12 +109,28 @@ def _message(store: DataStore, order: Doc, base_url: str, shop_name: str) -> tup
         f"Thank you for your purchase from {shop_name}.\n\n"
         f"  {title}\n"
         f"  {amount}\n"
+        f"{_tax_lines(order, base_url)}"
         f"  Order {order['id']}\n\n"
         f"{_license_keys(store, order)}"
         f"{where}"
         f"\n-- \n{shop_name}\n"
     )
     return f"Your receipt from {shop_name}: {title}", body
+
+
+def _tax_lines(order: Doc, base_url: str) -> str:
+    """Net, tax, total, the buyer's country and tax ids, and the invoice link, when tax was charged."""
+    figures = tax_amounts.receipt_figures(order)
+    if figures is None:
+        return ""
+    money = lambda amount: format_amount(int(amount), figures["currency"])  # noqa: E731
+    place = f" ({figures['country']})" if figures["country"] else ""
+    lines = [f"  Net {money(figures['net'])}", f"  Tax{place} {money(figures['tax'])}"]
+    lines.append(f"  Total {money(figures['total'])}")
+    lines += [f"  Your tax id: {value}" for value in figures["tax_ids"]]
+    if figures["invoice"]:
+        lines.append(f"  Invoice: {base_url.rstrip('/')}/orders/{order['id']}/invoice")
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _license_keys(store: DataStore, order: Doc) -> str:

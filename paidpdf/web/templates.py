@@ -9,15 +9,16 @@ import jinja2
 from markupsafe import Markup
 
 from paidpdf.byte_sizes import human_size
-from paidpdf.content import item_files, markdown_text
+from paidpdf.content import custom_css, item_files, markdown_text
 from paidpdf.money import format_amount, format_offer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def make_templates() -> jinja2.Environment:
-    """Jinja2 with autoescape on for every template (user text is never markup)."""
+def make_templates(*, tax_note: str | None = None) -> jinja2.Environment:
+    """Jinja2 with autoescape on for every template (user text is never markup). `tax_note`: the
+    prices' tax behaviour the shop shows next to them (`_tax_note.html`), None when tax is off."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=True,
@@ -31,7 +32,9 @@ def make_templates() -> jinja2.Environment:
     env.filters["human_size"] = human_size
     env.filters["duration"] = duration
     env.globals["files_of"] = item_files.files_of
+    env.globals["custom_css_url"] = custom_css.url_of
     env.filters["markdown"] = render_markdown
+    env.globals["tax_note"] = tax_note
     return env
 
 

@@ -130,3 +130,4 @@ def test_a_plan_is_joined_in_the_visitors_currency(shop: Shop) -> None:
     session_id = answer.headers["Location"].rsplit("/", 1)[1]
     session = shop.client.v1.checkout.sessions.retrieve(session_id)
     assert (session.amount_total, session.currency, session.mode) == (800, "eur", "subscription")
+
