@@ -5,8 +5,8 @@ Why the header is believed only with `X-Forwarded-For` present: under `paidpdf s
 survives only from the `--trusted-proxy` peer (waitress clears it from any other peer, and
 `forwarded.watching` drops it when no proxy is trusted), so a country header arriving with it was
 set, or passed on, by the proxy the shop was told about. The choice is never a security decision
-(anyone may pick any offered currency with the selector), but pages cached per currency must not be
-steered by a forged header, and an absent header must not make every visitor the proxy's country.
+(anyone may pick any offered currency with the selector), but a client that bypasses the proxy must
+not pick its country by header. The selector's form is `GET /currency` (`pages.choose_currency`).
 
 Pages that show prices depend on the currency, so the anonymous page caches key on it and answers
 carry `Vary: Cookie` (plus the country header when one is configured).
