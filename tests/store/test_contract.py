@@ -122,9 +122,9 @@ def test_stream_keeps_the_order_asked_for_across_many_documents(store: DataStore
         for n in range(3000):
             unit.put("orders", {"id": f"o{n:04d}", "amount": n})
     wanted = [f"o{(n * 7919) % 3000:04d}" for n in range(3000)]  # every id once, shuffled
-    asked = wanted[:40] + ["gone"] + wanted[40:] + [wanted[0]]
+    asked = [*wanted[:40], "gone", *wanted[40:], wanted[0]]
     streamed = list(store.view("sales").stream("orders", asked))
-    assert [d["id"] for d in streamed] == wanted + [wanted[0]]
+    assert [d["id"] for d in streamed] == [*wanted, wanted[0]]
     assert all(d["amount"] == int(d["id"][1:]) for d in streamed)
     streamed[-1]["amount"] = -1  # a second mention is a copy of its own
     assert streamed[0]["amount"] == int(wanted[0][1:])
