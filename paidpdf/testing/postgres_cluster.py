@@ -92,8 +92,9 @@ def postgres_cluster(folder: Path) -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def new_database(server_url: str) -> str:
-    """A fresh, empty database on the cluster; returns its URL.
+def new_database(server_url: str, template: str | None = None) -> str:
+    """A fresh database on the cluster, empty or a copy of the database named `template` (which
+    nothing may be connected to); returns its URL.
 
     Copied file by file (`strategy = file_copy`, PostgreSQL 15+) rather than written through the WAL
     (15's default): for the small template the copy took 0.04 s against 0.18 s, and the suite makes
@@ -103,7 +104,8 @@ def new_database(server_url: str) -> str:
     name = f"t_{secrets.token_hex(6)}"
     with psycopg.connect(server_url, autocommit=True) as conn:
         strategy = " strategy = file_copy" if conn.info.server_version >= 150000 else ""
-        conn.execute(f"create database {name}{strategy}")
+        source = f" template = {template}" if template else ""
+        conn.execute(f"create database {name}{source}{strategy}")
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
