@@ -20,6 +20,7 @@ from paidpdf.accounts import users
 from paidpdf.content import catalog, demo
 from paidpdf.ownership import library
 from paidpdf.testing.serve_process import start_serve, stop
+from tests import seeded_databases
 from tests.demo_seed import seed_demo_folder
 from tests.smtp import SmtpServer, smtp_catcher
 from tests.web.site import (
@@ -86,40 +87,17 @@ def site_dir(seeded_template: Path, tmp_path: Path) -> Path:
 def seeded_database(
     postgres_server: str, seeded_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> str:
-    """The name of a database holding the seeded shop, moved there by `db migrate`'s code once per
-    worker; a `site` test's database is PostgreSQL's copy of it (`postgres_url` below), which took
-    0.05 s against 0.3 s for a new database, its schema and a migration per test."""
-    from paidpdf.maintenance import migrate
-    from paidpdf.store import Store, open_store
-    from paidpdf.testing.postgres_cluster import new_database
-
-    url = new_database(postgres_server)
-    folder = copy_seed(seeded_template, tmp_path_factory.mktemp("seeded-database") / "data")
-    store = open_store(folder, url)
-    try:
-        migrate.migrate(Store(folder), store)
-    finally:
-        store.close()  # a template must have no connection when it is copied
-    return url.rsplit("/", 1)[1]
-
-
-#: The databases `postgres_url` made as copies of `seeded_database` (the `site` fixture's own).
-SEEDED_URLS: set[str] = set()
+    """The seeded shop moved to PostgreSQL once per worker (tests/seeded_databases.py)."""
+    return seeded_databases.template(postgres_server, seeded_template, tmp_path_factory.mktemp("seeded-db"))
 
 
 @pytest.fixture
 def postgres_url(postgres_server: str, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh database of its own for one test, dropped after it: for a test of the seeded `site`,
-    a copy of `seeded_database`; otherwise empty (tests/conftest.py)."""
-    from paidpdf.testing.postgres_cluster import drop_database, new_database
-
-    seeded = "site" in request.fixturenames
-    url = new_database(postgres_server, request.getfixturevalue("seeded_database") if seeded else None)
-    if seeded:
-        SEEDED_URLS.add(url)
-    yield url
-    SEEDED_URLS.discard(url)
-    drop_database(url)
+    """A fresh database of its own for one test, dropped after it: for a test of the seeded `site`, a
+    copy of `seeded_database`; otherwise empty, as in tests/conftest.py."""
+    seeded = request.getfixturevalue("seeded_database") if "site" in request.fixturenames else None
+    with seeded_databases.database(postgres_server, seeded) as url:
+        yield url
 
 
 @pytest.fixture
@@ -135,7 +113,7 @@ def site(site_dir: Path, backend: str, backend_env: dict[str, str]) -> Iterator[
 
     settings = Settings.from_env(backend_env, data_dir=site_dir)
     made = make_site(site_dir, settings)
-    if backend_env["PAIDPDF_DATABASE_URL"] not in SEEDED_URLS:  # not a copy of the seeded database
+    if not seeded_databases.is_seeded(backend_env["PAIDPDF_DATABASE_URL"]):
         migrate.migrate(Store(site_dir), made.store)
     try:
         yield made
