@@ -13,10 +13,11 @@ on its own: a fresh server builds a stamped version's template on its first down
 
 Adding: each measurement is a fresh child process that adds the file as an item (checks, stores,
 cover, sample: `catalog.add_item`) and turns stamping on (the format's template), reporting its time
-and peak RSS; its peers are the same work on a small file of the same kind and an idle child that
+and peak RSS (its own VmHWM: `peak_memory.py`); its peers are the same work on a small file of the same kind and an idle child that
 imports the same libraries (peak memory above idle is what adding costs: the target is flat, under
 100 MB). The big files are made as `bench/format_probe.py` makes them. Runs alternate small, big /
-big, small. `--quick` (small files, 2 rounds) is what the test suite runs.
+big, small. `--only downloads|adding` runs one part; `--quick` (small files, 2 rounds) is what the
+test suite runs.
 """
 
 from __future__ import annotations
@@ -110,9 +111,10 @@ def downloads(folder: Path, mb: int, rounds: int) -> None:
 
 
 CHILD = r"""
-import json, resource, sys, time, tempfile
+import json, sys, time, tempfile
 from pathlib import Path
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/bench"]
+from peak_memory import peak_mb
 mode, src = sys.argv[2], Path(sys.argv[3])
 import av, PIL.Image, mutagen
 from paidpdf.content import catalog, formats, format_stamps
@@ -125,7 +127,7 @@ if mode != "idle":
         catalog.add_item(store, src, title="Big", price_text="10", currency="usd", item_id="big")
         set_options(store, "big", stamp=True)
 elapsed = time.perf_counter() - start
-print(json.dumps({"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb()}))
 """
 
 
@@ -166,12 +168,15 @@ def main() -> None:
     parser.add_argument("--video-mb", type=int, default=2048)
     parser.add_argument("--audio-mb", type=int, default=512)
     parser.add_argument("--quick", action="store_true", help="small files, 2 rounds (the test suite)")
+    parser.add_argument("--only", choices=("downloads", "adding"), help="run one of the two parts")
     args = parser.parse_args()
     if args.quick:
         args.mb, args.rounds, args.small_mb, args.video_mb, args.audio_mb = 2, 2, 2, 8, 4
     with tempfile.TemporaryDirectory(prefix="paidpdf-bench-formats-") as tmp:
-        downloads(Path(tmp), args.mb, args.rounds)
-        adding(Path(tmp), args.small_mb, args.video_mb, args.audio_mb, max(args.rounds, 2))
+        if args.only != "adding":
+            downloads(Path(tmp), args.mb, args.rounds)
+        if args.only != "downloads":
+            adding(Path(tmp), args.small_mb, args.video_mb, args.audio_mb, max(args.rounds, 2))
 
 
 if __name__ == "__main__":
