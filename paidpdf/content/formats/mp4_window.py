@@ -18,6 +18,7 @@ read whole, as before; a movie box this module cannot read is handed to FFmpeg w
 
 from __future__ import annotations
 
+import mmap
 import struct
 import sys
 from array import array
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import BinaryIO
 
-from paidpdf.content.format_stamps.mp4_stamp import MAX_MOOV_BYTES, _children, box
+from paidpdf.content.format_stamps.mp4_stamp import MAX_MOOV_BYTES, box
 from paidpdf.content.format_stamps.segments import Segment, SegmentedFile, merged
 
 #: Below this many samples in all tracks FFmpeg's index is a few MB: the file is read whole.
@@ -41,6 +42,8 @@ _KEPT = {b"stsd", b"sgpd"}
 Spans = Callable[[float], list[tuple[float, float]]]
 #: (kind, start, header length, end) of a box inside the movie box's bytes.
 Box = tuple[bytes, int, int, int]
+#: The movie box's bytes: mapped from the file (only the pages read become memory), or read.
+Data = bytes | memoryview
 
 
 def window(handle: BinaryIO, size: int, spans: Spans) -> SegmentedFile | None:
@@ -57,8 +60,7 @@ def _window(handle: BinaryIO, size: int, spans: Spans) -> SegmentedFile | None:
     if len(moovs) != 1 or any(b[0] == b"moof" for b in boxes) or moovs[0][2] - moovs[0][1] > MAX_MOOV_BYTES:
         return None
     _, start, end = moovs[0]
-    handle.seek(start)
-    data = handle.read(end - start)
+    data = _movie_box(handle, start, end)
     moov = _children(data, 0, len(data))[0]
     inside = _children(data, moov[1] + moov[2], moov[3])
     if any(kind == b"mvex" for kind, *_ in inside):
@@ -75,15 +77,45 @@ def _window(handle: BinaryIO, size: int, spans: Spans) -> SegmentedFile | None:
             track = tracks.pop(0)
             parts.append(_replace(data, child, [b"mdia", b"minf", b"stbl"], track.windowed(wanted)))
         else:
-            parts.append(data[child[1] : child[3]])
+            parts.append(bytes(data[child[1] : child[3]]))
     new = box(b"moov", b"".join(parts))
     old = end - start
-    if len(new) + 8 <= old:  # the same length: what follows stays put, and FFmpeg's bitrate (the
-        new += box(b"free", bytes(old - len(new) - 8))  # file's size over its duration) is the same
-    elif len(new) != old and end < size:
-        return None  # it would move the media data that follows
     segments: list[Segment] = [(0, start), new, (end, size - end)]
+    if len(new) + 8 <= old:  # the same length: what follows stays put, and FFmpeg's bitrate (the
+        pad = old - len(new)  # file's size over its duration) is the same. The padding is a `free`
+        segments[1:2] = [new + struct.pack(">I4s", pad, b"free"), (start + len(new) + 8, pad - 8)]
+    elif len(new) != old and end < size:  # box whose body (ignored) is the old box's tail
+        return None  # it would move the media data that follows
     return SegmentedFile(handle, merged(segments))  # type: ignore[arg-type]
+
+
+def _movie_box(handle: BinaryIO, start: int, end: int) -> Data:
+    """The `moov` box mapped from the file: its sample tables (4 to 8 bytes a packet) are read only
+    where a window needs them, so even they never become memory as a whole. Read when it cannot be
+    mapped (no file descriptor)."""
+    try:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (AttributeError, OSError, ValueError):
+        handle.seek(start)
+        return handle.read(end - start)
+    return memoryview(mapped)[start:end]  # unmapped when the last view of it is gone
+
+
+def _children(data: Data, start: int, end: int) -> list[Box]:
+    """(kind, start, header length, end) of the boxes in data[start:end]."""
+    out, pos = [], start
+    while pos + 8 <= end:
+        size, kind = struct.unpack_from(">I4s", data, pos)
+        head = 8
+        if size == 1:
+            size, head = struct.unpack_from(">Q", data, pos + 8)[0], 16
+        elif size == 0:
+            size = end - pos
+        if size < head or pos + size > end:
+            raise ValueError("a box overruns its parent")
+        out.append((kind, pos, head, pos + size))
+        pos += size
+    return out
 
 
 def _top_level(handle: BinaryIO, size: int) -> list[tuple[bytes, int, int]]:
@@ -105,7 +137,7 @@ def _top_level(handle: BinaryIO, size: int) -> list[tuple[bytes, int, int]]:
     return out
 
 
-def _scale_and_duration(data: bytes, header: Box) -> tuple[int, int]:
+def _scale_and_duration(data: Data, header: Box) -> tuple[int, int]:
     """Time units per second and duration of an `mvhd` or `mdhd` box."""
     body = header[1] + header[2]
     if data[body] == 1:
@@ -113,19 +145,19 @@ def _scale_and_duration(data: bytes, header: Box) -> tuple[int, int]:
     return struct.unpack_from(">II", data, body + 12)
 
 
-def _find(data: bytes, parent: Box, path: list[bytes]) -> Box:
+def _find(data: Data, parent: Box, path: list[bytes]) -> Box:
     for kind in path:
         parent = next(c for c in _children(data, parent[1] + parent[2], parent[3]) if c[0] == kind)
     return parent
 
 
-def _replace(data: bytes, parent: Box, path: list[bytes], leaf: Callable[[Box], bytes]) -> bytes:
+def _replace(data: Data, parent: Box, path: list[bytes], leaf: Callable[[Box], bytes]) -> bytes:
     """`parent` rebuilt with the box at `path` made by `leaf` (each box on the way grows or shrinks)."""
     kind, start, head, end = parent
     parts = []
     for child in _children(data, start + head, end):
         if child[0] != path[0]:
-            parts.append(data[child[1] : child[3]])
+            parts.append(bytes(data[child[1] : child[3]]))
         elif len(path) == 1:
             parts.append(leaf(child))
         else:
@@ -133,7 +165,7 @@ def _replace(data: bytes, parent: Box, path: list[bytes], leaf: Callable[[Box], 
     return box(kind, b"".join(parts))
 
 
-def _entries(data: bytes, table: Box | None, fmt: str) -> Iterator[tuple[int, ...]]:
+def _entries(data: Data, table: Box | None, fmt: str) -> Iterator[tuple[int, ...]]:
     """The entries of a full box whose body is version/flags, a count, then `fmt` entries."""
     if table is None:
         return iter(())
@@ -163,13 +195,13 @@ def _per_sample(runs: Iterator[tuple[int, ...]], first: int) -> Iterator[int]:
 
 @dataclass
 class _Track:
-    data: bytes
+    data: Data
     tables: dict[bytes, Box]
     timescale: int
     count: int
 
     @classmethod
-    def read(cls, data: bytes, trak: Box) -> _Track:
+    def read(cls, data: Data, trak: Box) -> _Track:
         stbl = _find(data, trak, [b"mdia", b"minf", b"stbl"])
         tables = {c[0]: c for c in _children(data, stbl[1] + stbl[2], stbl[3])}
         if b"stz2" in tables or b"stsz" not in tables:
@@ -204,7 +236,8 @@ class _Track:
             return None
         body = table[1] + table[2]
         count = struct.unpack_from(">I", self.data, body + 4)[0]
-        numbers = array("I", self.data[body + 8 : body + 8 + 4 * count])
+        numbers = array("I")
+        numbers.frombytes(self.data[body + 8 : body + 8 + 4 * count])
         if sys.byteorder == "little":
             numbers.byteswap()
         return array("I", (n - 1 for n in numbers))
@@ -281,7 +314,8 @@ class _Track:
 
     def _table(self, stbl: Box, rows: list[tuple[int, int, int, int, int, bool]], with_syncs: bool) -> bytes:
         data = self.data
-        kept = [data[c[1] : c[3]] for c in _children(data, stbl[1] + stbl[2], stbl[3]) if c[0] in _KEPT]
+        inside = _children(data, stbl[1] + stbl[2], stbl[3])
+        kept = [bytes(data[c[1] : c[3]]) for c in inside if c[0] in _KEPT]
         stts: list[list[int]] = []
         for row in rows:
             if stts and stts[-1][1] == row[3]:
@@ -290,7 +324,7 @@ class _Track:
                 stts.append([1, row[3]])
         parts = [*kept[:1], _table_box(b"stts", b"\0\0\0\0", ">II", stts)]
         if (ctts := self.tables.get(b"ctts")) is not None:  # its version (signed or not) kept
-            version = data[ctts[1] + ctts[2] : ctts[1] + ctts[2] + 4]
+            version = bytes(data[ctts[1] + ctts[2] : ctts[1] + ctts[2] + 4])
             parts.append(_table_box(b"ctts", version, ">II", [(1, row[4]) for row in rows]))
         descriptions = [(n + 1, 1, row[2]) for n, row in enumerate(rows) if not n or rows[n - 1][2] != row[2]]
         parts += [
