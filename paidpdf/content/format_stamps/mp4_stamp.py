@@ -39,7 +39,7 @@ def box(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", 8 + len(body)) + kind + body
 
 
-def _children(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
+def _children(data: bytes | bytearray, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
     """(type, start, header length, end) of the boxes in data[start:end]."""
     out, pos = [], start
     while pos + 8 <= end:
@@ -83,7 +83,7 @@ def _grow(data: bytearray, starts: list[tuple[int, int]], delta: int) -> None:
 
 
 def _shift_offsets(data: bytearray, start: int, end: int, after: int, delta: int) -> None:
-    for kind, pos, head, stop in _children(bytes(data), start, end):
+    for kind, pos, head, stop in _children(data, start, end):
         if kind in _CONTAINERS:
             _shift_offsets(data, pos + head, stop, after, delta)
         elif kind in (b"stco", b"co64"):
@@ -118,7 +118,7 @@ def build(handle: BinaryIO, size: int, filename: str = "video.mp4") -> Mp4Templa
         data[at:at] = new
         _grow(data, grown, len(new))
         if any(kind in (b"mdat", b"moof") and start >= moov_end for kind, start, _ in boxes):
-            top = _children(bytes(data), 0, len(data))[0]
+            top = _children(data, 0, len(data))[0]
             _shift_offsets(data, top[2], top[3], moov_end, len(new))
     except (ValueError, struct.error) as exc:
         raise InvalidInput(f"{filename} cannot be stamped: {exc}") from None
@@ -128,20 +128,20 @@ def build(handle: BinaryIO, size: int, filename: str = "video.mp4") -> Mp4Templa
 def _insert_point(data: bytearray, mark: bytes) -> tuple[bytes, int, list[tuple[int, int]]]:
     """What to insert where, and the boxes (start, header) that grow by its length: the item at the
     end of an existing `ilst`, else the missing boxes of the path `udta/meta/ilst`."""
-    _kind, start, head, end = _children(bytes(data), 0, len(data))[0]
+    _kind, start, head, end = _children(data, 0, len(data))[0]
     path = [(start, head)]
     item = _item(mark)
-    udta = next((c for c in _children(bytes(data), start + head, end) if c[0] == b"udta"), None)
+    udta = next((c for c in _children(data, start + head, end) if c[0] == b"udta"), None)
     hdlr = box(b"hdlr", b"\0" * 8 + b"mdirappl" + b"\0" * 9)
     if udta is None:
         return box(b"udta", box(b"meta", b"\0\0\0\0" + hdlr + box(b"ilst", item))), end, path
     path.append((udta[1], udta[2]))
-    meta = next((c for c in _children(bytes(data), udta[1] + udta[2], udta[3]) if c[0] == b"meta"), None)
+    meta = next((c for c in _children(data, udta[1] + udta[2], udta[3]) if c[0] == b"meta"), None)
     if meta is None:
         return box(b"meta", b"\0\0\0\0" + hdlr + box(b"ilst", item)), udta[3], path
     path.append((meta[1], meta[2]))
     inner = meta[1] + meta[2] + (4 if data[meta[1] + meta[2] : meta[1] + meta[2] + 4] == b"\0\0\0\0" else 0)
-    ilst = next((c for c in _children(bytes(data), inner, meta[3]) if c[0] == b"ilst"), None)
+    ilst = next((c for c in _children(data, inner, meta[3]) if c[0] == b"ilst"), None)
     if ilst is None:
         return box(b"ilst", item), meta[3], path
     path.append((ilst[1], ilst[2]))
