@@ -10,9 +10,12 @@ from pathlib import Path
 
 import av
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageStat
 
 from paidpdf.content import formats
+from paidpdf.content.format_stamps.segments import SegmentedFile
 from paidpdf.content.formats.av_probe import _start_and_end
 from paidpdf.content.formats.mp4_window import MIN_SAMPLES, window
 from paidpdf.errors import InvalidInput
@@ -131,3 +134,25 @@ def test_a_short_file_is_read_whole(tmp_path: Path) -> None:
     path.write_bytes(audio_bytes("m4a", seconds=2.0))
     with path.open("rb") as handle:
         assert window(handle, path.stat().st_size, _start_and_end) is None
+
+
+#: (where in the movie box, 0 to 1; the bytes written there)
+DAMAGE = st.lists(st.tuples(st.floats(0, 1), st.binary(min_size=1, max_size=8)), min_size=1, max_size=6)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=DAMAGE)
+def test_a_damaged_movie_box_gives_a_window_or_the_whole_file_never_an_error(
+    long_m4a: Path, changes: list[tuple[float, bytes]]
+) -> None:
+    """Any bytes of the `moov` box overwritten (sizes, counts, tables): `window` answers a file view or
+    None (FFmpeg then judges the whole file), in bounded time; it never raises."""
+    data = bytearray(long_m4a.read_bytes())
+    moov = data.rindex(b"moov") - 4  # the index comes last in these files
+    for where, replacement in changes:
+        at = moov + int(where * (len(data) - moov - len(replacement)))
+        data[at : at + len(replacement)] = replacement
+    view = window(io.BytesIO(bytes(data)), len(data), _start_and_end)  # read, not mapped: no file
+    assert view is None or isinstance(view, SegmentedFile)
+    if view is not None:
+        assert view.read(64)[4:8] == bytes(data[4:8])  # the same file up to the movie box

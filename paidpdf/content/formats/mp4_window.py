@@ -1,24 +1,21 @@
-"""A long MP4 or M4A shown to FFmpeg through a window: the same file, with its movie box (`moov`) cut
-down to the samples of the few seconds a job reads (the start and the end for the check, the first
-seconds for the sample, the seconds around the cover frame).
+"""A long MP4 or M4A shown to FFmpeg through a window: the same file, its movie box (`moov`) cut down
+to the samples of the seconds a job reads (the start and end for the check, the sample's seconds, the
+seconds around the cover frame).
 
 Why: FFmpeg's MP4 demuxer loads the whole sample table into its index when it opens a file, 50 to 90
-bytes of memory per packet. Probing 5 hours of AAC (650,000 packets) took +56 MB and cutting its
-sample +69 MB, and an 18-hour audiobook would take four times that: memory grew with the length. Through
-a window FFmpeg's index holds a few thousand entries whatever the length; what stays is the `moov` box
-itself (4 to 8 bytes per packet, read once), which the stamp template reads anyway.
+bytes per packet: checking 3.9 hours of AAC (650,000 packets) took +57 MB and cutting its sample +87 MB,
+growing with the length. Through a window its index holds a few thousand entries whatever the length,
+and the `moov` box is mapped, not read, so its own tables are touched only where a window needs them.
 
-The window keeps every other box as it is (durations, codecs, metadata, edit lists) and every kept
-sample at its own place in the file (offsets are absolute, and the new `moov` takes the old one's place,
-padded with a `free` box when media data follows it). The time between kept spans becomes "filler"
-samples (the track's first sample's bytes, never decoded) so each kept sample keeps its own timestamp
-and each track its full duration. Short files, fragmented MP4 and compact sample sizes (`stz2`) are
-read whole, as before; a movie box this module cannot read is handed to FFmpeg whole, to judge.
+Every other box is kept (durations, codecs, metadata, edit lists), every kept sample stays where it is
+in the file (the new `moov` takes the old one's place, padded with a `free` box), and the time between
+kept spans becomes "filler" samples (the track's first sample's bytes, never decoded), so timestamps,
+durations and the bitrate are the whole file's. Short files, fragmented MP4, compact sample sizes and
+a movie box this module cannot read are handed to FFmpeg whole, as before.
 """
 
 from __future__ import annotations
 
-import mmap
 import struct
 import sys
 from array import array
@@ -30,43 +27,52 @@ from typing import BinaryIO
 
 from paidpdf.content.format_stamps.mp4_stamp import MAX_MOOV_BYTES, box
 from paidpdf.content.format_stamps.segments import Segment, SegmentedFile, merged
+from paidpdf.content.formats.mp4_boxes import (
+    Box,
+    Data,
+    children,
+    find,
+    movie_box,
+    scale_and_duration,
+    top_level,
+)
 
 #: Below this many samples in all tracks FFmpeg's index is a few MB: the file is read whole.
 MIN_SAMPLES = 20_000
 #: The longest filler sample, in the track's time units (FFmpeg reads larger deltas as negative).
 MAX_DELTA = 1 << 30
+#: More kept samples than this (a window of minutes of packets: a file whose tables say odd things)
+#: or more filler samples than `MAX_FILLERS`: the file is read whole.
+MAX_KEPT = 200_000
+MAX_FILLERS = 4_096
 #: Kept boxes of a sample table besides the rebuilt ones (sample descriptions and group descriptions).
 _KEPT = {b"stsd", b"sgpd"}
 
 #: The movie's duration in seconds -> the spans (start, end), in seconds, a job reads.
 Spans = Callable[[float], list[tuple[float, float]]]
-#: (kind, start, header length, end) of a box inside the movie box's bytes.
-Box = tuple[bytes, int, int, int]
-#: The movie box's bytes: mapped from the file (only the pages read become memory), or read.
-Data = bytes | memoryview
 
 
 def window(handle: BinaryIO, size: int, spans: Spans) -> SegmentedFile | None:
     """The file behind `handle` with only `spans` in its sample tables, or None to read it whole."""
     try:
         return _window(handle, size, spans)
-    except (ValueError, struct.error, IndexError, StopIteration):
+    except (ValueError, struct.error, IndexError, KeyError, StopIteration, OverflowError):
         return None  # FFmpeg judges the file as it is
 
 
 def _window(handle: BinaryIO, size: int, spans: Spans) -> SegmentedFile | None:
-    boxes = _top_level(handle, size)
+    boxes = top_level(handle, size)
     moovs = [b for b in boxes if b[0] == b"moov"]
     if len(moovs) != 1 or any(b[0] == b"moof" for b in boxes) or moovs[0][2] - moovs[0][1] > MAX_MOOV_BYTES:
         return None
     _, start, end = moovs[0]
-    data = _movie_box(handle, start, end)
-    moov = _children(data, 0, len(data))[0]
-    inside = _children(data, moov[1] + moov[2], moov[3])
+    data = movie_box(handle, start, end)
+    moov = children(data, 0, len(data))[0]
+    inside = children(data, moov[1] + moov[2], moov[3])
     if any(kind == b"mvex" for kind, *_ in inside):
         return None
     mvhd = next(c for c in inside if c[0] == b"mvhd")
-    timescale, duration = _scale_and_duration(data, mvhd)
+    timescale, duration = scale_and_duration(data, mvhd)
     tracks = [_Track.read(data, c) for c in inside if c[0] == b"trak"]
     if not timescale or not duration or sum(t.count for t in tracks) < MIN_SAMPLES:
         return None
@@ -89,73 +95,11 @@ def _window(handle: BinaryIO, size: int, spans: Spans) -> SegmentedFile | None:
     return SegmentedFile(handle, merged(segments))  # type: ignore[arg-type]
 
 
-def _movie_box(handle: BinaryIO, start: int, end: int) -> Data:
-    """The `moov` box mapped from the file: its sample tables (4 to 8 bytes a packet) are read only
-    where a window needs them, so even they never become memory as a whole. Read when it cannot be
-    mapped (no file descriptor)."""
-    try:
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    except (AttributeError, OSError, ValueError):
-        handle.seek(start)
-        return handle.read(end - start)
-    return memoryview(mapped)[start:end]  # unmapped when the last view of it is gone
-
-
-def _children(data: Data, start: int, end: int) -> list[Box]:
-    """(kind, start, header length, end) of the boxes in data[start:end]."""
-    out, pos = [], start
-    while pos + 8 <= end:
-        size, kind = struct.unpack_from(">I4s", data, pos)
-        head = 8
-        if size == 1:
-            size, head = struct.unpack_from(">Q", data, pos + 8)[0], 16
-        elif size == 0:
-            size = end - pos
-        if size < head or pos + size > end:
-            raise ValueError("a box overruns its parent")
-        out.append((kind, pos, head, pos + size))
-        pos += size
-    return out
-
-
-def _top_level(handle: BinaryIO, size: int) -> list[tuple[bytes, int, int]]:
-    """(kind, start, end) of the file's boxes. The last may run past the end (a file cut short in
-    transfer): it is clipped, and the check proves the samples it lacks are missing."""
-    out, pos = [], 0
-    while pos + 8 <= size:
-        handle.seek(pos)
-        raw = handle.read(16)
-        length, kind = struct.unpack_from(">I4s", raw)
-        if length == 1 and len(raw) == 16:
-            length = struct.unpack_from(">Q", raw, 8)[0]
-        elif length == 0:
-            length = size - pos
-        if length < 8:
-            raise ValueError("a box of no length")
-        out.append((kind, pos, min(size, pos + length)))
-        pos += length
-    return out
-
-
-def _scale_and_duration(data: Data, header: Box) -> tuple[int, int]:
-    """Time units per second and duration of an `mvhd` or `mdhd` box."""
-    body = header[1] + header[2]
-    if data[body] == 1:
-        return struct.unpack_from(">IQ", data, body + 20)
-    return struct.unpack_from(">II", data, body + 12)
-
-
-def _find(data: Data, parent: Box, path: list[bytes]) -> Box:
-    for kind in path:
-        parent = next(c for c in _children(data, parent[1] + parent[2], parent[3]) if c[0] == kind)
-    return parent
-
-
 def _replace(data: Data, parent: Box, path: list[bytes], leaf: Callable[[Box], bytes]) -> bytes:
     """`parent` rebuilt with the box at `path` made by `leaf` (each box on the way grows or shrinks)."""
     kind, start, head, end = parent
     parts = []
-    for child in _children(data, start + head, end):
+    for child in children(data, start + head, end):
         if child[0] != path[0]:
             parts.append(bytes(data[child[1] : child[3]]))
         elif len(path) == 1:
@@ -202,11 +146,11 @@ class _Track:
 
     @classmethod
     def read(cls, data: Data, trak: Box) -> _Track:
-        stbl = _find(data, trak, [b"mdia", b"minf", b"stbl"])
-        tables = {c[0]: c for c in _children(data, stbl[1] + stbl[2], stbl[3])}
+        stbl = find(data, trak, [b"mdia", b"minf", b"stbl"])
+        tables = {c[0]: c for c in children(data, stbl[1] + stbl[2], stbl[3])}
         if b"stz2" in tables or b"stsz" not in tables:
             raise ValueError("compact or missing sample sizes")
-        timescale, _ = _scale_and_duration(data, _find(data, trak, [b"mdia", b"mdhd"]))
+        timescale, _ = scale_and_duration(data, find(data, trak, [b"mdia", b"mdhd"]))
         count = struct.unpack_from(">I", data, tables[b"stsz"][1] + tables[b"stsz"][2] + 8)[0]
         return cls(data, tables, timescale, count)
 
@@ -255,6 +199,8 @@ class _Track:
                 out[-1] = (out[-1][0], max(out[-1][1], stop))
             elif first < stop:
                 out.append((first, stop))
+        if sum(stop - first for first, stop in out) > MAX_KEPT:
+            raise ValueError("the window would hold too many samples")
         return out
 
     def _locations(self, first: int) -> Iterator[tuple[int, int, int]]:
@@ -272,6 +218,8 @@ class _Track:
 
         sample = 0
         for number, (chunk, per_chunk, description) in enumerate(stsc):
+            if per_chunk > MAX_KEPT:
+                raise ValueError("chunks of too many samples")
             last = stsc[number + 1][0] if number + 1 < len(stsc) else chunks + 1
             if sample + (last - chunk) * per_chunk <= first:
                 sample += (last - chunk) * per_chunk
@@ -296,6 +244,8 @@ class _Track:
 
         def fill(since: int, until: int) -> None:
             gap = self._dts(until) - self._dts(since)
+            if gap > MAX_DELTA * MAX_FILLERS:
+                raise ValueError("a gap too long to fill")
             while gap > 0:
                 rows.append((*filler, min(gap, MAX_DELTA), 0, False))
                 gap -= MAX_DELTA
@@ -314,7 +264,7 @@ class _Track:
 
     def _table(self, stbl: Box, rows: list[tuple[int, int, int, int, int, bool]], with_syncs: bool) -> bytes:
         data = self.data
-        inside = _children(data, stbl[1] + stbl[2], stbl[3])
+        inside = children(data, stbl[1] + stbl[2], stbl[3])
         kept = [bytes(data[c[1] : c[3]]) for c in inside if c[0] in _KEPT]
         stts: list[list[int]] = []
         for row in rows:
