@@ -155,6 +155,7 @@ class SegmentedFile:
         self._original = original
         self._segments = list(segments)
         self._ends = ends_of(self._segments)
+        self._starts = [0, *self._ends[:-1]]
         self._size = self._ends[-1] if self._ends else 0
         self._pos = 0
         self._index = 0  # the segment holding `_pos` (len(segments) at the end)
@@ -177,6 +178,28 @@ class SegmentedFile:
         return self._index
 
     def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (all to the end for -1): fewer only at the end of the copy."""
+        pos, index = self._pos, self._index
+        # The common case kept short (the server reads 16 KiB blocks): a block inside the current segment.
+        if size is not None and size >= 0 and index < len(self._ends):
+            start = self._starts[index]
+            if start <= pos and pos + size <= self._ends[index]:
+                seg = self._segments[index]
+                if isinstance(seg, bytes):
+                    data = seg[pos - start : pos - start + size]
+                else:
+                    at = seg[0] + pos - start
+                    if self._at != at:  # a read that goes on where the last one ended needs no seek
+                        self._original.seek(at)
+                    data = self._original.read(size)
+                    self._at = at + len(data)
+                self._pos = pos + len(data)
+                if self._pos == self._ends[index] and size:
+                    self._index = index + 1
+                return data
+        return self._read_across(size)
+
+    def _read_across(self, size: int) -> bytes:
         end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
         if end <= self._pos:
             return b""
