@@ -20,6 +20,8 @@ from paidpdf.store.files.file_source import FileSource, LocalFile, Opened
 
 #: `(start, length)` of the original file, or literal bytes.
 Segment = tuple[int, int] | bytes
+#: A read stops at the edge of a part of this many bytes or more (see `SegmentedFile.read`).
+BIG_PART = 64 * 1024
 
 
 def size_of(segments: Sequence[Segment]) -> int:
@@ -178,7 +180,9 @@ class SegmentedFile:
         return self._index
 
     def read(self, size: int = -1) -> bytes:
-        """Up to `size` bytes (all to the end for -1): fewer only at the end of the copy."""
+        """Up to `size` bytes; fewer before the end only where a part of `BIG_PART` bytes or more
+        starts or ends, so a large part is handed out as read, never copied again into a join (the
+        server asks for 4 MiB at a time). -1: all the rest, joined."""
         pos, index = self._pos, self._index
         # The common case kept short (the server reads 16 KiB blocks): a block inside the current segment.
         if size is not None and size >= 0 and index < len(self._ends):
@@ -203,11 +207,15 @@ class SegmentedFile:
         end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
         if end <= self._pos:
             return b""
-        index, pos, parts = self._locate(), self._pos, []
+        whole = size is None or size < 0
+        index, pos = self._locate(), self._pos
+        parts: list[bytes] = []
         while pos < end:
             seg, seg_end = self._segments[index], self._ends[index]
             offset = pos - (self._ends[index - 1] if index else 0)
             length = min(end, seg_end) - pos
+            if parts and length >= BIG_PART and not whole:
+                break  # a big part goes out on its own, by the next read: never copied into a join
             if isinstance(seg, bytes):
                 data = seg[offset : offset + length]
             else:
@@ -221,6 +229,8 @@ class SegmentedFile:
                 break
             if pos == seg_end:
                 index += 1
+            if length >= BIG_PART and not whole:
+                break  # this big part alone
         out = parts[0] if len(parts) == 1 else b"".join(parts)
         self._pos, self._index = pos, index
         return out
