@@ -60,6 +60,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import orjson  # noqa: E402
+from peak_memory import status_kb  # noqa: E402
 
 from paidpdf.accounts import sessions, users  # noqa: E402
 from paidpdf.clock import now_iso  # noqa: E402
@@ -259,12 +260,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far (/proc/<pid>/stat, clock ticks)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def status_kb(pid: int, field: str) -> int:
-    text = Path(f"/proc/{pid}/status").read_text()
-    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.M)
-    return int(match.group(1)) if match else 0
 
 
 def nginx(root: Path, file: Path, page: Path) -> tuple[subprocess.Popen[bytes], str]:
