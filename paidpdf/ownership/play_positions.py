@@ -39,8 +39,9 @@ SLACK_SECONDS = 2.0
 #: A position moved by less than this (same version) is not written again.
 UNCHANGED_SECONDS = 1.0
 
-#: Plain decimal seconds: no sign, exponent, `nan` or `inf` (so every accepted value is finite).
-_SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,9})?")
+#: Plain decimal seconds in ASCII digits (`\d` would take any script's digits): no sign, exponent, `nan` or
+#: `inf`, so every accepted value is finite.
+_SECONDS = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")
 
 
 def parse_seconds(text: str | None, what: str) -> float | None:
