@@ -20,7 +20,7 @@ from paidpdf.ownership import access, update_notices
 from paidpdf.sales import promos
 from paidpdf.sales.orders import ORDERS
 from paidpdf.store import CATALOG, SALES, Doc
-from paidpdf.web import catalog_cache, feeds, samples, security, seo
+from paidpdf.web import catalog_cache, feeds, play_positions, samples, security, seo
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.page_cache import PLACEHOLDER
@@ -151,6 +151,7 @@ def library_page(web: WebContext, user: Doc) -> str:
         license_keys=license_keys, other_keys={k: v for k, v in license_keys.items() if k not in shelved},
         invoices=_invoices(web, user),
         has_players=players, resume_prefix=user["id"], feed_links=feeds.library_links(web, user),
+        positions=play_positions.library_positions(web, user, shown) if players else "{}",
     )
 
 
