@@ -7,7 +7,9 @@ Not a test: run `python3 bench/web.py` from the repo root (needs wrk, nginx and 
 The sides, exactly:
 - "paidpdf": `paidpdf serve` as shipped (waitress, `--threads`). It keeps rendered pages per version of
   the catalog: each catalog card once (a catalog page joins the cards it shows), each anonymous item page
-  once (the visitor's CSRF token put in per request). Logged-in item pages are rendered per request.
+  once (the visitor's CSRF token put in per request), and a logged-in reader's item and catalog pages
+  once per what they show of the reader (their header, owned marks, Download or Buy: web/reader_pages.py),
+  their session's token put in per request.
 - "caches off": the same server (`build_server`, same threads) running `create_app(page_caches=False)`
   (bench/peers/paidpdf_uncached.py): nothing kept, every card and every item page rendered on every
   request. This, not the cached figure, is the framework comparison with Flask.
@@ -383,7 +385,7 @@ def main() -> None:
             "user item": (ours_url + item, cookie),
             "search": (ours_url + search, None), "flask search": (flask_url + search, None),
             "uncached": (uncached_url + "/", None), "uncached item": (uncached_url + item, None),
-            "uncached search": (uncached_url + search, None),
+            "uncached search": (uncached_url + search, None), "uncached user item": (uncached_url + item, cookie),
         }
         for url, who in runs.values():
             wrk(url, options.connections, 1, who)
@@ -427,6 +429,7 @@ def main() -> None:
             ("item page, anonymous (req/s)", "item", "flask item"),
             ("  same, caches off (ours) vs Flask", "uncached item", "flask item"),
             ("item page, logged in (ours) vs Flask anonymous", "user item", "flask item"),
+            ("  same, logged in, caches off (ours) vs Flask anonymous", "uncached user item", "flask item"),
             ("search ?q=, anonymous (req/s)", "search", "flask search"),
             ("  same, caches off (ours) vs Flask", "uncached search", "flask search"),
         ):
