@@ -213,6 +213,15 @@ def start(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], 
     return process, match.group(0)
 
 
+def warm(url: str, options: argparse.Namespace, cookie: str | None, seconds: int = 1) -> None:
+    """Warm a page up before it is measured: wrk for a second, or in `--quick` (which only checks that
+    the bench runs) one request."""
+    if options.quick:
+        urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})).read()
+    else:
+        wrk(url, options.connections, seconds, cookie)
+
+
 def wrk(url: str, connections: int, duration: int, cookie: str | None = None) -> float:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if cookie:
@@ -388,7 +397,7 @@ def main() -> None:
             "uncached search": (uncached_url + search, None), "uncached user item": (uncached_url + item, cookie),
         }
         for url, who in runs.values():
-            wrk(url, options.connections, 1, who)
+            warm(url, options, who)
         samples: dict[str, list[float]] = {name: [] for name in runs}
         cpu: dict[str, list[float]] = {"ours": [], "user": []}  # server CPU ms per request
         for k in range(rounds):  # A B C, then C B A: all see the same machine state
@@ -450,7 +459,7 @@ def main() -> None:
         sold, sold_url = start(serve_command(history, options.threads), env)
         processes.append(sold)
         for url in (sold_url, ours_url):
-            wrk(url + "/", options.connections, min(2, options.duration), cookie)
+            warm(url + "/", options, cookie, min(2, options.duration))
         by_history: dict[str, list[float]] = {"empty": [], "sold": [], "empty user": [], "sold user": []}
         turns = [("empty", ours_url, None), ("sold", sold_url, None), ("empty user", ours_url, cookie),
                  ("sold user", sold_url, cookie)]
@@ -483,7 +492,7 @@ def main() -> None:
         size = big.stat().st_size
         mb = size / 2**20
         curl([nginx_url], None)  # warm the page cache for both
-        download_rounds = max(3, options.rounds)
+        download_rounds = 1 if options.quick else max(3, options.rounds)
         one: dict[str, list[float]] = {"ours": [], "nginx": []}  # MB/s
         for k in range(download_rounds):
             for side in ("ours", "nginx") if k % 2 == 0 else ("nginx", "ours"):
