@@ -128,10 +128,11 @@ def main() -> None:
             for label, size in (("small", args.small_mb), ("big", big)):
                 files[(kind, label)] = scratch / f"{label}.{ext}"
                 write_media(files[(kind, label)], kind, size)
-        idle = [measure("idle", files[("video", "small")]) for _ in range(max(3, args.rounds))]
+        rounds = 1 if args.quick else max(3, args.rounds)  # --quick: the suite only checks it runs
+        idle = [measure("idle", files[("video", "small")]) for _ in range(rounds)]
         idle_mb = statistics.median(r["peak_mb"] for r in idle)
         runs: dict[tuple[str, str], list[dict[str, float]]] = {}
-        for number in range(max(3, args.rounds)):
+        for number in range(rounds):
             for kind in ("video", "audio"):
                 for label in ("small", "big") if number % 2 == 0 else ("big", "small"):
                     runs.setdefault((kind, label), []).append(measure("check", files[(kind, label)]))
