@@ -61,7 +61,8 @@ def _seen(shop: Shop, app: TestApp, content_id: str = PAID) -> tuple[str, bool]:
     first = (_item(app, content_id), _card_owned(app, content_id))
     assert (_item(app, content_id), _card_owned(app, content_id)) == first
     kept = {key[0] for key in shop.app.app.web.reader_pages._pages}
-    assert f"/content/{content_id}" in kept and any(str(k).startswith("/?page=1&") for k in kept)
+    # the keys carry the page's currency first (the shop's default here: usd)
+    assert f"usd:/content/{content_id}" in kept and any(str(k).startswith("usd:/?page=1&") for k in kept)
     return first
 
 
