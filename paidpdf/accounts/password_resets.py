@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from paidpdf.accounts import mailed_links, passwords, records, sessions, throttle, users
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
+from paidpdf.languages import N_
 from paidpdf.mail import Mailer
 from paidpdf.store import DataStore, Doc
 
 RESET_LIFETIME = timedelta(hours=1)
 #: Unused reset links a user may have at once; further requests within the hour send no more mail.
 MAX_OPEN_RESETS = 3
-BAD_RESET = "this reset link is invalid or has expired"
+BAD_RESET = N_("this reset link is invalid or has expired")
 
 
 RESETS = mailed_links.LinkKind(

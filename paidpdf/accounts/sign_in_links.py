@@ -19,12 +19,13 @@ from datetime import datetime, timedelta
 from paidpdf.accounts import feed_tokens, mailed_links, records, sessions, throttle
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
+from paidpdf.languages import N_
 from paidpdf.mail import Mailer
 from paidpdf.store import DataStore, Doc, Unit
 
 LIFETIME = timedelta(minutes=15)
 MAX_OPEN = 3
-BAD_LINK = "this sign-in link is invalid, already used or has expired; ask for a new one"
+BAD_LINK = N_("this sign-in link is invalid, already used or has expired; ask for a new one")
 KIND = mailed_links.LinkKind(
     records.SIGN_IN_LINKS, LIFETIME, MAX_OPEN, throttle.sign_in_link_rules, "sign-in link requests", "signin"
 )

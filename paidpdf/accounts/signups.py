@@ -27,20 +27,21 @@ from paidpdf import clock
 from paidpdf.accounts import mailed_links, passwords, records, sessions, sign_in_links, throttle, users
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
+from paidpdf.languages import N_
 from paidpdf.mail import Mailer, MailError
 from paidpdf.store import DataStore, Doc
 
 LIFETIME = timedelta(hours=1)
 SIGNUPS = records.SIGNUPS
-BAD_CONFIRMATION = "this sign-up link is invalid, already used or has expired; sign up again"
+BAD_CONFIRMATION = N_("this sign-up link is invalid, already used or has expired; sign up again")
 #: The confirmation asks again for the password typed at sign-up: the link proves the address, the
 #: password proves that whoever confirms is whoever signed up (else anyone could sign up with someone
 #: else's address, wait for them to press Confirm, and log in with a password of their own choosing).
-NOT_THE_CHOSEN_ONE = (
+NOT_THE_CHOSEN_ONE = N_(
     "that is not the password chosen at sign-up; if you did not sign up, ignore the mail (nothing is "
     "opened without it), or sign up again with a password of your own"
 )
-TAKEN_MEANWHILE = (
+TAKEN_MEANWHILE = N_(
     "an account with this address was made meanwhile; ask for a sign-in link on the login page"
 )
 

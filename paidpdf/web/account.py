@@ -13,13 +13,14 @@ from bottle import response
 from paidpdf.accounts import guest_accounts, password_resets, records, sessions, sign_in_links, signups, users
 from paidpdf.content import shop
 from paidpdf.errors import AccessDenied, InvalidInput
+from paidpdf.languages import N_
 from paidpdf.store import Doc
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.request_fields import form, query, remote_addr
 from paidpdf.web.security import safe_next
 
-MISMATCH = "the two new passwords are not the same"
+MISMATCH = N_("the two new passwords are not the same")
 
 def _next_target() -> str:
     return safe_next(form("next", limit=2000) or query("next", limit=2000), "/library")

@@ -1,9 +1,9 @@
 """The rendered catalog grid, cached per version of `catalog.json`.
 
 The catalog page is the busiest page and the catalog changes rarely, so each item's card is rendered
-once per version of the catalog (`View.version`, which changes with every commit), in both its "owned"
-and "not owned" form. A request then only joins the prepared strings of its page (`content.browse`)
-for the reader's owned set. The
+once per version of the catalog (`View.version`, which changes with every commit) and per language
+(a card's words and prices are the reader's), in both its "owned" and "not owned" form. A request
+then only joins the prepared strings of its page (`content.browse`) for the reader's owned set. The
 version is taken *before* the items are read, so a concurrent change can at worst store newer cards
 under an older key, which the next request replaces; a stale page is never kept under a new key.
 """
@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from paidpdf import languages
 from paidpdf.content import browse, bundles, catalog
 from paidpdf.store import DataStore, Doc
 
@@ -33,6 +34,7 @@ class Cards:
     tags: list[str] = field(default_factory=list)  # every tag in use, for the tag filter
     #: Bundles on sale, each with its items' titles, for the first page's "Bundles" section.
     bundles: tuple[tuple[Doc, list[str]], ...] = ()
+    locale: str = languages.SOURCE  # the language the cards are in
 
     def sorted(self, sort: str) -> list[Doc]:
         """The items in `sort` order, computed once per catalog version (a race computes it twice,
@@ -52,32 +54,41 @@ class CatalogCache:
         self._card = card
         self._keep = keep  # False: nothing is kept, only the shown cards are rendered (see `create_app`)
         self._lock = threading.Lock()
-        self._cards: Cards | None = None
+        self._cards: dict[str, Cards] = {}  # per language
 
     def _identity(self) -> Identity:
         return self._store.view(catalog.CATALOG).version
 
-    def cards(self) -> Cards:
+    def cards(self, locale: str = languages.SOURCE) -> Cards:
+        """The catalog's cards in `locale`, rendered once per catalog version and language."""
         if not self._keep:
             items = tuple(catalog.list_items(self._store))
             tags = browse.all_tags(items)
-            return Cards(self._identity(), items, {}, {}, tags=tags, bundles=self._bundles())
+            return Cards(self._identity(), items, {}, {}, tags=tags, bundles=self._bundles(), locale=locale)
         identity = self._identity()
-        current = self._cards
+        current = self._cards.get(locale)
         if current is not None and current.identity == identity:
             return current
         with self._lock:
-            current = self._cards
+            current = self._cards.get(locale)
             if current is not None and current.identity == identity:
                 return current
             items = tuple(catalog.list_items(self._store))
-            card = self._templates.get_template(self._card)
-            plain = {item["id"]: card.render(item=item, owned=False) for item in items}
-            owned = {item["id"]: card.render(item=item, owned=True) for item in items}
+            plain = {item["id"]: self._render(item, False, locale) for item in items}
+            owned = {item["id"]: self._render(item, True, locale) for item in items}
             on_sale = self._bundles()
-            current = Cards(identity, items, plain, owned, tags=browse.all_tags(items), bundles=on_sale)
-            self._cards = current
+            current = Cards(
+                identity, items, plain, owned, tags=browse.all_tags(items), bundles=on_sale, locale=locale
+            )
+            self._cards = {
+                **{k: v for k, v in self._cards.items() if v.identity == identity}, locale: current
+            }
             return current
+
+    def _render(self, item: Doc, owned: bool, locale: str) -> str:
+        return self._templates.get_template(self._card).render(
+            item=item, owned=owned, locale=locale, i18n=languages.translations(locale)
+        )
 
     def _bundles(self) -> tuple[tuple[Doc, list[str]], ...]:
         store = self._store
@@ -91,7 +102,7 @@ class CatalogCache:
     def _card_html(self, cards: Cards, item: Doc, owned: bool) -> str:
         found = (cards.owned if owned else cards.plain).get(item["id"])
         if found is None:  # nothing kept: render this card now, as an app without caches does
-            found = self._templates.get_template(self._card).render(item=item, owned=owned)
+            found = self._render(item, owned, cards.locale)
         return found
 
 

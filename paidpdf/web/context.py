@@ -25,7 +25,7 @@ from paidpdf.mail import Mailer
 from paidpdf.memberships import notice_mails, plans
 from paidpdf.sales import receipts
 from paidpdf.store import CATALOG, DataStore
-from paidpdf.web import security
+from paidpdf.web import reader_locale, security
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
 from paidpdf.web.download_records import DownloadRecorder
@@ -87,6 +87,14 @@ class WebContext:
                 self.stripe_client = stripe_gateway.make_client(self.settings)
             return self.stripe_client
 
+    def locale(self) -> str:
+        """This request's language (`reader_locale`: ?lang=, cookie, Accept-Language, shop default)."""
+        return reader_locale.current(self.store, self.cookies)
+
+    def gettext(self, message: str) -> str:
+        """`message` in this request's language (messages defined with `languages.N_`)."""
+        return reader_locale.translations(self.store, self.cookies).gettext(message)
+
     def _has_plans(self) -> bool:
         """Whether the header links "Membership": the shop sells a live plan. False when the catalog
         cannot be read: the 500 page of a damaged catalog must still render."""
@@ -121,16 +129,23 @@ class WebContext:
         response.content_type = "text/html; charset=utf-8"
         if "Cache-Control" not in response.headers:  # pages show who is logged in: never shared
             response.set_header("Cache-Control", "private, no-cache")
+        locale = self.locale()
+        i18n = reader_locale.translations(self.store, self.cookies)
+        flash = self.cookies.take_flash()
         context: dict[str, Any] = {
+            "locale": locale,
+            "i18n": i18n,
+            "languages": reader_locale.selector_links(request.path, request.query_string),
             # live: a `shop set` shows on the next page; a handler that already read it passes it
             "shop": values.pop("shop", None) or shop.identity_or_defaults(self.store),
             "user": self.visitor.current_user(),
             "csrf_token": self.visitor.csrf_token,
-            "flash": self.cookies.take_flash(),
+            "flash": i18n.gettext(flash) if flash else None,
             "static_version": self.static_version,
             "path": request.path,
             "has_plans": self._has_plans,
             "error": None,
+            "alternates": (),  # hreflang links: public pages pass `reader_locale.alternates`
         }
         context.update(values)
         return self.templates.get_template(name).render(context)

@@ -11,12 +11,13 @@ from bottle import request, response
 
 from paidpdf.content import browse, item_files, shop
 from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
+from paidpdf.languages import N_
 from paidpdf.licenses import records as license_records
 from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
 from paidpdf.sales import promos
 from paidpdf.store import CATALOG, SALES, Doc
-from paidpdf.web import catalog_cache, feeds, samples, security, seo
+from paidpdf.web import catalog_cache, feeds, reader_locale, samples, security, seo
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.page_cache import PLACEHOLDER
@@ -40,7 +41,8 @@ CACHED_CATALOG_PAGES = 50
 
 def catalog_page(web: WebContext) -> str:
     wanted = browse.parse_query(query("page", 10), query("q", 300), query("sort", 20), query("tag", 60))
-    cards = web.catalog_cache.cards()
+    locale = web.locale()
+    cards = web.catalog_cache.cards(locale)
     user = web.visitor.current_user()
     known_tag = not wanted.tag or wanted.tag in cards.tags
     cacheable = not wanted.q and wanted.page <= CACHED_CATALOG_PAGES and known_tag
@@ -51,7 +53,7 @@ def catalog_page(web: WebContext) -> str:
         # are rendered per request: their text is the visitor's, and would evict the common pages.
         response.set_header("Cache-Control", "private, no-cache")
         response.content_type = "text/html; charset=utf-8"
-        key = f"/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
+        key = f"{locale}:/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
         render = lambda: _catalog_html(web, cards, wanted, frozenset())  # noqa: E731
         return web.anonymous_pages.page(cards.identity, key, render, web.visitor.csrf_token)
     return _catalog_html(web, cards, wanted, access.owned_ids(web.store, user))
@@ -70,6 +72,7 @@ def _catalog_html(
         tags=cards.tags,
         sorts=browse.SORT_LABELS,
         bundles=cards.bundles if wanted.page == 1 else (),
+        alternates=reader_locale.alternates(web.settings.base_url.rstrip("/"), wanted.url()),
     )
 
 
@@ -81,10 +84,9 @@ def item_page(web: WebContext, item_id: str) -> str:
         shelf = access.shelf_item(web.store, None, item_id)  # NotFound for bad ids, retired items
         response.set_header("Cache-Control", "private, no-cache")
         response.content_type = "text/html; charset=utf-8"
-        return web.anonymous_pages.page(
-            version, request.path, lambda: item_html(web, shelf, token=lambda: PLACEHOLDER),
-            web.visitor.csrf_token,
-        )
+        render = lambda: item_html(web, shelf, token=lambda: PLACEHOLDER)  # noqa: E731
+        key = f"{web.locale()}:{request.path}"  # one page per language (`reader_locale`)
+        return web.anonymous_pages.page(version, key, render, web.visitor.csrf_token)
     return item_html(web, access.shelf_item(web.store, user, item_id), code=code)
 
 
@@ -115,7 +117,8 @@ def item_html(
         base=base, summary=seo.summary(shelf.item.get("description")), shop=identity,
         json_ld=seo.product_json_ld(base, shelf.item, identity["name"]), error=error, code=code,
         amount=amount or _suggested(shelf.item), offer=offer, files=item_files.files_of(shelf.item),
-        sample_texts=samples.sample_texts(web, shelf.item), included_in=shelf.included_in, **extra,
+        sample_texts=samples.sample_texts(web, shelf.item), included_in=shelf.included_in,
+        alternates=reader_locale.alternates(base, f"/content/{shelf.item['id']}"), **extra,
     )
 
 
@@ -143,6 +146,12 @@ def library_page(web: WebContext, user: Doc) -> str:
         license_keys=license_keys, other_keys={k: v for k, v in license_keys.items() if k not in shelved},
         has_players=players, resume_prefix=user["id"], feed_links=feeds.library_links(web, user),
     )
+
+
+def choose_language(web: WebContext) -> None:
+    """The language selector: `?lang=de&next=/content/x` remembers German and goes back (a GET that
+    only sets a preference cookie, so a plain link works without a form or script)."""
+    web.redirect(reader_locale.choose(web.cookies), 303)
 
 
 def healthz(web: WebContext) -> str:
@@ -188,12 +197,12 @@ def favicon(web: WebContext) -> None:
 
 def static(web: WebContext, name: str) -> bytes:
     if not _STATIC_NAME.match(name):
-        raise NotFound("no such file")
+        raise NotFound(N_("no such file"))
     path = STATIC_DIR / name
     try:
         body = path.read_bytes()
     except OSError:
-        raise NotFound("no such file") from None
+        raise NotFound(N_("no such file")) from None
     response.content_type = _STATIC_TYPES[name.rsplit(".", 1)[1]]
     # Links carry ?v=<hash of the static files>, so a new stylesheet gets a new URL.
     response.set_header("Cache-Control", "public, max-age=31536000, immutable")

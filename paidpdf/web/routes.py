@@ -63,6 +63,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/shop.css", pages.shop_css),
     _route("GET", "/favicon.ico", pages.favicon),
     _route("GET", "/healthz", pages.healthz),
+    _route("GET", "/language", pages.choose_language),  # the footer's selector: cookie, then back
     _route("GET", "/robots.txt", seo.robots_txt),
     _route("GET", "/sitemap.xml", seo.sitemap_xml),
     # accounts
