@@ -70,3 +70,9 @@ def size(size: int | None, locale: str | None = None) -> str:
 def wait(seconds: int, locale: str | None = None) -> str:
     """A waiting time in words: 2 -> "2 seconds" / "2 Sekunden", 300 -> "5 minutes"."""
     return str(format_timedelta(timedelta(seconds=max(1, seconds)), threshold=1.5, locale=locale or SOURCE))
+
+
+def long_day(value: date, locale: str | None = None) -> str:
+    """A date written out for a mail: "7 January 2027", "7. Januar 2027", "7 janvier 2027"."""
+    plain = value.date() if isinstance(value, datetime) else value
+    return str(format_date(plain, format="long", locale=locale or SOURCE))

@@ -1,4 +1,5 @@
-"""`paidpdf shop ...`: the shop's name, tagline, about text, accent colour and logo (`content.shop`)."""
+"""`paidpdf shop ...`: the shop's name, tagline, about text, accent colour, logo and default language
+(`content.shop`)."""
 
 from __future__ import annotations
 
@@ -28,15 +29,19 @@ def set_cmd(
         None, "--accent", metavar="#RRGGBB", help="Colour of links and buttons."
     ),
     logo: Path | None = typer.Option(None, "--logo", metavar="IMG", help="A PNG, JPEG or WebP logo."),
+    locale: str | None = typer.Option(
+        None, "--locale", metavar="LANG", help="Default language of the site and mails: en, de, fr or es."
+    ),
 ) -> None:
-    """Set the shop's name, tagline, about text, accent colour or logo (live at once, no restart).
+    """Set the shop's name, tagline, about text, accent colour, logo or default language (live at once).
 
-    Example: paidpdf shop set --name "Field & Oven" --tagline "Booklets for home bakers" --accent "#b5472a"
+    Example: paidpdf shop set --name "Field & Oven" --tagline "Booklets for home bakers" --locale de
     """
     from paidpdf.content import shop
 
     found = shop.set_identity(
-        state(ctx).creating_store, name=name, tagline=tagline, about_file=about_file, accent=accent, logo=logo
+        state(ctx).creating_store, name=name, tagline=tagline, about_file=about_file, accent=accent,
+        logo=logo, locale=locale,
     )
     _show(found)
 
@@ -66,6 +71,7 @@ def _show(found: dict[str, object]) -> None:
             ("about", (about[:200] + " …") if len(about) > 200 else about),
             ("accent", found["accent"]),
             ("logo", found["logo"] or "none"),
+            ("locale", found["locale"]),
             ("updated", when(found["updated_at"], seconds=True) or "never (defaults)"),
         ],
     )

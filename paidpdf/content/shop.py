@@ -1,4 +1,4 @@
-"""The shop's identity: its name, tagline, about text, accent colour and logo.
+"""The shop's identity: its name, tagline, about text, accent colour, logo and default language.
 
 Stored as one document beside the items (`catalog` file, table `shop`), so it is backed up with the
 catalog and every server sees a change on its next request: nothing to restart. Everything is checked
@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from paidpdf import languages
 from paidpdf.clock import now_iso
 from paidpdf.content import media
 from paidpdf.content.item_text import check_description, check_line, read_description_file
@@ -27,10 +28,10 @@ DEFAULT_ACCENT = "#2b59c3"
 _ACCENT_RE = re.compile(r"\A#[0-9a-fA-F]{6}\Z")
 
 #: What `shop show --json` prints, in this order.
-FIELDS = ("name", "tagline", "about", "accent", "logo", "updated_at")
+FIELDS = ("name", "tagline", "about", "accent", "logo", "locale", "updated_at")
 DEFAULTS: dict[str, Any] = {
     "name": "PDF shop", "tagline": "", "about": "", "accent": DEFAULT_ACCENT, "logo": None,
-    "updated_at": None,
+    "locale": languages.SOURCE, "updated_at": None,
 }
 
 
@@ -57,6 +58,7 @@ def set_identity(
     about_file: Path | None = None,
     accent: str | None = None,
     logo: Path | None = None,
+    locale: str | None = None,
 ) -> dict[str, Any]:
     """Change the given parts of the identity; the rest stays. Nothing is written unless all are valid."""
     changes: Doc = {}
@@ -70,9 +72,13 @@ def set_identity(
         if not _ACCENT_RE.match(accent.strip()):
             raise InvalidInput(f"accent must be a colour like #2b59c3, not {accent.strip()[:20]!r}")
         changes["accent"] = accent.strip().lower()
+    if locale is not None:
+        changes["locale"] = languages.check_locale(locale)  # the site's and mails' default language
     image = media.check_cover(Path(logo)) if logo is not None else None
     if not changes and image is None:
-        raise InvalidInput("nothing to change: give --name, --tagline, --about-file, --accent or --logo")
+        raise InvalidInput(
+            "nothing to change: give --name, --tagline, --about-file, --accent, --logo or --locale"
+        )
     if image is not None:
         changes["logo"] = blobs.store_cover(store.root, image.data, image.ext)
         object_files.publish(store, [f"{blobs.COVERS_DIR}/{changes['logo']}"])

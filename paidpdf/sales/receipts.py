@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from babel.support import NullTranslations
+
 from paidpdf import clock
 from paidpdf.accounts import guest_accounts, mailed_links, sign_in_links, users
 from paidpdf.clock import iso, now_iso
@@ -21,6 +23,7 @@ from paidpdf.content import bundles, catalog
 from paidpdf.errors import NotFound
 from paidpdf.licenses import records as license_records
 from paidpdf.mail import Mailer, MailError
+from paidpdf.mail_languages import of_order, translations
 from paidpdf.money import format_amount
 from paidpdf.sales.orders import ORDERS, SALES, history_entry
 from paidpdf.sales.purchases import granted_items
@@ -86,42 +89,48 @@ def _sign_in_link(store: DataStore, order: Doc, base_url: str) -> str | None:
 
 
 def _message(store: DataStore, order: Doc, base_url: str, shop_name: str) -> tuple[str, str]:
+    """(subject, body) in the buyer's language (`mail_languages.of_order`)."""
+    user = users.get_user(store, order["user_id"]) if order.get("user_id") else None
+    t = translations(of_order(store, order, user))
     try:
         title = str(catalog.get_item(store, order["content_id"])["title"])
     except NotFound:
         bundle = bundles.find(store.view(CATALOG), str(order["content_id"]))
-        title = f"{bundle['title']} (bundle)" if bundle else str(order["content_id"])
+        named = t.gettext("{title} (bundle)").format(title=bundle["title"]) if bundle else None
+        title = named or str(order["content_id"])
     amount = format_amount(int(order["amount"]), str(order["currency"]))
-    library = f"{base_url.rstrip('/')}/library"
+    base = base_url.rstrip("/")
     signing_in = _sign_in_link(store, order, base_url)
     if signing_in:
         minutes = int(sign_in_links.LIFETIME.total_seconds() // 60)
-        where = (
-            f"Your PDF is in your library. To sign in, open this link within {minutes} minutes and press "
-            f"the button (it works once):\n\n{signing_in}\n\n"
-            f"Later, use \"Email me a sign-in link\" on {base_url.rstrip('/')}/login, or set a password "
-            "from your account page.\n"
-        )
+        where = t.gettext(
+            "Your purchase is in your library. To sign in, open this link within {minutes} minutes and "
+            "press the button (it works once):\n\n{link}\n\nLater, use \"Email me a sign-in link\" on "
+            "{login}, or set a password from your account page.\n"
+        ).format(minutes=minutes, link=signing_in, login=f"{base}/login")
     else:
-        where = f"Your PDF is in your library, ready to download whenever you like:\n\n{library}\n"
+        where = t.gettext(
+            "Your purchase is in your library, ready to download whenever you like:\n\n{link}\n"
+        ).format(link=f"{base}/library")
     body = (
-        f"Thank you for your purchase from {shop_name}.\n\n"
+        t.gettext("Thank you for your purchase from {shop}.").format(shop=shop_name) + "\n\n"
         f"  {title}\n"
         f"  {amount}\n"
-        f"  Order {order['id']}\n\n"
-        f"{_license_keys(store, order)}"
+        "  " + t.gettext("Order {id}").format(id=order["id"]) + "\n\n"
+        f"{_license_keys(store, order, t)}"
         f"{where}"
         f"\n-- \n{shop_name}\n"
     )
-    return f"Your receipt from {shop_name}: {title}", body
+    return t.gettext("Your receipt from {shop}: {title}").format(shop=shop_name, title=title), body
 
 
-def _license_keys(store: DataStore, order: Doc) -> str:
+def _license_keys(store: DataStore, order: Doc, t: NullTranslations) -> str:
     """The buyer's license key for each licensed item the order gave (the same key the library shows)."""
     lines = []
     buyer = str(order.get("user_id") or "")
     for item_id in granted_items(order) if buyer else []:
         key = license_records.key_of(store, buyer, item_id)
         if key:
-            lines.append(f"  License key for {item_id}: {key}\n")
+            line = t.gettext("License key for {item}: {key}").format(item=item_id, key=key)
+            lines.append(f"  {line}\n")
     return "".join(lines) + ("\n" if lines else "")

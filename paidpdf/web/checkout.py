@@ -47,6 +47,7 @@ def start(web: WebContext, content_id: str) -> Any:
         )
     except InvalidInput as exc:  # a price or code the reader typed: the item page again, with why
         return pages.item_html(web, shelf, status=400, error=exc.message, code=code, amount=amount)
+    web.remember_language(user, started.order)  # the receipt speaks the language of this page
     if started.kind != "redirect":  # free or already owned: no checkout, back to the item
         web.redirect(item_url(started.item["id"]))
     web.redirect(started.url)
@@ -80,6 +81,7 @@ def start_bundle(web: WebContext, bundle_id: str) -> Any:
         web.store, web.stripe(), web.settings, user=user, bundle_id=bundle_id,
         guest_token=None if user else guest_checkout.token_digest(guest_cookie(web, create=True)),
     )
+    web.remember_language(user, started.order)
     if started.kind != "redirect":
         web.redirect("/library")
     web.redirect(started.url)

@@ -17,6 +17,7 @@ import bottle
 import jinja2
 from bottle import request, response
 
+from paidpdf import mail_languages
 from paidpdf.config import Settings
 from paidpdf.content import shop
 from paidpdf.creator_api.key_rate import KeyRate
@@ -24,7 +25,7 @@ from paidpdf.errors import StorageError
 from paidpdf.mail import Mailer
 from paidpdf.memberships import notice_mails, plans
 from paidpdf.sales import receipts
-from paidpdf.store import CATALOG, DataStore
+from paidpdf.store import CATALOG, DataStore, Doc
 from paidpdf.web import reader_locale, security
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
@@ -90,6 +91,14 @@ class WebContext:
     def locale(self) -> str:
         """This request's language (`reader_locale`: ?lang=, cookie, Accept-Language, shop default)."""
         return reader_locale.current(self.store, self.cookies)
+
+    def remember_language(self, user: Doc | None = None, order: Doc | None = None) -> None:
+        """Keep this request's language where later mails look for it (`mail_languages`): on the
+        reader's account and on an order whose checkout starts here."""
+        if user is not None:
+            mail_languages.remember_for_user(self.store, str(user["id"]), self.locale())
+        if order is not None:
+            mail_languages.remember_for_order(self.store, str(order["id"]), self.locale())
 
     def gettext(self, message: str) -> str:
         """`message` in this request's language (messages defined with `languages.N_`)."""

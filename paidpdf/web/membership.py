@@ -66,6 +66,7 @@ def join(web: WebContext, plan_id: str) -> Any:
         web.store, web.stripe(), web.settings, user=user, plan_id=plan["id"],
         guest_token=None if user else guest_checkout.token_digest(checkout.guest_cookie(web, create=True)),
     )
+    web.remember_language(user)  # membership mails go to the account, in this page's language
     if started.kind != "redirect":  # already a member of this plan: nothing to pay
         web.cookies.flash("already_member")
         web.redirect("/membership")
