@@ -12,7 +12,7 @@ from webtest import TestApp
 
 from paidpdf.accounts import users
 from tests.forms import form_for
-from tests.payments.shop import BUYER, PAID, Shop
+from tests.payments.shop import BUYER, Shop
 
 BOTH_BACKENDS = True  # every test here also runs on PostgreSQL
 
