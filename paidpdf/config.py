@@ -76,6 +76,28 @@ def _float_seconds(environ: Mapping[str, str], name: str, default: float) -> flo
     return value
 
 
+#: `PAIDPDF_TAX`: who handles sales tax and VAT (docs/tax.md). `off` is the shop as it always was.
+TAX_MODES = ("off", "stripe_tax", "managed")
+
+
+def _tax_mode(environ: Mapping[str, str]) -> str:
+    raw = environ.get("PAIDPDF_TAX", "").strip().lower()
+    if not raw:
+        return "off"
+    if raw not in TAX_MODES:
+        raise ConfigError(f"PAIDPDF_TAX must be one of {', '.join(TAX_MODES)}, got {raw!r}")
+    return raw
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with the embedded defaults the demo and tests use."""
@@ -100,6 +122,9 @@ class Settings:
     hooks_first_retry: float = 5.0
     #: Per-address and per-browser limits and the code hold (`paidpdf.limits`, `PAIDPDF_*`).
     limits: abuse_limits.Limits = field(default_factory=abuse_limits.Limits)
+    #: Tax handling (`PAIDPDF_TAX`, docs/tax.md) and whether catalog prices already include it.
+    tax: str = "off"
+    prices_include_tax: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -124,11 +149,15 @@ class Settings:
             "hooks_timeout": _float_seconds(env, "PAIDPDF_HOOKS_TIMEOUT", 10.0),
             "hooks_first_retry": _float_seconds(env, "PAIDPDF_HOOKS_FIRST_RETRY", 5.0),
             "limits": abuse_limits.from_env(env),
+            "tax": _tax_mode(env),
+            "prices_include_tax": _flag(env, "PAIDPDF_PRICES_INCLUDE_TAX"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not str(values["base_url"]).startswith(("http://", "https://")):
             shown = values["base_url"]
             raise ConfigError(f"PAIDPDF_BASE_URL must start with http:// or https://, got {shown!r}")
+        if values["tax"] not in TAX_MODES:
+            raise ConfigError(f"tax must be one of {', '.join(TAX_MODES)}, got {values['tax']!r}")
         return cls(**values)
 
     def open_store(self) -> DataStore:

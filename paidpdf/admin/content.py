@@ -39,7 +39,7 @@ def _price(item: Doc) -> str:
 
 
 def _show(item: Doc, title: str) -> None:
-    from paidpdf.content import item_files
+    from paidpdf.content import item_files, tax_codes
 
     details(
         title,
@@ -52,6 +52,7 @@ def _show(item: Doc, title: str) -> None:
                + (f", {content_files.facts_text(f)})" if content_files.facts_text(f) else ")"))
               for f in item_files.files_of(item)),
             ("version", item["version"]),
+            ("tax code", tax_codes.item_tax_code(item) or "none (set one with --tax-code)"),
             ("sha256", item["sha256"]),
             ("cover", item.get("cover")),
             ("tags", ", ".join(item.get("tags") or [])),
@@ -242,11 +243,12 @@ def edit_cmd(
         None, "--stream-only/--downloadable",
         help="Videos play in the library without a download button (see docs/formats.md: not DRM).",
     ),
+    tax_code: str | None = typer.Option(None, "--tax-code", metavar="CODE", help="Stripe product tax code."),
 ) -> None:
     """Change an item's text, cover, file, previews or delivery (stamp, limit, stream-only, license keys).
 
     Example: paidpdf content edit the-sourdough-guide --stamp --download-limit 5
-    Example: paidpdf content edit my-app --license-keys --activations 3
+    Example: paidpdf content edit my-app --license-keys --activations 3 --tax-code txcd_10202000
     """
     from paidpdf.admin.licenses import item_keys
     from paidpdf.content import catalog, item_options
@@ -259,12 +261,13 @@ def edit_cmd(
     ):
         item_keys(cli.store, item_id, license_keys, activations, key_format)
         return
-    options = stamp is not None or download_limit is not None or stream_only is not None
+    options = (stamp, download_limit, stream_only, tax_code) != (None, None, None, None)
     if options:
         item_options.check_limit(download_limit or 0)
     if options and all(v is None for v in (title, text, cover, pdf, preview_pages)):
         item = item_options.set_options(
-            cli.store, item_id, stamp=stamp, download_limit=download_limit, stream_only=stream_only
+            cli.store, item_id, stamp=stamp, download_limit=download_limit, stream_only=stream_only,
+            tax_code=tax_code,
         )
         _show(item, f"Updated {item['id']}")
         return
@@ -281,7 +284,8 @@ def edit_cmd(
         )
     if options:
         item = item_options.set_options(
-            cli.store, item_id, stamp=stamp, download_limit=download_limit, stream_only=stream_only
+            cli.store, item_id, stamp=stamp, download_limit=download_limit, stream_only=stream_only,
+            tax_code=tax_code,
         )
     _show(item, f"Updated {item['id']}")
     if licensing:

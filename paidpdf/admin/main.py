@@ -33,6 +33,7 @@ from paidpdf.admin import (
     shop,
     stripe_local,
     subscriptions,
+    tax_report,
     users,
 )
 from paidpdf.admin.context import CliState, TopCommand
@@ -204,6 +205,7 @@ def build_app() -> typer.Typer:
         ctx.obj = CliState(settings)
         ctx.call_on_close(ctx.obj.close)
 
+    tax_report.register(orders.app)
     for name, module in NOUNS:
         app.add_typer(module.app, name=name)
     for top in (demo.command(), stripe_local.command(), serve.command()):

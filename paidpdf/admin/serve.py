@@ -44,6 +44,9 @@ def serve_cmd(
 
     cli = state(ctx)
     store = cli.creating_store  # a new shop's first run creates its data folder
+    from paidpdf.sales.tax_checkout import check_items_sellable
+
+    check_items_sellable(cli.settings, store)  # PAIDPDF_TAX=managed: every item needs an eligible code
     count = workers if workers is not None else cpu_count()
     if count > 1:
         cli.close()  # each worker opens its own store handle; the supervisor keeps none

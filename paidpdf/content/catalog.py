@@ -31,6 +31,7 @@ from paidpdf.content.item_text import (
     read_description_file,
     slugify,
 )
+from paidpdf.content.tax_codes import item_tax_code
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.money import check_currency, parse_offer
 from paidpdf.store import CATALOG, DataStore, Doc, Unit, View
@@ -65,6 +66,7 @@ FIELDS = (
     "stamp",
     "download_limit",
     "stream_only",
+    "tax_code",
     "files",
     "created_at",
     "updated_at",
@@ -112,6 +114,7 @@ def public(item: Doc) -> dict[str, Any]:
     shown["stamp"] = bool(item.get("stamp"))
     shown["pay_what_you_want"] = bool(item.get("pay_what_you_want"))
     shown["stream_only"] = bool(item.get("stream_only"))
+    shown["tax_code"] = item_tax_code(item)  # its own, else its format's (docs/tax.md)
     shown["files"] = [item_files.public(f) for f in item_files.files_of(item)]
     return shown
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from paidpdf.clock import now_iso
-from paidpdf.content import catalog, format_stamps, item_files, stamp_templates
+from paidpdf.content import catalog, format_stamps, item_files, stamp_templates, tax_codes
 from paidpdf.content.catalog import CONTENT
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.store import CATALOG, DataStore, Doc
@@ -26,12 +26,15 @@ def check_limit(limit: object) -> int | None:
 
 def set_options(
     store: DataStore, item_id: str, *, stamp: bool | None = None, download_limit: int | None = None,
-    stream_only: bool | None = None,
+    stream_only: bool | None = None, tax_code: str | None = None,
 ) -> Doc:
     """Change the given options (None leaves one as it is); `download_limit=0` removes the limit.
     `stream_only` hides the download button of the item's videos (they play in the library; see
-    docs/formats.md for what that does not prevent)."""
+    docs/formats.md for what that does not prevent). `tax_code`: the item's Stripe product tax code
+    (`tax_codes`; an empty one goes back to its format's default)."""
     changes: dict[str, Any] = {}
+    if tax_code is not None:
+        changes["tax_code"] = tax_codes.check_tax_code(tax_code) if tax_code.strip() else None
     if stream_only is not None:
         changes["stream_only"] = bool(stream_only)
     if stamp is not None:

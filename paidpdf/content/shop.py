@@ -1,9 +1,10 @@
-"""The shop's identity: its name, tagline, about text, accent colour, logo and default language.
+"""The shop's identity: its name, tagline, about text, accent colour, logo, own stylesheet and default
+language.
 
 Stored as one document beside the items (`catalog` file, table `shop`), so it is backed up with the
 catalog and every server sees a change on its next request: nothing to restart. Everything is checked
 before it is written (a logo is re-encoded like a cover, so only a real PNG, JPEG or WebP is ever
-served); a shop never set up has sensible defaults.
+served; a stylesheet is checked by `custom_css_check`); a shop never set up has sensible defaults.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from paidpdf import languages
 from paidpdf.clock import now_iso
-from paidpdf.content import media
+from paidpdf.content import custom_css, media
 from paidpdf.content.item_text import check_description, check_line, read_description_file
 from paidpdf.errors import InvalidInput, StorageError
 from paidpdf.store import CATALOG, DataStore, Doc
@@ -27,11 +28,12 @@ MAX_TAGLINE = 200
 DEFAULT_ACCENT = "#2b59c3"
 _ACCENT_RE = re.compile(r"\A#[0-9a-fA-F]{6}\Z")
 
-#: What `shop show --json` prints, in this order.
-FIELDS = ("name", "tagline", "about", "accent", "logo", "locale", "updated_at")
+#: What `shop show --json` prints, in this order (the stylesheet by hash and size: its text is a
+#: document of its own, read only by its route: `custom_css`).
+FIELDS = ("name", "tagline", "about", "accent", "logo", "css_sha256", "css_bytes", "locale", "updated_at")
 DEFAULTS: dict[str, Any] = {
     "name": "PDF shop", "tagline": "", "about": "", "accent": DEFAULT_ACCENT, "logo": None,
-    "locale": languages.SOURCE, "updated_at": None,
+    "css_sha256": None, "css_bytes": None, "locale": languages.SOURCE, "updated_at": None,
 }
 
 
@@ -58,10 +60,16 @@ def set_identity(
     about_file: Path | None = None,
     accent: str | None = None,
     logo: Path | None = None,
+    css: Path | None = None,
+    no_css: bool = False,
     locale: str | None = None,
 ) -> dict[str, Any]:
-    """Change the given parts of the identity; the rest stays. Nothing is written unless all are valid."""
-    changes: Doc = {}
+    """Change the given parts of the identity; the rest stays. Nothing is written unless all are valid.
+    `css` is the creator's stylesheet file; `no_css` removes the stylesheet."""
+    if css is not None and no_css:
+        raise InvalidInput("choose one of --css and --no-css")
+    sheet = custom_css.read_css_file(Path(css)) if css is not None else None
+    changes: Doc = custom_css.identity_fields(sheet) if sheet is not None or no_css else {}
     if name is not None:
         changes["name"] = check_line(name, "shop name", MAX_NAME)
     if tagline is not None:
@@ -77,12 +85,15 @@ def set_identity(
     image = media.check_cover(Path(logo)) if logo is not None else None
     if not changes and image is None:
         raise InvalidInput(
-            "nothing to change: give --name, --tagline, --about-file, --accent, --logo or --locale"
+            "nothing to change: give --name, --tagline, --about-file, --accent, --logo, --css, --no-css"
+            " or --locale"
         )
     if image is not None:
         changes["logo"] = blobs.store_cover(store.root, image.data, image.ext)
         object_files.publish(store, [f"{blobs.COVERS_DIR}/{changes['logo']}"])
     with store.unit(CATALOG) as unit:
+        if sheet is not None or no_css:
+            custom_css.write(unit, sheet)
         current = unit.get(TABLE, DOC_ID) or {"id": DOC_ID}
         unit.put(TABLE, {**current, **changes, "updated_at": now_iso()})
     return identity(store)

@@ -22,12 +22,13 @@ import stripe
 
 from paidpdf.clock import new_id, now, now_iso, parse_iso
 from paidpdf.config import Settings
-from paidpdf.content import shop
+from paidpdf.content import shop, tax_codes
 from paidpdf.errors import InvalidInput, NotFound, PaymentProviderError
 from paidpdf.memberships import lifecycle, plans, records
 from paidpdf.memberships.billing_gateway import create_checkout
 from paidpdf.memberships.join_records import JOINS, close, is_join_session, join_for_session, plan_of
 from paidpdf.memberships.subscriptions import SUBSCRIPTIONS, Change, find_for_user
+from paidpdf.sales import tax_checkout
 from paidpdf.sales.stripe_gateway import livemode, retrieve_session
 from paidpdf.store import SALES, DataStore, Doc, View
 
@@ -64,12 +65,11 @@ def start_join(
     live = records.grants(store.view(SALES), user["id"]) if user is not None else []
     if any(g.plan_id == plan["id"] for g in live):
         return JoinStart("member", plan)
-    base = settings.base_url.rstrip("/")
     mode = livemode(settings)
     for _ in range(3):
-        join = _pending(store, plan, user, guest_token, mode)
+        join = _pending(store, plan, user, guest_token, mode, tax_checkout.tax_behavior(settings))
         if not join.get("stripe_session_id"):
-            return _new_session(store, client, base, plan, join)
+            return _new_session(store, client, settings, plan, join)
         session = retrieve_session(client, join["stripe_session_id"])
         if session.get("status") == "open" and session.get("url"):
             return JoinStart("redirect", plan, join, str(session["url"]))
@@ -84,7 +84,8 @@ def start_join(
 
 
 def _pending(
-    store: DataStore, plan: Doc, user: Mapping[str, Any] | None, guest_token: str | None, mode: bool
+    store: DataStore, plan: Doc, user: Mapping[str, Any] | None, guest_token: str | None, mode: bool,
+    tax_behavior: str | None = None,
 ) -> Doc:
     cutoff = now() - REUSE_PENDING
     field, value = ("user_id", user["id"]) if user else ("guest_token", guest_token)
@@ -95,6 +96,7 @@ def _pending(
                 and existing["plan_id"] == plan["id"]
                 and existing["amount"] == plan["price"]
                 and existing.get("livemode") == mode
+                and existing.get("tax_behavior") == tax_behavior
                 and parse_iso(existing["created_at"]) >= cutoff
             ):
                 return existing
@@ -110,6 +112,7 @@ def _pending(
             "amount": int(plan["price"]),
             "currency": str(plan["currency"]),
             "livemode": mode,
+            "tax_behavior": tax_behavior,
             "stripe_session_id": None,
             "subscription_id": None,
             "created_at": stamp,
@@ -118,8 +121,12 @@ def _pending(
         return unit.insert(JOINS, join)
 
 
-def session_params(store: DataStore, base: str, plan: Doc, join: Doc) -> dict[str, Any]:
-    """The Checkout Session a join asks Stripe for (see the module docstring)."""
+def session_params(
+    store: DataStore, base: str, plan: Doc, join: Doc, settings: Settings | None = None
+) -> dict[str, Any]:
+    """The Checkout Session a join asks Stripe for (see the module docstring), with what the tax mode
+    adds (`tax_checkout`; a plan is sold as electronically supplied services, eligible for Managed
+    Payments)."""
     reference = {"join_id": join["id"], "plan_id": plan["id"], "user_id": join["user_id"] or "guest"}
     price: dict[str, Any] = {
         "currency": join["currency"],
@@ -129,6 +136,8 @@ def session_params(store: DataStore, base: str, plan: Doc, join: Doc) -> dict[st
             "metadata": {"plan_id": plan["id"]},
         },
     }
+    if settings is not None:
+        price = tax_checkout.price_data(settings, price, tax_codes.GENERAL_DIGITAL)
     params: dict[str, Any] = {
         "mode": join["mode"],
         "line_items": [{"quantity": 1, "price_data": price}],
@@ -137,6 +146,8 @@ def session_params(store: DataStore, base: str, plan: Doc, join: Doc) -> dict[st
         "success_url": f"{base}/membership/success?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{base}/membership",
     }
+    if settings is not None:
+        params.update(tax_checkout.session_params(settings, mode=join["mode"]))
     if join["mode"] == "subscription":
         price["recurring"] = {"interval": plan["interval"]}
         data: dict[str, Any] = {"metadata": reference}
@@ -163,8 +174,12 @@ def _customer_of(view: View, user_id: str | None) -> str | None:
     return None
 
 
-def _new_session(store: DataStore, client: stripe.StripeClient, base: str, plan: Doc, join: Doc) -> JoinStart:
-    session = create_checkout(client, session_params(store, base, plan, join), f"paidpdf-join-{join['id']}")
+def _new_session(
+    store: DataStore, client: stripe.StripeClient, settings: Settings, plan: Doc, join: Doc
+) -> JoinStart:
+    base = settings.base_url.rstrip("/")
+    params = session_params(store, base, plan, join, settings)
+    session = create_checkout(client, params, f"paidpdf-join-{join['id']}")
     with store.unit(SALES) as unit:
         current = unit.require(JOINS, join["id"], "join")
         join = unit.put(JOINS, {**current, "stripe_session_id": session["id"], "updated_at": now_iso()})

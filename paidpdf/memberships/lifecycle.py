@@ -36,6 +36,7 @@ from paidpdf.memberships.stripe_state import InvoiceFacts, invoice_facts, subscr
 from paidpdf.memberships.subscriptions import SUBSCRIPTIONS, Change
 from paidpdf.sales.orders import EVENTS
 from paidpdf.sales.stripe_gateway import retrieve_session
+from paidpdf.sales.tax_amounts import expected_tax
 from paidpdf.store import SALES, DataStore, Doc, Unit
 
 log = logging.getLogger("paidpdf.memberships")
@@ -224,7 +225,8 @@ def _mismatch(join: Doc, session: Mapping[str, Any], livemode: bool) -> str:
         return f"session {session.get('id')} is not the join's session"
     if str(session.get("currency") or join["currency"]).lower() != join["currency"]:
         return f"currency {session.get('currency')!r} differs from the plan's {join['currency']!r}"
-    if join["mode"] == "payment" and session.get("amount_total") != join["amount"]:
+    on_top = expected_tax(join, session)  # an exclusive price's tax comes on top
+    if join["mode"] == "payment" and session.get("amount_total") != join["amount"] + on_top:
         return f"amount_total {session.get('amount_total')!r} differs from the pass's {join['amount']}"
     return ""
 

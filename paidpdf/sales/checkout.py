@@ -17,16 +17,16 @@ from typing import Any
 import stripe
 
 from paidpdf.config import Settings
-from paidpdf.content import bundles, catalog, shop
+from paidpdf.content import bundles, catalog, shop, tax_codes
 from paidpdf.content.shop_secret import shop_secret
 from paidpdf.errors import AccessDenied, AuthRequired, InvalidInput, NotFound, PaymentProviderError
 from paidpdf.languages import N_
 from paidpdf.licenses import records as license_records
 from paidpdf.money import parse_chosen_amount
 from paidpdf.ownership import library
-from paidpdf.sales import fulfilment, orders, promos
+from paidpdf.sales import fulfilment, orders, promos, tax_checkout
 from paidpdf.sales.stripe_gateway import expire_session, livemode, provider_errors, retrieve_session
-from paidpdf.store import DataStore, Doc
+from paidpdf.store import CATALOG, DataStore, Doc
 
 
 @dataclass(frozen=True)
@@ -124,12 +124,13 @@ def _checkout(
                 list_price=priced.list_price,
                 bundle_items=bundle_items,
                 hold=hold_of(settings),
+                tax_behavior=tax_checkout.tax_behavior(settings),
             )
         except promos.CodeHeld as held:
             _release_stale(store, client, settings, held, attempt)
             continue
         if not order.get("stripe_session_id"):
-            return _new_session(store, client, base, item, order)
+            return _new_session(store, client, settings, item, order)
         # A recent pending order (double click, back button) already has a session: reuse it while it
         # is open; otherwise settle the order from it and start again with a fresh order.
         session = retrieve_session(client, order["stripe_session_id"])
@@ -149,25 +150,24 @@ def _checkout(
 
 
 def _new_session(
-    store: DataStore, client: stripe.StripeClient, base: str, item: Doc, order: Doc
+    store: DataStore, client: stripe.StripeClient, settings: Settings, item: Doc, order: Doc
 ) -> CheckoutStart:
+    """The order's Checkout Session, with what the tax mode adds (`tax_checkout`)."""
+    base = settings.base_url.rstrip("/")
     content_id = item["id"]
+    price = {
+        "currency": order["currency"],
+        "unit_amount": order["amount"],
+        "product_data": {
+            "name": f"{item['title']} · {shop.identity(store)['name']}",
+            "metadata": {"content_id": content_id},
+        },
+    }
+    code = _code(store, item, order.get("bundle_items"))
     reference = {"order_id": order["id"], "content_id": content_id, "user_id": order["user_id"] or "guest"}
     params: dict[str, Any] = {
         "mode": "payment",
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": order["currency"],
-                    "unit_amount": order["amount"],
-                    "product_data": {
-                        "name": f"{item['title']} · {shop.identity(store)['name']}",
-                        "metadata": {"content_id": content_id},
-                    },
-                },
-            }
-        ],
+        "line_items": [{"quantity": 1, "price_data": tax_checkout.price_data(settings, price, code)}],
         "client_reference_id": order["id"],
         "metadata": reference,
         "payment_intent_data": {"metadata": reference},
@@ -177,6 +177,7 @@ def _new_session(
         **({"expires_at": promos.session_expiry()} if order.get("promo") else {}),
         "success_url": f"{base}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{base}/checkout/cancel?order={order['id']}",
+        **tax_checkout.session_params(settings),
     }
     with provider_errors():
         session = client.v1.checkout.sessions.create(
@@ -185,6 +186,15 @@ def _new_session(
         )
     order = orders.attach_session(store, order["id"], session.id)
     return CheckoutStart("redirect", item, order, str(session.url))
+
+
+def _code(store: DataStore, item: Doc, bundle_items: list[str] | None) -> str | None:
+    """The product tax code of an item, or of a bundle (one line for all its items)."""
+    if bundle_items is not None:
+        view = store.view(CATALOG)
+        held = [found for i in bundle_items if (found := view.get(catalog.CONTENT, i)) is not None]
+        return tax_codes.bundle_tax_code(held)
+    return tax_codes.item_tax_code(item)
 
 
 def _free_with_code(

@@ -20,7 +20,7 @@ from paidpdf.accounts import guest_accounts
 from paidpdf.clock import now_iso
 from paidpdf.content.shop_secret import shop_secret
 from paidpdf.errors import InvalidInput
-from paidpdf.sales import promos
+from paidpdf.sales import promos, tax_amounts
 from paidpdf.sales.orders import (
     DEFERRED,
     EVENTS,
@@ -136,6 +136,7 @@ def _fulfil_in(
         stripe_session_id=session_id,
         stripe_payment_intent=payment_intent,
         receipt="due",  # once per order: only this transition sets it (see `receipts`)
+        **tax_amounts.session_facts(session),
     )
     grant_purchase(unit, order, secret)
     if order.get("promo") and promos.count_use(unit, order["promo"], order["id"]):  # counts when paid
@@ -173,12 +174,15 @@ def _mismatch(order: Doc, session: Mapping[str, Any], livemode: bool) -> str:
     ]
     # Amount and currency only mean something once the buyer has completed the checkout; an open
     # session carries them too, so check them always: a tampered session is flagged early.
+    # An exclusive price's tax comes on top (`tax_amounts.expected_tax`); the price must still match.
     amount = session.get("amount_total")
+    on_top = tax_amounts.expected_tax(order, session)
     currency = str(session.get("currency") or "").lower()
     checks.append(
         (
-            amount == order["amount"] and not isinstance(amount, bool),
-            f"amount_total {amount!r} differs from the order's {order['amount']}",
+            amount == order["amount"] + on_top and not isinstance(amount, bool),
+            f"amount_total {amount!r} differs from the order's {order['amount']}"
+            + (f" plus tax {on_top}" if on_top else ""),
         )
     )
     checks.append(

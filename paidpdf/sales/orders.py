@@ -96,6 +96,14 @@ def public(order: Mapping[str, Any]) -> Doc:
         "promo_over_limit",
         "list_price",
         "bundle_items",
+        "subtotal",
+        "discount",
+        "tax",
+        "total",
+        "tax_behavior",
+        "buyer_country",
+        "tax_ids",
+        "invoice",
         "history",
     )
     shown = {k: order.get(k) for k in keys}
@@ -121,6 +129,7 @@ def create_pending(
     list_price: int | None = None,
     bundle_items: list[str] | None = None,
     hold: timedelta = promos.DEFAULT_HOLD,
+    tax_behavior: str | None = None,
 ) -> Doc:
     """A pending order for a checkout about to start; a recent identical pending order is reused.
     With a discount `promo` code, a use of it is reserved in the same unit (`promos.reserve`, which
@@ -145,6 +154,7 @@ def create_pending(
                 and existing.get("livemode") == livemode
                 and existing.get("promo") == promo
                 and existing.get("bundle_items") == bundle_items
+                and existing.get("tax_behavior") == tax_behavior
                 and parse_iso(existing["created_at"]) >= cutoff
             ):
                 return existing
@@ -163,6 +173,7 @@ def create_pending(
             "promo": promo,
             "list_price": list_price if list_price is not None else amount,
             "bundle_items": bundle_items,
+            "tax_behavior": tax_behavior,
             "livemode": livemode,
             "stripe_session_id": None,
             "stripe_payment_intent": None,

@@ -25,6 +25,7 @@ from paidpdf.licenses import records as license_records
 from paidpdf.mail import Mailer, MailError
 from paidpdf.mail_languages import of_order, translations
 from paidpdf.money import format_amount
+from paidpdf.sales import tax_amounts
 from paidpdf.sales.orders import ORDERS, SALES, history_entry
 from paidpdf.sales.purchases import granted_items
 from paidpdf.store import CATALOG, DataStore, Doc
@@ -116,12 +117,32 @@ def _message(store: DataStore, order: Doc, base_url: str, shop_name: str) -> tup
         t.gettext("Thank you for your purchase from {shop}.").format(shop=shop_name) + "\n\n"
         f"  {title}\n"
         f"  {amount}\n"
+        f"{_tax_lines(order, base_url, t)}"
         "  " + t.gettext("Order {id}").format(id=order["id"]) + "\n\n"
         f"{_license_keys(store, order, t)}"
         f"{where}"
         f"\n-- \n{shop_name}\n"
     )
     return t.gettext("Your receipt from {shop}: {title}").format(shop=shop_name, title=title), body
+
+
+def _tax_lines(order: Doc, base_url: str, t: NullTranslations) -> str:
+    """Net, tax, total, the buyer's country and tax ids, and the invoice link, when tax was charged."""
+    figures = tax_amounts.receipt_figures(order)
+    if figures is None:
+        return ""
+    money = lambda amount: format_amount(int(amount), figures["currency"])  # noqa: E731
+    place = f" ({figures['country']})" if figures["country"] else ""
+    lines = [
+        t.gettext("Net {amount}").format(amount=money(figures["net"])),
+        t.gettext("Tax{place} {amount}").format(place=place, amount=money(figures["tax"])),
+        t.gettext("Total {amount}").format(amount=money(figures["total"])),
+    ]
+    lines += [t.gettext("Your tax id: {value}").format(value=value) for value in figures["tax_ids"]]
+    if figures["invoice"]:
+        link = f"{base_url.rstrip('/')}/orders/{order['id']}/invoice"
+        lines.append(t.gettext("Invoice: {link}").format(link=link))
+    return "".join(f"  {line}\n" for line in lines)
 
 
 def _license_keys(store: DataStore, order: Doc, t: NullTranslations) -> str:

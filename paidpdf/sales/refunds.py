@@ -28,6 +28,7 @@ from paidpdf.sales.orders import (
     with_event,
 )
 from paidpdf.sales.purchases import grant_purchase, revoke_purchase
+from paidpdf.sales.tax_amounts import charged
 from paidpdf.store import DataStore, Doc, Unit, View
 
 log = logging.getLogger("paidpdf.orders")
@@ -124,7 +125,7 @@ def _apply_refund(unit: Unit, order: Doc, event_type: str, obj: Mapping[str, Any
     if event_type == "charge.refunded":
         charge_total = max(charge_total, whole_amount(obj.get("amount_refunded")))
         if obj.get("refunded") is True:
-            charge_total = max(charge_total, order["amount"])
+            charge_total = max(charge_total, charged(order))
     else:
         refund_id = str(obj.get("id") or "refund")
         if obj.get("status") in ("failed", "canceled"):
@@ -134,14 +135,14 @@ def _apply_refund(unit: Unit, order: Doc, event_type: str, obj: Mapping[str, Any
     total = max(charge_total, sum(refunds.values()))
     if total == int(order.get("refunded_amount") or 0) and refunds == (order.get("refunds") or {}):
         return order
-    full = total >= order["amount"]
+    full = total >= charged(order)  # with tax added on top, the charge is more than the price
     changes: dict[str, Any] = {"refunds": refunds, "charge_refunded": charge_total, "refunded_amount": total}
     if full and order["status"] in ("paid", "disputed", "flagged"):
         changes["status"] = "refunded"
     what = (
         "full refund: access revoked"
         if full
-        else f"partial refund ({total} of {order['amount']}): access kept"
+        else f"partial refund ({total} of {charged(order)}): access kept"
     )
     order = save(unit, order, "refund", what, source, **changes)
     if full:

@@ -113,6 +113,17 @@ def retrieve_session(client: stripe.StripeClient, session_id: str) -> dict[str, 
 
 
 
+def invoice_url(client: stripe.StripeClient, invoice_id: str) -> str:
+    """The hosted page of an invoice Stripe issued (`invoice_creation`), for its buyer."""
+    if not invoice_id.startswith("in_") or len(invoice_id) > 255:
+        raise NotFound(f"no invoice {invoice_id!r}")
+    with provider_errors():
+        url = client.v1.invoices.retrieve(invoice_id).hosted_invoice_url
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise NotFound(f"invoice {invoice_id} has no page yet")
+    return url
+
+
 def expire_session(client: stripe.StripeClient, session_id: str) -> dict[str, Any] | None:
     """Expire an open Checkout Session at Stripe (`POST /v1/checkout/sessions/{id}/expire`): the
     expired session, or None when Stripe refuses because it is no longer open (completed meanwhile,

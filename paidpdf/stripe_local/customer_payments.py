@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-from paidpdf.stripe_local import billing_objects, objects, params, payment_objects
+from paidpdf.stripe_local import billing_objects, checkout_tax, objects, params, payment_objects
 from paidpdf.stripe_local.account import CUSTOMER, Obj
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.checkout_sessions import Sessions
@@ -31,7 +31,15 @@ class Paying(Sessions):
     # ------------------------------------------------------------------ paying (the customer's side)
 
     def pay(
-        self, session_id: str, method: str = "card", delay: float | None = None, email: str | None = None
+        self,
+        session_id: str,
+        method: str = "card",
+        delay: float | None = None,
+        email: str | None = None,
+        *,
+        country: str | None = None,
+        state: str | None = None,
+        tax_id: str | None = None,
     ) -> Obj:
         """What the buyer does on the hosted page (`email`: what they typed, when the session was
         created without `customer_email`; the hosted page requires one then, as Stripe's does; the
@@ -40,6 +48,8 @@ class Paying(Sessions):
         `card`: complete and paid at once. `delayed_success` / `delayed_failure`: complete but unpaid,
         then after `delay` (default `config.async_delay`) seconds the async result. `delayed`: complete
         and unpaid until `settle()` is called. `decline`: raises a 402 card error, the session stays open.
+        `country` (default US), `state` and `tax_id` (`eu_vat:DE123456789`): the billing address and
+        tax id typed on the page, from which a taxed session's tax is computed (`checkout_tax`).
         """
         if method not in PAY_METHODS:
             raise invalid("method", f"Invalid method: must be one of {', '.join(PAY_METHODS)}")
@@ -76,6 +86,11 @@ class Paying(Sessions):
             if method in SUBSCRIPTION_ONLY:
                 raise invalid("method", f"method={method} is only for subscription-mode sessions")
             now = self.now()
+            details = objects.customer_details(email)
+            if checkout_tax.wants_address(session) or tax_id:
+                details = checkout_tax.buyer_details(details, country, state, tax_id, session)
+            session["customer_details"] = details
+            checkout_tax.apply_tax(session, self._private[session_id]["line_items"])
             kind = "card" if method == "card" else "us_bank_account"
             intent = payment_objects.payment_intent(
                 session, self._private[session_id]["payment_intent_data"], now, kind
@@ -90,13 +105,14 @@ class Paying(Sessions):
                 status="complete",
                 customer=customer,
                 payment_intent=intent["id"],
-                customer_details=objects.customer_details(email),
             )
             self._emit("payment_intent.created", intent, CUSTOMER)
             if method == "card":
                 self._succeed(charge, intent)
                 session["payment_status"] = "paid"
-            else:
+            if session["invoice_creation"] and session["invoice_creation"]["enabled"]:
+                self._checkout_invoice(session, now)
+            if method != "card":
                 self._emit("payment_intent.processing", intent, CUSTOMER)
                 self._emit("charge.pending", charge, CUSTOMER)
             self._emit("checkout.session.completed", session, CUSTOMER)
@@ -107,6 +123,15 @@ class Paying(Sessions):
                 self.scheduler.call_later(wait, lambda: self._settle_later(session_id, outcome))
             self._save()
             return self.render(session, [])
+
+    def _checkout_invoice(self, session: Obj, now: int) -> None:
+        """The invoice `invoice_creation` asks for, issued as the session completes (paid with it)."""
+        number = f"LOCAL-{len(self._store['invoices']) + 1:04d}"
+        inv = checkout_tax.checkout_invoice(
+            session, self._private[session["id"]]["line_items"], now, number, self.public_url
+        )
+        self._store["invoices"][inv["id"]] = inv
+        session["invoice"] = inv["id"]
 
     def _payment_customer(self, session: Obj, email: str) -> str | None:
         """The customer a payment-mode checkout pays as: the session's `customer`, or a new one when
@@ -137,6 +162,9 @@ class Paying(Sessions):
             if outcome == "succeeded":
                 self._succeed(charge, intent)
                 session["payment_status"] = "paid"
+                inv = self._store["invoices"].get(session["invoice"] or "")
+                if inv is not None:
+                    inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0)
                 self._emit("checkout.session.async_payment_succeeded", session, CUSTOMER)
             else:
                 charge.update(

@@ -4,12 +4,14 @@ A form token per session guards it; only http(s) return URLs are ever rendered."
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import bottle
 import jinja2
 
 from paidpdf.money import format_amount
+from paidpdf.stripe_local import checkout_tax
 from paidpdf.stripe_local.api_errors import ApiError
 from paidpdf.stripe_local.standin import StandIn
 from paidpdf.stripe_local.wire import form_params
@@ -64,6 +66,10 @@ def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) ->
             trial=bool(trial),
             no_card=bool(trial) and session["payment_method_collection"] == "if_required",
             session_id=session_id,
+            ask_address=checkout_tax.wants_address(session),
+            ask_tax_id=bool(session["tax_id_collection"]),
+            tax_text=_tax_text(session),
+            invoice_url=_invoice_url(core, session),
             success_url=_safe_url(session["success_url"]),
             cancel_url=_safe_url(session["cancel_url"]),
         )
@@ -104,7 +110,11 @@ def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) ->
             bottle.response.status = 400
             return page(session_id, "Unknown action.")
         try:
-            paid = core.pay(session_id, method, email=email)
+            typed = {k: str(form.get(k) or "").strip() or None for k in ("country", "state", "tax_id")}
+            paid = core.pay(
+                session_id, method, email=email,
+                country=typed["country"], state=typed["state"], tax_id=typed["tax_id"],
+            )
         except ApiError as exc:
             bottle.response.status = exc.status
             text = (
@@ -117,6 +127,27 @@ def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) ->
             bottle.redirect(paid["success_url"], 303)
         return page(session_id)
 
+    @app.get("/i/<invoice_id>/<token>")
+    def invoice_page(invoice_id: str, token: str) -> str:
+        """The hosted invoice page (`hosted_invoice_url`): anyone with the link may see it, as on Stripe."""
+        bottle.response.set_header("Cache-Control", "no-store")
+        try:
+            inv = core.get_invoice(invoice_id)
+        except ApiError:
+            inv = None
+        expected = f"{core.public_url}/i/{invoice_id}/{token}"
+        if inv is None or inv.get("hosted_invoice_url") != expected:
+            bottle.response.status = 404
+            return templates.get_template("message.html").render(
+                title="Invoice not found", text="This invoice link is not valid."
+            )
+        tax = int(inv["total"]) - int(inv["total_excluding_tax"] or inv["total"])
+        return templates.get_template("invoice.html").render(
+            inv=inv,
+            money=lambda amount: format_amount(int(amount), inv["currency"]),
+            tax=tax,
+        )
+
     @app.get("/")
     def home() -> str:
         return templates.get_template("message.html").render(
@@ -124,6 +155,25 @@ def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) ->
             text="This server speaks the parts of Stripe's API that paidpdf uses. "
             "Point STRIPE_API_BASE here; the test controls are listed at /_local.",
         )
+
+
+def _tax_text(session: dict[str, Any]) -> str:
+    """The tax line of a taxed session: computed once the buyer gave an address (as on Stripe)."""
+    if not checkout_tax.taxed(session):
+        return ""
+    if session["automatic_tax"]["status"] != "complete":
+        return "Tax is calculated from your billing address."
+    amount = format_amount(session["total_details"]["amount_tax"], session["currency"])
+    return f"Including tax: {amount}"
+
+
+def _invoice_url(core: StandIn, session: dict[str, Any]) -> str | None:
+    if not session.get("invoice"):
+        return None
+    try:
+        return _safe_url(core.get_invoice(str(session["invoice"]))["hosted_invoice_url"])
+    except ApiError:
+        return None
 
 
 def _safe_url(url: str | None) -> str | None:

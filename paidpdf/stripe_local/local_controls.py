@@ -17,6 +17,7 @@ from paidpdf.stripe_local.wire import control_route
 CONTROLS = {
     "POST /_local/sessions/{id}/pay": (
         "method=card|delayed_success|delayed_failure|delayed|decline [delay=SECONDS] [email=ADDRESS]"
+        " [country=DE] [state=WA] [tax_id=eu_vat:DE123456789]"
     ),
     "POST /_local/sessions/{id}/settle": "outcome=succeeded|failed (finish a method=delayed payment)",
     "POST /_local/sessions/{id}/expire": "expire now, sends checkout.session.expired",
@@ -44,7 +45,8 @@ def install(app: bottle.Bottle, core: StandIn, config: Config) -> None:
     def local_pay(raw: dict[str, Any], session_id: str) -> Any:
         delay = _float(raw.get("delay"), "delay")
         email = str(raw["email"]) if raw.get("email") else None
-        return core.pay(session_id, str(raw.get("method") or "card"), delay, email)
+        buyer = {k: str(raw[k]) for k in ("country", "state", "tax_id") if raw.get(k)}
+        return core.pay(session_id, str(raw.get("method") or "card"), delay, email, **buyer)
 
     @control("POST", "/_local/sessions/<session_id>/settle")
     def local_settle(raw: dict[str, Any], session_id: str) -> Any:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from paidpdf.stripe_local import tax_params
+
 
 def new_id(prefix: str, length: int = 24) -> str:
     """Stripe-like ids: `cs_test_a1B2...`, `pi_3Q...`, with enough randomness never to collide."""
@@ -47,7 +49,7 @@ def line_item(item: dict[str, Any], created: int) -> dict[str, Any]:
             "recurring": None
             if not item.get("recurring")
             else {**item["recurring"], "meter": None, "trial_period_days": None, "usage_type": "licensed"},
-            "tax_behavior": "unspecified",
+            "tax_behavior": item.get("tax_behavior") or "unspecified",
             "tiers_mode": None,
             "transform_quantity": None,
             "type": "recurring" if item.get("recurring") else "one_time",
@@ -62,6 +64,7 @@ def line_item(item: dict[str, Any], created: int) -> dict[str, Any]:
             "description": item["description"],
             "images": list(item["images"]),
             "metadata": dict(item["product_metadata"]),
+            "tax_code": item.get("tax_code"),
         },
     }
 
@@ -75,8 +78,7 @@ def checkout_session(values: dict[str, Any], created: int, page_url: str, sessio
         "allow_promotion_codes": values["allow_promotion_codes"],
         "amount_subtotal": values["amount_subtotal"],
         "amount_total": values["amount_total"],
-        "automatic_tax": {"enabled": False, "liability": None, "status": None},
-        "billing_address_collection": None,
+
         "cancel_url": values["cancel_url"],
         "client_reference_id": values["client_reference_id"],
         "client_secret": None,
@@ -98,7 +100,6 @@ def checkout_session(values: dict[str, Any], created: int, page_url: str, sessio
         "customer_email": values["customer_email"],
         "expires_at": values["expires_at"],
         "invoice": None,
-        "invoice_creation": None,
         "livemode": False,
         "locale": values["locale"],
         "metadata": dict(values["metadata"]),
@@ -122,6 +123,7 @@ def checkout_session(values: dict[str, Any], created: int, page_url: str, sessio
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
         "ui_mode": "hosted_page",
         "url": page_url,
+        **tax_params.session_fields(values["tax"]),
     }
 
 

@@ -89,11 +89,17 @@ class StripeLocal:
         return self.config.webhook_secret
 
     def pay(
-        self, session_id: str, method: str = "card", delay: float | None = None, email: str | None = None
+        self,
+        session_id: str,
+        method: str = "card",
+        delay: float | None = None,
+        email: str | None = None,
+        **buyer: str | None,
     ) -> dict[str, Any]:
         """method: card | delayed_success | delayed_failure | delayed | decline (raises ApiError 402);
-        `email`: what the buyer typed when the session has no `customer_email`."""
-        return self.state.pay(session_id, method, delay, email)
+        `email`: what the buyer typed when the session has no `customer_email`; `buyer`: `country`,
+        `state`, `tax_id` of a taxed checkout (docs/tax.md)."""
+        return self.state.pay(session_id, method, delay, email, **buyer)
 
     def settle(self, session_id: str, outcome: str) -> dict[str, Any]:
         return self.state.settle(session_id, outcome)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from paidpdf.money import DEFAULT_MIN_CHARGE, MAX_AMOUNT, MIN_CHARGE, format_amount
-from paidpdf.stripe_local import billing_params
+from paidpdf.stripe_local import billing_params, tax_params
 from paidpdf.stripe_local.api_errors import ApiError, invalid, missing
 from paidpdf.stripe_local.params import (
     array,
@@ -193,6 +193,7 @@ def session_create(params: dict[str, Any], now: int) -> dict[str, Any]:
         "allow_promotion_codes": optional("allow_promotion_codes", boolean),
         "locale": optional("locale", string, 20),
         "submit_type": optional("submit_type", enum, ("auto", "book", "donate", "pay", "subscribe")),
+        "tax": tax_params.session_tax(params, mode, items),
         **billing,
     }
 
@@ -313,6 +314,13 @@ def _line_items(value: Any, mode: str) -> list[dict[str, Any]]:
                 "product_metadata": metadata(product.get("metadata"), f"{pr}[metadata]"),
                 "metadata": metadata(item.get("metadata"), f"{where}[metadata]"),
                 "recurring": recurring,
+                "tax_code": string(product["tax_code"], f"{pr}[tax_code]", 20)
+                if present(product.get("tax_code"))
+                else None,
+                "tax_behavior": enum(price_data["tax_behavior"], f"{pd}[tax_behavior]",
+                                     ("exclusive", "inclusive", "unspecified"))
+                if present(price_data.get("tax_behavior"))
+                else "unspecified",
             }
         )
     return items

@@ -17,6 +17,7 @@ import bottle
 from paidpdf.accounts import passwords, throttle
 from paidpdf.config import Settings
 from paidpdf.mail import Mailer, QueuedMailer, make_mailer
+from paidpdf.sales import tax_checkout
 from paidpdf.store import DataStore
 from paidpdf.web import errors, page_encoding, routes, security
 from paidpdf.web.access_log import log_request
@@ -91,7 +92,7 @@ def create_app(
         settings=settings,
         store=store if store is not None else settings.open_store(),
         mailer=QueuedMailer(mailer if mailer is not None else make_mailer(settings)),
-        templates=make_templates(),
+        templates=make_templates(tax_note=tax_checkout.tax_behavior(settings)),
         secret_key=key,
         stripe_client=stripe_client,
         static_version=static_version(),

@@ -17,7 +17,7 @@ from paidpdf.content import bundles, catalog
 from paidpdf.errors import AccessDenied, InvalidInput, NotFound, PaymentProviderError
 from paidpdf.languages import N_
 from paidpdf.ownership import access
-from paidpdf.sales import checkout, guest_checkout, orders
+from paidpdf.sales import checkout, guest_checkout, orders, tax_amounts
 from paidpdf.store import ACCOUNTS, CATALOG, Doc
 from paidpdf.web import pages, reader_locale
 from paidpdf.web.context import WebContext
@@ -131,7 +131,8 @@ def success(web: WebContext) -> Any:
     if outcome.granted:
         send_receipts(web)
         if user is not None and order["user_id"] == user["id"]:
-            return web.render("checkout_done.html", item=item, order=order)
+            figures = tax_amounts.receipt_figures(order)
+            return web.render("checkout_done.html", item=item, order=order, figures=figures)
         return _guest_done(web, order, item)
     if order["status"] in ("failed", "expired", "abandoned", "flagged", "refunded", "disputed"):
         return web.render("checkout_pending.html", item=item, order=order, final=True, refresh=0)
@@ -164,7 +165,10 @@ def _guest_done(web: WebContext, order: Doc, item: Doc | None) -> Any:
         return web.render("checkout_email.html", item=item, order=order)
     bottle.response.set_header("Cache-Control", "no-store")
     files = [_item_of(web, {"content_id": i}) for i in guest_checkout.order_items(order)]
-    return web.render("checkout_guest.html", item=item, order=order, files=[f for f in files if f])
+    return web.render(
+        "checkout_guest.html", item=item, order=order, files=[f for f in files if f],
+        figures=tax_amounts.receipt_figures(order),
+    )
 
 
 def _processing(web: WebContext, order: Doc | None, note: str) -> Any:

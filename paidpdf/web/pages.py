@@ -9,13 +9,14 @@ from typing import Any
 
 from bottle import request, response
 
-from paidpdf.content import browse, item_files, shop
+from paidpdf.content import browse, custom_css, item_files, shop
 from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
 from paidpdf.languages import N_
 from paidpdf.licenses import records as license_records
 from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
 from paidpdf.sales import promos
+from paidpdf.sales.orders import ORDERS
 from paidpdf.store import CATALOG, SALES, Doc
 from paidpdf.web import catalog_cache, feeds, reader_locale, samples, security, seo
 from paidpdf.web.context import WebContext
@@ -144,6 +145,7 @@ def library_page(web: WebContext, user: Doc) -> str:
         "library.html", rows=rows, included=included,
         update_mails=update_notices.wanted_updates(user),
         license_keys=license_keys, other_keys={k: v for k, v in license_keys.items() if k not in shelved},
+        invoices=_invoices(web, user),
         has_players=players, resume_prefix=user["id"], feed_links=feeds.library_links(web, user),
     )
 
@@ -152,6 +154,16 @@ def choose_language(web: WebContext) -> None:
     """The language selector: `?lang=de&next=/content/x` remembers German and goes back (a GET that
     only sets a preference cookie, so a plain link works without a form or script)."""
     web.redirect(reader_locale.choose(web.cookies), 303)
+
+
+def _invoices(web: WebContext, user: Doc) -> dict[str, str]:
+    """Item id → the paid order whose Stripe invoice the library links to (`invoices.order_invoice`)."""
+    found: dict[str, str] = {}
+    for order in web.store.view(SALES).find(ORDERS, "user_id", user["id"]):
+        if order.get("invoice") and order.get("status") == "paid":
+            for item_id in [order["content_id"], *(order.get("bundle_items") or [])]:
+                found[str(item_id)] = str(order["id"])
+    return found
 
 
 def healthz(web: WebContext) -> str:
@@ -187,6 +199,17 @@ def shop_css(web: WebContext) -> str:
     response.content_type = "text/css; charset=utf-8"
     response.set_header("Cache-Control", "public, max-age=86400")
     return f":root {{ --accent: {shop.identity_or_defaults(web.store)['accent']}; }}\n"
+
+
+def custom_stylesheet(web: WebContext, name: str) -> bytes:
+    """The creator's stylesheet (`shop set --css`) at its hashed name: cached for a year, since a new
+    stylesheet gets a new name; any other name (an old one included) is a 404."""
+    body = custom_css.served(web.store, name)
+    if body is None:
+        raise NotFound("no such stylesheet")
+    response.content_type = "text/css; charset=utf-8"
+    response.set_header("Cache-Control", "public, max-age=31536000, immutable")
+    return body
 
 
 def favicon(web: WebContext) -> None:

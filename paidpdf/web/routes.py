@@ -20,6 +20,7 @@ from paidpdf.web import (
     downloads,
     feeds,
     guest_downloads,
+    invoices,
     license_api,
     membership,
     pages,
@@ -50,6 +51,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/content/<item_id>", pages.item_page),
     _route("GET", "/bundles/<bundle_id>", checkout.bundle_page),
     _route("GET", "/library", pages.library_page),
+    _route("GET", "/orders/<order_id>/invoice", invoices.order_invoice),
     _route(GET_HEAD, "/content/<item_id>/download", downloads.download),  # the main file (old links)
     _route(GET_HEAD, "/content/<item_id>/files/<key>", downloads.file_download),  # owners: any file
     _route(GET_HEAD, "/content/<item_id>/files/<key>/sample", samples.sample),  # public samples
@@ -61,6 +63,7 @@ ROUTES: tuple[Route, ...] = (
     _route(GET_HEAD, "/feeds/<token>/files/<item_id>/<key>", feeds.file),
     _route("POST", "/library/feed-link", feeds.reset_link),
     _route("GET", "/shop.css", pages.shop_css),
+    _route("GET", "/shop/<name>", pages.custom_stylesheet),  # `shop set --css`: /shop/custom-<hash>.css
     _route("GET", "/favicon.ico", pages.favicon),
     _route("GET", "/healthz", pages.healthz),
     _route("GET", "/language", pages.choose_language),  # the footer's selector: cookie, then back

@@ -17,15 +17,16 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from paidpdf import languages, local_formats
-from paidpdf.content import item_files, markdown_text
+from paidpdf.content import custom_css, item_files, markdown_text
 from paidpdf.money import format_amount
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def make_templates() -> jinja2.Environment:
-    """Jinja2 with autoescape on for every template (user text is never markup)."""
+def make_templates(*, tax_note: str | None = None) -> jinja2.Environment:
+    """Jinja2 with autoescape on for every template (user text is never markup). `tax_note`: the
+    prices' tax behaviour the shop shows next to them (`_tax_note.html`), None when tax is off."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=True,
@@ -45,7 +46,9 @@ def make_templates() -> jinja2.Environment:
     env.filters["translated"] = translated
     env.filters["duration"] = duration
     env.globals["files_of"] = item_files.files_of
+    env.globals["custom_css_url"] = custom_css.url_of
     env.filters["markdown"] = render_markdown
+    env.globals["tax_note"] = tax_note
     return env
 
 

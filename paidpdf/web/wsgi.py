@@ -17,6 +17,7 @@ import bottle
 
 from paidpdf.config import Settings
 from paidpdf.errors import ConfigError
+from paidpdf.sales.tax_checkout import check_items_sellable
 from paidpdf.store.files.permissions import private_umask
 from paidpdf.web.app import create_app
 
@@ -32,7 +33,9 @@ def app_from_environ(environ: Mapping[str, str] | None = None) -> bottle.Bottle:
                 f"{' and '.join(missing)} must be set when a WSGI server runs the shop "
                 "(PAIDPDF_DEV=1 allows the loopback defaults on a developer's machine)"
             )
-    return create_app(settings)
+    app = create_app(settings)
+    check_items_sellable(settings, app.web.store)  # as `serve` does (docs/tax.md)
+    return app
 
 
 def main_app() -> bottle.Bottle:

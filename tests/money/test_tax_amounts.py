@@ -1,0 +1,75 @@
+"""Tax arithmetic on integers: the tax a refund gives back, the rate the report infers, and the
+facts an order keeps from a completed session."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paidpdf.sales.tax_amounts import refunded_tax, session_facts
+from paidpdf.sales.tax_report import inferred_rate
+from paidpdf.stripe_local.tax_rates import COUNTRY_BPS, US_STATE_BPS, tax_of
+
+AMOUNT = st.integers(min_value=0, max_value=99_999_999)
+
+
+@given(st.data())
+def test_refunds_give_back_their_tax_share_never_more_than_collected(data: st.DataObject) -> None:
+    total = data.draw(st.integers(min_value=1, max_value=99_999_999), "total")
+    tax = data.draw(st.integers(min_value=0, max_value=total), "tax")
+    parts = data.draw(st.lists(st.integers(min_value=1, max_value=total), max_size=6), "refunds")
+    given_back = 0
+    refunded = 0
+    for part in parts:  # each refund's share is the growth of the cumulative share
+        refunded = min(total, refunded + part)
+        share = refunded_tax(tax, total, refunded) - given_back
+        assert isinstance(share, int) and share >= 0
+        given_back += share
+        assert given_back <= tax
+        assert given_back * total <= tax * refunded  # rounded down: never ahead of the proportion
+    assert refunded_tax(tax, total, total) == tax  # a full refund gives back exactly what was collected
+    assert refunded_tax(tax, total, total + 5) == tax
+
+
+@given(AMOUNT, AMOUNT, AMOUNT)
+def test_refunded_tax_is_bounded(tax: int, total: int, refunded: int) -> None:
+    back = refunded_tax(tax, total, refunded)
+    assert 0 <= back <= max(tax, 0)
+    if total and tax <= total:
+        assert back <= refunded
+
+
+RATES = sorted({*COUNTRY_BPS.values(), *US_STATE_BPS.values()})
+
+
+@given(st.integers(min_value=1_000, max_value=99_999_999), st.sampled_from(RATES), st.booleans())
+def test_the_report_infers_each_test_rate_from_integer_amounts(
+    amount: int, bps: int, inclusive: bool
+) -> None:
+    tax = tax_of(amount, bps, "inclusive" if inclusive else "exclusive")
+    net = amount - tax if inclusive else amount
+    expected = f"{bps / 100:.2f}".rstrip("0").rstrip(".")
+    assert inferred_rate(tax, net) == expected
+
+
+def test_no_tax_has_no_rate() -> None:
+    assert inferred_rate(0, 1000) is None and inferred_rate(5, 0) is None
+
+
+def test_session_facts_keep_stripe_integers_and_drop_junk() -> None:
+    session = {
+        "amount_subtotal": 499,
+        "amount_total": 499,
+        "total_details": {"amount_discount": 0, "amount_tax": 80, "amount_shipping": 0},
+        "customer_details": {
+            "address": {"country": "de", "state": None},
+            "tax_ids": [{"type": "eu_vat", "value": "DE123456789"}, "junk", {"type": "x"}],
+        },
+        "invoice": "in_123",
+    }
+    facts = session_facts(session)
+    assert facts["subtotal"] == 499 and facts["tax"] == 80 and facts["total"] == 499
+    assert facts["buyer_country"] == "DE" and facts["tax_ids"] == [{"type": "eu_vat", "value": "DE123456789"}]
+    assert facts["invoice"] == "in_123"
+    odd = session_facts({"amount_total": 1.5, "total_details": {"amount_tax": True}, "invoice": {"id": "x"}})
+    assert odd["total"] == 0 and odd["tax"] == 0 and odd["invoice"] is None and odd["buyer_country"] is None
