@@ -7,17 +7,20 @@ the attempt in another unit.
   processes (or a `hooks deliver` beside them) exactly one sends a given attempt.
 - In order per object: only the oldest pending delivery (by sequence) of an object to an endpoint is
   ever due, so `order.refunded` is not sent before that order's `order.paid` got through (or gave up).
-- Retries back off exponentially (`first_retry`, doubling, at most 10 hours apart) for 3 days; then
-  the delivery is `failed` and the object's next event may go.
+- Retries back off exponentially (`first_retry`, doubling, at most 10 hours apart) for 3 days: the
+  last retry is due exactly `GIVE_UP_AFTER` after the event was queued (never hours later, where the
+  doubling would land it), and if that fails too the delivery is `failed` and the object's next event
+  may go.
+- Time is `clock.now()`, or the `now` a caller passes (tests move it that way, as elsewhere).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from paidpdf.clock import now
+from paidpdf import clock
 from paidpdf.errors import PaidPdfError
 from paidpdf.hooks import endpoints, sending
 from paidpdf.hooks.endpoints import ENDPOINTS
@@ -53,8 +56,7 @@ def due(rows: list[Doc], moment: str) -> list[Doc]:
     )
 
 
-def _claim(store: DataStore, delivery_id: str, pace: Pace) -> tuple[Doc, Doc] | None:
-    moment = now()
+def _claim(store: DataStore, delivery_id: str, pace: Pace, moment: datetime) -> tuple[Doc, Doc] | None:
     with store.unit(SALES) as unit:
         row = unit.get(DELIVERIES, delivery_id)
         if row is None or row["status"] != PENDING or (row.get("claimed_until") or "") > iso(moment):
@@ -68,11 +70,19 @@ def _claim(store: DataStore, delivery_id: str, pace: Pace) -> tuple[Doc, Doc] | 
 
 
 def backoff(attempts: int, pace: Pace) -> timedelta:
+    """How long after its `attempts`-th failed attempt a delivery is tried again (before the cap of
+    `GIVE_UP_AFTER` since it was queued, which `next_try` applies)."""
     return min(timedelta(seconds=pace.first_retry * 2 ** max(0, attempts - 1)), MOST_APART)
 
 
-def _record(store: DataStore, row: Doc, attempt: sending.Attempt, pace: Pace) -> Doc:
-    moment = now()
+def next_try(created: datetime, attempts: int, moment: datetime, pace: Pace) -> datetime:
+    """When to try again after a failed attempt at `moment`: the backoff, but never past the last
+    chance (`created` + `GIVE_UP_AFTER`), so a receiver back after 2 days 23 hours still gets the event
+    at 3 days and the sender learns of a failure after 3 days as promised."""
+    return min(moment + backoff(attempts, pace), created + GIVE_UP_AFTER)
+
+
+def _record(store: DataStore, row: Doc, attempt: sending.Attempt, pace: Pace, moment: datetime) -> Doc:
     with store.unit(SALES) as unit:
         current = unit.get(DELIVERIES, row["id"]) or row
         attempts = [
@@ -90,20 +100,21 @@ def _record(store: DataStore, row: Doc, attempt: sending.Attempt, pace: Pace) ->
         elif moment - parse(current["created_at"]) >= GIVE_UP_AFTER:
             changes["status"] = "failed"
         else:
-            changes["next_at"] = iso(moment + backoff(len(attempts), pace))
+            changes["next_at"] = iso(next_try(parse(current["created_at"]), len(attempts), moment, pace))
         if current["status"] != PENDING:  # delivered by another worker after our claim ran out
             changes.pop("status", None)
         return unit.put(DELIVERIES, {**current, **changes})
 
 
-def deliver_due(store: DataStore, pace: Pace, most: int = 100) -> int:
-    """Send what is due now (up to `most`); returns how many were delivered."""
+def deliver_due(store: DataStore, pace: Pace, most: int = 100, *, now: datetime | None = None) -> int:
+    """Send what is due now (up to `most`); returns how many were delivered. Each attempt is claimed
+    and recorded at `now` (default: the clock's, read again for each)."""
     view = store.view(SALES)
     if view.count(DELIVERIES) == 0:
         return 0
     delivered = 0
-    for row in due(view.find(DELIVERIES, "status", PENDING), iso(now()))[:most]:
-        claimed = _claim(store, row["id"], pace)
+    for row in due(view.find(DELIVERIES, "status", PENDING), iso(now or clock.now()))[:most]:
+        claimed = _claim(store, row["id"], pace, now or clock.now())
         if claimed is None:
             continue
         held, endpoint = claimed
@@ -113,7 +124,7 @@ def deliver_due(store: DataStore, pace: Pace, most: int = 100) -> int:
             attempt = sending.Attempt(None, 0, exc.message)
         else:
             attempt = sending.post(endpoint, secret, held["event_id"], held["payload"], pace.timeout)
-        if _record(store, held, attempt, pace)["status"] == "delivered":
+        if _record(store, held, attempt, pace, now or clock.now())["status"] == "delivered":
             delivered += 1
     return delivered
 
@@ -133,7 +144,7 @@ KEEP_FINISHED = timedelta(days=30)
 def prune(store: DataStore, keep: timedelta = KEEP_FINISHED) -> int:
     """Forget finished deliveries older than `keep`, so the queue does not grow with every event ever
     sent; pending ones are never touched. Returns how many were removed."""
-    oldest = iso(now() - keep)
+    oldest = iso(clock.now() - keep)
     view = store.view(SALES)
     old = [
         r["id"]

@@ -8,7 +8,8 @@ How it keeps its promises:
   call's change (uses, activations) — so ten parallel activations of a key with a limit of three make
   exactly three, and a refund committed a moment earlier is already seen.
 - Known and unknown keys take the same path: the same HMAC, the same unit with the same throttle
-  writes, a lookup by primary key, the same reads of order, owner and item (decoys when unknown).
+  writes, a lookup by primary key, the same reads of library entry, membership record, order, owner
+  and item (decoys when unknown).
 - Nothing here takes an e-mail address or a cookie; answers about a key say nothing about others.
 """
 
@@ -22,11 +23,12 @@ from typing import Any
 
 from paidpdf.accounts import throttle
 from paidpdf.clock import iso, now, parse_iso
+from paidpdf.content.catalog import CONTENT
 from paidpdf.content.shop_secret import shop_secret
 from paidpdf.licenses import keys, records, responses
 from paidpdf.licenses.records import LICENSES
 from paidpdf.licenses.responses import DECOY
-from paidpdf.store import SALES, DataStore, Doc
+from paidpdf.store import CATALOG, SALES, DataStore, Doc
 
 THROTTLE = "license_throttle"
 WINDOW = timedelta(minutes=1)
@@ -93,7 +95,8 @@ def _call(store: DataStore, key: str, remote_addr: str | None, change: Change) -
         throttle.prune(unit, moment, THROTTLE, WINDOW)
         checks.append(iso(moment))
         subject = doc or {"id": DECOY, "origin": "issued", "user_id": DECOY, "content_id": DECOY}
-        call = _Call(doc, records.refused_because(unit, subject), records.limit(unit, subject))
+        item = store.view(CATALOG).get(CONTENT, str(subject["content_id"]))  # a member's key needs it
+        call = _Call(doc, records.refused_because(unit, subject, item), records.limit(unit, subject))
         change(call)
         if call.doc is not None:
             call.doc = unit.put(LICENSES, {**call.doc, "checks": checks})

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from paidpdf.accounts import users
 from paidpdf.clock import now_iso
+from paidpdf.content.catalog import CONTENT
 from paidpdf.content.shop_secret import shop_secret
 from paidpdf.licenses import records
 from paidpdf.licenses.records import LICENSES
-from paidpdf.store import SALES, DataStore, Doc, View
+from paidpdf.store import CATALOG, SALES, DataStore, Doc, View
 
 
 def _row(store: DataStore, view: View, doc: Doc, *, with_key: bool = False) -> Doc:
@@ -20,12 +21,14 @@ def _row(store: DataStore, view: View, doc: Doc, *, with_key: bool = False) -> D
         "prefix": doc.get("prefix"),
         "item": doc["content_id"],
         "email": owner["email"] if owner else doc.get("email"),
-        "state": records.refused_because(view, doc) or "active",
+        "state": records.refused_because(view, doc, store.view(CATALOG).get(CONTENT, str(doc["content_id"])))
+        or "active",
         "uses": int(doc.get("uses") or 0),
         "activations": len(doc.get("instances") or []),
         "activation_limit": records.limit(view, doc),
         "origin": doc.get("origin"),
         "order_id": doc.get("order_id"),
+        "subscription_id": doc.get("subscription_id"),  # a member's key: the membership that gave it
         "created_at": doc.get("created_at"),
         "disabled_at": doc.get("disabled_at"),
     }

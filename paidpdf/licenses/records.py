@@ -5,7 +5,8 @@ called by every grant path), so a webhook replayed, delivered twice at once, or 
 server issues it exactly once; and the key's state follows the library entry it belongs to: a refund,
 a dispute or an admin's revoke takes the entry's last cover away in its unit, and the key is refused
 from that instant; granting the item again makes the entry live again, and the same key works again.
-The admin's own switch (`disabled_at`) is on the key and wins over everything.
+A member's key (`member_keys`) follows their membership record the same way: read at every check,
+never written. The admin's own switch (`disabled_at`) is on the key and wins over everything.
 
 Tables: `license_items` (one row per item that issues keys: on/off, activation limit, key format) and
 `licenses` (one row per key, its id the key's keyed hash, see `keys`). A key belongs to (reader, item),
@@ -21,9 +22,10 @@ from paidpdf.content import catalog
 from paidpdf.content.shop_secret import shop_secret
 from paidpdf.errors import InvalidInput, NotFound
 from paidpdf.licenses import keys, sealing
+from paidpdf.memberships import records as member_records
 from paidpdf.ownership import covers, library
 from paidpdf.sales.orders import GRANTING, ORDERS
-from paidpdf.store import SALES, DataStore, Doc, Unit, View
+from paidpdf.store import CATALOG, SALES, DataStore, Doc, Unit, View
 
 LICENSE_ITEMS = "license_items"
 LICENSES = "licenses"
@@ -72,7 +74,7 @@ def set_item(
         doc = unit.put(LICENSE_ITEMS, doc)
         if doc["enabled"]:
             for entry in unit.find(library.LIBRARY, "content_id", item_id):
-                _issue(unit, secret, doc, entry["user_id"], item_id, entry.get("order_id"))
+                issue(unit, secret, doc, entry["user_id"], item_id, entry.get("order_id"))
         return doc
 
 
@@ -84,16 +86,25 @@ def issue_for_grant(
     unit: Unit, secret: bytes, user_id: str, item_id: str, order_id: str | None = None
 ) -> Doc | None:
     """THE call every grant path makes, in the unit that grants (bought, bundle, gift, free, promo;
-    memberships will call it too): the reader's key for the item when the item issues keys, made once
+    memberships through `member_keys`): the reader's key for the item when the item issues keys, made once
     and found again on any replay; None when the item issues none. `order_id`: the paid order that
     granted, shown as the key's purchase."""
     setting = item_setting(unit, item_id)
     if setting is None:
         return None
-    return _issue(unit, secret, setting, user_id, item_id, order_id)
+    return issue(unit, secret, setting, user_id, item_id, order_id)
 
 
-def _issue(unit: Unit, secret: bytes, setting: Doc, user_id: str, item_id: str, order_id: str | None) -> Doc:
+def issue(
+    unit: Unit,
+    secret: bytes,
+    setting: Doc,
+    user_id: str,
+    item_id: str,
+    order_id: str | None,
+    subscription_id: str | None = None,
+) -> Doc:
+    """The reader's key for the item under `setting`, made once (found again on any replay)."""
     key = keys.derive(secret, user_id, item_id, str(setting.get("key_format") or keys.DEFAULT_FORMAT))
     key_hash = keys.key_hash(secret, key)
     current = unit.get(LICENSES, key_hash)
@@ -111,6 +122,7 @@ def _issue(unit: Unit, secret: bytes, setting: Doc, user_id: str, item_id: str, 
             "user_id": user_id,
             "content_id": item_id,
             "order_id": order_id,
+            "subscription_id": subscription_id,  # the membership that first gave it (`member_keys`)
             "uses": 0,
             "instances": [],
             "activation_limit": None,  # None: the item's setting (`limit`)
@@ -128,16 +140,27 @@ def _granting(view: View, order_id: Any) -> bool:
 # -- state -----------------------------------------------------------------------------------------
 
 
-def refused_because(view: View, doc: Doc) -> str | None:
+def refused_because(view: View, doc: Doc, item: Doc | None) -> str | None:
     """Why the key is refused now ("disabled": the admin's switch; "revoked": its reader no longer has
-    the item, refunded, disputed or revoked), or None when it works."""
-    if doc.get("disabled_at"):
+    the item: refunded, disputed, revoked, or a membership that covered it ended), or None when it
+    works. `item` is the key's item as the catalog has it now (None: gone), for the membership check.
+
+    A key follows access exactly as a download does: a live library entry, or a membership whose
+    record covers the item now (`memberships.records.covering_in`: the same rule, so a membership
+    canceled, unpaid, refunded or disputed refuses the key from that instant, and one that comes back
+    makes it work again). Both documents are read for every issued key, so a call costs the same
+    whatever the key (the license API's constant time)."""
+    disabled = bool(doc.get("disabled_at"))
+    if doc.get("origin") != "issued":
+        return "disabled" if disabled else None
+    user_id = str(doc["user_id"])
+    entry = view.get(library.LIBRARY, library.entry_id(user_id, str(doc["content_id"])))
+    record = view.get(member_records.MEMBERSHIPS, user_id)
+    if disabled:
         return "disabled"
-    if doc.get("origin") == "issued":
-        entry = view.get(library.LIBRARY, library.entry_id(str(doc["user_id"]), str(doc["content_id"])))
-        if not covers.live(entry):
-            return "revoked"
-    return None
+    if covers.live(entry) or member_records.covering_in(record, item) is not None:
+        return None
+    return "revoked"
 
 
 def limit(view: View, doc: Doc) -> int | None:
@@ -166,11 +189,12 @@ def keys_for_owner(store: DataStore, user_id: str, email: str) -> dict[str, list
     if not rows:
         return {}
     secret = shop_secret(store)
+    items = store.view(CATALOG)
     found: dict[str, list[Doc]] = {}
     for doc in sorted(rows.values(), key=lambda d: (d.get("created_at") or "", d["id"])):
         key = shown_key(secret, doc)
         if key is not None:
-            state = refused_because(view, doc) or "active"
+            state = refused_because(view, doc, items.get(catalog.CONTENT, str(doc["content_id"]))) or "active"
             found.setdefault(str(doc["content_id"]), []).append({"key": key, "state": state})
     return found
 

@@ -5,7 +5,9 @@ for a pass's one payment) is written in the unit that syncs its subscription (`l
 rewritten only when Stripe's status for it changes; `paid_at` is set once. Refund and dispute events
 name a PaymentIntent: when it is an invoice's, the webhook sends them here (`apply_charge_event`)
 instead of to orders. A full refund, or a dispute, of the invoice that pays the current period ends
-the membership's access (`subscriptions.revoke_invoice`); a won dispute restores it. A charge event
+the membership's access (`subscriptions.revoke_invoice`); a won dispute restores it, and an opening
+that arrives after its dispute was closed as won (events come in any order) takes nothing away (the
+closed disputes are kept on the invoice by id, `closed_disputes`). A charge event
 that arrives before its invoice was recorded is parked in the orders' `deferred` table, which
 `record` drains in the unit that learns the PaymentIntent.
 """
@@ -120,14 +122,20 @@ def _apply(unit: Unit, invoice: Doc, event_type: str, obj: Mapping[str, Any], so
         if full and sub is not None:
             subscriptions.revoke_invoice(unit, sub, invoice["id"], "refunded", source)
         return invoice
+    closed: dict[str, str] = dict(invoice.get("closed_disputes") or {})
+    dispute_id = str(obj.get("id") or "")
     if event_type == "charge.dispute.created":
+        if closed.get(dispute_id) == "won":  # its close came first (events arrive in any order)
+            return invoice
         invoice = unit.put(INVOICES, {**invoice, "disputed": True})
         if sub is not None:
             subscriptions.revoke_invoice(unit, sub, invoice["id"], "disputed", source)
         return invoice
     if event_type == "charge.dispute.closed":
         won = obj.get("status") == "won"
-        invoice = unit.put(INVOICES, {**invoice, "disputed": not won, "dispute_status": obj.get("status")})
+        closed[dispute_id] = str(obj.get("status") or "")
+        changes = {"disputed": not won, "dispute_status": obj.get("status"), "closed_disputes": closed}
+        invoice = unit.put(INVOICES, {**invoice, **changes})
         if won and sub is not None and not invoice.get("refunded"):
             subscriptions.restore_invoice(unit, sub, invoice["id"], source)
         return invoice

@@ -23,7 +23,9 @@ import stripe
 
 from paidpdf.accounts import guest_accounts, users
 from paidpdf.clock import iso, now, now_iso
+from paidpdf.content.shop_secret import shop_secret
 from paidpdf.errors import InvalidInput, NotFound
+from paidpdf.licenses import member_keys
 from paidpdf.memberships import invoices, records, subscriptions
 from paidpdf.memberships.billing_gateway import (
     INVOICE_EVENTS,
@@ -37,7 +39,7 @@ from paidpdf.memberships.subscriptions import SUBSCRIPTIONS, Change
 from paidpdf.sales.orders import EVENTS
 from paidpdf.sales.stripe_gateway import retrieve_session
 from paidpdf.sales.tax_amounts import expected_tax
-from paidpdf.store import SALES, DataStore, Doc, Unit
+from paidpdf.store import CATALOG, SALES, DataStore, Doc, Unit
 
 log = logging.getLogger("paidpdf.memberships")
 
@@ -109,6 +111,7 @@ def sync_subscription(
     `owner` (the reader) is needed only the first time, when no document names the subscription yet
     and its join was a guest's; otherwise it is found from the document or the join."""
     change = Change("ignored", None, "")
+    secret = shop_secret(store)
     for _ in range(CONFIRM_ROUNDS):
         state = subscription_state(retrieve_subscription(client, subscription_id))
         who = _owner(store, client, state.id, state.metadata, owner)
@@ -124,6 +127,8 @@ def sync_subscription(
             if invoice is not None and change.subscription is not None:
                 invoices.record(unit, invoice, change.subscription, source)
                 invoice = None
+            if change.action != "unchanged" and change.gives_access:  # its keys, in the unit that grants
+                member_keys.issue_in(unit, secret, store.view(CATALOG), user["id"])
             if join is not None and join["status"] != "complete":
                 unit.put(JOINS, {**join, "status": "complete", "subscription_id": state.id,
                                  "user_id": user["id"], "updated_at": now_iso()})
@@ -239,6 +244,7 @@ def grant_pass(store: DataStore, join: Doc, session: Mapping[str, Any], owner: D
     pass_id = "pass_" + join["id"].removeprefix("join_")
     pi = session.get("payment_intent")
     pi = pi.get("id") if isinstance(pi, Mapping) else pi
+    secret = shop_secret(store)
     with store.unit(SALES) as unit:
         existing = unit.get(SUBSCRIPTIONS, pass_id)
         if existing is not None:
@@ -271,6 +277,7 @@ def grant_pass(store: DataStore, join: Doc, session: Mapping[str, Any], owner: D
 
         queued = notices.queue_for_change(unit, None, sub)
         subscriptions.rewrite_record(unit, owner["id"])
+        member_keys.issue_in(unit, secret, store.view(CATALOG), owner["id"])
         granted = unit.get(SUBSCRIPTIONS, pass_id)
     records.mark_member(store, owner["id"])
     return Change("created", granted, f"pass until {end}", queued)

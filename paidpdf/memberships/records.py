@@ -32,7 +32,7 @@ MEMBER_HINT = "member"
 #: retried by Stripe (past due). `unpaid`, `canceled`, `incomplete*` and `paused` give nothing.
 ACCESS_STATUSES = frozenset({"active", "trialing", "past_due"})
 
-__all__ = ["ACCESS_STATUSES", "MEMBERSHIPS", "SALES", "Grant", "covering", "grants", "rewrite"]
+__all__ = ["ACCESS_STATUSES", "MEMBERSHIPS", "SALES", "Grant", "covering", "covering_in", "grants", "rewrite"]
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,14 @@ def covering(view: View, user_id: str, item: Doc, *, at: datetime | None = None)
     seconds, `until`, so a download parses no date); retired items are never covered."""
     if item.get("status") == "retired" or not user_id:
         return None
-    record = view.get(MEMBERSHIPS, user_id)
-    if not record:
+    return covering_in(view.get(MEMBERSHIPS, user_id), item, at=at)
+
+
+def covering_in(record: Doc | None, item: Doc | None, *, at: datetime | None = None) -> Grant | None:
+    """`covering` on a membership record already read (None: no record, no item: nothing covered).
+    For callers that read the record whatever happens, such as the license API, whose every call must
+    read the same documents (`paidpdf.licenses.records.refused_because`)."""
+    if not record or item is None or item.get("status") == "retired":
         return None
     moment = at.timestamp() if at is not None else time.time()
     for raw in record.get("grants") or []:

@@ -101,14 +101,15 @@ def public(sub: Doc) -> dict[str, Any]:
 def _access(
     kind: str, status: str, period_end: str | None, renews: bool, revoked: bool
 ) -> tuple[str, str | None]:
-    """(access status, access until) for a subscription's state."""
-    if revoked:
-        return "refunded", period_end
+    """(access status, access until) for a subscription's state. The end does not depend on `revoked`
+    (a refunded status gives nothing whatever the end), so a dispute applied before or after the
+    state, and a dispute won later (`restore_invoice`), leave the same document."""
+    access = "refunded" if revoked else status
     if period_end is None:
-        return status, None
+        return access, None
     if kind == "subscription" and renews and status in ("active", "trialing"):
-        return status, iso(parse_iso(period_end) + RENEWAL_GRACE)
-    return status, period_end
+        return access, iso(parse_iso(period_end) + RENEWAL_GRACE)
+    return access, period_end
 
 
 def apply_state(
@@ -214,8 +215,14 @@ def restore_invoice(unit: Unit, sub: Doc, invoice_id: str, source: str) -> Doc:
     if len(revoked) == len(sub.get("revoked_invoices") or []):
         return sub
     changes: dict[str, Any] = {"revoked_invoices": revoked}
-    if sub.get("latest_invoice") == invoice_id or sub.get("kind") == "pass":
-        changes["access_status"] = "active" if sub.get("kind") == "pass" else sub.get("status")
+    if sub.get("kind") == "pass":
+        changes["access_status"] = "active"
+    elif sub.get("latest_invoice") == invoice_id:  # what `apply_state` computes for this state now
+        status = str(sub.get("status") or "")
+        renews = status not in ENDED and not sub.get("cancel_at_period_end")
+        changes["access_status"], changes["access_until"] = _access(
+            "subscription", status, sub.get("period_end"), renews, False
+        )
     why = f"invoice {invoice_id} dispute won: access restored"
     return save(unit, sub, "restored", why, source, **changes)
 

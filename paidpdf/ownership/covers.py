@@ -2,7 +2,8 @@
 
 A cover is one reason the reader may have the item: a paid order (`bought`, with the order's id; a
 bundle's order covers each of its items), an admin's gift (`granted`), a free item taken while free
-(`free`), a code that took the whole price off (`promo`). Memberships will be one more kind. The
+(`free`), a code that took the whole price off (`promo`). A membership is no cover: what it gives is
+read from the member's record (`paidpdf.memberships.records.covering`), never written here. The
 rule: **access = any live cover**. Every path that grants adds its own cover; every path that takes
 back (a full refund, a dispute, `users revoke`) removes only its own, so an item stays while anything
 else still pays for it: buying an item, then a bundle that holds it, then refunding the single order

@@ -1,10 +1,12 @@
 """Refunds and disputes: Stripe's charge events applied to the order they belong to.
 
 A full refund revokes exactly the purchase it refunds and a partial one keeps access; a dispute
-revokes access until it is won. Events are found through the PaymentIntent (or `metadata.order_id`);
-one that arrives before any order knows its PaymentIntent (events out of order) is parked in the
-`deferred` table and applied by `fulfilment.fulfil` in the unit that records the payment. An event in
-another currency than its order is never applied: the order is flagged for the admin.
+revokes access until it is won (an opening that arrives after its won close takes nothing: closes are
+kept on the order by dispute id, `closed_disputes`). Events are found through the PaymentIntent (or
+`metadata.order_id`); one that arrives before any order knows its PaymentIntent (events out of order)
+is parked in the `deferred` table and applied by `fulfilment.fulfil` in the unit that records the
+payment. An event in another currency than its order is never applied: the order is flagged for the
+admin.
 """
 
 from __future__ import annotations
@@ -83,8 +85,10 @@ def apply_charge_effect(unit: Unit, order: Doc, event_type: str, obj: Mapping[st
         return save(unit, order, "flagged", why, source, flag=why)
     if event_type == "charge.refunded" or event_type.startswith("refund."):
         return _apply_refund(unit, order, event_type, obj, source)
+    closed: dict[str, str] = dict(order.get("closed_disputes") or {})
+    dispute_id = str(obj.get("id") or "")
     if event_type == "charge.dispute.created":
-        if order["status"] in ("disputed",):
+        if order["status"] in ("disputed",) or closed.get(dispute_id) == "won":  # won: its close came first
             return order
         order = save(
             unit,
@@ -99,6 +103,7 @@ def apply_charge_effect(unit: Unit, order: Doc, event_type: str, obj: Mapping[st
         return order
     if event_type == "charge.dispute.closed":
         outcome = str(obj.get("status") or "")
+        closed[dispute_id] = outcome  # kept by id, so an opening that arrives later knows it is over
         if outcome == "won" and order["status"] == "disputed":
             back = order.get("status_before_dispute") or "paid"
             order = save(
@@ -108,13 +113,13 @@ def apply_charge_effect(unit: Unit, order: Doc, event_type: str, obj: Mapping[st
                 f"dispute {obj.get('id')} won: access restored",
                 source,
                 status=back,
+                closed_disputes=closed,
             )
             if back == "paid":
                 grant_purchase(unit, order)
             return order
-        return save(
-            unit, order, "dispute_closed", f"dispute {obj.get('id')} closed: {outcome or 'unknown'}", source
-        )
+        why = f"dispute {obj.get('id')} closed: {outcome or 'unknown'}"
+        return save(unit, order, "dispute_closed", why, source, closed_disputes=closed)
     return save(unit, order, "event", f"{event_type} noted", source)
 
 

@@ -12,6 +12,7 @@ from bottle import request, response
 from paidpdf.content import browse, custom_css, item_files, shop
 from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
 from paidpdf.languages import N_
+from paidpdf.licenses import member_keys
 from paidpdf.licenses import records as license_records
 from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
@@ -132,6 +133,7 @@ def _suggested(item: Doc) -> str:
 @login_required
 def library_page(web: WebContext, user: Doc) -> str:
     rows = access.library_items(web.store, user)
+    member_keys.ensure(web.store, user["id"])  # keys a membership gives, stored before they are shown
     license_keys = license_records.keys_for_owner(web.store, user["id"], user["email"])
     shelved = {row.item["id"] for row in rows}
     included = access.included_items(web.store, user)

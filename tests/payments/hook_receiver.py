@@ -2,7 +2,9 @@
 every request's Standard Webhooks signature with the `standardwebhooks` library and keeps what came.
 
 `down()` closes its socket (connections are refused) and `up()` listens again on the same port;
-`hold()` makes the next request wait until `release()` (a delivery "in flight", to kill the sender).
+`hold()` makes the next request wait until `release()` (a delivery "in flight", to kill the sender);
+while `failing` is set it answers 503 to every signed request (a receiver whose own backend is down).
+`arrivals` lists the `webhook-id` of every request that came, answered or not, in arrival order.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ class Receiver:
         self.secret = ""
         self.got: list[dict[str, Any]] = []  # verified events, in arrival order
         self.bad = 0
+        self.failing = False
+        self.arrivals: list[str] = []
         self.arrived = threading.Event()
         self._hold = threading.Event()
         self._held = threading.Event()
@@ -40,6 +44,8 @@ class Receiver:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver._lock:
+                    receiver.arrivals.append(str(self.headers.get("webhook-id")))
                 receiver.arrived.set()
                 if receiver._hold.is_set():
                     receiver._held.set()
@@ -51,6 +57,10 @@ class Receiver:
                     with receiver._lock:
                         receiver.bad += 1
                     self.send_response(400)
+                    self.end_headers()
+                    return
+                if receiver.failing:
+                    self.send_response(503)
                     self.end_headers()
                     return
                 with receiver._lock:
