@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,14 @@ def _float_seconds(environ: Mapping[str, str], name: str, default: float) -> flo
     return value
 
 
+def _header_name(env: Mapping[str, str], name: str) -> str | None:
+    """An HTTP header's name (letters, digits and dashes), or None when the variable is unset."""
+    raw = env.get(name, "").strip()
+    if raw and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", raw):
+        raise ConfigError(f"{name} must be an HTTP header name such as CF-IPCountry, got {raw[:70]!r}")
+    return raw or None
+
+
 #: `PAIDPDF_TAX`: who handles sales tax and VAT (docs/tax.md). `off` is the shop as it always was.
 TAX_MODES = ("off", "stripe_tax", "managed")
 
@@ -104,6 +113,11 @@ class Settings:
 
     data_dir: Path = Path("data")
     currency: str = "usd"
+    #: The proxy's header naming the visitor's country (`CF-IPCountry`), believed only through the
+    #: trusted proxy, and Stripe's Adaptive Pricing for currencies without an explicit price
+    #: (docs/currencies.md: `PAIDPDF_COUNTRY_HEADER`, `PAIDPDF_ADAPTIVE_PRICING`).
+    country_header: str | None = None
+    adaptive_pricing: bool = False
     base_url: str = "http://127.0.0.1:8080"
     secret_key: Secret | None = None
     smtp_url: Secret | None = None
@@ -134,6 +148,8 @@ class Settings:
         values: dict[str, Any] = {
             "data_dir": Path(env.get("PAIDPDF_DATA", "") or "data"),
             "currency": check_currency(env.get("PAIDPDF_CURRENCY", "") or "usd"),
+            "country_header": _header_name(env, "PAIDPDF_COUNTRY_HEADER"),
+            "adaptive_pricing": _flag(env, "PAIDPDF_ADAPTIVE_PRICING"),
             "base_url": (env.get("PAIDPDF_BASE_URL", "") or "http://127.0.0.1:8080").rstrip("/"),
             "secret_key": _secret(env, "PAIDPDF_SECRET_KEY"),
             "smtp_url": _secret(env, "PAIDPDF_SMTP_URL"),

@@ -1,17 +1,33 @@
-"""Money as integer minor units, end to end.
+"""Money as integer minor units, end to end, in any currency.
 
 Admins type prices as decimal text ("19.99"); this module is the only place that turns text into an
 amount, and it does so exactly, on the decimal digits as integers, never with floats (nor with a
 rounding `Decimal` context), so "19.99" is exactly 1999 cents.
+
+Each currency has its own decimals, from Babel's copy of the Unicode CLDR currency data
+(`babel.numbers.get_currency_precision`: JPY 0, EUR 2, KWD 3), and amounts are shown per locale by
+Babel too (`format_amount(1899, "eur", "de")` is "18,99 €"). Two facts of Stripe's API sit on top,
+because Stripe counts minor units its own way: its zero-decimal list (`ZERO_DECIMAL`, amounts in
+whole units), and every other currency sent with at least two decimals (ISK, HUF or IDR have none in
+CLDR yet Stripe takes 1500 ISK as 150000). `decimals` is Stripe's exponent (how amounts are stored
+and sent); `typed_decimals` is how many decimals a person may type (CLDR's, and at most two for the
+three-decimal currencies, whose Stripe amounts must end in 0).
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from functools import lru_cache
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 from paidpdf.errors import InvalidInput
 
-#: Currencies without a minor unit (Stripe's list): 1 JPY is sent as 1, not 100.
+#: The locale amounts are shown in when the caller names none (the shop's own language, for now English).
+DEFAULT_LOCALE = "en"
+
+#: Currencies without a minor unit in Stripe's API (Stripe's list): 1 JPY is sent as 1, not 100.
 ZERO_DECIMAL = frozenset(
     {
         "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga",
@@ -26,23 +42,40 @@ MAX_AMOUNT = 99_999_999
 MIN_CHARGE = {"usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "chf": 50, "jpy": 50}
 DEFAULT_MIN_CHARGE = 50
 
-SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "CA$", "aud": "A$", "chf": "CHF "}
-
 _PRICE_RE = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
 _CURRENCY_RE = re.compile(r"^[a-z]{3}$")
 
 
 def check_currency(currency: str) -> str:
-    """Return the lower-case ISO code Stripe expects, or raise for anything that is not one."""
+    """Return the lower-case ISO code Stripe expects, or raise for anything that is not one (a code
+    that is not an ISO 4217 currency in Babel's data, such as "xyz", is refused like Stripe does)."""
     code = currency.strip().lower()
-    if not _CURRENCY_RE.match(code):
+    if not _CURRENCY_RE.match(code) or code not in known_currencies():
         raise InvalidInput(f"invalid currency {currency!r}: use a three-letter ISO code such as usd")
     return code
 
 
+@lru_cache(maxsize=1)
+def known_currencies() -> frozenset[str]:
+    """The ISO 4217 codes Babel (CLDR) knows, lower-case."""
+    return frozenset(code.lower() for code in list_currencies())
+
+
+@lru_cache(maxsize=512)
 def decimals(currency: str) -> int:
-    """How many minor-unit digits the currency has (0 for JPY and the other zero-decimal ones)."""
-    return 0 if currency.lower() in ZERO_DECIMAL else 2
+    """The exponent of the currency's minor unit as Stripe counts it (how amounts are stored and
+    sent): 0 for Stripe's zero-decimal currencies, 3 where CLDR has three (KWD), else 2."""
+    code = currency.lower()
+    if code in ZERO_DECIMAL:
+        return 0
+    return 3 if get_currency_precision(code.upper()) >= 3 else 2
+
+
+@lru_cache(maxsize=512)
+def typed_decimals(currency: str) -> int:
+    """How many decimals a price in this currency may be typed with: CLDR's (0 for JPY and ISK,
+    2 for EUR), never more than Stripe's exponent, and at most 2 for the three-decimal currencies."""
+    return min(get_currency_precision(currency.upper()), decimals(currency), 2)
 
 
 def parse_amount(text: str, currency: str = "usd") -> int:
@@ -58,10 +91,11 @@ def parse_amount(text: str, currency: str = "usd") -> int:
             f"invalid price {_shown(text)}: write a plain amount such as 19.99 (or 0 for free)"
         )
     places = decimals(currency)
+    allowed = typed_decimals(currency)
     whole, _, frac = raw.partition(".")
     significant = frac.rstrip("0")
-    if len(significant) > places:
-        unit = "whole units" if places == 0 else f"at most {places} decimals"
+    if len(significant) > allowed:
+        unit = "whole units" if allowed == 0 else f"at most {allowed} decimals"
         raise InvalidInput(f"invalid price {_shown(text)}: {currency.upper()} prices take {unit}")
     return int(whole) * 10**places + (int(significant.ljust(places, "0")) if places else 0)
 
@@ -136,29 +170,34 @@ def _shown(text: str) -> str:
     return quoted if len(quoted) <= 34 else quoted[:30] + "...'"
 
 
-def format_amount(amount: int, currency: str) -> str:
-    """Show minor units to people: 1999 usd -> "$19.99", 500 jpy -> "¥500", 0 -> "Free"."""
+def as_decimal(amount: int, currency: str) -> Decimal:
+    """Minor units as an exact `Decimal` of whole units (1899 eur -> 18.99), for Babel to format."""
+    return Decimal(amount).scaleb(-decimals(currency))
+
+
+def format_amount(amount: int, currency: str, locale: str | None = None) -> str:
+    """Show minor units to people in their locale through Babel: 1999 usd -> "$19.99", 500 jpy ->
+    "¥500", 1899 eur in "de" -> "18,99 €", 0 -> "Free"."""
     if amount == 0:
         return "Free"
-    code = currency.lower()
-    places = decimals(code)
-    sign = "-" if amount < 0 else ""
-    whole, frac = divmod(abs(amount), 10**places) if places else (abs(amount), 0)
-    number = f"{whole:,}" + (f".{frac:0{places}d}" if places else "")
-    symbol = SYMBOLS.get(code)
-    if symbol:
-        return f"{sign}{symbol}{number}"
-    return f"{sign}{number} {code.upper()}"
+    return _formatted(amount, currency.lower(), locale or DEFAULT_LOCALE)
 
 
-def format_offer(amount: int, currency: str, pay_what_you_want: bool) -> str:
+@lru_cache(maxsize=4096)
+def _formatted(amount: int, currency: str, locale: str) -> str:
+    """Babel's formatting, kept: it parses CLDR patterns on each call (~40 µs), and a shop shows the
+    same few prices over and over."""
+    return format_currency(as_decimal(amount, currency), currency.upper(), locale=locale)
+
+
+def format_offer(amount: int, currency: str, pay_what_you_want: bool, locale: str | None = None) -> str:
     """An item's price as shown: "$19.99", "Free", or for pay what you want "$5.00 or more" and
     "Free, or pay what you want"."""
     if not pay_what_you_want:
-        return format_amount(amount, currency)
+        return format_amount(amount, currency, locale)
     if amount == 0:
         return "Free, or pay what you want"
-    return f"{format_amount(amount, currency)} or more"
+    return f"{format_amount(amount, currency, locale)} or more"
 
 
 def to_decimal_text(amount: int, currency: str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from paidpdf.admin import content_prices
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, details, emit_json, table, when
+from paidpdf.currency_prices import price_in
 from paidpdf.money import format_amount
 from paidpdf.store import Doc
 
@@ -29,6 +31,7 @@ def _show(bundle: Doc, title: str) -> None:
                 f"{format_amount(int(bundle['price']), bundle['currency'])} "
                 f"({bundle['price']} {bundle['currency']})",
             ),
+            ("also in", content_prices.other_prices_text(bundle)),
             ("items", ", ".join(bundle["items"])),
             ("status", bundle["status"]),
             ("created", when(bundle["created_at"], seconds=True)),
@@ -46,6 +49,7 @@ def add_cmd(
     price: str = typer.Option(..., "--price", metavar="PRICE", help="Price such as 24.99."),
     items: str = typer.Option(..., "--items", metavar="A,B,C", help="The item ids it holds (2 or more)."),
     description: str = typer.Option("", "--description", metavar="TEXT", help="Description text."),
+    also_prices: list[str] = content_prices.ALSO_PRICE_OPTION,
 ) -> None:
     """Sell several items together at one price.
 
@@ -62,6 +66,7 @@ def add_cmd(
         currency=cli.settings.currency,
         items=_items(items) or [],
         description=description,
+        also=also_prices or [],
     )
     _show(bundle, f"Added bundle {bundle['id']}")
 
@@ -116,7 +121,7 @@ def show_cmd(
         emit_json(bundles.public(bundle))
         return
     _show(bundle, f"Bundle {bundle['id']}")
-    worth = sum(int(i["price"]) for i in bundles.contents(store, bundle))
+    worth = sum(price_in(i, bundle["currency"]) or 0 for i in bundles.contents(store, bundle))
     console().print(f"Its items cost {format_amount(worth, bundle['currency'])} one by one.", markup=False)
 
 
@@ -128,6 +133,8 @@ def edit_cmd(
     price: str | None = typer.Option(None, "--price", metavar="PRICE", help="New price."),
     items: str | None = typer.Option(None, "--items", metavar="A,B,C", help="New list of items."),
     description: str | None = typer.Option(None, "--description", metavar="TEXT", help="New description."),
+    also_prices: list[str] = content_prices.ALSO_PRICE_OPTION,
+    remove_prices: list[str] = content_prices.REMOVE_PRICE_OPTION,
 ) -> None:
     """Change a bundle; orders already paid keep the items they gave.
 
@@ -142,6 +149,8 @@ def edit_cmd(
         price_text=price,
         items=_items(items),
         description=description,
+        also=also_prices or [],
+        remove=remove_prices or [],
     )
     _show(bundle, f"Updated bundle {bundle['id']}")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from paidpdf.admin import content_files, content_updates
+from paidpdf.admin import content_files, content_prices, content_updates
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, copy_progress, details, emit_json, table, when
 from paidpdf.byte_sizes import human_size
@@ -47,6 +47,7 @@ def _show(item: Doc, title: str) -> None:
             ("id", item["id"]),
             ("title", item["title"]),
             ("price", f"{_price(item)} ({item['price']} {item['currency']})"),
+            ("also in", content_prices.other_prices_text(item)),
             ("status", item["status"]),
             *(("file" if f.get("primary") else "also", f"{f['name']} ({f['format']}, {human_size(f['size'])}"
                + (f", {content_files.facts_text(f)})" if content_files.facts_text(f) else ")"))
@@ -113,6 +114,7 @@ def add_cmd(
     preview_seconds: int = typer.Option(
         30, "--preview-seconds", metavar="N", help=content_files.SECONDS_HELP
     ),
+    also_prices: list[str] = content_prices.ALSO_PRICE_OPTION,
 ) -> None:
     """Add an item: one or more files (PDF, EPUB, audio, video, ZIP) with a title and price.
 
@@ -137,6 +139,7 @@ def add_cmd(
             preview_pages=pages,
             also=also or [],
             preview_seconds=preview_seconds,
+            also_prices=also_prices or [],
         )
     _show(item, f"Added {item['id']}")
 
@@ -181,27 +184,6 @@ def show_cmd(
         return
     _show(item, f"Item {item['id']}")
     console().print(f"Downloaded {fetched} time(s) by owners (completed downloads).")
-
-
-# Unknown "options" are taken as arguments so that `content price ID -1` reaches the price check and
-# gets its one-line error, instead of Click's usage box about an option "-1".
-@app.command("price", context_settings={"ignore_unknown_options": True})
-def price_cmd(
-    ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="Item id."),
-    price: str = typer.Argument(
-        ..., metavar="PRICE", help="19.99, 0 for free, 5+ to pay what you want from 5.00, 0+ free or more."
-    ),
-) -> None:
-    """Set an item's price (0 makes it free, 5+ lets readers pay what they want from 5.00).
-
-    Example: paidpdf content price the-sourdough-guide 12.50
-    """
-    from paidpdf.content import catalog
-
-    cli = state(ctx)
-    item = catalog.set_price(cli.store, item_id, price, cli.settings.currency)
-    console().print(f"{item['id']} now costs {_price(item)} ({item['price']} {item['currency']}).")
 
 
 @app.command("edit")
@@ -348,3 +330,4 @@ def restore_cmd(
 
 content_updates.register(app)
 content_files.register(app)
+content_prices.register(app)

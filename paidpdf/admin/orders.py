@@ -298,13 +298,12 @@ def stats_cmd(
     chart = Table(title="Per day", header_style="bold")
     for column in ("day", "sales", "revenue", ""):
         chart.add_column(column)
-    top = max((b.revenue for b in stats.per_day.values()), default=0)
     for (day, currency), bucket in sorted(stats.per_day.items()):
         chart.add_row(
             day,
             str(bucket.sales),
             format_amount(bucket.revenue, currency),
-            Bar(size=max(top, 1), begin=0, end=bucket.revenue, width=40, color="green"),
+            Bar(size=max(stats.peak_day(currency), 1), begin=0, end=bucket.revenue, width=40, color="green"),
         )
     out.print(chart)
     out.print("Orders by status: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.statuses.items())))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from paidpdf.admin import content_prices
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, details, emit_json, table, when
 from paidpdf.money import format_amount
@@ -35,6 +36,7 @@ def _show(plan: Doc, title: str) -> None:
             ("title", plan["title"]),
             ("terms", _terms(plan)),
             ("price", f"{plan['price']} {plan['currency']}"),
+            ("also in", content_prices.other_prices_text(plan)),
             ("covers", plans.describe_covers(plan.get("covers"))),
             ("status", plan["status"]),
             ("created", when(plan["created_at"], seconds=True)),
@@ -67,6 +69,7 @@ def add_cmd(
     description_file: Path | None = typer.Option(
         None, "--description-file", metavar="FILE", help="Markdown description from a UTF-8 file."
     ),
+    also_prices: list[str] = content_prices.ALSO_PRICE_OPTION,
 ) -> None:
     """Add a membership plan.
 
@@ -79,7 +82,7 @@ def add_cmd(
     plan = plans.add(
         cli.creating_store, plan_id, title=title, price_text=price, currency=cli.settings.currency,
         interval=None if pass_term else interval, trial_days=trial_days, covers=covers,
-        description=_description(description_file) or "", pass_text=pass_term,
+        description=_description(description_file) or "", pass_text=pass_term, also=also_prices or [],
     )
     _show(plan, f"Added plan {plan['id']}")
 
@@ -137,6 +140,8 @@ def edit_cmd(
     description_file: Path | None = typer.Option(
         None, "--description-file", metavar="FILE", help="New description from a UTF-8 file."
     ),
+    also_prices: list[str] = content_prices.ALSO_PRICE_OPTION,
+    remove_prices: list[str] = content_prices.REMOVE_PRICE_OPTION,
 ) -> None:
     """Change a plan; members keep the price they joined at, new covers apply to all members at once.
 
@@ -147,7 +152,7 @@ def edit_cmd(
     cli = state(ctx)
     plan = plans.edit(
         cli.store, plan_id, title=title, price_text=price, trial_days=trial_days, covers=covers,
-        description=_description(description_file),
+        description=_description(description_file), also=also_prices or [], remove=remove_prices or [],
     )
     if covers is not None or title is not None:
         subscriptions.refresh_plan(cli.store, plan)

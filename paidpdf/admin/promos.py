@@ -15,7 +15,9 @@ app = typer.Typer(help="Discount codes: add, list, show, disable.", no_args_is_h
 def _off(promo: Doc) -> str:
     if promo.get("percent"):
         return f"{promo['percent']}%"
-    return format_amount(int(promo["amount"]), promo["currency"])
+    others = (promo.get("amounts") or {}).items()
+    return ", ".join([format_amount(int(promo["amount"]), promo["currency"])]
+                     + [format_amount(int(v), str(c)) for c, v in sorted(others)])
 
 
 def _uses(promo: Doc) -> str:
@@ -38,6 +40,9 @@ def add_cmd(
     max_uses: int | None = typer.Option(
         None, "--max-uses", metavar="N", help="Paid orders it may take at most."
     ),
+    also_amounts: list[str] = typer.Option(
+        None, "--also-amount", metavar="CUR:A", help="Amount off in another currency (repeat: eur:2.50)."
+    ),
 ) -> None:
     """Add a discount code for the item page or a ?code= link.
 
@@ -49,6 +54,7 @@ def add_cmd(
     promo = promos.add(
         cli.store, code, currency=cli.settings.currency, percent=percent, amount_text=amount,
         items=items.split(",") if items else None, until=until, max_uses=max_uses,
+        also_amounts=also_amounts or [],
     )
     link = f"{cli.settings.base_url.rstrip('/')}/content/<id>?code={promo['code']}"
     console().print(f"Added {promos.describe(promo)}. Share it as a link: {link}", markup=False)

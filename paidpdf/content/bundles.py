@@ -10,8 +10,10 @@ order names one thing only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from paidpdf import currency_prices
 from paidpdf.clock import now_iso
 from paidpdf.content import catalog
 from paidpdf.content.item_text import check_description, check_id, check_title, slugify
@@ -28,7 +30,7 @@ FIELDS = ("id", "title", "description", "price", "currency", "items", "status", 
 
 
 def public(bundle: Doc) -> dict[str, Any]:
-    return {name: bundle.get(name) for name in FIELDS}
+    return {**{name: bundle.get(name) for name in FIELDS}, "prices": currency_prices.prices_of(bundle)}
 
 
 def list_bundles(store: DataStore, include_retired: bool = False) -> list[Doc]:
@@ -78,6 +80,7 @@ def add(
     title: str,
     price_text: str,
     currency: str,
+    also: Sequence[str] = (),
     items: list[str],
     description: str = "",
 ) -> Doc:
@@ -86,7 +89,8 @@ def add(
     code = check_currency(currency)
     doc: Doc = {
         "id": key, "title": check_title(title), "description": check_description(description),
-        "price": _price(price_text, code), "currency": code, "items": [], "status": catalog.ACTIVE,
+        "price": _price(price_text, code), "currency": code,
+        "prices": currency_prices.merged(None, code, also), "items": [], "status": catalog.ACTIVE,
         "created_at": now_iso(), "updated_at": now_iso(),
     }
     with store.unit(CATALOG) as unit:
@@ -102,11 +106,13 @@ def edit(
     *,
     title: str | None = None,
     price_text: str | None = None,
+    also: Sequence[str] = (),
+    remove: Sequence[str] = (),
     items: list[str] | None = None,
     description: str | None = None,
 ) -> Doc:
     """Change a bundle; orders already made keep the items they granted."""
-    if all(v is None for v in (title, price_text, items, description)):
+    if not (also or remove) and all(v is None for v in (title, price_text, items, description)):
         raise InvalidInput("nothing to change: give --title, --price, --items or --description")
     changes: dict[str, Any] = {}
     if title is not None:
@@ -117,6 +123,10 @@ def edit(
         current = _require(unit, bundle_id)
         if price_text is not None:
             changes["price"] = _price(price_text, current["currency"])
+        if also or remove:
+            changes["prices"] = currency_prices.merged(
+                current.get("prices"), current["currency"], also, remove
+            )
         if items is not None:
             changes["items"] = _check_items(unit, items)
         return _put(unit, current, changes)

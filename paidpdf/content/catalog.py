@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from paidpdf import currency_prices
 from paidpdf.clock import now_iso
 from paidpdf.content import file_intake, formats, item_files, item_names, media, stamp_templates, versions
 from paidpdf.content.item_text import (
@@ -52,6 +53,7 @@ FIELDS = (
     "description",
     "price",
     "currency",
+    "prices",
     "pay_what_you_want",
     "filename",
     "sha256",
@@ -75,21 +77,8 @@ FIELDS = (
 Progress = Callable[[int], None]
 
 __all__ = [
-    "FIELDS",
-    "MAX_TITLE",
-    "add_item",
-    "check_id",
-    "download_name",
-    "edit_item",
-    "get_item",
-    "list_items",
-    "public",
-    "read_description_file",
-    "restore",
-    "retire",
-    "set_price",
-    "slugify",
-    "tag",
+    "FIELDS", "MAX_TITLE", "add_item", "check_id", "download_name", "edit_item", "get_item", "list_items",
+    "public", "read_description_file", "restore", "retire", "set_price", "slugify", "tag",
 ]
 
 
@@ -111,6 +100,7 @@ def get_item(store: DataStore, item_id: str) -> Doc:
 def public(item: Doc) -> dict[str, Any]:
     """The item as `--json` and other areas see it: exactly the contract fields, in a stable order."""
     shown = {name: item.get(name) for name in FIELDS}
+    shown["prices"] = currency_prices.prices_of(item)
     shown["stamp"] = bool(item.get("stamp"))
     shown["pay_what_you_want"] = bool(item.get("pay_what_you_want"))
     shown["stream_only"] = bool(item.get("stream_only"))
@@ -153,6 +143,7 @@ def add_item(
     preview_pages: int = DEFAULT_PREVIEW_PAGES,
     also: Sequence[Path] = (),
     preview_seconds: int = file_intake.DEFAULT_SAMPLE_SECONDS,
+    also_prices: Sequence[str] = (),
 ) -> Doc:
     """Add an item: its primary file (`pdf`: a PDF, EPUB, audio, video or ZIP, see `formats`) and
     the files `also` sold with it. Everything is checked (every file by what it is, the pages for the
@@ -161,6 +152,7 @@ def add_item(
     code = check_currency(currency)
     clean_title = check_title(title)
     price, pay_what_you_want = parse_offer(price_text, code)
+    prices = currency_prices.for_offer(None, code, price, pay_what_you_want, also_prices, ())
     body = check_description(description)
     view = store.view(CATALOG)
     item_names.check_title_free(view, clean_title)
@@ -193,6 +185,7 @@ def add_item(
         "description": body,
         "price": price,
         "currency": code,
+        "prices": prices,
         "pay_what_you_want": pay_what_you_want,
         **item_files.top_level(entries[0]),
         "cover": cover_name,
@@ -298,14 +291,17 @@ def _file_names(doc: dict[str, Any]) -> list[str]:
     return names
 
 
-def set_price(store: DataStore, item_id: str, price_text: str, currency: str) -> Doc:
+def set_price(
+    store: DataStore, item_id: str, price_text: str | None, currency: str,
+    *, also: Sequence[str] = (), remove: Sequence[str] = (),
+) -> Doc:
     """Set an item's price (typed text such as "19.99", "0" for free, "5+" for pay what you want from
-    5.00, "0+" for free or more) in the store's currency."""
+    5.00, "0+" for free or more; None keeps it) in the store's currency, and its explicit prices in
+    other currencies (`also` such as "eur:18.99", `remove` such as "eur": `currency_prices`)."""
     code = check_currency(currency)
-    price, pay_what_you_want = parse_offer(price_text, code)
     with store.unit(CATALOG) as unit:
-        changes = {"price": price, "currency": code, "pay_what_you_want": pay_what_you_want}
-        return _put(unit, _require(unit, item_id), changes)
+        current = _require(unit, item_id)
+        return _put(unit, current, currency_prices.price_changes(current, price_text, code, also, remove))
 
 
 def tag(store: DataStore, item_id: str, tags: list[str], *, remove: bool = False, clear: bool = False) -> Doc:

@@ -23,6 +23,7 @@ import stripe
 from paidpdf.clock import new_id, now, now_iso, parse_iso
 from paidpdf.config import Settings
 from paidpdf.content import shop, tax_codes
+from paidpdf.currency_prices import in_currency
 from paidpdf.errors import InvalidInput, NotFound, PaymentProviderError
 from paidpdf.memberships import lifecycle, plans, records
 from paidpdf.memberships.billing_gateway import create_checkout
@@ -54,10 +55,13 @@ def start_join(
     user: Mapping[str, Any] | None,
     plan_id: str,
     guest_token: str | None = None,
+    currency: str | None = None,
 ) -> JoinStart:
     """A pending join and its Checkout Session, for a logged-in `user` or a guest (`guest_token` is
-    the SHA-256 of the browser's checkout cookie; Checkout asks for the email)."""
+    the SHA-256 of the browser's checkout cookie; Checkout asks for the email). The plan is charged
+    in the visitor's `currency` when it has an explicit price there, else at its own price."""
     plan = plans.get(store, plan_id)
+    plan = (in_currency(plan, currency) if currency else None) or plan
     if plan.get("status") != plans.ACTIVE:
         raise NotFound(f"plan {plan['id']!r} is not for sale")
     if user is None and not guest_token:
@@ -95,6 +99,7 @@ def _pending(
                 existing["status"] == "pending"
                 and existing["plan_id"] == plan["id"]
                 and existing["amount"] == plan["price"]
+                and existing.get("currency") == plan["currency"]
                 and existing.get("livemode") == mode
                 and existing.get("tax_behavior") == tax_behavior
                 and parse_iso(existing["created_at"]) >= cutoff

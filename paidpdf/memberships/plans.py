@@ -10,8 +10,10 @@ Prices are integer minor units, parsed by `money.parse_price` like item prices.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from paidpdf import currency_prices
 from paidpdf.clock import now_iso
 from paidpdf.content import catalog
 from paidpdf.content.bundles import BUNDLES
@@ -37,7 +39,7 @@ Covers = str | list[str]
 
 
 def public(plan: Doc) -> dict[str, Any]:
-    return {name: plan.get(name) for name in FIELDS}
+    return {**{name: plan.get(name) for name in FIELDS}, "prices": currency_prices.prices_of(plan)}
 
 
 def is_pass(plan: Doc) -> bool:
@@ -146,6 +148,7 @@ def add(
     title: str,
     price_text: str,
     currency: str,
+    also: Sequence[str] = (),
     interval: str | None = "month",
     trial_days: int = 0,
     covers: str = ALL,
@@ -163,6 +166,7 @@ def add(
         "description": check_description(description),
         "price": _price(price_text, code),
         "currency": code,
+        "prices": currency_prices.merged(None, code, also),
         "interval": _interval(interval if not pass_days else None, pass_days),
         "pass_days": pass_days,
         "trial_days": _trial(trial_days, pass_days),
@@ -183,13 +187,15 @@ def edit(
     *,
     title: str | None = None,
     price_text: str | None = None,
+    also: Sequence[str] = (),
+    remove: Sequence[str] = (),
     trial_days: int | None = None,
     covers: str | None = None,
     description: str | None = None,
 ) -> Doc:
     """Change a plan. A new price applies to new members; members keep the price they joined at (their
     Stripe subscription has it). New `covers` apply to every member of the plan at once."""
-    if all(v is None for v in (title, price_text, trial_days, covers, description)):
+    if not (also or remove) and all(v is None for v in (title, price_text, trial_days, covers, description)):
         raise InvalidInput(
             "nothing to change: give --title, --price, --trial-days, --covers or --description"
         )
@@ -204,6 +210,10 @@ def edit(
         current = _require(unit, plan_id)
         if price_text is not None:
             changes["price"] = _price(price_text, current["currency"])
+        if also or remove:
+            changes["prices"] = currency_prices.merged(
+                current.get("prices"), current["currency"], also, remove
+            )
         if trial_days is not None:
             changes["trial_days"] = _trial(trial_days, current.get("pass_days"))
         return _put(unit, current, changes)

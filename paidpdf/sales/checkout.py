@@ -24,7 +24,7 @@ from paidpdf.languages import N_
 from paidpdf.licenses import records as license_records
 from paidpdf.money import parse_chosen_amount
 from paidpdf.ownership import library
-from paidpdf.sales import fulfilment, orders, promos, tax_checkout
+from paidpdf.sales import checkout_currency, fulfilment, orders, promos, tax_checkout
 from paidpdf.sales.stripe_gateway import expire_session, livemode, provider_errors, retrieve_session
 from paidpdf.store import CATALOG, DataStore, Doc
 
@@ -49,18 +49,22 @@ def start_checkout(
     guest_token: str | None = None,
     amount_text: str = "",
     code: str = "",
+    currency: str | None = None,
 ) -> CheckoutStart:
     """A pending order and its Checkout Session. The amount comes from the catalog, less a discount
     `code` (`promos`), or for a pay-what-you-want item from `amount_text`, checked against the item's
     minimum (`money.parse_chosen_amount`). Without a `user` it is a guest's: `guest_token` is the
     SHA-256 of the browser's checkout cookie, and Stripe Checkout asks for the email the purchase
-    goes to."""
+    goes to. The checkout is in the visitor's `currency` when the item has a price there
+    (`checkout_currency`)."""
     item = catalog.get_item(store, content_id)
     content_id = item["id"]
     if user is not None and library.owns(store.view(orders.SALES), user["id"], content_id):
         return CheckoutStart("owned", item)
     if item.get("status") != "active":
         raise NotFound(f"item {content_id!r} is not for sale")
+    sold = checkout_currency.sold_in(item, currency, settings)
+    item = sold.doc
     if item.get("pay_what_you_want"):
         chosen = parse_chosen_amount(amount_text, str(item["currency"]), int(item["price"]))
         priced = promos.Priced(chosen, None, chosen)
@@ -70,7 +74,7 @@ def start_checkout(
         return _free_with_code(store, client, settings, user, item, priced.code)
     if priced.amount == 0:
         return CheckoutStart("free", item)
-    return _checkout(store, client, settings, item, user, guest_token, priced)
+    return _checkout(store, client, settings, item, user, guest_token, priced, adaptive=sold.adaptive)
 
 
 def start_bundle_checkout(
@@ -81,9 +85,11 @@ def start_bundle_checkout(
     user: Mapping[str, Any] | None,
     bundle_id: str,
     guest_token: str | None = None,
+    currency: str | None = None,
 ) -> CheckoutStart:
-    """A bundle's checkout: its price, and the items it holds now fixed on the order (`bundle_items`)
-    so that fulfilment grants exactly those. A reader who owns every item already has nothing to buy."""
+    """A bundle's checkout: its price (in the visitor's `currency` when it has one there), and the
+    items it holds now fixed on the order (`bundle_items`) so that fulfilment grants exactly those. A
+    reader who owns every item already has nothing to buy."""
     bundle = bundles.get(store, bundle_id)
     if bundle.get("status") != "active":
         raise NotFound(f"bundle {bundle_id!r} is not for sale")
@@ -91,9 +97,13 @@ def start_bundle_checkout(
         view = store.view(orders.SALES)
         if all(library.owns(view, user["id"], i) for i in bundle["items"]):
             return CheckoutStart("owned", bundle)
-    price = int(bundle["price"])
+    sold = checkout_currency.sold_in(bundle, currency, settings)
+    price = int(sold.doc["price"])
     priced = promos.Priced(price, None, price)
-    return _checkout(store, client, settings, bundle, user, guest_token, priced, list(bundle["items"]))
+    return _checkout(
+        store, client, settings, sold.doc, user, guest_token, priced, list(bundle["items"]),
+        adaptive=sold.adaptive,
+    )
 
 
 def _checkout(
@@ -105,6 +115,8 @@ def _checkout(
     guest_token: str | None,
     priced: promos.Priced,
     bundle_items: list[str] | None = None,
+    *,
+    adaptive: bool = False,
 ) -> CheckoutStart:
     """The pending order (reused on a double click) and its Checkout Session."""
     base = settings.base_url.rstrip("/")
@@ -130,7 +142,7 @@ def _checkout(
             _release_stale(store, client, settings, held, attempt)
             continue
         if not order.get("stripe_session_id"):
-            return _new_session(store, client, settings, item, order)
+            return _new_session(store, client, settings, item, order, adaptive)
         # A recent pending order (double click, back button) already has a session: reuse it while it
         # is open; otherwise settle the order from it and start again with a fresh order.
         session = retrieve_session(client, order["stripe_session_id"])
@@ -150,7 +162,8 @@ def _checkout(
 
 
 def _new_session(
-    store: DataStore, client: stripe.StripeClient, settings: Settings, item: Doc, order: Doc
+    store: DataStore, client: stripe.StripeClient, settings: Settings, item: Doc, order: Doc,
+    adaptive: bool = False,
 ) -> CheckoutStart:
     """The order's Checkout Session, with what the tax mode adds (`tax_checkout`)."""
     base = settings.base_url.rstrip("/")
@@ -178,6 +191,7 @@ def _new_session(
         "success_url": f"{base}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{base}/checkout/cancel?order={order['id']}",
         **tax_checkout.session_params(settings),
+        **checkout_currency.session_params(adaptive),
     }
     with provider_errors():
         session = client.v1.checkout.sessions.create(

@@ -20,7 +20,7 @@ from paidpdf.accounts import guest_accounts
 from paidpdf.clock import now_iso
 from paidpdf.content.shop_secret import shop_secret
 from paidpdf.errors import InvalidInput
-from paidpdf.sales import promos, tax_amounts
+from paidpdf.sales import checkout_currency, promos, tax_amounts
 from paidpdf.sales.orders import (
     DEFERRED,
     EVENTS,
@@ -137,6 +137,7 @@ def _fulfil_in(
         stripe_payment_intent=payment_intent,
         receipt="due",  # once per order: only this transition sets it (see `receipts`)
         **tax_amounts.session_facts(session),
+        **checkout_currency.presentment(session),  # what an Adaptive Pricing buyer saw
     )
     grant_purchase(unit, order, secret)
     if order.get("promo") and promos.count_use(unit, order["promo"], order["id"]):  # counts when paid

@@ -109,6 +109,8 @@ def public(order: Mapping[str, Any]) -> Doc:
     shown = {k: order.get(k) for k in keys}
     shown["list_price"] = int(order.get("list_price") or order.get("amount") or 0)
     shown["refunded_amount"] = int(order.get("refunded_amount") or 0)
+    # Adaptive Pricing (`checkout_currency`): what the buyer saw, beside `amount`/`currency` (settled)
+    shown.update({k: order[k] for k in ("presentment_amount", "presentment_currency") if k in order})
     return shown
 
 

@@ -28,10 +28,12 @@ Codes live in the `promos` table of `sales`, beside the orders whose creation th
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from paidpdf import currency_prices
 from paidpdf.clock import now, now_iso, parse_date_option, parse_iso
 from paidpdf.errors import Conflict, InvalidInput, NotFound
 from paidpdf.languages import N_
@@ -50,7 +52,8 @@ _CODE_RE = re.compile(r"\A[A-Z0-9][A-Z0-9_-]{1,31}\Z")
 
 #: What `promos list --json` shows per code, in this order.
 FIELDS = (
-    "code", "percent", "amount", "currency", "items", "until", "max_uses", "uses", "disabled", "created_at",
+    "code", "percent", "amount", "currency", "amounts", "items", "until", "max_uses", "uses", "disabled",
+    "created_at",
 )
 
 
@@ -72,8 +75,11 @@ def add(
     items: list[str] | None = None,
     until: str | None = None,
     max_uses: int | None = None,
+    also_amounts: Sequence[str] = (),
 ) -> Doc:
-    """A new code; everything is checked before it is written, and an existing code is a `Conflict`."""
+    """A new code; everything is checked before it is written, and an existing code is a `Conflict`.
+    An amount off may be given in other currencies too (`also_amounts`: "eur:2.50"); in a currency
+    it has no amount for, the code does not apply."""
     key = check_code(code)
     if (percent is None) == (amount_text is None):
         raise InvalidInput("give either --percent or --amount")
@@ -82,6 +88,9 @@ def add(
     amount = parse_amount(amount_text, currency) if amount_text is not None else None
     if amount is not None and amount <= 0:
         raise InvalidInput("--amount must be more than 0")
+    if also_amounts and amount is None:
+        raise InvalidInput("--also-amount goes with --amount (a percentage applies in every currency)")
+    amounts = currency_prices.merged(None, currency, also_amounts, amounts=True) if amount else {}
     if max_uses is not None and not 1 <= max_uses <= 1_000_000:
         raise InvalidInput("--max-uses must be 1 to 1000000")
     ends = None
@@ -99,6 +108,7 @@ def add(
             catalog.get_item(store, item_id)  # NotFound names the unknown id
     doc: Doc = {
         "id": key, "code": key, "percent": percent, "amount": amount, "currency": currency.lower(),
+        "amounts": amounts,
         "items": wanted, "until": ends, "max_uses": max_uses, "uses": 0, "disabled": False,
         "created_at": now_iso(),
     }
@@ -156,7 +166,7 @@ def price_with(view: View, item: Doc, code_text: str) -> Priced:
         return Priced(price, None, price)
     promo = usable(view, code_text, item)
     percent = promo.get("percent")
-    off = (price * int(percent) + 50) // 100 if percent else int(promo["amount"])  # half up, in integers
+    off = (price * int(percent) + 50) // 100 if percent else amount_off(promo, str(item["currency"]))
     paid = max(price - off, 0)
     floor = MIN_CHARGE.get(str(item["currency"]).lower(), DEFAULT_MIN_CHARGE)
     if 0 < paid < floor:
@@ -179,9 +189,18 @@ def usable(view: View, code_text: str, item: Doc) -> Doc:
         raise InvalidInput(N_("this discount code is not valid for this item"))
     if item.get("pay_what_you_want"):
         raise InvalidInput(N_("discount codes do not apply to pay-what-you-want items"))
-    if promo.get("amount") and promo.get("currency") != str(item["currency"]).lower():
+    if promo.get("amount") and amount_off(promo, str(item["currency"])) is None:
         raise InvalidInput(N_("this discount code is for another currency"))
     return promo
+
+
+def amount_off(promo: Doc, currency: str) -> Any:
+    """A fixed discount in `currency`: its main amount or the one given for that currency (None:
+    the code has none there; amounts are never converted)."""
+    if str(promo.get("currency")) == currency.lower():
+        return int(promo["amount"])
+    found = (promo.get("amounts") or {}).get(currency.lower())
+    return int(found) if found is not None else None
 
 
 class CodeHeld(InvalidInput):

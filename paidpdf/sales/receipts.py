@@ -92,14 +92,16 @@ def _sign_in_link(store: DataStore, order: Doc, base_url: str) -> str | None:
 def _message(store: DataStore, order: Doc, base_url: str, shop_name: str) -> tuple[str, str]:
     """(subject, body) in the buyer's language (`mail_languages.of_order`)."""
     user = users.get_user(store, order["user_id"]) if order.get("user_id") else None
-    t = translations(of_order(store, order, user))
+    locale = of_order(store, order, user)
+    t = translations(locale)
     try:
         title = str(catalog.get_item(store, order["content_id"])["title"])
     except NotFound:
         bundle = bundles.find(store.view(CATALOG), str(order["content_id"]))
         named = t.gettext("{title} (bundle)").format(title=bundle["title"]) if bundle else None
         title = named or str(order["content_id"])
-    amount = format_amount(int(order["amount"]), str(order["currency"]))
+    paid = int(order["amount"])
+    amount = format_amount(paid, str(order["currency"]), locale) if paid else t.gettext("Free")
     base = base_url.rstrip("/")
     signing_in = _sign_in_link(store, order, base_url)
     if signing_in:
@@ -117,7 +119,7 @@ def _message(store: DataStore, order: Doc, base_url: str, shop_name: str) -> tup
         t.gettext("Thank you for your purchase from {shop}.").format(shop=shop_name) + "\n\n"
         f"  {title}\n"
         f"  {amount}\n"
-        f"{_tax_lines(order, base_url, t)}"
+        f"{_tax_lines(order, base_url, t, locale)}"
         "  " + t.gettext("Order {id}").format(id=order["id"]) + "\n\n"
         f"{_license_keys(store, order, t)}"
         f"{where}"
@@ -126,12 +128,12 @@ def _message(store: DataStore, order: Doc, base_url: str, shop_name: str) -> tup
     return t.gettext("Your receipt from {shop}: {title}").format(shop=shop_name, title=title), body
 
 
-def _tax_lines(order: Doc, base_url: str, t: NullTranslations) -> str:
+def _tax_lines(order: Doc, base_url: str, t: NullTranslations, locale: str) -> str:
     """Net, tax, total, the buyer's country and tax ids, and the invoice link, when tax was charged."""
     figures = tax_amounts.receipt_figures(order)
     if figures is None:
         return ""
-    money = lambda amount: format_amount(int(amount), figures["currency"])  # noqa: E731
+    money = lambda amount: format_amount(int(amount), figures["currency"], locale)  # noqa: E731
     place = f" ({figures['country']})" if figures["country"] else ""
     lines = [
         t.gettext("Net {amount}").format(amount=money(figures["net"])),

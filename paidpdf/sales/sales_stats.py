@@ -27,6 +27,11 @@ class SalesStats:
     totals: dict[str, Bucket] = field(default_factory=dict)  # currency
     statuses: dict[str, int] = field(default_factory=dict)
 
+    def peak_day(self, currency: str) -> int:
+        """The best day's revenue in `currency`: a chart's scale is per currency, since 800 JPY and
+        800 EUR are not the same bar."""
+        return max((b.revenue for (_, c), b in self.per_day.items() if c == currency), default=0)
+
     def as_json(self) -> dict[str, object]:
         return {
             "totals": [

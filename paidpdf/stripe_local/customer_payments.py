@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
-from paidpdf.stripe_local import billing_objects, checkout_tax, objects, params, payment_objects
+from paidpdf.stripe_local import billing_objects, checkout_tax, currencies, objects, params, payment_objects
 from paidpdf.stripe_local.account import CUSTOMER, Obj
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.checkout_sessions import Sessions
@@ -97,6 +97,9 @@ class Paying(Sessions):
             )
             charge = payment_objects.charge(intent, email, now, kind)
             intent["latest_charge"] = charge["id"]
+            shown = currencies.presentment(session, email)  # Adaptive Pricing: what the buyer saw
+            session["presentment_details"] = intent["presentment_details"] = shown
+            charge["presentment_details"] = shown
             customer = self._payment_customer(session, email)
             intent["customer"] = charge["customer"] = customer
             self._store["intents"][intent["id"]] = intent

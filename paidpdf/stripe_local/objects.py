@@ -73,7 +73,7 @@ def checkout_session(values: dict[str, Any], created: int, page_url: str, sessio
     return {
         "id": session_id,
         "object": "checkout.session",
-        "adaptive_pricing": None,
+        "adaptive_pricing": values.get("adaptive_pricing"),
         "after_expiration": None,
         "allow_promotion_codes": values["allow_promotion_codes"],
         "amount_subtotal": values["amount_subtotal"],
@@ -111,6 +111,7 @@ def checkout_session(values: dict[str, Any], created: int, page_url: str, sessio
         "payment_method_types": ["card"],
         "payment_status": "unpaid",
         "phone_number_collection": {"enabled": False},
+        "presentment_details": None,
         "recovered_from": None,
         "setup_intent": None,
         "shipping_address_collection": None,

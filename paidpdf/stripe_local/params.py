@@ -11,6 +11,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from paidpdf.money import known_currencies
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 
 _INT_RE = re.compile(r"^-?[0-9]+$")
@@ -93,9 +94,14 @@ def email(value: Any, param: str) -> str:
 
 
 def currency(value: Any, param: str) -> str:
+    """An ISO 4217 code Stripe knows (Babel's list), lower-case; else Stripe's error naming the codes."""
     text = string(value, param)
-    if not _CURRENCY_RE.match(text):
-        raise invalid(param, f"Invalid currency: {text}. Stripe currently supports three-letter ISO codes.")
+    if not _CURRENCY_RE.match(text) or text.lower() not in known_currencies():
+        raise invalid(
+            param,
+            f"Invalid currency: {text.lower()[:20]}. Stripe currently supports these currencies: "
+            + ", ".join(sorted(known_currencies())),
+        )
     return text.lower()
 
 

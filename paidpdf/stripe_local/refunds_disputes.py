@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from paidpdf.stripe_local import currencies as currency_rules
 from paidpdf.stripe_local import params, payment_objects
 from paidpdf.stripe_local.account import CUSTOMER, Obj, RequestInfo
 from paidpdf.stripe_local.api_errors import ApiError, invalid
@@ -84,6 +85,7 @@ class RefundsAndDisputes(Paying):
                     code="amount_too_large",
                 )
             refund = payment_objects.refund(charge, amount, reason, meta, self.now())
+            refund["presentment_details"] = currency_rules.refund_presentment(charge, amount)
             self._store["refunds"][refund["id"]] = refund
             before = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}
             charge["amount_refunded"] += amount

@@ -11,6 +11,7 @@ from typing import Any
 
 from paidpdf.money import DEFAULT_MIN_CHARGE, MAX_AMOUNT, MIN_CHARGE, format_amount
 from paidpdf.stripe_local import billing_params, tax_params
+from paidpdf.stripe_local import currencies as currency_rules
 from paidpdf.stripe_local.api_errors import ApiError, invalid, missing
 from paidpdf.stripe_local.params import (
     array,
@@ -194,6 +195,7 @@ def session_create(params: dict[str, Any], now: int) -> dict[str, Any]:
         "locale": optional("locale", string, 20),
         "submit_type": optional("submit_type", enum, ("auto", "book", "donate", "pay", "subscribe")),
         "tax": tax_params.session_tax(params, mode, items),
+        "adaptive_pricing": currency_rules.adaptive_pricing(params),
         **billing,
     }
 
@@ -287,6 +289,7 @@ def _line_items(value: Any, mode: str) -> list[dict[str, Any]]:
                 f"This value must be less than or equal to {MAX_AMOUNT}.",
                 code="parameter_invalid_integer",
             )
+        currency_rules.check_unit_amount(unit_amount, item_currency, f"{pd}[unit_amount]")
         _inline_only(price_data, pd, "product", missing_param=f"{pd}[product_data]")
         product = hash_(price_data["product_data"], f"{pd}[product_data]")
         pr = f"{pd}[product_data]"

@@ -1,9 +1,11 @@
 """The rendered catalog grid, cached per version of `catalog.json`.
 
 The catalog page is the busiest page and the catalog changes rarely, so each item's card is rendered
-once per version of the catalog (`View.version`, which changes with every commit) and per language
-(a card's words and prices are the reader's), in both its "owned" and "not owned" form. A request
-then only joins the prepared strings of its page (`content.browse`) for the reader's owned set. The
+once per version of the catalog (`View.version`, which changes with every commit), in both its "owned"
+and "not owned" form. A request then only joins the prepared strings of its page (`content.browse`)
+for the reader's owned set. Cards are kept per language (a card's words are the reader's) and per
+currency (`currency_prices.shown_in`: each item at its price in the visitor's currency, or its main
+price when it has none there), so a EUR visitor never gets USD cards, nor a German one English. The
 version is taken *before* the items are read, so a concurrent change can at worst store newer cards
 under an older key, which the next request replaces; a stale page is never kept under a new key.
 """
@@ -19,6 +21,8 @@ from markupsafe import Markup
 
 from paidpdf import languages
 from paidpdf.content import browse, bundles, catalog
+from paidpdf.currency_prices import currencies_in, shown_in
+from paidpdf.memberships import plans
 from paidpdf.store import DataStore, Doc
 
 Identity = tuple[Any, ...]
@@ -54,35 +58,39 @@ class CatalogCache:
         self._card = card
         self._keep = keep  # False: nothing is kept, only the shown cards are rendered (see `create_app`)
         self._lock = threading.Lock()
-        self._cards: dict[str, Cards] = {}  # per language
+        self._cards: dict[str, Cards] = {}  # "language:currency" ("" for main prices) → its cards
+        self._currencies: tuple[Identity, list[str]] | None = None
 
     def _identity(self) -> Identity:
         return self._store.view(catalog.CATALOG).version
 
-    def cards(self, locale: str = languages.SOURCE) -> Cards:
-        """The catalog's cards in `locale`, rendered once per catalog version and language."""
+    def cards(self, currency: str = "", locale: str = languages.SOURCE) -> Cards:
+        """The catalog's cards in `locale` with prices in `currency` where items have one ("" for main
+        prices), rendered once per catalog version, language and currency."""
         if not self._keep:
-            items = tuple(catalog.list_items(self._store))
+            items = self._items(currency)
             tags = browse.all_tags(items)
-            return Cards(self._identity(), items, {}, {}, tags=tags, bundles=self._bundles(), locale=locale)
+            return Cards(
+                self._identity(), items, {}, {}, tags=tags, bundles=self._bundles(currency), locale=locale
+            )
         identity = self._identity()
-        current = self._cards.get(locale)
+        key = f"{locale}:{currency}"
+        current = self._cards.get(key)
         if current is not None and current.identity == identity:
             return current
         with self._lock:
-            current = self._cards.get(locale)
+            current = self._cards.get(key)
             if current is not None and current.identity == identity:
                 return current
-            items = tuple(catalog.list_items(self._store))
+            items = self._items(currency)
             plain = {item["id"]: self._render(item, False, locale) for item in items}
             owned = {item["id"]: self._render(item, True, locale) for item in items}
-            on_sale = self._bundles()
+            on_sale = self._bundles(currency)
             current = Cards(
                 identity, items, plain, owned, tags=browse.all_tags(items), bundles=on_sale, locale=locale
             )
-            self._cards = {
-                **{k: v for k, v in self._cards.items() if v.identity == identity}, locale: current
-            }
+            kept = {c: v for c, v in self._cards.items() if v.identity == identity}
+            self._cards = {**kept, key: current}
             return current
 
     def _render(self, item: Doc, owned: bool, locale: str) -> str:
@@ -90,9 +98,24 @@ class CatalogCache:
             item=item, owned=owned, locale=locale, i18n=languages.translations(locale)
         )
 
-    def _bundles(self) -> tuple[tuple[Doc, list[str]], ...]:
+    def currencies(self) -> list[str]:
+        """Every currency an item, bundle or plan on sale has a price in (once per catalog version)."""
+        identity = self._identity()
+        found = self._currencies
+        if found is None or found[0] != identity or not self._keep:
+            store = self._store
+            docs = [*catalog.list_items(store), *bundles.list_bundles(store),
+                    *plans.plans_in(store.view(catalog.CATALOG))]
+            found = self._currencies = (identity, currencies_in(docs))
+        return found[1]
+
+    def _items(self, currency: str) -> tuple[Doc, ...]:
+        items = catalog.list_items(self._store)
+        return tuple(shown_in(i, currency) for i in items) if currency else tuple(items)
+
+    def _bundles(self, currency: str = "") -> tuple[tuple[Doc, list[str]], ...]:
         store = self._store
-        on_sale = bundles.list_bundles(store)
+        on_sale = [shown_in(b, currency) if currency else b for b in bundles.list_bundles(store)]
         return tuple((b, [i["title"] for i in bundles.contents(store, b)]) for b in on_sale)
 
     def grid(self, cards: Cards, shown: list[Doc], owned_ids: frozenset[str]) -> Markup:

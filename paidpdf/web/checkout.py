@@ -14,6 +14,7 @@ import bottle
 from paidpdf import clock
 from paidpdf.accounts import records, throttle
 from paidpdf.content import bundles, catalog
+from paidpdf.currency_prices import shown_in
 from paidpdf.errors import AccessDenied, InvalidInput, NotFound, PaymentProviderError
 from paidpdf.languages import N_
 from paidpdf.ownership import access
@@ -43,7 +44,7 @@ def start(web: WebContext, content_id: str) -> Any:
         started = checkout.start_checkout(
             web.store, web.stripe(), web.settings, user=user, content_id=shelf.item["id"],
             guest_token=None if user else guest_checkout.token_digest(guest_cookie(web, create=True)),
-            amount_text=amount, code=code,
+            amount_text=amount, code=code, currency=web.currencies.current(),
         )
     except InvalidInput as exc:  # a price or code the reader typed: the item page again, with why
         return pages.item_html(web, shelf, status=400, error=exc.message, code=code, amount=amount)
@@ -59,11 +60,14 @@ def bundle_page(web: WebContext, bundle_id: str) -> str:
     if bundle is None or bundle.get("status") != "active":
         raise NotFound(N_("no such bundle"))
     user = web.visitor.current_user()
-    items = bundles.contents(web.store, bundle)
+    currency = web.currencies.current()
+    bundle = shown_in(bundle, currency)
+    items = [shown_in(i, currency) for i in bundles.contents(web.store, bundle)]
     owned = access.owned_ids(web.store, user)
     return web.render(
         "bundle.html", bundle=bundle, items=items, owned_ids=owned, base=web.settings.base_url.rstrip("/"),
-        worth=sum(int(i["price"]) for i in items), all_owned=bool(user) and set(bundle["items"]) <= owned,
+        worth=sum(int(i["price"]) for i in items if i["currency"] == bundle["currency"]),
+        all_owned=bool(user) and set(bundle["items"]) <= owned,
         owned_some=bool(owned & set(bundle["items"])),
         alternates=reader_locale.alternates(web.settings.base_url.rstrip("/"), f"/bundles/{bundle['id']}"),
     )
@@ -80,6 +84,7 @@ def start_bundle(web: WebContext, bundle_id: str) -> Any:
     started = checkout.start_bundle_checkout(
         web.store, web.stripe(), web.settings, user=user, bundle_id=bundle_id,
         guest_token=None if user else guest_checkout.token_digest(guest_cookie(web, create=True)),
+        currency=web.currencies.current(),
     )
     web.remember_language(user, started.order)
     if started.kind != "redirect":

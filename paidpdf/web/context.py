@@ -29,6 +29,7 @@ from paidpdf.store import CATALOG, DataStore, Doc
 from paidpdf.web import reader_locale, security
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
+from paidpdf.web.currency_choice import CurrencyChoice
 from paidpdf.web.download_records import DownloadRecorder
 from paidpdf.web.forwarded import ForwardedWatch
 from paidpdf.web.page_cache import AnonymousPages
@@ -57,6 +58,7 @@ class WebContext:
     published_images: PublishedImages = field(init=False)
     receipts: ReceiptRunner = field(init=False)
     forwarded: ForwardedWatch = field(init=False)
+    currencies: CurrencyChoice = field(init=False)
     api_rate: KeyRate = field(init=False, default_factory=KeyRate)
     _stripe_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
@@ -69,6 +71,7 @@ class WebContext:
         self.published_images = PublishedImages(self.store)
         self.receipts = ReceiptRunner(self._send_due_receipts)
         self.forwarded = ForwardedWatch()
+        self.currencies = CurrencyChoice(self.settings, self.cookies, self.catalog_cache)
 
     def _send_due_receipts(self) -> int:
         """What the receipt runner does: hand every due receipt and membership mail to the (queued)
@@ -153,6 +156,7 @@ class WebContext:
             "static_version": self.static_version,
             "path": request.path,
             "has_plans": self._has_plans,
+            "currency_selector": self.currencies.selector,
             "error": None,
             "alternates": (),  # hreflang links: public pages pass `reader_locale.alternates`
         }

@@ -15,6 +15,7 @@ from typing import Any
 
 import bottle
 
+from paidpdf.currency_prices import shown_in
 from paidpdf.errors import NotFound, PaymentProviderError
 from paidpdf.languages import N_
 from paidpdf.memberships import joins, plans, portal, subscriptions
@@ -36,7 +37,9 @@ def membership_page(web: WebContext) -> str:
     mine = _memberships(web, user)
     member_of = {s["plan_id"] for s in mine if subscriptions.access_now(s)}
     return web.render(
-        "membership.html", plans=plans.plans_in(web.store.view(CATALOG)), mine=mine, member_of=member_of,
+        "membership.html",
+        plans=[shown_in(p, web.currencies.current()) for p in plans.plans_in(web.store.view(CATALOG))],
+        mine=mine, member_of=member_of,
         describe_covers=plans.describe_covers, manageable=any(_manageable(s) for s in mine),
     )
 
@@ -65,6 +68,7 @@ def join(web: WebContext, plan_id: str) -> Any:
     started = joins.start_join(
         web.store, web.stripe(), web.settings, user=user, plan_id=plan["id"],
         guest_token=None if user else guest_checkout.token_digest(checkout.guest_cookie(web, create=True)),
+        currency=web.currencies.current(),
     )
     web.remember_language(user)  # membership mails go to the account, in this page's language
     if started.kind != "redirect":  # already a member of this plan: nothing to pay

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from bottle import request, response
 
 from paidpdf.content import browse, custom_css, item_files, shop
+from paidpdf.currency_prices import shown_in
 from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
 from paidpdf.languages import N_
 from paidpdf.licenses import member_keys
@@ -43,8 +45,9 @@ CACHED_CATALOG_PAGES = 50
 
 def catalog_page(web: WebContext) -> str:
     wanted = browse.parse_query(query("page", 10), query("q", 300), query("sort", 20), query("tag", 60))
+    currency = web.currencies.current()
     locale = web.locale()
-    cards = web.catalog_cache.cards(locale)
+    cards = web.catalog_cache.cards(currency, locale)
     user = web.visitor.current_user()
     known_tag = not wanted.tag or wanted.tag in cards.tags
     cacheable = not wanted.q and wanted.page <= CACHED_CATALOG_PAGES and known_tag
@@ -55,7 +58,7 @@ def catalog_page(web: WebContext) -> str:
         # are rendered per request: their text is the visitor's, and would evict the common pages.
         response.set_header("Cache-Control", "private, no-cache")
         response.content_type = "text/html; charset=utf-8"
-        key = f"{locale}:/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
+        key = f"{locale}:{currency}:/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
         render = lambda: _catalog_html(web, cards, wanted, frozenset())  # noqa: E731
         return web.anonymous_pages.page(cards.identity, key, render, web.visitor.csrf_token)
     return _catalog_html(web, cards, wanted, access.owned_ids(web.store, user))
@@ -81,13 +84,14 @@ def _catalog_html(
 def item_page(web: WebContext, item_id: str) -> str:
     user = web.visitor.current_user()
     code = query("code", 64)
+    currency = web.currencies.current()  # the page shows prices in it: cached per currency
     if web.page_caches and user is None and not web.cookies.has_flash() and not code:
         version = web.store.view(CATALOG).version  # before the page is read (see `page_cache`)
         shelf = access.shelf_item(web.store, None, item_id)  # NotFound for bad ids, retired items
         response.set_header("Cache-Control", "private, no-cache")
         response.content_type = "text/html; charset=utf-8"
         render = lambda: item_html(web, shelf, token=lambda: PLACEHOLDER)  # noqa: E731
-        key = f"{web.locale()}:{request.path}"  # one page per language (`reader_locale`)
+        key = f"{web.locale()}:{currency}:{request.path}"  # one page per language and currency
         return web.anonymous_pages.page(version, key, render, web.visitor.csrf_token)
     return item_html(web, access.shelf_item(web.store, user, item_id), code=code)
 
@@ -107,6 +111,7 @@ def item_html(
     A member reading an item their membership covers (`shelf.included_in`) sees Download, not Buy."""
     base = web.settings.base_url.rstrip("/")
     identity = shop.identity_or_defaults(web.store)
+    shelf = replace(shelf, item=shown_in(shelf.item, web.currencies.current()))
     extra: dict[str, Any] = {"csrf_token": token} if token is not None else {}
     offer: promos.Priced | None = None
     if code and error is None and not shelf.owned:
@@ -166,6 +171,14 @@ def _invoices(web: WebContext, user: Doc) -> dict[str, str]:
             for item_id in [order["content_id"], *(order.get("bundle_items") or [])]:
                 found[str(item_id)] = str(order["id"])
     return found
+
+
+def choose_currency(web: WebContext) -> None:
+    """`GET /currency?c=eur&next=/content/x`: remember the visitor's currency (`currency_choice`) and
+    go back to `next`, a path on this site only. A GET that only sets a display preference, like a
+    language link: no CSRF token, nothing of the reader's changes."""
+    web.currencies.choose(query("c", 8))
+    web.redirect_local(query("next", 2000))
 
 
 def healthz(web: WebContext) -> str:

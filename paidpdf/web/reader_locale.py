@@ -12,12 +12,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from babel.support import NullTranslations
-from bottle import request, response
+from bottle import request
 
 from paidpdf import languages
 from paidpdf.content import shop
 from paidpdf.store import DataStore
-from paidpdf.web import security
+from paidpdf.web import security, vary
 from paidpdf.web.cookies import Cookies
 from paidpdf.web.request_fields import query, raw_header
 
@@ -50,9 +50,7 @@ def current(store: DataStore, cookies: Cookies) -> str:
 
 def add_vary() -> None:
     """`Vary: Accept-Language, Cookie` on this response, kept beside any Vary already set."""
-    present = [v.strip() for v in (response.get_header("Vary") or "").split(",") if v.strip()]
-    lowered = {v.lower() for v in present}
-    response.set_header("Vary", ", ".join(present + [v for v in VARY if v.lower() not in lowered]))
+    vary.add(*VARY)
 
 
 def translations(store: DataStore, cookies: Cookies) -> NullTranslations:

@@ -62,6 +62,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/feeds/<token>/podcast.xml", feeds.podcast),
     _route(GET_HEAD, "/feeds/<token>/files/<item_id>/<key>", feeds.file),
     _route("POST", "/library/feed-link", feeds.reset_link),
+    _route("GET", "/currency", pages.choose_currency),  # the selector: a cookie, then back
     _route("GET", "/shop.css", pages.shop_css),
     _route("GET", "/shop/<name>", pages.custom_stylesheet),  # `shop set --css`: /shop/custom-<hash>.css
     _route("GET", "/favicon.ico", pages.favicon),

@@ -84,7 +84,7 @@ def money(context: Context, amount: int, currency: str) -> str:
     """An amount in the reader's language; 0 is "Free" in it."""
     if not amount:
         return catalog_of(context).gettext("Free")
-    return format_amount(int(amount), currency)
+    return format_amount(int(amount), currency, locale_of(context))
 
 
 @jinja2.pass_context

@@ -120,6 +120,7 @@ def test_promos_cli_adds_lists_and_disables_with_clear_errors(shop: Shop) -> Non
             "percent": None,
             "amount": 150,
             "currency": "usd",
+            "amounts": {},
             "items": None,
             "until": "2100-01-01T00:00:00Z",
             "max_uses": 3,

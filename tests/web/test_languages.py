@@ -131,7 +131,7 @@ def test_a_german_visitor_never_gets_a_cached_english_page(site: Site) -> None:
             vary = {v.strip().lower() for v in answer.headers["Vary"].split(",")}
             assert {"accept-language", "cookie"} <= vary, answer.headers["Vary"]
     cards = site.app.app.web.catalog_cache
-    assert set(cards._cards) == {"en", "de"}  # the catalog's cards, once per language
+    assert set(cards._cards) == {"en:usd", "de:usd"}  # the catalog's cards, once per language (and currency)
 
 
 def test_public_pages_carry_lang_and_hreflang_alternates(site: Site) -> None:
