@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from paidpdf.config import Settings
 from paidpdf.content import bundles, catalog, shop, tax_codes
@@ -27,6 +25,9 @@ from paidpdf.ownership import library
 from paidpdf.sales import checkout_currency, fulfilment, orders, promos, tax_checkout
 from paidpdf.sales.stripe_gateway import expire_session, livemode, provider_errors, retrieve_session
 from paidpdf.store import CATALOG, DataStore, Doc
+
+if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
+    import stripe
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,9 @@ from paidpdf.web.cookies import Cookies
 from paidpdf.web.currency_choice import CurrencyChoice
 from paidpdf.web.download_records import DownloadRecorder
 from paidpdf.web.forwarded import ForwardedWatch
-from paidpdf.web.page_cache import AnonymousPages
+from paidpdf.web.page_cache import PageCache
 from paidpdf.web.published_images import PublishedImages
+from paidpdf.web.reader_pages import READER_PAGES
 from paidpdf.web.receipt_runner import ReceiptRunner
 from paidpdf.web.visitor import Visitor
 
@@ -53,7 +54,8 @@ class WebContext:
     cookies: Cookies = field(init=False)
     visitor: Visitor = field(init=False)
     catalog_cache: CatalogCache = field(init=False)
-    anonymous_pages: AnonymousPages = field(init=False)
+    anonymous_pages: PageCache = field(init=False)
+    reader_pages: PageCache = field(init=False)
     download_recorder: DownloadRecorder = field(init=False)
     published_images: PublishedImages = field(init=False)
     receipts: ReceiptRunner = field(init=False)
@@ -66,7 +68,8 @@ class WebContext:
         self.cookies = Cookies(security.base_is_https(self.settings))
         self.visitor = Visitor(self.store, self.cookies, self.secret_key)
         self.catalog_cache = CatalogCache(self.store, self.templates, keep=self.page_caches)
-        self.anonymous_pages = AnonymousPages()
+        self.anonymous_pages = PageCache()
+        self.reader_pages = PageCache(READER_PAGES)
         self.download_recorder = DownloadRecorder(self.store)
         self.published_images = PublishedImages(self.store)
         self.receipts = ReceiptRunner(self._send_due_receipts)

@@ -21,7 +21,16 @@ from paidpdf.ownership import access, update_notices
 from paidpdf.sales import promos
 from paidpdf.sales.orders import ORDERS
 from paidpdf.store import CATALOG, SALES, Doc
-from paidpdf.web import catalog_cache, feeds, reader_locale, samples, security, seo
+from paidpdf.web import (
+    catalog_cache,
+    feeds,
+    play_positions,
+    reader_locale,
+    reader_pages,
+    samples,
+    security,
+    seo,
+)
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.page_cache import PLACEHOLDER
@@ -49,25 +58,38 @@ def catalog_page(web: WebContext) -> str:
     locale = web.locale()
     cards = web.catalog_cache.cards(currency, locale)
     user = web.visitor.current_user()
+    owned = access.owned_ids(web.store, user)
     known_tag = not wanted.tag or wanted.tag in cards.tags
     cacheable = not wanted.q and wanted.page <= CACHED_CATALOG_PAGES and known_tag
-    if web.page_caches and user is None and cacheable and not web.cookies.has_flash():
-        # A visitor who is not logged in owns nothing: the page depends only on the catalog (items,
-        # prices, bundles, the shop's identity: all in `catalog`, whose version `cards` was made for)
-        # and on the parsed query, so it is rendered once per catalog version (`page_cache`). Searches
-        # are rendered per request: their text is the visitor's, and would evict the common pages.
+    if web.page_caches and cacheable and not web.cookies.has_flash():
+        # The page depends only on the catalog (items, prices, bundles, the shop's identity: all in
+        # `catalog`, whose version `cards` was made for), the parsed query and, for a logged-in reader,
+        # what it shows of them (`reader_pages`: their header and the items they own, read just now),
+        # so it is rendered once per catalog version and reader state (`page_cache`). Searches are
+        # rendered per request: their text is the visitor's, and would evict the common pages.
         response.set_header("Cache-Control", "private, no-cache")
         response.content_type = "text/html; charset=utf-8"
-        key = f"{locale}:{currency}:/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
-        render = lambda: _catalog_html(web, cards, wanted, frozenset())  # noqa: E731
-        return web.anonymous_pages.page(cards.identity, key, render, web.visitor.csrf_token)
-    return _catalog_html(web, cards, wanted, access.owned_ids(web.store, user))
+        page = f"{locale}:{currency}:/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
+        render = lambda: _catalog_html(web, cards, wanted, owned, token=lambda: PLACEHOLDER)  # noqa: E731
+        if user is None:
+            return web.anonymous_pages.page(cards.identity, page, render, web.visitor.csrf_token)
+        key = reader_pages.catalog_key(page, user, owned)
+        return web.reader_pages.page(cards.identity, key, render, web.visitor.csrf_token)
+    return _catalog_html(web, cards, wanted, owned)
 
 
 def _catalog_html(
-    web: WebContext, cards: catalog_cache.Cards, wanted: browse.CatalogQuery, owned: frozenset[str]
+    web: WebContext,
+    cards: catalog_cache.Cards,
+    wanted: browse.CatalogQuery,
+    owned: frozenset[str],
+    *,
+    token: Callable[[], str] | None = None,
 ) -> str:
+    """The catalog page; a kept page is rendered with `token` giving `PLACEHOLDER` (the Log out form's
+    token is put in per request by `page_cache`)."""
     page = browse.browse(cards.sorted(wanted.sort), wanted, presorted=True)
+    extra: dict[str, Any] = {"csrf_token": token} if token is not None else {}
     return web.render(
         "catalog.html",
         base=web.settings.base_url.rstrip("/"),
@@ -77,7 +99,7 @@ def _catalog_html(
         tags=cards.tags,
         sorts=browse.SORT_LABELS,
         bundles=cards.bundles if wanted.page == 1 else (),
-        alternates=reader_locale.alternates(web.settings.base_url.rstrip("/"), wanted.url()),
+        alternates=reader_locale.alternates(web.settings.base_url.rstrip("/"), wanted.url()), **extra,
     )
 
 
@@ -85,14 +107,17 @@ def item_page(web: WebContext, item_id: str) -> str:
     user = web.visitor.current_user()
     code = query("code", 64)
     currency = web.currencies.current()  # the page shows prices in it: cached per currency
-    if web.page_caches and user is None and not web.cookies.has_flash() and not code:
+    if web.page_caches and not web.cookies.has_flash() and not code:
         version = web.store.view(CATALOG).version  # before the page is read (see `page_cache`)
-        shelf = access.shelf_item(web.store, None, item_id)  # NotFound for bad ids, retired items
+        shelf = access.shelf_item(web.store, user, item_id)  # NotFound for bad ids, retired items
         response.set_header("Cache-Control", "private, no-cache")
         response.content_type = "text/html; charset=utf-8"
         render = lambda: item_html(web, shelf, token=lambda: PLACEHOLDER)  # noqa: E731
-        key = f"{web.locale()}:{currency}:{request.path}"  # one page per language and currency
-        return web.anonymous_pages.page(version, key, render, web.visitor.csrf_token)
+        path = f"{web.locale()}:{currency}:{request.path}"  # per language and currency
+        if user is None:
+            return web.anonymous_pages.page(version, path, render, web.visitor.csrf_token)
+        key = reader_pages.item_key(path, user, shelf)  # what it shows of the reader, read now
+        return web.reader_pages.page(version, key, render, web.visitor.csrf_token)
     return item_html(web, access.shelf_item(web.store, user, item_id), code=code)
 
 
@@ -154,6 +179,7 @@ def library_page(web: WebContext, user: Doc) -> str:
         license_keys=license_keys, other_keys={k: v for k, v in license_keys.items() if k not in shelved},
         invoices=_invoices(web, user),
         has_players=players, resume_prefix=user["id"], feed_links=feeds.library_links(web, user),
+        positions=play_positions.library_positions(web, user, shown) if players else "{}",
     )
 
 

@@ -148,7 +148,8 @@ def test_anonymous_item_pages_come_from_a_cache_with_each_browsers_own_token(sit
 def test_anonymous_catalog_pages_are_kept_per_catalog_version_and_never_stale(site: Site) -> None:
     """The anonymous catalog is rendered once per catalog version (`pages.catalog_page`): a price change
     by another process (the CLI) shows on the next request; a reader who owns an item still sees it
-    marked (logged-in pages are never taken from the cache); a search is rendered per request."""
+    marked (a logged-in page is kept per reader state: test_reader_page_cache.py); a search is rendered
+    per request."""
     from webtest import TestApp
 
     visitor = TestApp(site.app.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
