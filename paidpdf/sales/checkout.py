@@ -18,6 +18,7 @@ from paidpdf.config import Settings
 from paidpdf.content import bundles, catalog, shop, tax_codes
 from paidpdf.content.shop_secret import shop_secret
 from paidpdf.errors import AccessDenied, AuthRequired, InvalidInput, NotFound, PaymentProviderError
+from paidpdf.languages import N_
 from paidpdf.licenses import records as license_records
 from paidpdf.money import parse_chosen_amount
 from paidpdf.ownership import library
@@ -222,7 +223,7 @@ def _free_with_code(
     """A code that takes the whole price off: the item is the reader's at once (no payment, so no
     order), and the use is counted in the same unit that checks the code's limit."""
     if user is None:
-        raise AuthRequired("log in to take this item with your code")
+        raise AuthRequired(N_("log in to take this item with your code"))
     secret = shop_secret(store)
     for attempt in range(STALE_ROUNDS + 1):
         try:
@@ -283,9 +284,9 @@ def confirm_return(
     order_id = session.get("client_reference_id")
     found = store.view(orders.SALES).get(orders.ORDERS, order_id) if isinstance(order_id, str) else None
     if found is None:
-        raise NotFound("no such checkout for this account")
+        raise NotFound(N_("no such checkout for this account"))
     if user_id is None and found.get("guest_token") is None:
-        raise AccessDenied("log in to see this checkout")
+        raise AccessDenied(N_("log in to see this checkout"))
     if user_id is not None and found["user_id"] != user_id and found.get("guest_token") is None:
-        raise NotFound("no such checkout for this account")
+        raise NotFound(N_("no such checkout for this account"))
     return fulfilment.fulfil(store, session, livemode=livemode(settings), source="success page")

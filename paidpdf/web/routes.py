@@ -71,6 +71,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/shop/<name>", pages.custom_stylesheet),  # `shop set --css`: /shop/custom-<hash>.css
     _route("GET", "/favicon.ico", pages.favicon),
     _route("GET", "/healthz", pages.healthz),
+    _route("GET", "/language", pages.choose_language),  # the footer's selector: cookie, then back
     _route("GET", "/robots.txt", seo.robots_txt),
     _route("GET", "/sitemap.xml", seo.sitemap_xml),
     # accounts
