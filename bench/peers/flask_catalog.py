@@ -23,22 +23,25 @@ import jinja2
 from flask import Flask
 from waitress.server import create_server
 
-from paidpdf.byte_sizes import human_size
 from paidpdf.content import browse, bundles, catalog, item_files, shop
-from paidpdf.money import format_amount, format_offer
 from paidpdf.store import Store
 from paidpdf.web import seo
-from paidpdf.web.templates import TEMPLATES_DIR, duration, render_markdown, static_version
+from paidpdf.web.templates import TEMPLATES_DIR, make_templates, static_version
 
 
 def build(data_dir: Path) -> Flask:
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
-    app.jinja_options = {"undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True}
-    app.jinja_env.globals["format_amount"] = format_amount
-    app.jinja_env.globals["format_offer"] = format_offer
-    app.jinja_env.filters["human_size"] = human_size
-    app.jinja_env.filters["duration"] = duration
-    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_options = {
+        "undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True,
+        "extensions": ["jinja2.ext.i18n"],
+    }
+    # The same template helpers as ours (`make_templates`): the templates speak four languages now, and
+    # this peer renders them in English, as our side does for a visitor without a language choice.
+    ours = make_templates()
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]  # ours are new-style callables
+    app.jinja_env.globals.update({k: v for k, v in ours.globals.items() if k not in ("url_for",)})
+    app.jinja_env.filters.update(ours.filters)
     store = Store(data_dir)
     version = static_version()
 
@@ -67,6 +70,11 @@ def build(data_dir: Path) -> Flask:
             csrf_token=lambda: "",
             flash=None,
             static_version=version,
+            locale="en",
+            languages=(),
+            has_plans=lambda: False,
+            currency_selector=lambda: None,
+            alternates=(),
             path="/",
             error=None,
         )
@@ -90,6 +98,11 @@ def build(data_dir: Path) -> Flask:
             csrf_token=lambda: "",
             flash=None,
             static_version=version,
+            locale="en",
+            languages=(),
+            has_plans=lambda: False,
+            currency_selector=lambda: None,
+            alternates=(),
             path=f"/content/{item_id}",
             error=None,
             offer=None,
