@@ -104,11 +104,8 @@ class Paying(Sessions):
             intent["customer"] = charge["customer"] = customer
             self._store["intents"][intent["id"]] = intent
             self._store["charges"][charge["id"]] = charge
-            session.update(
-                status="complete",
-                customer=customer,
-                payment_intent=intent["id"],
-            )
+            session.update(customer=customer, payment_intent=intent["id"])
+            objects.completed(session)
             self._emit("payment_intent.created", intent, CUSTOMER)
             if method == "card":
                 self._succeed(charge, intent)

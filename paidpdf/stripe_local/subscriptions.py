@@ -123,8 +123,8 @@ class Subscriptions(Invoicing):
             before = self.render(sub, [])
             sub["status"] = "active"
             self._emit_updated("customer.subscription.updated", sub, before, CUSTOMER)
+        objects.completed(session)
         session.update(
-            status="complete",
             payment_status="paid" if session["amount_total"] else "no_payment_required",
             customer=cust["id"],
             subscription=sub["id"],
