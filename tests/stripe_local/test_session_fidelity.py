@@ -16,7 +16,7 @@ import stripe
 
 from paidpdf.stripe_local import StripeLocal
 from paidpdf.stripe_local.checkout_locales import LOCALES
-from tests.stripe_local.billing import subscription_params
+from tests.stripe_local.billing import T0, subscription_params
 from tests.stripe_local.harness import API_KEY, session_params
 from tests.stripe_local.typed_objects import absent, fields, problems
 
@@ -158,3 +158,34 @@ def test_invoice_creation_defaults_as_on_stripe(client: stripe.StripeClient) -> 
     customer = client.v1.customers.create(params={"email": "member@example.com"})
     member = client.v1.checkout.sessions.create(params=subscription_params(customer=customer.id))  # type: ignore[arg-type]
     assert member.invoice_creation is None
+
+
+def test_a_taxed_trial_subscription_taxes_its_renewal_not_its_free_first_invoice(
+    stripe_local: StripeLocal, client: stripe.StripeClient
+) -> None:
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": T0})
+    customer = client.v1.customers.create(params={"email": "member@example.com", "test_clock": clock.id})
+    price = {"currency": "eur", "unit_amount": 1000, "tax_behavior": "inclusive",
+             "product_data": {"name": "Club"}, "recurring": {"interval": "month"}}
+    session = client.v1.checkout.sessions.create(params=subscription_params(  # type: ignore[arg-type]
+        customer=customer.id, line_items=[{"quantity": 1, "price_data": price}],
+        automatic_tax={"enabled": True}, subscription_data={"trial_period_days": 7},
+    ))
+    stripe_local.pay(session.id, country="FR")
+    done = _raw(stripe_local, f"/v1/checkout/sessions/{session.id}")
+    assert (done["amount_total"], done["total_details"]["amount_tax"]) == (0, 0)
+    assert done["customer_details"]["address"]["country"] == "FR"
+    sub = _raw(stripe_local, f"/v1/subscriptions/{done['subscription']}")
+    assert sub["automatic_tax"]["enabled"] is True and problems(sub) == []
+    first = _raw(stripe_local, f"/v1/invoices/{done['invoice']}")
+    assert (first["total"], [t["amount"] for t in first["total_taxes"]]) == (0, [0])
+    client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": T0 + 8 * 86400})
+    renewal = _raw(stripe_local, f"/v1/subscriptions/{sub['id']}")["latest_invoice"]
+    second = _raw(stripe_local, f"/v1/invoices/{renewal}")
+    assert second["billing_reason"] == "subscription_cycle" and second["status"] == "paid"
+    assert [(t["amount"], t["tax_behavior"], t["taxability_reason"]) for t in second["total_taxes"]] == [
+        (167, "inclusive", "standard_rated")  # 10.00 incl. 20% FR VAT: net 8.33
+    ]
+    assert (second["total"], second["total_excluding_tax"], second["amount_paid"]) == (1000, 833, 1000)
+    assert second["lines"]["data"][0]["taxes"][0]["taxable_amount"] == 833
+    assert problems(second) == []
