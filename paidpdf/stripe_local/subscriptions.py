@@ -126,11 +126,11 @@ class Subscriptions(Invoicing):
                 cust["address"] = dict(details["address"])
         self._emit("customer.subscription.created", sub, CUSTOMER)
         inv = self._new_invoice(sub, "subscription_create", (now, now), CUSTOMER)
-        if checkout_tax.taxed(session):
-            tax = sum(t["amount"] for t in inv["total_taxes"])
-            session["total_details"] = {**session["total_details"], "amount_tax": tax}
-            session["amount_total"] = inv["total"]
+        if checkout_tax.taxed(session) and trial_end:  # nothing due now: nothing taxed now
             session["automatic_tax"] = {**session["automatic_tax"], "status": "complete"}
+        elif checkout_tax.taxed(session):  # the lines and totals, as the first invoice has them
+            session["customer_details"] = details
+            checkout_tax.apply_tax(session, items)
         self._collect(inv, CUSTOMER)
         if not trial_end:
             before = self.render(sub, [])

@@ -45,6 +45,8 @@ def test_a_taxed_membership_is_taxed_on_every_invoice_and_the_report_counts_them
     session = taxed.client.v1.checkout.sessions.retrieve(session_id)
     assert (session.amount_total, session.total_details and session.total_details.amount_tax) == (1190, 190)
     assert isinstance(session.subscription, str) and isinstance(session.invoice, str)
+    (line,) = taxed.client.v1.checkout.sessions.line_items.list(session_id).data
+    assert (line.amount_subtotal, line.amount_tax, line.amount_total) == (1000, 190, 1190)
     stripe_sub = taxed.client.v1.subscriptions.retrieve(session.subscription)
     assert stripe_sub.automatic_tax.enabled
     first = taxed.client.v1.invoices.retrieve(session.invoice)
