@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint bench
+.PHONY: demo test install install-test lint bench messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,12 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# Reader-facing messages: extract them from the code and templates into the template catalog, then
+# merge it into every language's .po (new messages arrive untranslated; tests/i18n fails until they are
+# translated). The .po files are compiled in memory at first use (paidpdf/languages.py): no .mo to build.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header --sort-by-file \
+		-o paidpdf/locales/messages.pot paidpdf
+	$(BIN)/pybabel update -i paidpdf/locales/messages.pot -d paidpdf/locales --no-fuzzy-matching \
+		--ignore-obsolete

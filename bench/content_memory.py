@@ -1,13 +1,13 @@
 """Memory and speed of adding a large PDF (`catalog.add_item`: check, hash, copy, render the cover).
 
-Not a test: run `python3 bench/content_memory.py [--big-mb 1024]`. Each measurement runs in a fresh
-child process and reports that process's peak RSS. The baseline, in the same run and on the same files,
-is the obvious hand-written way (`hashlib.sha256(path.read_bytes())` then `shutil.copyfile`). The ratio
-that matters is peak memory for the big file over peak memory for the small one: ~1 means memory stays
-flat whatever the file size. The peer is fair for what it measures: it does the least work that
-stores the same bytes under the same name (no PDF check, no cover). Runs alternate paidpdf, baseline,
-then baseline, paidpdf (A B / B A, so neither always goes first) for at least 3 rounds and medians are shown; `--quick` (tiny sizes, seconds) is what the test
-suite runs.
+Not a test: run `python3 bench/content_memory.py [--big-mb 1024]`. Each measurement runs in a fresh child
+process and reports that process's peak RSS (its own VmHWM: `peak_memory.py`). The baseline, in the same
+run and on the same files, is the obvious hand-written way (`hashlib.sha256(path.read_bytes())` then
+`shutil.copyfile`). The ratio that matters is peak memory for the big file over peak memory for the small
+one: ~1 means memory stays flat whatever the file size. The peer is fair for what it measures: it does
+the least work that stores the same bytes under the same name (no PDF check, no cover). Runs alternate
+paidpdf, baseline, then baseline, paidpdf (A B / B A, so neither always goes first) for at least 3 rounds
+and medians are shown; `--quick` (tiny sizes, seconds) is what the test suite runs.
 """
 
 from __future__ import annotations
@@ -54,9 +54,10 @@ def write_big_pdf(path: Path, payload_mb: int) -> None:
 
 
 CHILD = r"""
-import hashlib, json, resource, shutil, sys, time
+import hashlib, json, shutil, sys, time
 from pathlib import Path
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/bench"]
+from peak_memory import peak_mb
 mode, src, data = sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
 start = time.perf_counter()
 if mode == "paidpdf":
@@ -69,8 +70,7 @@ else:
     (data / "content").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, data / "content" / digest)
 elapsed = time.perf_counter() - start
-peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": elapsed, "peak_mb": peak_kb / 1024, "sha256": digest}))
+print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb(), "sha256": digest}))
 """
 
 

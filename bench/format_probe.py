@@ -2,7 +2,7 @@
 `make_sample`): they must stay flat whatever the file's size.
 
 Not a test: run `python3 bench/format_probe.py [--video-mb 2048 --audio-mb 512]`. Each measurement runs
-in a fresh child process and reports its time and peak RSS. The peers, in the same run: the same work on a
+in a fresh child process and reports its time and peak RSS (its own VmHWM: `peak_memory.py`). The peers, in the same run: the same work on a
 small file of the same kind (the time and memory ratios big/small should be ~1 when reading is flat),
 and an idle child that imports the same libraries and does nothing (peak memory above idle is what the
 check costs; the target is under 100 MB). The files are made by encoding a few seconds of noise with
@@ -86,9 +86,10 @@ def write_media(path: Path, kind: str, size_mb: int) -> None:
 
 
 CHILD = r"""
-import json, resource, sys, time, tempfile
+import json, sys, time, tempfile
 from pathlib import Path
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/bench"]
+from peak_memory import peak_mb
 mode, src = sys.argv[2], Path(sys.argv[3])
 import av, PIL.Image, mutagen
 from paidpdf.content import formats
@@ -100,8 +101,7 @@ if mode != "idle":
     with tempfile.TemporaryDirectory() as folder:
         sample = formats.make_sample(src, facts, Path(folder), 30)
 elapsed = time.perf_counter() - start
-peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": elapsed, "peak_mb": peak_kb / 1024}))
+print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb()}))
 """
 
 
@@ -128,10 +128,11 @@ def main() -> None:
             for label, size in (("small", args.small_mb), ("big", big)):
                 files[(kind, label)] = scratch / f"{label}.{ext}"
                 write_media(files[(kind, label)], kind, size)
-        idle = [measure("idle", files[("video", "small")]) for _ in range(max(3, args.rounds))]
+        rounds = 1 if args.quick else max(3, args.rounds)  # --quick: the suite only checks it runs
+        idle = [measure("idle", files[("video", "small")]) for _ in range(rounds)]
         idle_mb = statistics.median(r["peak_mb"] for r in idle)
         runs: dict[tuple[str, str], list[dict[str, float]]] = {}
-        for number in range(max(3, args.rounds)):
+        for number in range(rounds):
             for kind in ("video", "audio"):
                 for label in ("small", "big") if number % 2 == 0 else ("big", "small"):
                     runs.setdefault((kind, label), []).append(measure("check", files[(kind, label)]))

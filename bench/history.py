@@ -34,7 +34,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from web import BIG_ID, seed, status_kb, with_history
+from peak_memory import status_kb
+from web import BIG_ID, seed, with_history
 from webhooks import SECRET, event_record, library_entry, order_at, signed_event
 
 from paidpdf.store import Store

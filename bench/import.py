@@ -8,7 +8,7 @@ row, a license key on one row in five, one refund in seventeen, about N/3 distin
 once. Each round runs, each in a fresh process, the peer (the same file read by Python's csv module
 alone, every row touched) and the import into a fresh data folder (accounts, library entries, keys,
 in batched units); rounds alternate A B / B A, and the table shows medians: time, peak memory
-(ru_maxrss of the process), and the import's ratio to the peer. The promise: 100,000 rows in under 2
+(VmHWM of the process: `peak_memory.py`), and the import's ratio to the peer. The promise: 100,000 rows in under 2
 minutes with a peak under 200 MB.
 """
 
@@ -29,11 +29,11 @@ from paidpdf.testing.platform_exports import Sale, gumroad
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Peak resident memory of this process: VmHWM (ru_maxrss would keep the parent's across fork and exec).
+#: Peak resident memory of the child: VmHWM (ru_maxrss would keep the parent's across fork and exec).
 PEAK = """
+from peak_memory import status_kb
 def peak():
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    return status_kb("self", "VmHWM")
 """
 
 PEER = (
@@ -90,7 +90,7 @@ def _pdf(path: Path) -> Path:
 
 
 def _child(code: str, *args: str) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")])}
     done = subprocess.run(
         [sys.executable, "-c", code, *args],
         env=env,

@@ -7,7 +7,9 @@ Not a test: run `python3 bench/web.py` from the repo root (needs wrk, nginx and 
 The sides, exactly:
 - "paidpdf": `paidpdf serve` as shipped (waitress, `--threads`). It keeps rendered pages per version of
   the catalog: each catalog card once (a catalog page joins the cards it shows), each anonymous item page
-  once (the visitor's CSRF token put in per request). Logged-in item pages are rendered per request.
+  once (the visitor's CSRF token put in per request), and a logged-in reader's item and catalog pages
+  once per what they show of the reader (their header, owned marks, Download or Buy: web/reader_pages.py),
+  their session's token put in per request.
 - "caches off": the same server (`build_server`, same threads) running `create_app(page_caches=False)`
   (bench/peers/paidpdf_uncached.py): nothing kept, every card and every item page rendered on every
   request. This, not the cached figure, is the framework comparison with Flask.
@@ -60,6 +62,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import orjson  # noqa: E402
+from peak_memory import status_kb  # noqa: E402
 
 from paidpdf.accounts import sessions, users  # noqa: E402
 from paidpdf.clock import now_iso  # noqa: E402
@@ -211,6 +214,15 @@ def start(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], 
     return process, match.group(0)
 
 
+def warm(url: str, options: argparse.Namespace, cookie: str | None, seconds: int = 1) -> None:
+    """Warm a page up before it is measured: wrk for a second, or in `--quick` (which only checks that
+    the bench runs) one request."""
+    if options.quick:
+        urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})).read()
+    else:
+        wrk(url, options.connections, seconds, cookie)
+
+
 def wrk(url: str, connections: int, duration: int, cookie: str | None = None) -> float:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if cookie:
@@ -259,12 +271,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far (/proc/<pid>/stat, clock ticks)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def status_kb(pid: int, field: str) -> int:
-    text = Path(f"/proc/{pid}/status").read_text()
-    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.M)
-    return int(match.group(1)) if match else 0
 
 
 def nginx(root: Path, file: Path, page: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -383,10 +389,10 @@ def main() -> None:
             "user item": (ours_url + item, cookie),
             "search": (ours_url + search, None), "flask search": (flask_url + search, None),
             "uncached": (uncached_url + "/", None), "uncached item": (uncached_url + item, None),
-            "uncached search": (uncached_url + search, None),
+            "uncached search": (uncached_url + search, None), "uncached user item": (uncached_url + item, cookie),
         }
         for url, who in runs.values():
-            wrk(url, options.connections, 1, who)
+            warm(url, options, who)
         samples: dict[str, list[float]] = {name: [] for name in runs}
         cpu: dict[str, list[float]] = {"ours": [], "user": []}  # server CPU ms per request
         for k in range(rounds):  # A B C, then C B A: all see the same machine state
@@ -427,6 +433,7 @@ def main() -> None:
             ("item page, anonymous (req/s)", "item", "flask item"),
             ("  same, caches off (ours) vs Flask", "uncached item", "flask item"),
             ("item page, logged in (ours) vs Flask anonymous", "user item", "flask item"),
+            ("  same, logged in, caches off (ours) vs Flask anonymous", "uncached user item", "flask item"),
             ("search ?q=, anonymous (req/s)", "search", "flask search"),
             ("  same, caches off (ours) vs Flask", "uncached search", "flask search"),
         ):
@@ -447,7 +454,7 @@ def main() -> None:
         sold, sold_url = start(serve_command(history, options.threads), env)
         processes.append(sold)
         for url in (sold_url, ours_url):
-            wrk(url + "/", options.connections, min(2, options.duration), cookie)
+            warm(url + "/", options, cookie, min(2, options.duration))
         by_history: dict[str, list[float]] = {"empty": [], "sold": [], "empty user": [], "sold user": []}
         turns = [("empty", ours_url, None), ("sold", sold_url, None), ("empty user", ours_url, cookie),
                  ("sold user", sold_url, cookie)]
@@ -480,7 +487,7 @@ def main() -> None:
         size = big.stat().st_size
         mb = size / 2**20
         curl([nginx_url], None)  # warm the page cache for both
-        download_rounds = max(3, options.rounds)
+        download_rounds = 1 if options.quick else max(3, options.rounds)
         one: dict[str, list[float]] = {"ours": [], "nginx": []}  # MB/s
         for k in range(download_rounds):
             for side in ("ours", "nginx") if k % 2 == 0 else ("nginx", "ours"):

@@ -111,12 +111,11 @@ def store(data_dir: Path, backend: str, settings: Settings) -> Iterator[DataStor
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """One throwaway PostgreSQL cluster for the session (see `paidpdf/testing/postgres_cluster.py`)."""
-    import tempfile
+    """One throwaway PostgreSQL cluster for the session, in memory where the machine allows (see
+    `paidpdf/testing/postgres_cluster.py`)."""
+    from paidpdf.testing.postgres_cluster import postgres_cluster, scratch_folder
 
-    from paidpdf.testing.postgres_cluster import postgres_cluster
-
-    with postgres_cluster(Path(tempfile.mkdtemp(prefix="paidpdf-pg-"))) as url:
+    with postgres_cluster(scratch_folder("paidpdf-pg-")) as url:
         yield url
 
 
@@ -136,11 +135,13 @@ def s3_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_url(postgres_server: str) -> str:
-    """A fresh database of its own for one test."""
-    from paidpdf.testing.postgres_cluster import new_database
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh database of its own for one test, dropped after it (the cluster lives in memory)."""
+    from paidpdf.testing.postgres_cluster import drop_database, new_database
 
-    return new_database(postgres_server)
+    url = new_database(postgres_server)
+    yield url
+    drop_database(url)
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
+#: Modules of bench/ that benches import and that are no bench themselves (no `--quick`).
+HELPERS = {"peak_memory.py"}
+BENCHES = sorted(p.name for p in (ROOT / "bench").glob("*.py") if p.name not in HELPERS)
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,7 @@
 """The package's shape as the next engineer and an installer see it: no import circles (every import
-counted, those inside functions too), `paidpdf --help` loads no web or storage-engine module, and an
-installed package puts nothing but `paidpdf` into site-packages."""
+counted, those inside functions too), `paidpdf --help` loads no web or storage-engine module, a server
+worker at idle loads no library it does not use yet, and an installed package puts nothing but `paidpdf`
+into site-packages."""
 
 from __future__ import annotations
 
@@ -121,6 +122,32 @@ def test_the_root_help_loads_no_web_or_storage_engine_module() -> None:
     assert [m for m in loaded if m.startswith(ENGINE_PREFIXES)] == []
     for command in ("orders", "users", "content", "bundles", "promos", "db", "shop", "demo", "serve"):
         assert f" {command} " in run.stdout, command
+
+
+#: What a `serve --workers` worker does not need until a request does (issue 22: RSS per worker at idle):
+#: the CLI, Stripe and its HTTP libraries (Buy, webhooks), feeds' XML, license sealing, PDF and media
+#: tools (uploads, stamped downloads), the S3 and PostgreSQL drivers on an embedded shop.
+IDLE_WORKER_SKIPS = (
+    "typer", "rich", "paidpdf.admin.main", "stripe", "aiohttp", "requests", "lxml", "feedgen",
+    "cryptography", "pypdf", "av", "fpdf", "boto3", "botocore", "psycopg",
+)
+
+
+def test_a_worker_at_idle_loads_no_library_it_does_not_use(tmp_path: Path) -> None:
+    """A worker's imports and its site, built on an embedded shop, as `serve_worker` does."""
+    code = (
+        "import sys; from pathlib import Path; import paidpdf.admin.serve_worker; "
+        "from paidpdf.config import Settings; from paidpdf.web import create_app; "
+        f"settings = Settings.from_env({{'PAIDPDF_SECRET_KEY': 'k' * 40}}, data_dir=Path({str(tmp_path)!r}));"
+        "create_app(settings); "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+                         env={"PATH": "/usr/bin:/bin", "PAIDPDF_ARGON2_PROFILE": "test"})
+    assert run.returncode == 0, run.stderr
+    loaded = run.stdout.split()
+    assert "paidpdf.admin.site_server" in loaded and "paidpdf.web.app" in loaded
+    assert [m for m in loaded if m.split(".")[0] in IDLE_WORKER_SKIPS or m in IDLE_WORKER_SKIPS] == []
 
 
 def test_an_installed_package_adds_no_top_level_cli_or_reader_module(tmp_path: Path) -> None:

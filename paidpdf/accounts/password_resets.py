@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from paidpdf import mail_languages
 from paidpdf.accounts import mailed_links, passwords, records, sessions, throttle, users
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
+from paidpdf.languages import N_
 from paidpdf.mail import Mailer
 from paidpdf.store import DataStore, Doc
 
 RESET_LIFETIME = timedelta(hours=1)
 #: Unused reset links a user may have at once; further requests within the hour send no more mail.
 MAX_OPEN_RESETS = 3
-BAD_RESET = "this reset link is invalid or has expired"
+BAD_RESET = N_("this reset link is invalid or has expired")
 
 
 RESETS = mailed_links.LinkKind(
@@ -35,6 +37,7 @@ def request_password_reset(
     remote_addr: str | None = None,
     now: datetime | None = None,
     shop_name: str = "paidpdf",
+    locale: str | None = None,
 ) -> None:
     """Mail a single-use reset link valid for `RESET_LIFETIME`, in the shop's name.
 
@@ -45,15 +48,14 @@ def request_password_reset(
     minutes = int(RESET_LIFETIME.total_seconds() // 60)
 
     def compose(user: Doc, link: str) -> tuple[str, str]:
-        body = (
-            f"Someone (hopefully you) asked to reset the password of your {shop_name} account"
-            f" {user['email']}.\n\n"
-            f"To choose a new password, open this link within {minutes} minutes:\n\n{link}\n\n"
-            "The link works once. If you did not ask for this, ignore this mail: your password stays as"
-            " it is.\n"
-            f"\n-- \n{shop_name}\n"
-        )
-        return f"Reset your {shop_name} password", body
+        t = mail_languages.translations(locale or mail_languages.of_user(store, user))
+        body = t.gettext(
+            "Someone (hopefully you) asked to reset the password of your {shop} account {email}.\n\n"
+            "To choose a new password, open this link within {minutes} minutes:\n\n{link}\n\n"
+            "The link works once. If you did not ask for this, ignore this mail: your password stays as "
+            "it is.\n"
+        ).format(shop=shop_name, email=user["email"], minutes=minutes, link=link)
+        return t.gettext("Reset your {shop} password").format(shop=shop_name), f"{body}\n-- \n{shop_name}\n"
 
     mailed_links.mail_link(
         store, mailer, RESETS, email, base_url, compose, remote_addr=remote_addr,

@@ -35,6 +35,7 @@ from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from paidpdf.accounts import records
 from paidpdf.errors import ConfigError, InvalidInput
+from paidpdf.languages import N_
 
 PROFILE_ENV = "PAIDPDF_ARGON2_PROFILE"
 CONCURRENCY_ENV = "PAIDPDF_HASH_CONCURRENCY"
@@ -176,12 +177,14 @@ def check_rules(password: str, email: str | None = None) -> None:
         raise InvalidInput(f"the password is too long: use at most {MAX_LENGTH} characters")
     visible = _visible(password)
     if not visible:
-        raise InvalidInput("the password is blank: it has no visible characters")
+        raise InvalidInput(N_("the password is blank: it has no visible characters"))
     folded = unicodedata.normalize("NFKC", password).strip().casefold()
     if email and folded in {email.strip().casefold(), email.strip().casefold().partition("@")[0]}:
-        raise InvalidInput("the password must not be your email address")
+        raise InvalidInput(N_("the password must not be your email address"))
     if folded in common_passwords() or visible.casefold() in common_passwords():
-        raise InvalidInput("this password is one of the most common ones and easy to guess: choose another")
+        raise InvalidInput(
+            N_("this password is one of the most common ones and easy to guess: choose another")
+        )
     if len(visible) < MIN_LENGTH // 2:
         raise InvalidInput(f"the password needs at least {MIN_LENGTH // 2} visible characters")
 

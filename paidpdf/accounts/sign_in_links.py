@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from paidpdf import mail_languages
 from paidpdf.accounts import feed_tokens, mailed_links, records, sessions, throttle
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
+from paidpdf.languages import N_
 from paidpdf.mail import Mailer
 from paidpdf.store import DataStore, Doc, Unit
 
 LIFETIME = timedelta(minutes=15)
 MAX_OPEN = 3
-BAD_LINK = "this sign-in link is invalid, already used or has expired; ask for a new one"
+BAD_LINK = N_("this sign-in link is invalid, already used or has expired; ask for a new one")
 KIND = mailed_links.LinkKind(
     records.SIGN_IN_LINKS, LIFETIME, MAX_OPEN, throttle.sign_in_link_rules, "sign-in link requests", "signin"
 )
@@ -39,18 +41,20 @@ def request_link(
     remote_addr: str | None = None,
     now: datetime | None = None,
     shop_name: str = "paidpdf",
+    locale: str | None = None,
 ) -> None:
-    """Mail a sign-in link to the account with this address; nothing (and no sign of it) otherwise."""
+    """Mail a sign-in link to the account with this address; nothing (and no sign of it) otherwise.
+    The mail is in `locale` (the page it was asked from), else the account's language."""
     minutes = int(LIFETIME.total_seconds() // 60)
 
     def compose(user: Doc, link: str) -> tuple[str, str]:
-        body = (
-            f"Someone (hopefully you) asked to sign in to your {shop_name} account {user['email']}.\n\n"
-            f"To sign in, open this link within {minutes} minutes and press the button:\n\n{link}\n\n"
+        t = mail_languages.translations(locale or mail_languages.of_user(store, user))
+        body = t.gettext(
+            "Someone (hopefully you) asked to sign in to your {shop} account {email}.\n\n"
+            "To sign in, open this link within {minutes} minutes and press the button:\n\n{link}\n\n"
             "The link works once. If you did not ask for it, ignore this mail.\n"
-            f"\n-- \n{shop_name}\n"
-        )
-        return f"Sign in to {shop_name}", body
+        ).format(shop=shop_name, email=user["email"], minutes=minutes, link=link)
+        return t.gettext("Sign in to {shop}").format(shop=shop_name), f"{body}\n-- \n{shop_name}\n"
 
     mailed_links.mail_link(
         store, mailer, KIND, email, base_url, compose, remote_addr=remote_addr, now=records.moment_or_now(now)

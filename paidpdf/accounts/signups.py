@@ -23,24 +23,27 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from paidpdf import clock
+from babel.support import NullTranslations
+
+from paidpdf import clock, mail_languages
 from paidpdf.accounts import mailed_links, passwords, records, sessions, sign_in_links, throttle, users
 from paidpdf.clock import iso
 from paidpdf.errors import InvalidInput
+from paidpdf.languages import N_
 from paidpdf.mail import Mailer, MailError
 from paidpdf.store import DataStore, Doc
 
 LIFETIME = timedelta(hours=1)
 SIGNUPS = records.SIGNUPS
-BAD_CONFIRMATION = "this sign-up link is invalid, already used or has expired; sign up again"
+BAD_CONFIRMATION = N_("this sign-up link is invalid, already used or has expired; sign up again")
 #: The confirmation asks again for the password typed at sign-up: the link proves the address, the
 #: password proves that whoever confirms is whoever signed up (else anyone could sign up with someone
 #: else's address, wait for them to press Confirm, and log in with a password of their own choosing).
-NOT_THE_CHOSEN_ONE = (
+NOT_THE_CHOSEN_ONE = N_(
     "that is not the password chosen at sign-up; if you did not sign up, ignore the mail (nothing is "
     "opened without it), or sign up again with a password of your own"
 )
-TAKEN_MEANWHILE = (
+TAKEN_MEANWHILE = N_(
     "an account with this address was made meanwhile; ask for a sign-in link on the login page"
 )
 
@@ -65,6 +68,7 @@ def request_sign_up(
     next_path: str = "/library",
     now: datetime | None = None,
     shop_name: str = "paidpdf",
+    locale: str | None = None,
 ) -> None:
     """Check the form, then mail a confirmation link (new address) or a sign-in link (an account's).
 
@@ -81,11 +85,12 @@ def request_sign_up(
     passwords.check_rules(password, address)
     password_hash = passwords.hash_password(password)  # for both kinds: the same cost either way
     base = base_url.rstrip("/")
+    t = mail_languages.translations(locale or mail_languages.default(store))
     if users.find_user(store, address) is not None:
         issued = mailed_links.issue(store, sign_in_links.KIND, address, base, remote_addr=None, now=moment)
-        message = _already_there(address, issued[1], base, shop_name) if issued else None
+        message = _already_there(address, issued[1], base, shop_name, t) if issued else None
     else:
-        message = _pending(store, address, password_hash, next_path, base, moment, shop_name)
+        message = _pending(store, address, password_hash, next_path, base, moment, shop_name, t)
     if message is None:
         return
     try:
@@ -96,7 +101,7 @@ def request_sign_up(
 
 def _pending(
     store: DataStore, address: str, password_hash: str, next_path: str, base: str, moment: datetime,
-    shop_name: str,
+    shop_name: str, t: NullTranslations,
 ) -> tuple[str, str] | None:
     token = secrets.token_urlsafe(32)
     with store.unit(records.ACCOUNTS) as unit:
@@ -115,27 +120,27 @@ def _pending(
             },
         )
     minutes = int(LIFETIME.total_seconds() // 60)
-    body = (
-        f"Someone (hopefully you) signed up at {shop_name} with the address {address}.\n\n"
-        f"To confirm it and open your account, open this link within {minutes} minutes and enter the "
-        f"password you chose:\n\n{base}/signup/confirm/{token}\n\n"
+    body = t.gettext(
+        "Someone (hopefully you) signed up at {shop} with the address {email}.\n\n"
+        "To confirm it and open your account, open this link within {minutes} minutes and enter the "
+        "password you chose:\n\n{link}\n\n"
         "If you did not sign up, ignore this mail: no account is made.\n"
-        f"\n-- \n{shop_name}\n"
-    )
-    return f"Confirm your {shop_name} account", body
+    ).format(shop=shop_name, email=address, minutes=minutes, link=f"{base}/signup/confirm/{token}")
+    return t.gettext("Confirm your {shop} account").format(shop=shop_name), f"{body}\n-- \n{shop_name}\n"
 
 
-def _already_there(address: str, link: str, base: str, shop_name: str) -> tuple[str, str]:
+def _already_there(
+    address: str, link: str, base: str, shop_name: str, t: NullTranslations
+) -> tuple[str, str]:
     minutes = int(sign_in_links.LIFETIME.total_seconds() // 60)
-    body = (
-        f"Someone (hopefully you) tried to sign up at {shop_name} with the address {address}, which "
-        "already has an account (one is also made when you buy with an address).\n\n"
-        f"To sign in, open this link within {minutes} minutes and press the button:\n\n{link}\n\n"
-        f"Then set or change your password from your account page, or reset it at {base}/forgot.\n"
+    body = t.gettext(
+        "Someone (hopefully you) tried to sign up at {shop} with the address {email}, which already has "
+        "an account (one is also made when you buy with an address).\n\n"
+        "To sign in, open this link within {minutes} minutes and press the button:\n\n{link}\n\n"
+        "Then set or change your password from your account page, or reset it at {forgot}.\n"
         "If you did not try to sign up, ignore this mail: nothing was changed.\n"
-        f"\n-- \n{shop_name}\n"
-    )
-    return f"Sign in to {shop_name}", body
+    ).format(shop=shop_name, email=address, minutes=minutes, link=link, forgot=f"{base}/forgot")
+    return t.gettext("Sign in to {shop}").format(shop=shop_name), f"{body}\n-- \n{shop_name}\n"
 
 
 def pending(store: DataStore, token: str, *, now: datetime | None = None) -> Doc | None:

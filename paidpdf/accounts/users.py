@@ -29,12 +29,13 @@ from paidpdf.accounts.records import (
 from paidpdf.accounts.sessions import end_sessions, opened_by_link
 from paidpdf.clock import iso
 from paidpdf.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from paidpdf.languages import N_
 from paidpdf.store import DataStore, Doc
 
 MAX_PASSWORD_LENGTH = MAX_LENGTH
 
-WRONG_LOGIN = "wrong email or password"
-FIRST_PASSWORD_NEEDS_LINK = "to set this account's first password, sign in with a link mailed to it"  # noqa: S105
+WRONG_LOGIN = N_("wrong email or password")
+FIRST_PASSWORD_NEEDS_LINK = N_("to set this account's first password, sign in with a link mailed to it")
 
 _EMAIL = re.compile(
     r"""^[^\s@<>()\[\],;:\\"]{1,64}@(?=.{1,253}$)[^\s@<>()\[\],;:\\"./]+(\.[^\s@<>()\[\],;:\\"./]+)+$"""
@@ -86,7 +87,7 @@ def sign_up(
     password_hash = passwords.hash_password(password)
     with store.unit(ACCOUNTS) as unit:
         if unit.find(USERS, "email", address):
-            raise Conflict("an account with this email already exists")
+            raise Conflict(N_("an account with this email already exists"))
         user: Doc = {
             "id": clock.new_id("usr"),
             "email": address,
@@ -105,7 +106,7 @@ def check_email_available(store: DataStore, email: str) -> str:
     """The normalised address, or `InvalidInput` / `Conflict` if it cannot be used for a new account."""
     address = normalize_email(email)
     if find_user(store, address) is not None:
-        raise Conflict("an account with this email already exists")
+        raise Conflict(N_("an account with this email already exists"))
     return address
 
 
@@ -188,7 +189,7 @@ def authenticate(
         if upgraded and current.get("password_hash") == stored:
             current = unit.put(USERS, {**current, "password_hash": upgraded, "updated_at": iso(moment)})
     if current.get("disabled"):
-        raise AccessDenied("this account is disabled")
+        raise AccessDenied(N_("this account is disabled"))
     return current
 
 
@@ -226,7 +227,7 @@ def change_password(
         throttle.check(unit, [rule], moment)
         throttle.record(unit, [rule], moment)
     if not first and not passwords.verify_password(user.get("password_hash"), old):
-        raise InvalidInput("the current password is wrong")
+        raise InvalidInput(N_("the current password is wrong"))
     new_hash = passwords.hash_password(new)
     keep = token_digest(keep_token) if keep_token else None
     with store.unit(ACCOUNTS) as unit:
@@ -235,7 +236,7 @@ def change_password(
         if current is None:
             raise NotFound(f"no user {user_id!r}")
         if first and current.get("password_hash"):  # set meanwhile: this form no longer applies
-            raise InvalidInput("a password was set meanwhile; change it with the current one")
+            raise InvalidInput(N_("a password was set meanwhile; change it with the current one"))
         # A first password comes from a session opened by a mailed link: proven. A change keeps the
         # mark the account had (knowing the current password proves nothing about the address).
         proven = {PASSWORD_PROVEN: True} if first else {}

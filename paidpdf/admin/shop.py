@@ -1,5 +1,5 @@
-"""`paidpdf shop ...`: the shop's name, tagline, about text, accent colour, logo and own stylesheet
-(`content.shop`, `content.custom_css`)."""
+"""`paidpdf shop ...`: the shop's name, tagline, about text, accent colour, logo, own stylesheet and
+default language (`content.shop`, `content.custom_css`)."""
 
 from __future__ import annotations
 
@@ -35,16 +35,19 @@ def set_cmd(
         None, "--css", metavar="FILE.css", help="Your own stylesheet, served after ours (docs/web.md)."
     ),
     no_css: bool = typer.Option(False, "--no-css", help="Remove your stylesheet."),
+    locale: str | None = typer.Option(
+        None, "--locale", metavar="LANG", help="Default language of the site and mails: en, de, fr or es."
+    ),
 ) -> None:
-    """Set the shop's name, tagline, about text, accent colour, logo or stylesheet (live at once).
+    """Set the shop's name, tagline, about text, accent colour, logo, stylesheet or language (live at once).
 
-    Example: paidpdf shop set --name "Field & Oven" --tagline "Booklets for home bakers" --accent "#b5472a"
+    Example: paidpdf shop set --name "Field & Oven" --tagline "Booklets for home bakers" --locale de
     """
     from paidpdf.content import shop
 
     found = shop.set_identity(
         state(ctx).creating_store, name=name, tagline=tagline, about_file=about_file, accent=accent,
-        logo=logo, css=css, no_css=no_css,
+        logo=logo, css=css, no_css=no_css, locale=locale,
     )
     _show(found)
 
@@ -75,6 +78,7 @@ def _show(found: dict[str, object]) -> None:
             ("accent", found["accent"]),
             ("logo", found["logo"] or "none"),
             ("stylesheet", _stylesheet(found)),
+            ("locale", found["locale"]),
             ("updated", when(found["updated_at"], seconds=True) or "never (defaults)"),
         ],
     )

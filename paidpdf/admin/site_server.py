@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from typing import Any, TypedDict, Unpack
 
-import typer
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
@@ -237,6 +236,8 @@ def run_site(
         if announce is not None:
             announce(url)
         else:
+            import typer  # loaded already: `paidpdf serve` is a Typer command (a worker never echoes)
+
             typer.echo(
                 f"Serving the reader site on {url} (documents: {settings.documents_location()}; "
                 f"files: {settings.files_location()}; data folder: {settings.data_dir}); Ctrl-C stops it."

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from paidpdf.errors import InvalidInput
+from paidpdf.languages import N_
 
 PAGE_SIZE = 24
 MAX_SEARCH = 100
@@ -25,8 +26,8 @@ SORTS: dict[str, tuple[str, bool]] = {
     "price": ("price", False),
     "price-desc": ("price", True),
 }
-SORT_LABELS = {"newest": "Newest", "oldest": "Oldest", "price": "Price: low to high",
-               "price-desc": "Price: high to low"}
+SORT_LABELS = {"newest": N_("Newest"), "oldest": N_("Oldest"), "price": N_("Price: low to high"),
+               "price-desc": N_("Price: high to low")}
 
 Doc = dict[str, Any]
 _PAGE_RE = re.compile(r"\A[0-9]{1,6}\Z")  # ASCII digits only ("¹".isdigit() is true)

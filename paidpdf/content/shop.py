@@ -1,4 +1,5 @@
-"""The shop's identity: its name, tagline, about text, accent colour, logo and own stylesheet.
+"""The shop's identity: its name, tagline, about text, accent colour, logo, own stylesheet and default
+language.
 
 Stored as one document beside the items (`catalog` file, table `shop`), so it is backed up with the
 catalog and every server sees a change on its next request: nothing to restart. Everything is checked
@@ -12,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from paidpdf import languages
 from paidpdf.clock import now_iso
 from paidpdf.content import custom_css, media
 from paidpdf.content.item_text import check_description, check_line, read_description_file
@@ -28,10 +30,10 @@ _ACCENT_RE = re.compile(r"\A#[0-9a-fA-F]{6}\Z")
 
 #: What `shop show --json` prints, in this order (the stylesheet by hash and size: its text is a
 #: document of its own, read only by its route: `custom_css`).
-FIELDS = ("name", "tagline", "about", "accent", "logo", "css_sha256", "css_bytes", "updated_at")
+FIELDS = ("name", "tagline", "about", "accent", "logo", "css_sha256", "css_bytes", "locale", "updated_at")
 DEFAULTS: dict[str, Any] = {
     "name": "PDF shop", "tagline": "", "about": "", "accent": DEFAULT_ACCENT, "logo": None,
-    "css_sha256": None, "css_bytes": None, "updated_at": None,
+    "css_sha256": None, "css_bytes": None, "locale": languages.SOURCE, "updated_at": None,
 }
 
 
@@ -60,6 +62,7 @@ def set_identity(
     logo: Path | None = None,
     css: Path | None = None,
     no_css: bool = False,
+    locale: str | None = None,
 ) -> dict[str, Any]:
     """Change the given parts of the identity; the rest stays. Nothing is written unless all are valid.
     `css` is the creator's stylesheet file; `no_css` removes the stylesheet."""
@@ -77,10 +80,13 @@ def set_identity(
         if not _ACCENT_RE.match(accent.strip()):
             raise InvalidInput(f"accent must be a colour like #2b59c3, not {accent.strip()[:20]!r}")
         changes["accent"] = accent.strip().lower()
+    if locale is not None:
+        changes["locale"] = languages.check_locale(locale)  # the site's and mails' default language
     image = media.check_cover(Path(logo)) if logo is not None else None
     if not changes and image is None:
         raise InvalidInput(
-            "nothing to change: give --name, --tagline, --about-file, --accent, --logo, --css or --no-css"
+            "nothing to change: give --name, --tagline, --about-file, --accent, --logo, --css, --no-css"
+            " or --locale"
         )
     if image is not None:
         changes["logo"] = blobs.store_cover(store.root, image.data, image.ext)

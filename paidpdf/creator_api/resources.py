@@ -10,9 +10,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
-
-import stripe
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from paidpdf.accounts import users
 from paidpdf.clock import iso
@@ -25,6 +23,9 @@ from paidpdf.licenses import records as license_records
 from paidpdf.ownership import gifts
 from paidpdf.sales import admin_refund, order_search, orders
 from paidpdf.store import DataStore, Doc
+
+if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
+    import stripe
 
 DEFAULT_LIMIT = 50
 MOST_LIMIT = 500

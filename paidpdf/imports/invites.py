@@ -20,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from paidpdf import clock
+from babel.support import NullTranslations
+
+from paidpdf import clock, mail_languages
 from paidpdf.accounts import records
 from paidpdf.content.shop_secret import tag
 from paidpdf.imports.platforms import NAMES
@@ -75,12 +77,15 @@ def invite(
         message_id = f"<invite.{tag(store, 'import-invite-mail', user['id'], 24)}@{host}>"
         token = tag(store, "import-invite-link", user["id"], 48)
         _mark(store, user, "sending", message_id, link_digest=records.token_digest(token))
-        platform = NAMES.get(str(user.get("imported_from")), "another shop")
+        t = mail_languages.translations(mail_languages.of_user(store, user))  # the shop's, for most
+        platform = NAMES.get(str(user.get("imported_from"))) or t.gettext("another shop")
         try:
             mailer.send(
                 user["email"],
-                f"Your purchases from {platform} have moved to {shop_name}",
-                _body(platform, shop_name, base_url, token),
+                t.gettext("Your purchases from {platform} have moved to {shop}").format(
+                    platform=platform, shop=shop_name
+                ),
+                _body(platform, shop_name, base_url, token, t),
                 {"Message-ID": message_id, "Auto-Submitted": "auto-generated"},
             )
         except MailError as exc:
@@ -125,19 +130,27 @@ def _mark(
             )
 
 
-def _body(platform: str, shop_name: str, base_url: str, token: str) -> str:
+def _body(platform: str, shop_name: str, base_url: str, token: str, t: NullTranslations) -> str:
     base = base_url.rstrip("/")
     days = LIFETIME.days
     return "\n".join(
         [
-            f"The purchases you made from {shop_name} on {platform} are now in your library:",
+            t.gettext("The purchases you made from {shop} on {platform} are now in your library:").format(
+                shop=shop_name, platform=platform
+            ),
             f"{base}/library",
             "",
-            f"To sign in, open this link within {days} days and press the button (it works once):",
+            t.ngettext(
+                "To sign in, open this link within {days} day and press the button (it works once):",
+                "To sign in, open this link within {days} days and press the button (it works once):",
+                days,
+            ).format(days=days),
             "",
             f"{base}/signin/{token}",
             "",
-            f"Later, ask for a new sign-in link at {base}/login, or set a password from your account page.",
+            t.gettext(
+                "Later, ask for a new sign-in link at {login}, or set a password from your account page."
+            ).format(login=f"{base}/login"),
             "",
             f"-- {shop_name}",
             "",

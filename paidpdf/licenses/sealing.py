@@ -8,12 +8,15 @@ import base64
 import hashlib
 import hmac
 import os
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+if TYPE_CHECKING:  # cryptography (~6 MB) loads with the first key sealed or opened, not in every server
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 
 def _cipher(secret: bytes) -> AESGCM:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     return AESGCM(hmac.new(secret, b"license-seal", hashlib.sha256).digest())
 
 
@@ -25,6 +28,8 @@ def seal(secret: bytes, key: str, key_hash: str) -> str:
 
 def unseal(secret: bytes, sealed: str, key_hash: str) -> str | None:
     """The key, or None when the record does not open (another shop's secret, a tampered record)."""
+    from cryptography.exceptions import InvalidTag
+
     try:
         raw = base64.b64decode(sealed)
         return _cipher(secret).decrypt(raw[:12], raw[12:], key_hash.encode()).decode()

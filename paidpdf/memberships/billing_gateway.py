@@ -7,12 +7,13 @@ module of the area that speaks Stripe's API: it returns plain dicts and raises o
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from paidpdf.errors import NotFound
 from paidpdf.sales.stripe_gateway import as_dict, provider_errors
+
+if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
+    import stripe
 
 #: The Billing events the shop acts on (each one only a prompt to retrieve the subscription).
 SUBSCRIPTION_EVENTS = (

@@ -16,9 +16,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from paidpdf.clock import iso, now, parse_iso
 from paidpdf.errors import NotFound, PaymentMismatch
@@ -34,6 +32,9 @@ from paidpdf.memberships.stripe_state import InvoiceFacts, invoice_facts
 from paidpdf.memberships.subscriptions import SUBSCRIPTIONS
 from paidpdf.sales.webhook_events import check_event_origin
 from paidpdf.store import SALES, DataStore
+
+if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
+    import stripe
 
 RUNS = "reconcile_runs"
 OVERLAP = timedelta(minutes=10)

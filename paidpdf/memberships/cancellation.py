@@ -8,13 +8,16 @@ the same step, which ends access at once; the refund's webhook, arriving later, 
 
 from __future__ import annotations
 
-import stripe
+from typing import TYPE_CHECKING
 
 from paidpdf.errors import Conflict
 from paidpdf.memberships import invoices, lifecycle
 from paidpdf.memberships.billing_gateway import cancel_subscription, refund_payment
 from paidpdf.memberships.subscriptions import Change, get
 from paidpdf.store import SALES, DataStore, Doc
+
+if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
+    import stripe
 
 
 def cancel(

@@ -16,9 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from paidpdf.clock import new_id, now, now_iso, parse_iso
 from paidpdf.config import Settings
@@ -32,6 +30,9 @@ from paidpdf.memberships.subscriptions import SUBSCRIPTIONS, Change, find_for_us
 from paidpdf.sales import tax_checkout
 from paidpdf.sales.stripe_gateway import livemode, retrieve_session
 from paidpdf.store import SALES, DataStore, Doc, View
+
+if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
+    import stripe
 
 REUSE_PENDING = timedelta(minutes=30)
 

@@ -17,9 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from paidpdf.accounts import guest_accounts, users
 from paidpdf.clock import iso, now, now_iso
@@ -40,6 +38,9 @@ from paidpdf.sales.orders import EVENTS
 from paidpdf.sales.stripe_gateway import retrieve_session
 from paidpdf.sales.tax_amounts import expected_tax, session_facts
 from paidpdf.store import CATALOG, SALES, DataStore, Doc, Unit
+
+if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
+    import stripe
 
 log = logging.getLogger("paidpdf.memberships")
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import logging
 
-from paidpdf import clock
+from babel.support import NullTranslations
+
+from paidpdf import clock, local_formats
 from paidpdf.accounts import guest_accounts, mailed_links, sign_in_links, users
 from paidpdf.clock import parse_iso
 from paidpdf.mail import Mailer, MailError
+from paidpdf.mail_languages import of_user, translations
 from paidpdf.memberships import notices, subscriptions
 from paidpdf.store import SALES, DataStore, Doc
 
@@ -51,7 +54,7 @@ def _address(store: DataStore, notice: Doc) -> str:
     return str((user or {}).get("email") or notice.get("email") or "")
 
 
-def _sign_in(store: DataStore, notice: Doc, base_url: str) -> str:
+def _sign_in(store: DataStore, notice: Doc, base_url: str, t: NullTranslations) -> str:
     """A paragraph with a one-time sign-in link for an account without a password, else ""."""
     user = users.get_user(store, str(notice["user_id"])) if notice.get("user_id") else None
     if user is None or guest_accounts.has_password(user):
@@ -61,66 +64,77 @@ def _sign_in(store: DataStore, notice: Doc, base_url: str) -> str:
     if not issued:
         return ""
     minutes = int(sign_in_links.LIFETIME.total_seconds() // 60)
-    return (
-        f"To sign in, open this link within {minutes} minutes and press the button (it works once):\n\n"
-        f"{issued[1]}\n\nLater, use \"Email me a sign-in link\" on {base_url}/login, or set a password "
-        "from your account page.\n\n"
-    )
+    return t.gettext(
+        "To sign in, open this link within {minutes} minutes and press the button (it works once):\n\n"
+        "{link}\n\nLater, use \"Email me a sign-in link\" on {login}, or set a password from your "
+        "account page.\n\n"
+    ).format(minutes=minutes, link=issued[1], login=f"{base_url}/login")
 
 
-def _day(value: object) -> str:
-    """An ISO time as a plain date for a mail ("the 7 January 2027"), or "" when unknown."""
+def _day(value: object, locale: str) -> str:
+    """An ISO time as a plain date for a mail in the reader's language ("7 January 2027"), or ""."""
     if not isinstance(value, str) or not value:
         return ""
     try:
         moment = parse_iso(value)
     except ValueError:
         return ""
-    return f"{moment.day} {moment:%B %Y}"
+    return local_formats.long_day(moment, locale)
 
 
 def message(store: DataStore, notice: Doc, base_url: str, shop_name: str) -> tuple[str, str]:
-    """(subject, body) of one notice."""
+    """(subject, body) of one notice, in the member's language (`mail_languages.of_user`)."""
+    user = users.get_user(store, str(notice["user_id"])) if notice.get("user_id") else None
+    locale = of_user(store, user)
+    t = translations(locale)
     base = base_url.rstrip("/")
-    plan = str(notice.get("plan_title") or notice.get("plan_id") or "membership")
-    until = _day(notice.get("access_until"))
+    plan = str(notice.get("plan_title") or notice.get("plan_id") or t.gettext("membership"))
+    until = _day(notice.get("access_until"), locale)
     kind = notice["kind"]
     manage = f"{base}/membership"
+    names = {"plan": plan, "shop": shop_name, "manage": manage, "library": f"{base}/library", "until": until}
     if kind == "welcome":
-        subject = f"Welcome to {plan}"
+        subject = t.gettext("Welcome to {plan}").format(**names)
         text = (
-            f"Welcome to {plan} at {shop_name}.\n\n"
-            f"Every item your membership covers is in your library, under \"Included in {plan}\", "
-            f"ready to read and download:\n\n{base}/library\n\n"
-            + _sign_in(store, notice, base)
-            + f"Change your card, see invoices or cancel any time with \"Manage membership\" on {manage}\n"
+            t.gettext(
+                "Welcome to {plan} at {shop}.\n\nEvery item your membership covers is in your library, "
+                "under \"Included in {plan}\", ready to read and download:\n\n{library}\n\n"
+            ).format(**names)
+            + _sign_in(store, notice, base, t)
+            + t.gettext(
+                "Change your card, see invoices or cancel any time with \"Manage membership\" on {manage}\n"
+            ).format(**names)
         )
     elif kind == "payment_failed":
-        subject = f"Your payment for {plan} failed"
-        text = (
-            f"We could not charge your card for {plan}. Your access continues while we retry the "
-            "payment, but it will end if no payment succeeds.\n\n"
-            f"Update your card or pay the invoice in the customer portal: press \"Manage membership\" "
-            f"on\n\n{manage}\n\n" + _sign_in(store, notice, base)
-        )
+        subject = t.gettext("Your payment for {plan} failed").format(**names)
+        text = t.gettext(
+            "We could not charge your card for {plan}. Your access continues while we retry the payment, "
+            "but it will end if no payment succeeds.\n\nUpdate your card or pay the invoice in the "
+            "customer portal: press \"Manage membership\" on\n\n{manage}\n\n"
+        ).format(**names) + _sign_in(store, notice, base, t)
     elif kind == "cancel_confirmed":
-        subject = f"Your {plan} membership is canceled"
+        subject = t.gettext("Your {plan} membership is canceled").format(**names)
         if _ended_now(store, notice):  # canceled at once: nothing left to keep or resume
-            text = f"Your {plan} membership at {shop_name} is canceled, and its access has ended.\n\n"
+            text = t.gettext(
+                "Your {plan} membership at {shop} is canceled, and its access has ended.\n\n"
+            ).format(**names)
         else:
-            ends = f" You keep access until {until}." if until else ""
+            ends = " " + t.gettext("You keep access until {until}.").format(**names) if until else ""
             text = (
-                f"Your {plan} membership at {shop_name} is canceled and will not renew.{ends}\n\n"
-                f"Changed your mind? Resume it with \"Manage membership\" on {manage} before it ends.\n"
+                t.gettext("Your {plan} membership at {shop} is canceled and will not renew.").format(**names)
+                + ends + "\n\n"
+                + t.gettext(
+                    "Changed your mind? Resume it with \"Manage membership\" on {manage} before it ends.\n"
+                ).format(**names)
             )
-        text += "Everything you bought separately stays in your library.\n"
+        text += t.gettext("Everything you bought separately stays in your library.") + "\n"
     elif kind == "access_ended":
-        subject = f"Your {plan} membership has ended"
-        text = (
-            f"Your {plan} membership at {shop_name} has ended, and the items it covered are no longer "
-            "in your library. Everything you bought separately stays yours.\n\n"
-            f"Join again whenever you like: {manage}\n"
-        )
+        subject = t.gettext("Your {plan} membership has ended").format(**names)
+        text = t.gettext(
+            "Your {plan} membership at {shop} has ended, and the items it covered are no longer in your "
+            "library. Everything you bought separately stays yours.\n\nJoin again whenever you like: "
+            "{manage}\n"
+        ).format(**names)
     else:
         raise ValueError(f"unknown membership notice kind {kind!r}")
     return f"{subject} · {shop_name}", f"{text.rstrip()}\n\n-- \n{shop_name}\n"

@@ -8,15 +8,16 @@ they do there reaches the shop as Billing events (`lifecycle`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from paidpdf.config import Settings
 from paidpdf.errors import NotFound
 from paidpdf.memberships.billing_gateway import portal_session
 from paidpdf.memberships.subscriptions import find_for_user
 from paidpdf.store import SALES, DataStore
+
+if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
+    import stripe
 
 
 def customer_of(store: DataStore, user_id: str) -> str | None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from paidpdf.content import catalog, item_files, item_text, shop, versions
 from paidpdf.errors import AccessDenied, AuthRequired, NotFound
+from paidpdf.languages import N_
 from paidpdf.memberships import records
 from paidpdf.ownership import download_log, library
 from paidpdf.store import DataStore, Doc, View
@@ -112,11 +113,11 @@ def shelf_item(store: DataStore, user: Doc | None, content_id: str) -> ShelfItem
 
 def _shelf(store: DataStore, user: Doc | None, item: Doc | None) -> ShelfItem:
     if item is None:
-        raise NotFound("no such item")
+        raise NotFound(N_("no such item"))
     view = store.view(library.SALES)
     owned = user is not None and library.owns(view, user["id"], item["id"])
     if item.get("status") == "retired" and not owned:
-        raise NotFound("no such item")
+        raise NotFound(N_("no such item"))
     grant = records.covering(view, user["id"], item) if user is not None and not owned else None
     included = grant.plan_title if grant is not None else None
     return ShelfItem(item, owned, _may_download(item, user, owned, grant is not None), included_in=included)
@@ -127,12 +128,12 @@ def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Do
 
     A free item the reader does not own yet is added to their library here (source `free`)."""
     if not valid_item_id(content_id):
-        raise NotFound("no such item")
+        raise NotFound(N_("no such item"))
     if user is None:  # before the lookup: the answer must not depend on whether the id exists
-        raise AuthRequired("log in to download")
+        raise AuthRequired(N_("log in to download"))
     item = _lookup(store, content_id)
     if user.get("disabled"):
-        raise AccessDenied("this account is disabled")
+        raise AccessDenied(N_("this account is disabled"))
     # a reader who has (had) a membership: their record first, so a member's download is one lookup like
     # a buyer's; a hint only (`records.MEMBER_HINT`): without it the record is read after the library
     if item is not None and user.get(records.MEMBER_HINT) and item.get("status") != "retired":
@@ -141,7 +142,7 @@ def downloadable_item(store: DataStore, user: Doc | None, content_id: str) -> Do
             return item
     shelf = _shelf(store, user, item)  # the item was looked up once, above
     if not shelf.can_download:
-        raise AccessDenied("only readers who own this item can download it")
+        raise AccessDenied(N_("only readers who own this item can download it"))
     if not shelf.owned and shelf.included_in is None:  # a free item, kept from now on
         library.keep_free(store, user["id"], shelf.item["id"])
     return shelf.item
@@ -188,7 +189,7 @@ def owned_file(
         chosen = _file_version(row, number)
     entry = library.entry(store.view(library.SALES), user["id"], item["id"]) or {}
     if not item_files.visible_to(row, entry.get("acquired_at")):
-        raise NotFound("no such file")
+        raise NotFound(N_("no such file"))
     return row, chosen
 
 
@@ -199,7 +200,7 @@ def _file_version(row: dict[str, Any], number: int | None) -> dict[str, Any]:
     for version in history:
         if version["version"] == number:
             return version
-    raise NotFound("no such version")
+    raise NotFound(N_("no such version"))
 
 
 def included_items(store: DataStore, user: Doc) -> list[tuple[str, list[ShelfItem]]]:

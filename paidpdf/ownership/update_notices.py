@@ -22,6 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from babel.support import NullTranslations
+
+from paidpdf import mail_languages
 from paidpdf.accounts.records import USERS
 from paidpdf.clock import now_iso
 from paidpdf.content import catalog, item_files
@@ -115,7 +118,6 @@ def notify(
     changed, chosen = item_files.version_of(item, newest if version is None else version)
     number = int(chosen["version"])
     several = len(item_files.files_of(item, include_removed=True)) > 1
-    subject = f"New version of {item['title']}" + (f": {changed['name']}" if several else "")
     people = recipients(store, item["id"])
     summary = Summary(item["id"], number, total=len(people))
     next_at = time.monotonic()
@@ -130,13 +132,17 @@ def notify(
         if seconds_between:
             time.sleep(max(0.0, next_at - time.monotonic()))
             next_at = max(next_at, time.monotonic()) + seconds_between
+        t = mail_languages.translations(mail_languages.of_user(store, user))  # each owner's own language
+        subject = t.gettext("New version of {title}").format(title=item["title"]) + (
+            f": {changed['name']}" if several else ""
+        )
         message_id = _message_id(store, key, base_url)
         _mark(store, key, user, item["id"], number, "sending", message_id=message_id)
         try:
             mailer.send(
                 user["email"], subject,
                 _body(item, changed if several else None, chosen, base_url, shop_name,
-                      unsubscribe_url(store, base_url, user["id"])),
+                      unsubscribe_url(store, base_url, user["id"]), t),
                 {
                     "Message-ID": message_id,
                     "List-Unsubscribe": f"<{unsubscribe_url(store, base_url, user['id'])}>",
@@ -174,25 +180,30 @@ def _mark(
 
 def _body(
     item: Doc, changed: dict[str, object] | None, chosen: dict[str, object], base_url: str, shop_name: str,
-    unsubscribe: str,
+    unsubscribe: str, t: NullTranslations,
 ) -> str:
-    """The mail; for an item with several files it names the file that changed, and its format."""
+    """The mail in the owner's language; for an item with several files it names the file that
+    changed, and its format."""
     notes = str(chosen.get("notes") or "").strip()
     base = base_url.rstrip("/")
+    names = {"title": item["title"], "version": chosen["version"]}
     what = (
-        f"{item['title']} has a new version (version {chosen['version']})." if changed is None else
-        f"{item['title']} has a new version (version {chosen['version']}): "
-        f"{changed['name']} ({str(changed.get('format') or '').upper()}) changed."
+        t.gettext("{title} has a new version (version {version}).").format(**names) if changed is None else
+        t.gettext("{title} has a new version (version {version}): {file} ({format}) changed.").format(
+            **names, file=changed["name"], format=str(changed.get("format") or "").upper()
+        )
     )
     lines = [
         what,
         "",
-        *([f"What changed:\n{notes}", ""] if notes else []),
-        f"Download it from your library: {base}/library",
-        "Earlier versions stay in your library too.",
+        *([t.gettext("What changed:") + f"\n{notes}", ""] if notes else []),
+        t.gettext("Download it from your library: {link}").format(link=f"{base}/library"),
+        t.gettext("Earlier versions stay in your library too."),
         "",
         f"-- {shop_name}",
         "",
-        f"You get this mail because you own {item['title']}. Stop update mails: {unsubscribe}",
+        t.gettext("You get this mail because you own {title}. Stop update mails: {link}").format(
+            title=item["title"], link=unsubscribe
+        ),
     ]
     return "\n".join(lines) + "\n"

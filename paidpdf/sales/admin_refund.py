@@ -5,11 +5,14 @@ The refund's webhook, arriving later, finds the refund already applied and chang
 
 from __future__ import annotations
 
-import stripe
+from typing import TYPE_CHECKING
 
 from paidpdf.sales import orders, refunds
 from paidpdf.sales.stripe_gateway import as_dict, provider_errors
 from paidpdf.store import DataStore, Doc
+
+if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
+    import stripe
 
 
 def refund(store: DataStore, client: stripe.StripeClient, order_id: str) -> Doc:

@@ -12,20 +12,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from paidpdf.config import Settings
 from paidpdf.content import bundles, catalog, shop, tax_codes
 from paidpdf.content.shop_secret import shop_secret
 from paidpdf.errors import AccessDenied, AuthRequired, InvalidInput, NotFound, PaymentProviderError
+from paidpdf.languages import N_
 from paidpdf.licenses import records as license_records
 from paidpdf.money import parse_chosen_amount
 from paidpdf.ownership import library
 from paidpdf.sales import checkout_currency, fulfilment, orders, promos, tax_checkout
 from paidpdf.sales.stripe_gateway import expire_session, livemode, provider_errors, retrieve_session
 from paidpdf.store import CATALOG, DataStore, Doc
+
+if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
+    import stripe
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,7 @@ def _free_with_code(
     """A code that takes the whole price off: the item is the reader's at once (no payment, so no
     order), and the use is counted in the same unit that checks the code's limit."""
     if user is None:
-        raise AuthRequired("log in to take this item with your code")
+        raise AuthRequired(N_("log in to take this item with your code"))
     secret = shop_secret(store)
     for attempt in range(STALE_ROUNDS + 1):
         try:
@@ -282,9 +284,9 @@ def confirm_return(
     order_id = session.get("client_reference_id")
     found = store.view(orders.SALES).get(orders.ORDERS, order_id) if isinstance(order_id, str) else None
     if found is None:
-        raise NotFound("no such checkout for this account")
+        raise NotFound(N_("no such checkout for this account"))
     if user_id is None and found.get("guest_token") is None:
-        raise AccessDenied("log in to see this checkout")
+        raise AccessDenied(N_("log in to see this checkout"))
     if user_id is not None and found["user_id"] != user_id and found.get("guest_token") is None:
-        raise NotFound("no such checkout for this account")
+        raise NotFound(N_("no such checkout for this account"))
     return fulfilment.fulfil(store, session, livemode=livemode(settings), source="success page")

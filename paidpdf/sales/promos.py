@@ -36,6 +36,7 @@ from typing import Any
 from paidpdf import currency_prices
 from paidpdf.clock import now, now_iso, parse_date_option, parse_iso
 from paidpdf.errors import Conflict, InvalidInput, NotFound
+from paidpdf.languages import N_
 from paidpdf.money import DEFAULT_MIN_CHARGE, MIN_CHARGE, format_amount, parse_amount
 from paidpdf.store import SALES, DataStore, Doc, Unit, View
 
@@ -45,7 +46,7 @@ ORDERS = "orders"
 RESERVATION = timedelta(minutes=31)
 #: How long an unpaid checkout holds a limited code's use by default (`PAIDPDF_CODE_HOLD_MINUTES`).
 DEFAULT_HOLD = timedelta(minutes=10)
-USED_UP = "this discount code has been used up"
+USED_UP = N_("this discount code has been used up")
 SESSION_LIFETIME = timedelta(minutes=30)
 _CODE_RE = re.compile(r"\A[A-Z0-9][A-Z0-9_-]{1,31}\Z")
 
@@ -178,18 +179,18 @@ def usable(view: View, code_text: str, item: Doc) -> Doc:
     try:
         key = check_code(code_text)
     except InvalidInput:
-        raise InvalidInput("this discount code does not exist") from None
+        raise InvalidInput(N_("this discount code does not exist")) from None
     promo = view.get(PROMOS, key)
     if promo is None or promo.get("disabled"):
-        raise InvalidInput("this discount code does not exist or is no longer valid")
+        raise InvalidInput(N_("this discount code does not exist or is no longer valid"))
     if promo.get("until") and parse_iso(promo["until"]) <= now():
-        raise InvalidInput("this discount code has expired")
+        raise InvalidInput(N_("this discount code has expired"))
     if promo.get("items") and item["id"] not in promo["items"]:
-        raise InvalidInput("this discount code is not valid for this item")
+        raise InvalidInput(N_("this discount code is not valid for this item"))
     if item.get("pay_what_you_want"):
-        raise InvalidInput("discount codes do not apply to pay-what-you-want items")
+        raise InvalidInput(N_("discount codes do not apply to pay-what-you-want items"))
     if promo.get("amount") and amount_off(promo, str(item["currency"])) is None:
-        raise InvalidInput("this discount code is for another currency")
+        raise InvalidInput(N_("this discount code is for another currency"))
     return promo
 
 
@@ -218,7 +219,7 @@ def reserve(unit: Unit, code: str, hold: timedelta = DEFAULT_HOLD) -> None:
     reservations reach its limit (`CodeHeld` when expiring stale checkouts would free a use)."""
     promo = unit.get(PROMOS, code)
     if promo is None or promo.get("disabled"):
-        raise InvalidInput("this discount code does not exist or is no longer valid")
+        raise InvalidInput(N_("this discount code does not exist or is no longer valid"))
     limit = promo.get("max_uses")
     if limit is None:
         return

@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from babel.support import NullTranslations
+
 from paidpdf import clock
 from paidpdf.accounts import guest_accounts, mailed_links, sign_in_links, users
 from paidpdf.clock import iso, now_iso
@@ -21,6 +23,7 @@ from paidpdf.content import bundles, catalog
 from paidpdf.errors import NotFound
 from paidpdf.licenses import records as license_records
 from paidpdf.mail import Mailer, MailError
+from paidpdf.mail_languages import of_order, translations
 from paidpdf.money import format_amount
 from paidpdf.sales import tax_amounts
 from paidpdf.sales.orders import ORDERS, SALES, history_entry
@@ -87,58 +90,70 @@ def _sign_in_link(store: DataStore, order: Doc, base_url: str) -> str | None:
 
 
 def _message(store: DataStore, order: Doc, base_url: str, shop_name: str) -> tuple[str, str]:
+    """(subject, body) in the buyer's language (`mail_languages.of_order`)."""
+    user = users.get_user(store, order["user_id"]) if order.get("user_id") else None
+    locale = of_order(store, order, user)
+    t = translations(locale)
     try:
         title = str(catalog.get_item(store, order["content_id"])["title"])
     except NotFound:
         bundle = bundles.find(store.view(CATALOG), str(order["content_id"]))
-        title = f"{bundle['title']} (bundle)" if bundle else str(order["content_id"])
-    amount = format_amount(int(order["amount"]), str(order["currency"]))
-    library = f"{base_url.rstrip('/')}/library"
+        named = t.gettext("{title} (bundle)").format(title=bundle["title"]) if bundle else None
+        title = named or str(order["content_id"])
+    paid = int(order["amount"])
+    amount = format_amount(paid, str(order["currency"]), locale) if paid else t.gettext("Free")
+    base = base_url.rstrip("/")
     signing_in = _sign_in_link(store, order, base_url)
     if signing_in:
         minutes = int(sign_in_links.LIFETIME.total_seconds() // 60)
-        where = (
-            f"Your PDF is in your library. To sign in, open this link within {minutes} minutes and press "
-            f"the button (it works once):\n\n{signing_in}\n\n"
-            f"Later, use \"Email me a sign-in link\" on {base_url.rstrip('/')}/login, or set a password "
-            "from your account page.\n"
-        )
+        where = t.gettext(
+            "Your purchase is in your library. To sign in, open this link within {minutes} minutes and "
+            "press the button (it works once):\n\n{link}\n\nLater, use \"Email me a sign-in link\" on "
+            "{login}, or set a password from your account page.\n"
+        ).format(minutes=minutes, link=signing_in, login=f"{base}/login")
     else:
-        where = f"Your PDF is in your library, ready to download whenever you like:\n\n{library}\n"
+        where = t.gettext(
+            "Your purchase is in your library, ready to download whenever you like:\n\n{link}\n"
+        ).format(link=f"{base}/library")
     body = (
-        f"Thank you for your purchase from {shop_name}.\n\n"
+        t.gettext("Thank you for your purchase from {shop}.").format(shop=shop_name) + "\n\n"
         f"  {title}\n"
         f"  {amount}\n"
-        f"{_tax_lines(order, base_url)}"
-        f"  Order {order['id']}\n\n"
-        f"{_license_keys(store, order)}"
+        f"{_tax_lines(order, base_url, t, locale)}"
+        "  " + t.gettext("Order {id}").format(id=order["id"]) + "\n\n"
+        f"{_license_keys(store, order, t)}"
         f"{where}"
         f"\n-- \n{shop_name}\n"
     )
-    return f"Your receipt from {shop_name}: {title}", body
+    return t.gettext("Your receipt from {shop}: {title}").format(shop=shop_name, title=title), body
 
 
-def _tax_lines(order: Doc, base_url: str) -> str:
+def _tax_lines(order: Doc, base_url: str, t: NullTranslations, locale: str) -> str:
     """Net, tax, total, the buyer's country and tax ids, and the invoice link, when tax was charged."""
     figures = tax_amounts.receipt_figures(order)
     if figures is None:
         return ""
-    money = lambda amount: format_amount(int(amount), figures["currency"])  # noqa: E731
+    money = lambda amount: format_amount(int(amount), figures["currency"], locale)  # noqa: E731
     place = f" ({figures['country']})" if figures["country"] else ""
-    lines = [f"  Net {money(figures['net'])}", f"  Tax{place} {money(figures['tax'])}"]
-    lines.append(f"  Total {money(figures['total'])}")
-    lines += [f"  Your tax id: {value}" for value in figures["tax_ids"]]
+    lines = [
+        t.gettext("Net {amount}").format(amount=money(figures["net"])),
+        t.gettext("Tax{place} {amount}").format(place=place, amount=money(figures["tax"])),
+        t.gettext("Total {amount}").format(amount=money(figures["total"])),
+    ]
+    lines += [t.gettext("Your tax id: {value}").format(value=value) for value in figures["tax_ids"]]
     if figures["invoice"]:
-        lines.append(f"  Invoice: {base_url.rstrip('/')}/orders/{order['id']}/invoice")
-    return "".join(f"{line}\n" for line in lines)
+        link = f"{base_url.rstrip('/')}/orders/{order['id']}/invoice"
+        lines.append(t.gettext("Invoice: {link}").format(link=link))
+    return "".join(f"  {line}\n" for line in lines)
 
 
-def _license_keys(store: DataStore, order: Doc) -> str:
+def _license_keys(store: DataStore, order: Doc, t: NullTranslations) -> str:
     """The buyer's license key for each licensed item the order gave (the same key the library shows)."""
     lines = []
     buyer = str(order.get("user_id") or "")
     for item_id in granted_items(order) if buyer else []:
         key = license_records.key_of(store, buyer, item_id)
         if key:
-            lines.append(f"  License key for {item_id}: {key}\n")
+            line = t.gettext("License key for {item}: {key}").format(item=item_id, key=key)
+            lines.append(f"  {line}\n")
     return "".join(lines) + ("\n" if lines else "")

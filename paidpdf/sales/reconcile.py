@@ -13,9 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from paidpdf.config import Settings
 from paidpdf.errors import PaymentMismatch
@@ -23,6 +21,9 @@ from paidpdf.sales import fulfilment, orders
 from paidpdf.sales.stripe_gateway import list_events, list_sessions, livemode
 from paidpdf.sales.webhook_events import handle_event
 from paidpdf.store import DataStore
+
+if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
+    import stripe
 
 log = logging.getLogger("paidpdf.payments")
 

@@ -14,9 +14,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from paidpdf.config import Settings
 from paidpdf.errors import InvalidInput, NotFound, PaymentProviderError, PaymentsNotConfigured
@@ -34,14 +32,19 @@ REPLAYED_EVENTS = (
 
 
 
-#: The client type adapters may name without importing stripe themselves.
-Client = stripe.StripeClient
+if TYPE_CHECKING:  # stripe and the HTTP libraries it loads (aiohttp, requests: ~30 MB per process)
+    import stripe  # are imported by the first call that speaks to Stripe, not by a server at idle
+
+    #: The client type adapters may name without importing stripe themselves.
+    Client = stripe.StripeClient
 
 
 def make_client(settings: Settings, *, max_network_retries: int = 2) -> stripe.StripeClient:
     """A client for the configured Stripe account (or the local stand-in when STRIPE_API_BASE is set)."""
     if settings.stripe_secret_key is None:
         raise PaymentsNotConfigured("STRIPE_SECRET_KEY is not set: payments need a Stripe secret key")
+    import stripe
+
     base = {"api": settings.stripe_api_base.rstrip("/")} if settings.stripe_api_base else None
     return stripe.StripeClient(
         settings.stripe_secret_key.reveal(),
@@ -69,6 +72,8 @@ def livemode(settings: Settings) -> bool:
 @contextmanager
 def provider_errors() -> Iterator[None]:
     """Stripe exceptions become our own errors with a one-line message."""
+    import stripe  # loaded already: the block inside speaks to Stripe
+
     try:
         yield
     except stripe.InvalidRequestError as exc:
@@ -98,6 +103,8 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 
 def as_dict(obj: Any) -> dict[str, Any]:
+    import stripe
+
     if isinstance(obj, stripe.StripeObject):
         return obj.to_dict()
     if isinstance(obj, Mapping):
@@ -130,6 +137,8 @@ def expire_session(client: stripe.StripeClient, session_id: str) -> dict[str, An
     or expired already); the caller then retrieves it to learn which."""
     if not session_id.startswith("cs_") or len(session_id) > 255:
         raise NotFound(f"no checkout session {session_id!r}")
+    import stripe
+
     with provider_errors():
         try:
             return as_dict(client.v1.checkout.sessions.expire(session_id))
@@ -182,6 +191,8 @@ def verify_event(
     if not signature:
         raise InvalidInput("missing Stripe-Signature header")
     moment = time.time() if now is None else now
+    import stripe
+
     try:
         text = payload.decode("utf-8")
         stripe.WebhookSignature.verify_header(

@@ -34,6 +34,7 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "invoices": ("subscription_id", "payment_intent"),
     "notices": ("status",),
     "feed_tokens": ("user_id",),
+    "play_positions": ("user_id",),
     "hook_deliveries": ("status", "endpoint_id"),
 }
 

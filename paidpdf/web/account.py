@@ -13,13 +13,14 @@ from bottle import response
 from paidpdf.accounts import guest_accounts, password_resets, records, sessions, sign_in_links, signups, users
 from paidpdf.content import shop
 from paidpdf.errors import AccessDenied, InvalidInput
+from paidpdf.languages import N_
 from paidpdf.store import Doc
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.request_fields import form, query, remote_addr
 from paidpdf.web.security import safe_next
 
-MISMATCH = "the two new passwords are not the same"
+MISMATCH = N_("the two new passwords are not the same")
 
 def _next_target() -> str:
     return safe_next(form("next", limit=2000) or query("next", limit=2000), "/library")
@@ -39,7 +40,7 @@ def signup(web: WebContext) -> str:
         signups.request_sign_up(
             web.store, web.mailer, email, form("password", limit=2048), web.settings.base_url,
             remote_addr=remote_addr(), next_path=_next_target(),
-            shop_name=shop.identity_or_defaults(web.store)["name"],
+            shop_name=shop.identity_or_defaults(web.store)["name"], locale=web.locale(),
         )
     except InvalidInput as exc:
         return web.render("signup.html", status=exc.http_status, error=exc.message, email=email,
@@ -73,6 +74,7 @@ def confirm(web: WebContext, token: str) -> str:
     if old:  # whoever was signed in here before: that session ends (the page said so)
         sessions.close_session(web.store, old)
     web.visitor.adopt_session(done.user, done.session_token)
+    web.remember_language(done.user)
     web.cookies.flash("signed_up")
     web.redirect_local(done.next_path, "/library")
 
@@ -94,6 +96,7 @@ def login(web: WebContext) -> str:
     if old:  # a fresh token on every login: no session fixation
         sessions.close_session(web.store, old)
     web.visitor.start_session(user)
+    web.remember_language(user)
     web.cookies.flash("logged_in")
     web.redirect_local(_next_target(), "/library")
 
@@ -114,7 +117,7 @@ def forgot(web: WebContext) -> None:
     web.visitor.check_csrf()
     password_resets.request_password_reset(
         web.store, web.mailer, form("email", limit=320), web.settings.base_url, remote_addr=remote_addr(),
-        shop_name=shop.identity_or_defaults(web.store)["name"],
+        shop_name=shop.identity_or_defaults(web.store)["name"], locale=web.locale(),
     )
     web.cookies.flash("reset_sent")  # the same answer whether or not the address has an account
     web.redirect_local("/login", "/login")
@@ -154,7 +157,7 @@ def request_sign_in_link(web: WebContext) -> None:
 def _mail_sign_in_link(web: WebContext, email: str) -> None:
     sign_in_links.request_link(
         web.store, web.mailer, email, web.settings.base_url, remote_addr=remote_addr(),
-        shop_name=shop.identity_or_defaults(web.store)["name"],
+        shop_name=shop.identity_or_defaults(web.store)["name"], locale=web.locale(),
     )
 
 
@@ -179,6 +182,7 @@ def sign_in(web: WebContext, token: str) -> str:
     if old:  # a fresh token on every sign-in: no session fixation (and another account's ends)
         sessions.close_session(web.store, old)
     web.visitor.adopt_session(user, session)
+    web.remember_language(user)
     web.cookies.flash("logged_in")
     web.redirect_local("/library", "/library")
 

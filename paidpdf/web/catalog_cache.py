@@ -3,9 +3,9 @@
 The catalog page is the busiest page and the catalog changes rarely, so each item's card is rendered
 once per version of the catalog (`View.version`, which changes with every commit), in both its "owned"
 and "not owned" form. A request then only joins the prepared strings of its page (`content.browse`)
-for the reader's owned set. Cards
-are kept per currency too (`currency_prices.shown_in`: each item at its price in the visitor's
-currency, or its main price when it has none there), so a EUR visitor never gets USD cards. The
+for the reader's owned set. Cards are kept per language (a card's words are the reader's) and per
+currency (`currency_prices.shown_in`: each item at its price in the visitor's currency, or its main
+price when it has none there), so a EUR visitor never gets USD cards, nor a German one English. The
 version is taken *before* the items are read, so a concurrent change can at worst store newer cards
 under an older key, which the next request replaces; a stale page is never kept under a new key.
 """
@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from paidpdf import languages
 from paidpdf.content import browse, bundles, catalog
 from paidpdf.currency_prices import currencies_in, shown_in
 from paidpdf.memberships import plans
@@ -37,6 +38,7 @@ class Cards:
     tags: list[str] = field(default_factory=list)  # every tag in use, for the tag filter
     #: Bundles on sale, each with its items' titles, for the first page's "Bundles" section.
     bundles: tuple[tuple[Doc, list[str]], ...] = ()
+    locale: str = languages.SOURCE  # the language the cards are in
 
     def sorted(self, sort: str) -> list[Doc]:
         """The items in `sort` order, computed once per catalog version (a race computes it twice,
@@ -56,35 +58,45 @@ class CatalogCache:
         self._card = card
         self._keep = keep  # False: nothing is kept, only the shown cards are rendered (see `create_app`)
         self._lock = threading.Lock()
-        self._cards: dict[str, Cards] = {}  # currency ("" for main prices) → its cards
+        self._cards: dict[str, Cards] = {}  # "language:currency" ("" for main prices) → its cards
         self._currencies: tuple[Identity, list[str]] | None = None
 
     def _identity(self) -> Identity:
         return self._store.view(catalog.CATALOG).version
 
-    def cards(self, currency: str = "") -> Cards:
-        """The catalog's cards with prices in `currency` where items have one ("" for main prices)."""
+    def cards(self, currency: str = "", locale: str = languages.SOURCE) -> Cards:
+        """The catalog's cards in `locale` with prices in `currency` where items have one ("" for main
+        prices), rendered once per catalog version, language and currency."""
         if not self._keep:
             items = self._items(currency)
             tags = browse.all_tags(items)
-            return Cards(self._identity(), items, {}, {}, tags=tags, bundles=self._bundles(currency))
+            return Cards(
+                self._identity(), items, {}, {}, tags=tags, bundles=self._bundles(currency), locale=locale
+            )
         identity = self._identity()
-        current = self._cards.get(currency)
+        key = f"{locale}:{currency}"
+        current = self._cards.get(key)
         if current is not None and current.identity == identity:
             return current
         with self._lock:
-            current = self._cards.get(currency)
+            current = self._cards.get(key)
             if current is not None and current.identity == identity:
                 return current
             items = self._items(currency)
-            card = self._templates.get_template(self._card)
-            plain = {item["id"]: card.render(item=item, owned=False) for item in items}
-            owned = {item["id"]: card.render(item=item, owned=True) for item in items}
+            plain = {item["id"]: self._render(item, False, locale) for item in items}
+            owned = {item["id"]: self._render(item, True, locale) for item in items}
             on_sale = self._bundles(currency)
-            current = Cards(identity, items, plain, owned, tags=browse.all_tags(items), bundles=on_sale)
+            current = Cards(
+                identity, items, plain, owned, tags=browse.all_tags(items), bundles=on_sale, locale=locale
+            )
             kept = {c: v for c, v in self._cards.items() if v.identity == identity}
-            self._cards = {**kept, currency: current}
+            self._cards = {**kept, key: current}
             return current
+
+    def _render(self, item: Doc, owned: bool, locale: str) -> str:
+        return self._templates.get_template(self._card).render(
+            item=item, owned=owned, locale=locale, i18n=languages.translations(locale)
+        )
 
     def currencies(self) -> list[str]:
         """Every currency an item, bundle or plan on sale has a price in (once per catalog version)."""
@@ -113,7 +125,7 @@ class CatalogCache:
     def _card_html(self, cards: Cards, item: Doc, owned: bool) -> str:
         found = (cards.owned if owned else cards.plain).get(item["id"])
         if found is None:  # nothing kept: render this card now, as an app without caches does
-            found = self._templates.get_template(self._card).render(item=item, owned=owned)
+            found = self._render(item, owned, cards.locale)
         return found
 
 

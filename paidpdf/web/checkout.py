@@ -16,10 +16,11 @@ from paidpdf.accounts import records, throttle
 from paidpdf.content import bundles, catalog
 from paidpdf.currency_prices import shown_in
 from paidpdf.errors import AccessDenied, InvalidInput, NotFound, PaymentProviderError
+from paidpdf.languages import N_
 from paidpdf.ownership import access
 from paidpdf.sales import checkout, guest_checkout, orders, tax_amounts
 from paidpdf.store import ACCOUNTS, CATALOG, Doc
-from paidpdf.web import pages
+from paidpdf.web import pages, reader_locale
 from paidpdf.web.context import WebContext
 from paidpdf.web.request_fields import form, query, remote_addr
 
@@ -47,6 +48,7 @@ def start(web: WebContext, content_id: str) -> Any:
         )
     except InvalidInput as exc:  # a price or code the reader typed: the item page again, with why
         return pages.item_html(web, shelf, status=400, error=exc.message, code=code, amount=amount)
+    web.remember_language(user, started.order)  # the receipt speaks the language of this page
     if started.kind != "redirect":  # free or already owned: no checkout, back to the item
         web.redirect(item_url(started.item["id"]))
     web.redirect(started.url)
@@ -56,7 +58,7 @@ def bundle_page(web: WebContext, bundle_id: str) -> str:
     """A bundle: its price against its items' and the items themselves; Buy unless all are owned."""
     bundle = bundles.find(web.store.view(CATALOG), bundle_id) if access.valid_item_id(bundle_id) else None
     if bundle is None or bundle.get("status") != "active":
-        raise NotFound("no such bundle")
+        raise NotFound(N_("no such bundle"))
     user = web.visitor.current_user()
     currency = web.currencies.current()
     bundle = shown_in(bundle, currency)
@@ -67,6 +69,7 @@ def bundle_page(web: WebContext, bundle_id: str) -> str:
         worth=sum(int(i["price"]) for i in items if i["currency"] == bundle["currency"]),
         all_owned=bool(user) and set(bundle["items"]) <= owned,
         owned_some=bool(owned & set(bundle["items"])),
+        alternates=reader_locale.alternates(web.settings.base_url.rstrip("/"), f"/bundles/{bundle['id']}"),
     )
 
 
@@ -75,7 +78,7 @@ def start_bundle(web: WebContext, bundle_id: str) -> Any:
     web.visitor.check_csrf()
     bundle = bundles.find(web.store.view(CATALOG), bundle_id) if access.valid_item_id(bundle_id) else None
     if bundle is None or bundle.get("status") != "active":  # one answer: a retired id is not revealed
-        raise NotFound("no such bundle")
+        raise NotFound(N_("no such bundle"))
     user = web.visitor.current_user()
     count_start(web, user)
     started = checkout.start_bundle_checkout(
@@ -83,6 +86,7 @@ def start_bundle(web: WebContext, bundle_id: str) -> Any:
         guest_token=None if user else guest_checkout.token_digest(guest_cookie(web, create=True)),
         currency=web.currencies.current(),
     )
+    web.remember_language(user, started.order)
     if started.kind != "redirect":
         web.redirect("/library")
     web.redirect(started.url)
@@ -121,13 +125,13 @@ def success(web: WebContext) -> Any:
         )
     except PaymentProviderError:
         # Stripe unreachable right now: the webhook (or reconcile) still fulfils; keep waiting.
-        return _processing(web, None, "We could not reach the payment provider yet.")
+        return _processing(web, None, N_("We could not reach the payment provider yet."))
     except AccessDenied:
         web.visitor.require_user()  # a reader's checkout: log in first (then back here)
         raise
     order = outcome.order
     if order is None:
-        raise NotFound("no such checkout for this account")
+        raise NotFound(N_("no such checkout for this account"))
     item = _item_of(web, order)
     if outcome.granted:
         send_receipts(web)

@@ -17,6 +17,7 @@ import bottle
 import jinja2
 from bottle import request, response
 
+from paidpdf import mail_languages
 from paidpdf.config import Settings
 from paidpdf.content import shop
 from paidpdf.creator_api.key_rate import KeyRate
@@ -24,15 +25,16 @@ from paidpdf.errors import StorageError
 from paidpdf.mail import Mailer
 from paidpdf.memberships import notice_mails, plans
 from paidpdf.sales import receipts
-from paidpdf.store import CATALOG, DataStore
-from paidpdf.web import security
+from paidpdf.store import CATALOG, DataStore, Doc
+from paidpdf.web import reader_locale, security
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
 from paidpdf.web.currency_choice import CurrencyChoice
 from paidpdf.web.download_records import DownloadRecorder
 from paidpdf.web.forwarded import ForwardedWatch
-from paidpdf.web.page_cache import AnonymousPages
+from paidpdf.web.page_cache import PageCache
 from paidpdf.web.published_images import PublishedImages
+from paidpdf.web.reader_pages import READER_PAGES
 from paidpdf.web.receipt_runner import ReceiptRunner
 from paidpdf.web.visitor import Visitor
 
@@ -52,7 +54,8 @@ class WebContext:
     cookies: Cookies = field(init=False)
     visitor: Visitor = field(init=False)
     catalog_cache: CatalogCache = field(init=False)
-    anonymous_pages: AnonymousPages = field(init=False)
+    anonymous_pages: PageCache = field(init=False)
+    reader_pages: PageCache = field(init=False)
     download_recorder: DownloadRecorder = field(init=False)
     published_images: PublishedImages = field(init=False)
     receipts: ReceiptRunner = field(init=False)
@@ -65,7 +68,8 @@ class WebContext:
         self.cookies = Cookies(security.base_is_https(self.settings))
         self.visitor = Visitor(self.store, self.cookies, self.secret_key)
         self.catalog_cache = CatalogCache(self.store, self.templates, keep=self.page_caches)
-        self.anonymous_pages = AnonymousPages()
+        self.anonymous_pages = PageCache()
+        self.reader_pages = PageCache(READER_PAGES)
         self.download_recorder = DownloadRecorder(self.store)
         self.published_images = PublishedImages(self.store)
         self.receipts = ReceiptRunner(self._send_due_receipts)
@@ -89,6 +93,22 @@ class WebContext:
 
                 self.stripe_client = stripe_gateway.make_client(self.settings)
             return self.stripe_client
+
+    def locale(self) -> str:
+        """This request's language (`reader_locale`: ?lang=, cookie, Accept-Language, shop default)."""
+        return reader_locale.current(self.store, self.cookies)
+
+    def remember_language(self, user: Doc | None = None, order: Doc | None = None) -> None:
+        """Keep this request's language where later mails look for it (`mail_languages`): on the
+        reader's account and on an order whose checkout starts here."""
+        if user is not None:
+            mail_languages.remember_for_user(self.store, str(user["id"]), self.locale())
+        if order is not None:
+            mail_languages.remember_for_order(self.store, str(order["id"]), self.locale())
+
+    def gettext(self, message: str) -> str:
+        """`message` in this request's language (messages defined with `languages.N_`)."""
+        return reader_locale.translations(self.store, self.cookies).gettext(message)
 
     def _has_plans(self) -> bool:
         """Whether the header links "Membership": the shop sells a live plan. False when the catalog
@@ -124,17 +144,24 @@ class WebContext:
         response.content_type = "text/html; charset=utf-8"
         if "Cache-Control" not in response.headers:  # pages show who is logged in: never shared
             response.set_header("Cache-Control", "private, no-cache")
+        locale = self.locale()
+        i18n = reader_locale.translations(self.store, self.cookies)
+        flash = self.cookies.take_flash()
         context: dict[str, Any] = {
+            "locale": locale,
+            "i18n": i18n,
+            "languages": reader_locale.selector_links(request.path, request.query_string),
             # live: a `shop set` shows on the next page; a handler that already read it passes it
             "shop": values.pop("shop", None) or shop.identity_or_defaults(self.store),
             "user": self.visitor.current_user(),
             "csrf_token": self.visitor.csrf_token,
-            "flash": self.cookies.take_flash(),
+            "flash": i18n.gettext(flash) if flash else None,
             "static_version": self.static_version,
             "path": request.path,
             "has_plans": self._has_plans,
             "currency_selector": self.currencies.selector,
             "error": None,
+            "alternates": (),  # hreflang links: public pages pass `reader_locale.alternates`
         }
         context.update(values)
         return self.templates.get_template(name).render(context)

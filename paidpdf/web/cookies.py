@@ -11,20 +11,25 @@ from typing import Any
 
 from bottle import request, response
 
+from paidpdf.languages import N_
 from paidpdf.web import security
 
 #: Flash messages are shown once after a redirect; the cookie carries only one of these keys.
 FLASH_MESSAGES = {
-    "signed_up": "Welcome! Your account is ready.",
-    "logged_in": "You are logged in.",
-    "logged_out": "You are logged out.",
-    "password_changed": "Your password was changed. Other sessions were logged out.",
-    "reset_done": "Your password was reset. Log in with the new one.",
-    "reset_sent": "If an account exists for that address, a reset link is on its way. It works for one hour.",
-    "updates_on": "We will email you when an item you own gets a new version.",
-    "updates_off": "Update mails are off. Your library still marks updated items.",
-    "already_member": "You are already a member of this plan: everything it covers is in your library.",
-    "link_sent": "If an account exists for that address, a sign-in link is on its way (it works 15 minutes).",
+    "signed_up": N_("Welcome! Your account is ready."),
+    "logged_in": N_("You are logged in."),
+    "logged_out": N_("You are logged out."),
+    "password_changed": N_("Your password was changed. Other sessions were logged out."),
+    "reset_done": N_("Your password was reset. Log in with the new one."),
+    "reset_sent": N_(
+        "If an account exists for that address, a reset link is on its way. It works for one hour."
+    ),
+    "updates_on": N_("We will email you when an item you own gets a new version."),
+    "updates_off": N_("Update mails are off. Your library still marks updated items."),
+    "already_member": N_("You are already a member of this plan: everything it covers is in your library."),
+    "link_sent": N_(
+        "If an account exists for that address, a sign-in link is on its way (it works 15 minutes)."
+    ),
 }
 
 
@@ -62,6 +67,7 @@ class Cookies:
         return bool(self.get(security.FLASH_COOKIE))
 
     def take_flash(self) -> str | None:
+        """The waiting flash message in English (the page translates it), cleared."""
         key = self.get(security.FLASH_COOKIE)
         if not key:
             return None

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bottle import request, response
+from bottle import request
 
 from paidpdf.config import Settings
 from paidpdf.currency_prices import pick
 from paidpdf.errors import InvalidInput, StorageError
+from paidpdf.languages import N_
+from paidpdf.web import vary
 from paidpdf.web.catalog_cache import CatalogCache
 from paidpdf.web.cookies import Cookies
 
@@ -74,13 +76,13 @@ class CurrencyChoice:
     def vary(self) -> None:
         """Tell caches that the page differs by the cookie (and the country header, when used)."""
         names = ["Cookie", *([self._settings.country_header] if self._settings.country_header else [])]
-        response.set_header("Vary", ", ".join(names))
+        vary.add(*names)
 
     def choose(self, code: str) -> None:
         """Remember the visitor's choice; only a currency the shop offers is accepted."""
         wanted = code.strip().lower()
         if wanted not in self.offered():
-            raise InvalidInput("this shop has no prices in that currency")
+            raise InvalidInput(N_("this shop has no prices in that currency"))
         self._cookies.set(COOKIE, wanted, COOKIE_AGE)
         request.environ[_ENV_KEY] = wanted
 

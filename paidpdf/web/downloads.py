@@ -16,6 +16,7 @@ from typing import Any
 
 from paidpdf.content import versions
 from paidpdf.errors import NotFound
+from paidpdf.languages import N_
 from paidpdf.ownership import access
 from paidpdf.store import Doc
 from paidpdf.store.files.file_source import FileSource
@@ -88,9 +89,9 @@ def cover(web: WebContext, name: str) -> Any:
     """A cover, look-inside page or logo the catalog names now (`access.published_images`): one
     taken down is a 404 at once, whatever validator the client sends."""
     if not access.valid_cover_name(name):
-        raise NotFound("no such cover")
+        raise NotFound(N_("no such cover"))
     kind = web.published_images.kind(name)
     if kind is None:
-        raise NotFound("no such cover")
+        raise NotFound(N_("no such cover"))
     cache = COVER_CACHE if kind == access.COVER else PREVIEW_CACHE
     return send_source(web.store.files.cover(name), cache_control=cache)

@@ -15,49 +15,64 @@ from bottle import request, response
 
 from paidpdf.accounts.throttle import Throttled
 from paidpdf.errors import AuthRequired, PaidPdfError, PaymentsNotConfigured
+from paidpdf.languages import N_, SOURCE
+from paidpdf.local_formats import wait
 from paidpdf.web.context import Handler, WebContext
 
 log = logging.getLogger("paidpdf.web")
 
 TITLES = {
-    400: "Bad request",
-    401: "Please log in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Too large",
-    429: "Too many attempts",
-    500: "Something went wrong",
-    502: "A service we rely on did not answer",
-    503: "Temporarily unavailable",
+    400: N_("Bad request"),
+    401: N_("Please log in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    413: N_("Too large"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
+    502: N_("A service we rely on did not answer"),
+    503: N_("Temporarily unavailable"),
 }
 
 DEFAULT_MESSAGES = {
-    403: "You are not allowed to open this page.",
-    404: "There is nothing here. The link may be old or mistyped.",
-    405: "This address does not accept that kind of request.",
-    413: "The request was too large.",
-    429: "Too many attempts. Please wait a little and try again.",
-    500: "The shop hit an unexpected problem. It was logged; please try again later.",
-    503: "This part of the shop is not available right now. Please try again later.",
+    403: N_("You are not allowed to open this page."),
+    404: N_("There is nothing here. The link may be old or mistyped."),
+    405: N_("This address does not accept that kind of request."),
+    413: N_("The request was too large."),
+    429: N_("Too many attempts. Please wait a little and try again."),
+    500: N_("The shop hit an unexpected problem. It was logged; please try again later."),
+    503: N_("This part of the shop is not available right now. Please try again later."),
 }
 
 #: Server-side errors whose cause readers may know (their own message is for the operator's log).
 PUBLIC_MESSAGES: dict[type[PaidPdfError], str] = {
-    PaymentsNotConfigured: "Payments are not configured on this shop, so items cannot be bought "
-    "right now. Please try again later.",
+    PaymentsNotConfigured: N_(
+        "Payments are not configured on this shop, so items cannot be bought right now. "
+        "Please try again later."
+    ),
 }
 
 
 def error_page(web: WebContext, status: int, message: str | None = None) -> str:
+    """The status page in the reader's language; a domain message is translated when the catalogs
+    know it (messages marked with `languages.N_`), else shown as it is."""
     return web.render(
         "error.html",
         status=status,
-        title=TITLES.get(status, "Error"),
-        message=message or DEFAULT_MESSAGES.get(status, "The request could not be handled."),
+        title=web.gettext(TITLES.get(status, N_("Error"))),
+        message=web.gettext(message or DEFAULT_MESSAGES.get(status, N_("The request could not be handled."))),
         code=status,
     )
+
+
+def throttled_message(web: WebContext, exc: Throttled) -> str:
+    """What was throttled and for how long: the domain's own words in English, else the wait in the
+    reader's language."""
+    if web.locale() == SOURCE:
+        return exc.message
+    template = web.gettext(N_("Too many attempts. Try again in {wait}."))
+    return template.format(wait=wait(exc.retry_after, web.locale()))
 
 
 def map_domain_errors(web: WebContext) -> Any:
@@ -72,7 +87,7 @@ def map_domain_errors(web: WebContext) -> Any:
                 web.redirect_to_login()
             except Throttled as exc:
                 response.set_header("Retry-After", str(exc.retry_after))
-                return error_page(web, exc.http_status, exc.message)
+                return error_page(web, exc.http_status, throttled_message(web, exc))
             except PaidPdfError as exc:
                 if exc.http_status >= 500:
                     log.error("%s %s failed: %s", request.method, request.path, exc.message)

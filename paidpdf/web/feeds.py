@@ -29,7 +29,7 @@ from paidpdf.content import shop
 from paidpdf.errors import PaidPdfError
 from paidpdf.ownership import access
 from paidpdf.store import Doc
-from paidpdf.web import downloads, feed_documents, page_encoding
+from paidpdf.web import downloads, page_encoding
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.request_fields import remote_addr
@@ -67,6 +67,8 @@ def _reader(web: WebContext, token: str) -> Doc:
 
 
 def _document(web: WebContext, token: str, kind: str) -> bytes:
+    from paidpdf.web import feed_documents  # feedgen and lxml (~8 MB) load with the first feed served
+
     user = _reader(web, token)
     where = feed_documents.FeedContext(
         web.settings.base_url, token, hashlib.sha256(str(user["id"]).encode()).hexdigest()[:16],

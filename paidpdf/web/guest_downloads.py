@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from paidpdf.errors import NotFound
+from paidpdf.languages import N_
 from paidpdf.sales import guest_checkout
 from paidpdf.web import downloads
 from paidpdf.web.checkout import GUEST_COOKIE
@@ -22,7 +23,7 @@ from paidpdf.web.context import WebContext
 def download(web: WebContext, order_id: str, item_id: str, key: str | None = None) -> Any:
     found = guest_checkout.order_for_browser(web.store, order_id, web.cookies.get(GUEST_COOKIE))
     if found is None or item_id not in guest_checkout.order_items(found[0]):
-        raise NotFound("no such download in this browser; the receipt we emailed has a sign-in link")
+        raise NotFound(N_("no such download in this browser; the receipt we emailed has a sign-in link"))
     return downloads.send_download(web, found[1], item_id, key)
 
 

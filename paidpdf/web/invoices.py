@@ -12,6 +12,7 @@ from typing import Any
 from bottle import redirect
 
 from paidpdf.errors import NotFound
+from paidpdf.languages import N_
 from paidpdf.sales import orders
 from paidpdf.sales.stripe_gateway import invoice_url
 from paidpdf.store import Doc
@@ -23,5 +24,5 @@ from paidpdf.web.guards import login_required
 def order_invoice(web: WebContext, user: Doc, order_id: str) -> Any:
     found = web.store.view(orders.SALES).get(orders.ORDERS, order_id)
     if found is None or found.get("user_id") != user["id"] or not found.get("invoice"):
-        raise NotFound("no invoice for this order")
+        raise NotFound(N_("no invoice for this order"))
     redirect(invoice_url(web.stripe(), str(found["invoice"])), 303)

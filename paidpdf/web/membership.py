@@ -17,6 +17,7 @@ import bottle
 
 from paidpdf.currency_prices import shown_in
 from paidpdf.errors import NotFound, PaymentProviderError
+from paidpdf.languages import N_
 from paidpdf.memberships import joins, plans, portal, subscriptions
 from paidpdf.sales import guest_checkout
 from paidpdf.store import CATALOG, SALES, Doc
@@ -61,7 +62,7 @@ def join(web: WebContext, plan_id: str) -> Any:
     web.visitor.check_csrf()
     plan = plans.find(web.store.view(CATALOG), plan_id)
     if plan is None or plan.get("status") != plans.ACTIVE:
-        raise NotFound("no such plan")
+        raise NotFound(N_("no such plan"))
     user = web.visitor.current_user()
     checkout.count_start(web, user)
     started = joins.start_join(
@@ -69,6 +70,7 @@ def join(web: WebContext, plan_id: str) -> Any:
         guest_token=None if user else guest_checkout.token_digest(checkout.guest_cookie(web, create=True)),
         currency=web.currencies.current(),
     )
+    web.remember_language(user)  # membership mails go to the account, in this page's language
     if started.kind != "redirect":  # already a member of this plan: nothing to pay
         web.cookies.flash("already_member")
         web.redirect("/membership")
@@ -85,7 +87,7 @@ def success(web: WebContext) -> Any:
             user_id=user["id"] if user else None,
         )
     except PaymentProviderError:
-        return _processing(web, None, "We could not reach the payment provider yet.")
+        return _processing(web, None, N_("We could not reach the payment provider yet."))
     sub = change.subscription
     send_mails(web)
     if sub is None or not change.gives_access:
@@ -111,7 +113,7 @@ def manage(web: WebContext, user: Doc) -> Any:
     change card, invoices); Stripe sends the reader back to the shop."""
     web.visitor.check_csrf()
     if portal.customer_of(web.store, str(user["id"])) is None:
-        raise NotFound("you have no membership to manage")
+        raise NotFound(N_("you have no membership to manage"))
     checkout.count_start(web, user)  # each press makes a portal session at Stripe
     web.redirect(portal.portal_url(web.store, web.stripe(), web.settings, user))
 

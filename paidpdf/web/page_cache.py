@@ -1,45 +1,56 @@
-"""Item pages and catalog pages (`pages.catalog_page`) for visitors who are not logged in, rendered
-once per version of the catalog.
+"""Item pages and catalog pages (`pages.catalog_page`), rendered once per version of the catalog: for
+visitors who are not logged in, and for each logged-in reader's entitlement state (`reader_pages`).
 
 An anonymous item page depends only on the item, the shop's identity (both in `catalog`, so the
 file's `View.version` covers them) and the site's static files; everyone gets the same bytes except
 the CSRF token of the guest's Buy form, which is this browser's own. So the page is rendered once
 with a placeholder where the token goes, and each request puts its own token in: a visitor's item
-page costs a dictionary lookup and one string replace instead of a template render. A flash message
-(shown once, after a redirect) bypasses the cache. The version is read before the page is rendered,
-so a concurrent change can at worst store a newer page under an older key, which the next version
-replaces; a stale page is never kept under a new key.
+page costs a dictionary lookup and one string replace instead of a template render. A logged-in
+reader's page is kept the same way under a key made of everything it shows of the reader
+(`reader_pages`), read afresh on every request; their token (bound to their session) is put in the
+same way. A flash message (shown once, after a redirect) bypasses the cache. The version is read
+before the page is rendered, so a concurrent change can at worst store a newer page under an older
+key, which the next version replaces; a stale page is never kept under a new key.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 #: Stands in for the CSRF token in a cached page; never a valid token (tokens are URL-safe base64).
 PLACEHOLDER = "\x00csrf\x00"
-#: Pages kept per version; an item page is small (about 10 KB), so this bounds memory to a few MB.
+#: Pages kept per version; an item page is small (about 5 KB, a catalog page 11 KB), so this bounds
+#: memory to a few MB per cache.
 MAX_PAGES = 512
 
 
-class AnonymousPages:
-    """`{page path: html with PLACEHOLDER}` for one catalog version at a time."""
+class PageCache:
+    """`{key: html with PLACEHOLDER}` for one catalog version at a time; at most `limit` pages, the
+    least recently used going first (readers who come back keep their pages; a crawler or a crowd of
+    one-visit readers cycles through without growing memory)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_PAGES) -> None:
         self._lock = threading.Lock()
+        self._limit = limit
         self._version: Any = None
-        self._pages: dict[str, str] = {}
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
 
-    def page(self, version: Any, path: str, render: Callable[[], str], token: Callable[[], str]) -> str:
-        """The page at `path`, rendered by `render` (with PLACEHOLDER for the token) when missing."""
+    def page(self, version: Any, key: Hashable, render: Callable[[], str], token: Callable[[], str]) -> str:
+        """The page under `key`, rendered by `render` (with PLACEHOLDER for the token) when missing."""
         with self._lock:
             if version != self._version:
-                self._version, self._pages = version, {}
-            found = self._pages.get(path)
+                self._version, self._pages = version, OrderedDict()
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
         if found is None:
             found = render()
             with self._lock:
-                if version == self._version and len(self._pages) < MAX_PAGES:
-                    self._pages[path] = found
+                if version == self._version:
+                    self._pages[key] = found
+                    if len(self._pages) > self._limit:
+                        self._pages.popitem(last=False)
         return found.replace(PLACEHOLDER, token()) if PLACEHOLDER in found else found

@@ -13,6 +13,7 @@ from bottle import request, response
 from paidpdf.content import browse, custom_css, item_files, shop
 from paidpdf.currency_prices import shown_in
 from paidpdf.errors import InvalidInput, NotFound, PaidPdfError, StorageError
+from paidpdf.languages import N_
 from paidpdf.licenses import member_keys
 from paidpdf.licenses import records as license_records
 from paidpdf.money import decimals, to_decimal_text
@@ -20,7 +21,16 @@ from paidpdf.ownership import access, update_notices
 from paidpdf.sales import promos
 from paidpdf.sales.orders import ORDERS
 from paidpdf.store import CATALOG, SALES, Doc
-from paidpdf.web import catalog_cache, feeds, samples, security, seo
+from paidpdf.web import (
+    catalog_cache,
+    feeds,
+    play_positions,
+    reader_locale,
+    reader_pages,
+    samples,
+    security,
+    seo,
+)
 from paidpdf.web.context import WebContext
 from paidpdf.web.guards import login_required
 from paidpdf.web.page_cache import PLACEHOLDER
@@ -45,27 +55,41 @@ CACHED_CATALOG_PAGES = 50
 def catalog_page(web: WebContext) -> str:
     wanted = browse.parse_query(query("page", 10), query("q", 300), query("sort", 20), query("tag", 60))
     currency = web.currencies.current()
-    cards = web.catalog_cache.cards(currency)
+    locale = web.locale()
+    cards = web.catalog_cache.cards(currency, locale)
     user = web.visitor.current_user()
+    owned = access.owned_ids(web.store, user)
     known_tag = not wanted.tag or wanted.tag in cards.tags
     cacheable = not wanted.q and wanted.page <= CACHED_CATALOG_PAGES and known_tag
-    if web.page_caches and user is None and cacheable and not web.cookies.has_flash():
-        # A visitor who is not logged in owns nothing: the page depends only on the catalog (items,
-        # prices, bundles, the shop's identity: all in `catalog`, whose version `cards` was made for)
-        # and on the parsed query, so it is rendered once per catalog version (`page_cache`). Searches
-        # are rendered per request: their text is the visitor's, and would evict the common pages.
+    if web.page_caches and cacheable and not web.cookies.has_flash():
+        # The page depends only on the catalog (items, prices, bundles, the shop's identity: all in
+        # `catalog`, whose version `cards` was made for), the parsed query and, for a logged-in reader,
+        # what it shows of them (`reader_pages`: their header and the items they own, read just now),
+        # so it is rendered once per catalog version and reader state (`page_cache`). Searches are
+        # rendered per request: their text is the visitor's, and would evict the common pages.
         response.set_header("Cache-Control", "private, no-cache")
         response.content_type = "text/html; charset=utf-8"
-        key = f"{currency}:/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
-        render = lambda: _catalog_html(web, cards, wanted, frozenset())  # noqa: E731
-        return web.anonymous_pages.page(cards.identity, key, render, web.visitor.csrf_token)
-    return _catalog_html(web, cards, wanted, access.owned_ids(web.store, user))
+        page = f"{locale}:{currency}:/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
+        render = lambda: _catalog_html(web, cards, wanted, owned, token=lambda: PLACEHOLDER)  # noqa: E731
+        if user is None:
+            return web.anonymous_pages.page(cards.identity, page, render, web.visitor.csrf_token)
+        key = reader_pages.catalog_key(page, user, owned)
+        return web.reader_pages.page(cards.identity, key, render, web.visitor.csrf_token)
+    return _catalog_html(web, cards, wanted, owned)
 
 
 def _catalog_html(
-    web: WebContext, cards: catalog_cache.Cards, wanted: browse.CatalogQuery, owned: frozenset[str]
+    web: WebContext,
+    cards: catalog_cache.Cards,
+    wanted: browse.CatalogQuery,
+    owned: frozenset[str],
+    *,
+    token: Callable[[], str] | None = None,
 ) -> str:
+    """The catalog page; a kept page is rendered with `token` giving `PLACEHOLDER` (the Log out form's
+    token is put in per request by `page_cache`)."""
     page = browse.browse(cards.sorted(wanted.sort), wanted, presorted=True)
+    extra: dict[str, Any] = {"csrf_token": token} if token is not None else {}
     return web.render(
         "catalog.html",
         base=web.settings.base_url.rstrip("/"),
@@ -75,6 +99,7 @@ def _catalog_html(
         tags=cards.tags,
         sorts=browse.SORT_LABELS,
         bundles=cards.bundles if wanted.page == 1 else (),
+        alternates=reader_locale.alternates(web.settings.base_url.rstrip("/"), wanted.url()), **extra,
     )
 
 
@@ -82,15 +107,17 @@ def item_page(web: WebContext, item_id: str) -> str:
     user = web.visitor.current_user()
     code = query("code", 64)
     currency = web.currencies.current()  # the page shows prices in it: cached per currency
-    if web.page_caches and user is None and not web.cookies.has_flash() and not code:
+    if web.page_caches and not web.cookies.has_flash() and not code:
         version = web.store.view(CATALOG).version  # before the page is read (see `page_cache`)
-        shelf = access.shelf_item(web.store, None, item_id)  # NotFound for bad ids, retired items
+        shelf = access.shelf_item(web.store, user, item_id)  # NotFound for bad ids, retired items
         response.set_header("Cache-Control", "private, no-cache")
         response.content_type = "text/html; charset=utf-8"
-        return web.anonymous_pages.page(
-            version, f"{currency}:{request.path}", lambda: item_html(web, shelf, token=lambda: PLACEHOLDER),
-            web.visitor.csrf_token,
-        )
+        render = lambda: item_html(web, shelf, token=lambda: PLACEHOLDER)  # noqa: E731
+        path = f"{web.locale()}:{currency}:{request.path}"  # per language and currency
+        if user is None:
+            return web.anonymous_pages.page(version, path, render, web.visitor.csrf_token)
+        key = reader_pages.item_key(path, user, shelf)  # what it shows of the reader, read now
+        return web.reader_pages.page(version, key, render, web.visitor.csrf_token)
     return item_html(web, access.shelf_item(web.store, user, item_id), code=code)
 
 
@@ -122,7 +149,8 @@ def item_html(
         base=base, summary=seo.summary(shelf.item.get("description")), shop=identity,
         json_ld=seo.product_json_ld(base, shelf.item, identity["name"]), error=error, code=code,
         amount=amount or _suggested(shelf.item), offer=offer, files=item_files.files_of(shelf.item),
-        sample_texts=samples.sample_texts(web, shelf.item), included_in=shelf.included_in, **extra,
+        sample_texts=samples.sample_texts(web, shelf.item), included_in=shelf.included_in,
+        alternates=reader_locale.alternates(base, f"/content/{shelf.item['id']}"), **extra,
     )
 
 
@@ -151,7 +179,14 @@ def library_page(web: WebContext, user: Doc) -> str:
         license_keys=license_keys, other_keys={k: v for k, v in license_keys.items() if k not in shelved},
         invoices=_invoices(web, user),
         has_players=players, resume_prefix=user["id"], feed_links=feeds.library_links(web, user),
+        positions=play_positions.library_positions(web, user, shown) if players else "{}",
     )
+
+
+def choose_language(web: WebContext) -> None:
+    """The language selector: `?lang=de&next=/content/x` remembers German and goes back (a GET that
+    only sets a preference cookie, so a plain link works without a form or script)."""
+    web.redirect(reader_locale.choose(web.cookies), 303)
 
 
 def _invoices(web: WebContext, user: Doc) -> dict[str, str]:
@@ -226,12 +261,12 @@ def favicon(web: WebContext) -> None:
 
 def static(web: WebContext, name: str) -> bytes:
     if not _STATIC_NAME.match(name):
-        raise NotFound("no such file")
+        raise NotFound(N_("no such file"))
     path = STATIC_DIR / name
     try:
         body = path.read_bytes()
     except OSError:
-        raise NotFound("no such file") from None
+        raise NotFound(N_("no such file")) from None
     response.content_type = _STATIC_TYPES[name.rsplit(".", 1)[1]]
     # Links carry ?v=<hash of the static files>, so a new stylesheet gets a new URL.
     response.set_header("Cache-Control", "public, max-age=31536000, immutable")

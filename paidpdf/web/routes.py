@@ -24,6 +24,7 @@ from paidpdf.web import (
     license_api,
     membership,
     pages,
+    play_positions,
     samples,
     seo,
     update_mails,
@@ -55,6 +56,9 @@ ROUTES: tuple[Route, ...] = (
     _route(GET_HEAD, "/content/<item_id>/download", downloads.download),  # the main file (old links)
     _route(GET_HEAD, "/content/<item_id>/files/<key>", downloads.file_download),  # owners: any file
     _route(GET_HEAD, "/content/<item_id>/files/<key>/sample", samples.sample),  # public samples
+    # where an owner stopped playing the file (JSON for the library's player; its entitlement check)
+    _route("GET", "/content/<item_id>/files/<key>/position", play_positions.position),
+    _route("POST", "/content/<item_id>/files/<key>/position", play_positions.save_position),
     _route(GET_HEAD, "/covers/<name>", downloads.cover),
     _route("GET", "/static/<name>", pages.static),
     # a reader's private feeds: the token is the credential, no cookie is read (docs/feeds.md)
@@ -67,6 +71,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/shop/<name>", pages.custom_stylesheet),  # `shop set --css`: /shop/custom-<hash>.css
     _route("GET", "/favicon.ico", pages.favicon),
     _route("GET", "/healthz", pages.healthz),
+    _route("GET", "/language", pages.choose_language),  # the footer's selector: cookie, then back
     _route("GET", "/robots.txt", seo.robots_txt),
     _route("GET", "/sitemap.xml", seo.sitemap_xml),
     # accounts

@@ -14,6 +14,7 @@ from typing import Any
 
 from paidpdf.content import item_files
 from paidpdf.errors import NotFound
+from paidpdf.languages import N_
 from paidpdf.ownership import access
 from paidpdf.store import Doc
 from paidpdf.store.files.file_source import LocalFile
@@ -50,7 +51,7 @@ def sample(web: WebContext, item_id: str, key: str) -> Any:
     found = item_files.find(shelf.item, key)
     made = found.get("sample")
     if not isinstance(made, dict) or not made.get("sha256") or made.get("sha256") == found.get("sha256"):
-        raise NotFound("this file has no sample")
+        raise NotFound(N_("this file has no sample"))
     size = made["size"] if isinstance(made.get("size"), int) else None
     source = web.store.files.content(str(made["sha256"]), size=size, content_type=str(made["media_type"]))
     return send_source(source, cache_control=PREVIEW_CACHE)

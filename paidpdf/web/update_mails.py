@@ -11,6 +11,7 @@ it). The library page's switch is an ordinary logged-in form with a CSRF token.
 from __future__ import annotations
 
 from paidpdf.errors import AccessDenied
+from paidpdf.languages import N_
 from paidpdf.ownership import update_notices
 from paidpdf.store import Doc
 from paidpdf.web.context import WebContext
@@ -30,7 +31,7 @@ def set_updates(web: WebContext, user: Doc) -> None:
 def _checked(web: WebContext) -> str:
     user_id, token = query("u", 64), query("t", 64)
     if not update_notices.token_valid(web.store, user_id, token):
-        raise AccessDenied("this unsubscribe link is not valid (copy the whole link from the mail)")
+        raise AccessDenied(N_("this unsubscribe link is not valid (copy the whole link from the mail)"))
     return user_id
 
 

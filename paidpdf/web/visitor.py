@@ -10,6 +10,7 @@ from bottle import request
 
 from paidpdf.accounts import sessions
 from paidpdf.errors import AccessDenied, AuthRequired
+from paidpdf.languages import N_
 from paidpdf.store import DataStore, Doc
 from paidpdf.web import page_encoding, request_fields, security
 from paidpdf.web.cookies import Cookies
@@ -47,7 +48,7 @@ class Visitor:
         """The logged-in reader, or `AuthRequired` (the error plugin redirects to the login page)."""
         user = self.current_user()
         if user is None:
-            raise AuthRequired("please log in")
+            raise AuthRequired(N_("please log in"))
         return user
 
     def start_session(self, user: Doc) -> None:
@@ -96,5 +97,5 @@ class Visitor:
         submitted = request_fields.form("csrf_token", limit=200)
         if not security.csrf_valid(self._secret_key, self._binding(create=False), submitted):
             raise AccessDenied(
-                "this form has expired or did not come from this site; reload the page and try again"
+                N_("this form has expired or did not come from this site; reload the page and try again")
             )

@@ -20,6 +20,7 @@ from paidpdf.maintenance import migrate
 from paidpdf.store import Store
 from paidpdf.stripe_local import StripeLocal, start_in_thread
 from paidpdf.web import create_app
+from tests import seeded_databases
 from tests.demo_seed import seed_demo_folder
 from tests.payments.shop import BUYER, OTHER, PASSWORD, WEBHOOK_SECRET, Shop, shop_settings
 from tests.web.site import copy_seed
@@ -38,6 +39,23 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     users.sign_up(store, BUYER, PASSWORD)
     users.sign_up(store, OTHER, PASSWORD)
     return folder
+
+
+@pytest.fixture(scope="session")
+def seeded_database(
+    postgres_server: str, seeded: Path, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """The seeded shop moved to PostgreSQL once per worker (tests/seeded_databases.py)."""
+    return seeded_databases.template(postgres_server, seeded, tmp_path_factory.mktemp("seeded-db"))
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database of its own for one test, dropped after it: for a test of the seeded `shop`, a
+    copy of `seeded_database`; otherwise empty, as in tests/conftest.py."""
+    seeded = request.getfixturevalue("seeded_database") if "shop" in request.fixturenames else None
+    with seeded_databases.database(postgres_server, seeded) as url:
+        yield url
 
 
 @pytest.fixture
@@ -60,7 +78,7 @@ def shop(
     database_url = request.getfixturevalue("postgres_url") if backend == "postgresql" else None
     settings = shop_settings(folder, stand_in.url, database_url=database_url)
     store = settings.open_store()
-    if database_url:
+    if database_url and not seeded_databases.is_seeded(database_url):
         migrate.migrate(Store(folder), store)
     app = TestApp(create_app(settings, store=store), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
     made = Shop(folder, store, settings, stand_in, app)

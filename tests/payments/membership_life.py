@@ -96,9 +96,10 @@ def make_twin(shop: Shop, seeded: Path, tmp_path: Path, backend: str, request: p
     copy_seed(seeded, folder)
     url = None
     if backend == "postgresql":
-        from paidpdf.testing.postgres_cluster import new_database
+        from paidpdf.testing.postgres_cluster import drop_database, new_database
 
         url = new_database(request.getfixturevalue("postgres_server"))
+        request.addfinalizer(lambda: drop_database(str(url)))  # after the store's close, added below
     settings = shop_settings(folder, shop.sl.url, database_url=url)
     store = settings.open_store()
     if url:

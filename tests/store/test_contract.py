@@ -114,6 +114,27 @@ def test_lookups_listings_and_none(store: DataStore) -> None:
     assert store.view("sales").count("orders") == 0
 
 
+def test_stream_keeps_the_order_asked_for_across_many_documents(store: DataStore) -> None:
+    """`stream` (listings: `orders list`, the API's pages) answers in the order of the ids, skips
+    missing ones, sees a unit's own writes, and gives a copy per mention, over thousands of ids (on
+    PostgreSQL: several batches of ids per statement)."""
+    with store.unit("sales") as unit:
+        for n in range(3000):
+            unit.put("orders", {"id": f"o{n:04d}", "amount": n})
+    wanted = [f"o{(n * 7919) % 3000:04d}" for n in range(3000)]  # every id once, shuffled
+    asked = [*wanted[:40], "gone", *wanted[40:], wanted[0]]
+    streamed = list(store.view("sales").stream("orders", asked))
+    assert [d["id"] for d in streamed] == [*wanted, wanted[0]]
+    assert all(d["amount"] == int(d["id"][1:]) for d in streamed)
+    streamed[-1]["amount"] = -1  # a second mention is a copy of its own
+    assert streamed[0]["amount"] == int(wanted[0][1:])
+    with store.unit("sales") as unit:
+        unit.put("orders", {"id": "o2999", "amount": -5})
+        unit.put("orders", {"id": "new", "amount": 1})
+        seen = [(d["id"], d["amount"]) for d in unit.stream("orders", ["new", "o2999", "o0001"])]
+        assert seen == [("new", 1), ("o2999", -5), ("o0001", 1)]
+
+
 def test_find_many_answers_like_find_inside_and_outside_a_unit(store: DataStore) -> None:
     with store.unit("accounts") as unit:
         for n in range(30):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from paidpdf.errors import ConfigError
 from paidpdf.store import Store, open_store
 from paidpdf.store.layout import INDEXED_FIELDS
 from paidpdf.store.postgres.backend import SCHEMA_VERSION, PgStore
-from paidpdf.testing.postgres_cluster import Cluster, new_database
+from paidpdf.testing.postgres_cluster import Cluster, new_database, scratch_folder
 from paidpdf.web import create_app
 from tests.demo_seed import seed_demo_folder
 from tests.payments.shop import wait_until
@@ -91,7 +90,7 @@ def test_postgresql_needs_a_secret_key(data_dir: Path, postgres_url: str) -> Non
 
 @pytest.mark.slow
 def test_an_outage_is_a_503_then_everything_continues(data_dir: Path) -> None:
-    cluster = Cluster(Path(tempfile.mkdtemp(prefix="paidpdf-pg-outage-")))
+    cluster = Cluster(scratch_folder("paidpdf-pg-outage-"))
     cluster.start()
     try:
         url = new_database(cluster.url)

@@ -12,9 +12,13 @@ import orjson
 
 from paidpdf.store import Store
 from paidpdf.store.embedded.base_index import index_path
+from paidpdf.store.embedded.data_file import COLD_FROM
 from paidpdf.testing.old_bases import measure_open, order, write_old_shop
 
 ORDERS = 30_000  # a 33 MB base: parsed whole it costs about 245 MB; streamed, about 10 MB
+#: The second test's shop: its size is not what it checks, only that its base is cold (over COLD_FROM,
+#: so it is indexed by streaming) and spans many 1 MiB blocks: about 11 MB.
+READ_ORDERS = 10_000
 NEVER_COLD = 1 << 60  # a store that parses every base whole, as the earlier release did
 
 
@@ -37,8 +41,9 @@ def test_the_upgrade_streams_each_base_and_its_peak_memory_stays_flat(tmp_path: 
 
 def test_the_upgraded_shop_reads_identically_and_keeps_its_journal(tmp_path: Path) -> None:
     old = tmp_path / "old"
-    base = write_old_shop(old, ORDERS)
+    base = write_old_shop(old, READ_ORDERS)
     before = base.read_bytes()
+    assert len(before) > COLD_FROM + 2 * 1024 * 1024  # cold, and several blocks
     with Store(old, cold_from=NEVER_COLD).unit("sales") as unit:  # a journal-era release's last write
         unit.put("orders", {**order(3), "status": "refunded"})
         unit.delete("orders", order(4)["id"])
@@ -59,9 +64,9 @@ def test_the_upgraded_shop_reads_identically_and_keeps_its_journal(tmp_path: Pat
         d["id"] for d in reference.find("orders", "user_id", user)
     )
     with store.unit("sales") as unit:
-        unit.put("orders", {**order(ORDERS), "id": "ord_after_upgrade"})
+        unit.put("orders", {**order(READ_ORDERS), "id": "ord_after_upgrade"})
     store.compact("sales")
     compacted = Store(old).view("sales")
-    assert compacted.get("orders", "ord_after_upgrade")["user_id"] == order(ORDERS)["user_id"]
-    assert compacted.count("orders") == ORDERS
+    assert compacted.get("orders", "ord_after_upgrade")["user_id"] == order(READ_ORDERS)["user_id"]
+    assert compacted.count("orders") == READ_ORDERS
     assert orjson.loads(base.read_bytes())["orders"][order(9)["id"]] == order(9)

@@ -20,6 +20,7 @@ from paidpdf.accounts import users
 from paidpdf.content import catalog, demo
 from paidpdf.ownership import library
 from paidpdf.testing.serve_process import start_serve, stop
+from tests import seeded_databases
 from tests.demo_seed import seed_demo_folder
 from tests.smtp import SmtpServer, smtp_catcher
 from tests.web.site import (
@@ -82,10 +83,27 @@ def site_dir(seeded_template: Path, tmp_path: Path) -> Path:
     return copy_seed(seeded_template, tmp_path / "data")
 
 
+@pytest.fixture(scope="session")
+def seeded_database(
+    postgres_server: str, seeded_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """The seeded shop moved to PostgreSQL once per worker (tests/seeded_databases.py)."""
+    return seeded_databases.template(postgres_server, seeded_template, tmp_path_factory.mktemp("seeded-db"))
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database of its own for one test, dropped after it: for a test of the seeded `site`, a
+    copy of `seeded_database`; otherwise empty, as in tests/conftest.py."""
+    seeded = request.getfixturevalue("seeded_database") if "site" in request.fixturenames else None
+    with seeded_databases.database(postgres_server, seeded) as url:
+        yield url
+
+
 @pytest.fixture
 def site(site_dir: Path, backend: str, backend_env: dict[str, str]) -> Iterator[Site]:
     """The seeded site; on PostgreSQL (`BOTH_BACKENDS`, see tests/conftest.py) the seeded shop is
-    moved there by `db migrate`'s code."""
+    moved there by `db migrate`'s code (once per worker, copied per test: `seeded_database`)."""
     if backend == "embedded":
         yield make_site(site_dir)
         return
@@ -95,7 +113,8 @@ def site(site_dir: Path, backend: str, backend_env: dict[str, str]) -> Iterator[
 
     settings = Settings.from_env(backend_env, data_dir=site_dir)
     made = make_site(site_dir, settings)
-    migrate.migrate(Store(site_dir), made.store)
+    if not seeded_databases.is_seeded(backend_env["PAIDPDF_DATABASE_URL"]):
+        migrate.migrate(Store(site_dir), made.store)
     try:
         yield made
     finally:

@@ -148,14 +148,15 @@ def test_anonymous_item_pages_come_from_a_cache_with_each_browsers_own_token(sit
 def test_anonymous_catalog_pages_are_kept_per_catalog_version_and_never_stale(site: Site) -> None:
     """The anonymous catalog is rendered once per catalog version (`pages.catalog_page`): a price change
     by another process (the CLI) shows on the next request; a reader who owns an item still sees it
-    marked (logged-in pages are never taken from the cache); a search is rendered per request."""
+    marked (a logged-in page is kept per reader state: test_reader_page_cache.py); a search is rendered
+    per request."""
     from webtest import TestApp
 
     visitor = TestApp(site.app.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
     first = visitor.get("/").text
     assert visitor.get("/").text == first
     kept = site.app.app.web.anonymous_pages._pages
-    assert any(key.startswith("usd:/?page=1&") for key in kept)  # the page is in the cache
+    assert any(key.startswith("en:usd:/?page=1&") for key in kept)  # the page is in the cache
     assert site.cli("content", "price", PAID, "77.00").exit_code == 0  # another writer, the CLI
     assert "$77.00" in visitor.get("/").text and "$77.00" not in first
     owner = logged_in(site, "owner").get("/").text

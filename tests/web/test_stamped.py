@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -26,7 +27,8 @@ URL = f"/content/{STAMPED}/download"
 
 
 def book(pages: int = 300) -> bytes:
-    """A real book: a bookmark per chapter, a link back to page 1 on every later page."""
+    """A real book: a bookmark per chapter, a link back to page 1 on every later page. Lines are
+    wrapped here, not by fpdf2's `multi_cell`, whose line breaking took 9 s for the 300 pages (1.3 s)."""
     pdf = FPDF(format=(148, 210))
     pdf.set_title("The Stamped Book")
     pdf.set_author("A. Writer")
@@ -34,7 +36,8 @@ def book(pages: int = 300) -> bytes:
         pdf.add_page()
         pdf.set_font("Helvetica", "", 11)
         pdf.start_section(f"Chapter {number}")
-        pdf.multi_cell(0, 5, f"Page {number}. " + "Words on a page. " * 25)
+        for line in textwrap.wrap(f"Page {number}. " + "Words on a page. " * 25, 55):
+            pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
         if number > 1:
             pdf.cell(40, 8, "Back to the start", link=pdf.add_link(page=1))
     return bytes(pdf.output())

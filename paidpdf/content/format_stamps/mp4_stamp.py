@@ -1,15 +1,19 @@
 """MP4 and M4A: the identifier as an iTunes-style metadata item (`----:com.apple.iTunes:PAIDPDF_LICENSE`)
 in `moov/udta/meta/ilst`, where players and ffprobe read tags.
 
-Only the `moov` box changes: it is rebuilt once per file version with the item (a placeholder of the
-slot's width) and each enclosing box's size grown; when `moov` comes before the media data (a
-"fast start" file) every chunk offset (`stco`/`co64`) is moved by the same amount. An owner's copy is
-the bytes before `moov`, the new `moov` with their line, and the rest streamed unchanged.
+Only the `moov` box changes: once per file version the item is made (a placeholder of the slot's
+width) with each enclosing box's size grown, and when `moov` comes before the media data (a "fast
+start" file) every chunk offset (`stco`/`co64`) is moved by the same amount. The template keeps only
+those changes (the item, the size fields, the chunk offset tables), never the whole `moov`: its sample
+tables grow with the length (4 bytes a packet: 2.6 MB for 4 hours of AAC), and a server keeps many
+templates. An owner's copy is the stored file's ranges with the changes and their line in between.
 """
 
 from __future__ import annotations
 
 import struct
+import sys
+from array import array
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -24,22 +28,31 @@ _CONTAINERS = {b"trak", b"mdia", b"minf", b"stbl"}
 
 @dataclass(frozen=True)
 class Mp4Template:
-    moov_start: int
-    moov_end: int
     size: int
-    moov: bytes
+    #: (offset in the file, bytes) of each same-length change: a grown size field, a moved offset table.
+    patches: tuple[tuple[int, bytes], ...]
+    #: Where the new boxes (with the placeholder `mark`) go in the file, and the boxes.
+    insert_at: int
+    insert: bytes
     mark: bytes
 
     def segments(self, stamp: Stamp) -> list[Segment]:
-        return [(0, self.moov_start), self.moov.replace(self.mark, stamp.line(LINE_BYTES)),
-                (self.moov_end, self.size - self.moov_end)]
+        out: list[Segment] = []
+        pos, added = 0, self.insert.replace(self.mark, stamp.line(LINE_BYTES))
+        for offset, data in [*sorted(self.patches), (self.size, b"")]:
+            if added and self.insert_at <= offset:  # the boxes go before any change at their place
+                out += [(pos, self.insert_at - pos), added]
+                pos, added = self.insert_at, b""
+            out += [(pos, offset - pos), data]
+            pos = offset + len(data)
+        return out
 
 
 def box(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", 8 + len(body)) + kind + body
 
 
-def _children(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
+def _children(data: bytes | bytearray, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
     """(type, start, header length, end) of the boxes in data[start:end]."""
     out, pos = [], start
     while pos + 8 <= end:
@@ -73,29 +86,37 @@ def _top_level(handle: BinaryIO, size: int) -> list[tuple[bytes, int, int]]:
     return out
 
 
-def _grow(data: bytearray, starts: list[tuple[int, int]], delta: int) -> None:
-    """Add `delta` to the size of each box (start, header length) in `starts`."""
+def _grown(data: bytes, starts: list[tuple[int, int]], delta: int) -> list[tuple[int, bytes]]:
+    """The size field of each box (start, header length) in `starts`, grown by `delta`."""
+    out = []
     for start, head in starts:
-        if head == 16:
-            struct.pack_into(">Q", data, start + 8, struct.unpack_from(">Q", data, start + 8)[0] + delta)
-        else:
-            struct.pack_into(">I", data, start, struct.unpack_from(">I", data, start)[0] + delta)
+        fmt, at = (">Q", start + 8) if head == 16 else (">I", start)
+        out.append((at, struct.pack(fmt, struct.unpack_from(fmt, data, at)[0] + delta)))
+    return out
 
 
-def _shift_offsets(data: bytearray, start: int, end: int, after: int, delta: int) -> None:
-    for kind, pos, head, stop in _children(bytes(data), start, end):
+def _shifted_offsets(data: bytes, start: int, end: int, after: int, delta: int) -> list[tuple[int, bytes]]:
+    """Each chunk offset table (its entries) with the offsets at or past `after` moved by `delta`."""
+    out = []
+    for kind, pos, head, stop in _children(data, start, end):
         if kind in _CONTAINERS:
-            _shift_offsets(data, pos + head, stop, after, delta)
+            out += _shifted_offsets(data, pos + head, stop, after, delta)
         elif kind in (b"stco", b"co64"):
             count = struct.unpack_from(">I", data, pos + head + 4)[0]
-            fmt, width = (">I", 4) if kind == b"stco" else (">Q", 8)
-            for index in range(count):
-                at = pos + head + 8 + index * width
-                value = struct.unpack_from(fmt, data, at)[0]
-                if value >= after:
-                    if kind == b"stco" and value + delta > 0xFFFFFFFF:
-                        raise ValueError("a chunk offset would not fit 32 bits")
-                    struct.pack_into(fmt, data, at, value + delta)
+            values = array("I" if kind == b"stco" else "Q")  # 4 or 8 bytes an entry, never Python ints
+            values.frombytes(data[pos + head + 8 : pos + head + 8 + count * values.itemsize])
+            if sys.byteorder == "little":
+                values.byteswap()
+            try:
+                for index, value in enumerate(values):
+                    if value >= after:
+                        values[index] = value + delta
+            except OverflowError:
+                raise ValueError("a chunk offset would not fit 32 bits") from None
+            if sys.byteorder == "little":
+                values.byteswap()
+            out.append((pos + head + 8, values.tobytes()))
+    return out
 
 
 def _item(mark: bytes) -> bytes:
@@ -112,36 +133,36 @@ def build(handle: BinaryIO, size: int, filename: str = "video.mp4") -> Mp4Templa
             raise ValueError("it needs exactly one movie box of a sane size")
         _kind, moov_start, moov_end = moovs[0]
         handle.seek(moov_start)
-        data = bytearray(handle.read(moov_end - moov_start))
+        data = handle.read(moov_end - moov_start)
         mark = placeholder()
         new, at, grown = _insert_point(data, mark)
-        data[at:at] = new
-        _grow(data, grown, len(new))
+        patches = _grown(data, grown, len(new))
         if any(kind in (b"mdat", b"moof") and start >= moov_end for kind, start, _ in boxes):
-            top = _children(bytes(data), 0, len(data))[0]
-            _shift_offsets(data, top[2], top[3], moov_end, len(new))
+            top = _children(data, 0, len(data))[0]
+            patches += _shifted_offsets(data, top[1] + top[2], top[3], moov_end, len(new))
     except (ValueError, struct.error) as exc:
         raise InvalidInput(f"{filename} cannot be stamped: {exc}") from None
-    return Mp4Template(moov_start, moov_end, size, bytes(data), mark)
+    moved = tuple((moov_start + offset, change) for offset, change in patches)
+    return Mp4Template(size, moved, moov_start + at, new, mark)
 
 
-def _insert_point(data: bytearray, mark: bytes) -> tuple[bytes, int, list[tuple[int, int]]]:
+def _insert_point(data: bytes, mark: bytes) -> tuple[bytes, int, list[tuple[int, int]]]:
     """What to insert where, and the boxes (start, header) that grow by its length: the item at the
     end of an existing `ilst`, else the missing boxes of the path `udta/meta/ilst`."""
-    _kind, start, head, end = _children(bytes(data), 0, len(data))[0]
+    _kind, start, head, end = _children(data, 0, len(data))[0]
     path = [(start, head)]
     item = _item(mark)
-    udta = next((c for c in _children(bytes(data), start + head, end) if c[0] == b"udta"), None)
+    udta = next((c for c in _children(data, start + head, end) if c[0] == b"udta"), None)
     hdlr = box(b"hdlr", b"\0" * 8 + b"mdirappl" + b"\0" * 9)
     if udta is None:
         return box(b"udta", box(b"meta", b"\0\0\0\0" + hdlr + box(b"ilst", item))), end, path
     path.append((udta[1], udta[2]))
-    meta = next((c for c in _children(bytes(data), udta[1] + udta[2], udta[3]) if c[0] == b"meta"), None)
+    meta = next((c for c in _children(data, udta[1] + udta[2], udta[3]) if c[0] == b"meta"), None)
     if meta is None:
         return box(b"meta", b"\0\0\0\0" + hdlr + box(b"ilst", item)), udta[3], path
     path.append((meta[1], meta[2]))
     inner = meta[1] + meta[2] + (4 if data[meta[1] + meta[2] : meta[1] + meta[2] + 4] == b"\0\0\0\0" else 0)
-    ilst = next((c for c in _children(bytes(data), inner, meta[3]) if c[0] == b"ilst"), None)
+    ilst = next((c for c in _children(data, inner, meta[3]) if c[0] == b"ilst"), None)
     if ilst is None:
         return box(b"ilst", item), meta[3], path
     path.append((ilst[1], ilst[2]))

@@ -12,12 +12,16 @@ loop like a plain file (the same path as a stamped PDF's `JoinedFile`).
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from itertools import accumulate
 
 from paidpdf.store.files.file_source import FileSource, LocalFile, Opened
 
 #: `(start, length)` of the original file, or literal bytes.
 Segment = tuple[int, int] | bytes
+#: A read stops at the edge of a part of this many bytes or more (see `SegmentedFile.read`).
+BIG_PART = 64 * 1024
 
 
 def size_of(segments: Sequence[Segment]) -> int:
@@ -78,17 +82,24 @@ class SegmentedSource:
         return None  # a link to the stored object cannot carry the owner's parts
 
 
+def ends_of(segments: Sequence[Segment]) -> list[int]:
+    """Where each segment ends in the copy: `ends[i]` is the offset just past segment `i`, so the
+    segment holding offset `pos` is `bisect_right(ends, pos)` (a log-time seek, whatever the count)."""
+    return list(accumulate(len(s) if isinstance(s, bytes) else s[1] for s in segments))
+
+
 def _pieces(segments: Sequence[Segment], start: int, end: int) -> Iterator[tuple[Segment, int, int]]:
-    """(segment, offset in it, length) of every part of [start, end)."""
-    pos = 0
-    for seg in segments:
-        size = len(seg) if isinstance(seg, bytes) else seg[1]
-        lo, hi = max(start, pos), min(end, pos + size)
-        if lo < hi:
-            yield seg, lo - pos, hi - lo
-        pos += size
-        if pos >= end:
-            return
+    """(segment, offset in it, length) of every part of [start, end), from the segment holding
+    `start` found by bisection (a Range that starts deep in a book of many chapters walks nothing)."""
+    ends = ends_of(segments)
+    index = bisect_right(ends, start)
+    while index < len(segments) and start < end:
+        seg_start = ends[index - 1] if index else 0
+        stop = min(end, ends[index])
+        if start < stop:
+            yield segments[index], start - seg_start, stop - start
+        start = stop
+        index += 1
 
 
 class SegmentBlocks:
@@ -135,13 +146,21 @@ class SegmentBlocks:
 
 
 class SegmentedFile:
-    """The segments as one seekable file over an open local copy of the original."""
+    """The segments as one seekable file over an open local copy of the original.
+
+    Why a cursor: the server reads the copy in blocks of some kilobytes (and waitress seeks back
+    after each peek), so a read must cost the same whether the copy has 3 segments or 300 (an EPUB
+    of many chapters). The segment holding the position is kept across reads and found again by
+    bisection only after a seek that leaves it."""
 
     def __init__(self, original: LocalFile, segments: Sequence[Segment]) -> None:
         self._original = original
         self._segments = list(segments)
-        self._size = size_of(self._segments)
+        self._ends = ends_of(self._segments)
+        self._starts = [0, *self._ends[:-1]]
+        self._size = self._ends[-1] if self._ends else 0
         self._pos = 0
+        self._index = 0  # the segment holding `_pos` (len(segments) at the end)
         self._at = -1  # where the original file is positioned, -1: unknown
         self.closed = False
 
@@ -152,22 +171,68 @@ class SegmentedFile:
     def tell(self) -> int:
         return self._pos
 
+    def _locate(self) -> int:
+        """The index of the segment holding `_pos`: the cursor's when it still holds it."""
+        index, ends, pos = self._index, self._ends, self._pos
+        if index < len(ends) and pos < ends[index] and (index == 0 or ends[index - 1] <= pos):
+            return index
+        self._index = bisect_right(ends, pos)
+        return self._index
+
     def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes; fewer before the end only where a part of `BIG_PART` bytes or more
+        starts or ends, so a large part is handed out as read, never copied again into a join (the
+        server asks for 4 MiB at a time). -1: all the rest, joined."""
+        pos, index = self._pos, self._index
+        # The common case kept short (the server reads 16 KiB blocks): a block inside the current segment.
+        if size is not None and size >= 0 and index < len(self._ends):
+            start = self._starts[index]
+            if start <= pos and pos + size <= self._ends[index]:
+                seg = self._segments[index]
+                if isinstance(seg, bytes):
+                    data = seg[pos - start : pos - start + size]
+                else:
+                    at = seg[0] + pos - start
+                    if self._at != at:  # a read that goes on where the last one ended needs no seek
+                        self._original.seek(at)
+                    data = self._original.read(size)
+                    self._at = at + len(data)
+                self._pos = pos + len(data)
+                if self._pos == self._ends[index] and size:
+                    self._index = index + 1
+                return data
+        return self._read_across(size)
+
+    def _read_across(self, size: int) -> bytes:
         end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
-        parts = []
-        for seg, offset, length in _pieces(self._segments, self._pos, end):
+        if end <= self._pos:
+            return b""
+        whole = size is None or size < 0
+        index, pos = self._locate(), self._pos
+        parts: list[bytes] = []
+        while pos < end:
+            seg, seg_end = self._segments[index], self._ends[index]
+            offset = pos - (self._ends[index - 1] if index else 0)
+            length = min(end, seg_end) - pos
+            if parts and length >= BIG_PART and not whole:
+                break  # a big part goes out on its own, by the next read: never copied into a join
             if isinstance(seg, bytes):
-                parts.append(seg[offset : offset + length])
-                continue
-            if self._at != seg[0] + offset:  # a read that goes on where the last one ended needs no seek
-                self._original.seek(seg[0] + offset)
-            data = self._original.read(length)
-            self._at = seg[0] + offset + len(data)
+                data = seg[offset : offset + length]
+            else:
+                if self._at != seg[0] + offset:  # a read that goes on where the last one ended needs no seek
+                    self._original.seek(seg[0] + offset)
+                data = self._original.read(length)
+                self._at = seg[0] + offset + len(data)
             parts.append(data)
+            pos += len(data)
             if len(data) < length:  # the file is shorter than the catalog says
                 break
+            if pos == seg_end:
+                index += 1
+            if length >= BIG_PART and not whole:
+                break  # this big part alone
         out = parts[0] if len(parts) == 1 else b"".join(parts)
-        self._pos += len(out)
+        self._pos, self._index = pos, index
         return out
 
     def close(self) -> None:

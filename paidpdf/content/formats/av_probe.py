@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from av.container import InputContainer
     from av.stream import Stream
 
+    from paidpdf.content.format_stamps.segments import SegmentedFile
+    from paidpdf.content.formats.mp4_window import Spans
+
 
 @dataclass(frozen=True)
 class Container:
@@ -63,6 +66,8 @@ END_PACKETS = 5000
 REACH_MARGIN_MS = 1000
 #: A video larger than this on a side is refused (8K): its frames could not be decoded within memory.
 MAX_VIDEO_SIDE = 8192
+#: Seconds at the start and at the end a long MP4 shows FFmpeg while it is checked (`mp4_window`).
+WINDOW_SECONDS = 10
 #: FFmpeg reads at most this much to find the streams' parameters (its default is 5 MB too).
 PROBE_SIZE = 5 * 1024 * 1024
 
@@ -77,7 +82,7 @@ def check_media(path: Path, claimed: str, filename: str) -> FileFacts:
         expect(path, handle, claimed, filename)
         if claimed == "wav":
             _check_wav_length(handle, size, filename)
-        with open_media(handle, claimed, filename) as container:
+        with open_media(handle, claimed, filename, spans=_start_and_end) as container:
             streams = _chosen_streams(container, claimed, rules, filename)
             for stream in streams:
                 stream.codec_context.thread_count = 1  # no frame threading: frames come out at once
@@ -110,16 +115,28 @@ def check_media(path: Path, claimed: str, filename: str) -> FileFacts:
     )
 
 
-def open_media(handle: BinaryIO, claimed: str, filename: str) -> InputContainer:
-    """Open `handle` with the demuxer of the `claimed` format only; `InvalidInput` if it cannot."""
+def open_media(handle: BinaryIO, claimed: str, filename: str, spans: Spans | None = None) -> InputContainer:
+    """Open `handle` with the demuxer of the `claimed` format only; `InvalidInput` if it cannot.
+    `spans`: the seconds the caller will read; a long MP4 or M4A is then opened through a window of
+    them (`mp4_window`), so FFmpeg's index, and memory, stay the same size whatever its length."""
     import av
 
+    source: BinaryIO | SegmentedFile = handle
+    if spans is not None and claimed in ("mp4", "m4a"):
+        from paidpdf.content.formats.mp4_window import window
+
+        source = window(handle, handle.seek(0, 2), spans) or handle
     handle.seek(0)
     try:
-        return av.open(handle, mode="r", format=CONTAINERS[claimed].demuxer,
+        return av.open(source, mode="r", format=CONTAINERS[claimed].demuxer,
                        options={"probesize": str(PROBE_SIZE)})
     except av.FFmpegError as exc:
         raise InvalidInput(f"{filename} is not a readable {DISPLAY[claimed]} file ({_reason(exc)})") from None
+
+
+def _start_and_end(duration: float) -> list[tuple[float, float]]:
+    """What the check reads: the first seconds (decoding) and the last (`_reach_end`)."""
+    return [(0.0, WINDOW_SECONDS), (duration - WINDOW_SECONDS, duration + 1)]
 
 
 def codec_name(stream: Stream) -> str:

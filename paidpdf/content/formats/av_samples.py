@@ -16,7 +16,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paidpdf.content.formats.av_probe import open_media
+from paidpdf.content.formats.av_probe import WINDOW_SECONDS, open_media
 from paidpdf.content.formats.facts import VIDEO_FORMATS, FileFacts
 from paidpdf.errors import InvalidInput
 
@@ -65,7 +65,8 @@ def cut_sample(path: Path, facts: FileFacts, dest: Path, seconds: int) -> Path |
     out_path = dest / f"sample.{facts.format}"
     options = {"movflags": "+faststart"} if MUXERS[facts.format] == "mp4" else {}
     try:
-        with path.open("rb") as handle, open_media(handle, facts.format, path.name) as source:
+        head = [(0.0, length + WINDOW_SECONDS)]  # a long MP4's index: these seconds only
+        with path.open("rb") as handle, open_media(handle, facts.format, path.name, lambda _: head) as source:
             streams = _content_streams(source, facts)
             with av.open(str(out_path), "w", format=MUXERS[facts.format], options=options) as out:
                 if facts.format in REENCODED:
@@ -153,7 +154,8 @@ def video_frame(path: Path, facts: FileFacts) -> bytes | None:
 
     target = (facts.duration_ms or 0) / 1000 * COVER_AT
     picture = None
-    with path.open("rb") as handle, open_media(handle, facts.format, path.name) as source:
+    spans = [(target - WINDOW_SECONDS, target + WINDOW_SECONDS)]
+    with path.open("rb") as handle, open_media(handle, facts.format, path.name, lambda _: spans) as source:
         stream = next(s for s in source.streams
                       if s.type == "video" and not s.disposition & av.stream.Disposition.attached_pic)
         stream.codec_context.thread_count = 1

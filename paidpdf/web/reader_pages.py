@@ -1,0 +1,42 @@
+"""The cache keys of a logged-in reader's item and catalog pages: everything the page shows of them.
+
+A logged-in reader's page differs from a visitor's in what it shows of the reader: the header (their
+e-mail address, "My library", the Log out form), and, per item, whether they own it, may download it
+(owned, free, or covered by a membership, and not disabled: a disabled account has no session) and
+under which membership it is included. Each of these is read afresh from the store on every request
+(the same reads an uncached page makes: the session, the reader's library entries, their membership
+record checked against the clock), and the key is made *of their values*, never of a counter that
+writers must remember to bump. So any change that alters what the page shows, however it was made (a
+purchase's webhook, a refund, a dispute, a membership starting or ending, even by its period running
+out, an admin's grant or revoke, a CSV import, in this process, another worker or the CLI, on either
+backend), changes the key on the very next request, and the page is rendered again. What the page
+shows of the catalog (items, prices, the shop's identity, plans) is covered by the catalog version the
+cache is kept for (`page_cache.PageCache`). The per-session CSRF token is never part of the kept page
+(`page_cache.PLACEHOLDER`): each request puts its own in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from paidpdf.ownership.access import ShelfItem
+from paidpdf.store import Doc
+
+#: Logged-in pages kept per catalog version: about 200 readers' catalog page and a few item pages each
+#: (a catalog page is about 11 KB: at most about 30 MB per worker, when that many readers are active).
+READER_PAGES = 2048
+
+
+def header(user: Doc) -> tuple[str, str]:
+    """What every page shows of the reader: who they are (the header's address and library link)."""
+    return str(user["id"]), str(user.get("email") or "")
+
+
+def item_key(path: str, user: Doc, shelf: ShelfItem) -> Hashable:
+    """The item page at `path` as `user` sees it (`shelf`, read for this request)."""
+    return path, header(user), shelf.owned, shelf.can_download, shelf.included_in
+
+
+def catalog_key(page: str, user: Doc, owned: frozenset[str]) -> Hashable:
+    """The catalog page `page` (its parsed query) for a reader who owns `owned` (the cards' marks)."""
+    return page, header(user), owned
