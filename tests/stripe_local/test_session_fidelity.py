@@ -15,7 +15,7 @@ import pytest
 import stripe
 
 from paidpdf.stripe_local import StripeLocal
-from paidpdf.stripe_local.checkout_locales import LOCALES
+from paidpdf.stripe_local.page_locales import LOCALES, PORTAL_LOCALES
 from tests.stripe_local.billing import T0, subscription_params
 from tests.stripe_local.harness import API_KEY, session_params
 from tests.stripe_local.typed_objects import absent, fields, problems
@@ -102,9 +102,19 @@ def test_url_is_null_once_the_session_is_complete(
 
 
 def test_the_locales_are_stripes() -> None:
-    annotation = fields(stripe.checkout.Session)["locale"]
-    typed = {v for a in get_args(annotation) if get_origin(a) is Literal for v in get_args(a)}
-    assert len(typed) > 40 and set(LOCALES) == typed
+    for cls, ours in ((stripe.checkout.Session, LOCALES), (stripe.billing_portal.Session, PORTAL_LOCALES)):
+        annotation = fields(cls)["locale"]
+        typed = {v for a in get_args(annotation) if get_origin(a) is Literal for v in get_args(a)}
+        assert len(typed) > 40 and set(ours) == typed
+
+
+def test_the_portal_refuses_a_locale_stripe_has_not(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create(params={"email": "member@example.com"})
+    made = client.v1.billing_portal.sessions.create(params={"customer": customer.id, "locale": "en-AU"})
+    assert made.locale == "en-AU"
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.billing_portal.sessions.create(params={"customer": customer.id, "locale": "hi-IN"})
+    assert refused.value.param == "locale"
 
 
 @pytest.mark.parametrize("locale", ["auto", "de", "en-GB", "es-419", "fr-CA", "zh-TW"])
