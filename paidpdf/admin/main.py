@@ -26,6 +26,7 @@ from paidpdf.admin import (
     hooks,
     imports,
     licenses,
+    order_show,
     orders,
     plans,
     promos,
@@ -205,6 +206,7 @@ def build_app() -> typer.Typer:
         ctx.obj = CliState(settings)
         ctx.call_on_close(ctx.obj.close)
 
+    order_show.register(orders.app)
     tax_report.register(orders.app)
     for name, module in NOUNS:
         app.add_typer(module.app, name=name)

@@ -1,6 +1,7 @@
-"""`paidpdf orders ...`: list, show, refund, reconcile and stats.
+"""`paidpdf orders ...`: list, refund, reconcile, stats and trace.
 
-A thin layer over `paidpdf.sales`.
+A thin layer over `paidpdf.sales`. `show` (one order, with its tax and currency rows) is
+`order_show`'s and `tax-report` is `tax_report`'s; `main` adds both to this group.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from paidpdf.admin import download_rows, membership_figures
+from paidpdf.admin import membership_figures
 from paidpdf.admin.context import state
 from paidpdf.admin.output import (
     JSON_OPTION,
@@ -28,7 +29,6 @@ from paidpdf.admin.output import (
 from paidpdf.clock import iso, parse_date_option
 from paidpdf.errors import InvalidInput
 from paidpdf.money import format_amount, to_decimal_text
-from paidpdf.store import Doc
 
 app = typer.Typer(
     help="Orders: list, inspect, refund, reconcile with Stripe, sales stats, trace leaks.",
@@ -124,64 +124,6 @@ def list_cmd(
         ),
     )
 
-
-
-def _refunded(order: dict[str, object]) -> str:
-    amount = int(str(order.get("refunded_amount") or 0))
-    return format_amount(amount, str(order["currency"])) if amount else "nothing"
-
-
-@app.command("show")
-def show_cmd(
-    ctx: typer.Context,
-    order_id: str = typer.Argument(..., metavar="ORDER", help="Order id (ord_...)."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Show one order with its Stripe ids and event history.
-
-    Example: paidpdf orders show ord_5f2c9a0e1b7d4c3a --json
-    """
-    from paidpdf.ownership import download_log
-    from paidpdf.sales import orders
-
-    view = state(ctx).store.view(orders.SALES)
-    order = orders.get(view, order_id)
-    buyer = order.get("user_id")
-    fetched = download_log.for_user(view, buyer, order["content_id"]) if buyer else []
-    if as_json:
-        emit_json({**orders.public(order), "downloads": download_rows.public(fetched)})
-        return
-    details(
-        f"Order {order['id']}",
-        [
-            ("status", order["status"]),
-            ("item", order["content_id"]),
-            ("buyer", f"{order['buyer']} ({order['user_id']})"),
-            (
-                "amount",
-                f"{format_amount(order['amount'], order['currency'])}"
-                f" ({order['amount']} {order['currency']})",
-            ),
-            ("discount code", _code(order)),
-            ("bundle", ", ".join(order["bundle_items"]) if order.get("bundle_items") else None),
-            ("refunded", _refunded(order)),
-            ("created", when(order["created_at"], seconds=True)),
-            ("paid", when(order.get("paid_at"), seconds=True)),
-            ("stripe session", order.get("stripe_session_id")),
-            ("stripe payment intent", order.get("stripe_payment_intent")),
-            ("livemode", order.get("livemode")),
-            ("flag reason", order.get("flag_reason")),
-        ],
-    )
-    table(
-        "History",
-        ("at", "event", "detail", "source"),
-        (
-            (when(h["at"], seconds=True), h["event"], h["detail"], h["source"])
-            for h in order.get("history", [])
-        ),
-    )
-    download_rows.show(fetched, "Downloads of this item by the buyer")
 
 
 @app.command("refund")
@@ -308,12 +250,6 @@ def stats_cmd(
     out.print(chart)
     out.print("Orders by status: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.statuses.items())))
     membership_figures.show_stats(view)
-
-
-def _code(order: Doc) -> str | None:
-    if not order.get("promo"):
-        return None
-    return f"{order['promo']} (list price {format_amount(int(order['list_price']), order['currency'])})"
 
 
 @app.command("trace")

@@ -1,5 +1,6 @@
-"""`paidpdf orders tax-report`: sales, tax collected and refunds per currency, place and rate, for a
-period (a thin layer over `paidpdf.sales.tax_report`; docs/tax.md says what it is for)."""
+"""`paidpdf orders tax-report`: sales (orders and membership invoices), tax collected and refunds per
+currency, place and rate, for a period (a thin layer over `paidpdf.sales.tax_report`; docs/tax.md
+says what it is for)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def tax_report_cmd(
 
     Example: paidpdf orders tax-report --from 2026-10-01 --to 2026-12-31 --by country --csv
     """
+    from paidpdf.memberships.invoices import INVOICES
     from paidpdf.sales import orders, tax_report
 
     if by not in tax_report.BY:
@@ -41,7 +43,8 @@ def tax_report_cmd(
     if first is None or last is None or last < first:
         raise InvalidInput("--to must not be before --from")
     view = state(ctx).store.view(orders.SALES)
-    rows = tax_report.tax_report(view.each(orders.ORDERS), first, last + timedelta(days=1), by)
+    sales = [*view.each(orders.ORDERS), *tax_report.membership_sales(view.each(INVOICES))]
+    rows = tax_report.tax_report(sales, first, last + timedelta(days=1), by)
     period = {"from": first.date().isoformat(), "to": last.date().isoformat(), "by": by}
     if as_json:
         emit_json({**period, "rows": rows})

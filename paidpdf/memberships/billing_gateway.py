@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from paidpdf.errors import NotFound
+from paidpdf.sales import checkout_locale
 from paidpdf.sales.stripe_gateway import as_dict, provider_errors
 
 if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
@@ -94,13 +95,15 @@ def refund_payment(
         return as_dict(refund)
 
 
-def portal_session(client: stripe.StripeClient, customer: str, return_url: str) -> str:
-    """A customer portal session's URL (manage, cancel, resume, change card, invoices)."""
+def portal_session(
+    client: stripe.StripeClient, customer: str, return_url: str, locale: str | None = None
+) -> str:
+    """A customer portal session's URL (manage, cancel, resume, change card, invoices), in the
+    reader's language when the shop speaks it (`checkout_locale`: the portal takes the same codes)."""
     _check("cus_", customer, "customer")
+    params = {"customer": customer, "return_url": return_url, **checkout_locale.session_params(locale)}
     with provider_errors():
-        session = client.v1.billing_portal.sessions.create(
-            params={"customer": customer, "return_url": return_url}
-        )
+        session = client.v1.billing_portal.sessions.create(params=params)  # type: ignore[arg-type]
         return str(session.url)
 
 

@@ -2,7 +2,9 @@
 
 An invoice document (`invoices` table of `sales`, id = Stripe's `in_…`, or the Checkout Session's id
 for a pass's one payment) is written in the unit that syncs its subscription (`lifecycle`), and
-rewritten only when Stripe's status for it changes; `paid_at` is set once. Refund and dispute events
+rewritten only when Stripe's status for it changes; `paid_at` is set once. A taxed invoice keeps its
+tax, tax behaviour, the buyer's country, state and tax ids (`InvoiceFacts`), and a refund its time
+(`refunded_at`), for `orders tax-report` (`sales.tax_report.membership_sales`). Refund and dispute events
 name a PaymentIntent: when it is an invoice's, the webhook sends them here (`apply_charge_event`)
 instead of to orders. A full refund, or a dispute, of the invoice that pays the current period ends
 the membership's access (`subscriptions.revoke_invoice`); a won dispute restores it, and an opening
@@ -59,6 +61,11 @@ def record(unit: Unit, facts: InvoiceFacts, sub: Doc, source: str) -> Doc:
         "created": facts.created or (current or {}).get("created"),
         "paid_at": (current or {}).get("paid_at") or (facts.paid_at if facts.status == "paid" else None),
         "source": (current or {}).get("source") or source,
+        "tax": facts.tax,
+        "tax_behavior": facts.tax_behavior,
+        "buyer_country": facts.buyer_country,
+        "buyer_state": facts.buyer_state,
+        "tax_ids": [{"type": kind, "value": value} for kind, value in facts.tax_ids],
     }
     if current == doc:
         return current
@@ -117,7 +124,7 @@ def _apply(unit: Unit, invoice: Doc, event_type: str, obj: Mapping[str, Any], so
         if total == int(invoice.get("refunded_amount") or 0) and refunds == (invoice.get("refunds") or {}):
             return invoice
         full = total >= int(invoice.get("amount_paid") or 0) > 0
-        changes = {"refunds": refunds, "refunded_amount": total, "refunded": full}
+        changes = {"refunds": refunds, "refunded_amount": total, "refunded": full, "refunded_at": now_iso()}
         invoice = unit.put(INVOICES, {**invoice, **changes})
         if full and sub is not None:
             subscriptions.revoke_invoice(unit, sub, invoice["id"], "refunded", source)

@@ -27,7 +27,7 @@ from paidpdf.memberships import lifecycle, plans, records
 from paidpdf.memberships.billing_gateway import create_checkout
 from paidpdf.memberships.join_records import JOINS, close, is_join_session, join_for_session, plan_of
 from paidpdf.memberships.subscriptions import SUBSCRIPTIONS, Change, find_for_user
-from paidpdf.sales import tax_checkout
+from paidpdf.sales import checkout_locale, tax_checkout
 from paidpdf.sales.stripe_gateway import livemode, retrieve_session
 from paidpdf.store import SALES, DataStore, Doc, View
 
@@ -57,6 +57,7 @@ def start_join(
     plan_id: str,
     guest_token: str | None = None,
     currency: str | None = None,
+    locale: str | None = None,
 ) -> JoinStart:
     """A pending join and its Checkout Session, for a logged-in `user` or a guest (`guest_token` is
     the SHA-256 of the browser's checkout cookie; Checkout asks for the email). The plan is charged
@@ -74,7 +75,7 @@ def start_join(
     for _ in range(3):
         join = _pending(store, plan, user, guest_token, mode, tax_checkout.tax_behavior(settings))
         if not join.get("stripe_session_id"):
-            return _new_session(store, client, settings, plan, join)
+            return _new_session(store, client, settings, plan, join, locale)
         session = retrieve_session(client, join["stripe_session_id"])
         if session.get("status") == "open" and session.get("url"):
             return JoinStart("redirect", plan, join, str(session["url"]))
@@ -181,10 +182,11 @@ def _customer_of(view: View, user_id: str | None) -> str | None:
 
 
 def _new_session(
-    store: DataStore, client: stripe.StripeClient, settings: Settings, plan: Doc, join: Doc
+    store: DataStore, client: stripe.StripeClient, settings: Settings, plan: Doc, join: Doc,
+    locale: str | None = None,
 ) -> JoinStart:
     base = settings.base_url.rstrip("/")
-    params = session_params(store, base, plan, join, settings)
+    params = {**session_params(store, base, plan, join, settings), **checkout_locale.session_params(locale)}
     session = create_checkout(client, params, f"paidpdf-join-{join['id']}")
     with store.unit(SALES) as unit:
         current = unit.require(JOINS, join["id"], "join")

@@ -36,7 +36,7 @@ from paidpdf.memberships.stripe_state import InvoiceFacts, invoice_facts, subscr
 from paidpdf.memberships.subscriptions import SUBSCRIPTIONS, Change
 from paidpdf.sales.orders import EVENTS
 from paidpdf.sales.stripe_gateway import retrieve_session
-from paidpdf.sales.tax_amounts import expected_tax
+from paidpdf.sales.tax_amounts import expected_tax, session_facts
 from paidpdf.store import CATALOG, SALES, DataStore, Doc, Unit
 
 if TYPE_CHECKING:  # stripe (and its HTTP libraries, ~30 MB) loads with the first payment call
@@ -268,11 +268,15 @@ def grant_pass(store: DataStore, join: Doc, session: Mapping[str, Any], owner: D
         unit.put(SUBSCRIPTIONS, sub)
         done = {"status": "complete", "subscription_id": pass_id, "user_id": owner["id"], "updated_at": stamp}
         unit.put(JOINS, {**unit.require(JOINS, join["id"], "join"), **done})
+        paid, taxed = join["amount"] + expected_tax(join, session), session_facts(session)
         invoices.record(unit, InvoiceFacts(
             id=str(session["id"]), subscription_id=pass_id, customer=None, status="paid",
-            amount_paid=join["amount"], amount_due=join["amount"], currency=join["currency"],
+            amount_paid=paid, amount_due=paid, currency=join["currency"],
             period_start=iso(start), period_end=end, payment_intent=pi if isinstance(pi, str) else None,
-            billing_reason="pass", paid_at=stamp, created=stamp,
+            billing_reason="pass", paid_at=stamp, created=stamp, tax=taxed["tax"],
+            tax_behavior=join.get("tax_behavior"), buyer_country=taxed["buyer_country"],
+            buyer_state=taxed["buyer_state"],
+            tax_ids=tuple((t["type"], t["value"]) for t in taxed["tax_ids"]),
         ), sub, source)
         from paidpdf.memberships import notices
 

@@ -29,11 +29,12 @@ def customer_of(store: DataStore, user_id: str) -> str | None:
 
 
 def portal_url(
-    store: DataStore, client: stripe.StripeClient, settings: Settings, user: Mapping[str, Any]
+    store: DataStore, client: stripe.StripeClient, settings: Settings, user: Mapping[str, Any],
+    locale: str | None = None,
 ) -> str:
     """The URL of a new portal session for `user` (returning to /library); `NotFound` when
     they never had a subscription."""
     customer = customer_of(store, str(user["id"]))
     if customer is None:
         raise NotFound("you have no membership to manage")
-    return portal_session(client, customer, f"{settings.base_url.rstrip('/')}/library")
+    return portal_session(client, customer, f"{settings.base_url.rstrip('/')}/library", locale)

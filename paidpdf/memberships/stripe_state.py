@@ -103,6 +103,13 @@ class InvoiceFacts:
     billing_reason: str | None
     paid_at: str | None
     created: str | None
+    #: Stripe Tax on the invoice (`automatic_tax.enabled`): the tax (sum of `total_taxes`), its
+    #: behaviour, and the buyer's place and tax ids the tax is due for (`customer_address`).
+    tax: int = 0
+    tax_behavior: str | None = None
+    buyer_country: str | None = None
+    buyer_state: str | None = None
+    tax_ids: tuple[tuple[str, str], ...] = ()
 
 
 def invoice_subscription(inv: Mapping[str, Any]) -> str | None:
@@ -145,4 +152,25 @@ def invoice_facts(inv: Mapping[str, Any]) -> InvoiceFacts:
         billing_reason=str(inv.get("billing_reason")) if inv.get("billing_reason") else None,
         paid_at=stamp(transitions.get("paid_at")),
         created=stamp(inv.get("created")),
+        **_tax_facts(inv),
     )
+
+
+def _tax_facts(inv: Mapping[str, Any]) -> dict[str, Any]:
+    """The tax part of `InvoiceFacts`: nothing unless Stripe Tax taxed the invoice."""
+    automatic = inv.get("automatic_tax")
+    if not isinstance(automatic, Mapping) or automatic.get("enabled") is not True:
+        return {}
+    taxes = [t for t in inv.get("total_taxes") or [] if isinstance(t, Mapping)]
+    behavior = next((str(t.get("tax_behavior")) for t in taxes if t.get("tax_behavior")), "exclusive")
+    address = inv.get("customer_address")
+    address = address if isinstance(address, Mapping) else {}
+    country, state = address.get("country"), address.get("state")
+    ids = [t for t in inv.get("customer_tax_ids") or [] if isinstance(t, Mapping)]
+    return {
+        "tax": sum(_int(t.get("amount")) for t in taxes),
+        "tax_behavior": "inclusive" if behavior == "inclusive" else "exclusive",
+        "buyer_country": country.upper()[:2] if isinstance(country, str) and country else None,
+        "buyer_state": state.upper()[:3] if isinstance(state, str) and state else None,
+        "tax_ids": tuple((str(t.get("type") or "")[:16], str(t.get("value") or "")[:64]) for t in ids[:5]),
+    }

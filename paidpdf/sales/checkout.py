@@ -22,7 +22,7 @@ from paidpdf.languages import N_
 from paidpdf.licenses import records as license_records
 from paidpdf.money import parse_chosen_amount
 from paidpdf.ownership import library
-from paidpdf.sales import checkout_currency, fulfilment, orders, promos, tax_checkout
+from paidpdf.sales import checkout_currency, checkout_locale, fulfilment, orders, promos, tax_checkout
 from paidpdf.sales.stripe_gateway import expire_session, livemode, provider_errors, retrieve_session
 from paidpdf.store import CATALOG, DataStore, Doc
 
@@ -51,13 +51,14 @@ def start_checkout(
     amount_text: str = "",
     code: str = "",
     currency: str | None = None,
+    locale: str | None = None,
 ) -> CheckoutStart:
     """A pending order and its Checkout Session. The amount comes from the catalog, less a discount
     `code` (`promos`), or for a pay-what-you-want item from `amount_text`, checked against the item's
     minimum (`money.parse_chosen_amount`). Without a `user` it is a guest's: `guest_token` is the
     SHA-256 of the browser's checkout cookie, and Stripe Checkout asks for the email the purchase
     goes to. The checkout is in the visitor's `currency` when the item has a price there
-    (`checkout_currency`)."""
+    (`checkout_currency`), and Stripe's page speaks the reader's `locale` (`checkout_locale`)."""
     item = catalog.get_item(store, content_id)
     content_id = item["id"]
     if user is not None and library.owns(store.view(orders.SALES), user["id"], content_id):
@@ -75,7 +76,9 @@ def start_checkout(
         return _free_with_code(store, client, settings, user, item, priced.code)
     if priced.amount == 0:
         return CheckoutStart("free", item)
-    return _checkout(store, client, settings, item, user, guest_token, priced, adaptive=sold.adaptive)
+    return _checkout(
+        store, client, settings, item, user, guest_token, priced, adaptive=sold.adaptive, locale=locale
+    )
 
 
 def start_bundle_checkout(
@@ -87,6 +90,7 @@ def start_bundle_checkout(
     bundle_id: str,
     guest_token: str | None = None,
     currency: str | None = None,
+    locale: str | None = None,
 ) -> CheckoutStart:
     """A bundle's checkout: its price (in the visitor's `currency` when it has one there), and the
     items it holds now fixed on the order (`bundle_items`) so that fulfilment grants exactly those. A
@@ -103,7 +107,7 @@ def start_bundle_checkout(
     priced = promos.Priced(price, None, price)
     return _checkout(
         store, client, settings, sold.doc, user, guest_token, priced, list(bundle["items"]),
-        adaptive=sold.adaptive,
+        adaptive=sold.adaptive, locale=locale,
     )
 
 
@@ -118,6 +122,7 @@ def _checkout(
     bundle_items: list[str] | None = None,
     *,
     adaptive: bool = False,
+    locale: str | None = None,
 ) -> CheckoutStart:
     """The pending order (reused on a double click) and its Checkout Session."""
     base = settings.base_url.rstrip("/")
@@ -143,7 +148,7 @@ def _checkout(
             _release_stale(store, client, settings, held, attempt)
             continue
         if not order.get("stripe_session_id"):
-            return _new_session(store, client, settings, item, order, adaptive)
+            return _new_session(store, client, settings, item, order, adaptive, locale)
         # A recent pending order (double click, back button) already has a session: reuse it while it
         # is open; otherwise settle the order from it and start again with a fresh order.
         session = retrieve_session(client, order["stripe_session_id"])
@@ -165,6 +170,7 @@ def _checkout(
 def _new_session(
     store: DataStore, client: stripe.StripeClient, settings: Settings, item: Doc, order: Doc,
     adaptive: bool = False,
+    locale: str | None = None,
 ) -> CheckoutStart:
     """The order's Checkout Session, with what the tax mode adds (`tax_checkout`)."""
     base = settings.base_url.rstrip("/")
@@ -193,6 +199,7 @@ def _new_session(
         "cancel_url": f"{base}/checkout/cancel?order={order['id']}",
         **tax_checkout.session_params(settings),
         **checkout_currency.session_params(adaptive),
+        **checkout_locale.session_params(locale),
     }
     with provider_errors():
         session = client.v1.checkout.sessions.create(

@@ -10,11 +10,15 @@ of its latest refund (a sale paid in October and refunded in January is in both 
 Stripe's session gives the tax amount, not the rate: the rate is inferred as the simplest percentage
 (whole, else half, quarter, tenth, hundredth of a percent) whose tax on the net amount rounds to that
 tax (docs/tax.md). Orders paid with tax off appear too, with no tax and no rate.
+
+Membership invoices (first and renewals, and a pass's payment) are sales too: `membership_sales` reads
+the invoices the memberships keep into the same shape, so they count per currency, place and rate
+beside the orders, their refunds in the period of the refund.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -93,6 +97,28 @@ def tax_report(
         row["tax_due"] = row["tax"] - row["refunded_tax"]
         row["net_after_refunds"] = row["net"] - (row["refunded"] - row["refunded_tax"])
     return [rows[k] for k in sorted(rows)]
+
+
+def membership_sales(invoices: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Paid membership invoices (`memberships.invoices`) as the report reads a sale; an invoice for
+    nothing (a trial's first) is no sale."""
+    for inv in invoices:
+        paid = int(inv.get("amount_paid") or 0)
+        if not inv.get("paid_at") or paid <= 0:
+            continue
+        refunded_at = inv.get("refunded_at")
+        yield {
+            "paid_at": inv["paid_at"],
+            "amount": paid,
+            "total": paid,
+            "tax": int(inv.get("tax") or 0),
+            "tax_behavior": inv.get("tax_behavior"),
+            "currency": str(inv["currency"]),
+            "buyer_country": inv.get("buyer_country"),
+            "buyer_state": inv.get("buyer_state"),
+            "refunded_amount": int(inv.get("refunded_amount") or 0),
+            "history": [{"event": "refund", "at": refunded_at}] if refunded_at else [],
+        }
 
 
 def _empty(currency: str, place: str, rate: str) -> dict[str, Any]:

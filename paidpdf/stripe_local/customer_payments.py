@@ -79,16 +79,16 @@ class Paying(Sessions):
                 )
             typed = params.email(email.strip(), "email") if email else "buyer@example.com"
             email = session["customer_email"] or typed
+            details = objects.customer_details(email)
+            if checkout_tax.wants_address(session) or tax_id:
+                details = checkout_tax.buyer_details(details, country, state, tax_id, session)
             if session["mode"] == "subscription":
-                self._complete_subscription(session, method, email)
+                self._complete_subscription(session, method, email, details)
                 self._save()
                 return self.render(session, [])
             if method in SUBSCRIPTION_ONLY:
                 raise invalid("method", f"method={method} is only for subscription-mode sessions")
             now = self.now()
-            details = objects.customer_details(email)
-            if checkout_tax.wants_address(session) or tax_id:
-                details = checkout_tax.buyer_details(details, country, state, tax_id, session)
             session["customer_details"] = details
             checkout_tax.apply_tax(session, self._private[session_id]["line_items"])
             kind = "card" if method == "card" else "us_bank_account"
@@ -104,11 +104,8 @@ class Paying(Sessions):
             intent["customer"] = charge["customer"] = customer
             self._store["intents"][intent["id"]] = intent
             self._store["charges"][charge["id"]] = charge
-            session.update(
-                status="complete",
-                customer=customer,
-                payment_intent=intent["id"],
-            )
+            session.update(customer=customer, payment_intent=intent["id"])
+            objects.completed(session)
             self._emit("payment_intent.created", intent, CUSTOMER)
             if method == "card":
                 self._succeed(charge, intent)
@@ -146,7 +143,7 @@ class Paying(Sessions):
         self._emit("customer.created", customer, CUSTOMER)
         return str(customer["id"])
 
-    def _complete_subscription(self, session: Obj, method: str, email: str) -> None:
+    def _complete_subscription(self, session: Obj, method: str, email: str, details: Obj) -> None:
         """Finish a `mode=subscription` checkout (see `subscriptions`)."""
         raise NotImplementedError
 

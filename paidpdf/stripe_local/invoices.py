@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from paidpdf.stripe_local import invoice_objects, params, payment_objects
+from paidpdf.stripe_local import invoice_objects, invoice_tax, params, payment_objects
 from paidpdf.stripe_local.account import CUSTOMER, Obj, RequestInfo, public
 from paidpdf.stripe_local.api_errors import ApiError
 from paidpdf.stripe_local.customers import Customers
@@ -141,6 +141,9 @@ class Invoicing(Customers):
         cust["next_invoice_sequence"] += 1
         names = self._private.get(sub["id"], {}).get("names", {})
         inv = invoice_objects.invoice(sub, cust, reason, period, now, number, names)
+        place = self._private.get(sub["id"], {}).get("tax_place")
+        if place is not None and sub["automatic_tax"]["enabled"]:  # Stripe Tax on every invoice
+            invoice_tax.apply(inv, sub, place)
         self._store["invoices"][inv["id"]] = inv
         self._emit("invoice.created", inv, request)
         inv.update(status="open", effective_at=now)

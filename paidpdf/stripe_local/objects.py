@@ -77,15 +77,18 @@ def checkout_session(values: dict[str, Any], created: int, page_url: str, sessio
         "after_expiration": None,
         "allow_promotion_codes": values["allow_promotion_codes"],
         "amount_subtotal": values["amount_subtotal"],
+        "allowed_payment_method_types": None,
         "amount_total": values["amount_total"],
-
+        "branding_settings": None,
         "cancel_url": values["cancel_url"],
         "client_reference_id": values["client_reference_id"],
         "client_secret": None,
+        "collected_information": None,  # filled as the buyer completes the page (`completed`)
         "consent": None,
         "consent_collection": None,
         "created": created,
         "currency": values["currency"],
+        "currency_conversion": None,
         "custom_fields": [],
         "custom_text": {
             "after_submit": None,
@@ -94,25 +97,37 @@ def checkout_session(values: dict[str, Any], created: int, page_url: str, sessio
             "terms_of_service_acceptance": None,
         },
         "customer": values.get("customer"),
+        "customer_account": None,
         "customer_creation": values.get("customer_creation")
         or ("if_required" if values["mode"] == "payment" else None),
         "customer_details": None,
         "customer_email": values["customer_email"],
+        "discounts": [],
+        "excluded_payment_method_types": [],
         "expires_at": values["expires_at"],
+        "integration_identifier": None,
         "invoice": None,
         "livemode": False,
         "locale": values["locale"],
         "metadata": dict(values["metadata"]),
         "mode": values["mode"],
+        "name_collection": None,
+        "optional_items": None,
+        "origin_context": None,
         "payment_intent": None,
         "payment_link": None,
         "payment_method_collection": values.get("payment_method_collection", "if_required"),
+        "payment_method_configuration_details": None,
         "payment_method_options": {},
         "payment_method_types": ["card"],
         "payment_status": "unpaid",
+        "permissions": None,
         "phone_number_collection": {"enabled": False},
         "presentment_details": None,
         "recovered_from": None,
+        "redirect_on_completion": None,  # embedded and custom ui modes only
+        "return_url": None,
+        "saved_payment_method_options": _saved_methods(values.get("customer")),
         "setup_intent": None,
         "shipping_address_collection": None,
         "shipping_cost": None,
@@ -124,8 +139,28 @@ def checkout_session(values: dict[str, Any], created: int, page_url: str, sessio
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
         "ui_mode": "hosted_page",
         "url": page_url,
-        **tax_params.session_fields(values["tax"]),
+        "wallet_options": None,
+        **tax_params.session_fields(values["tax"], values["mode"]),
     }
+
+
+def _saved_methods(customer: str | None) -> dict[str, Any] | None:
+    """Stripe's `saved_payment_method_options` for a session with a customer (null without one): the
+    page offers the customer's saved cards that allow redisplay, and neither saves nor removes any."""
+    if not customer:
+        return None
+    return {"allow_redisplay_filters": ["always"], "payment_method_remove": None, "payment_method_save": None}
+
+
+def completed(session: dict[str, Any]) -> None:
+    """What Stripe changes on a session as the buyer completes it: the hosted page's URL is gone
+    (`url` is null once a session is complete or expired) and the page's collected information is
+    recorded (no name or shipping asked by the stand-in's page)."""
+    session.update(
+        status="complete",
+        url=None,
+        collected_information={"business_name": None, "individual_name": None, "shipping_details": None},
+    )
 
 
 def customer_details(email: str | None) -> dict[str, Any]:
@@ -138,7 +173,9 @@ def customer_details(email: str | None) -> dict[str, Any]:
             "postal_code": "42424",
             "state": None,
         },
+        "business_name": None,
         "email": email,
+        "individual_name": None,
         "name": "Test Buyer",
         "phone": None,
         "tax_exempt": "none",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from paidpdf.stripe_local import billing_objects, params
+from paidpdf.stripe_local import billing_objects, page_locales, params
 from paidpdf.stripe_local.account import CUSTOMER, Obj, RequestInfo
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.billing_clock import BillingClock
@@ -48,7 +48,7 @@ class Portal(BillingClock):
         return_url = (
             params.url(raw["return_url"], "return_url") if params.present(raw.get("return_url")) else None
         )
-        locale = params.string(raw["locale"], "locale", 10) if params.present(raw.get("locale")) else None
+        locale = page_locales.portal_locale(raw["locale"]) if params.present(raw.get("locale")) else None
         with self._lock:
             cust = self._require(params.string(raw["customer"], "customer"), "customers", "customer")
             token = secrets.token_urlsafe(32)

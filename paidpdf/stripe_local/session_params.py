@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from paidpdf.money import DEFAULT_MIN_CHARGE, MAX_AMOUNT, MIN_CHARGE, format_amount
-from paidpdf.stripe_local import billing_params, tax_params
+from paidpdf.stripe_local import billing_params, page_locales, tax_params
 from paidpdf.stripe_local import currencies as currency_rules
 from paidpdf.stripe_local.api_errors import ApiError, invalid, missing
 from paidpdf.stripe_local.params import (
@@ -192,7 +192,7 @@ def session_create(params: dict[str, Any], now: int) -> dict[str, Any]:
         "payment_intent_data": pi_data,
         "expires_at": expires_at,
         "allow_promotion_codes": optional("allow_promotion_codes", boolean),
-        "locale": optional("locale", string, 20),
+        "locale": optional("locale", page_locales.locale),
         "submit_type": optional("submit_type", enum, ("auto", "book", "donate", "pay", "subscribe")),
         "tax": tax_params.session_tax(params, mode, items),
         "adaptive_pricing": currency_rules.adaptive_pricing(params),

@@ -9,7 +9,7 @@ import calendar
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from paidpdf.stripe_local import billing_objects, billing_params, objects, params
+from paidpdf.stripe_local import billing_objects, billing_params, checkout_tax, invoice_tax, objects, params
 from paidpdf.stripe_local.account import CUSTOMER, Obj, RequestInfo
 from paidpdf.stripe_local.api_errors import ApiError, invalid
 from paidpdf.stripe_local.invoices import Invoicing
@@ -46,9 +46,11 @@ class Subscriptions(Invoicing):
 
     # ------------------------------------------------------------------ started by Checkout
 
-    def _complete_subscription(self, session: Obj, method: str, email: str) -> None:
+    def _complete_subscription(self, session: Obj, method: str, email: str, details: Obj) -> None:
         """The buyer finished a `mode=subscription` Checkout: customer, card, subscription, first
-        invoice (paid, or for nothing during a trial), then `checkout.session.completed`."""
+        invoice (paid, or for nothing during a trial), then `checkout.session.completed`. With
+        `automatic_tax` the subscription is taxed too: every invoice at the buyer's address
+        (`invoice_tax`), the session's totals from the first one."""
         private = self._private[session["id"]]
         billing = private["billing"]
         token = {"card": "pm_card_visa", "card_fails_later": "pm_card_chargeCustomerFail"}.get(method)
@@ -116,20 +118,31 @@ class Subscriptions(Invoicing):
             "names": names,
             "interval": recurring,
         }
+        details = {**details, "email": cust["email"]}
+        if checkout_tax.taxed(session):
+            sub["automatic_tax"] = invoice_tax.enabled_fields()
+            self._private[sub["id"]]["tax_place"] = invoice_tax.place_of(details)
+            if cust["address"] is None:  # Checkout saves the billing address on a new customer
+                cust["address"] = dict(details["address"])
         self._emit("customer.subscription.created", sub, CUSTOMER)
         inv = self._new_invoice(sub, "subscription_create", (now, now), CUSTOMER)
+        if checkout_tax.taxed(session) and trial_end:  # nothing due now: nothing taxed now
+            session["automatic_tax"] = {**session["automatic_tax"], "status": "complete"}
+        elif checkout_tax.taxed(session):  # the lines and totals, as the first invoice has them
+            session["customer_details"] = details
+            checkout_tax.apply_tax(session, items)
         self._collect(inv, CUSTOMER)
         if not trial_end:
             before = self.render(sub, [])
             sub["status"] = "active"
             self._emit_updated("customer.subscription.updated", sub, before, CUSTOMER)
+        objects.completed(session)
         session.update(
-            status="complete",
             payment_status="paid" if session["amount_total"] else "no_payment_required",
             customer=cust["id"],
             subscription=sub["id"],
             invoice=inv["id"],
-            customer_details=objects.customer_details(cust["email"]),
+            customer_details=details,
         )
         self._emit("checkout.session.completed", session, CUSTOMER)
 

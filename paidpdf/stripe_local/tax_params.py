@@ -128,13 +128,16 @@ def session_tax(params: dict[str, Any], mode: str, items: list[dict[str, Any]]) 
     }
 
 
-def session_fields(tax: dict[str, Any]) -> dict[str, Any]:
-    """The session object's fields for these settings (stripe-python's `checkout.Session`)."""
+def session_fields(tax: dict[str, Any], mode: str) -> dict[str, Any]:
+    """The session object's fields for these settings (stripe-python's `checkout.Session`).
+
+    `invoice_creation` is an object in every `payment` session (`enabled: false` when not asked for,
+    with its empty `invoice_data`) and null in `subscription` mode, where invoices always exist."""
     taxed = tax["automatic_tax"] or tax["managed_payments"]
     return {
         "automatic_tax": {
             "enabled": taxed,
-            "liability": {"type": "self"} if taxed else None,
+            "liability": {"account": None, "type": "self"} if taxed else None,
             "provider": "stripe" if taxed else None,
             "status": "requires_location_inputs" if taxed else None,
         },
@@ -153,6 +156,6 @@ def session_fields(tax: dict[str, Any]) -> dict[str, Any]:
                 "rendering_options": None,
             },
         }
-        if tax["invoice_creation"]
+        if mode == "payment"
         else None,
     }

@@ -44,7 +44,7 @@ def start(web: WebContext, content_id: str) -> Any:
         started = checkout.start_checkout(
             web.store, web.stripe(), web.settings, user=user, content_id=shelf.item["id"],
             guest_token=None if user else guest_checkout.token_digest(guest_cookie(web, create=True)),
-            amount_text=amount, code=code, currency=web.currencies.current(),
+            amount_text=amount, code=code, currency=web.currencies.current(), locale=web.locale(),
         )
     except InvalidInput as exc:  # a price or code the reader typed: the item page again, with why
         return pages.item_html(web, shelf, status=400, error=exc.message, code=code, amount=amount)
@@ -84,7 +84,7 @@ def start_bundle(web: WebContext, bundle_id: str) -> Any:
     started = checkout.start_bundle_checkout(
         web.store, web.stripe(), web.settings, user=user, bundle_id=bundle_id,
         guest_token=None if user else guest_checkout.token_digest(guest_cookie(web, create=True)),
-        currency=web.currencies.current(),
+        currency=web.currencies.current(), locale=web.locale(),
     )
     web.remember_language(user, started.order)
     if started.kind != "redirect":

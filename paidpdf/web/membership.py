@@ -68,7 +68,7 @@ def join(web: WebContext, plan_id: str) -> Any:
     started = joins.start_join(
         web.store, web.stripe(), web.settings, user=user, plan_id=plan["id"],
         guest_token=None if user else guest_checkout.token_digest(checkout.guest_cookie(web, create=True)),
-        currency=web.currencies.current(),
+        currency=web.currencies.current(), locale=web.locale(),
     )
     web.remember_language(user)  # membership mails go to the account, in this page's language
     if started.kind != "redirect":  # already a member of this plan: nothing to pay
@@ -115,7 +115,7 @@ def manage(web: WebContext, user: Doc) -> Any:
     if portal.customer_of(web.store, str(user["id"])) is None:
         raise NotFound(N_("you have no membership to manage"))
     checkout.count_start(web, user)  # each press makes a portal session at Stripe
-    web.redirect(portal.portal_url(web.store, web.stripe(), web.settings, user))
+    web.redirect(portal.portal_url(web.store, web.stripe(), web.settings, user, web.locale()))
 
 
 def send_mails(web: WebContext) -> None:

@@ -106,3 +106,15 @@ def test_accept_language_is_negotiated_by_quality_then_order() -> None:
     assert languages.negotiate("x" * 5000) is None
     assert languages.negotiate(None) is None
     assert languages.check_locale("DE") == "de" and languages.check_locale("es_ES") == "es"
+
+
+def test_every_language_the_shop_speaks_is_one_stripes_hosted_pages_take() -> None:
+    """Checkout and the customer portal get the reader's language as `locale` (`checkout_locale`):
+    each must be one of Stripe's values, or Stripe refuses the session (the stand-in does too)."""
+    from paidpdf.sales import checkout_locale
+    from paidpdf.stripe_local.page_locales import LOCALES, PORTAL_LOCALES
+
+    for code in languages.LOCALES:
+        assert checkout_locale.session_params(code) == {"locale": code}
+        assert code in LOCALES and code in PORTAL_LOCALES, code
+    assert checkout_locale.session_params("xx") == {} and checkout_locale.session_params(None) == {}

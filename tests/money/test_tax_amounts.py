@@ -3,11 +3,13 @@ facts an order keeps from a completed session."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from paidpdf.sales.tax_amounts import refunded_tax, session_facts
-from paidpdf.sales.tax_report import inferred_rate
+from paidpdf.sales.tax_report import inferred_rate, membership_sales, tax_report
 from paidpdf.stripe_local.tax_rates import COUNTRY_BPS, US_STATE_BPS, tax_of
 
 AMOUNT = st.integers(min_value=0, max_value=99_999_999)
@@ -73,3 +75,34 @@ def test_session_facts_keep_stripe_integers_and_drop_junk() -> None:
     assert facts["invoice"] == "in_123"
     odd = session_facts({"amount_total": 1.5, "total_details": {"amount_tax": True}, "invoice": {"id": "x"}})
     assert odd["total"] == 0 and odd["tax"] == 0 and odd["invoice"] is None and odd["buyer_country"] is None
+
+
+INVOICE = st.fixed_dictionaries(
+    {
+        "amount_paid": st.integers(min_value=0, max_value=99_999),
+        "tax": st.integers(min_value=0, max_value=20_000),
+        "currency": st.sampled_from(["usd", "eur", "jpy"]),
+        "buyer_country": st.sampled_from(["DE", "FR", "US"]),
+        "tax_behavior": st.sampled_from(["inclusive", "exclusive", None]),
+        "paid_at": st.sampled_from(["2026-11-02T10:00:00Z", None]),
+    }
+)
+
+
+@given(st.lists(INVOICE, max_size=12))
+def test_membership_invoices_count_per_currency_and_an_invoice_for_nothing_is_no_sale(
+    invoices: list[dict[str, object]],
+) -> None:
+    """`membership_sales` keeps each paid invoice with money in its own currency's rows: the report's
+    sums per currency equal the invoices' own sums per currency, never mixed."""
+    rows = tax_report(
+        membership_sales(invoices),
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    sold = [i for i in invoices if i["paid_at"] and int(str(i["amount_paid"])) > 0]
+    for currency in ("usd", "eur", "jpy"):
+        mine = [i for i in sold if i["currency"] == currency]
+        theirs = [r for r in rows if r["currency"] == currency]
+        assert sum(r["sales"] for r in theirs) == len(mine)
+        assert sum(r["gross"] for r in theirs) == sum(int(str(i["amount_paid"])) for i in mine)

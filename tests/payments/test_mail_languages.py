@@ -38,6 +38,7 @@ def test_a_german_readers_receipt_is_in_german_and_the_account_remembers_it(shop
     reader = shop.login(app=_browser(shop, "de-DE,de;q=0.9,en;q=0.5"))
     order, session_id = shop.buy(app=reader)
     assert shop.order(order["id"])["locale"] == "de"
+    assert shop.client.v1.checkout.sessions.retrieve(session_id).locale == "de"  # Stripe's page in German
     assert users.require_user(shop.store, BUYER)["locale"] == "de"
     shop.sl.pay(session_id)
     page = reader.get(f"/checkout/success?session_id={session_id}")
@@ -52,6 +53,7 @@ def test_a_french_guests_receipt_is_in_french(shop: Shop) -> None:
     guest = _browser(shop, "fr-FR")
     order, session_id = shop.buy(app=guest)
     assert order["user_id"] is None and shop.order(order["id"])["locale"] == "fr"
+    assert shop.client.v1.checkout.sessions.retrieve(session_id).locale == "fr"
     shop.sl.pay(session_id, email=GUEST)
     assert "Merci pour votre achat" in guest.get(f"/checkout/success?session_id={session_id}").text
     (receipt,) = _mails(shop, GUEST)
@@ -61,6 +63,7 @@ def test_a_french_guests_receipt_is_in_french(shop: Shop) -> None:
 
 def test_an_english_receipt_stays_english(shop: Shop) -> None:
     order, session_id = shop.buy(app=shop.login())
+    assert shop.client.v1.checkout.sessions.retrieve(session_id).locale == "en"
     shop.sl.pay(session_id)
     shop.app.get(f"/checkout/success?session_id={session_id}")
     (receipt,) = _mails(shop, BUYER)

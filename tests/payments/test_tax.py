@@ -136,7 +136,8 @@ def test_managed_payments_sends_nothing_stripe_manages_and_serve_refuses_an_item
     order, session_id = managed.buy()  # the stand-in refuses automatic_tax, invoice_creation, ... here
     sent = managed.client.v1.checkout.sessions.retrieve(session_id)
     assert sent.managed_payments is not None and sent.managed_payments.enabled
-    assert sent.invoice_creation is None and sent.tax_id_collection is None
+    assert sent.invoice_creation is not None and not sent.invoice_creation.enabled  # Stripe's default
+    assert sent.tax_id_collection is None
     managed.sl.pay(session_id, country="FR")
     managed.app.get(f"/checkout/success?session_id={session_id}")
     stored = managed.order(order["id"])

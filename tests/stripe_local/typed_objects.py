@@ -182,3 +182,54 @@ def problems(obj: dict[str, Any]) -> list[str]:
         inner = obj["data"]["object"]
         found += [f"event {obj['type']}: {p}" for p in problems(inner)]
     return found
+
+
+def _object_class(annotation: Any) -> type | None:
+    """The StripeObject class an annotation names (through Optional / ExpandableField), if it names one."""
+    if isinstance(annotation, typing.ForwardRef):
+        annotation = _NS.get(annotation.__forward_arg__)
+    if isinstance(annotation, type) and issubclass(annotation, StripeObject) and fields(annotation):
+        return annotation
+    if get_origin(annotation) in (Union, types.UnionType):
+        found = [c for c in map(_object_class, get_args(annotation)) if c is not None]
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+def absent(
+    obj: dict[str, Any],
+    cls: type,
+    path: str,
+    omitted: frozenset[str] = frozenset(),
+    sparse: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Every field of `cls` (and of its nested objects, recursively) that `obj` does not send at all.
+
+    Stripe sends every field of an object, null when it does not apply, except the includable ones
+    (`line_items`, `total_details.breakdown`: sent only when expanded) named in `omitted`, and the
+    per-kind maps named in `sparse` (`payment_method_options` holds only the configured methods);
+    `check_object` lets a nullable field be left out, this does not, so code reading any field of the
+    typed class finds it.
+    """
+    found: list[str] = []
+    if path in sparse:
+        return found
+    for name, annotation in fields(cls).items():
+        where = f"{path}.{name}"
+        if name not in obj:
+            if where not in omitted:
+                found.append(f"{where}: absent")
+            continue
+        value, inner = obj[name], _object_class(annotation)
+        if inner is not None and isinstance(value, dict):
+            found += absent(value, inner, where, omitted, sparse)
+        elif get_origin(annotation) in (list, typing.List) or (  # noqa: UP006
+            get_origin(annotation) in (Union, types.UnionType)
+            and any(get_origin(a) in (list, typing.List) for a in get_args(annotation))  # noqa: UP006
+        ):
+            lists = [a for a in (annotation, *get_args(annotation)) if get_origin(a) in (list, typing.List)]  # noqa: UP006
+            element = _object_class(get_args(lists[0])[0]) if lists and get_args(lists[0]) else None
+            for index, item in enumerate(value if isinstance(value, list) else []):
+                if element is not None and isinstance(item, dict):
+                    found += absent(item, element, f"{where}[{index}]", omitted, sparse)
+    return found
