@@ -20,6 +20,7 @@ from typing import BinaryIO
 from paidpdf.content.format_stamps.audio_tags import TAG_NAME, placeholder
 from paidpdf.content.format_stamps.segments import Segment
 from paidpdf.content.format_stamps.stamp_line import LINE_BYTES, Stamp
+from paidpdf.content.formats.mp4_boxes import children
 from paidpdf.errors import InvalidInput
 
 MAX_MOOV_BYTES = 64 * 1024 * 1024
@@ -52,23 +53,6 @@ def box(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", 8 + len(body)) + kind + body
 
 
-def _children(data: bytes | bytearray, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
-    """(type, start, header length, end) of the boxes in data[start:end]."""
-    out, pos = [], start
-    while pos + 8 <= end:
-        size, kind = struct.unpack_from(">I4s", data, pos)
-        head = 8
-        if size == 1:
-            size, head = struct.unpack_from(">Q", data, pos + 8)[0], 16
-        elif size == 0:
-            size = end - pos
-        if size < head or pos + size > end:
-            raise ValueError("a box overruns its parent")
-        out.append((kind, pos, head, pos + size))
-        pos += size
-    return out
-
-
 def _top_level(handle: BinaryIO, size: int) -> list[tuple[bytes, int, int]]:
     out, pos = [], 0
     while pos + 8 <= size:
@@ -98,7 +82,7 @@ def _grown(data: bytes, starts: list[tuple[int, int]], delta: int) -> list[tuple
 def _shifted_offsets(data: bytes, start: int, end: int, after: int, delta: int) -> list[tuple[int, bytes]]:
     """Each chunk offset table (its entries) with the offsets at or past `after` moved by `delta`."""
     out = []
-    for kind, pos, head, stop in _children(data, start, end):
+    for kind, pos, head, stop in children(data, start, end):
         if kind in _CONTAINERS:
             out += _shifted_offsets(data, pos + head, stop, after, delta)
         elif kind in (b"stco", b"co64"):
@@ -138,7 +122,7 @@ def build(handle: BinaryIO, size: int, filename: str = "video.mp4") -> Mp4Templa
         new, at, grown = _insert_point(data, mark)
         patches = _grown(data, grown, len(new))
         if any(kind in (b"mdat", b"moof") and start >= moov_end for kind, start, _ in boxes):
-            top = _children(data, 0, len(data))[0]
+            top = children(data, 0, len(data))[0]
             patches += _shifted_offsets(data, top[1] + top[2], top[3], moov_end, len(new))
     except (ValueError, struct.error) as exc:
         raise InvalidInput(f"{filename} cannot be stamped: {exc}") from None
@@ -149,20 +133,20 @@ def build(handle: BinaryIO, size: int, filename: str = "video.mp4") -> Mp4Templa
 def _insert_point(data: bytes, mark: bytes) -> tuple[bytes, int, list[tuple[int, int]]]:
     """What to insert where, and the boxes (start, header) that grow by its length: the item at the
     end of an existing `ilst`, else the missing boxes of the path `udta/meta/ilst`."""
-    _kind, start, head, end = _children(data, 0, len(data))[0]
+    _kind, start, head, end = children(data, 0, len(data))[0]
     path = [(start, head)]
     item = _item(mark)
-    udta = next((c for c in _children(data, start + head, end) if c[0] == b"udta"), None)
+    udta = next((c for c in children(data, start + head, end) if c[0] == b"udta"), None)
     hdlr = box(b"hdlr", b"\0" * 8 + b"mdirappl" + b"\0" * 9)
     if udta is None:
         return box(b"udta", box(b"meta", b"\0\0\0\0" + hdlr + box(b"ilst", item))), end, path
     path.append((udta[1], udta[2]))
-    meta = next((c for c in _children(data, udta[1] + udta[2], udta[3]) if c[0] == b"meta"), None)
+    meta = next((c for c in children(data, udta[1] + udta[2], udta[3]) if c[0] == b"meta"), None)
     if meta is None:
         return box(b"meta", b"\0\0\0\0" + hdlr + box(b"ilst", item)), udta[3], path
     path.append((meta[1], meta[2]))
     inner = meta[1] + meta[2] + (4 if data[meta[1] + meta[2] : meta[1] + meta[2] + 4] == b"\0\0\0\0" else 0)
-    ilst = next((c for c in _children(data, inner, meta[3]) if c[0] == b"ilst"), None)
+    ilst = next((c for c in children(data, inner, meta[3]) if c[0] == b"ilst"), None)
     if ilst is None:
         return box(b"ilst", item), meta[3], path
     path.append((ilst[1], ilst[2]))

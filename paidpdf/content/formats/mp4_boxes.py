@@ -14,7 +14,7 @@ from typing import BinaryIO
 #: (kind, start, header length, end) of a box inside the movie box's bytes.
 Box = tuple[bytes, int, int, int]
 #: The movie box's bytes: mapped from the file (only the pages read become memory), or read.
-Data = bytes | memoryview
+Data = bytes | bytearray | memoryview
 
 
 def movie_box(handle: BinaryIO, start: int, end: int) -> Data:
