@@ -22,6 +22,7 @@ from paidpdf.stripe_local import StripeLocal, start_in_thread
 from paidpdf.web import create_app
 from tests import seeded_databases
 from tests.demo_seed import seed_demo_folder
+from tests.payments.hook_receiver import Receiver
 from tests.payments.shop import BUYER, OTHER, PASSWORD, WEBHOOK_SECRET, Shop, shop_settings
 from tests.web.site import copy_seed
 
@@ -90,3 +91,14 @@ def shop(
         close = getattr(store, "close", None)
         if close is not None:
             close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP receiver of the shop's outgoing webhooks (tests/payments/hook_receiver.py)."""
+    found = Receiver()
+    try:
+        yield found
+    finally:
+        found.release()
+        found.down()

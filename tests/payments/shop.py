@@ -9,6 +9,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +133,17 @@ class Shop:
         queue is empty."""
         web = self.app.app.web
         assert web.receipts.drain(10) and web.mailer.drain(10)
+
+    def mails_to(self, to: str) -> list[str]:
+        """Subject and body of every mail sent to `to` so far (after `drain_mail`), oldest first."""
+        self.drain_mail()
+        outbox = self.data_dir / "outbox"
+        found: list[str] = []
+        for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
+            message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            if message["To"] == to:
+                found.append(f"{message['Subject']}\n{message.get_content()}")
+        return found
 
     def order(self, order_id: str) -> Doc:
         return orders.get(self.store.view("sales"), order_id)

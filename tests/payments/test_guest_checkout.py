@@ -8,9 +8,6 @@ what they would type on the stand-in's hosted page (`pay(..., email=...)`).
 from __future__ import annotations
 
 import re
-from email import policy
-from email.parser import BytesParser
-from pathlib import Path
 
 from typer.testing import CliRunner
 from webtest import TestApp, TestResponse
@@ -27,17 +24,6 @@ BOTH_BACKENDS = True  # every test here also runs on PostgreSQL
 
 def _guest_app(shop: Shop) -> TestApp:
     return TestApp(shop.app.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
-
-
-def _mails(shop: Shop, to: str) -> list[str]:
-    shop.drain_mail()
-    outbox = shop.data_dir / "outbox"
-    found: list[str] = []
-    for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
-        message = BytesParser(policy=policy.default).parsebytes(Path(path).read_bytes())
-        if message["To"] == to:
-            found.append(f"{message['Subject']}\n{message.get_content()}")
-    return found
 
 
 def _library_titles(app: TestApp) -> str:
@@ -93,7 +79,7 @@ def test_whoever_started_a_guest_checkout_is_never_signed_in_to_the_payers_accou
     payer = users.require_user(shop.store, "payer@example.com")
     assert payer["password_hash"] is None and shop.owns(PAID, "payer@example.com")
     # the payer enters the account through the receipt's link, mailed to the address they gave
-    link = re.search(r"http\S+/signin/\S+", _mails(shop, "payer@example.com")[-1])
+    link = re.search(r"http\S+/signin/\S+", shop.mails_to("payer@example.com")[-1])
     assert link is not None
     path = link.group(0).split("127.0.0.1:8080", 1)[-1]
     owner = _guest_app(shop)
@@ -139,7 +125,7 @@ def test_replays_of_a_guest_order_make_one_account_one_entry_one_receipt(shop: S
     assert stored["status"] == "paid" and stored["user_id"] == accounts[0]["id"] and stored["buyer"] == GUEST
     shop.drain_mail()  # receipts are sent beside the request
     assert shop.order(order["id"])["receipt"] == receipts.SENT
-    (receipt,) = _mails(shop, GUEST)
+    (receipt,) = shop.mails_to(GUEST)
     assert order["id"] in receipt and "/signin/" in receipt  # a guest's receipt signs in
     # The webhook came first; the paying browser still gets the order's file from the success page.
     page = guest.get(f"/checkout/success?session_id={session_id}")
@@ -153,7 +139,7 @@ def test_the_receipts_sign_in_link_works_once(shop: Shop) -> None:
     shop.sl.pay(session_id, email=GUEST)
     (completed,) = shop.stand_in_events("checkout.session.completed")
     shop.post_event(completed)
-    (receipt,) = _mails(shop, GUEST)
+    (receipt,) = shop.mails_to(GUEST)
     link = re.search(r"http\S+/signin/\S+", receipt)
     assert link is not None
     path = link.group(0).split("127.0.0.1:8080", 1)[-1]
@@ -205,7 +191,7 @@ def test_a_guest_who_signs_up_later_gets_a_link_then_sets_a_password(shop: Shop)
     answer = form.submit(status=303)  # the same "check your mail" as for any address
     assert answer.location == "/signup/sent" and "Check your mail" in answer.follow().text
     assert users.require_user(shop.store, GUEST)["password_hash"] is None  # no takeover unproven
-    link = re.search(r"http\S+/signin/\S+", _mails(shop, GUEST)[-1])
+    link = re.search(r"http\S+/signin/\S+", shop.mails_to(GUEST)[-1])
     assert link is not None
     path = link.group(0).split("127.0.0.1:8080", 1)[-1]
     form_for(later.get(path), path).submit(status=303)

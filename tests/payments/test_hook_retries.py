@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -27,16 +26,6 @@ BOTH_BACKENDS = True
 #: one cut to land exactly 3 days (259,200 s) after the event was queued.
 SCHEDULE = [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120, 10240, 20480,
             36000, 36000, 36000, 36000, 36000, 36000, 2245]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    try:
-        yield found
-    finally:
-        found.release()
-        found.down()
 
 
 def _row(shop: Shop, kind: str) -> Doc:

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,16 +30,6 @@ QUICK = delivery.Pace(timeout=2.0, first_retry=0.05)
 
 def _cli(shop: Shop, *args: str) -> Any:
     return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    try:
-        yield found
-    finally:
-        found.release()
-        found.down()
 
 
 def _hook(shop: Shop, receiver: Receiver, events: str = "order.paid,order.refunded") -> str:

@@ -4,10 +4,6 @@ to ask, speaks it; a guest's receipt too; sign-in links speak the language of th
 
 from __future__ import annotations
 
-from email import policy
-from email.parser import BytesParser
-from pathlib import Path
-
 from webtest import TestApp
 
 from paidpdf.accounts import users
@@ -17,17 +13,6 @@ from tests.payments.shop import BUYER, Shop
 BOTH_BACKENDS = True  # every test here also runs on PostgreSQL
 
 GUEST = "nouvelle.lectrice@example.com"
-
-
-def _mails(shop: Shop, to: str) -> list[str]:
-    shop.drain_mail()
-    outbox = shop.data_dir / "outbox"
-    found: list[str] = []
-    for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
-        message = BytesParser(policy=policy.default).parsebytes(Path(path).read_bytes())
-        if message["To"] == to:
-            found.append(f"{message['Subject']}\n{message.get_content()}")
-    return found
 
 
 def _browser(shop: Shop, accept: str) -> TestApp:
@@ -43,7 +28,7 @@ def test_a_german_readers_receipt_is_in_german_and_the_account_remembers_it(shop
     shop.sl.pay(session_id)
     page = reader.get(f"/checkout/success?session_id={session_id}")
     assert "Vielen Dank für Ihren Einkauf!" in page.text
-    (receipt,) = _mails(shop, BUYER)
+    (receipt,) = shop.mails_to(BUYER)
     assert receipt.startswith("Ihre Quittung von ")
     assert "Vielen Dank für Ihren Einkauf bei" in receipt and f"Bestellung {order['id']}" in receipt
     assert "Thank you" not in receipt
@@ -56,7 +41,7 @@ def test_a_french_guests_receipt_is_in_french(shop: Shop) -> None:
     assert shop.client.v1.checkout.sessions.retrieve(session_id).locale == "fr"
     shop.sl.pay(session_id, email=GUEST)
     assert "Merci pour votre achat" in guest.get(f"/checkout/success?session_id={session_id}").text
-    (receipt,) = _mails(shop, GUEST)
+    (receipt,) = shop.mails_to(GUEST)
     assert receipt.startswith("Votre reçu de ") and "Merci pour votre achat chez" in receipt
     assert "Pour vous connecter, ouvrez ce lien" in receipt and "/signin/" in receipt
 
@@ -66,7 +51,7 @@ def test_an_english_receipt_stays_english(shop: Shop) -> None:
     assert shop.client.v1.checkout.sessions.retrieve(session_id).locale == "en"
     shop.sl.pay(session_id)
     shop.app.get(f"/checkout/success?session_id={session_id}")
-    (receipt,) = _mails(shop, BUYER)
+    (receipt,) = shop.mails_to(BUYER)
     assert receipt.startswith("Your receipt from ") and f"Order {order['id']}" in receipt
 
 
@@ -75,7 +60,7 @@ def test_a_sign_in_link_asked_for_on_a_spanish_page_is_in_spanish(shop: Shop) ->
     form = form_for(browser.get("/login"), "/login/link")
     form["email"] = BUYER
     form.submit(status=303)
-    (mail,) = _mails(shop, BUYER)
+    (mail,) = shop.mails_to(BUYER)
     assert mail.startswith("Inicie sesión en ") and "Para iniciar sesión, abra este enlace" in mail
 
 
@@ -88,5 +73,5 @@ def test_the_shops_default_language_writes_mails_to_readers_who_chose_none(shop:
     assert shop.order(order["id"])["locale"] == "es"  # the page was in the shop's language
     shop.sl.pay(session_id)
     assert "¡Gracias por su compra!" in reader.get(f"/checkout/success?session_id={session_id}").text
-    (receipt,) = _mails(shop, BUYER)
+    (receipt,) = shop.mails_to(BUYER)
     assert receipt.startswith("Su recibo de ") and "Gracias por su compra en" in receipt
