@@ -36,6 +36,8 @@ DOMAIN = "messages"
 MAX_HEADER = 500
 
 _lock = threading.Lock()
+#: Compiled catalogs by language, read without the lock once filled (`translations`).
+_ready: dict[str, Translations] = {}
 
 
 def N_(message: str) -> str:
@@ -66,8 +68,11 @@ def translations(locale: str | None) -> NullTranslations:
     code = known(locale) or SOURCE
     if code == SOURCE:
         return _source()
-    with _lock:  # one compile per language even when the first requests arrive together
-        return _compiled(code)
+    found = _ready.get(code)  # after the first compile: no lock on the request path
+    if found is None:
+        with _lock:  # one compile per language even when the first requests arrive together
+            found = _ready[code] = _compiled(code)
+    return found
 
 
 @functools.cache

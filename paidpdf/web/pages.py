@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from bottle import request, response
 
@@ -99,7 +100,10 @@ def _catalog_html(
         tags=cards.tags,
         sorts=browse.SORT_LABELS,
         bundles=cards.bundles if wanted.page == 1 else (),
-        alternates=reader_locale.alternates(web.settings.base_url.rstrip("/"), wanted.url()), **extra,
+        alternates=reader_locale.alternates(web.settings.base_url.rstrip("/"), wanted.url()),
+        # back to the canonical form of this query (see `item_html`: kept pages carry no visitor's text)
+        languages=reader_locale.selector_links("/", wanted.url().partition("?")[2]),
+        **extra,
     )
 
 
@@ -150,7 +154,13 @@ def item_html(
         json_ld=seo.product_json_ld(base, shelf.item, identity["name"]), error=error, code=code,
         amount=amount or _suggested(shelf.item), offer=offer, files=item_files.files_of(shelf.item),
         sample_texts=samples.sample_texts(web, shelf.item), included_in=shelf.included_in,
-        alternates=reader_locale.alternates(base, f"/content/{shelf.item['id']}"), **extra,
+        alternates=reader_locale.alternates(base, f"/content/{shelf.item['id']}"),
+        # the language links come back to this item (with the typed code), never with what else the URL
+        # carried: a kept page is served to every visitor, so one visitor's query must not be in it
+        languages=reader_locale.selector_links(
+            f"/content/{shelf.item['id']}", urlencode({"code": code}) if code else ""
+        ),
+        **extra,
     )
 
 

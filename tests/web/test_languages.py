@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from urllib.parse import urlencode
 
 from babel.messages.pofile import read_po
 from webtest import TestApp
@@ -132,6 +133,19 @@ def test_a_german_visitor_never_gets_a_cached_english_page(site: Site) -> None:
             assert {"accept-language", "cookie"} <= vary, answer.headers["Vary"]
     cards = site.app.app.web.catalog_cache
     assert set(cards._cards) == {"en:usd", "de:usd"}  # the catalog's cards, once per language (and currency)
+
+
+def test_a_kept_page_carries_no_visitors_query_in_its_language_links(site: Site) -> None:
+    """The first visitor of a kept page came with a tracking id and words of their own in the URL: the
+    page every later visitor gets links back to the canonical URL, not theirs."""
+    _prepared(site)
+    first, later = _visitor(site, "en-US"), _visitor(site, "en-US")
+    stranger = "fbclid=tracked123&note=hello-from-a-stranger"
+    for path, back in ((f"/content/{PAID}", f"/content/{PAID}"), ("/?sort=price", "/?sort=price")):
+        first.get(f"{path}{'&' if '?' in path else '?'}{stranger}")
+        page = later.get(path).text
+        assert "tracked123" not in page and "hello-from-a-stranger" not in page
+        assert "/language?" + urlencode({"lang": "de", "next": back}).replace("&", "&amp;") in page
 
 
 def test_public_pages_carry_lang_and_hreflang_alternates(site: Site) -> None:
