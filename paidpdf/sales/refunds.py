@@ -141,7 +141,11 @@ def _apply_refund(unit: Unit, order: Doc, event_type: str, obj: Mapping[str, Any
     if total == int(order.get("refunded_amount") or 0) and refunds == (order.get("refunds") or {}):
         return order
     full = total >= charged(order)  # with tax added on top, the charge is more than the price
-    changes: dict[str, Any] = {"refunds": refunds, "charge_refunded": charge_total, "refunded_amount": total}
+    changes: dict[str, Any] = {
+        "refunds": refunds, "charge_refunded": charge_total, "refunded_amount": total,
+        # when the refunded total reached what: a tax report counts each period's own refunds
+        "refund_steps": [*(order.get("refund_steps") or []), [now_iso(), total]],
+    }
     if full and order["status"] in ("paid", "disputed", "flagged"):
         changes["status"] = "refunded"
     what = (

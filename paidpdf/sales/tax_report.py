@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -45,7 +46,7 @@ def inferred_rate(tax: int, net: int) -> str | None:
 
 
 def _percent(value: Fraction) -> str:
-    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return f"{Decimal(value.numerator) / Decimal(value.denominator):.2f}".rstrip("0").rstrip(".")
 
 
 def _place(order: Mapping[str, Any], by: str) -> str:
@@ -56,9 +57,21 @@ def _place(order: Mapping[str, Any], by: str) -> str:
     return country
 
 
-def _refunded_at(order: Mapping[str, Any]) -> datetime | None:
+def _refund_steps(order: Mapping[str, Any]) -> list[tuple[datetime, int]]:
+    """(when, refunded total by then) of each refund change; an order refunded before the steps were
+    kept has one step: its latest refund's time and its refunded total."""
+    steps = [(parse_iso(str(at)), int(total)) for at, total in order.get("refund_steps") or []]
+    if steps:
+        return steps
     stamps = [h["at"] for h in order.get("history") or [] if h.get("event") == "refund" and h.get("at")]
-    return parse_iso(max(stamps)) if stamps else None
+    refunded = int(order.get("refunded_amount") or 0)
+    return [(parse_iso(max(stamps)), refunded)] if stamps and refunded else []
+
+
+def _refunded_by(steps: list[tuple[datetime, int]], moment: datetime) -> int:
+    """The refunded total just before `moment` (the latest step before it: a failed refund lowers it)."""
+    found = [total for at, total in steps if at < moment]
+    return found[-1] if found else 0
 
 
 def _in(moment: datetime | None, start: datetime, end: datetime) -> bool:
@@ -75,9 +88,10 @@ def tax_report(
             continue
         total = charged(order)
         tax = int(order.get("tax") or 0)
-        refunded = int(order.get("refunded_amount") or 0)
+        steps = _refund_steps(order)
+        before, by_end = _refunded_by(steps, start), _refunded_by(steps, end)
         sold = _in(parse_iso(str(order["paid_at"])), start, end)
-        refunded_now = refunded > 0 and _in(_refunded_at(order), start, end)
+        refunded_now = by_end != before  # refunds made (or failed back) in this period, and only those
         if not sold and not refunded_now:
             continue
         rate = inferred_rate(tax, total - tax) if order.get("tax_behavior") else None
@@ -89,10 +103,11 @@ def tax_report(
             row["net"] += total - tax
             row["tax"] += tax
         if refunded_now:
-            back = refunded_tax(tax, total, refunded)
-            row["refunds"] += 1
-            row["refunded"] += min(refunded, total)
-            row["refunded_tax"] += back
+            # the period's share: what was back by its end less what was back by its start (exact, and
+            # never more tax than collected however the refunds are spread over periods)
+            row["refunds"] += 1 if by_end > before else 0
+            row["refunded"] += min(by_end, total) - min(before, total)
+            row["refunded_tax"] += refunded_tax(tax, total, by_end) - refunded_tax(tax, total, before)
     for row in rows.values():
         row["tax_due"] = row["tax"] - row["refunded_tax"]
         row["net_after_refunds"] = row["net"] - (row["refunded"] - row["refunded_tax"])

@@ -4,10 +4,12 @@ facts an order keeps from a completed session."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paidpdf.clock import iso
 from paidpdf.sales.tax_amounts import refunded_tax, session_facts
 from paidpdf.sales.tax_report import inferred_rate, membership_sales, tax_report
 from paidpdf.stripe_local.tax_rates import COUNTRY_BPS, US_STATE_BPS, tax_of
@@ -106,3 +108,34 @@ def test_membership_invoices_count_per_currency_and_an_invoice_for_nothing_is_no
         theirs = [r for r in rows if r["currency"] == currency]
         assert sum(r["sales"] for r in theirs) == len(mine)
         assert sum(r["gross"] for r in theirs) == sum(int(str(i["amount_paid"])) for i in mine)
+
+
+@given(
+    st.integers(min_value=1, max_value=1_000_000),
+    st.integers(min_value=0, max_value=2_500),
+    st.lists(st.integers(min_value=1, max_value=400_000), min_size=1, max_size=4),
+)
+def test_each_period_reports_its_own_refunds_and_the_periods_add_up(
+    net: int, bps: int, refunds: list[int]
+) -> None:
+    """Refunds spread over months: each month's report counts only the refunds made in it (a partial
+    refund in October is not counted again in January), a past month's report reads the same later,
+    and the months together give back exactly the tax share of everything refunded."""
+    tax = net * bps // 10_000
+    total = net + tax
+    months = [datetime(2026, 10 + i, 1, tzinfo=UTC) if i < 3 else datetime(2027, i - 2, 1, tzinfo=UTC)
+              for i in range(len(refunds) + 1)]
+    steps, running = [], 0
+    for month, amount in zip(months, refunds, strict=False):
+        running = min(total, running + amount)
+        steps.append([iso(month.replace(day=15)), running])
+    order = {"paid_at": iso(months[0].replace(day=2)), "currency": "eur", "amount": net,
+             "total": total, "tax": tax, "tax_behavior": "exclusive", "buyer_country": "DE",
+             "refunded_amount": running, "refund_steps": steps}
+    reported = [tax_report([order], start, end) for start, end in pairwise(months)]
+    assert sum(r["refunded"] for rows in reported for r in rows) == running
+    assert sum(r["refunded_tax"] for rows in reported for r in rows) == refunded_tax(tax, total, running)
+    previous = 0
+    for rows, (_, by_then) in zip(reported, steps, strict=True):  # each month: its own refund only
+        assert sum(r["refunded"] for r in rows) == by_then - previous
+        previous = by_then
