@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from paidpdf.sales import orders
+from paidpdf.sales.tax_amounts import charged
 from paidpdf.store import View
 
 
@@ -60,7 +61,9 @@ def compute(view: View) -> SalesStats:
         statuses[order["status"]] += 1
         if order["status"] != "paid":
             continue
-        net = int(order["amount"]) - int(order.get("refunded_amount") or 0)
+        # what the buyer was charged (tax added on top included) less what was given back: refunds
+        # count against the charged total, so the price alone would mix a net and a gross figure
+        net = charged(order) - int(order.get("refunded_amount") or 0)
         day = str(order.get("paid_at") or order["created_at"])[:10]
         for bucket in (
             per_item[(order["content_id"], order["currency"])],

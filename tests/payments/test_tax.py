@@ -18,6 +18,7 @@ from webtest import TestApp
 from paidpdf.admin import build_app
 from paidpdf.content.catalog import CONTENT
 from paidpdf.content.tax_codes import managed_refusal
+from paidpdf.sales import sales_stats
 from paidpdf.store import CATALOG
 from paidpdf.web import create_app
 from tests.payments.shop import OTHER, PAID, Shop
@@ -123,6 +124,9 @@ def test_an_exclusive_price_gets_tax_on_top_and_the_order_is_paid_not_flagged(sh
     assert (row["net"], row["tax"], row["rate"]) == (499, 32, "6.5")
     csv_out = _cli(taxed, "orders", "tax-report", "--from", "2026-01-01", "--to", "2099-12-31", "--csv")
     assert csv_out.exit_code == 0 and "usd,US,6.5,1,531,499,32" in csv_out.stdout
+    # stats count what was charged, the figure refunds are counted against (a partial refund of it
+    # must come off the same figure)
+    assert sales_stats.compute(taxed.store.view("sales")).totals["usd"].revenue == 531
     refunded = _cli(taxed, "orders", "refund", order["id"], "--yes")
     assert refunded.exit_code == 0, refunded.output
     assert taxed.order(order["id"])["status"] == "refunded"  # the whole charge (with its tax) came back
