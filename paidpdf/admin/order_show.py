@@ -77,12 +77,12 @@ def show_cmd(
 def tax_rows(order: Doc) -> list[Row]:
     """Net, tax (with where it is due), total charged, tax ids and invoice of an order sold with tax
     on (`tax_amounts`: Stripe's figures as fulfilment kept them); nothing for one sold with tax off."""
-    from paidpdf.sales.tax_amounts import charged
+    from paidpdf.sales.tax_amounts import receipt_figures
 
-    if not order.get("tax_behavior") or order.get("total") is None:
+    figures = receipt_figures(order)  # the receipt's own figures: one rule for net, tax and total
+    if figures is None:
         return []
-    currency = str(order["currency"])
-    total, tax = charged(order), int(order.get("tax") or 0)
+    currency, total, tax = figures["currency"], figures["total"], figures["tax"]
     place = str(order.get("buyer_country") or "unknown")
     if order.get("buyer_state"):
         place += f"-{order['buyer_state']}"
@@ -90,7 +90,7 @@ def tax_rows(order: Doc) -> list[Row]:
     included = order["tax_behavior"] == "inclusive"
     return [
         ("prices", "tax included" if included else "tax added on top"),
-        ("net", format_amount(total - tax, currency)),
+        ("net", format_amount(figures["net"], currency)),
         ("tax", f"{format_amount(tax, currency)} ({place})"),
         ("total charged", f"{format_amount(total, currency)} ({total} {currency})"),
         ("buyer tax ids", ids or "none"),

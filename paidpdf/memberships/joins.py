@@ -21,13 +21,12 @@ from typing import TYPE_CHECKING, Any
 from paidpdf.clock import new_id, now, now_iso, parse_iso
 from paidpdf.config import Settings
 from paidpdf.content import shop, tax_codes
-from paidpdf.currency_prices import in_currency
 from paidpdf.errors import InvalidInput, NotFound, PaymentProviderError
 from paidpdf.memberships import lifecycle, plans, records
 from paidpdf.memberships.billing_gateway import create_checkout
 from paidpdf.memberships.join_records import JOINS, close, is_join_session, join_for_session, plan_of
 from paidpdf.memberships.subscriptions import SUBSCRIPTIONS, Change, find_for_user
-from paidpdf.sales import checkout_locale, tax_checkout
+from paidpdf.sales import checkout_currency, checkout_locale, tax_checkout
 from paidpdf.sales.stripe_gateway import livemode, retrieve_session
 from paidpdf.store import SALES, DataStore, Doc, View
 
@@ -63,7 +62,9 @@ def start_join(
     the SHA-256 of the browser's checkout cookie; Checkout asks for the email). The plan is charged
     in the visitor's `currency` when it has an explicit price there, else at its own price."""
     plan = plans.get(store, plan_id)
-    plan = (in_currency(plan, currency) if currency else None) or plan
+    # the same choice as items and bundles; Adaptive Pricing is not asked for on memberships (see
+    # `checkout_currency`): a renewing price is the creator's to set in each currency
+    plan = checkout_currency.sold_in(plan, currency, settings).doc
     if plan.get("status") != plans.ACTIVE:
         raise NotFound(f"plan {plan['id']!r} is not for sale")
     if user is None and not guest_token:

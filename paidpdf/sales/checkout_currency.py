@@ -2,7 +2,8 @@
 
 Why the shop never converts: an item, bundle or plan is charged in the visitor's currency only when
 the creator typed a price in it (`currency_prices`); otherwise it is charged at its main price in
-the shop's currency, exactly as the page showed it. With `PAIDPDF_ADAPTIVE_PRICING=1` that session
+the shop's currency, exactly as the page showed it. With `PAIDPDF_ADAPTIVE_PRICING=1` an item's or a
+bundle's session (not a membership's: a renewing price is the creator's to set per currency)
 carries `adaptive_pricing[enabled]=true`: Stripe then presents the price in the buyer's own currency
 at its own exchange rate, while the session's `amount_total`/`currency` (what the order is checked
 against, and what settles) stay the shop's. The completed session tells what the buyer saw in

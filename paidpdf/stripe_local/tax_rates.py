@@ -37,12 +37,6 @@ def rate_bps(country: str | None, state: str | None = None, tax_id_types: tuple[
     return COUNTRY_BPS.get(code, 0)
 
 
-def jurisdiction(country: str | None, state: str | None = None) -> str:
-    """Where the tax is due, as the stand-in names it: the country, or `US-WA` for a US state."""
-    code = (country or "").upper()
-    return f"US-{(state or '').upper()}" if code == "US" and state else code
-
-
 def tax_of(amount: int, bps: int, behavior: str) -> int:
     """The tax in `amount` (inclusive) or on top of it (exclusive), in integer minor units."""
     if bps <= 0 or amount <= 0:
