@@ -18,10 +18,11 @@ from paidpdf.accounts import passwords, throttle
 from paidpdf.config import Settings
 from paidpdf.mail import Mailer, QueuedMailer, make_mailer
 from paidpdf.sales import tax_checkout
-from paidpdf.store import DataStore
+from paidpdf.store import CATALOG, DataStore
 from paidpdf.web import errors, page_encoding, routes, security
 from paidpdf.web.access_log import log_request
 from paidpdf.web.context import WebContext
+from paidpdf.web.front_cache import FrontCache
 from paidpdf.web.templates import make_templates, static_version
 
 #: Forms are tiny; the largest body the site accepts is a Stripe webhook event.
@@ -35,15 +36,25 @@ class ReaderApp(bottle.Bottle):
     web: WebContext
     security_headers: tuple[tuple[str, str], ...] = security.SECURITY_HEADERS
     too_large_page: bytes = b"413 Request body too large\n"
+    front: FrontCache | None = None
 
     def wsgi(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         began = time.perf_counter()
         started: list[Any] = []
+        front = self.front
+        key = front.key(environ) if front is not None and environ.get("REQUEST_METHOD") == "GET" else None
+        if key is not None:
+            assert front is not None
+            kept = front.answer(environ, key)
+            if kept is not None:  # a kept anonymous page: no route runs (`front_cache`)
+                log_request(environ, kept[0], time.perf_counter() - began)
+                start_response(kept[0], kept[1])
+                return kept[2]
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             started[:] = [status, headers, exc_info]  # sent once the body is known (page_encoding)
 
-        def send(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        def send(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> list[tuple[str, str]]:
             log_request(environ, status, time.perf_counter() - began)
             present = {name.lower() for name, _ in headers}
             headers = list(headers) + [h for h in self.security_headers if h[0].lower() not in present]
@@ -51,6 +62,7 @@ class ReaderApp(bottle.Bottle):
                 start_response(status, headers, exc_info)
             else:
                 start_response(status, headers)
+            return headers
 
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -68,7 +80,10 @@ class ReaderApp(bottle.Bottle):
         status, headers, exc_info = started
         if exc_info is None and environ.get("REQUEST_METHOD") == "GET":
             status, headers, result = page_encoding.finish(environ, status, headers, result)
-        send(status, headers, exc_info)
+        sent = send(status, headers, exc_info)
+        if key is not None and exc_info is None:
+            assert front is not None
+            front.keep(environ, key, status, sent, result)
         return result
 
 
@@ -103,6 +118,8 @@ def create_app(
     app.config["json.disable"] = True
     app.web = web
     app.security_headers = security.security_headers(settings)
+    if page_caches:
+        app.front = FrontCache(lambda: web.store.view(CATALOG).version, settings.country_header)
     errors.install(app, web)
     routes.install(app, web)
     return app

@@ -8,6 +8,10 @@ currency (`currency_prices.shown_in`: each item at its price in the visitor's cu
 price when it has none there), so a EUR visitor never gets USD cards, nor a German one English. The
 version is taken *before* the items are read, so a concurrent change can at worst store newer cards
 under an older key, which the next request replaces; a stale page is never kept under a new key.
+
+The version is read once per request (`version`) and every part of a page uses it: the currency
+choice, the shop's language, the cards and the kept page's key. One read instead of four is one query
+on PostgreSQL and two `stat` calls on the data folder, and a page is made from one version throughout.
 """
 
 from __future__ import annotations
@@ -17,15 +21,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
+from bottle import request
 from markupsafe import Markup
 
 from paidpdf import languages
-from paidpdf.content import browse, bundles, catalog
+from paidpdf.content import browse, bundles, catalog, shop
 from paidpdf.currency_prices import currencies_in, shown_in
+from paidpdf.errors import StorageError
 from paidpdf.memberships import plans
 from paidpdf.store import DataStore, Doc
 
 Identity = tuple[Any, ...]
+_VERSION_KEY = "paidpdf.catalog_version"
 
 
 @dataclass(frozen=True)
@@ -60,9 +67,34 @@ class CatalogCache:
         self._lock = threading.Lock()
         self._cards: dict[str, Cards] = {}  # "language:currency" ("" for main prices) → its cards
         self._currencies: tuple[Identity, list[str]] | None = None
+        self._shop_locale: tuple[Identity, str] | None = None
 
-    def _identity(self) -> Identity:
-        return self._store.view(catalog.CATALOG).version
+    def version(self) -> Identity:
+        """The catalog's version, read on first use in a request and kept in its environ (see the
+        module docstring); read afresh outside a request."""
+        try:
+            environ = request.environ
+        except RuntimeError:  # no request is being handled (a script, a test)
+            return self._store.view(catalog.CATALOG).version
+        found: Identity | None = environ.get(_VERSION_KEY)
+        if found is None:
+            found = environ[_VERSION_KEY] = self._store.view(catalog.CATALOG).version
+        return found
+
+    _identity = version
+
+    def shop_locale(self) -> str:
+        """The shop's own language (`shop set --locale`), English when never set or unreadable; read
+        once per catalog version (the shop's identity is in the catalog)."""
+        try:
+            identity = self.version()
+        except StorageError:  # the 500 page of a damaged catalog must still render
+            return languages.SOURCE
+        found = self._shop_locale
+        if found is None or found[0] != identity:
+            code = languages.known(shop.identity_or_defaults(self._store).get("locale")) or languages.SOURCE
+            found = self._shop_locale = (identity, code)
+        return found[1]
 
     def cards(self, currency: str = "", locale: str = languages.SOURCE) -> Cards:
         """The catalog's cards in `locale` with prices in `currency` where items have one ("" for main

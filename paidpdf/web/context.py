@@ -96,7 +96,7 @@ class WebContext:
 
     def locale(self) -> str:
         """This request's language (`reader_locale`: ?lang=, cookie, Accept-Language, shop default)."""
-        return reader_locale.current(self.store, self.cookies)
+        return reader_locale.current(self.catalog_cache.shop_locale, self.cookies)
 
     def remember_language(self, user: Doc | None = None, order: Doc | None = None) -> None:
         """Keep this request's language where later mails look for it (`mail_languages`): on the
@@ -108,7 +108,7 @@ class WebContext:
 
     def gettext(self, message: str) -> str:
         """`message` in this request's language (messages defined with `languages.N_`)."""
-        return reader_locale.translations(self.store, self.cookies).gettext(message)
+        return reader_locale.translations(self.catalog_cache.shop_locale, self.cookies).gettext(message)
 
     def _has_plans(self) -> bool:
         """Whether the header links "Membership": the shop sells a live plan. False when the catalog
@@ -145,7 +145,7 @@ class WebContext:
         if "Cache-Control" not in response.headers:  # pages show who is logged in: never shared
             response.set_header("Cache-Control", "private, no-cache")
         locale = self.locale()
-        i18n = reader_locale.translations(self.store, self.cookies)
+        i18n = reader_locale.translations(self.catalog_cache.shop_locale, self.cookies)
         flash = self.cookies.take_flash()
         context: dict[str, Any] = {
             "locale": locale,

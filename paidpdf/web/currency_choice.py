@@ -69,8 +69,8 @@ class CurrencyChoice:
             environ[_ENV_KEY] = pick(
                 self._cookies.get(COOKIE), self.country(), self.offered(), self._settings.currency
             )
+            self.vary()  # once, with the decision (a page asks several times)
         found: str = environ[_ENV_KEY]
-        self.vary()
         return found
 
     def vary(self) -> None:

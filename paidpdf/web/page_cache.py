@@ -22,35 +22,47 @@ from typing import Any
 
 #: Stands in for the CSRF token in a cached page; never a valid token (tokens are URL-safe base64).
 PLACEHOLDER = "\x00csrf\x00"
-#: Pages kept per version; an item page is small (about 5 KB, a catalog page 11 KB), so this bounds
-#: memory to a few MB per cache.
-MAX_PAGES = 512
+#: Memory a cache may hold, in bytes of kept pages (an item page is about 5 KB, a catalog page 11 KB):
+#: the bound is on bytes, not pages, so a shop with long descriptions keeps fewer pages, not more memory.
+MAX_BYTES = 4 * 1024 * 1024
 
 
 class PageCache:
-    """`{key: html with PLACEHOLDER}` for one catalog version at a time; at most `limit` pages, the
-    least recently used going first (readers who come back keep their pages; a crawler or a crowd of
-    one-visit readers cycles through without growing memory)."""
+    """`{key: page}` for one catalog version at a time, at most `limit` bytes of pages, the least
+    recently used going first (readers who come back keep their pages; a crawler or a crowd of
+    one-visit readers cycles through without growing memory). A page without a token is kept as the
+    bytes sent (encoded once); one with a token as text with `PLACEHOLDER`, encoded per request."""
 
-    def __init__(self, limit: int = MAX_PAGES) -> None:
+    def __init__(self, limit: int = MAX_BYTES) -> None:
         self._lock = threading.Lock()
         self._limit = limit
         self._version: Any = None
-        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._pages: OrderedDict[Hashable, str | bytes] = OrderedDict()
+        self._bytes = 0
 
-    def page(self, version: Any, key: Hashable, render: Callable[[], str], token: Callable[[], str]) -> str:
-        """The page under `key`, rendered by `render` (with PLACEHOLDER for the token) when missing."""
+    def page(self, version: Any, key: Hashable, render: Callable[[], str], token: Callable[[], str]) -> bytes:
+        """The page under `key` as UTF-8, rendered by `render` (with PLACEHOLDER for the token) when
+        missing."""
         with self._lock:
             if version != self._version:
-                self._version, self._pages = version, OrderedDict()
+                self._version, self._pages, self._bytes = version, OrderedDict(), 0
             found = self._pages.get(key)
             if found is not None:
                 self._pages.move_to_end(key)
         if found is None:
-            found = render()
+            html = render()
+            found = html if PLACEHOLDER in html else html.encode()
             with self._lock:
-                if version == self._version:
+                if version == self._version and key not in self._pages:
                     self._pages[key] = found
-                    if len(self._pages) > self._limit:
-                        self._pages.popitem(last=False)
-        return found.replace(PLACEHOLDER, token()) if PLACEHOLDER in found else found
+                    self._bytes += len(found)
+                    while self._bytes > self._limit and len(self._pages) > 1:
+                        self._bytes -= len(self._pages.popitem(last=False)[1])
+        if isinstance(found, bytes):
+            return found
+        return found.replace(PLACEHOLDER, token()).encode()
+
+    def size(self) -> tuple[int, int]:
+        """(pages, bytes) kept now."""
+        with self._lock:
+            return len(self._pages), self._bytes

@@ -21,10 +21,11 @@ from paidpdf.money import decimals, to_decimal_text
 from paidpdf.ownership import access, update_notices
 from paidpdf.sales import promos
 from paidpdf.sales.orders import ORDERS
-from paidpdf.store import CATALOG, SALES, Doc
+from paidpdf.store import SALES, Doc
 from paidpdf.web import (
     catalog_cache,
     feeds,
+    front_cache,
     play_positions,
     reader_locale,
     reader_pages,
@@ -53,7 +54,7 @@ _STATIC_TYPES = {
 CACHED_CATALOG_PAGES = 50
 
 
-def catalog_page(web: WebContext) -> str:
+def catalog_page(web: WebContext) -> str | bytes:
     wanted = browse.parse_query(query("page", 10), query("q", 300), query("sort", 20), query("tag", 60))
     currency = web.currencies.current()
     locale = web.locale()
@@ -73,6 +74,7 @@ def catalog_page(web: WebContext) -> str:
         page = f"{locale}:{currency}:/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
         render = lambda: _catalog_html(web, cards, wanted, owned, token=lambda: PLACEHOLDER)  # noqa: E731
         if user is None:
+            request.environ[front_cache.KEEP] = cards.identity  # the whole answer may be kept too
             return web.anonymous_pages.page(cards.identity, page, render, web.visitor.csrf_token)
         key = reader_pages.catalog_key(page, user, owned)
         return web.reader_pages.page(cards.identity, key, render, web.visitor.csrf_token)
@@ -107,12 +109,12 @@ def _catalog_html(
     )
 
 
-def item_page(web: WebContext, item_id: str) -> str:
+def item_page(web: WebContext, item_id: str) -> str | bytes:
     user = web.visitor.current_user()
     code = query("code", 64)
     currency = web.currencies.current()  # the page shows prices in it: cached per currency
     if web.page_caches and not web.cookies.has_flash() and not code:
-        version = web.store.view(CATALOG).version  # before the page is read (see `page_cache`)
+        version = web.catalog_cache.version()  # before the page is read (see `page_cache`)
         shelf = access.shelf_item(web.store, user, item_id)  # NotFound for bad ids, retired items
         response.set_header("Cache-Control", "private, no-cache")
         response.content_type = "text/html; charset=utf-8"

@@ -9,14 +9,13 @@ reader; the site's own page caches key their pages on the language too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from babel.support import NullTranslations
 from bottle import request
 
 from paidpdf import languages
-from paidpdf.content import shop
-from paidpdf.store import DataStore
 from paidpdf.web import security, vary
 from paidpdf.web.cookies import Cookies
 from paidpdf.web.request_fields import query, raw_header
@@ -28,20 +27,16 @@ _KEY = "paidpdf.locale"
 VARY = ("Accept-Language", "Cookie")
 
 
-def shop_default(store: DataStore) -> str:
-    """The shop's own language (`shop set --locale`), English when never set or unreadable."""
-    return languages.known(shop.identity_or_defaults(store).get("locale")) or languages.SOURCE
-
-
-def current(store: DataStore, cookies: Cookies) -> str:
-    """This request's language (see the module docstring), decided on first use."""
+def current(shop_default: Callable[[], str], cookies: Cookies) -> str:
+    """This request's language (see the module docstring), decided on first use; `shop_default` gives
+    the shop's own language (`CatalogCache.shop_locale`, read once per catalog version)."""
     found = request.environ.get(_KEY)
     if found is None:
         found = (
             languages.known(query("lang", 20))
             or languages.known(cookies.get(LANG_COOKIE))
             or languages.negotiate(raw_header("Accept-Language"))
-            or shop_default(store)
+            or shop_default()
         )
         request.environ[_KEY] = found
         add_vary()
@@ -53,8 +48,8 @@ def add_vary() -> None:
     vary.add(*VARY)
 
 
-def translations(store: DataStore, cookies: Cookies) -> NullTranslations:
-    return languages.translations(current(store, cookies))
+def translations(shop_default: Callable[[], str], cookies: Cookies) -> NullTranslations:
+    return languages.translations(current(shop_default, cookies))
 
 
 def choose(cookies: Cookies) -> str:

@@ -22,9 +22,9 @@ from collections.abc import Hashable
 from paidpdf.ownership.access import ShelfItem
 from paidpdf.store import Doc
 
-#: Logged-in pages kept per catalog version: about 200 readers' catalog page and a few item pages each
-#: (a catalog page is about 11 KB: at most about 30 MB per worker, when that many readers are active).
-READER_PAGES = 2048
+#: Bytes of logged-in pages kept per catalog version (per worker): about 1,400 catalog pages of 11 KB,
+#: or a few pages each of several hundred readers active at once; the least recently used go first.
+READER_PAGES = 16 * 1024 * 1024
 
 
 def header(user: Doc) -> tuple[str, str]:
