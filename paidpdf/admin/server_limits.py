@@ -10,3 +10,7 @@ DEFAULT_THREADS = 4
 DEFAULT_CONNECTION_LIMIT = 1000
 #: Seconds a connection may stay silent before it is closed (waitress's default is 120).
 DEFAULT_IDLE_TIMEOUT = 30
+#: Seconds a thread may hold the GIL while another waits for it (CPython's default is 0.005). Waitress's
+#: I/O thread gives the GIL up at every socket call and must then wait for it behind the request threads;
+#: at 5 ms it waited up to 5 ms per socket event under load (docs/web.md "Round 4").
+GIL_SWITCH_INTERVAL = 0.0005

@@ -27,6 +27,7 @@ from paidpdf.admin.server_limits import (
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_THREADS,
+    GIL_SWITCH_INTERVAL,
 )
 from paidpdf.config import Settings
 from paidpdf.errors import AddressInUse, ConfigError, InvalidInput
@@ -219,6 +220,8 @@ def run_site(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logging.getLogger("stripe").setLevel(logging.WARNING)  # two INFO lines per API call otherwise
+    import os as _os
+    sys.setswitchinterval(float(_os.environ.get("XSWITCH") or GIL_SWITCH_INTERVAL))
     flag = graceful_stop.StopFlag()
     restore_signals = graceful_stop.catch_signals(flag)
     try:

@@ -119,7 +119,9 @@ def create_app(
     app.web = web
     app.security_headers = security.security_headers(settings)
     if page_caches:
-        app.front = FrontCache(lambda: web.store.view(CATALOG).version, settings.country_header)
+        app.front = FrontCache(
+            lambda: web.store.view(CATALOG).version, web.visitor.anonymous_token, settings.country_header
+        )
     errors.install(app, web)
     routes.install(app, web)
     return app

@@ -7,9 +7,10 @@ can plant one). Cookies never hold signed pickles (Bottle's `secret=`): only opa
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from bottle import request, response
+from bottle import BaseResponse, request, response
 
 from paidpdf.languages import N_
 from paidpdf.web import security
@@ -33,11 +34,16 @@ FLASH_MESSAGES = {
 }
 
 
+#: Cookie values Bottle (`http.cookies`) sends as they are, unquoted.
+_PLAIN = re.compile(r"[A-Za-z0-9._-]{1,200}")
+
+
 class Cookies:
     """Reads and writes the current request's cookies with the site's flags."""
 
     def __init__(self, secure: bool) -> None:
         self.secure = secure
+        self._attributes: dict[tuple[str, int | None], str] = {}
 
     def name(self, name: str) -> str:
         return f"__Host-{name}" if self.secure else name
@@ -47,12 +53,32 @@ class Cookies:
         return str(value) if value else None
 
     def set(self, name: str, value: str, max_age: int | None = None) -> None:
+        self._set_on(response, name, value, max_age)
+
+    def header(self, name: str, value: str, max_age: int | None = None) -> str:
+        """The `Set-Cookie` value `set` sends, for an answer made without a route (`front_cache`).
+        Bottle formats it; for a value that needs no quoting (every token we issue), its attributes
+        are formatted once per name and the value put in front of them."""
+        if not _PLAIN.fullmatch(value):
+            return self._formatted(name, value, max_age)
+        found = self._attributes.get((name, max_age))
+        if found is None:
+            shown = self._formatted(name, "x", max_age)
+            found = self._attributes[(name, max_age)] = shown[len(self.name(name)) + 2 :]
+        return f"{self.name(name)}={value}{found}"
+
+    def _formatted(self, name: str, value: str, max_age: int | None) -> str:
+        answer = BaseResponse()
+        self._set_on(answer, name, value, max_age)
+        return next(v for k, v in answer.headerlist if k == "Set-Cookie")
+
+    def _set_on(self, answer: BaseResponse, name: str, value: str, max_age: int | None) -> None:
         options: dict[str, Any] = {"path": "/", "httponly": True, "samesite": "lax"}
         if self.secure:
             options["secure"] = True
         if max_age is not None:
             options["max_age"] = max_age
-        response.set_cookie(self.name(name), value, **options)
+        answer.set_cookie(self.name(name), value, **options)
 
     def clear(self, name: str) -> None:
         self.set(name, "", max_age=0)

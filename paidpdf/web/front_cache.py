@@ -13,12 +13,17 @@ believed with `X-Forwarded-For`, as `currency_choice` does), the scheme and host
 
 - an answer to a browser with a session or a flash message (a logged-in reader's page shows them;
   `reader_pages` keeps those under what they show of the reader, read per request);
-- an answer that carries a secret (a CSRF token: `page_encoding.HAS_SECRET`) or sets a cookie;
-- anything a route did not mark with `KEEP` (only the kept anonymous catalog pages are: their bytes
-  depend on the catalog version and the parsed request alone).
+- anything a route did not mark with `KEEP` (the anonymous catalog and item pages are: their bytes
+  depend on the catalog version and the parsed request alone, but for the visitor's CSRF token);
+- an answer that sets a cookie, but for the anti-forgery binding a page with a token gives a browser
+  that has none.
 
-The anti-forgery cookie (`paidpdf_csrf`) is left out of the key: only a token reads it, and a page
-with a token is never kept. An `If-None-Match` matching the kept ETag gets its 304 here as well.
+The anonymous item page carries the visitor's CSRF token (its Buy form): it is kept with
+`page_cache.PLACEHOLDER` where the token goes (the route hands over the kept page in `KEEP`), and each
+answer puts in this browser's token (`Visitor.anonymous_token`: their signed binding cookie, or a new
+one with its `Set-Cookie`), then its own ETag and length; such a page is never compressed (BREACH, see
+`page_encoding`). So the anti-forgery cookie is left out of the key. An `If-None-Match` matching the
+answer's ETag gets its 304 here as well.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 
 from paidpdf.errors import StorageError
 from paidpdf.web import page_encoding, security
+from paidpdf.web.page_cache import PLACEHOLDER
 
 #: Set in the environ by a route whose answer may be kept: the catalog version it was made from.
 KEEP = "paidpdf.front_keep"
@@ -38,27 +44,38 @@ MAX_BYTES = 4 * 1024 * 1024
 
 Headers = list[tuple[str, str]]
 _REFUSED = (security.SESSION_COOKIE, security.FLASH_COOKIE)
+#: Made per answer for a page with a token: its binding cookie, ETag and length.
+_PER_ANSWER = ("set-cookie", "etag", "content-length")
+_SLOT = PLACEHOLDER.encode()
 
 
 class Answer:
-    __slots__ = ("body", "etag", "headers", "not_modified", "status", "version")
+    """A kept answer; `slot`: its body holds `PLACEHOLDER`, and its headers no ETag or length yet."""
 
-    def __init__(self, version: Any, status: str, headers: Headers, body: bytes) -> None:
+    __slots__ = ("body", "etag", "headers", "not_modified", "slot", "status", "version")
+
+    def __init__(self, version: Any, status: str, headers: Headers, body: bytes, slot: bool) -> None:
         self.version = version
         self.status = status
         self.headers = headers
         self.body = body
+        self.slot = slot
         self.etag = next((v for k, v in headers if k == "ETag"), "")
-        self.not_modified = [(k, v) for k, v in headers if k not in ("Content-Length", "Content-Type")]
+        self.not_modified = _without_body(headers)
 
 
 class FrontCache:
     """Kept answers, `key(environ)` → `Answer`, checked against `version()` on every use."""
 
     def __init__(
-        self, version: Callable[[], Any], country_header: str | None = None, limit: int = MAX_BYTES
+        self,
+        version: Callable[[], Any],
+        token: Callable[[dict[str, Any]], tuple[str, str | None]],
+        country_header: str | None = None,
+        limit: int = MAX_BYTES,
     ) -> None:
         self._version = version
+        self._token = token
         self._country = "HTTP_" + country_header.upper().replace("-", "_") if country_header else None
         self._limit = limit
         self._lock = threading.Lock()
@@ -74,8 +91,8 @@ class FrontCache:
             cookie = ";".join(
                 part for part in cookie.split(";") if not part.strip().startswith(_BINDING_NAMES)
             )
-        believed = self._country and environ.get("HTTP_X_FORWARDED_FOR")
-        country = environ.get(self._country) if believed else None
+        header = self._country
+        country = environ.get(header) if header and environ.get("HTTP_X_FORWARDED_FOR") else None
         return (
             environ.get("PATH_INFO"),
             environ.get("QUERY_STRING", ""),
@@ -106,20 +123,32 @@ class FrontCache:
         with self._lock:
             if key in self._answers:
                 self._answers.move_to_end(key)
+        if found.slot:
+            return _with_token(environ, found, *self._token(environ))
         if found.etag and page_encoding.etag_matches(environ, found.etag):
             return "304 Not Modified", found.not_modified, []
         return found.status, found.headers, [found.body]
 
     def keep(self, environ: dict[str, Any], key: Hashable, status: str, headers: Headers, body: Any) -> None:
-        """Keep this answer if its route marked it (`KEEP`) and it is the same for every such request."""
-        version = environ.get(KEEP)
-        if version is None or not status.startswith("200") or environ.get(page_encoding.HAS_SECRET):
+        """Keep this answer if its route marked it (`KEEP`: the catalog version, and the page as kept
+        when it carries a token) and it is the same for every request with this key."""
+        marked = environ.get(KEEP)
+        if marked is None or not status.startswith("200"):
             return
-        if not isinstance(body, list) or len(body) != 1 or not isinstance(body[0], bytes):
-            return
-        if any(name.lower() == "set-cookie" for name, _ in headers):
-            return
-        kept = Answer(version, status, list(headers), body[0])
+        version, page = marked
+        slot = isinstance(page, str) and PLACEHOLDER in page  # else kept as bytes: no token on it
+        if slot:
+            sent = page.encode()
+            if any(k.lower() == "set-cookie" and not v.startswith(_BINDING_NAMES) for k, v in headers):
+                return
+            headers = [(k, v) for k, v in headers if k.lower() not in _PER_ANSWER]
+        else:
+            if environ.get(page_encoding.HAS_SECRET) or any(k.lower() == "set-cookie" for k, _ in headers):
+                return
+            if not isinstance(body, list) or len(body) != 1 or not isinstance(body[0], bytes):
+                return
+            sent = body[0]
+        kept = Answer(version, status, list(headers), sent, slot)
         with self._lock:
             old = self._answers.pop(key, None)
             if old is not None:
@@ -137,3 +166,21 @@ class FrontCache:
 
 #: The anti-forgery cookie under both of its names (`__Host-` behind https).
 _BINDING_NAMES = (security.ANON_COOKIE + "=", "__Host-" + security.ANON_COOKIE + "=")
+
+
+def _without_body(headers: Headers) -> Headers:
+    """A 304's headers: the 200's without those that describe a body."""
+    return [(k, v) for k, v in headers if k not in ("Content-Length", "Content-Type")]
+
+
+def _with_token(
+    environ: dict[str, Any], kept: Answer, token: str, set_cookie: str | None
+) -> tuple[str, Headers, list[bytes]]:
+    """A kept page with a token slot, as this browser gets it (`page_encoding.finish` does the same
+    for a page a route made: a weak ETag of the bytes sent, 304 when the browser has them)."""
+    body = kept.body.replace(_SLOT, token.encode())
+    etag = page_encoding.page_etag(body)
+    cookie = [("Set-Cookie", set_cookie)] if set_cookie is not None else []
+    if set_cookie is None and page_encoding.etag_matches(environ, etag):
+        return "304 Not Modified", [*_without_body(kept.headers), ("ETag", etag)], []
+    return kept.status, [*kept.headers, *cookie, ("ETag", etag), ("Content-Length", str(len(body)))], [body]

@@ -43,6 +43,10 @@ class PageCache:
     def page(self, version: Any, key: Hashable, render: Callable[[], str], token: Callable[[], str]) -> bytes:
         """The page under `key` as UTF-8, rendered by `render` (with PLACEHOLDER for the token) when
         missing."""
+        return fill(self.kept(version, key, render), token)
+
+    def kept(self, version: Any, key: Hashable, render: Callable[[], str]) -> str | bytes:
+        """The page under `key` as kept: bytes, or text with PLACEHOLDER (see `fill`)."""
         with self._lock:
             if version != self._version:
                 self._version, self._pages, self._bytes = version, OrderedDict(), 0
@@ -58,11 +62,16 @@ class PageCache:
                     self._bytes += len(found)
                     while self._bytes > self._limit and len(self._pages) > 1:
                         self._bytes -= len(self._pages.popitem(last=False)[1])
-        if isinstance(found, bytes):
-            return found
-        return found.replace(PLACEHOLDER, token()).encode()
+        return found
 
     def size(self) -> tuple[int, int]:
         """(pages, bytes) kept now."""
         with self._lock:
             return len(self._pages), self._bytes
+
+
+def fill(found: str | bytes, token: Callable[[], str]) -> bytes:
+    """A kept page as sent: its bytes, or its text with this request's token in."""
+    if isinstance(found, bytes):
+        return found
+    return found.replace(PLACEHOLDER, token()).encode()

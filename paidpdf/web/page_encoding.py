@@ -44,7 +44,7 @@ class _Encoded:
             if found is not None:
                 self._kept.move_to_end(payload)
                 return found[0]
-        etag = _etag(payload)
+        etag = page_etag(payload)
         self._keep(payload, (etag, None))
         return etag
 
@@ -54,7 +54,7 @@ class _Encoded:
         if found is not None and found[1] is not None:
             return found[1]
         packed = gzip.compress(payload, compresslevel=5, mtime=0)
-        self._keep(payload, (found[0] if found else _etag(payload), packed))
+        self._keep(payload, (found[0] if found else page_etag(payload), packed))
         return packed
 
     def _keep(self, payload: bytes, value: tuple[str, bytes | None]) -> None:
@@ -72,7 +72,8 @@ class _Encoded:
 _encoded = _Encoded()
 
 
-def _etag(payload: bytes) -> str:
+def page_etag(payload: bytes) -> str:
+    """A page's weak ETag: a hash of the bytes sent."""
     return f'W/"{hashlib.blake2b(payload, digest_size=12).hexdigest()}"'
 
 
@@ -85,7 +86,7 @@ def finish(
         return status, headers, body
     payload = body[0] if len(body) == 1 else b"".join(body)
     secret = bool(environ.get(HAS_SECRET))  # a page of one visitor's own: nothing to keep
-    etag = _etag(payload) if secret else _encoded.etag(payload)
+    etag = page_etag(payload) if secret else _encoded.etag(payload)
     headers = _set(headers, "ETag", etag)
     headers = _set(headers, "Vary", ", ".join(filter(None, [_header(headers, "Vary"), "Accept-Encoding"])))
     if etag_matches(environ, etag):

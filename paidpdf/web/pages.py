@@ -26,6 +26,7 @@ from paidpdf.web import (
     catalog_cache,
     feeds,
     front_cache,
+    page_cache,
     play_positions,
     reader_locale,
     reader_pages,
@@ -74,7 +75,7 @@ def catalog_page(web: WebContext) -> str | bytes:
         page = f"{locale}:{currency}:/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
         render = lambda: _catalog_html(web, cards, wanted, owned, token=lambda: PLACEHOLDER)  # noqa: E731
         if user is None:
-            request.environ[front_cache.KEEP] = cards.identity  # the whole answer may be kept too
+            request.environ[front_cache.KEEP] = (cards.identity, None)  # the whole answer may be kept too
             return web.anonymous_pages.page(cards.identity, page, render, web.visitor.csrf_token)
         key = reader_pages.catalog_key(page, user, owned)
         return web.reader_pages.page(cards.identity, key, render, web.visitor.csrf_token)
@@ -115,13 +116,18 @@ def item_page(web: WebContext, item_id: str) -> str | bytes:
     currency = web.currencies.current()  # the page shows prices in it: cached per currency
     if web.page_caches and not web.cookies.has_flash() and not code:
         version = web.catalog_cache.version()  # before the page is read (see `page_cache`)
-        shelf = access.shelf_item(web.store, user, item_id)  # NotFound for bad ids, retired items
         response.set_header("Cache-Control", "private, no-cache")
         response.content_type = "text/html; charset=utf-8"
-        render = lambda: item_html(web, shelf, token=lambda: PLACEHOLDER)  # noqa: E731
         path = f"{web.locale()}:{currency}:{request.path}"  # per language and currency
-        if user is None:
-            return web.anonymous_pages.page(version, path, render, web.visitor.csrf_token)
+        if user is None:  # the page is the item's alone: kept only while the item is on sale here
+            anonymous = lambda: item_html(  # noqa: E731
+                web, access.shelf_item(web.store, None, item_id), token=lambda: PLACEHOLDER
+            )
+            found = web.anonymous_pages.kept(version, path, anonymous)
+            request.environ[front_cache.KEEP] = (version, found)  # the answer too, its token put in per view
+            return page_cache.fill(found, web.visitor.csrf_token)
+        shelf = access.shelf_item(web.store, user, item_id)  # NotFound for bad ids, retired items
+        render = lambda: item_html(web, shelf, token=lambda: PLACEHOLDER)  # noqa: E731
         key = reader_pages.item_key(path, user, shelf)  # what it shows of the reader, read now
         return web.reader_pages.page(version, key, render, web.visitor.csrf_token)
     return item_html(web, access.shelf_item(web.store, user, item_id), code=code)

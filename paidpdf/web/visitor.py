@@ -6,7 +6,9 @@ a signed anonymous cookie before login; both are looked up once per request and 
 
 from __future__ import annotations
 
-from bottle import request
+from typing import Any
+
+from bottle import BaseRequest, request
 
 from paidpdf.accounts import sessions
 from paidpdf.errors import AccessDenied, AuthRequired
@@ -75,15 +77,30 @@ class Visitor:
         if _ANON_KEY in request.environ:
             found: str = request.environ[_ANON_KEY]
             return found
-        value = self._cookies.get(security.ANON_COOKIE)
-        if value and not security.anonymous_binding_valid(self._secret_key, value):
-            value = None  # not one we issued (planted by someone): worthless
+        value = self._valid_binding(self._cookies.get(security.ANON_COOKIE))
         if not value and create:
             value = security.new_anonymous_binding(self._secret_key)
             self._cookies.set(security.ANON_COOKIE, value)
         if value:
             request.environ[_ANON_KEY] = value
         return value or None
+
+    def _valid_binding(self, value: str | None) -> str | None:
+        """The browser's anonymous binding, or None when it has none or one we did not issue (planted
+        by someone: worthless)."""
+        return value if value and security.anonymous_binding_valid(self._secret_key, value) else None
+
+    def anonymous_token(self, environ: dict[str, Any]) -> tuple[str, str | None]:
+        """The CSRF token of a browser without a session, for an answer made without a route
+        (`front_cache`), and the `Set-Cookie` value of the binding it was just given, if it had none:
+        what `csrf_token` does, read from `environ` with Bottle's own cookie parser."""
+        cookie = BaseRequest(environ).get_cookie(self._cookies.name(security.ANON_COOKIE))
+        value = self._valid_binding(str(cookie) if cookie else None)
+        header = None
+        if value is None:
+            value = security.new_anonymous_binding(self._secret_key)
+            header = self._cookies.header(security.ANON_COOKIE, value)
+        return security.csrf_token(self._secret_key, value), header
 
     def csrf_token(self) -> str:
         """The token for this browser's forms (sets the anonymous pre-session cookie on first use)."""
