@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webob import Request
+from webob import Request, Response
 from webtest import TestApp, TestResponse
 
 from paidpdf.content import demo
@@ -50,6 +50,11 @@ def binding_set(page: TestResponse) -> str | None:
     return cookies[0].split(";", 1)[0].split("=", 1)[1] if cookies else None
 
 
+def raw(site: Site, path: str, headers: dict[str, str]) -> Response:
+    """The answer as the server sends it (WebTest would undo the compression)."""
+    return Request.blank(path, headers=headers, environ={"REMOTE_ADDR": "127.0.0.1"}).get_response(site.app.app)
+
+
 def test_a_second_anonymous_catalog_view_is_the_kept_answer(site: Site) -> None:
     """The point of the front cache: the first view keeps its whole answer, the second is that answer
     (same bytes, same ETag), and the cache itself holds exactly what was sent for that request."""
@@ -84,7 +89,7 @@ CHANGES: dict[str, tuple[Any, tuple[str, ...], str]] = {
                               "3.00"], ("/",), "Freshly Added Booklet"),
     "name": (lambda tmp: ["shop", "set", "--name", "Kestrel Press"], ("/", ITEM), "Kestrel Press"),
     "locale": (lambda tmp: ["shop", "set", "--locale", "de"], ("/", ITEM), '<html lang="de">'),
-    "css": (lambda tmp: ["shop", "set", "--css", _css(tmp)], ("/", ITEM), "/shop-custom.css"),
+    "css": (lambda tmp: ["shop", "set", "--css", _css(tmp)], ("/", ITEM), '<link rel="stylesheet" href="/shop/custom-'),
 }
 
 
@@ -182,10 +187,10 @@ def test_a_flash_message_is_shown_not_a_kept_answer(site: Site) -> None:
         browser(site).get(path)
     kept = front(site).size()
     for path in ("/", ITEM):
-        visitor = browser(site)
-        visitor.set_cookie(security.FLASH_COOKIE, "logged_out")
-        assert "You are logged out." in visitor.get(path).text, path
-        assert "You are logged out." not in visitor.get(path).text  # once
+        flashed = browser(site).get(path, headers={"Cookie": f"{security.FLASH_COOKIE}=logged_out"})
+        assert "You are logged out." in flashed.text, path
+        assert any(f'{security.FLASH_COOKIE}=""' in v for k, v in flashed.headerlist if k == "Set-Cookie")
+        assert "You are logged out." not in browser(site).get(path).text
     assert front(site).size() == kept
 
 
@@ -219,12 +224,11 @@ def test_searches_are_made_per_request(site: Site, tmp_path: Path) -> None:
 def test_a_head_request_is_never_answered_nor_kept(site: Site) -> None:
     """Only GETs use the front cache: a HEAD gets the route's headers and no body, and keeps nothing."""
     visitor = browser(site)
-    page = visitor.get("/")
+    visitor.get("/")
     kept = front(site).size()
     for path in ("/", "/?sort=price", ITEM):
         head = visitor.head(path)
         assert head.status_int == 200 and head.body == b""
-    assert visitor.head("/").headers["ETag"] == page.headers["ETag"]
     assert front(site).size() == kept
 
 
@@ -233,19 +237,18 @@ def test_gzip_catalog_answers_decompress_to_the_plain_page_and_item_pages_are_ne
 ) -> None:
     """A gzip answer is kept beside the plain one (both keys), and both carry the same page; a page
     with a token is sent as it is (BREACH), from the route or from the front cache."""
-    plain, packed = browser(site), browser(site, HTTP_ACCEPT_ENCODING="gzip")
     bodies = []
     for _ in range(2):
-        answer = packed.get("/")
+        answer = raw(site, "/", {"Accept-Encoding": "gzip, deflate"})
         assert answer.headers["Content-Encoding"] == "gzip"
         bodies.append(gzip.decompress(answer.body))
-    page = plain.get("/")
+    page = browser(site).get("/")
     assert "Content-Encoding" not in page.headers
     assert bodies == [page.body, page.body]
     assert front(site).size()[0] == 2
     for _ in range(3):
-        item = packed.get(ITEM)
-        assert "Content-Encoding" not in item.headers and token_of(item)
+        item = raw(site, ITEM, {"Accept-Encoding": "gzip, deflate"})
+        assert "Content-Encoding" not in item.headers and b'name="csrf_token"' in item.body
 
 
 def test_if_none_match_gets_a_304_from_the_front_cache(site: Site) -> None:
