@@ -16,6 +16,7 @@ import pytest
 from webob import Request, Response
 from webtest import TestApp, TestResponse
 
+from paidpdf.config import Secret
 from paidpdf.content import demo
 from paidpdf.web import security
 from paidpdf.web.front_cache import FrontCache
@@ -271,6 +272,44 @@ def test_if_none_match_gets_a_304_from_the_front_cache(site: Site) -> None:
     assert visitor.get(ITEM, headers={"If-None-Match": tag}, status=304).body == b""
     stranger = browser(site).get(ITEM, headers={"If-None-Match": tag}, status=200)
     assert binding_set(stranger) and stranger.headers["ETag"] != tag
+    binding = f"{security.ANON_COOKIE}={visitor.cookies[security.ANON_COOKIE]}"
+    routed = raw(site, ITEM, {"Cookie": binding + "; unrelated=2", "If-None-Match": tag})  # a new key
+    kept = raw(site, ITEM, {"Cookie": binding, "If-None-Match": tag})
+    assert routed.status_int == kept.status_int == 304
+    assert sorted(kept.headerlist) == sorted(routed.headerlist)
+
+
+@pytest.mark.xfail(strict=True, reason="front_cache._without_body keeps Content-Encoding on a 304 of a gzip "
+                   "answer; page_encoding.finish's 304 has none (fix: drop it too, case-insensitively)")
+def test_a_304_of_a_gzip_answer_has_the_headers_of_the_routes_304(site: Site) -> None:
+    """A 304 carries no body, so nothing that describes one (RFC 9110 15.4.5): the front cache's 304
+    must be the route's."""
+    packed = {"Accept-Encoding": "gzip"}
+    etag = raw(site, "/", packed).headers["ETag"]  # kept, gzip
+    routed = raw(site, "/", {**packed, "Cookie": "unrelated=1", "If-None-Match": etag})  # a new key
+    kept = raw(site, "/", {**packed, "If-None-Match": etag})
+    assert routed.status_int == kept.status_int == 304 and front(site).size()[0] == 1
+    assert sorted(kept.headerlist) == sorted(routed.headerlist)
+
+
+def test_behind_https_the_kept_item_page_binds_with_the_host_cookie(site_with: Any) -> None:
+    """Behind https the binding is `__Host-paidpdf_csrf` (Secure): a front-cache answer gives the same
+    cookie a route gives, and honours only that name."""
+    secure = site_with(base_url="https://shop.example", secret_key=Secret("k" * 48))
+    key = secure.app.app.web.secret_key
+    first = raw(secure, ITEM, {})  # the route's
+    second = raw(secure, ITEM, {})  # the front cache's
+    made = [dict(kv.split("=", 1) for kv in [a.headers["Set-Cookie"].split(";")[0]]) for a in (first, second)]
+    name = "__Host-" + security.ANON_COOKIE
+    assert [list(m) for m in made] == [[name], [name]] and made[0][name] != made[1][name]
+    assert first.headers["Set-Cookie"].replace(made[0][name], "V") == second.headers["Set-Cookie"].replace(
+        made[1][name], "V") and "Secure" in second.headers["Set-Cookie"]
+    back = raw(secure, ITEM, {"Cookie": f"{name}={made[1][name]}"})
+    assert "Set-Cookie" not in back.headers
+    assert security.csrf_token(key, made[1][name]).encode() in back.body
+    plain = raw(secure, ITEM, {"Cookie": f"{security.ANON_COOKIE}={made[1][name]}"})  # not the https name
+    assert "Set-Cookie" in plain.headers
+    assert security.csrf_token(key, made[1][name]).encode() not in plain.body
 
 
 @pytest.mark.embedded_only(reason="a damaged data file (PostgreSQL's outage: test_postgres_shop.py)")
