@@ -3,13 +3,16 @@
 It answers each path it is given with that file's bytes (read once at start; the bench passes our own
 catalog and item pages, so both sides send the very same bodies), `Content-Type: text/html`, nothing
 else: no routing, no headers beyond the length, no logging. Served by waitress's `create_server` with the
-same number of threads and the same poll/connection options as `paidpdf serve`, so the gap between the
-two is what our app and our server options cost per request, not waitress itself. Run by the bench:
+same number of threads, the same poll/connection options and the same interpreter setting as `paidpdf
+serve` (the GIL switch interval, `server_limits.GIL_SWITCH_INTERVAL`; waitress's "Task queue depth"
+warnings silenced as ours are), so the gap between the two is what our app costs per request, not
+waitress itself. Run by the bench:
 `python3 bench/peers/bare_waitress.py THREADS /path=FILE ...` prints the URL it listens on.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,8 +20,13 @@ from typing import Any
 
 from waitress.server import create_server
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for paidpdf
+from paidpdf.admin.server_limits import GIL_SWITCH_INTERVAL  # noqa: E402
+
 
 def main() -> None:
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     threads = int(sys.argv[1])
     pages = {}
     for pair in sys.argv[2:]:

@@ -20,7 +20,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
-from paidpdf.admin import graceful_stop
+from paidpdf.admin import graceful_stop, loop_answers
 from paidpdf.admin.accept_share import AcceptShare, balance
 from paidpdf.admin.log_writer import LogWriter
 from paidpdf.admin.server_limits import (
@@ -114,9 +114,9 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
     share = options.get("accept_share")
     if share is not None:
         server.paidpdf_publish = balance(server, *share)
-    for listener in [server, *getattr(server, "map", {}).values()]:
-        if isinstance(listener, BaseWSGIServer):
-            listener.channel_class = _BoundedSendChannel
+    listeners = [x for x in [server, *getattr(server, "map", {}).values()] if isinstance(x, BaseWSGIServer)]
+    for listener in listeners:
+        listener.channel_class = _SiteChannel
     try:
         if settings.base_url == DEFAULT_BASE_URL and security.is_loopback(host):
             settings = settings.replace(base_url=server_url(server))
@@ -124,6 +124,11 @@ def build_server(settings: Settings, **options: Unpack[ServerOptions]) -> Any:
             settings, store=options.get("store"), bind_host=host, page_caches=options.get("page_caches", True)
         )
         server.paidpdf_site = site.app
+        front = site.app.front
+        on_data_folder = type(site.app.web.store).__module__.startswith("paidpdf.store.embedded")
+        if front is not None and on_data_folder:  # never on PostgreSQL (`loop_answers`)
+            for listener in listeners:
+                loop_answers.serve_in_loop(listener, front.ready)
     except BaseException:
         server.close()
         raise
@@ -184,6 +189,10 @@ class _BoundedSendChannel(HTTPChannel):  # type: ignore[misc]
         self.sendbuf_len = min(current, SEND_CHUNK)
 
 
+class _SiteChannel(loop_answers.LoopAnswers, _BoundedSendChannel):
+    """The site's channel: bounded sends, and kept pages answered in the loop (`loop_answers`)."""
+
+
 class _Deferred:
     """The WSGI app, set once the socket is bound (its URL may depend on the port). Passes the app
     iterable through untouched, so waitress still recognises its own file wrapper."""
@@ -220,8 +229,7 @@ def run_site(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logging.getLogger("stripe").setLevel(logging.WARNING)  # two INFO lines per API call otherwise
-    import os as _os
-    sys.setswitchinterval(float(_os.environ.get("XSWITCH") or GIL_SWITCH_INTERVAL))
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # for waitress's I/O thread (server_limits)
     flag = graceful_stop.StopFlag()
     restore_signals = graceful_stop.catch_signals(flag)
     try:

@@ -47,6 +47,8 @@ _REFUSED = (security.SESSION_COOKIE, security.FLASH_COOKIE)
 #: Made per answer for a page with a token: its binding cookie, ETag and length.
 _PER_ANSWER = ("set-cookie", "etag", "content-length")
 _SLOT = PLACEHOLDER.encode()
+#: What a 304 leaves out (it has no body): as `page_encoding.finish` does.
+_BODY_HEADERS = ("content-length", "content-type", "content-encoding")
 
 
 class Answer:
@@ -103,6 +105,21 @@ class FrontCache:
             environ.get("wsgi.url_scheme"),
             environ.get("HTTP_HOST"),
         )
+
+    def ready(self, environ: dict[str, Any]) -> bool:
+        """An answer to this request is kept, made from the catalog as it is now (`admin/loop_answers`
+        serves such requests in waitress's I/O thread)."""
+        key = self.key(environ)
+        if key is None:
+            return False
+        with self._lock:
+            found = self._answers.get(key)
+        if found is None:
+            return False
+        try:
+            return bool(found.version == self._version())
+        except StorageError:
+            return False
 
     def answer(self, environ: dict[str, Any], key: Hashable) -> tuple[str, Headers, list[bytes]] | None:
         """The kept answer to this request, if one was made from the catalog as it is now."""
@@ -170,7 +187,7 @@ _BINDING_NAMES = (security.ANON_COOKIE + "=", "__Host-" + security.ANON_COOKIE +
 
 def _without_body(headers: Headers) -> Headers:
     """A 304's headers: the 200's without those that describe a body."""
-    return [(k, v) for k, v in headers if k not in ("Content-Length", "Content-Type")]
+    return [(k, v) for k, v in headers if k.lower() not in _BODY_HEADERS]
 
 
 def _with_token(
