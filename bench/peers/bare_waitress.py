@@ -21,7 +21,7 @@ from typing import Any
 from waitress.server import create_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for paidpdf
-from paidpdf.admin.server_limits import GIL_SWITCH_INTERVAL  # noqa: E402
+from paidpdf.admin.server_limits import GIL_SWITCH_INTERVAL
 
 
 def main() -> None:
