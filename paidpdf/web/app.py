@@ -18,11 +18,11 @@ from paidpdf.accounts import passwords, throttle
 from paidpdf.config import Settings
 from paidpdf.mail import Mailer, QueuedMailer, make_mailer
 from paidpdf.sales import tax_checkout
-from paidpdf.store import CATALOG, DataStore
+from paidpdf.store import DataStore
 from paidpdf.web import errors, page_encoding, routes, security
 from paidpdf.web.access_log import log_request
 from paidpdf.web.context import WebContext
-from paidpdf.web.front_cache import FrontCache
+from paidpdf.web.front_cache import FrontCache, front_versions
 from paidpdf.web.templates import make_templates, static_version
 
 #: Forms are tiny; the largest body the site accepts is a Stripe webhook event.
@@ -119,9 +119,8 @@ def create_app(
     app.web = web
     app.security_headers = security.security_headers(settings)
     if page_caches:
-        app.front = FrontCache(
-            lambda: web.store.view(CATALOG).version, web.visitor.anonymous_token, settings.country_header
-        )
+        token = web.visitor.anonymous_token
+        app.front = FrontCache(front_versions(web.store), token, settings.country_header)
     errors.install(app, web)
     routes.install(app, web)
     return app

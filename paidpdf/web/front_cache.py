@@ -33,17 +33,26 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from paidpdf import clock
 from paidpdf.errors import StorageError
+from paidpdf.store import ACCOUNTS, CATALOG, SALES, DataStore
 from paidpdf.web import page_encoding, security
 from paidpdf.web.page_cache import PLACEHOLDER
 
-#: Set in the environ by a route whose answer may be kept: the catalog version it was made from.
+#: Set in the environ by a route whose anonymous answer may be kept: None (keep it as sent), or the
+#: page as kept with `PLACEHOLDER` where the visitor's token goes.
 KEEP = "paidpdf.front_keep"
+#: Set by a route whose logged-in answer may be kept: until when (ISO time) it may be sent, at the latest.
+KEEP_READER = "paidpdf.front_keep_reader"
+#: Set by `answer` on a miss: the versions read before the route ran (what `keep` keeps it under).
+VERSIONS = "paidpdf.front_versions"
+_UNMARKED = object()
 #: Bytes of answers kept (bodies); the least recently used go first.
 MAX_BYTES = 4 * 1024 * 1024
 
 Headers = list[tuple[str, str]]
-_REFUSED = (security.SESSION_COOKIE, security.FLASH_COOKIE)
+_SESSION = security.SESSION_COOKIE
+_FLASH = security.FLASH_COOKIE
 #: Made per answer for a page with a token: its binding cookie, ETag and length.
 _PER_ANSWER = ("set-cookie", "etag", "content-length")
 _SLOT = PLACEHOLDER.encode()
@@ -52,31 +61,36 @@ _BODY_HEADERS = ("content-length", "content-type", "content-encoding")
 
 
 class Answer:
-    """A kept answer; `slot`: its body holds `PLACEHOLDER`, and its headers no ETag or length yet."""
+    """A kept answer; `slot`: its body holds `PLACEHOLDER`, and its headers no ETag or length yet;
+    `until`: a logged-in reader's answer is sent only before then (`KEEP_READER`)."""
 
-    __slots__ = ("body", "etag", "headers", "not_modified", "slot", "status", "version")
+    __slots__ = ("body", "etag", "headers", "not_modified", "slot", "status", "until", "version")
 
-    def __init__(self, version: Any, status: str, headers: Headers, body: bytes, slot: bool) -> None:
+    def __init__(
+        self, version: Any, status: str, headers: Headers, body: bytes, slot: bool, until: str | None = None
+    ) -> None:
         self.version = version
         self.status = status
         self.headers = headers
         self.body = body
         self.slot = slot
+        self.until = until
         self.etag = next((v for k, v in headers if k == "ETag"), "")
         self.not_modified = _without_body(headers)
 
 
 class FrontCache:
-    """Kept answers, `key(environ)` → `Answer`, checked against `version()` on every use."""
+    """Kept answers, `key(environ)` → `Answer`, checked against `versions(reader)` on every use: the
+    catalog's version, and for a browser with a session the accounts' and sales' too."""
 
     def __init__(
         self,
-        version: Callable[[], Any],
+        versions: Callable[[bool], Any],
         token: Callable[[dict[str, Any]], tuple[str, str | None]],
         country_header: str | None = None,
         limit: int = MAX_BYTES,
     ) -> None:
-        self._version = version
+        self._versions = versions
         self._token = token
         self._country = "HTTP_" + country_header.upper().replace("-", "_") if country_header else None
         self._limit = limit
@@ -86,9 +100,12 @@ class FrontCache:
 
     def key(self, environ: dict[str, Any]) -> Hashable | None:
         """What the answer to this GET depends on; None when it may not come from here at all."""
+        path = str(environ.get("PATH_INFO") or "")
+        if path != "/" and not (path.startswith("/content/") and path.count("/") == 2):
+            return None  # only the catalog and item pages are ever kept
         cookie = str(environ.get("HTTP_COOKIE") or "")
         if cookie:
-            if any(name in cookie for name in _REFUSED):
+            if _FLASH in cookie:
                 return None
             cookie = ";".join(
                 part for part in cookie.split(";") if not part.strip().startswith(_BINDING_NAMES)
@@ -96,7 +113,8 @@ class FrontCache:
         header = self._country
         country = environ.get(header) if header and environ.get("HTTP_X_FORWARDED_FOR") else None
         return (
-            environ.get("PATH_INFO"),
+            _SESSION in cookie,  # a reader's answer: checked against their state's files too
+            path,
             environ.get("QUERY_STRING", ""),
             cookie,
             environ.get("HTTP_ACCEPT_LANGUAGE", ""),
@@ -106,36 +124,41 @@ class FrontCache:
             environ.get("HTTP_HOST"),
         )
 
+    def _current(self, key: Hashable, found: Answer | None) -> Any:
+        """The versions `found` must have been made from to be sent now (None: it may not be)."""
+        reader = bool(key[0])  # type: ignore[index]
+        try:
+            versions = self._versions(reader)
+        except StorageError:  # a damaged file: the route's own path answers (its 500 page)
+            return None
+        if found is not None and found.until is not None and clock.now_iso() >= found.until:
+            return None  # a session or a membership ended with no write saying so
+        return versions
+
     def ready(self, environ: dict[str, Any]) -> bool:
-        """An answer to this request is kept, made from the catalog as it is now (`admin/loop_answers`
+        """An answer to this request is kept, made from the files as they are now (`admin/loop_answers`
         serves such requests in waitress's I/O thread)."""
         key = self.key(environ)
         if key is None:
             return False
         with self._lock:
             found = self._answers.get(key)
-        if found is None:
-            return False
-        try:
-            return bool(found.version == self._version())
-        except StorageError:
-            return False
+        return found is not None and found.version == self._current(key, found)
 
     def answer(self, environ: dict[str, Any], key: Hashable) -> tuple[str, Headers, list[bytes]] | None:
-        """The kept answer to this request, if one was made from the catalog as it is now."""
+        """The kept answer to this request, if one was made from the files as they are now. On a miss,
+        the versions are kept in the environ for `keep` (read before the route reads anything, so a
+        change made meanwhile can only make the kept answer look older than it is, never newer)."""
         with self._lock:
             found = self._answers.get(key)
-        if found is None:
-            return None
-        try:
-            version = self._version()
-        except StorageError:  # a damaged catalog: the route's own path answers (its 500 page)
-            return None
-        if found.version != version:
-            with self._lock:  # made from an older catalog: never sent again
-                if self._answers.get(key) is found:
-                    del self._answers[key]
-                    self._bytes -= len(found.body)
+        versions = self._current(key, found)
+        if found is None or versions is None or found.version != versions:
+            environ[VERSIONS] = versions
+            if found is not None:
+                with self._lock:  # made from older files: never sent again
+                    if self._answers.get(key) is found:
+                        del self._answers[key]
+                        self._bytes -= len(found.body)
             return None
         with self._lock:
             if key in self._answers:
@@ -147,25 +170,37 @@ class FrontCache:
         return found.status, found.headers, [found.body]
 
     def keep(self, environ: dict[str, Any], key: Hashable, status: str, headers: Headers, body: Any) -> None:
-        """Keep this answer if its route marked it (`KEEP`: the catalog version, and the page as kept
-        when it carries a token) and it is the same for every request with this key."""
-        marked = environ.get(KEEP)
-        if marked is None or not status.startswith("200"):
+        """Keep this answer if its route marked it (`KEEP`, `KEEP_READER`) and it is the same for every
+        request with this key."""
+        version = environ.get(VERSIONS)
+        if version is None or not status.startswith("200"):
             return
-        version, page = marked
-        slot = isinstance(page, str) and PLACEHOLDER in page  # else kept as bytes: no token on it
+        until = environ.get(KEEP_READER)
+        marked = environ.get(KEEP, _UNMARKED)
+        if until is not None:  # a logged-in reader's page: this session's own bytes, its token in
+            if not key[0] or not until or marked is not _UNMARKED:  # type: ignore[index]
+                return
+            page: Any = None
+        elif marked is _UNMARKED:
+            return
+        else:
+            page = marked
+        slot = isinstance(page, str) and PLACEHOLDER in page  # else kept as sent: no token on it
         if slot:
             sent = page.encode()
             if any(k.lower() == "set-cookie" and not v.startswith(_BINDING_NAMES) for k, v in headers):
                 return
             headers = [(k, v) for k, v in headers if k.lower() not in _PER_ANSWER]
         else:
-            if environ.get(page_encoding.HAS_SECRET) or any(k.lower() == "set-cookie" for k, _ in headers):
+            secret_allowed = until is not None
+            if environ.get(page_encoding.HAS_SECRET) and not secret_allowed:
+                return
+            if any(k.lower() == "set-cookie" for k, _ in headers):
                 return
             if not isinstance(body, list) or len(body) != 1 or not isinstance(body[0], bytes):
                 return
             sent = body[0]
-        kept = Answer(version, status, list(headers), sent, slot)
+        kept = Answer(version, status, list(headers), sent, slot, until)
         with self._lock:
             old = self._answers.pop(key, None)
             if old is not None:
@@ -201,3 +236,16 @@ def _with_token(
     if set_cookie is None and page_encoding.etag_matches(environ, etag):
         return "304 Not Modified", [*_without_body(kept.headers), ("ETag", etag)], []
     return kept.status, [*kept.headers, *cookie, ("ETag", etag), ("Content-Length", str(len(body)))], [body]
+
+
+def front_versions(store: DataStore) -> Callable[[bool], Any]:
+    """What a kept answer is made from: the catalog (items, prices, the shop), and for a logged-in
+    reader also the accounts (their session, address, a disabled flag) and sales (what they own, their
+    memberships). Any write to one of these files, by any process, is a new version."""
+
+    def versions(reader: bool) -> Any:
+        if not reader:
+            return store.view(CATALOG).version
+        return store.view(CATALOG).version, store.view(ACCOUNTS).version, store.view(SALES).version
+
+    return versions

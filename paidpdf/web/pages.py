@@ -75,9 +75,10 @@ def catalog_page(web: WebContext) -> str | bytes:
         page = f"{locale}:{currency}:/?page={wanted.page}&sort={wanted.sort}&tag={wanted.tag}"
         render = lambda: _catalog_html(web, cards, wanted, owned, token=lambda: PLACEHOLDER)  # noqa: E731
         if user is None:
-            request.environ[front_cache.KEEP] = (cards.identity, None)  # the whole answer may be kept too
+            request.environ[front_cache.KEEP] = None  # the whole answer may be kept too (`front_cache`)
             return web.anonymous_pages.page(cards.identity, page, render, web.visitor.csrf_token)
         key = reader_pages.catalog_key(page, user, owned)
+        request.environ[front_cache.KEEP_READER] = reader_pages.fresh_until(web.store, web.visitor, user)
         return web.reader_pages.page(cards.identity, key, render, web.visitor.csrf_token)
     return _catalog_html(web, cards, wanted, owned)
 
@@ -124,11 +125,12 @@ def item_page(web: WebContext, item_id: str) -> str | bytes:
                 web, access.shelf_item(web.store, None, item_id), token=lambda: PLACEHOLDER
             )
             found = web.anonymous_pages.kept(version, path, anonymous)
-            request.environ[front_cache.KEEP] = (version, found)  # the answer too, its token put in per view
+            request.environ[front_cache.KEEP] = found  # the answer too, its token put in per view
             return page_cache.fill(found, web.visitor.csrf_token)
         shelf = access.shelf_item(web.store, user, item_id)  # NotFound for bad ids, retired items
         render = lambda: item_html(web, shelf, token=lambda: PLACEHOLDER)  # noqa: E731
         key = reader_pages.item_key(path, user, shelf)  # what it shows of the reader, read now
+        request.environ[front_cache.KEEP_READER] = reader_pages.fresh_until(web.store, web.visitor, user)
         return web.reader_pages.page(version, key, render, web.visitor.csrf_token)
     return item_html(web, access.shelf_item(web.store, user, item_id), code=code)
 

@@ -19,8 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
+from paidpdf.accounts import sessions
+from paidpdf.accounts.sessions import SESSIONS
+from paidpdf.memberships import records
 from paidpdf.ownership.access import ShelfItem
-from paidpdf.store import Doc
+from paidpdf.store import ACCOUNTS, SALES, DataStore, Doc
+from paidpdf.web.visitor import Visitor
 
 #: Bytes of logged-in pages kept per catalog version (per worker): about 1,400 catalog pages of 11 KB,
 #: or a few pages each of several hundred readers active at once; the least recently used go first.
@@ -40,3 +44,16 @@ def item_key(path: str, user: Doc, shelf: ShelfItem) -> Hashable:
 def catalog_key(page: str, user: Doc, owned: frozenset[str]) -> Hashable:
     """The catalog page `page` (its parsed query) for a reader who owns `owned` (the cards' marks)."""
     return page, header(user), owned
+
+
+def fresh_until(store: DataStore, visitor: Visitor, user: Doc) -> str:
+    """Until when a logged-in reader's whole answer may be kept (`front_cache.KEEP_READER`): the
+    first moment what it shows of them can change with nothing written, that is their session's end
+    or the end of a membership's access; "" (keep nothing) without a live session."""
+    token = visitor.session_token()
+    session = store.view(ACCOUNTS).get(SESSIONS, sessions.token_digest(token)) if token else None
+    if session is None:
+        return ""
+    ends = [str(session["expires_at"])]
+    ends += [grant.access_until for grant in records.grants(store.view(SALES), str(user["id"]))]
+    return min(ends)

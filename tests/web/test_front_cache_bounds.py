@@ -16,27 +16,31 @@ from hypothesis import strategies as st
 
 from paidpdf.web import page_encoding
 from paidpdf.web.cookies import Cookies
-from paidpdf.web.front_cache import KEEP, FrontCache
+from paidpdf.web.front_cache import KEEP, VERSIONS, FrontCache
 from paidpdf.web.page_cache import PLACEHOLDER, PageCache
 
 LIMIT = 1000
 PIECE = 300  # three fit in LIMIT, a fourth does not
 
 
-def _front_keep(cache: FrontCache, key: Hashable, body: bytes, version: int = 1) -> None:
-    """What `ReaderApp.wsgi` does after a route marked its answer (`KEEP`)."""
-    environ = {KEEP: (version, None)}
-    cache.keep(environ, key, "200 OK", [("Content-Type", "text/html; charset=utf-8")], [body])
+def _front_keep(cache: FrontCache, key: Hashable, body: bytes) -> None:
+    """What `ReaderApp.wsgi` does: ask for a kept answer (a miss notes the versions read now), run the
+    route (which marks its answer with `KEEP`), keep the answer."""
+    environ: dict[str, Any] = {}
+    if cache.answer(environ, (False, key)) is not None:  # kept already: as if its version had changed
+        environ[VERSIONS] = 1
+    environ[KEEP] = None
+    cache.keep(environ, (False, key), "200 OK", [("Content-Type", "text/html; charset=utf-8")], [body])
 
 
 def _kept(cache: FrontCache, key: Hashable) -> bytes | None:
-    answer = cache.answer({}, key)
+    answer = cache.answer({}, (False, key))
     return None if answer is None else b"".join(answer[2])
 
 
 def test_the_front_cache_holds_at_most_its_limit_dropping_the_least_recently_used() -> None:
     """Answers are counted in bytes of bodies; the one used last survives a newcomer, the oldest goes."""
-    cache = FrontCache(lambda: 1, lambda environ: ("token", None), limit=LIMIT)
+    cache = FrontCache(lambda reader: 1, lambda environ: ("token", None), limit=LIMIT)
     bodies = {key: bytes([65 + key]) * PIECE for key in range(12)}
     for key in range(3):
         _front_keep(cache, key, bodies[key])
@@ -56,8 +60,8 @@ def test_the_front_cache_holds_at_most_its_limit_dropping_the_least_recently_use
 
 def test_a_front_answer_from_an_older_catalog_is_dropped_and_its_bytes_freed() -> None:
     version = [1]
-    cache = FrontCache(lambda: version[0], lambda environ: ("token", None), limit=LIMIT)
-    _front_keep(cache, "page", b"p" * PIECE, version=1)
+    cache = FrontCache(lambda reader: version[0], lambda environ: ("token", None), limit=LIMIT)
+    _front_keep(cache, "page", b"p" * PIECE)
     assert _kept(cache, "page") == b"p" * PIECE
     version[0] = 2
     assert _kept(cache, "page") is None
