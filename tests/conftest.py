@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from paidpdf.admin import build_app
 from paidpdf.config import Settings
 from paidpdf.store import DataStore, Store
 from tests import parallel
+from tests.cli_app import paidpdf_app
 
 # Cheap argon2id parameters for every test (and the servers tests start); one accounts test asserts the
 # memory-hard production parameters that apply when this variable is unset.
@@ -152,7 +152,7 @@ def cli(data_dir: Path, backend_env: dict[str, str]) -> Callable[..., Result]:
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
         runner = CliRunner()
         return runner.invoke(
-            build_app(), ["--data", str(data_dir), *args], input=input, env={**backend_env, **(env or {})}
+            paidpdf_app(), ["--data", str(data_dir), *args], input=input, env={**backend_env, **(env or {})}
         )
 
     return run

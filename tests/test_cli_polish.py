@@ -15,6 +15,7 @@ from paidpdf.accounts import users
 from paidpdf.admin import build_app
 from paidpdf.admin.main import hoist_data_option
 from paidpdf.store import Store
+from tests.cli_app import paidpdf_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,7 +79,7 @@ def test_db_info_and_backup_speak_in_sizes_for_people(tmp_path: Path) -> None:
 
 def test_no_help_page_shows_a_bool_type_beside_a_flag() -> None:
     """A flag takes no value, so `--json <bool>` (typer's default) would tell people to type one."""
-    app = build_app()
+    app = paidpdf_app()  # its click command is made once, not once per help page (tests/cli_app.py)
     root = typer.main.get_command(app)
     ctx = root.make_context("paidpdf", ["--help"], resilient_parsing=True)
     pages = [("--help",)]

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from paidpdf.admin import build_app
 from paidpdf.content import catalog
 from paidpdf.store import DataStore, Doc, Store
 from tests.catalog.files import (
@@ -22,6 +21,7 @@ from tests.catalog.files import (
     write_image,
     write_pdf,
 )
+from tests.cli_app import paidpdf_app
 from tests.data_files import written
 
 Cli = Callable[..., Result]
@@ -247,7 +247,7 @@ def test_a_data_folder_that_is_a_file_is_refused(tmp_path: Path, sample_pdf: Pat
     runner = CliRunner()
     for data in (not_a_folder, not_a_folder / "sub"):
         result = runner.invoke(
-            build_app(),
+            paidpdf_app(),
             ["--data", str(data), "content", "add", str(sample_pdf), "--title", "T", "--price", "5"],
             env={},
         )

@@ -8,13 +8,13 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner, Result
 
-from paidpdf.admin import build_app
 from paidpdf.content import catalog, demo, item_files, media
 from paidpdf.store import Store
+from tests.cli_app import paidpdf_app
 
 
 def run_demo(*args: str) -> Result:
-    return CliRunner().invoke(build_app(), ["demo", *args], env={})
+    return CliRunner().invoke(paidpdf_app(), ["demo", *args], env={})
 
 
 def test_sample_pdfs_are_real_booklets(tmp_path: Path) -> None:
@@ -74,14 +74,14 @@ def test_demo_never_wipes_a_folder_it_did_not_make(tmp_path: Path) -> None:
 
 
 def test_demo_help_has_an_example() -> None:
-    result = CliRunner().invoke(build_app(), ["demo", "--help"], env={})
+    result = CliRunner().invoke(paidpdf_app(), ["demo", "--help"], env={})
     assert "Example: paidpdf demo" in result.stdout
 
 
 def test_demo_uses_the_global_data_folder_when_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "my-demo"
-    result = CliRunner().invoke(build_app(), ["--data", str(folder), "demo", "--seed-only"], env={})
+    result = CliRunner().invoke(paidpdf_app(), ["--data", str(folder), "demo", "--seed-only"], env={})
     assert result.exit_code == 0, result.stderr
     assert (folder / demo.MARKER).is_file()
     assert len(catalog.list_items(Store(folder))) == len(demo.BOOKLETS) + len(demo.MEDIA_ITEMS)
@@ -91,7 +91,7 @@ def test_demo_uses_the_global_data_folder_when_given(tmp_path: Path, monkeypatch
 def test_demo_folder_option_wins_over_global_data(tmp_path: Path) -> None:
     data, folder = tmp_path / "data", tmp_path / "explicit"
     result = CliRunner().invoke(
-        build_app(), ["--data", str(data), "demo", "--folder", str(folder), "--seed-only"], env={}
+        paidpdf_app(), ["--data", str(data), "demo", "--folder", str(folder), "--seed-only"], env={}
     )
     assert result.exit_code == 0, result.stderr
     assert (folder / demo.MARKER).is_file() and not data.exists()
@@ -101,7 +101,7 @@ def test_demo_never_wipes_real_data_named_by_global_data(tmp_path: Path) -> None
     precious = tmp_path / "real-data"
     precious.mkdir()
     (precious / "catalog.json").write_text("{}")
-    result = CliRunner().invoke(build_app(), ["--data", str(precious), "demo", "--seed-only"], env={})
+    result = CliRunner().invoke(paidpdf_app(), ["--data", str(precious), "demo", "--seed-only"], env={})
     assert result.exit_code != 0
     assert "refusing to use it" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert [p.name for p in precious.iterdir()] == ["catalog.json"]

@@ -201,9 +201,9 @@ def test_a_shop_of_the_previous_release_opens_unchanged_and_upgrades_on_first_wr
 def _cli_at(folder: Path, env: dict[str, str], *args: str) -> Result:
     from typer.testing import CliRunner
 
-    from paidpdf.admin import build_app
+    from tests.cli_app import paidpdf_app
 
-    return CliRunner().invoke(build_app(), ["--data", str(folder), *args], env=env)
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(folder), *args], env=env)
 
 
 def _login(app: TestApp) -> None:

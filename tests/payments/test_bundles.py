@@ -8,9 +8,9 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from paidpdf.admin import build_app
 from paidpdf.content import bundles
 from paidpdf.ownership import library
+from tests.cli_app import paidpdf_app
 from tests.forms import form_for
 from tests.payments.shop import FREE, PAID, Shop
 
@@ -19,7 +19,7 @@ SET = "starter-set"
 
 
 def cli(shop: Shop, *args: str) -> Any:
-    return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
 
 
 def _other_paid(shop: Shop) -> str:

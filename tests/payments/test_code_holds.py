@@ -16,12 +16,12 @@ import pytest
 from typer.testing import CliRunner
 from webtest import TestApp
 
-from paidpdf.admin import build_app
 from paidpdf.clock import iso, now
 from paidpdf.config import Settings
 from paidpdf.content import bundles, catalog
 from paidpdf.sales import promos
 from paidpdf.web import create_app
+from tests.cli_app import paidpdf_app
 from tests.forms import form_for
 from tests.payments.shop import API_KEY, OTHER, PAID, SHOP_SECRET, WEBHOOK_SECRET, Shop
 
@@ -65,7 +65,7 @@ def _awaiting(order: dict[str, Any]) -> bool:
 
 def _promo_cli(shop: Shop, *args: str) -> Any:
     command = ["--data", str(shop.data_dir), "promos", *args]
-    return CliRunner().invoke(build_app(), command, env=shop.cli_env())
+    return CliRunner().invoke(paidpdf_app(), command, env=shop.cli_env())
 
 
 def test_a_delayed_payment_keeps_its_codes_use_until_it_settles(shop: Shop) -> None:

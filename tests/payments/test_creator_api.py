@@ -14,14 +14,14 @@ from openapi_spec_validator import validate
 from typer.testing import CliRunner
 from webtest import TestApp, TestResponse
 
-from paidpdf.admin import build_app
+from tests.cli_app import paidpdf_app
 from tests.payments.shop import BUYER, OTHER, PAID, Shop
 
 BOTH_BACKENDS = True
 
 
 def _cli(shop: Shop, *args: str) -> Any:
-    return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
 
 
 def _key(shop: Shop, *extra: str) -> str:

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from webtest import TestApp
 
 from paidpdf.accounts import users
-from paidpdf.admin import build_app
 from paidpdf.content import catalog
 from paidpdf.memberships import plans
 from paidpdf.web import create_app
+from tests.cli_app import paidpdf_app
 from tests.forms import form_for
 from tests.payments.shop import PAID, PASSWORD, Shop
 
@@ -22,7 +22,7 @@ BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
 
 
 def cli(shop: Shop, *args: str) -> Any:
-    return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
 
 
 def choose(app: TestApp, code: str) -> None:

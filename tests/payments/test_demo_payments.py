@@ -12,13 +12,13 @@ import requests
 from typer.testing import CliRunner
 
 from paidpdf.accounts import users
-from paidpdf.admin import build_app
 from paidpdf.admin.demo_payments import DEMO_EMAIL, DEMO_PASSWORD, demo_payments
 from paidpdf.admin.site_server import build_server, server_url
 from paidpdf.config import Settings
 from paidpdf.ownership import library
 from paidpdf.sales import checkout, stripe_gateway
 from paidpdf.store import Store
+from tests.cli_app import paidpdf_app
 from tests.payments.shop import BUYER, PAID, wait_until
 from tests.web.site import copy_seed
 
@@ -94,7 +94,7 @@ def test_demo_prints_the_environment_for_admin_commands(seeded: Path, tmp_path: 
         assert started.order is not None
         pay.stand_in.pay(started.order["stripe_session_id"])
         # ... is fulfilled by `orders reconcile` run with nothing but the printed environment
-        result = CliRunner().invoke(build_app(), ["orders", "reconcile"], env=env)
+        result = CliRunner().invoke(paidpdf_app(), ["orders", "reconcile"], env=env)
         assert result.exit_code == 0, result.stderr
         assert library.owns(store.view(library.SALES), buyer["id"], PAID)
         [order] = store.view("sales").all("orders")

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from webtest import TestApp
 
 from paidpdf.accounts import feed_tokens
-from paidpdf.admin import build_app
 from paidpdf.content import demo_media, item_file_changes
 from paidpdf.web.feed_documents import OPDS_ACQUISITION
+from tests.cli_app import paidpdf_app
 from tests.payments.shop import PAID, Shop
 
 BOTH_BACKENDS = True
@@ -55,7 +55,7 @@ def test_a_refunded_item_leaves_the_feeds_and_its_feed_links_stop(shop: Shop, tm
 
     order = shop.order(order["id"])
     done = CliRunner().invoke(
-        build_app(), ["--data", str(shop.data_dir), "orders", "refund", order["id"], "--yes"],
+        paidpdf_app(), ["--data", str(shop.data_dir), "orders", "refund", order["id"], "--yes"],
         env=shop.cli_env(),
     )
     assert done.exit_code == 0, done.stderr

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from webtest import TestApp, TestResponse
 
 from paidpdf.accounts import users
-from paidpdf.admin import build_app
 from paidpdf.sales import receipts
+from tests.cli_app import paidpdf_app
 from tests.forms import form_for
 from tests.payments.shop import BUYER, PAID, PASSWORD, Shop
 
@@ -114,7 +114,7 @@ def test_replays_of_a_guest_order_make_one_account_one_entry_one_receipt(shop: S
         shop.post_event(completed)
     guest.get(f"/checkout/success?session_id={session_id}")
     done = CliRunner().invoke(
-        build_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"],
+        paidpdf_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"],
         env=shop.cli_env(),
     )
     assert done.exit_code == 0, done.output

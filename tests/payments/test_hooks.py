@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from paidpdf.admin import build_app
 from paidpdf.clock import new_id, now_iso
 from paidpdf.hooks import delivery, runner
 from paidpdf.hooks.endpoints import ENDPOINTS
 from paidpdf.hooks.events import DELIVERIES
 from paidpdf.sales import orders
+from tests.cli_app import paidpdf_app
 from tests.payments.hook_receiver import Receiver
 from tests.payments.shop import PAID, SHOP_SECRET, Shop, wait_until
 
@@ -29,7 +29,7 @@ QUICK = delivery.Pace(timeout=2.0, first_retry=0.05)
 
 
 def _cli(shop: Shop, *args: str) -> Any:
-    return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
 
 
 def _hook(shop: Shop, receiver: Receiver, events: str = "order.paid,order.refunded") -> str:

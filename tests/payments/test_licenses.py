@@ -21,7 +21,6 @@ import pytest
 from typer.testing import CliRunner, Result
 from webtest import TestApp, TestResponse
 
-from paidpdf.admin import build_app
 from paidpdf.content import catalog
 from paidpdf.licenses import api, records
 from paidpdf.limits import Limits
@@ -29,6 +28,7 @@ from paidpdf.sales import orders
 from paidpdf.store import open_store
 from paidpdf.testing.stripe_objects import session_for
 from paidpdf.web import create_app
+from tests.cli_app import paidpdf_app
 from tests.forms import form_for
 from tests.payments.helpers import add_user
 from tests.payments.shop import BUYER, OTHER, PAID, Shop
@@ -38,7 +38,7 @@ GUMROAD_KEY = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{8}-[0-9A-F]{8}-[0-9A-F]{8}$")
 
 
 def cli(shop: Shop, *args: str) -> Result:
-    return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
 
 
 def licensed(shop: Shop, *extra: str, item: str = PAID) -> None:

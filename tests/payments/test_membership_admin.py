@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from paidpdf.accounts import users
-from paidpdf.admin import build_app
 from paidpdf.memberships import invoices, joins, plans, subscriptions
 from paidpdf.sales import guest_checkout
 from paidpdf.store import SALES
+from tests.cli_app import paidpdf_app
 from tests.payments.membership_life import (
     HOUR,
     PLAN,
@@ -41,7 +41,7 @@ def twin(shop: Shop, seeded: Path, tmp_path: Path, backend: str, request: pytest
 
 
 def run(shop: Shop, *args: str) -> Result:
-    return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
 
 
 def test_webhooks_dropped_for_a_month_then_reconcile_gives_the_same_state(shop: Shop, twin: Shop) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from paidpdf.admin import build_app
 from paidpdf.memberships import invoices, subscriptions
 from paidpdf.store import SALES
+from tests.cli_app import paidpdf_app
 from tests.payments.membership_life import (
     add_plan,
     billing_events,
@@ -32,7 +32,7 @@ BOTH_BACKENDS = True
 
 
 def run(shop: Shop, *args: str) -> Result:
-    return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
 
 
 def _paid_member(shop: Shop) -> tuple[str, str]:

@@ -278,13 +278,13 @@ def test_orders_reconcile_sends_due_membership_mails_once(shop: Shop) -> None:
     `orders reconcile` itself, once however often it runs."""
     from typer.testing import CliRunner
 
-    from paidpdf.admin import build_app
+    from tests.cli_app import paidpdf_app
 
     _plan(shop)
     _member(shop)  # queued in the unit that made the change, as reconcile's own changes are
     for _ in range(2):
         done = CliRunner().invoke(
-            build_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"],
+            paidpdf_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"],
             env={**shop.cli_env(), "COLUMNS": "200"},
         )
         assert done.exit_code == 0, done.output

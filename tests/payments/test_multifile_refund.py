@@ -11,15 +11,15 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from paidpdf.admin import build_app
 from paidpdf.content import demo_media, item_file_changes
+from tests.cli_app import paidpdf_app
 from tests.payments.shop import PAID, Shop
 
 BOTH_BACKENDS = True
 
 
 def _cli(shop: Shop, *args: str) -> Any:
-    return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
 
 
 def test_a_refund_revokes_every_file_of_the_item(shop: Shop, tmp_path: Path) -> None:

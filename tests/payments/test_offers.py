@@ -10,10 +10,10 @@ from typing import Any
 from typer.testing import CliRunner
 
 from paidpdf.accounts import users
-from paidpdf.admin import build_app
 from paidpdf.content import catalog
 from paidpdf.errors import InvalidInput
 from paidpdf.sales import checkout, promos
+from tests.cli_app import paidpdf_app
 from tests.forms import form_for
 from tests.payments.shop import BUYER, PAID, PASSWORD, Shop
 
@@ -93,13 +93,13 @@ def test_a_code_link_shows_the_price_and_the_order_names_it(shop: Shop) -> None:
     _pay_through_webhook(shop, session_id)
     assert promos.get(shop.store, "SPRING-20")["uses"] == 1
     shown = CliRunner().invoke(
-        build_app(),
+        paidpdf_app(),
         ["--data", str(shop.data_dir), "orders", "show", order["id"], "--json"],
         env=shop.cli_env(),
     )
     assert json.loads(shown.stdout)["promo"] == "SPRING-20"
     table = CliRunner().invoke(
-        build_app(), ["--data", str(shop.data_dir), "orders", "show", order["id"]], env=shop.cli_env()
+        paidpdf_app(), ["--data", str(shop.data_dir), "orders", "show", order["id"]], env=shop.cli_env()
     )
     assert "SPRING-20 (list price $4.99)" in table.stdout
 
@@ -107,7 +107,7 @@ def test_a_code_link_shows_the_price_and_the_order_names_it(shop: Shop) -> None:
 def test_promos_cli_adds_lists_and_disables_with_clear_errors(shop: Shop) -> None:
     def run(*args: str) -> Any:
         return CliRunner().invoke(
-            build_app(), ["--data", str(shop.data_dir), "promos", *args], env=shop.cli_env()
+            paidpdf_app(), ["--data", str(shop.data_dir), "promos", *args], env=shop.cli_env()
         )
 
     assert (

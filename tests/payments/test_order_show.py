@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from webtest import TestApp
 
 from paidpdf.accounts import users
-from paidpdf.admin import build_app
 from paidpdf.content import catalog
 from paidpdf.money import format_amount
 from paidpdf.web import create_app
+from tests.cli_app import paidpdf_app
 from tests.payments.shop import PAID, PASSWORD, Shop
 
 BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
@@ -23,7 +23,7 @@ BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
 def _show(shop: Shop, order_id: str) -> str:
     """The table's rows as `label value` lines (a wide terminal, so no cell wraps)."""
     done = CliRunner().invoke(
-        build_app(),
+        paidpdf_app(),
         ["--data", str(shop.data_dir), "orders", "show", order_id],
         env={**shop.cli_env(), "COLUMNS": "240"},
     )

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from paidpdf.admin import build_app
 from paidpdf.content import catalog
 from paidpdf.sales import receipts
+from tests.cli_app import paidpdf_app
 from tests.payments.shop import PAID, Shop
 
 BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
@@ -32,7 +32,7 @@ def test_success_page_webhook_replays_and_reconcile_send_one_receipt(shop: Shop)
     for _ in range(3):  # the webhook arrives late, and again
         shop.post_event(completed)
     done = CliRunner().invoke(
-        build_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"],
+        paidpdf_app(), ["--data", str(shop.data_dir), "orders", "reconcile", "--since", "2000-01-01"],
         env=shop.cli_env(),
     )
     assert done.exit_code == 0, done.output

@@ -11,10 +11,10 @@ from typing import Any
 from typer.testing import CliRunner
 from webtest import TestApp
 
-from paidpdf.admin import build_app
 from paidpdf.content import bundles
 from paidpdf.ownership import library
 from paidpdf.store import Doc
+from tests.cli_app import paidpdf_app
 from tests.forms import form_for
 from tests.payments.shop import PAID, Shop
 
@@ -23,7 +23,7 @@ SET = "starter-set"
 
 
 def cli(shop: Shop, *args: str) -> Any:
-    return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(shop.data_dir), *args], env=shop.cli_env())
 
 
 def _second(shop: Shop) -> str:

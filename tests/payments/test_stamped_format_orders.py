@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from paidpdf.admin import build_app
 from paidpdf.content import formats
 from paidpdf.content.item_options import set_options
+from tests.cli_app import paidpdf_app
 from tests.payments.shop import BUYER, PAID, Shop
 from tests.stamp_media import FORMATS, add_all, make_media
 
@@ -44,7 +44,7 @@ def test_every_format_is_stamped_for_its_buyer_valid_resumable_and_traced(
         assert formats.check_file(copy, copy.name).format == fmt  # still a valid file of its format
         assert f"order {order['id']}".encode() in body or (fmt == "zip" and order["id"].encode() in body)
         run = CliRunner().invoke(
-            build_app(), ["--data", str(shop.data_dir), "orders", "trace", str(copy), "--json"],
+            paidpdf_app(), ["--data", str(shop.data_dir), "orders", "trace", str(copy), "--json"],
             env=shop.cli_env(),
         )
         assert run.exit_code == 0, (fmt, run.stderr)

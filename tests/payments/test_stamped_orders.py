@@ -8,9 +8,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from paidpdf.admin import build_app
 from paidpdf.content import stamping
 from paidpdf.content.item_options import set_options
+from tests.cli_app import paidpdf_app
 from tests.payments.shop import BUYER, PAID, Shop
 
 BOTH_BACKENDS = True
@@ -28,7 +28,7 @@ def test_a_bought_copy_traces_to_its_order(shop: Shop, tmp_path: Path) -> None:
     leaked = tmp_path / "leak.pdf"
     leaked.write_bytes(body)
     run = CliRunner().invoke(
-        build_app(),
+        paidpdf_app(),
         ["--data", str(shop.data_dir), "orders", "trace", str(leaked), "--json"],
         env=shop.cli_env(),
     )
@@ -43,7 +43,7 @@ def test_a_bought_copy_traces_to_its_order(shop: Shop, tmp_path: Path) -> None:
     }
     shop.app.app.web.download_recorder.drain()
     shown = CliRunner().invoke(
-        build_app(),
+        paidpdf_app(),
         ["--data", str(shop.data_dir), "orders", "show", order["id"], "--json"],
         env=shop.cli_env(),
     )

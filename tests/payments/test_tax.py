@@ -15,12 +15,12 @@ from typing import Any
 from typer.testing import CliRunner
 from webtest import TestApp
 
-from paidpdf.admin import build_app
 from paidpdf.content.catalog import CONTENT
 from paidpdf.content.tax_codes import managed_refusal
 from paidpdf.sales import sales_stats
 from paidpdf.store import CATALOG
 from paidpdf.web import create_app
+from tests.cli_app import paidpdf_app
 from tests.payments.shop import OTHER, PAID, Shop
 
 BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
@@ -35,7 +35,7 @@ def _taxed(shop: Shop, mode: str, *, inclusive: bool) -> Shop:
 
 def _cli(shop: Shop, *args: str, env: dict[str, str] | None = None) -> Any:
     return CliRunner().invoke(
-        build_app(), ["--data", str(shop.data_dir), *args], env={**shop.cli_env(), **(env or {})}
+        paidpdf_app(), ["--data", str(shop.data_dir), *args], env={**shop.cli_env(), **(env or {})}
     )
 
 

@@ -26,13 +26,13 @@ import requests
 from typer.testing import CliRunner
 
 from paidpdf.accounts import sessions, users
-from paidpdf.admin import build_app
 from paidpdf.config import Settings
 from paidpdf.content import catalog, demo
 from paidpdf.maintenance import migrate
 from paidpdf.store import Store
 from paidpdf.stripe_local import start_in_thread
 from paidpdf.testing.serve_process import start_serve, stop
+from tests.cli_app import paidpdf_app
 from tests.demo_seed import seed_demo_folder
 from tests.payments.shop import API_KEY, PAID, WEBHOOK_SECRET, wait_until
 
@@ -220,7 +220,7 @@ def test_three_servers_one_database_one_bucket(
 
         new_pdf = demo.make_sample_pdfs(tmp_path / "new")[1]
         command = ["--data", str(data), "content", "add", str(new_pdf), "--title", "Fresh from the CLI"]
-        added = CliRunner().invoke(build_app(), [*command, "--price", "3.00"], env=env)
+        added = CliRunner().invoke(paidpdf_app(), [*command, "--price", "3.00"], env=env)
         assert added.exit_code == 0, added.output
         for index in (0, 2):
             catalog_page = requests.get(f"{direct[index]}/", timeout=30).text

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner, Result
 
-from paidpdf.admin import build_app
 from paidpdf.admin.site_server import build_server, server_url
 from paidpdf.store import Doc
+from tests.cli_app import paidpdf_app
 from tests.payments.shop import PAID, WEBHOOK_SECRET, Shop, wait_until
 
 BOTH_BACKENDS = True  # every shop test here also runs on PostgreSQL
@@ -34,7 +34,7 @@ def summary(stdout: str, label: str) -> int:
 
 
 def run_cli(shop: Shop, env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(build_app(), ["--data", str(shop.data_dir), *args], env=env)
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(shop.data_dir), *args], env=env)
 
 
 def reconcile(shop: Shop, env: dict[str, str]) -> Result:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from paidpdf.admin import build_app
 from paidpdf.errors import NotFound, StorageCorrupt, StorageError
 from paidpdf.store import Store
+from tests.cli_app import paidpdf_app
 
 BAD = {
     "truncated": b'{"content": {"a": {"id": "a", "ti',
@@ -134,4 +134,4 @@ def test_a_missing_data_folder_is_an_error_not_an_empty_shop(tmp_path: Path, com
 
 
 def _run(args: list[str], input: str | None = None) -> Result:
-    return CliRunner().invoke(build_app(), args, input=input, env={})
+    return CliRunner().invoke(paidpdf_app(), args, input=input, env={})

@@ -17,7 +17,6 @@ import stripe
 from typer.testing import CliRunner, Result
 from webtest import TestApp
 
-from paidpdf.admin import build_app
 from paidpdf.config import Settings
 from paidpdf.content import catalog
 from paidpdf.errors import ConfigError
@@ -26,6 +25,7 @@ from paidpdf.store.layout import INDEXED_FIELDS
 from paidpdf.store.postgres.backend import SCHEMA_VERSION, PgStore
 from paidpdf.testing.postgres_cluster import Cluster, new_database, scratch_folder
 from paidpdf.web import create_app
+from tests.cli_app import paidpdf_app
 from tests.demo_seed import seed_demo_folder
 from tests.payments.shop import wait_until
 
@@ -35,7 +35,7 @@ WEBHOOK_SECRET = "whsec_outage"
 
 def _cli(data_dir: Path, url: str | None, *args: str) -> Result:
     env = {"PAIDPDF_DATABASE_URL": url} if url else {}
-    return CliRunner().invoke(build_app(), ["--data", str(data_dir), *args], env=env)
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(data_dir), *args], env=env)
 
 
 def _small_shop(data_dir: Path) -> Store:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
-from paidpdf.admin import build_app
+from tests.cli_app import paidpdf_app
 
 SECRET = "a-test-secret-key-that-is-long-enough-0123456789"
 
 
 def _cli(data_dir: Path, url: str, *args: str) -> Result:
     env = {"PAIDPDF_DATABASE_URL": url, "PAIDPDF_SECRET_KEY": SECRET}
-    return CliRunner().invoke(build_app(), ["--data", str(data_dir), *args], env=env)
+    return CliRunner().invoke(paidpdf_app(), ["--data", str(data_dir), *args], env=env)
 
 
 def _ok(result: Result) -> Result:

@@ -91,12 +91,12 @@ class Site:
         """`paidpdf --data <this shop> ARGS...` in-process, on this site's backend."""
         from typer.testing import CliRunner
 
-        from paidpdf.admin import build_app
+        from tests.cli_app import paidpdf_app
 
         env = {}
         if self.settings.database_url:
             env["PAIDPDF_DATABASE_URL"] = self.settings.database_url.reveal()
-        return CliRunner().invoke(build_app(), ["--data", str(self.data_dir), *args], env=env)
+        return CliRunner().invoke(paidpdf_app(), ["--data", str(self.data_dir), *args], env=env)
 
 
 def copy_seed(template: Path, target: Path) -> Path:

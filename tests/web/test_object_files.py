@@ -179,8 +179,8 @@ def test_migrate_copies_a_shops_files_into_the_bucket_verified_and_reruns(
 
     from typer.testing import CliRunner
 
-    from paidpdf.admin import build_app
     from paidpdf.store import Store
+    from tests.cli_app import paidpdf_app
 
     local = Store(data_dir)
     pdf = demo.make_sample_pdfs(tmp_path)[0]
@@ -188,7 +188,7 @@ def test_migrate_copies_a_shops_files_into_the_bucket_verified_and_reruns(
     env = {"PAIDPDF_S3_ENDPOINT_URL": s3_env["PAIDPDF_S3_ENDPOINT_URL"]}
     args = ["--data", str(data_dir), "db", "migrate", "--files-to", s3_env["PAIDPDF_FILES_URL"], "--json"]
     for _ in range(2):  # re-runnable
-        done = CliRunner().invoke(build_app(), args, env=env)
+        done = CliRunner().invoke(paidpdf_app(), args, env=env)
         assert done.exit_code == 0, done.output
         report = json.loads(done.stdout)
         assert report["files"]["count"] == 1 + 1 + len(item["previews"])  # the PDF, its cover, previews

@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ def test_a_stalled_log_reader_never_stalls_a_request(seeded_template: Path, tmp_
     env = {**os.environ, "PAIDPDF_ARGON2_PROFILE": "test"}
     env.pop("PAIDPDF_BASE_URL", None)
     process, url = start_serve(data, env, threads=4, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    log: list[str] = []
     try:
         connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=5)
         for n in range(2000):
@@ -33,7 +36,14 @@ def test_a_stalled_log_reader_never_stalls_a_request(seeded_template: Path, tmp_
             assert answer.status == 404
         connection.close()
     finally:
+        # Only now is the pipe read: a graceful stop writes every queued line first, so with the pipe
+        # still full it could never end (`stop` would wait its 10 s, then kill -9).
+        reader = threading.Thread(target=lambda: log.extend(process.stderr or []), daemon=True)
+        reader.start()
         stop(process)
+        reader.join(10)
+    assert process.returncode == 0, process.returncode  # it stopped by itself, not killed
+    assert any("long-log-line-01999" in line for line in log)  # the queued lines were written out
 
 
 def test_the_log_queue_is_bounded_and_written_out_on_stop() -> None:
