@@ -131,10 +131,12 @@ class CatalogCache:
         )
 
     def currencies(self) -> list[str]:
-        """Every currency an item, bundle or plan on sale has a price in (once per catalog version)."""
+        """Every currency an item, bundle or plan on sale has a price in (once per catalog version, also
+        without page caches: it is data, not a page; scanning every item per request made bench/web.py's
+        "caches off" rows measure that scan instead of the framework)."""
         identity = self._identity()
         found = self._currencies
-        if found is None or found[0] != identity or not self._keep:
+        if found is None or found[0] != identity:
             store = self._store
             docs = [*catalog.list_items(store), *bundles.list_bundles(store),
                     *plans.plans_in(store.view(catalog.CATALOG))]
