@@ -32,7 +32,8 @@ from paidpdf.memberships import plans
 from paidpdf.store import DataStore, Doc
 
 Identity = tuple[Any, ...]
-_VERSION_KEY = "paidpdf.catalog_version"
+#: This request's catalog version in its environ (`version`; `front_cache` puts the one it read there).
+VERSION_KEY = "paidpdf.catalog_version"
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,9 @@ class CatalogCache:
             environ = request.environ
         except RuntimeError:  # no request is being handled (a script, a test)
             return self._store.view(catalog.CATALOG).version
-        found: Identity | None = environ.get(_VERSION_KEY)
+        found: Identity | None = environ.get(VERSION_KEY)
         if found is None:
-            found = environ[_VERSION_KEY] = self._store.view(catalog.CATALOG).version
+            found = environ[VERSION_KEY] = self._store.view(catalog.CATALOG).version
         return found
 
     _identity = version

@@ -29,6 +29,7 @@ answer's ETag gets its 304 here as well.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -36,7 +37,7 @@ from typing import Any
 from paidpdf import clock
 from paidpdf.errors import StorageError
 from paidpdf.store import ACCOUNTS, CATALOG, SALES, DataStore
-from paidpdf.web import page_encoding, security
+from paidpdf.web import catalog_cache, page_encoding, security
 from paidpdf.web.page_cache import PLACEHOLDER
 
 #: Set in the environ by a route whose anonymous answer may be kept: None (keep it as sent), or the
@@ -65,6 +66,7 @@ class Answer:
     `until`: a logged-in reader's answer is sent only before then (`KEEP_READER`)."""
 
     __slots__ = ("body", "etag", "headers", "not_modified", "slot", "status", "until", "version")
+    until: float | None  # seconds since the epoch (`time.time()`), read once when kept
 
     def __init__(
         self, version: Any, status: str, headers: Headers, body: bytes, slot: bool, until: str | None = None
@@ -74,7 +76,7 @@ class Answer:
         self.headers = headers
         self.body = body
         self.slot = slot
-        self.until = until
+        self.until = _moment(until) if until is not None else None
         self.etag = next((v for k, v in headers if k == "ETag"), "")
         self.not_modified = _without_body(headers)
 
@@ -131,7 +133,7 @@ class FrontCache:
             versions = self._versions(reader)
         except StorageError:  # a damaged file: the route's own path answers (its 500 page)
             return None
-        if found is not None and found.until is not None and clock.now_iso() >= found.until:
+        if found is not None and found.until is not None and time.time() >= found.until:
             return None  # a session or a membership ended with no write saying so
         return versions
 
@@ -154,6 +156,8 @@ class FrontCache:
         versions = self._current(key, found)
         if found is None or versions is None or found.version != versions:
             environ[VERSIONS] = versions
+            if versions is not None:  # the route makes its page from the catalog version read here
+                environ[catalog_cache.VERSION_KEY] = versions[0] if key[0] else versions  # type: ignore[index]
             if found is not None:
                 with self._lock:  # made from older files: never sent again
                     if self._answers.get(key) is found:
@@ -178,7 +182,7 @@ class FrontCache:
         until = environ.get(KEEP_READER)
         marked = environ.get(KEEP, _UNMARKED)
         if until is not None:  # a logged-in reader's page: this session's own bytes, its token in
-            if not key[0] or not until or marked is not _UNMARKED:  # type: ignore[index]
+            if not key[0] or _moment(until) is None or marked is not _UNMARKED:  # type: ignore[index]
                 return
             page: Any = None
         elif marked is _UNMARKED:
@@ -218,6 +222,15 @@ class FrontCache:
 
 #: The anti-forgery cookie under both of its names (`__Host-` behind https).
 _BINDING_NAMES = (security.ANON_COOKIE + "=", "__Host-" + security.ANON_COOKIE + "=")
+
+
+def _moment(text: str) -> float | None:
+    """An ISO time as seconds since the epoch; None for "" or a time written any other way (then the
+    answer is not kept: better made again than sent past its end)."""
+    try:
+        return clock.parse_iso(text).timestamp()
+    except ValueError:
+        return None
 
 
 def _without_body(headers: Headers) -> Headers:
