@@ -251,6 +251,9 @@ def _with_token(
     return kept.status, [*kept.headers, *cookie, ("ETag", etag), ("Content-Length", str(len(body)))], [body]
 
 
+_READER_FILES = (CATALOG, ACCOUNTS, SALES)
+
+
 def front_versions(store: DataStore) -> Callable[[bool], Any]:
     """What a kept answer is made from: the catalog (items, prices, the shop), and for a logged-in
     reader also the accounts (their session, address, a disabled flag) and sales (what they own, their
@@ -259,6 +262,6 @@ def front_versions(store: DataStore) -> Callable[[bool], Any]:
     def versions(reader: bool) -> Any:
         if not reader:
             return store.view(CATALOG).version
-        return store.view(CATALOG).version, store.view(ACCOUNTS).version, store.view(SALES).version
+        return store.versions(_READER_FILES)
 
     return versions

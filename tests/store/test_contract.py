@@ -271,3 +271,20 @@ def test_a_nul_character_is_kept_or_refused_cleanly_never_a_database_error(
         with store.unit("sales") as unit:
             unit.put("events", {"id": "nul", "reason": "a\x00b"})
         assert store.view("sales").get("events", "nul") == {"id": "nul", "reason": "a\x00b"}
+
+
+def test_versions_are_each_files_view_version_read_together(store: DataStore) -> None:
+    """`versions` (the front cache's check of a logged-in page: one query on PostgreSQL) gives exactly
+    what a view of each file gives, in the order asked, before and after writes, and moves only the
+    written file's version."""
+    names = ("catalog", "accounts", "sales")
+    before = store.versions(names)
+    assert before == tuple(store.view(name).version for name in names)
+    with store.unit("sales") as unit:
+        unit.insert("orders", {"id": "o1", "user_id": "u1"})
+    after = store.versions(names)
+    assert after == tuple(store.view(name).version for name in names)
+    assert after[:2] == before[:2] and after[2] != before[2]
+    assert store.versions(("sales", "catalog")) == (after[2], after[0])
+    with pytest.raises(StorageError):
+        store.versions(("catalog", "no-such-file"))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +183,14 @@ class PgStore:
     def view(self, name: str) -> PgView:
         self.path(name)
         return PgView(name, self._pool, self._releaser)
+
+    def versions(self, names: Iterable[str]) -> tuple[Any, ...]:
+        """Each file's version in one query of one view (`PgView.version` for each, in `names` order)."""
+        wanted = list(names)
+        for name in wanted:
+            self.path(name)  # an unknown file is an error, as for `view`
+        found = self.view(wanted[0]).versions_of(wanted)
+        return tuple(("postgresql", found.get(name, 0)) for name in wanted)
 
     @contextmanager
     def lock(self, name: str) -> Iterator[None]:

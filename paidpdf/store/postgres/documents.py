@@ -60,6 +60,11 @@ class _Reads:
         rows = self._rows("select version from paidpdf_versions where file = %s", [self.name])
         return ("postgresql", rows[0][0] if rows else 0)
 
+    def versions_of(self, names: list[str]) -> dict[str, Any]:
+        """Several files' version numbers in one query (`PgStore.versions`); a file never written has none."""
+        rows = self._rows("select file, version from paidpdf_versions where file = any(%s)", [names])
+        return {str(name): number for name, number in rows}
+
     def get(self, table: str, doc_id: str) -> Doc | None:
         rows = self._rows(
             "select doc from paidpdf_documents where file = %s and tbl = %s and id = %s",
