@@ -9,9 +9,12 @@ The sides, exactly:
 - "paidpdf": `paidpdf serve` as shipped (waitress, `--threads`), on a shop of N items (bench/web.py's
   seed), anonymous and logged in (a session cookie).
 - "bare": bench/peers/bare_waitress.py, a WSGI app of ten lines on waitress's `create_server` with the
-  same threads, poll and connection limit, answering each page with the very bytes `paidpdf serve` sent
-  for it (the catalog and an item page, anonymous and logged in, fetched once at start): no routing, no
-  store, no templates, no headers but the length. The ceiling for one Python process on this waitress.
+  same threads, poll and connection limit and the same GIL switch interval, answering each page with the
+  very bytes `paidpdf serve` sent for it (the catalog and an item page, anonymous and logged in, fetched
+  once at start): no routing, no store, no templates, no headers but the length. Every one of its
+  requests goes from waitress's loop to a request thread and back; `paidpdf serve` answers a kept page
+  in the loop itself (`paidpdf/admin/loop_answers.py`), so a ratio above 100% is possible and means
+  that, not a bare app that does more work.
 - "workers" (second table, skipped with `--workers 1`): `paidpdf serve --workers N` against
   `--workers 1`, both on the same shop, the anonymous catalog at 32 connections, alternated; CPU is
   summed over the supervisor and its workers; RSS is each worker's VmRSS at idle (after a warm-up, no
