@@ -82,8 +82,6 @@ class CatalogCache:
             found = environ[VERSION_KEY] = self._store.view(catalog.CATALOG).version
         return found
 
-    _identity = version
-
     def shop_locale(self) -> str:
         """The shop's own language (`shop set --locale`), English when never set or unreadable; read
         once per catalog version (the shop's identity is in the catalog)."""
@@ -104,9 +102,9 @@ class CatalogCache:
             items = self._items(currency)
             tags = browse.all_tags(items)
             return Cards(
-                self._identity(), items, {}, {}, tags=tags, bundles=self._bundles(currency), locale=locale
+                self.version(), items, {}, {}, tags=tags, bundles=self._bundles(currency), locale=locale
             )
-        identity = self._identity()
+        identity = self.version()
         key = f"{locale}:{currency}"
         current = self._cards.get(key)
         if current is not None and current.identity == identity:
@@ -135,7 +133,7 @@ class CatalogCache:
         """Every currency an item, bundle or plan on sale has a price in (once per catalog version, also
         without page caches: it is data, not a page; scanning every item per request made bench/web.py's
         "caches off" rows measure that scan instead of the framework)."""
-        identity = self._identity()
+        identity = self.version()
         found = self._currencies
         if found is None or found[0] != identity:
             store = self._store

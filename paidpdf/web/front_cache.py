@@ -28,9 +28,7 @@ answer's ETag gets its 304 here as well.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -38,6 +36,7 @@ from paidpdf import clock
 from paidpdf.errors import StorageError
 from paidpdf.store import ACCOUNTS, CATALOG, SALES, DataStore
 from paidpdf.web import catalog_cache, page_encoding, security
+from paidpdf.web.byte_lru import ByteLRU
 from paidpdf.web.page_cache import PLACEHOLDER
 
 #: Set in the environ by a route whose anonymous answer may be kept: None (keep it as sent), or the
@@ -95,10 +94,7 @@ class FrontCache:
         self._versions = versions
         self._token = token
         self._country = "HTTP_" + country_header.upper().replace("-", "_") if country_header else None
-        self._limit = limit
-        self._lock = threading.Lock()
-        self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
-        self._bytes = 0
+        self._answers: ByteLRU[Answer] = ByteLRU(limit, lambda answer: len(answer.body))
 
     def key(self, environ: dict[str, Any]) -> Hashable | None:
         """What the answer to this GET depends on; None when it may not come from here at all."""
@@ -143,30 +139,22 @@ class FrontCache:
         key = self.key(environ)
         if key is None:
             return False
-        with self._lock:
-            found = self._answers.get(key)
+        found = self._answers.get(key)
         return found is not None and found.version == self._current(key, found)
 
     def answer(self, environ: dict[str, Any], key: Hashable) -> tuple[str, Headers, list[bytes]] | None:
         """The kept answer to this request, if one was made from the files as they are now. On a miss,
         the versions are kept in the environ for `keep` (read before the route reads anything, so a
         change made meanwhile can only make the kept answer look older than it is, never newer)."""
-        with self._lock:
-            found = self._answers.get(key)
+        found = self._answers.get(key)
         versions = self._current(key, found)
         if found is None or versions is None or found.version != versions:
             environ[VERSIONS] = versions
             if versions is not None:  # the route makes its page from the catalog version read here
                 environ[catalog_cache.VERSION_KEY] = versions[0] if key[0] else versions  # type: ignore[index]
-            if found is not None:
-                with self._lock:  # made from older files: never sent again
-                    if self._answers.get(key) is found:
-                        del self._answers[key]
-                        self._bytes -= len(found.body)
+            if found is not None:  # made from older files: never sent again
+                self._answers.discard(key, found)
             return None
-        with self._lock:
-            if key in self._answers:
-                self._answers.move_to_end(key)
         if found.slot:
             return _with_token(environ, found, *self._token(environ))
         if found.etag and page_encoding.etag_matches(environ, found.etag):
@@ -204,20 +192,11 @@ class FrontCache:
             if not isinstance(body, list) or len(body) != 1 or not isinstance(body[0], bytes):
                 return
             sent = body[0]
-        kept = Answer(version, status, list(headers), sent, slot, until)
-        with self._lock:
-            old = self._answers.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.body)
-            self._answers[key] = kept
-            self._bytes += len(kept.body)
-            while self._bytes > self._limit and len(self._answers) > 1:
-                self._bytes -= len(self._answers.popitem(last=False)[1].body)
+        self._answers.put(key, Answer(version, status, list(headers), sent, slot, until))
 
     def size(self) -> tuple[int, int]:
         """(answers, bytes) kept now."""
-        with self._lock:
-            return len(self._answers), self._bytes
+        return self._answers.size()
 
 
 #: The anti-forgery cookie under both of its names (`__Host-` behind https).

@@ -15,10 +15,10 @@ key, which the next version replaces; a stale page is never kept under a new key
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
+
+from paidpdf.web.byte_lru import ByteLRU
 
 #: Stands in for the CSRF token in a cached page; never a valid token (tokens are URL-safe base64).
 PLACEHOLDER = "\x00csrf\x00"
@@ -28,17 +28,16 @@ MAX_BYTES = 4 * 1024 * 1024
 
 
 class PageCache:
-    """`{key: page}` for one catalog version at a time, at most `limit` bytes of pages, the least
+    """`{key: page}` for the current catalog version, at most `limit` bytes of pages, the least
     recently used going first (readers who come back keep their pages; a crawler or a crowd of
     one-visit readers cycles through without growing memory). A page without a token is kept as the
-    bytes sent (encoded once); one with a token as text with `PLACEHOLDER`, encoded per request."""
+    bytes sent (encoded once); one with a token as text with `PLACEHOLDER`, encoded per request.
+    Pages are kept under their version too, so a page rendered from an older catalog while another
+    thread saw a newer one is never found under the newer one; a new version drops the others."""
 
     def __init__(self, limit: int = MAX_BYTES) -> None:
-        self._lock = threading.Lock()
-        self._limit = limit
+        self._pages: ByteLRU[str | bytes] = ByteLRU(limit, len)
         self._version: Any = None
-        self._pages: OrderedDict[Hashable, str | bytes] = OrderedDict()
-        self._bytes = 0
 
     def page(self, version: Any, key: Hashable, render: Callable[[], str], token: Callable[[], str]) -> bytes:
         """The page under `key` as UTF-8, rendered by `render` (with PLACEHOLDER for the token) when
@@ -47,27 +46,24 @@ class PageCache:
 
     def kept(self, version: Any, key: Hashable, render: Callable[[], str]) -> str | bytes:
         """The page under `key` as kept: bytes, or text with PLACEHOLDER (see `fill`)."""
-        with self._lock:
-            if version != self._version:
-                self._version, self._pages, self._bytes = version, OrderedDict(), 0
-            found = self._pages.get(key)
-            if found is not None:
-                self._pages.move_to_end(key)
+        if version != self._version:
+            self._version = version
+            self._pages.clear()
+        found = self._pages.get((version, key))
         if found is None:
             html = render()
             found = html if PLACEHOLDER in html else html.encode()
-            with self._lock:
-                if version == self._version and key not in self._pages:
-                    self._pages[key] = found
-                    self._bytes += len(found)
-                    while self._bytes > self._limit and len(self._pages) > 1:
-                        self._bytes -= len(self._pages.popitem(last=False)[1])
+            self._pages.put((version, key), found)
         return found
+
+    def kept_keys(self) -> list[Hashable]:
+        """The keys of the pages kept now, least recently used first."""
+        kept: list[tuple[Any, Hashable]] = self._pages.in_order()  # type: ignore[assignment]
+        return [key for _, key in kept]
 
     def size(self) -> tuple[int, int]:
         """(pages, bytes) kept now."""
-        with self._lock:
-            return len(self._pages), self._bytes
+        return self._pages.size()
 
 
 def fill(found: str | bytes, token: Callable[[], str]) -> bytes:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
+
+from paidpdf.web.byte_lru import ByteLRU
 
 #: Set in the request's environ when the page rendered a CSRF token (see `Visitor.csrf_token`).
 HAS_SECRET = "paidpdf.page_has_secret"  # noqa: S105 - an environ key, not a secret
@@ -33,40 +33,28 @@ class _Encoded:
     pages and their compressed forms (least recently used first)."""
 
     def __init__(self, limit: int = 4 * 1024 * 1024) -> None:
-        self._lock = threading.Lock()
-        self._limit = limit
-        self._kept: OrderedDict[bytes, tuple[str, bytes | None]] = OrderedDict()
-        self._bytes = 0
+        self.kept: ByteLRU[tuple[bytes, str, bytes | None]] = ByteLRU(limit, _weight)
 
     def etag(self, payload: bytes) -> str:
-        with self._lock:
-            found = self._kept.get(payload)
-            if found is not None:
-                self._kept.move_to_end(payload)
-                return found[0]
+        found = self.kept.get(payload)
+        if found is not None:
+            return found[1]
         etag = page_etag(payload)
-        self._keep(payload, (etag, None))
+        self.kept.put(payload, (payload, etag, None))
         return etag
 
     def gzip(self, payload: bytes) -> bytes:
-        with self._lock:
-            found = self._kept.get(payload)
-        if found is not None and found[1] is not None:
-            return found[1]
+        found = self.kept.get(payload)
+        if found is not None and found[2] is not None:
+            return found[2]
         packed = gzip.compress(payload, compresslevel=5, mtime=0)
-        self._keep(payload, (found[0] if found else page_etag(payload), packed))
+        self.kept.put(payload, (payload, found[1] if found else page_etag(payload), packed))
         return packed
 
-    def _keep(self, payload: bytes, value: tuple[str, bytes | None]) -> None:
-        with self._lock:
-            old = self._kept.pop(payload, None)
-            if old is not None:
-                self._bytes -= len(payload) + len(old[1] or b"")
-            self._kept[payload] = value
-            self._bytes += len(payload) + len(value[1] or b"")
-            while self._bytes > self._limit and len(self._kept) > 1:
-                gone, (_, packed) = self._kept.popitem(last=False)
-                self._bytes -= len(gone) + len(packed or b"")
+
+def _weight(kept: tuple[bytes, str, bytes | None]) -> int:
+    """A page's bytes and its compressed form's."""
+    return len(kept[0]) + len(kept[2] or b"")
 
 
 _encoded = _Encoded()

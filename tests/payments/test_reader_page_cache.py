@@ -60,7 +60,7 @@ def _seen(shop: Shop, app: TestApp, content_id: str = PAID) -> tuple[str, bool]:
     next change in a test changes pages the cache holds."""
     first = (_item(app, content_id), _card_owned(app, content_id))
     assert (_item(app, content_id), _card_owned(app, content_id)) == first
-    kept = {str(key[0]).split(":", 2)[-1] for key in shop.app.app.web.reader_pages._pages}  # lang:cur:path
+    kept = {str(key[0]).split(":", 2)[-1] for key in shop.app.app.web.reader_pages.kept_keys()}  # l:c:path
     assert f"/content/{content_id}" in kept and any(str(k).startswith("/?page=1&") for k in kept)
     return first
 

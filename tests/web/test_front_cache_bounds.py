@@ -101,7 +101,7 @@ def test_the_page_cache_holds_at_most_its_limit_dropping_the_least_recently_used
 
 def _encoded_bytes(encoded: page_encoding._Encoded) -> int:
     """What `_Encoded` really holds: each page and its gzip form."""
-    return sum(len(page) + len(packed or b"") for page, (_, packed) in encoded._kept.items())
+    return sum(len(page) + len(packed or b"") for page, (_, _, packed) in encoded.kept.items())
 
 
 def test_encodings_kept_beside_pages_hold_at_most_their_limit() -> None:
@@ -113,15 +113,15 @@ def test_encodings_kept_beside_pages_hold_at_most_their_limit() -> None:
         assert encoded.etag(page) == page_encoding.page_etag(page)
     encoded.etag(pages[0])  # used: now the most recent
     encoded.etag(pages[3])
-    assert list(encoded._kept) == [pages[2], pages[0], pages[3]]
-    assert encoded._bytes == _encoded_bytes(encoded) == 3 * PIECE
+    assert encoded.kept.in_order() == [pages[2], pages[0], pages[3]]
+    assert encoded.kept.size()[1] == _encoded_bytes(encoded) == 3 * PIECE
     assert gzip.decompress(encoded.gzip(pages[2])) == pages[2]  # its gzip form joins it: pages[0] goes
-    assert list(encoded._kept) == [pages[3], pages[2]]
-    assert encoded._bytes == _encoded_bytes(encoded) <= LIMIT
+    assert encoded.kept.in_order() == [pages[3], pages[2]]
+    assert encoded.kept.size()[1] == _encoded_bytes(encoded) <= LIMIT
     for page in pages[4:]:
         encoded.gzip(page)
-        assert encoded._bytes == _encoded_bytes(encoded) <= LIMIT
-        assert page in encoded._kept
+        assert encoded.kept.size()[1] == _encoded_bytes(encoded) <= LIMIT
+        assert page in encoded.kept.in_order()
 
 
 PLAIN = st.text(alphabet=string.ascii_letters + string.digits + "._-", min_size=1, max_size=60)

@@ -155,14 +155,14 @@ def test_anonymous_catalog_pages_are_kept_per_catalog_version_and_never_stale(si
     visitor = TestApp(site.app.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
     first = visitor.get("/").text
     assert visitor.get("/").text == first
-    kept = site.app.app.web.anonymous_pages._pages
-    assert any(key.startswith("en:usd:/?page=1&") for key in kept)  # the page is in the cache
+    kept = site.app.app.web.anonymous_pages.kept_keys
+    assert any(key.startswith("en:usd:/?page=1&") for key in kept())  # the page is in the cache
     assert site.cli("content", "price", PAID, "77.00").exit_code == 0  # another writer, the CLI
     assert "$77.00" in visitor.get("/").text and "$77.00" not in first
     owner = logged_in(site, "owner").get("/").text
     assert owner != visitor.get("/").text  # the owner's page marks what it owns
     assert visitor.get("/?q=zzz-not-there").text.count("card") < first.count("card")
-    assert not any("zzz" in key for key in kept)
+    assert not any("zzz" in key for key in kept())
 
 
 def _no_token(html: str) -> str:
@@ -181,7 +181,7 @@ def test_without_page_caches_every_page_is_the_same_and_nothing_is_kept(site: Si
         for path in pages:
             assert _no_token(uncached_app.get(path).text) == _no_token(cached_app.get(path).text), path
         web = uncached.app.app.web
-        assert web.catalog_cache._cards == {} and web.anonymous_pages._pages == {}  # nothing kept
+        assert web.catalog_cache._cards == {} and web.anonymous_pages.size() == (0, 0)  # nothing kept
         assert site.app.app.web.catalog_cache._cards != {}  # while the caching site kept its cards
     finally:
         if uncached.settings.database_url:
