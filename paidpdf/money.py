@@ -183,11 +183,23 @@ def format_amount(amount: int, currency: str, locale: str | None = None) -> str:
     return _formatted(amount, currency.lower(), locale or DEFAULT_LOCALE)
 
 
+def format_figure(amount: int, currency: str, locale: str | None = None) -> str:
+    """An amount as a figure, 0 included ("$0.00", never "Free"): tax, net, refund and report columns,
+    where a zero (a tax-exempt sale) is a number, not a price."""
+    return _formatted(amount, currency.lower(), locale or DEFAULT_LOCALE)
+
+
 @lru_cache(maxsize=4096)
 def _formatted(amount: int, currency: str, locale: str) -> str:
     """Babel's formatting, kept: it parses CLDR patterns on each call (~40 µs), and a shop shows the
-    same few prices over and over."""
-    return format_currency(as_decimal(amount, currency), currency.upper(), locale=locale)
+    same few prices over and over. CLDR shows some currencies with fewer digits than Stripe counts
+    (ISK, HUF: none, where Stripe has two); its digits are used only when they lose nothing, so an
+    amount with minor units (a share of tax refunded) is never shown rounded."""
+    spare = max(decimals(currency) - get_currency_precision(currency.upper()), 0)
+    whole = amount % 10**spare == 0
+    return format_currency(
+        as_decimal(amount, currency), currency.upper(), locale=locale, currency_digits=whole
+    )
 
 
 def format_offer(amount: int, currency: str, pay_what_you_want: bool, locale: str | None = None) -> str:

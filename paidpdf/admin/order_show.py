@@ -14,7 +14,7 @@ import typer
 from paidpdf.admin import download_rows
 from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, details, emit_json, table, when
-from paidpdf.money import format_amount
+from paidpdf.money import format_amount, format_figure
 from paidpdf.store import Doc
 
 Row = tuple[str, object]
@@ -90,9 +90,9 @@ def tax_rows(order: Doc) -> list[Row]:
     included = order["tax_behavior"] == "inclusive"
     return [
         ("prices", "tax included" if included else "tax added on top"),
-        ("net", format_amount(figures["net"], currency)),
-        ("tax", f"{format_amount(tax, currency)} ({place})"),
-        ("total charged", f"{format_amount(total, currency)} ({total} {currency})"),
+        ("net", format_figure(figures["net"], currency)),
+        ("tax", f"{format_figure(tax, currency)} ({place})"),
+        ("total charged", f"{format_figure(total, currency)} ({total} {currency})"),
         ("buyer tax ids", ids or "none"),
         ("invoice", order.get("invoice") or "none"),
     ]

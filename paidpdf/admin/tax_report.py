@@ -14,7 +14,7 @@ from paidpdf.admin.context import state
 from paidpdf.admin.output import JSON_OPTION, console, emit_json, table
 from paidpdf.clock import parse_date_option
 from paidpdf.errors import InvalidInput
-from paidpdf.money import format_amount, to_decimal_text
+from paidpdf.money import format_figure, to_decimal_text
 
 AMOUNTS = ("gross", "net", "tax", "refunded", "refunded_tax", "tax_due", "net_after_refunds")
 COLUMNS = ("currency", "place", "rate", "sales", *AMOUNTS[:3], "refunds", *AMOUNTS[3:])
@@ -65,11 +65,11 @@ def tax_report_cmd(
                 r["place"],
                 f"{r['rate']}%" if r["rate"] else "-",
                 r["sales"],
-                format_amount(r["net"], r["currency"]),
-                format_amount(r["tax"], r["currency"]),
+                format_figure(r["net"], r["currency"]),
+                format_figure(r["tax"], r["currency"]),
                 r["refunds"],
-                format_amount(r["refunded_tax"], r["currency"]),
-                format_amount(r["tax_due"], r["currency"]),
+                format_figure(r["refunded_tax"], r["currency"]),
+                format_figure(r["tax_due"], r["currency"]),
             )
             for r in rows
         ),

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import bottle
 import jinja2
 
-from paidpdf.money import format_amount
+from paidpdf.money import format_amount, format_figure
 from paidpdf.stripe_local import checkout_tax
 from paidpdf.stripe_local.api_errors import ApiError
 from paidpdf.stripe_local.standin import StandIn
@@ -144,7 +144,7 @@ def install(app: bottle.Bottle, core: StandIn, templates: jinja2.Environment) ->
         tax = int(inv["total"]) - int(inv["total_excluding_tax"] or inv["total"])
         return templates.get_template("invoice.html").render(
             inv=inv,
-            money=lambda amount: format_amount(int(amount), inv["currency"]),
+            money=lambda amount: format_figure(int(amount), inv["currency"]),
             tax=tax,
         )
 
@@ -163,7 +163,7 @@ def _tax_text(session: dict[str, Any]) -> str:
         return ""
     if session["automatic_tax"]["status"] != "complete":
         return "Tax is calculated from your billing address."
-    amount = format_amount(session["total_details"]["amount_tax"], session["currency"])
+    amount = format_figure(session["total_details"]["amount_tax"], session["currency"])
     return f"Including tax: {amount}"
 
 

@@ -13,6 +13,7 @@ from paidpdf.money import (
     MAX_AMOUNT,
     ZERO_DECIMAL,
     format_amount,
+    format_figure,
     parse_amount,
     parse_price,
     to_decimal_text,
@@ -48,13 +49,18 @@ def test_decimal_text_round_trips(amount: int) -> None:
     assert parse_price(to_decimal_text(amount, "usd")) == amount
 
 
-@given(st.integers(min_value=50, max_value=MAX_AMOUNT), st.sampled_from(["usd", "eur", "gbp", "jpy", "sek"]))
+@given(
+    st.integers(min_value=50, max_value=MAX_AMOUNT),
+    st.sampled_from(["usd", "eur", "gbp", "jpy", "sek", "isk", "huf", "idr"]),
+)
+@example(150050, "isk")  # CLDR shows ISK, HUF and IDR with no decimals where Stripe counts two
+@example(123456, "huf")
 def test_what_people_see_parses_back(amount: int, currency: str) -> None:
     if currency == "gbp" and amount < 30:
         return
-    shown = format_amount(amount, currency)
-    digits = "".join(c for c in shown if c.isdigit() or c == ".")
-    assert parse_price(digits, currency) == amount
+    for shown in (format_amount(amount, currency), format_figure(amount, currency)):
+        digits = "".join(c for c in shown if c.isdigit() or c == ".")
+        assert Decimal(digits) == Decimal(to_decimal_text(amount, currency))  # never rounded for display
 
 
 @given(st.integers(min_value=50, max_value=MAX_AMOUNT), st.sampled_from(sorted(ZERO_DECIMAL)))
@@ -118,6 +124,8 @@ def test_zero_and_free_mean_free() -> None:
 
 
 def test_formatting() -> None:
+    assert format_amount(0, "usd") == "Free" and format_figure(0, "usd") == "$0.00"  # a price / a figure
+    assert format_figure(0, "jpy") == "¥0" and format_amount(150000, "isk") == "ISK1,500"
     assert format_amount(1999, "usd") == "$19.99"
     assert format_amount(123456789, "eur") == "€1,234,567.89"
     assert format_amount(500, "jpy") == "¥500"
