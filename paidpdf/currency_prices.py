@@ -119,8 +119,13 @@ def prices_of(doc: Mapping[str, Any]) -> dict[str, int]:
 
 
 def price_in(doc: Mapping[str, Any], currency: str) -> int | None:
-    """The thing's explicit price in `currency`, or None when it has none there."""
-    return prices_of(doc).get(currency.lower())
+    """The thing's explicit price in `currency`, or None when it has none there (what `prices_of`
+    holds for it, without building the whole dict: asked per item per page)."""
+    code = currency.lower()
+    if str(doc["currency"]).lower() == code:
+        return int(doc["price"])
+    found = (doc.get(PRICES) or {}).get(code)
+    return None if found is None else int(found)
 
 
 def in_currency(doc: Mapping[str, Any], currency: str) -> dict[str, Any] | None:

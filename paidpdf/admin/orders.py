@@ -240,12 +240,13 @@ def stats_cmd(
     chart = Table(title="Per day", header_style="bold")
     for column in ("day", "sales", "revenue", ""):
         chart.add_column(column)
+    peaks = {currency: max(stats.peak_day(currency), 1) for _, currency in stats.per_day}  # once each
     for (day, currency), bucket in sorted(stats.per_day.items()):
         chart.add_row(
             day,
             str(bucket.sales),
             format_amount(bucket.revenue, currency),
-            Bar(size=max(stats.peak_day(currency), 1), begin=0, end=bucket.revenue, width=40, color="green"),
+            Bar(size=peaks[currency], begin=0, end=bucket.revenue, width=40, color="green"),
         )
     out.print(chart)
     out.print("Orders by status: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.statuses.items())))
