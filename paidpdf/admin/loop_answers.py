@@ -1,4 +1,4 @@
-"""Kept anonymous pages answered in waitress's I/O thread, without the hop to a request thread.
+"""Kept answers sent from waitress's I/O thread, without the hop to a request thread.
 
 Profiled under load (py-spy `--gil`, 32 connections, one worker, docs/web.md "Round 4"), once the
 front cache (`web/front_cache.py`) answered a kept page in about 10 µs, two thirds of the GIL's time
@@ -8,19 +8,22 @@ the loop through its trigger pipe so that it would send the answer: one more pas
 connection (`poll2` asks each channel `readable()`/`writable()`). For an answer that costs ten
 microseconds, the crossing cost more than the answer.
 
-So a complete GET that the front cache can answer *now* (`FrontCache.ready`: a kept answer made from
-the catalog as it is) is served in the loop's thread, by the same `channel.service()` a request thread
-runs (the same WSGI app, the same log line and headers); everything else still goes to the threads.
+So a complete GET that the front cache can answer *now* without waiting for anything
+(`FrontCache.ready`: a kept answer, made from files still at the versions it was made from, as this
+process last read them: no lock, no query) is served in the loop's thread, by the same
+`channel.service()` a request thread runs (the same WSGI app, the same log line and headers), and the
+app sends exactly the answer `ready` found. Everything else goes to the threads: a file changed on disk
+(reading it takes the lock a writer holds across its fsync), a page never kept, any other request.
 What keeps the loop safe:
-- only GETs the front cache holds an answer for, with the catalog's version checked first (a changed
-  catalog is a miss: the render goes to a thread);
-- only on the data folder (on PostgreSQL the version is a query: a network round trip has no place
-  in the loop);
-- only while the connection's unsent output is under `MAX_PENDING` (a client that pipelines requests
-  without reading the answers must never make the loop wait for its own sends: waitress blocks a
-  writer above its high-water mark);
-- only from the loop's own `received()`, for a connection with no other request in progress
-  (pipelined requests queued behind another go to the threads as before).
+- on the data folder only (on PostgreSQL `versions_if_read` is always None: every check is a query);
+- only from the loop's own `received()`, for a request alone on its connection (pipelined requests
+  queued behind another go to the threads, as before). waitress reads from a connection only while
+  it has nothing left to send (`readable()`), so an answer made here never waits for its own send;
+  `MAX_PENDING` states that assumption where it is relied on.
+
+Behind `--trusted-proxy`, the request as the loop sees it still has the proxy's headers that waitress
+rewrites for the app (scheme, host), so its key differs and such requests go to the threads (the front
+cache still answers them there): answering them in the loop too is left for later (docs/web.md).
 """
 
 from __future__ import annotations

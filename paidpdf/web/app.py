@@ -8,6 +8,7 @@ its own file wrapper and streams downloads from its I/O loop.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -24,6 +25,8 @@ from paidpdf.web.access_log import log_request
 from paidpdf.web.context import WebContext
 from paidpdf.web.front_cache import FrontCache, front_versions
 from paidpdf.web.templates import make_templates, static_version
+
+log = logging.getLogger("paidpdf.web")
 
 #: Forms are tiny; the largest body the site accepts is a Stripe webhook event.
 MAX_BODY = 1024 * 1024
@@ -46,7 +49,7 @@ class ReaderApp(bottle.Bottle):
         if key is not None:
             assert front is not None
             kept = front.answer(environ, key)
-            if kept is not None:  # a kept anonymous page: no route runs (`front_cache`)
+            if kept is not None:  # a kept answer: no route runs (`front_cache`)
                 log_request(environ, kept[0], time.perf_counter() - began)
                 start_response(kept[0], kept[1])
                 return kept[2]
@@ -83,7 +86,10 @@ class ReaderApp(bottle.Bottle):
         sent = send(status, headers, exc_info)
         if key is not None and exc_info is None:
             assert front is not None
-            front.keep(environ, key, status, sent, result)
+            try:  # the answer is on its way already: a failure to keep it must not break it
+                front.keep(environ, key, status, sent, result)
+            except Exception:
+                log.exception("could not keep the answer to %s", environ.get("PATH_INFO"))
         return result
 
 

@@ -36,6 +36,11 @@ Identity = tuple[Any, ...]
 VERSION_KEY = "paidpdf.catalog_version"
 
 
+def seed_version(environ: dict[str, Any], version: Identity) -> None:
+    """This request's catalog version, read before its route ran (`front_cache.answer`)."""
+    environ[VERSION_KEY] = version
+
+
 @dataclass(frozen=True)
 class Cards:
     identity: Identity
@@ -72,7 +77,9 @@ class CatalogCache:
 
     def version(self) -> Identity:
         """The catalog's version, read on first use in a request and kept in its environ (see the
-        module docstring); read afresh outside a request."""
+        module docstring; `front_cache` seeds it with the one it read). Bottle leaves a thread's last
+        request bound after it ends, so call this only while handling a request; a thread that never
+        handled one reads afresh."""
         try:
             environ = request.environ
         except RuntimeError:  # no request is being handled (a script, a test)

@@ -1,20 +1,25 @@
-"""Whole answers to anonymous catalog views, kept per catalog version and sent without running a route.
+"""Whole answers to catalog and item page views, kept and sent without running a route.
 
-The anonymous catalog page is already kept per catalog version (`page_cache`), yet serving it still
-went through Bottle, the currency and language choices, the session lookup and the page's encoding:
-about 80 µs of Python per view, most of a request's own cost. So the answer itself (status, every
-header, the body as sent, gzip or not) is kept too, under everything of the request it depends on,
-and the next identical view is answered from it after one check, that the catalog's version is still
-the one the answer was made from (on the data folder two `stat` calls, the test every view makes).
+The pages are already kept (`page_cache`, `reader_pages`), yet serving one still went through Bottle,
+the currency and language choices, the session lookup and the page's encoding: about 80-150 µs of
+Python per view, most of a request's own cost. So the answer itself (status, every header, the body as
+sent, gzip or not) is kept too, under everything of the request it depends on, and the next identical
+view is answered from it after one check: that the files it was made from are at the versions it was
+made from. That is the catalog for an anonymous page; for a logged-in reader's page also the accounts
+(their session, address, a disabled flag) and the sales (what they own, their memberships), read
+together (`DataStore.versions`: six `stat` calls on the data folder, one query on PostgreSQL). Any
+write to one of them, by any process, is a new version. A reader's answer is also sent only before
+the first moment what it shows of them can change with nothing written, their session's end or a
+membership's end (`reader_pages.fresh_until`, `KEEP_READER`).
 
 What a kept answer may depend on, and so the key: the path and query, the `Accept-Language` header, the
-cookies (the language and currency choices), whether gzip is accepted, the proxy's country header (only
-believed with `X-Forwarded-For`, as `currency_choice` does), the scheme and host. Never kept:
+cookies (the session, the language and currency choices), whether gzip is accepted, the proxy's country
+header (only believed with `X-Forwarded-For`, as `currency_choice` does), the scheme and host. Never
+kept:
 
-- an answer to a browser with a session or a flash message (a logged-in reader's page shows them;
-  `reader_pages` keeps those under what they show of the reader, read per request);
-- anything a route did not mark with `KEEP` (the anonymous catalog and item pages are: their bytes
-  depend on the catalog version and the parsed request alone, but for the visitor's CSRF token);
+- an answer to a browser with a flash message (shown once);
+- anything a route did not mark with `KEEP` (anonymous pages) or `KEEP_READER` (a reader's): searches,
+  `?code=` pages and HEAD requests are not;
 - an answer that sets a cookie, but for the anti-forgery binding a page with a token gives a browser
   that has none.
 
@@ -22,12 +27,14 @@ The anonymous item page carries the visitor's CSRF token (its Buy form): it is k
 `page_cache.PLACEHOLDER` where the token goes (the route hands over the kept page in `KEEP`), and each
 answer puts in this browser's token (`Visitor.anonymous_token`: their signed binding cookie, or a new
 one with its `Set-Cookie`), then its own ETag and length; such a page is never compressed (BREACH, see
-`page_encoding`). So the anti-forgery cookie is left out of the key. An `If-None-Match` matching the
-answer's ETag gets its 304 here as well.
+`page_encoding`). So the anti-forgery cookie is left out of the key. A reader's page holds their
+session-bound token and goes only to the browser holding that session cookie (part of the key). An
+`If-None-Match` matching the answer's ETag gets its 304 here as well.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -47,6 +54,8 @@ KEEP_READER = "paidpdf.front_keep_reader"
 #: Set by `answer` on a miss: the versions read before the route ran (what `keep` keeps it under).
 VERSIONS = "paidpdf.front_versions"
 _UNMARKED = object()
+#: In waitress's I/O thread: the (key, answer) `ready` found, for `answer` to send.
+_loop = threading.local()
 #: Bytes of answers kept (bodies); the least recently used go first.
 MAX_BYTES = 4 * 1024 * 1024
 
@@ -68,14 +77,14 @@ class Answer:
     until: float | None  # seconds since the epoch (`time.time()`), read once when kept
 
     def __init__(
-        self, version: Any, status: str, headers: Headers, body: bytes, slot: bool, until: str | None = None
+        self, version: Any, status: str, headers: Headers, body: bytes, slot: bool, until: float | None = None
     ) -> None:
         self.version = version
         self.status = status
         self.headers = headers
         self.body = body
         self.slot = slot
-        self.until = _moment(until) if until is not None else None
+        self.until = until
         self.etag = next((v for k, v in headers if k == "ETag"), "")
         self.not_modified = _without_body(headers)
 
@@ -86,7 +95,7 @@ class FrontCache:
 
     def __init__(
         self,
-        versions: Callable[[bool], Any],
+        versions: Callable[[bool, bool], Any],
         token: Callable[[dict[str, Any]], tuple[str, str | None]],
         country_header: str | None = None,
         limit: int = MAX_BYTES,
@@ -122,44 +131,51 @@ class FrontCache:
             environ.get("HTTP_HOST"),
         )
 
-    def _current(self, key: Hashable, found: Answer | None) -> Any:
-        """The versions `found` must have been made from to be sent now (None: it may not be)."""
-        reader = bool(key[0])  # type: ignore[index]
-        try:
-            versions = self._versions(reader)
-        except StorageError:  # a damaged file: the route's own path answers (its 500 page)
-            return None
-        if found is not None and found.until is not None and time.time() >= found.until:
-            return None  # a session or a membership ended with no write saying so
-        return versions
-
     def ready(self, environ: dict[str, Any]) -> bool:
-        """An answer to this request is kept, made from the files as they are now (`admin/loop_answers`
-        serves such requests in waitress's I/O thread)."""
+        """An answer to this request is kept, made from the files as they are now, and that could be
+        told without waiting for anything (`Store.versions_if_read`: no lock, no query). Asked by
+        waitress's I/O thread (`admin/loop_answers`), which then serves the request at once: the
+        answer found here is the one `answer` sends (`_loop`), so nothing is read twice and no page
+        is ever rendered in that thread."""
         key = self.key(environ)
-        if key is None:
+        found = self._answers.get(key) if key is not None else None
+        if found is None or (found.until is not None and time.time() >= found.until):
             return False
-        found = self._answers.get(key)
-        return found is not None and found.version == self._current(key, found)
+        try:
+            if found.version != self._versions(bool(key[0]), True):  # type: ignore[index]
+                return False
+        except StorageError:
+            return False
+        _loop.found = (key, found)
+        return True
 
     def answer(self, environ: dict[str, Any], key: Hashable) -> tuple[str, Headers, list[bytes]] | None:
         """The kept answer to this request, if one was made from the files as they are now. On a miss,
         the versions are kept in the environ for `keep` (read before the route reads anything, so a
         change made meanwhile can only make the kept answer look older than it is, never newer)."""
+        stashed, _loop.found = getattr(_loop, "found", None), None
+        if stashed is not None and stashed[0] == key:  # checked by `ready` just now, in this thread
+            return self._send(environ, stashed[1])
         found = self._answers.get(key)
-        versions = self._current(key, found)
-        if found is None or versions is None or found.version != versions:
+        expired = found is not None and found.until is not None and time.time() >= found.until
+        try:
+            versions = self._versions(bool(key[0]), False)  # type: ignore[index]
+        except StorageError:  # a damaged file: the route's own path answers (its 500 page)
+            return None
+        if found is None or expired or found.version != versions:
             environ[VERSIONS] = versions
-            if versions is not None:  # the route makes its page from the catalog version read here
-                environ[catalog_cache.VERSION_KEY] = versions[0] if key[0] else versions  # type: ignore[index]
-            if found is not None:  # made from older files: never sent again
+            catalog_cache.seed_version(environ, versions[0])  # the route makes its page from it
+            if found is not None:  # made from older files, or past its end: never sent again
                 self._answers.discard(key, found)
             return None
+        return self._send(environ, found)
+
+    def _send(self, environ: dict[str, Any], found: Answer) -> tuple[str, Headers, list[bytes]]:
         if found.slot:
             return _with_token(environ, found, *self._token(environ))
         if found.etag and page_encoding.etag_matches(environ, found.etag):
-            return "304 Not Modified", found.not_modified, []
-        return found.status, found.headers, [found.body]
+            return "304 Not Modified", list(found.not_modified), []
+        return found.status, list(found.headers), [found.body]
 
     def keep(self, environ: dict[str, Any], key: Hashable, status: str, headers: Headers, body: Any) -> None:
         """Keep this answer if its route marked it (`KEEP`, `KEEP_READER`) and it is the same for every
@@ -167,17 +183,18 @@ class FrontCache:
         version = environ.get(VERSIONS)
         if version is None or not status.startswith("200"):
             return
-        until = environ.get(KEEP_READER)
+        until_text = environ.get(KEEP_READER)
+        until = _moment(until_text) if until_text is not None else None
         marked = environ.get(KEEP, _UNMARKED)
-        if until is not None:  # a logged-in reader's page: this session's own bytes, its token in
-            if not key[0] or _moment(until) is None or marked is not _UNMARKED:  # type: ignore[index]
+        if until_text is not None:  # a logged-in reader's page: this session's own bytes, its token in
+            if not key[0] or until is None or marked is not _UNMARKED:  # type: ignore[index]
                 return
             page: Any = None
         elif marked is _UNMARKED:
             return
         else:
             page = marked
-        slot = isinstance(page, str) and PLACEHOLDER in page  # else kept as sent: no token on it
+        slot = isinstance(page, str)  # `PageCache.kept`: text only with PLACEHOLDER; else bytes as sent
         if slot:
             sent = page.encode()
             if any(k.lower() == "set-cookie" and not v.startswith(_BINDING_NAMES) for k, v in headers):
@@ -226,21 +243,21 @@ def _with_token(
     etag = page_encoding.page_etag(body)
     cookie = [("Set-Cookie", set_cookie)] if set_cookie is not None else []
     if set_cookie is None and page_encoding.etag_matches(environ, etag):
-        return "304 Not Modified", [*_without_body(kept.headers), ("ETag", etag)], []
+        return "304 Not Modified", [*kept.not_modified, ("ETag", etag)], []
     return kept.status, [*kept.headers, *cookie, ("ETag", etag), ("Content-Length", str(len(body)))], [body]
 
 
-_READER_FILES = (CATALOG, ACCOUNTS, SALES)
+_READER_FILES = (CATALOG, ACCOUNTS, SALES)  # the catalog first: the route's version (`answer`)
+_CATALOG_ONLY = (CATALOG,)
 
 
-def front_versions(store: DataStore) -> Callable[[bool], Any]:
+def front_versions(store: DataStore) -> Callable[[bool, bool], Any]:
     """What a kept answer is made from: the catalog (items, prices, the shop), and for a logged-in
     reader also the accounts (their session, address, a disabled flag) and sales (what they own, their
     memberships). Any write to one of these files, by any process, is a new version."""
 
-    def versions(reader: bool) -> Any:
-        if not reader:
-            return store.view(CATALOG).version
-        return store.versions(_READER_FILES)
+    def versions(reader: bool, without_waiting: bool) -> Any:
+        names = _READER_FILES if reader else _CATALOG_ONLY
+        return store.versions_if_read(names) if without_waiting else store.versions(names)
 
     return versions

@@ -7,7 +7,8 @@ the CSRF token of the guest's Buy form, which is this browser's own. So the page
 with a placeholder where the token goes, and each request puts its own token in: a visitor's item
 page costs a dictionary lookup and one string replace instead of a template render. A logged-in
 reader's page is kept the same way under a key made of everything it shows of the reader
-(`reader_pages`), read afresh on every request; their token (bound to their session) is put in the
+(`reader_pages`), read afresh on every request the page is made by its route (`front_cache`, in front,
+checks file versions instead); their token (bound to their session) is put in the
 same way. A flash message (shown once, after a redirect) bypasses the cache. The version is read
 before the page is rendered, so a concurrent change can at worst store a newer page under an older
 key, which the next version replaces; a stale page is never kept under a new key.

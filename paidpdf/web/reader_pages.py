@@ -13,6 +13,10 @@ backend), changes the key on the very next request, and the page is rendered aga
 shows of the catalog (items, prices, the shop's identity, plans) is covered by the catalog version the
 cache is kept for (`page_cache.PageCache`). The per-session CSRF token is never part of the kept page
 (`page_cache.PLACEHOLDER`): each request puts its own in.
+
+In front of this cache, `front_cache` keeps the whole answer per session; it reads none of the above
+on a hit, and is instead checked against the versions of the files they come from (any write is a new
+version) and sent only until `fresh_until` (the one change that needs no write: time passing).
 """
 
 from __future__ import annotations

@@ -288,3 +288,20 @@ def test_versions_are_each_files_view_version_read_together(store: DataStore) ->
     assert store.versions(("sales", "catalog")) == (after[2], after[0])
     with pytest.raises(StorageError):
         store.versions(("catalog", "no-such-file"))
+
+
+def test_versions_if_read_never_reads_a_changed_file(store: DataStore, settings: Settings) -> None:
+    """What waitress's I/O thread may ask (`admin/loop_answers`): the versions as this process last read
+    them while the files are unchanged; None once another process wrote (reading it would take the lock
+    a writer holds across its fsync), and on PostgreSQL always (every check is a query)."""
+    names = ("catalog", "sales")
+    read = store.versions(names)
+    if not isinstance(store, Store):
+        assert store.versions_if_read(names) is None
+        return
+    assert store.versions_if_read(names) == read
+    other = open_store(settings.data_dir, _url(settings))  # another handle: as another process
+    with other.unit("sales") as unit:
+        unit.insert("orders", {"id": "o9", "user_id": "u9"})
+    assert store.versions_if_read(names) is None  # changed on disk: not without reading it
+    assert store.versions(names) != read and store.versions_if_read(names) == store.versions(names)

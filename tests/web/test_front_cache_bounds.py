@@ -28,7 +28,7 @@ def _front_keep(cache: FrontCache, key: Hashable, body: bytes) -> None:
     route (which marks its answer with `KEEP`), keep the answer."""
     environ: dict[str, Any] = {}
     if cache.answer(environ, (False, key)) is not None:  # kept already: as if its version had changed
-        environ[VERSIONS] = 1
+        environ[VERSIONS] = (1,)
     environ[KEEP] = None
     cache.keep(environ, (False, key), "200 OK", [("Content-Type", "text/html; charset=utf-8")], [body])
 
@@ -40,7 +40,7 @@ def _kept(cache: FrontCache, key: Hashable) -> bytes | None:
 
 def test_the_front_cache_holds_at_most_its_limit_dropping_the_least_recently_used() -> None:
     """Answers are counted in bytes of bodies; the one used last survives a newcomer, the oldest goes."""
-    cache = FrontCache(lambda reader: 1, lambda environ: ("token", None), limit=LIMIT)
+    cache = FrontCache(lambda reader, without_waiting: (1,), lambda environ: ("token", None), limit=LIMIT)
     bodies = {key: bytes([65 + key]) * PIECE for key in range(12)}
     for key in range(3):
         _front_keep(cache, key, bodies[key])
@@ -60,7 +60,7 @@ def test_the_front_cache_holds_at_most_its_limit_dropping_the_least_recently_use
 
 def test_a_front_answer_from_an_older_catalog_is_dropped_and_its_bytes_freed() -> None:
     version = [1]
-    cache = FrontCache(lambda reader: version[0], lambda environ: ("token", None), limit=LIMIT)
+    cache = FrontCache(lambda *_: (version[0],), lambda environ: ("token", None), limit=LIMIT)
     _front_keep(cache, "page", b"p" * PIECE)
     assert _kept(cache, "page") == b"p" * PIECE
     version[0] = 2

@@ -111,6 +111,12 @@ class Store:
         """Each file's version (two `stat` calls each, as `view` makes)."""
         return tuple(self._file(name).current().version for name in names)
 
+    def versions_if_read(self, names: Iterable[str]) -> tuple[Any, ...] | None:
+        """`versions`, if every file is as this process last read it; None if one changed (never waits
+        for a lock: for waitress's I/O thread, `admin/loop_answers`)."""
+        found = tuple(self._file(name).published_version() for name in names)
+        return None if None in found else found
+
     def journal_state(self, name: str) -> JournalState:
         """The file's journal: records since the base, sizes, an interrupted tail (`db check`/`info`)."""
         return self._file(name).journal_state()

@@ -139,6 +139,15 @@ class DataFileReader:
                 raise
             raise StorageError(f"{self.base_path} keeps changing while it is read; try again")
 
+    def published_version(self) -> tuple[Any, ...] | None:
+        """The version of the state last read, if the files on disk are still that one; None when they
+        changed (reading them takes the lock, which a writer holds across its fsync: `current` waits,
+        this never does)."""
+        published = self._published
+        if published is not None and self._unchanged(published.version):
+            return published.version
+        return None
+
     def _unchanged(self, version: tuple[Any, ...]) -> bool:
         """True when the base and journal on disk are the ones `version` was read from, the journal
         with no byte past its last applied record (the same test `current` makes under its lock)."""

@@ -184,6 +184,10 @@ class PgStore:
         self.path(name)
         return PgView(name, self._pool, self._releaser)
 
+    def versions_if_read(self, names: Iterable[str]) -> tuple[Any, ...] | None:
+        """None: every version is a query here, never to be made without waiting."""
+        return None
+
     def versions(self, names: Iterable[str]) -> tuple[Any, ...]:
         """Each file's version in one query of one view (`PgView.version` for each, in `names` order)."""
         wanted = list(names)
